@@ -1,0 +1,38 @@
+// Bundles the extension (dist/extension.js) and the headless CLI (dist/cli.js).
+// Usage: node esbuild.js [--production] [--watch]
+'use strict';
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  // pg tries to load the optional native binding; the pure-JS client is what we ship.
+  external: ['vscode', 'pg-native'],
+  logLevel: 'info',
+};
+
+const builds = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+async function main() {
+  if (watch) {
+    for (const options of builds) await (await esbuild.context(options)).watch();
+    return;
+  }
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import { PgTunerError, isUserInputError } from '../core/errors';
+import { VERBS } from './verbs';
+
+const USAGE = `pgtuner <verb> [options]
+
+Verbs:
+${Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(14)}${v.summary}`).join('\n')}
+
+Every verb takes --db <url> (or --connection <profile>, or DATABASE_URL / PG* variables) and --json.
+Exit codes: 0 success, 2 bad input (reason on stderr), 1 anything else.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return verb ? 0 : 2;
+  }
+  const command = VERBS[verb];
+  if (!command) {
+    process.stderr.write(`pgtuner: unknown verb "${verb}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    const message = err instanceof PgTunerError ? err.message : String((err as Error)?.stack ?? err);
+    process.stderr.write(`pgtuner ${verb}: ${message}\n`);
+    return isUserInputError(err) ? 2 : 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,7 @@
+import { CliVerb } from './verb';
+import { connectionCheck } from './commands/check';
+
+/** Every CLI verb, by name. Each lives in its own module under commands/. */
+export const VERBS: Record<string, CliVerb> = {
+  check: connectionCheck,
+};

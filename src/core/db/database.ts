@@ -1,0 +1,196 @@
+import pgpass from 'pgpass';
+import { Client, ClientConfig, Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { PgTunerError } from '../errors';
+import { toPgTunerError } from './connectionErrors';
+import { ConnectionProfile, ConnectionTarget, SslMode } from './profile';
+
+export interface DatabaseOptions {
+  connectTimeoutMs?: number;
+  /** Default statement_timeout of every session (EXPLAIN ANALYZE sets its own with SET LOCAL). */
+  statementTimeoutMs?: number;
+  maxConnections?: number;
+}
+
+const DEFAULTS: Required<DatabaseOptions> = { connectTimeoutMs: 10_000, statementTimeoutMs: 30_000, maxConnections: 4 };
+export const APPLICATION_NAME = 'pgtuner';
+
+const CANCEL_BACKEND_SQL = 'SELECT pg_cancel_backend($1)';
+const BACKEND_PID_SQL = 'SELECT pg_backend_pid() AS pid';
+
+/** One checked-out connection. Engine code receives a Session and never sees the pool. */
+export class Session {
+  constructor(
+    private readonly client: PoolClient | Client,
+    readonly pid: number,
+    private readonly wrap: (err: unknown) => PgTunerError,
+    readonly profile: ConnectionProfile,
+  ) {}
+
+  async query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    try {
+      return await this.client.query<R>(sql, params as unknown[] | undefined);
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  /** Like query, but a failing statement surfaces the raw pg error (callers that inspect SQLSTATE). */
+  async queryRaw<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.client.query<R>(sql, params as unknown[] | undefined);
+  }
+}
+
+/**
+ * A pool for one connection profile. `withSession` checks a client out, hands it to the caller
+ * and always returns it; an AbortSignal cancels the running statement on the server through
+ * pg_cancel_backend from a second connection.
+ */
+export class Database {
+  readonly profile: ConnectionProfile;
+  private readonly target: ConnectionTarget;
+  private readonly options: Required<DatabaseOptions>;
+  private pool?: Pool;
+  private resolvedSsl?: ClientConfig['ssl'];
+  /** The password as last fetched; used only to scrub it from error text. */
+  private knownSecrets: string[] = [];
+
+  constructor(target: ConnectionTarget, options: DatabaseOptions = {}) {
+    this.target = target;
+    this.profile = target.profile;
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  async withSession<T>(fn: (session: Session) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Cancelled before it started.');
+    const pool = await this.getPool();
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw this.wrap(err);
+    }
+    let broken = false;
+    try {
+      const pid = Number((await client.query<{ pid: number }>(BACKEND_PID_SQL)).rows[0].pid);
+      const session = new Session(client, pid, (err) => this.wrap(err), this.profile);
+      const onAbort = () => void this.cancelBackend(pid);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await fn(session);
+      } catch (err) {
+        broken = isConnectionLost(err);
+        if (signal?.aborted && err instanceof PgTunerError && (err.code === 'CANCELLED' || err.sqlState === '57014')) {
+          throw new PgTunerError('CANCELLED', 'Cancelled by the user; the server stopped the query.', { sqlState: '57014', cause: err });
+        }
+        throw err;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    } finally {
+      // A session left inside a transaction (an exception mid-way) must not return to the pool as is.
+      client.release(broken || undefined);
+    }
+  }
+
+  /** Runs one query on a pooled session. */
+  async query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.withSession((s) => s.query<R>(sql, params));
+  }
+
+  /** Asks the server to cancel whatever backend `pid` is running (from a fresh connection). */
+  async cancelBackend(pid: number): Promise<boolean> {
+    const client = new Client(await this.clientConfig());
+    try {
+      await client.connect();
+      const r = await client.query<{ pg_cancel_backend: boolean }>(CANCEL_BACKEND_SQL, [pid]);
+      return r.rows[0].pg_cancel_backend;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async end(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool) await pool.end();
+  }
+
+  private wrap(err: unknown): PgTunerError {
+    return toPgTunerError(err, this.profile, this.knownSecrets);
+  }
+
+  private async getPool(): Promise<Pool> {
+    if (this.pool) return this.pool;
+    const config = await this.clientConfig();
+    const pool = new Pool({ ...config, max: this.options.maxConnections, idleTimeoutMillis: 30_000 });
+    // An idle client losing its connection must not crash the process.
+    pool.on('error', () => undefined);
+    this.pool = pool;
+    return pool;
+  }
+
+  /** pg client options; resolves sslmode "prefer" once by trying SSL and falling back to plain. */
+  private async clientConfig(): Promise<ClientConfig> {
+    const p = this.profile;
+    const base: ClientConfig = {
+      host: p.host,
+      port: p.port,
+      database: p.database,
+      user: p.user,
+      application_name: APPLICATION_NAME,
+      connectionTimeoutMillis: this.options.connectTimeoutMs,
+      statement_timeout: this.options.statementTimeoutMs,
+      password: () => this.password(),
+    };
+    if (this.resolvedSsl === undefined) this.resolvedSsl = await this.resolveSsl(base, p.sslmode ?? 'prefer');
+    return { ...base, ssl: this.resolvedSsl };
+  }
+
+  private async resolveSsl(base: ClientConfig, mode: SslMode): Promise<ClientConfig['ssl']> {
+    switch (mode) {
+      case 'disable':
+        return false;
+      case 'require':
+        return { rejectUnauthorized: false };
+      case 'verify-ca':
+      case 'verify-full':
+        return { rejectUnauthorized: true };
+      case 'prefer': {
+        const probe = new Client({ ...base, ssl: { rejectUnauthorized: false } });
+        try {
+          await probe.connect();
+          return { rejectUnauthorized: false };
+        } catch (err) {
+          if (/does not support SSL/i.test(String((err as Error).message))) return false;
+          throw this.wrap(err);
+        } finally {
+          await probe.end().catch(() => undefined);
+        }
+      }
+    }
+  }
+
+  /** The password: from the target (secret storage, URL, PGPASSWORD), else ~/.pgpass. */
+  private async password(): Promise<string> {
+    let pw = this.target.password ? await this.target.password() : undefined;
+    if (pw === undefined) pw = await passwordFromPgpass(this.profile);
+    if (pw && !this.knownSecrets.includes(pw)) this.knownSecrets.push(pw);
+    // pg needs a string; an empty one lets trust/peer auth through and makes password auth fail clearly.
+    return pw ?? '';
+  }
+}
+
+function passwordFromPgpass(p: ConnectionProfile): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    pgpass(
+      { host: p.host ?? 'localhost', port: p.port ?? 5432, database: p.database ?? p.user ?? '', user: p.user ?? process.env.USER ?? '' },
+      (pw?: string) => resolve(pw),
+    );
+  });
+}
+
+function isConnectionLost(err: unknown): boolean {
+  return err instanceof PgTunerError && err.code === 'SERVER_DOWN';
+}

@@ -1,0 +1,47 @@
+/** The advisor's output, as the CLI contract in ARCHITECTURE.md prints it. */
+
+export type IndexKind = 'btree' | 'composite' | 'partial' | 'covering' | 'gin' | 'brin' | 'trigram' | 'expression';
+export type IndexMethod = 'btree' | 'gin' | 'brin' | 'gist' | 'hash';
+export type VerifiedBy = 'hypopg' | 'trial-build' | 'none';
+
+export interface Evidence {
+  costBefore: number;
+  costAfter: number;
+  msBefore: number | null;
+  msAfter: number | null;
+  sizeBytes: number | null;
+  verifiedBy: VerifiedBy;
+  /** Why it could not be verified, or the lock a trial build took. */
+  note?: string;
+}
+
+export interface Suggestion {
+  /** schema.table */
+  table: string;
+  method: IndexMethod;
+  kinds: IndexKind[];
+  /** Deterministic readable index name (≤ 63 bytes). */
+  name: string;
+  /** CREATE INDEX CONCURRENTLY IF NOT EXISTS … ; (with quoted identifiers). */
+  ddl: string;
+  /** DROP INDEX CONCURRENTLY IF EXISTS … ; */
+  down: string;
+  /** Statements that must run before the index (e.g. CREATE EXTENSION IF NOT EXISTS pg_trgm;). */
+  requires: string[];
+  reason: string;
+  evidence: Evidence;
+}
+
+export interface PlanSummary {
+  totalCost: number;
+  executionMs: number | null;
+  planningMs: number | null;
+}
+
+export interface Advice {
+  statement: string;
+  plan: PlanSummary;
+  suggestions: Suggestion[];
+  /** Why nothing was suggested, or what limited the analysis (fallbacks, unverified kinds). */
+  notes: string[];
+}

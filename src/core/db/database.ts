@@ -111,6 +111,14 @@ export class Database {
     }
   }
 
+  /**
+   * The password for a child process (pg_dump, pg_restore) to receive through its environment
+   * or a 0600 pgpass file — never argv. Undefined when none is known (libpq then reads ~/.pgpass).
+   */
+  async passwordForChildProcess(): Promise<string | undefined> {
+    return (await this.password()) || undefined;
+  }
+
   async end(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;

@@ -1,0 +1,48 @@
+/**
+ * Entry point the extension host loads as extensionTestsPath (code-server or @vscode/test-electron):
+ * runs every compiled test/extension/**\/*.test.js with mocha BDD inside the host, streams one
+ * "[pgtuner-test]" line per test to the console (the launcher echoes them), and writes the
+ * results to PGTUNER_TEST_RESULTS for the launcher's summary.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import Mocha from 'mocha';
+
+interface TestResult {
+  title: string;
+  state: 'passed' | 'failed';
+  error?: string;
+}
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, reporter: 'dot', timeout: 60_000, grep: process.env.PGTUNER_TEST_GREP });
+  for (const file of testFiles(__dirname)) mocha.addFile(file);
+  const tests: TestResult[] = [];
+  const report = (line: string) => console.log(`[pgtuner-test] ${line}`);
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      const passed = tests.filter((t) => t.state === 'passed').length;
+      const resultsFile = process.env.PGTUNER_TEST_RESULTS;
+      if (resultsFile) fs.writeFileSync(resultsFile, JSON.stringify({ passed, failed: failures, tests }, null, 2));
+      report(`${passed} passed, ${failures} failed`);
+      if (failures) reject(new Error(`${failures} extension test(s) failed`));
+      else resolve();
+    });
+    runner.on('pass', (t) => {
+      tests.push({ title: t.fullTitle(), state: 'passed' });
+      report(`ok   ${t.fullTitle()}`);
+    });
+    runner.on('fail', (t, err: Error) => {
+      tests.push({ title: t.fullTitle(), state: 'failed', error: String(err?.stack ?? err) });
+      report(`FAIL ${t.fullTitle()}: ${err?.message ?? err}`);
+    });
+  });
+}
+
+function testFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return testFiles(p);
+    return e.name.endsWith('.test.js') ? [p] : [];
+  }).sort();
+}

@@ -1,0 +1,62 @@
+/**
+ * Helpers for UI checks (test/ui/*.ui.ts): each check exports `run(page, ctx)` and drives the real
+ * workbench in headless Chromium (scripts/run-vscode-tests.js opens the window with the extension loaded).
+ */
+import type { Page } from 'playwright-core';
+
+export interface UiContext {
+  /** The folder open in this window (a fresh temp dir). */
+  workspaceFolder: string;
+  /** Superuser URL of the throwaway PostgreSQL. */
+  pgUrl: string;
+  /** Where screenshots go (test-artifacts/). */
+  screenshotDir: string;
+}
+
+export type UiCheck = (page: Page, ctx: UiContext) => Promise<void>;
+
+/** Monaco and the workbench render spaces as U+00A0; compare normalised text. */
+export const normalise = (text: string | null): string => (text ?? '').replace(/\u00a0/g, ' ').trim();
+
+const QUICK_INPUT = '.quick-input-widget';
+
+/** Runs a command through the command palette by its full title ("PG Tuner: Select Connection"). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await page.locator(`${QUICK_INPUT} input`).waitFor({ state: 'visible' });
+  await page.keyboard.type(title);
+  await page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** Waits for the open input box to show `expected` (its prompt or placeholder), types `value` and accepts it. */
+export async function answerInput(page: Page, expected: RegExp, value: string): Promise<void> {
+  const widget = page.locator(QUICK_INPUT);
+  await widget.filter({ hasText: expected }).or(widget.getByPlaceholder(expected)).first().waitFor({ state: 'visible' });
+  await widget.locator('input').fill(value);
+  await page.keyboard.press('Enter');
+}
+
+/** Picks the quick-pick row whose label contains `label`. */
+export async function pick(page: Page, label: string): Promise<void> {
+  const row = page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: label }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+}
+
+/** The texts of the status bar entries. */
+export async function statusBarTexts(page: Page): Promise<string[]> {
+  const items = await page.locator('#workbench\\.parts\\.statusbar .statusbar-item').allTextContents();
+  return items.map(normalise).filter(Boolean);
+}
+
+/**
+ * The messages in the Notifications center. With the smoke-test driver enabled the workbench
+ * shows no toasts, so open the center and read it there.
+ */
+export async function notificationMessages(page: Page, waitFor: RegExp): Promise<string[]> {
+  await runCommand(page, 'Notifications: Show Notifications');
+  const messages = page.locator('.notifications-center .notification-list-item-message');
+  await messages.filter({ hasText: waitFor }).first().waitFor({ timeout: 30_000 });
+  return (await messages.allTextContents()).map(normalise);
+}

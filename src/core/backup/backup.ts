@@ -1,0 +1,179 @@
+import * as fs from 'fs/promises';
+import * as path from 'path';
+import { Database, Session } from '../db/database';
+import { PgTunerError } from '../errors';
+import { checksumDump, formatChecksums } from './checksum';
+import { libpqEnvironment, runTool } from './childProcess';
+import { countRows, listConstraints, listIndexes, listSequences, listTables } from './inventory';
+import { BackupManifest, DumpFormat, companionPaths, writeFileAtomic, writeManifest } from './manifest';
+import { DUMP_SUFFIX, PARTIAL_PREFIX, backupBaseName } from './naming';
+import { ToolProgress, tableCounter } from './progress';
+import { RetentionPolicy, applyRetention } from './retention';
+import { BackupTools, ToolSearch, discoverTools } from './tools';
+
+export interface BackupOptions {
+  /** Folder the backup goes into (created when missing). */
+  directory: string;
+  /** custom (-Fc, one file) or directory (-Fd, dumped with `jobs` parallel workers). */
+  format?: DumpFormat;
+  jobs?: number;
+  /** Where to look for pg_dump / pg_restore. */
+  tools?: ToolSearch;
+  /** Applied after a successful backup to this database's backups in the folder. */
+  retention?: RetentionPolicy;
+  signal?: AbortSignal;
+  onProgress?: (progress: ToolProgress) => void;
+  /** pg_dump's pid once it runs. */
+  onToolSpawn?: (pid: number) => void;
+  now?: () => Date;
+}
+
+export interface BackupResult {
+  dumpPath: string;
+  checksumPath: string;
+  manifestPath: string;
+  manifest: BackupManifest;
+  /** Older backups removed by the retention policy. */
+  deleted: string[];
+}
+
+const SERVER_SQL = `
+SELECT current_setting('server_version') AS version,
+       current_setting('server_version_num')::int AS "versionNum",
+       current_database() AS database`;
+
+// The counts and pg_dump must see the same data: export this transaction's snapshot, count in it,
+// and hand it to pg_dump with --snapshot while the transaction stays open.
+const BEGIN_SNAPSHOT_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';
+const NO_TIMEOUTS_SQL = 'SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0';
+const EXPORT_SNAPSHOT_SQL = 'SELECT pg_export_snapshot() AS snapshot';
+const COMMIT_SQL = 'COMMIT';
+const ROLLBACK_SQL = 'ROLLBACK';
+
+export interface ServerFacts {
+  version: string;
+  versionNum: number;
+  database: string;
+}
+
+export async function readServerFacts(session: Session): Promise<ServerFacts> {
+  return (await session.query<ServerFacts>(SERVER_SQL)).rows[0];
+}
+
+/**
+ * Dumps the database of `db` into `<directory>/<db>-<UTC stamp>.dump` with its .sha256 and
+ * manifest. The dump is written under a hidden temporary name and renamed only after the
+ * checksum and manifest exist, so a crash or a cancel never leaves a ".dump" that looks complete.
+ */
+export async function backupDatabase(db: Database, options: BackupOptions): Promise<BackupResult> {
+  const { signal } = options;
+  const format = options.format ?? 'custom';
+  const startedAt = (options.now ?? (() => new Date()))();
+  await fs.mkdir(options.directory, { recursive: true });
+
+  let partialPath: string | undefined;
+  try {
+    const dumped = await db.withSession(async (session) => {
+      const server = await readServerFacts(session);
+      const tools = await discoverTools(server.versionNum, options.tools);
+      const base = backupBaseName(server.database, startedAt);
+      partialPath = path.join(options.directory, `${PARTIAL_PREFIX}${base}${DUMP_SUFFIX}`);
+      const inventory = await dumpInSnapshot(db, session, server.database, tools, partialPath, format, options);
+      return { server, tools, base, inventory };
+    }, signal);
+
+    const dumpPath = path.join(options.directory, dumped.base + DUMP_SUFFIX);
+    options.onProgress?.({ phase: 'checksum', tablesDone: dumped.inventory.tables.length, tablesTotal: dumped.inventory.tables.length });
+    const checksums = await checksumDump(partialPath!, signal, path.basename(dumpPath));
+    const manifest: BackupManifest = {
+      kind: 'pgtuner-backup',
+      version: 1,
+      database: dumped.server.database,
+      server: { host: db.profile.host ?? 'localhost', port: db.profile.port ?? 5432, version: dumped.server.version, versionNum: dumped.server.versionNum },
+      file: path.basename(dumpPath),
+      format,
+      pgDumpVersion: dumped.tools.pgDump.version,
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      sizeBytes: await sizeOf(partialPath!),
+      ...dumped.inventory,
+    };
+    const companions = companionPaths(dumpPath);
+    await writeManifest(dumpPath, manifest);
+    await writeFileAtomic(companions.checksum, formatChecksums(checksums));
+    // The rename is the commit point: before it there is no file named *.dump.
+    await fs.rename(partialPath!, dumpPath);
+    partialPath = undefined;
+    const deleted = options.retention ? await applyRetention(options.directory, manifest.database, options.retention, startedAt) : [];
+    return { dumpPath, checksumPath: companions.checksum, manifestPath: companions.manifest, manifest, deleted };
+  } finally {
+    if (partialPath) await fs.rm(partialPath, { recursive: true, force: true });
+  }
+}
+
+type Inventory = Pick<BackupManifest, 'snapshot' | 'tables' | 'indexes' | 'constraints' | 'sequences'>;
+
+/** Runs pg_dump on an exported snapshot while counting rows in that same snapshot. */
+async function dumpInSnapshot(db: Database, session: Session, database: string, tools: BackupTools, file: string, format: DumpFormat, options: BackupOptions): Promise<Inventory> {
+  await session.query(BEGIN_SNAPSHOT_SQL);
+  try {
+    await session.query(NO_TIMEOUTS_SQL);
+    const snapshot = (await session.query<{ snapshot: string }>(EXPORT_SNAPSHOT_SQL)).rows[0].snapshot;
+    // Sequences are not transactional: read them before pg_dump does, so the dump holds at least these values.
+    const sequences = await listSequences(session);
+    const tables = await listTables(session);
+    const indexes = await listIndexes(session);
+    const constraints = await listConstraints(session);
+    options.onProgress?.({ phase: 'dumping', tablesDone: 0, tablesTotal: tables.length });
+
+    const password = await db.passwordForChildProcess();
+    const args = [`--format=${format}`, '--file', file, '--verbose', '--no-password', `--snapshot=${snapshot}`,
+      ...(format === 'directory' ? [`--jobs=${Math.max(1, options.jobs ?? 1)}`] : [])];
+    // A failed count must stop pg_dump too, not leave it running until it finishes.
+    const stopDump = new AbortController();
+    const onAbort = () => stopDump.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const dump = runTool(tools.pgDump.path, args, {
+      env: libpqEnvironment(db.profile, password, database),
+      signal: stopDump.signal,
+      onStderrLine: tableCounter('dumping', tables.length, options.onProgress),
+      onSpawn: options.onToolSpawn,
+      secrets: password ? [password] : [],
+    });
+    // pg_dump failing first must not leave a long count running on the server.
+    let counting = true;
+    void dump.catch(() => counting && db.cancelBackend(session.pid));
+    try {
+      const counted = countRows(session, tables).then((counts) => {
+        counting = false;
+        return counts;
+      }, (err) => {
+        counting = false;
+        stopDump.abort();
+        throw err;
+      });
+      const [counts] = await Promise.all([counted, dump]);
+      await session.query(COMMIT_SQL);
+      return { snapshot, tables: counts, indexes, constraints, sequences };
+    } catch (err) {
+      // Whichever failed first, wait for pg_dump to be gone before the partial file is removed.
+      stopDump.abort();
+      await dump.catch(() => undefined);
+      if (options.signal?.aborted) throw new PgTunerError('CANCELLED', 'Backup cancelled; the partial dump was removed.');
+      throw err;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  } catch (err) {
+    await session.query(ROLLBACK_SQL).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function sizeOf(p: string): Promise<number> {
+  const stat = await fs.stat(p);
+  if (!stat.isDirectory()) return stat.size;
+  let total = 0;
+  for (const entry of await fs.readdir(p)) total += (await fs.stat(path.join(p, entry))).size;
+  return total;
+}

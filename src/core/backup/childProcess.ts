@@ -1,0 +1,90 @@
+import { spawn } from 'child_process';
+import { scrub } from '../db/connectionErrors';
+import { ConnectionProfile } from '../db/profile';
+import { PgTunerError } from '../errors';
+
+/**
+ * libpq variables for pg_dump / pg_restore. The password travels in PGPASSWORD (readable only by
+ * this OS user through /proc/<pid>/environ), never in argv where `ps` shows it to everyone.
+ */
+export function libpqEnvironment(profile: ConnectionProfile, password: string | undefined, database = profile.database): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: 'pgtuner', PGCONNECT_TIMEOUT: '10' };
+  // Inherited connection settings must not leak into a run meant for this profile.
+  for (const key of ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGPASSWORD', 'PGSSLMODE', 'PGSERVICE', 'PGOPTIONS']) delete env[key];
+  if (profile.host) env.PGHOST = profile.host;
+  if (profile.port) env.PGPORT = String(profile.port);
+  if (profile.user) env.PGUSER = profile.user;
+  if (database) env.PGDATABASE = database;
+  env.PGSSLMODE = profile.sslmode ?? 'prefer';
+  if (password) env.PGPASSWORD = password;
+  return env;
+}
+
+export interface RunToolOptions {
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Each stderr line as it arrives (pg_dump/pg_restore --verbose progress). */
+  onStderrLine?: (line: string) => void;
+  /** Called with the child's pid once it runs (tests read /proc/<pid>/cmdline). */
+  onSpawn?: (pid: number) => void;
+  /** Removed from any text that ends up in an error. */
+  secrets?: readonly string[];
+}
+
+/** How many stderr lines to quote in an error. */
+const ERROR_LINES = 8;
+const ERROR_LINE = /error:|fatal:|detail:|hint:|could not|terminated|warning:/i;
+
+/**
+ * Runs a PostgreSQL client program. Resolves on exit code 0; otherwise rejects with a
+ * BACKUP_ERROR quoting the program's own last error lines. Aborting kills the child (SIGTERM,
+ * then SIGKILL if it lingers) and rejects with CANCELLED.
+ */
+export function runTool(file: string, args: readonly string[], options: RunToolOptions): Promise<{ stdout: string }> {
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(new PgTunerError('CANCELLED', 'Cancelled before it started.'));
+  const name = file.split(/[\\/]/).pop() ?? file;
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let partial = '';
+    // --verbose output can be long: keep only the lines an error message needs.
+    const errorLines: string[] = [];
+    const lastLines: string[] = [];
+    const keep = (line: string) => {
+      if (ERROR_LINE.test(line)) errorLines.push(line);
+      lastLines.push(line);
+      if (lastLines.length > ERROR_LINES) lastLines.shift();
+      options.onStderrLine?.(line);
+    };
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
+
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) keep(line);
+    });
+    child.on('error', (err) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(new PgTunerError('TOOL_MISSING', `Could not run ${file}: ${err.message}`, { cause: err }));
+    });
+    child.on('close', (code, killedBy) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      if (partial) keep(partial);
+      if (signal?.aborted) return reject(new PgTunerError('CANCELLED', `Cancelled by the user; ${name} was stopped.`));
+      if (code === 0) return resolve({ stdout });
+      const quoted = (errorLines.length ? errorLines.slice(0, ERROR_LINES) : lastLines).join('\n');
+      const tail = scrub(quoted, options.secrets ?? []).trim();
+      const how = killedBy ? `was killed by ${killedBy}` : `exited with code ${code}`;
+      reject(new PgTunerError('BACKUP_ERROR', `${name} ${how}${tail ? `:\n${tail}` : '.'}`));
+    });
+  });
+}

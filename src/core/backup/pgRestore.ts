@@ -1,0 +1,66 @@
+import * as fs from 'fs/promises';
+import * as os from 'os';
+import { Database } from '../db/database';
+import { ChecksumVerdict, parseChecksums, verifyChecksums } from './checksum';
+import { libpqEnvironment, runTool } from './childProcess';
+import { companionPaths } from './manifest';
+import { ToolProgress, tableCounter } from './progress';
+import { BackupTools } from './tools';
+
+/** Compares the dump with its .sha256 file. */
+export async function checkDumpChecksum(dumpPath: string, signal?: AbortSignal): Promise<ChecksumVerdict> {
+  const file = companionPaths(dumpPath).checksum;
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return { ok: false, reason: `the checksum file ${file} is missing` };
+  }
+  try {
+    return await verifyChecksums(dumpPath, parseChecksums(text), signal);
+  } catch (err) {
+    return { ok: false, reason: `${file}: ${(err as Error).message}` };
+  }
+}
+
+/** `pg_restore --list`: reads the archive's table of contents; returns how many entries it has. */
+export async function listArchive(tools: BackupTools, dumpPath: string, signal?: AbortSignal): Promise<number> {
+  const { stdout } = await runTool(tools.pgRestore.path, ['--list', dumpPath], { env: { ...process.env }, signal });
+  return stdout.split('\n').filter((l) => l.trim() && !l.startsWith(';')).length;
+}
+
+/** Parallel jobs for pg_restore when the user did not choose: the cores, at most 4. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(4, os.cpus().length));
+}
+
+export interface PgRestoreOptions {
+  jobs?: number;
+  /** Drop existing objects first (restoring over an existing database). */
+  clean?: boolean;
+  tablesTotal: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ToolProgress) => void;
+}
+
+/**
+ * Restores `dumpPath` into `database` on the server of `db`, stopping at the first error.
+ * Ownership and grants are left out: roles are not part of a database dump and may not exist
+ * where the dump is restored.
+ */
+export async function runPgRestore(tools: BackupTools, db: Database, dumpPath: string, database: string, options: PgRestoreOptions): Promise<void> {
+  const password = await db.passwordForChildProcess();
+  const args = [`--dbname=${dbnameConninfo(database)}`, `--jobs=${Math.max(1, options.jobs ?? defaultJobs())}`, '--exit-on-error', '--no-owner', '--no-acl',
+    '--no-password', '--verbose', ...(options.clean ? ['--clean', '--if-exists'] : []), dumpPath];
+  await runTool(tools.pgRestore.path, args, {
+    env: libpqEnvironment(db.profile, password, database),
+    signal: options.signal,
+    onStderrLine: tableCounter('restoring', options.tablesTotal, options.onProgress),
+    secrets: password ? [password] : [],
+  });
+}
+
+/** A conninfo naming only the database, so a name containing "=" or "postgres://" is still just a name. */
+function dbnameConninfo(database: string): string {
+  return `dbname='${database.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

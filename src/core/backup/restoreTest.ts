@@ -1,0 +1,135 @@
+import { Database, Session } from '../db/database';
+import { PgTunerError } from '../errors';
+import { quoteIdent } from '../sql/ident';
+import { readServerFacts } from './backup';
+import { readManifest, recordRestoreTest } from './manifest';
+import { scratchDatabaseName } from './naming';
+import { checkDumpChecksum, listArchive, runPgRestore } from './pgRestore';
+import { ToolProgress } from './progress';
+import { siblingDatabase } from './sibling';
+import { ToolSearch, discoverTools } from './tools';
+import { Check, TableCheck, VerificationQuery, verifyRestored } from './verify';
+
+export interface RestoreTestOptions {
+  tools?: ToolSearch;
+  jobs?: number;
+  /** Keep the scratch database afterwards (to look at it); it is dropped otherwise, also on failure. */
+  keepScratch?: boolean;
+  verificationQueries?: readonly VerificationQuery[];
+  signal?: AbortSignal;
+  onProgress?: (progress: ToolProgress) => void;
+  now?: () => Date;
+}
+
+export type RestoreTestStage = 'checksum' | 'list' | 'restore' | 'verify';
+
+export interface RestoreTestResult {
+  ok: boolean;
+  dumpPath: string;
+  database: string;
+  /** The stage that failed, when one did. */
+  failedAt?: RestoreTestStage;
+  message: string;
+  scratchDatabase?: string;
+  scratchKept: boolean;
+  /** Wall time of pg_restore alone: how long a real restore of this backup takes (RTO). */
+  restoreMs?: number;
+  totalMs: number;
+  archiveEntries?: number;
+  tables: TableCheck[];
+  checks: Check[];
+  testedAt: string;
+}
+
+const createDatabaseSql = (name: string) => `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`;
+const dropDatabaseSql = (name: string, force: boolean) => `DROP DATABASE IF EXISTS ${quoteIdent(name)}${force ? ' WITH (FORCE)' : ''}`;
+/** DROP DATABASE … WITH (FORCE) exists from PostgreSQL 13. */
+const FORCE_DROP_SINCE = 130000;
+
+/**
+ * Proves a backup restores: checksum, archive listing, pg_restore into a scratch database on the
+ * server of `db`, then exact row counts, indexes, constraints, sequences and the user's queries
+ * against the manifest. The scratch database is dropped at the end unless asked to keep it.
+ * Failed checks are returned (ok: false); only cancellation and setup problems throw.
+ */
+export async function restoreTest(db: Database, dumpPath: string, options: RestoreTestOptions = {}): Promise<RestoreTestResult> {
+  const { signal } = options;
+  const started = Date.now();
+  const testedAt = (options.now ?? (() => new Date()))();
+  const manifest = await readManifest(dumpPath);
+  const base: RestoreTestResult = {
+    ok: false, dumpPath, database: manifest.database, message: '', scratchKept: false, totalMs: 0, tables: [], checks: [], testedAt: testedAt.toISOString(),
+  };
+  const finish = async (partial: Partial<RestoreTestResult> & { message: string }): Promise<RestoreTestResult> => {
+    const result = { ...base, ...partial, totalMs: Date.now() - started };
+    await recordRestoreTest(dumpPath, { ok: result.ok, testedAt: result.testedAt, message: result.message, restoreMs: result.restoreMs }).catch(() => undefined);
+    return result;
+  };
+  const total = manifest.tables.length;
+  const progress = (phase: ToolProgress['phase'], tablesDone = 0) => options.onProgress?.({ phase, tablesDone, tablesTotal: total });
+
+  progress('checksum');
+  const checksum = await checkDumpChecksum(dumpPath, signal);
+  if (!checksum.ok) return finish({ failedAt: 'checksum', message: `Checksum verification failed: ${checksum.reason}.` });
+
+  const server = await db.withSession(readServerFacts, signal);
+  const tools = await discoverTools(server.versionNum, options.tools);
+
+  progress('listing');
+  let archiveEntries: number;
+  try {
+    archiveEntries = await listArchive(tools, dumpPath, signal);
+  } catch (err) {
+    rethrowCancel(err);
+    return finish({ failedAt: 'list', message: `pg_restore --list could not read the archive: ${(err as Error).message}` });
+  }
+
+  const scratch = scratchDatabaseName(manifest.database, testedAt);
+  if (scratch === manifest.database || scratch === server.database) {
+    throw new PgTunerError('BAD_INPUT', `Refusing to restore-test into "${scratch}": it is the source database.`);
+  }
+  const force = server.versionNum >= FORCE_DROP_SINCE;
+  await db.withSession((s) => s.query(createDatabaseSql(scratch)), signal);
+  let restoreMs: number | undefined;
+  try {
+    const restoreStarted = Date.now();
+    try {
+      await runPgRestore(tools, db, dumpPath, scratch, { jobs: options.jobs, tablesTotal: total, signal, onProgress: options.onProgress });
+    } catch (err) {
+      rethrowCancel(err);
+      return await finish({ failedAt: 'restore', scratchDatabase: scratch, scratchKept: !!options.keepScratch, archiveEntries,
+        message: `pg_restore failed after ${Date.now() - restoreStarted} ms: ${(err as Error).message}` });
+    }
+    restoreMs = Date.now() - restoreStarted;
+
+    progress('verifying');
+    const target = siblingDatabase(db, scratch);
+    try {
+      const verification = await target.withSession((s: Session) =>
+        verifyRestored(s, manifest, options.verificationQueries, (done) => progress('verifying', done)), signal);
+      const failed = verification.checks.filter((c) => !c.ok);
+      return await finish({
+        ok: verification.ok, failedAt: verification.ok ? undefined : 'verify', scratchDatabase: scratch, scratchKept: !!options.keepScratch,
+        restoreMs, archiveEntries, tables: verification.tables, checks: verification.checks,
+        message: verification.ok
+          ? `Restore-test passed: ${verification.tables.length} tables with exact row counts, restored in ${formatMs(restoreMs)}.`
+          : `Restore-test failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join(' | ')}`,
+      });
+    } finally {
+      await target.end();
+    }
+  } finally {
+    if (!options.keepScratch) {
+      progress('cleaning up', total);
+      await db.withSession((s) => s.query(dropDatabaseSql(scratch, force)));
+    }
+  }
+}
+
+function rethrowCancel(err: unknown): void {
+  if (err instanceof PgTunerError && err.code === 'CANCELLED') throw err;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}

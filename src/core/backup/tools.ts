@@ -1,0 +1,108 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { PgTunerError } from '../errors';
+
+/** One PostgreSQL client program with the version it reported. */
+export interface ToolInfo {
+  path: string;
+  /** e.g. "15.18" */
+  version: string;
+  major: number;
+}
+
+/** pg_dump and pg_restore from the same folder, so their archive formats always match. */
+export interface BackupTools {
+  pgDump: ToolInfo;
+  pgRestore: ToolInfo;
+}
+
+export interface ToolSearch {
+  /** The user's tools folder (machine-scoped setting). When given, it is the only place searched. */
+  toolsDirectory?: string;
+  /** PATH to search otherwise (default process.env.PATH). */
+  pathEnv?: string;
+  /** Root holding <major>/bin folders (default /usr/lib/postgresql, Debian/Ubuntu layout). */
+  versionedRoot?: string;
+}
+
+/** "pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)" → { version: "15.18", major: 15 }. */
+export function parseToolVersion(output: string): { version: string; major: number } | undefined {
+  const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(output);
+  if (!m) return undefined;
+  const version = [m[1], m[2], m[3]].filter((p) => p !== undefined).join('.');
+  // Before PostgreSQL 10 the major was two numbers (9.6); its first is enough to compare with 10+.
+  return { version, major: Number(m[1]) };
+}
+
+/** The server's major version from server_version_num (150018 → 15, 90624 → 9). */
+export function serverMajor(versionNum: number): number {
+  return Math.floor(versionNum / 10000);
+}
+
+/**
+ * Finds pg_dump and pg_restore able to handle a server of `serverVersionNum`: pg_dump refuses
+ * servers newer than itself, so its major must be ≥ the server's. Among those that qualify, the
+ * closest major wins: a much newer pg_dump writes settings (e.g. transaction_timeout) an older
+ * server rejects when the dump is restored there.
+ */
+export async function discoverTools(serverVersionNum: number, search: ToolSearch = {}): Promise<BackupTools> {
+  const needed = serverMajor(serverVersionNum);
+  const folders = candidateFolders(search);
+  const found: BackupTools[] = [];
+  const rejected: string[] = [];
+  for (const folder of folders) {
+    const pgDump = await probeTool(folder, 'pg_dump');
+    const pgRestore = await probeTool(folder, 'pg_restore');
+    if (!pgDump || !pgRestore) {
+      const missing = [pgDump ? '' : 'pg_dump', pgRestore ? '' : 'pg_restore'].filter(Boolean).join(' and ');
+      if (search.toolsDirectory) rejected.push(`${folder} has no working ${missing}`);
+      continue;
+    }
+    if (pgDump.major >= needed && pgRestore.major >= needed) found.push({ pgDump, pgRestore });
+    else rejected.push(`${pgDump.path} is version ${pgDump.version}, ${pgRestore.path} is version ${pgRestore.version}`);
+  }
+  found.sort((a, b) => a.pgDump.major - b.pgDump.major);
+  if (found.length) return found[0];
+
+  const where = search.toolsDirectory
+    ? `the tools folder ${search.toolsDirectory} (setting pgtuner.backup.toolsDirectory)`
+    : `PATH or ${search.versionedRoot ?? DEFAULT_VERSIONED_ROOT}/*/bin`;
+  if (rejected.length && rejected.every((r) => / is version /.test(r))) {
+    throw new PgTunerError('TOOL_VERSION',
+      `The server runs PostgreSQL ${needed}, but the pg_dump found is too old (${rejected.join('; ')}). ` +
+      `pg_dump must be version ${needed} or newer: install postgresql-client-${needed} or point pgtuner.backup.toolsDirectory at a newer bin folder.`);
+  }
+  throw new PgTunerError('TOOL_MISSING',
+    `pg_dump and pg_restore (version ${needed} or newer) were not found in ${where}${rejected.length ? ` (${rejected.join('; ')})` : ''}. ` +
+    `Install the PostgreSQL client tools (e.g. postgresql-client-${needed}) or set pgtuner.backup.toolsDirectory to their folder.`);
+}
+
+const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
+
+function candidateFolders(search: ToolSearch): string[] {
+  if (search.toolsDirectory) return [path.resolve(search.toolsDirectory)];
+  const fromPath = (search.pathEnv ?? process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  const root = search.versionedRoot ?? DEFAULT_VERSIONED_ROOT;
+  let versioned: string[] = [];
+  try {
+    versioned = fs.readdirSync(root).filter((d) => /^\d+(\.\d+)?$/.test(d)).map((d) => path.join(root, d, 'bin'));
+  } catch {
+    // No versioned installs on this machine.
+  }
+  return [...new Set([...fromPath, ...versioned])];
+}
+
+async function probeTool(folder: string, name: string): Promise<ToolInfo | undefined> {
+  const file = path.join(folder, name);
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+  } catch {
+    return undefined;
+  }
+  const output = await new Promise<string>((resolve) => {
+    execFile(file, ['--version'], { timeout: 10_000 }, (err, stdout) => resolve(err ? '' : stdout));
+  });
+  const parsed = parseToolVersion(output);
+  return parsed && { path: file, ...parsed };
+}

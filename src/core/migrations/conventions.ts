@@ -1,0 +1,118 @@
+/**
+ * Migration file conventions. A workspace that already has migrations keeps its style: PG Tuner
+ * reads the folder, recognises the layout and the versioning, and names new files the same way.
+ *
+ * Layouts:   numbered        001_name.sql + 001_name.down.sql   (the default)
+ *            golang-migrate  001_name.up.sql + 001_name.down.sql
+ *            dbmate          one file with `-- migrate:up` and `-- migrate:down` sections
+ * Versions:  sequential      1, 2 … or zero-padded 001, 002 …
+ *            timestamp       YYYYMMDDHHMMSS (UTC)
+ */
+
+export type Layout = 'numbered' | 'golang-migrate' | 'dbmate';
+export type Versioning = 'sequential' | 'timestamp';
+
+export interface Convention {
+  layout: Layout;
+  versioning: Versioning;
+  /** Zero-padded width of sequential versions (1 = not padded). */
+  width: number;
+}
+
+export const DEFAULT_CONVENTION: Convention = { layout: 'numbered', versioning: 'sequential', width: 3 };
+
+/** A migration file name taken apart: `<version>_<title>[.up|.down].sql`. */
+export interface ParsedFileName {
+  version: string;
+  title: string;
+  /** `.up.sql`, `.down.sql`, or a plain `.sql` (numbered up file or dbmate file). */
+  part: 'up' | 'down' | 'plain';
+}
+
+const FILE_NAME = /^(\d+)_(.+?)(\.up|\.down)?\.sql$/i;
+const TIMESTAMP_VERSION = /^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])([01]\d|2[0-3])[0-5]\d[0-5]\d$/;
+const DBMATE_UP_MARKER = /^--\s*migrate:up\b/m;
+
+export function parseFileName(file: string): ParsedFileName | undefined {
+  const m = FILE_NAME.exec(file);
+  if (!m) return undefined;
+  const part = m[3]?.toLowerCase() === '.up' ? 'up' : m[3]?.toLowerCase() === '.down' ? 'down' : 'plain';
+  return { version: m[1], title: m[2], part };
+}
+
+export function isDbmateText(text: string): boolean {
+  return DBMATE_UP_MARKER.test(text);
+}
+
+/**
+ * The convention a folder follows, from its file names and (for plain .sql files) whether
+ * they carry dbmate markers. An empty folder gets the default.
+ */
+export function detectConvention(files: { file: string; text?: string }[]): Convention {
+  const parsed = files.map((f) => ({ ...f, name: parseFileName(f.file) })).filter((f) => f.name);
+  if (parsed.length === 0) return DEFAULT_CONVENTION;
+  const layout: Layout = parsed.some((f) => f.name?.part === 'up')
+    ? 'golang-migrate'
+    : parsed.some((f) => f.name?.part === 'plain' && f.text !== undefined && isDbmateText(f.text))
+      ? 'dbmate'
+      : 'numbered';
+  const versions = parsed.map((f) => f.name?.version as string);
+  if (versions.every((v) => TIMESTAMP_VERSION.test(v))) return { layout, versioning: 'timestamp', width: 14 };
+  const padded = versions.filter((v) => v.startsWith('0'));
+  const width = padded.length ? Math.max(...padded.map((v) => v.length)) : 1;
+  return { layout, versioning: 'sequential', width };
+}
+
+export function describeConvention(c: Convention): string {
+  const v = c.versioning === 'timestamp' ? '20250101120000' : '1'.padStart(c.width, '0');
+  switch (c.layout) {
+    case 'numbered':
+      return `numbered (${v}_name.sql + ${v}_name.down.sql)`;
+    case 'golang-migrate':
+      return `golang-migrate (${v}_name.up.sql + ${v}_name.down.sql)`;
+    case 'dbmate':
+      return `dbmate (${v}_name.sql with -- migrate:up / -- migrate:down)`;
+  }
+}
+
+/** The version for a new migration: the next number, or the current UTC time (later than any existing one). */
+export function nextVersion(existing: string[], c: Convention, now: Date): string {
+  if (c.versioning === 'sequential') {
+    const next = existing.reduce((max, v) => (BigInt(v) > max ? BigInt(v) : max), 0n) + 1n;
+    return next.toString().padStart(c.width, '0');
+  }
+  let t = Math.floor(now.getTime() / 1000) * 1000;
+  const latest = existing.filter((v) => TIMESTAMP_VERSION.test(v)).sort().pop();
+  // Two files generated within the same second (or a clock behind the newest file) still sort after it.
+  while (latest && formatTimestamp(new Date(t)) <= latest) t += 1000;
+  return formatTimestamp(new Date(t));
+}
+
+function formatTimestamp(d: Date): string {
+  return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+/** File names for a new migration: the up file, and the down file unless the layout keeps both in one. */
+export function migrationFileNames(c: Convention, version: string, title: string): { up: string; down?: string } {
+  const base = `${version}_${title}`;
+  switch (c.layout) {
+    case 'numbered':
+      return { up: `${base}.sql`, down: `${base}.down.sql` };
+    case 'golang-migrate':
+      return { up: `${base}.up.sql`, down: `${base}.down.sql` };
+    case 'dbmate':
+      return { up: `${base}.sql` };
+  }
+}
+
+/** A title usable in a file name: lower case, words joined by `_`, at most 60 characters. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 60)
+    .replace(/_+$/, '');
+  return slug || 'migration';
+}

@@ -1,0 +1,251 @@
+/**
+ * Applies pending migrations and rolls applied ones back, one runner at a time.
+ *
+ * Everything that can be checked is checked before the first statement runs: the folder
+ * (missing .down, duplicates, unreadable files), changed checksums, transaction control inside
+ * files. Then each migration runs in its own transaction together with its tracking row, or,
+ * when it holds statements PostgreSQL refuses in a transaction (CREATE INDEX CONCURRENTLY …),
+ * statement by statement with the tracking row written only after the last one succeeded.
+ */
+import { DatabaseError } from 'pg';
+import { Session } from '../db/database';
+import { PgTunerError } from '../errors';
+import { qualifiedName } from '../sql/ident';
+import { describeConvention } from './conventions';
+import { assertRunnable, Migration, MigrationFolder, MigrationSection, readMigrationFolder } from './files';
+import { dropNewInvalidIndexes, indexBuildTarget, indexesOfTable, skippedInvalidIndex } from './invalidIndexes';
+import { acquireMigrationLock, LockOptions } from './lock';
+import { ExecutionPlan, planExecution, PlannedStatement } from './statements';
+import { assertUnchanged, DEFAULT_TRACKING_SCHEMA } from './status';
+import { AppliedRow, ensureTrackingTable, forgetApplied, readApplied, recordApplied, trackingTableName } from './tracking';
+
+export interface RunnerOptions {
+  trackingSchema?: string;
+  /** statement_timeout while migrating; 0 (the default) lets long index builds finish. */
+  statementTimeoutMs?: number;
+  lock?: Pick<LockOptions, 'timeoutMs' | 'pollMs'>;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}
+
+export interface MigrationRun {
+  name: string;
+  file: string;
+  executionMs: number;
+  transactional: boolean;
+}
+
+export interface MigrationFailure {
+  name: string;
+  file: string;
+  line?: number;
+  message: string;
+  sqlState?: string;
+  transactional: boolean;
+  /** Statements that ran before the failing one (outside a transaction they stay applied). */
+  statementsRun: number;
+  statementsTotal: number;
+  /** INVALID indexes a failed concurrent build left and the runner dropped. */
+  droppedInvalidIndexes: string[];
+}
+
+export interface ApplyResult {
+  directory: string;
+  convention: string;
+  trackingTable: string;
+  applied: MigrationRun[];
+  failed?: MigrationFailure;
+  /** Pending migrations not attempted (after a failure). */
+  notRun: string[];
+}
+
+export interface RollbackResult {
+  directory: string;
+  trackingTable: string;
+  rolledBack: MigrationRun[];
+  failed?: MigrationFailure;
+  notRun: string[];
+}
+
+const SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS version_num`;
+const GET_STATEMENT_TIMEOUT_SQL = `SELECT current_setting('statement_timeout') AS value`;
+const SET_STATEMENT_TIMEOUT_SQL = `SELECT set_config('statement_timeout', $1, false)`;
+const BEGIN_SQL = 'BEGIN';
+const COMMIT_SQL = 'COMMIT';
+const ROLLBACK_SQL = 'ROLLBACK';
+
+/** Applies every pending migration in version order; stops at the first failure. */
+export async function applyPending(session: Session, directory: string, options: RunnerOptions = {}): Promise<ApplyResult> {
+  const folder = await readMigrationFolder(directory);
+  assertRunnable(folder);
+  const schema = options.trackingSchema ?? DEFAULT_TRACKING_SCHEMA;
+  return withMigrationLock(session, schema, options, async () => {
+    await ensureTrackingTable(session, schema);
+    const applied = await readApplied(session, schema);
+    assertUnchanged(folder.migrations, applied);
+    const done = new Set(applied.map((a) => a.name));
+    const pending = folder.migrations.filter((m) => !done.has(m.name));
+    const versionNum = await serverVersion(session);
+    const plans = pending.map((m) => ({ migration: m, plan: planFor(m, m.up, versionNum) }));
+
+    const result: ApplyResult = { directory, convention: describeConvention(folder.convention), trackingTable: trackingTableName(schema), applied: [], notRun: [] };
+    for (const [i, { migration, plan }] of plans.entries()) {
+      if (result.failed || options.signal?.aborted) {
+        result.notRun = plans.slice(i).map((p) => p.migration.name);
+        break;
+      }
+      options.onProgress?.(`Applying ${migration.name}${plan.transactional ? '' : ` (outside a transaction: ${plan.reason})`}…`);
+      const outcome = await runPlan(session, migration, migration.upFile, plan, (ms) => recordApplied(session, schema, migration.name, migration.checksum, ms));
+      if ('failure' in outcome) result.failed = outcome.failure;
+      else result.applied.push(outcome.run);
+    }
+    return result;
+  });
+}
+
+/** Rolls back the last `steps` applied migrations (newest first) with their down SQL. */
+export async function rollback(session: Session, directory: string, steps: number, options: RunnerOptions = {}): Promise<RollbackResult> {
+  if (!Number.isInteger(steps) || steps < 1) throw new PgTunerError('BAD_INPUT', `The number of migrations to roll back must be a whole number of at least 1 (got ${steps}).`);
+  const folder = await readMigrationFolder(directory);
+  assertRunnable(folder);
+  const schema = options.trackingSchema ?? DEFAULT_TRACKING_SCHEMA;
+  return withMigrationLock(session, schema, options, async () => {
+    const applied = await readApplied(session, schema);
+    if (steps > applied.length) {
+      throw new PgTunerError('BAD_INPUT', `Only ${applied.length} migration(s) are applied in ${trackingTableName(schema)}; cannot roll back ${steps}. Nothing was rolled back.`);
+    }
+    const targets = applied.slice(-steps).reverse();
+    assertUnchanged(folder.migrations, targets);
+    const versionNum = await serverVersion(session);
+    const plans = targets.map((row) => {
+      const migration = migrationFor(folder, row);
+      return { migration, plan: planFor(migration, migration.down as MigrationSection, versionNum) };
+    });
+
+    const result: RollbackResult = { directory, trackingTable: trackingTableName(schema), rolledBack: [], notRun: [] };
+    for (const [i, { migration, plan }] of plans.entries()) {
+      if (result.failed || options.signal?.aborted) {
+        result.notRun = plans.slice(i).map((p) => p.migration.name);
+        break;
+      }
+      options.onProgress?.(`Rolling back ${migration.name}…`);
+      const outcome = await runPlan(session, migration, migration.downFile as string, plan, () => forgetApplied(session, schema, migration.name));
+      if ('failure' in outcome) result.failed = outcome.failure;
+      else result.rolledBack.push(outcome.run);
+    }
+    return result;
+  });
+}
+
+function migrationFor(folder: MigrationFolder, row: AppliedRow): Migration {
+  const migration = folder.migrations.find((m) => m.name === row.name);
+  if (!migration) {
+    throw new PgTunerError('BAD_INPUT', `${row.name} is applied but its file is not in ${folder.directory}; restore it to roll it back. Nothing was rolled back.`);
+  }
+  if (!migration.down) {
+    throw new PgTunerError('BAD_INPUT', `${migration.name} has no down SQL (${migration.upFile}), so it cannot be rolled back. Nothing was rolled back.`);
+  }
+  return migration;
+}
+
+function planFor(migration: Migration, section: MigrationSection, versionNum: number): ExecutionPlan {
+  try {
+    return planExecution(section, versionNum);
+  } catch (err) {
+    if (err instanceof PgTunerError) throw new PgTunerError(err.code, `Nothing was run: ${migration.name}, ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Holds the migration lock and a statement_timeout suited to migrations for the duration of
+ * `fn`, restoring the session's own timeout afterwards (the session goes back to a pool).
+ */
+async function withMigrationLock<T>(session: Session, schema: string, options: RunnerOptions, fn: () => Promise<T>): Promise<T> {
+  const previousTimeout = (await session.query<{ value: string }>(GET_STATEMENT_TIMEOUT_SQL)).rows[0].value;
+  await session.query(SET_STATEMENT_TIMEOUT_SQL, [String(options.statementTimeoutMs ?? 0)]);
+  try {
+    const release = await acquireMigrationLock(session, schema, { ...options.lock, signal: options.signal, onWait: options.onProgress });
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  } finally {
+    await session.query(SET_STATEMENT_TIMEOUT_SQL, [previousTimeout]);
+  }
+}
+
+async function serverVersion(session: Session): Promise<number> {
+  return (await session.query<{ version_num: number }>(SERVER_VERSION_SQL)).rows[0].version_num;
+}
+
+type Outcome = { run: MigrationRun } | { failure: MigrationFailure };
+
+async function runPlan(session: Session, migration: Migration, file: string, plan: ExecutionPlan, track: (ms: number) => Promise<unknown>): Promise<Outcome> {
+  const started = performance.now();
+  const failure = plan.transactional
+    ? await runInTransaction(session, plan, track, started)
+    : await runOutsideTransaction(session, plan, track, started);
+  if (failure) return { failure: { name: migration.name, file, transactional: plan.transactional, statementsTotal: plan.statements.length, ...failure } };
+  return { run: { name: migration.name, file, executionMs: Math.round(performance.now() - started), transactional: plan.transactional } };
+}
+
+type FailureDetail = Pick<MigrationFailure, 'line' | 'message' | 'sqlState' | 'statementsRun' | 'droppedInvalidIndexes'>;
+
+async function runInTransaction(session: Session, plan: ExecutionPlan, track: (ms: number) => Promise<unknown>, started: number): Promise<FailureDetail | undefined> {
+  await session.query(BEGIN_SQL);
+  let index = 0;
+  try {
+    for (; index < plan.statements.length; index++) await session.queryRaw(plan.statements[index].text);
+    await track(performance.now() - started);
+    await session.queryRaw(COMMIT_SQL);
+    return undefined;
+  } catch (err) {
+    await session.queryRaw(ROLLBACK_SQL).catch(() => undefined);
+    const statement = plan.statements[index] as PlannedStatement | undefined;
+    return { ...describeError(err, statement), statementsRun: 0, droppedInvalidIndexes: [] };
+  }
+}
+
+async function runOutsideTransaction(session: Session, plan: ExecutionPlan, track: (ms: number) => Promise<unknown>, started: number): Promise<FailureDetail | undefined> {
+  for (const [index, statement] of plan.statements.entries()) {
+    const target = indexBuildTarget(statement.text);
+    const before = target ? await indexesOfTable(session, target.relation) : [];
+    const stale = target && skippedInvalidIndex(target, before);
+    if (stale) {
+      const name = qualifiedName(stale.schema, stale.name);
+      return {
+        line: statement.line, statementsRun: index, droppedInvalidIndexes: [],
+        message: `The index ${name} already exists but is INVALID (left by an earlier failed build), so IF NOT EXISTS would skip it. ` +
+          `Drop it (DROP INDEX CONCURRENTLY ${name};) and apply again.${ranBefore(index)}`,
+      };
+    }
+    try {
+      await session.queryRaw(statement.text);
+    } catch (err) {
+      const dropped = target ? await dropNewInvalidIndexes(session, target, before) : [];
+      const cleanup = dropped.length ? ` The failed build left the INVALID index ${dropped.join(', ')}; PG Tuner dropped it.` : '';
+      const detail = describeError(err, statement);
+      return { ...detail, message: detail.message + cleanup + ranBefore(index), statementsRun: index, droppedInvalidIndexes: dropped };
+    }
+  }
+  await track(performance.now() - started);
+  return undefined;
+}
+
+function ranBefore(index: number): string {
+  return index === 0
+    ? ''
+    : ` The ${index} statement(s) before it ran outside a transaction and stay applied; the migration is not recorded, so make them re-runnable (IF NOT EXISTS) and apply again.`;
+}
+
+/** The server's message with its detail and the file line it points at. */
+function describeError(err: unknown, statement: PlannedStatement | undefined): Pick<MigrationFailure, 'line' | 'message' | 'sqlState'> {
+  if (err instanceof PgTunerError) return { line: statement?.line, message: err.message, sqlState: err.sqlState };
+  const e = err as Partial<DatabaseError>;
+  let line = statement?.line;
+  if (statement && e.position) line = (line ?? 1) + (statement.text.slice(0, Number(e.position) - 1).match(/\n/g)?.length ?? 0);
+  const message = [e.message ?? String(err), e.detail, e.hint && `Hint: ${e.hint}`].filter(Boolean).join('. ');
+  return { line, message, sqlState: e.code };
+}

@@ -1,0 +1,83 @@
+/**
+ * Where each migration stands: applied (with when and how long), pending, changed after it was
+ * applied, or applied but its file is gone. Read-only: it takes no lock and creates nothing.
+ */
+import { Session } from '../db/database';
+import { PgTunerError } from '../errors';
+import { Convention, describeConvention } from './conventions';
+import { compareVersions, Migration, MigrationFolder, readMigrationFolder } from './files';
+import { AppliedRow, readApplied, trackingTableName } from './tracking';
+
+export type MigrationState = 'applied' | 'pending' | 'changed' | 'missing-file';
+
+export interface MigrationStatusEntry {
+  name: string;
+  version: string;
+  state: MigrationState;
+  appliedAt?: string;
+  executionMs?: number;
+  upFile?: string;
+  downFile?: string;
+  hasDown: boolean;
+}
+
+export interface MigrationStatus {
+  directory: string;
+  convention: Convention;
+  conventionLabel: string;
+  trackingTable: string;
+  entries: MigrationStatusEntry[];
+  /** Problems in the folder that stop apply/rollback (missing .down, duplicates, unreadable files). */
+  problems: string[];
+}
+
+export const DEFAULT_TRACKING_SCHEMA = 'public';
+
+export async function migrationStatus(session: Session, directory: string, trackingSchema = DEFAULT_TRACKING_SCHEMA): Promise<MigrationStatus> {
+  const folder = await readMigrationFolder(directory);
+  const applied = await readApplied(session, trackingSchema);
+  return describeStatus(folder, applied, trackingSchema);
+}
+
+export function describeStatus(folder: MigrationFolder, applied: AppliedRow[], trackingSchema: string): MigrationStatus {
+  const byName = new Map(applied.map((a) => [a.name, a]));
+  const entries: MigrationStatusEntry[] = folder.migrations.map((m) => {
+    const row = byName.get(m.name);
+    const state: MigrationState = !row ? 'pending' : row.checksum === m.checksum ? 'applied' : 'changed';
+    return {
+      name: m.name, version: m.version, state,
+      appliedAt: row?.appliedAt.toISOString(), executionMs: row?.executionMs,
+      upFile: m.upFile, downFile: m.downFile, hasDown: m.downFile !== undefined,
+    };
+  });
+  const inFolder = new Set(folder.migrations.map((m) => m.name));
+  for (const row of applied) {
+    if (inFolder.has(row.name)) continue;
+    entries.push({ name: row.name, version: versionOf(row.name), state: 'missing-file', appliedAt: row.appliedAt.toISOString(), executionMs: row.executionMs, hasDown: false });
+  }
+  entries.sort((a, b) => compareVersions(a.version, b.version) || a.name.localeCompare(b.name));
+  return {
+    directory: folder.directory,
+    convention: folder.convention,
+    conventionLabel: describeConvention(folder.convention),
+    trackingTable: trackingTableName(trackingSchema),
+    entries,
+    problems: folder.problems,
+  };
+}
+
+function versionOf(name: string): string {
+  return /^\d+/.exec(name)?.[0] ?? '0';
+}
+
+/** Refuses to go on when an applied migration's file no longer matches what ran. */
+export function assertUnchanged(migrations: Migration[], applied: AppliedRow[]): void {
+  const byName = new Map(migrations.map((m) => [m.name, m]));
+  const changed = applied.filter((a) => byName.has(a.name) && byName.get(a.name)?.checksum !== a.checksum);
+  if (changed.length === 0) return;
+  const lines = changed.map((a) => {
+    const m = byName.get(a.name) as Migration;
+    return `${m.upFile} was changed after it was applied on ${a.appliedAt.toISOString()} (checksum then ${a.checksum.slice(0, 12)}…, now ${m.checksum.slice(0, 12)}…).`;
+  });
+  throw new PgTunerError('CHECKSUM_MISMATCH', `Nothing was run: ${lines.join(' ')} An applied migration must not change: restore the file (e.g. git checkout) and put the new change in a new migration.`);
+}

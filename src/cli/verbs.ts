@@ -1,9 +1,13 @@
 import { CliVerb } from './verb';
+import { adviseVerb } from './commands/advise';
 import { connectionCheck } from './commands/check';
+import { explainVerb } from './commands/explain';
 import { migrateVerb } from './commands/migrate';
 
 /** Every CLI verb, by name. Each lives in its own module under commands/. */
 export const VERBS: Record<string, CliVerb> = {
+  advise: adviseVerb,
+  explain: explainVerb,
   check: connectionCheck,
   migrate: migrateVerb,
 };

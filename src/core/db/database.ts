@@ -34,6 +34,11 @@ export class Session {
     }
   }
 
+  /** The typed error for a raw pg error (after queryRaw). */
+  wrapError(err: unknown): PgTunerError {
+    return this.wrap(err);
+  }
+
   /** Like query, but a failing statement surfaces the raw pg error (callers that inspect SQLSTATE). */
   async queryRaw<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
     return this.client.query<R>(sql, params as unknown[] | undefined);

@@ -1,0 +1,246 @@
+import { readIndexes } from '../catalog/indexes';
+import { readTables, TableInfo } from '../catalog/tables';
+import { Database, Session } from '../db/database';
+import { Environment } from '../db/profile';
+import { explainInSession, inRolledBackTransaction, singleStatement } from '../db/safeExplain';
+import { Plan } from '../plan/types';
+import { tryExtractShape } from '../sql/parse';
+import { TableUsage } from '../sql/shape';
+import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } from './candidate';
+import { DEFAULT_GENERATE_OPTIONS, generateCandidates } from './generate';
+import { servedByExisting } from './served';
+import { Advice, Suggestion } from './types';
+import { IndexProbe, Probed, WhatIf } from './whatIf';
+
+export interface AdviseOptions {
+  params?: unknown[];
+  /** EXPLAIN ANALYZE for the baseline (default true). */
+  analyze?: boolean;
+  environment?: Environment;
+  statementTimeoutMs?: number;
+  /** Largest table a trial build may index (default 2 GiB). */
+  trialBuildMaxBytes?: number;
+  /** A suggestion must cut the plan's cost by at least this share (default 0.2). */
+  minImprovement?: number;
+  /** Plans cheaper than this are left alone (default 100 cost units). */
+  minPlanCost?: number;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}
+
+export type AdviseResult = Advice & { before: Plan };
+
+const DEFAULTS = { trialBuildMaxBytes: 2 * 1024 ** 3, minImprovement: 0.2, minPlanCost: 100 };
+/** BRIN is preferred while its plan costs at most this many times the best btree's: it is far smaller and cheap to maintain. */
+const BRIN_PREFERENCE = 2;
+/** Costs this close count as a tie, decided by the smaller index. */
+const TIE = 0.05;
+/** Greedy rounds: one per table that still benefits (joins need an index on each side). */
+const MAX_ROUNDS = 3;
+
+const CAPABILITIES_SQL = `
+SELECT coalesce(bool_or(extname = 'hypopg'), false) AS hypopg,
+       coalesce(bool_or(extname = 'pg_trgm'), false) AS pg_trgm
+  FROM pg_extension`;
+
+/**
+ * The advisor's path: safe baseline EXPLAIN, query shape, catalog, candidates, verification
+ * against the real planner, ranking. All in one session and one transaction that is rolled back.
+ */
+export async function advise(db: Database, sql: string, options: AdviseOptions = {}): Promise<AdviseResult> {
+  const statement = singleStatement(sql);
+  const progress = options.onProgress ?? (() => undefined);
+  const readOnly = options.environment === 'production';
+  return db.withSession((session) => inRolledBackTransaction(session, { statementTimeoutMs: options.statementTimeoutMs, readOnly }, async () => {
+    progress(options.analyze === false ? 'Running EXPLAIN' : 'Running EXPLAIN ANALYZE (rolled back afterwards)');
+    const before = await explainInSession(session, statement, { analyze: options.analyze !== false, params: options.params });
+    const base: AdviseResult = { statement, plan: summary(before), suggestions: [], notes: [], before };
+    const parsed = tryExtractShape(statement);
+    if ('error' in parsed) {
+      base.notes.push(`The statement's shape could not be analysed (${parsed.error.message}); showing the plan only.`);
+      return base;
+    }
+    if (before.totalCost < (options.minPlanCost ?? DEFAULTS.minPlanCost)) {
+      base.notes.push(`The plan is already cheap (cost ${before.totalCost.toFixed(1)}): no index would make a difference worth its upkeep.`);
+      return base;
+    }
+    progress('Reading statistics and existing indexes');
+    const caps = (await session.query<{ hypopg: boolean; pg_trgm: boolean }>(CAPABILITIES_SQL)).rows[0];
+    const tables = await tablesOf(session, parsed.shape.tables);
+    const existing = await readIndexes(session, [...new Set([...tables.values()].map((t) => t.oid))]);
+    const generated = generateCandidates(parsed.shape, tables, { ...DEFAULT_GENERATE_OPTIONS, pgTrgmInstalled: caps.pg_trgm });
+    base.notes.push(...generated.notes);
+    const candidates = generated.candidates.filter((c) => {
+      const served = servedByExisting(c, existing);
+      if (served) base.notes.push(`${served.name} already serves ${indexName(c)}.`);
+      return !served;
+    });
+    if (!caps.hypopg) base.notes.push('HypoPG is not installed in this database: candidates are verified by trial builds inside a rolled-back transaction (CREATE EXTENSION hypopg makes this instant).');
+    if (!candidates.length) return base;
+
+    progress(`Verifying ${candidates.length} candidate index${candidates.length === 1 ? '' : 'es'} against the planner`);
+    const whatIf = new WhatIf(session, statement, {
+      hypopg: caps.hypopg,
+      trialBuilds: !readOnly,
+      trialBuildMaxBytes: options.trialBuildMaxBytes ?? DEFAULTS.trialBuildMaxBytes,
+      params: options.params,
+    });
+    try {
+      const chosen = await chooseGreedily(whatIf, candidates, tables, before.totalCost, options, base.notes);
+      base.suggestions = await toSuggestions(chosen, whatIf, before, options);
+    } finally {
+      await whatIf.dispose();
+    }
+    return base;
+  }), options.signal);
+}
+
+interface Choice {
+  candidate: Candidate;
+  probe: IndexProbe;
+  result: Probed;
+}
+
+/**
+ * Greedy selection: each round, try every remaining candidate with the already chosen ones in
+ * place and keep the cheapest plan that uses it; one index per table. The final set must cut the
+ * cost by `minImprovement`, and any member whose removal costs nothing is dropped.
+ */
+async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: Map<TableUsage, TableInfo>, baseCost: number, options: AdviseOptions, notes: string[]): Promise<Choice[]> {
+  const tableBytes = new Map([...tables.values()].map((t) => [`${t.schema}.${t.name}`, t.tableBytes]));
+  const probes = new Map(candidates.map((c) => [c, toProbe(c, tableBytes.get(`${c.schema}.${c.table}`) ?? 0)]));
+  const chosen: Choice[] = [];
+  const unverifiable: Choice[] = [];
+  let current = baseCost;
+  let remaining = candidates;
+  for (let round = 0; round < MAX_ROUNDS && remaining.length; round++) {
+    const tried: Choice[] = [];
+    for (const c of remaining) {
+      const result = await whatIf.probe(probes.get(c)!);
+      if (result.verifiedBy === 'none' && round === 0 && result.note) unverifiable.push({ candidate: c, probe: probes.get(c)!, result });
+      if (result.used && result.plan.totalCost < current * (1 - 0.02)) tried.push({ candidate: c, probe: probes.get(c)!, result });
+    }
+    const best = pickBest(tried);
+    if (!best) break;
+    chosen.push(best);
+    await whatIf.apply(best.probe);
+    current = best.result.plan.totalCost;
+    remaining = remaining.filter((c) => !(c.schema === best.candidate.schema && c.table === best.candidate.table));
+  }
+  const minImprovement = options.minImprovement ?? DEFAULTS.minImprovement;
+  const enough = chosen.length > 0 && current <= baseCost * (1 - minImprovement);
+  if (chosen.length && !enough) {
+    notes.push(`The best index set only cut the estimated cost from ${baseCost.toFixed(0)} to ${current.toFixed(0)} (less than ${Math.round(minImprovement * 100)}%): not worth its upkeep.`);
+  } else if (!chosen.length && !unverifiable.length) {
+    notes.push('No candidate index made the planner choose a cheaper plan.');
+  }
+  // Indexes nobody could verify are still shown (marked so) for tables without a verified choice.
+  const verified = enough ? chosen : [];
+  const unverifiedTables = new Set<string>();
+  for (const u of unverifiable) {
+    const key = `${u.candidate.schema}.${u.candidate.table}`;
+    if (verified.some((c) => `${c.candidate.schema}.${c.candidate.table}` === key) || unverifiedTables.has(key)) continue;
+    unverifiedTables.add(key);
+    verified.push(u);
+  }
+  return verified;
+}
+
+/** Lowest cost wins (BRIN discounted); near-ties go to the smaller index. */
+function pickBest(tried: Choice[]): Choice | undefined {
+  const effective = (c: Choice) => c.result.plan.totalCost / (c.candidate.method === 'brin' ? BRIN_PREFERENCE : 1);
+  return tried.sort((a, b) => effective(a) - effective(b)).reduce<Choice | undefined>((best, c) => {
+    if (!best) return c;
+    const close = effective(c) <= effective(best) * (1 + TIE);
+    return close && (c.result.sizeBytes ?? Infinity) < (best.result.sizeBytes ?? Infinity) ? c : best;
+  }, undefined);
+}
+
+async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan, options: AdviseOptions): Promise<Suggestion[]> {
+  // Real timings exist only for trial builds (HypoPG indexes cannot execute): measure once with all of them.
+  const measurable = options.analyze !== false && chosen.length > 0 && chosen.every((c) => c.result.verifiedBy === 'trial-build');
+  const msAfter = measurable ? (await whatIf.plan(true)).executionMs : null;
+  return chosen.map((choice, i) => {
+    const { candidate: c, probe, result } = choice;
+    const unverified = result.verifiedBy === 'none';
+    const together = i > 0 ? ` Together with the suggestion${i > 1 ? 's' : ''} above.` : '';
+    const gain = unverified ? '' : ` Estimated cost ${fmt(before.totalCost)} → ${fmt(result.plan.totalCost)}.`;
+    return {
+      table: `${c.schema}.${c.table}`,
+      method: c.method,
+      kinds: c.kinds,
+      name: probe.name,
+      ddl: createIndexDdl(c, probe.name),
+      down: dropIndexDdl(c, probe.name),
+      requires: c.requires,
+      reason: `${capitalize(c.reason)}.${gain}${together}${unverified ? ` Not verified: ${result.note}` : ''}`,
+      evidence: {
+        costBefore: before.totalCost,
+        costAfter: unverified ? before.totalCost : result.plan.totalCost,
+        msBefore: before.executionMs,
+        msAfter,
+        sizeBytes: result.sizeBytes,
+        verifiedBy: result.verifiedBy,
+        ...(result.note ? { note: result.note } : {}),
+      },
+    };
+  });
+}
+
+function toProbe(c: Candidate, tableBytes: number): IndexProbe {
+  const name = indexName(c);
+  return { name, createSql: trialBuildSql(c, name), table: `${c.schema}.${c.table}`, needsTrialBuild: c.needsTrialBuild, tableBytes };
+}
+
+/** Catalog facts for each table usage (names resolved through search_path like the query's). */
+async function tablesOf(session: Session, usages: TableUsage[]): Promise<Map<TableUsage, TableInfo>> {
+  const nameOf = (u: TableUsage) => (u.schema ? `${quoteName(u.schema)}.${quoteName(u.table)}` : quoteName(u.table));
+  const infos = await readTables(session, [...new Set(usages.map(nameOf))]);
+  const byName = new Map(infos.map((t) => [t.wanted, t]));
+  const out = new Map<TableUsage, TableInfo>();
+  for (const u of usages) {
+    const info = byName.get(nameOf(u));
+    if (info) out.set(u, info);
+  }
+  return out;
+}
+
+/** to_regclass takes SQL identifier syntax: quote so mixed-case names resolve as written. */
+function quoteName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function summary(plan: Plan): Advice['plan'] {
+  return { totalCost: plan.totalCost, executionMs: plan.executionMs, planningMs: plan.planningMs };
+}
+
+/**
+ * "Explain again with this index": the plan with the given suggestions in place (HypoPG, or
+ * trial builds where HypoPG cannot), inside a rolled-back transaction.
+ */
+export async function explainWithIndexes(db: Database, sql: string, suggestions: Suggestion[], options: AdviseOptions = {}): Promise<Plan> {
+  const statement = singleStatement(sql);
+  const readOnly = options.environment === 'production';
+  return db.withSession((session) => inRolledBackTransaction(session, { statementTimeoutMs: options.statementTimeoutMs, readOnly }, async () => {
+    const caps = (await session.query<{ hypopg: boolean }>(CAPABILITIES_SQL)).rows[0];
+    const whatIf = new WhatIf(session, statement, {
+      hypopg: caps.hypopg, trialBuilds: !readOnly, trialBuildMaxBytes: options.trialBuildMaxBytes ?? DEFAULTS.trialBuildMaxBytes, params: options.params,
+    });
+    try {
+      for (const s of suggestions) {
+        await whatIf.apply({ name: s.name, createSql: plainCreate(s), table: s.table, needsTrialBuild: s.method === 'gin', tableBytes: 0 });
+      }
+      return await whatIf.plan(false);
+    } finally {
+      await whatIf.dispose();
+    }
+  }), options.signal);
+}
+
+/** The suggestion's DDL without CONCURRENTLY / IF NOT EXISTS, for a probe inside a transaction. */
+function plainCreate(s: Suggestion): string {
+  return s.ddl.replace(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS /, 'CREATE INDEX ').replace(/;\s*$/, '');
+}
+
+const fmt = (n: number) => n.toFixed(n < 100 ? 2 : 0);
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,0 +1,166 @@
+import { Session } from '../db/database';
+import { explainInSession } from '../db/safeExplain';
+import { walkPlan } from '../plan/parse';
+import { Plan } from '../plan/types';
+import { VerifiedBy } from './types';
+
+/** An index to try: a plain `CREATE INDEX <name> ON …` plus what the verifier needs to know. */
+export interface IndexProbe {
+  name: string;
+  /** CREATE INDEX <name> ON … (no CONCURRENTLY) */
+  createSql: string;
+  table: string;
+  /** HypoPG cannot simulate it (GIN): only a trial build can. */
+  needsTrialBuild: boolean;
+  /** Bytes of the table, to respect the trial-build limit. */
+  tableBytes: number;
+}
+
+export interface WhatIfOptions {
+  hypopg: boolean;
+  /** Trial builds (real CREATE INDEX inside a rolled-back savepoint) are allowed here. */
+  trialBuilds: boolean;
+  trialBuildMaxBytes: number;
+  params?: unknown[];
+}
+
+export interface Probed {
+  plan: Plan;
+  /** Whether the planner used the probe in that plan. */
+  used: boolean;
+  sizeBytes: number | null;
+  verifiedBy: VerifiedBy;
+  note?: string;
+  buildMs?: number;
+}
+
+const HYPO_CREATE_SQL = 'SELECT indexrelid::int AS oid, indexname FROM hypopg_create_index($1)';
+const HYPO_SIZE_SQL = 'SELECT hypopg_relation_size($1::oid)::float8 AS bytes';
+const HYPO_DROP_SQL = 'SELECT hypopg_drop_index($1::oid)';
+const INDEX_SIZE_SQL = 'SELECT pg_relation_size(to_regclass($1))::float8 AS bytes';
+
+interface Applied {
+  probe: IndexProbe;
+  /** HypoPG oid, or undefined for a trial build. */
+  hypoOid?: number;
+  /** The name the planner shows in its plans. */
+  planName: string;
+}
+
+/**
+ * Asks the real planner "what if these indexes existed?" on one session inside the advisor's
+ * transaction: HypoPG hypothetical indexes where it can, otherwise a real CREATE INDEX inside a
+ * savepoint that is rolled back (it holds a SHARE lock on the table — writes wait — for the
+ * build's duration, so only on non-production profiles and below a size limit).
+ */
+export class WhatIf {
+  private readonly applied: Applied[] = [];
+  private savepoints = 0;
+
+  constructor(private readonly session: Session, private readonly statement: string, private readonly options: WhatIfOptions) {}
+
+  /** How a probe would be verified, or why it cannot be. */
+  method(probe: IndexProbe): { by: VerifiedBy; why?: string } {
+    if (this.options.hypopg && !probe.needsTrialBuild) return { by: 'hypopg' };
+    if (!this.options.trialBuilds) {
+      return { by: 'none', why: probe.needsTrialBuild ? 'HypoPG cannot simulate this index type and trial builds are off for this profile (production).' : 'HypoPG is not installed and trial builds are off for this profile (production).' };
+    }
+    if (probe.tableBytes > this.options.trialBuildMaxBytes) {
+      return { by: 'none', why: `the table (${mb(probe.tableBytes)}) is above the trial-build limit (${mb(this.options.trialBuildMaxBytes)}, setting pgtuner.advisor.trialBuildMaxMB).` };
+    }
+    return { by: 'trial-build' };
+  }
+
+  /** Plans the statement with the applied probes plus `extra`, which is removed again afterwards. */
+  async probe(extra: IndexProbe, analyze = false): Promise<Probed> {
+    const how = this.method(extra);
+    if (how.by === 'none') return { plan: await this.plan(false), used: false, sizeBytes: null, verifiedBy: 'none', note: how.why };
+    const savepoint = await this.savepoint();
+    let applied: Applied | undefined;
+    try {
+      const started = Date.now();
+      applied = await this.create(extra, how.by);
+      const buildMs = Date.now() - started;
+      const sizeBytes = await this.size(applied);
+      const plan = await this.plan(analyze);
+      const used = usesIndex(plan, applied.planName);
+      const note = how.by === 'trial-build' ? `trial build took ${buildMs} ms holding a SHARE lock on ${extra.table} (writes to it waited), then was rolled back` : undefined;
+      return { plan, used, sizeBytes, verifiedBy: how.by, note, buildMs };
+    } catch (err) {
+      await this.rollbackTo(savepoint);
+      if (applied) await this.remove(applied).catch(() => undefined);
+      applied = undefined;
+      return { plan: await this.plan(false), used: false, sizeBytes: null, verifiedBy: 'none', note: `could not be built for verification: ${(err as Error).message}` };
+    } finally {
+      if (applied) await this.remove(applied);
+      await this.release(savepoint);
+    }
+  }
+
+  /** Keeps a probe in place for the following probes (greedy multi-index choice). */
+  async apply(probe: IndexProbe): Promise<void> {
+    const how = this.method(probe);
+    if (how.by === 'none') return;
+    await this.savepoint();
+    this.applied.push(await this.create(probe, how.by));
+  }
+
+  /** The plan with only the applied probes. */
+  plan(analyze: boolean): Promise<Plan> {
+    return explainInSession(this.session, this.statement, { analyze, params: this.options.params });
+  }
+
+  /** Which applied probes the plan uses. */
+  usedNames(plan: Plan): string[] {
+    return this.applied.filter((a) => usesIndex(plan, a.planName)).map((a) => a.probe.name);
+  }
+
+  private async create(probe: IndexProbe, by: VerifiedBy): Promise<Applied> {
+    if (by === 'hypopg') {
+      const r = await this.session.query<{ oid: number; indexname: string }>(HYPO_CREATE_SQL, [probe.createSql]);
+      return { probe, hypoOid: r.rows[0].oid, planName: r.rows[0].indexname };
+    }
+    await this.session.query(probe.createSql);
+    return { probe, planName: probe.name };
+  }
+
+  private async remove(a: Applied): Promise<void> {
+    if (a.hypoOid !== undefined) await this.session.query(HYPO_DROP_SQL, [a.hypoOid]);
+  }
+
+  private async size(a: Applied): Promise<number | null> {
+    const r = a.hypoOid !== undefined
+      ? await this.session.query<{ bytes: number }>(HYPO_SIZE_SQL, [a.hypoOid])
+      : await this.session.query<{ bytes: number }>(INDEX_SIZE_SQL, [a.probe.name]);
+    return r.rows[0]?.bytes ?? null;
+  }
+
+  /** Drops every hypothetical index this object made (trial builds vanish with the transaction). */
+  async dispose(): Promise<void> {
+    for (const a of this.applied) await this.remove(a).catch(() => undefined);
+    this.applied.length = 0;
+  }
+
+  private async savepoint(): Promise<string> {
+    const name = `pgtuner_whatif_${++this.savepoints}`;
+    await this.session.query(`SAVEPOINT ${name}`);
+    return name;
+  }
+
+  private async rollbackTo(name: string): Promise<void> {
+    await this.session.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+  }
+
+  /** Undo a probe's trial build and its locks (a no-op for HypoPG probes, already dropped). */
+  private async release(name: string): Promise<void> {
+    await this.rollbackTo(name);
+    await this.session.query(`RELEASE SAVEPOINT ${name}`).catch(() => undefined);
+  }
+}
+
+function usesIndex(plan: Plan, name: string): boolean {
+  for (const n of walkPlan(plan.root)) if (n.index === name) return true;
+  return false;
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;

@@ -1,0 +1,74 @@
+import { Session } from '../db/database';
+
+export interface ColumnStats {
+  name: string;
+  type: string;
+  notNull: boolean;
+  /** pg_stats.n_distinct: > 0 a count, < 0 a fraction of the rows (−1 = unique). */
+  nDistinct?: number;
+  nullFrac?: number;
+  correlation?: number;
+  avgWidth?: number;
+  mostCommonVals?: string[];
+  mostCommonFreqs?: number[];
+}
+
+export interface TableInfo {
+  /** The name as the query wrote it (resolved through search_path). */
+  wanted: string;
+  oid: number;
+  schema: string;
+  name: string;
+  /** reltuples (−1 on never-analyzed tables is reported as 0). */
+  rows: number;
+  pages: number;
+  tableBytes: number;
+  columns: ColumnStats[];
+}
+
+/**
+ * pg_stats exposes most_common_vals as anyarray; casting through text gives their literal
+ * forms, which we compare with the query's constants.
+ */
+const TABLES_SQL = `
+SELECT wanted.name AS wanted, c.oid::int AS oid, n.nspname AS schema, c.relname AS name,
+       greatest(c.reltuples, 0)::float8 AS rows, c.relpages::int AS pages,
+       pg_table_size(c.oid)::float8 AS table_bytes,
+       coalesce(json_agg(json_build_object(
+         'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'notNull', a.attnotnull,
+         'nDistinct', s.n_distinct, 'nullFrac', s.null_frac, 'correlation', s.correlation, 'avgWidth', s.avg_width,
+         'mostCommonVals', s.most_common_vals::text::text[], 'mostCommonFreqs', s.most_common_freqs
+       ) ORDER BY a.attnum) FILTER (WHERE a.attnum IS NOT NULL), '[]') AS columns
+  FROM unnest($1::text[]) AS wanted(name)
+  JOIN pg_class c ON c.oid = to_regclass(wanted.name)
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
+ WHERE c.relkind IN ('r', 'p', 'm')
+ GROUP BY wanted.name, c.oid, n.nspname, c.relname, c.reltuples, c.relpages`;
+
+/** Sizes and column statistics for the named tables (names as the query wrote them, resolved by search_path). */
+export async function readTables(session: Session, names: string[]): Promise<TableInfo[]> {
+  if (!names.length) return [];
+  const r = await session.query(TABLES_SQL, [names]);
+  return r.rows.map((row) => ({
+    wanted: row.wanted,
+    oid: row.oid,
+    schema: row.schema,
+    name: row.name,
+    rows: row.rows,
+    pages: row.pages,
+    tableBytes: row.table_bytes,
+    columns: (row.columns as ColumnStats[]).map(dropNulls),
+  }));
+}
+
+function dropNulls<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as T;
+}
+
+/** Estimated number of distinct values of a column (resolving the negative fraction form). */
+export function distinctValues(col: ColumnStats | undefined, rows: number): number | undefined {
+  if (!col || col.nDistinct === undefined) return undefined;
+  return col.nDistinct < 0 ? -col.nDistinct * rows : col.nDistinct;
+}

@@ -77,6 +77,9 @@ export async function backupDatabase(db: Database, options: BackupOptions): Prom
       const server = await readServerFacts(session);
       const tools = await discoverTools(server.versionNum, options.tools);
       const base = backupBaseName(server.database, startedAt);
+      if (await exists(path.join(options.directory, base + DUMP_SUFFIX))) {
+        throw new PgTunerError('BAD_INPUT', `A backup named ${base}${DUMP_SUFFIX} already exists in ${options.directory} (one per database per second); try again in a moment.`);
+      }
       partialPath = path.join(options.directory, `${PARTIAL_PREFIX}${base}${DUMP_SUFFIX}`);
       const inventory = await dumpInSnapshot(db, session, server.database, tools, partialPath, format, options);
       return { server, tools, base, inventory };
@@ -176,4 +179,8 @@ async function sizeOf(p: string): Promise<number> {
   let total = 0;
   for (const entry of await fs.readdir(p)) total += (await fs.stat(path.join(p, entry))).size;
   return total;
+}
+
+function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(() => true, () => false);
 }

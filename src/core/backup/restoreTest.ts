@@ -98,7 +98,7 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
     } catch (err) {
       rethrowCancel(err);
       return await finish({ failedAt: 'restore', scratchDatabase: scratch, scratchKept: !!options.keepScratch, archiveEntries,
-        message: `pg_restore failed after ${Date.now() - restoreStarted} ms: ${(err as Error).message}` });
+        message: `pg_restore failed after ${formatMs(Date.now() - restoreStarted)}${/end of file/.test((err as Error).message) ? ' (the archive ends early: the dump is truncated)' : ''}: ${(err as Error).message}` });
     }
     restoreMs = Date.now() - restoreStarted;
 

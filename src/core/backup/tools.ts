@@ -54,11 +54,7 @@ export async function discoverTools(serverVersionNum: number, search: ToolSearch
   for (const folder of folders) {
     const pgDump = await probeTool(folder, 'pg_dump');
     const pgRestore = await probeTool(folder, 'pg_restore');
-    if (!pgDump || !pgRestore) {
-      const missing = [pgDump ? '' : 'pg_dump', pgRestore ? '' : 'pg_restore'].filter(Boolean).join(' and ');
-      if (search.toolsDirectory) rejected.push(`${folder} has no working ${missing}`);
-      continue;
-    }
+    if (!pgDump || !pgRestore) continue;
     if (pgDump.major >= needed && pgRestore.major >= needed) found.push({ pgDump, pgRestore });
     else rejected.push(`${pgDump.path} is version ${pgDump.version}, ${pgRestore.path} is version ${pgRestore.version}`);
   }
@@ -68,13 +64,13 @@ export async function discoverTools(serverVersionNum: number, search: ToolSearch
   const where = search.toolsDirectory
     ? `the tools folder ${search.toolsDirectory} (setting pgtuner.backup.toolsDirectory)`
     : `PATH or ${search.versionedRoot ?? DEFAULT_VERSIONED_ROOT}/*/bin`;
-  if (rejected.length && rejected.every((r) => / is version /.test(r))) {
+  if (rejected.length) {
     throw new PgTunerError('TOOL_VERSION',
       `The server runs PostgreSQL ${needed}, but the pg_dump found is too old (${rejected.join('; ')}). ` +
       `pg_dump must be version ${needed} or newer: install postgresql-client-${needed} or point pgtuner.backup.toolsDirectory at a newer bin folder.`);
   }
   throw new PgTunerError('TOOL_MISSING',
-    `pg_dump and pg_restore (version ${needed} or newer) were not found in ${where}${rejected.length ? ` (${rejected.join('; ')})` : ''}. ` +
+    `pg_dump and pg_restore (version ${needed} or newer) were not found in ${where}. ` +
     `Install the PostgreSQL client tools (e.g. postgresql-client-${needed}) or set pgtuner.backup.toolsDirectory to their folder.`);
 }
 

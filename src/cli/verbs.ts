@@ -1,5 +1,6 @@
 import { CliVerb } from './verb';
 import { adviseVerb } from './commands/advise';
+import { backupVerb, restoreTestVerb } from './commands/backup';
 import { connectionCheck } from './commands/check';
 import { explainVerb } from './commands/explain';
 import { migrateVerb } from './commands/migrate';
@@ -10,4 +11,6 @@ export const VERBS: Record<string, CliVerb> = {
   explain: explainVerb,
   check: connectionCheck,
   migrate: migrateVerb,
+  backup: backupVerb,
+  'restore-test': restoreTestVerb,
 };

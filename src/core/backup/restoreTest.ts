@@ -1,5 +1,6 @@
 import { Database, Session } from '../db/database';
 import { PgTunerError } from '../errors';
+import { formatSeconds } from '../format';
 import { quoteIdent } from '../sql/ident';
 import { readServerFacts } from './backup';
 import { readManifest, recordRestoreTest } from './manifest';
@@ -98,7 +99,7 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
     } catch (err) {
       rethrowCancel(err);
       return await finish({ failedAt: 'restore', scratchDatabase: scratch, scratchKept: !!options.keepScratch, archiveEntries,
-        message: `pg_restore failed after ${formatMs(Date.now() - restoreStarted)}${/end of file/.test((err as Error).message) ? ' (the archive ends early: the dump is truncated)' : ''}: ${(err as Error).message}` });
+        message: `pg_restore failed after ${formatSeconds((Date.now() - restoreStarted) / 1000)}${/end of file/.test((err as Error).message) ? ' (the archive ends early: the dump is truncated)' : ''}: ${(err as Error).message}` });
     }
     restoreMs = Date.now() - restoreStarted;
 
@@ -112,7 +113,7 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
         ok: verification.ok, failedAt: verification.ok ? undefined : 'verify', scratchDatabase: scratch, scratchKept: !!options.keepScratch,
         restoreMs, archiveEntries, tables: verification.tables, checks: verification.checks,
         message: verification.ok
-          ? `Restore-test passed: ${verification.tables.length} tables with exact row counts, restored in ${formatMs(restoreMs)}.`
+          ? `Restore-test passed: ${verification.tables.length} tables with exact row counts, restored in ${formatSeconds(restoreMs / 1000)}.`
           : `Restore-test failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join(' | ')}`,
       });
     } finally {
@@ -128,8 +129,4 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
 
 function rethrowCancel(err: unknown): void {
   if (err instanceof PgTunerError && err.code === 'CANCELLED') throw err;
-}
-
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }

@@ -38,10 +38,10 @@ async function prepareExtensionTestRun({ grep } = {}) {
   };
 }
 
-/** Prints each host test with its outcome (and failures' errors). */
+/** Prints the failed host tests with their errors (passing ones were already streamed live). */
 function printHostResults(results) {
-  for (const t of results.tests) {
-    console.log(`  ${t.state === 'passed' ? 'ok  ' : 'FAIL'} ${t.title}`);
+  for (const t of results.tests.filter((x) => x.state !== 'passed')) {
+    console.log(`  FAIL ${t.title}`);
     if (t.error) console.log(t.error.replace(/^/gm, '       '));
   }
 }

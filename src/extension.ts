@@ -1,8 +1,13 @@
 import * as vscode from 'vscode';
+import { registerConnections } from './vscode/connections';
+import { createServices } from './vscode/createServices';
+import { registerLog } from './vscode/log';
 
+/** Creates the shared services, then each feature registers its commands and views. */
 export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('PG Tuner', { log: true });
-  context.subscriptions.push(log, vscode.commands.registerCommand('pgtuner.showLog', () => log.show()));
+  const services = createServices(context);
+  registerLog(services);
+  registerConnections(services);
 }
 
 export function deactivate(): void {}

@@ -1,0 +1,117 @@
+import * as os from 'os';
+import * as vscode from 'vscode';
+import { ENVIRONMENTS, Environment, targetFromUrl } from '../../core/db/profile';
+import { newProfile, NewProfileInput } from '../../core/db/profileSettings';
+import { PgTunerError } from '../../core/errors';
+import type { ConnectionManager, ProfileScope } from './connectionManager';
+import type { ConnectionEntry } from './connectionSources';
+
+/** The argument form of pgtuner.addConnection (tests and scripts): a URL or fields, plus where to save. */
+export interface AddConnectionArgs extends NewProfileInput {
+  /** Default: the workspace when a trusted folder is open, else user settings. */
+  scope?: ProfileScope;
+}
+
+/**
+ * Saves a profile (replacing one of the same name), its password in secret storage (never in
+ * settings), and makes it the active connection.
+ */
+export async function addConnection(manager: ConnectionManager, args: AddConnectionArgs): Promise<ConnectionEntry> {
+  if (typeof args?.name !== 'string' || !args.name.trim()) throw new PgTunerError('BAD_INPUT', 'A connection needs a name.');
+  const { profile, password } = await newProfile(args);
+  await manager.save(profile, password, args.scope ?? manager.defaultScope());
+  return manager.select(profile.name);
+}
+
+/** The guided form: asks step by step; Escape at any step cancels and nothing is saved. */
+export async function promptNewConnection(manager: ConnectionManager): Promise<ConnectionEntry | undefined> {
+  const args = await askForConnection(manager);
+  return args && addConnection(manager, args);
+}
+
+const TITLE = 'PG Tuner: Add Connection';
+
+async function askForConnection(manager: ConnectionManager): Promise<AddConnectionArgs | undefined> {
+  const first = await ask({
+    prompt: 'A postgres:// URL, or the server host name',
+    placeHolder: 'postgres://user@localhost:5432/mydb   or   localhost',
+    value: 'localhost',
+    validateInput: (v) => {
+      if (!v.trim()) return 'Enter a URL or a host name';
+      if (!/^postgres(ql)?:\/\//i.test(v.trim())) return undefined;
+      try {
+        targetFromUrl(v);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
+  });
+  if (first === undefined) return undefined;
+
+  let fields: Omit<AddConnectionArgs, 'name'>;
+  let hasPassword = false;
+  if (/^postgres(ql)?:\/\//i.test(first.trim())) {
+    const target = targetFromUrl(first.trim());
+    fields = { url: first.trim() };
+    hasPassword = target.password !== undefined;
+    ({ host: fields.host, database: fields.database } = target.profile);
+  } else {
+    const port = await ask({
+      prompt: 'Port', value: '5432',
+      validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 65535 ? undefined : 'A port is a number from 1 to 65535'),
+    });
+    if (port === undefined) return undefined;
+    const database = await ask({ prompt: 'Database', value: 'postgres', validateInput: required('a database name') });
+    if (database === undefined) return undefined;
+    const user = await ask({ prompt: 'User', value: os.userInfo().username, validateInput: required('a user name') });
+    if (user === undefined) return undefined;
+    fields = { host: first.trim(), port: Number(port), database, user };
+  }
+
+  const name = await ask({
+    prompt: 'A name for this connection',
+    value: `${fields.database ?? 'postgres'}@${fields.host ?? 'localhost'}`,
+    validateInput: (v) => {
+      if (!v.trim()) return 'A name is required';
+      return manager.find(v.trim())
+        ? { message: `Replaces the existing connection "${v.trim()}"`, severity: vscode.InputBoxValidationSeverity.Warning }
+        : undefined;
+    },
+  });
+  if (name === undefined) return undefined;
+
+  const environment = await pickEnvironment();
+  if (!environment) return undefined;
+
+  let password: string | undefined;
+  if (!hasPassword) {
+    password = await ask({
+      prompt: 'Password (kept in VS Code secret storage, never in settings). Leave empty to use ~/.pgpass or no password.',
+      password: true,
+    });
+    if (password === undefined) return undefined;
+  }
+  return { ...fields, name: name.trim(), environment, password: password || undefined };
+}
+
+async function pickEnvironment(): Promise<Environment | undefined> {
+  const notes: Record<Environment, string> = {
+    development: 'EXPLAIN ANALYZE and trial index builds allowed',
+    staging: 'like development, marked in the status bar',
+    production: 'read-only EXPLAIN sessions, shown in a warning colour',
+  };
+  const picked = await vscode.window.showQuickPick(
+    ENVIRONMENTS.map((env) => ({ label: env, description: notes[env] })),
+    { title: TITLE, placeHolder: 'Which environment is this server?', ignoreFocusOut: true },
+  );
+  return picked?.label as Environment | undefined;
+}
+
+function ask(options: vscode.InputBoxOptions): Thenable<string | undefined> {
+  return vscode.window.showInputBox({ title: TITLE, ignoreFocusOut: true, ...options });
+}
+
+function required(what: string) {
+  return (v: string) => (v.trim() ? undefined : `Enter ${what}`);
+}

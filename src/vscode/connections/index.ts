@@ -1,0 +1,100 @@
+import * as vscode from 'vscode';
+import { PgTunerError } from '../../core/errors';
+import type { AppServices } from '../createServices';
+import { addConnection, AddConnectionArgs, promptNewConnection } from './addConnection';
+import type { ConnectionManager } from './connectionManager';
+import type { ConnectionEntry } from './connectionSources';
+import { createConnectionsView } from './connectionsView';
+import { pickConnection } from './pickConnection';
+import { createConnectionStatusBar } from './statusBar';
+import { testConnection } from './testConnection';
+
+/** `{ name }` — what tests, the tree view's rows and other features pass to the connection commands. */
+type NameArg = { name?: unknown } | undefined;
+
+/**
+ * Connection commands, status bar item and the Connections view. Each command takes an optional
+ * argument (tests, tree rows); without one it asks the user. Errors are shown, logged, and the
+ * command returns undefined.
+ */
+export function registerConnections(services: AppServices): void {
+  const { connections: manager, log } = services;
+  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) =>
+    vscode.commands.registerCommand(id, async (arg: A) => {
+      try {
+        return await run(arg);
+      } catch (err) {
+        const message = err instanceof PgTunerError ? err.message : `Unexpected error: ${(err as Error)?.message ?? err}`;
+        log.error(`${id}: ${message}`);
+        void vscode.window.showErrorMessage(message);
+        return undefined;
+      }
+    });
+
+  services.context.subscriptions.push(
+    createConnectionStatusBar(manager),
+    createConnectionsView(manager),
+
+    command('pgtuner.addConnection', async (arg: AddConnectionArgs | undefined) => {
+      if (arg) return (await addConnection(manager, arg)).profile;
+      const entry = await promptNewConnection(manager);
+      if (entry) {
+        void vscode.window.showInformationMessage(`Connection "${entry.name}" added and selected.`, 'Test Connection').then((choice) => {
+          if (choice) void vscode.commands.executeCommand('pgtuner.testConnection', { name: entry.name });
+        });
+      }
+      return entry?.profile;
+    }),
+
+    command('pgtuner.selectConnection', async (arg: NameArg) => {
+      const entry = await entryFrom(manager, arg, () => pickConnection(manager));
+      return entry && (await manager.select(entry.name)).profile;
+    }),
+
+    command('pgtuner.testConnection', async (arg: NameArg) => {
+      const entry = await entryFrom(manager, arg, async () => manager.activeEntry() ?? pickConnection(manager, 'PG Tuner: Test Connection'));
+      return entry && testConnection(manager, entry, log);
+    }),
+
+    command('pgtuner.removeConnection', async (arg: NameArg) => {
+      if (arg) {
+        await manager.remove(nameOf(arg));
+        return true;
+      }
+      const entry = await pickRemovable(manager);
+      if (!entry) return false;
+      const confirmed = await vscode.window.showWarningMessage(
+        `Remove the connection "${entry.name}"? Its saved password is deleted from secret storage too.`, { modal: true }, 'Remove');
+      if (confirmed !== 'Remove') return false;
+      await manager.remove(entry.name);
+      return true;
+    }),
+  );
+}
+
+function nameOf(arg: NameArg): string {
+  if (typeof arg?.name !== 'string') throw new PgTunerError('BAD_INPUT', 'Expected an argument of the form { name: "<connection name>" }.');
+  return arg.name;
+}
+
+/** The connection named by the argument, or the one `ask` returns when there is no argument. */
+async function entryFrom(manager: ConnectionManager, arg: NameArg, ask: () => Promise<ConnectionEntry | undefined>): Promise<ConnectionEntry | undefined> {
+  if (!arg) return ask();
+  const name = nameOf(arg);
+  const entry = manager.find(name);
+  if (!entry) throw new PgTunerError('BAD_INPUT', `There is no connection named "${name}". Add it with "PG Tuner: Add Connection".`);
+  return entry;
+}
+
+async function pickRemovable(manager: ConnectionManager): Promise<ConnectionEntry | undefined> {
+  const removable = manager.list().filter((e) => e.origin.endsWith('settings'));
+  if (!removable.length) {
+    void vscode.window.showInformationMessage('There is no saved connection to remove (connections from .env or PG* variables are changed there).');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    removable.map((entry) => ({ label: entry.name, description: `${entry.profile.environment} · ${entry.origin}`, entry })),
+    { title: 'PG Tuner: Remove Connection', placeHolder: 'Which connection should be removed?' },
+  );
+  return picked?.entry;
+}

@@ -1,0 +1,44 @@
+import * as vscode from 'vscode';
+import { describeServerInfo, readServerInfo, ServerInfo } from '../../core/db/serverInfo';
+import { PgTunerError, PgTunerErrorCode } from '../../core/errors';
+import type { ConnectionManager } from './connectionManager';
+import type { ConnectionEntry } from './connectionSources';
+
+/** What pgtuner.testConnection returns (and shows): the server facts, or the error's code and message. */
+export type ConnectionTestResult =
+  | { ok: true; name: string; info: ServerInfo; summary: string }
+  | { ok: false; name: string; code: PgTunerErrorCode; message: string };
+
+/** Connects, reads server version, user, database and the tuning extensions, and tells the user. */
+export async function testConnection(manager: ConnectionManager, entry: ConnectionEntry, log: vscode.LogOutputChannel): Promise<ConnectionTestResult> {
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `PG Tuner: testing "${entry.name}"…` },
+    () => runTest(manager, entry),
+  );
+  if (result.ok) {
+    log.info(`test of "${entry.name}" succeeded: ${result.summary}`);
+    void vscode.window.showInformationMessage(`Connected to "${entry.name}": ${result.summary}`);
+  } else {
+    log.error(`test of "${entry.name}" failed (${result.code}): ${result.message}`);
+    const canSetPassword = result.code === 'AUTH_FAILED' && entry.origin.endsWith('settings');
+    void vscode.window.showErrorMessage(result.message, ...(canSetPassword ? ['Set Password'] : [])).then(async (choice) => {
+      if (choice !== 'Set Password') return;
+      const password = await vscode.window.showInputBox({ title: `Password for "${entry.name}"`, prompt: 'Kept in VS Code secret storage', password: true, ignoreFocusOut: true });
+      if (password === undefined) return;
+      await manager.setPassword(entry.name, password);
+      await testConnection(manager, entry, log);
+    });
+  }
+  return result;
+}
+
+async function runTest(manager: ConnectionManager, entry: ConnectionEntry): Promise<ConnectionTestResult> {
+  try {
+    const info = await manager.database(entry).withSession(readServerInfo);
+    return { ok: true, name: entry.name, info, summary: describeServerInfo(info).join(' · ') };
+  } catch (err) {
+    // The Database already turned driver errors into PgTunerErrors with the password scrubbed.
+    if (err instanceof PgTunerError) return { ok: false, name: entry.name, code: err.code, message: err.message };
+    return { ok: false, name: entry.name, code: 'INTERNAL', message: `Unexpected error while testing "${entry.name}": ${(err as Error)?.message ?? err}` };
+  }
+}

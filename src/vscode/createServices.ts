@@ -1,0 +1,16 @@
+import * as vscode from 'vscode';
+import { ConnectionManager } from './connections/connectionManager';
+import { Services } from './services';
+
+/** Services as created by the extension: the connection service is the full manager (the connections feature needs it). */
+export interface AppServices extends Services {
+  connections: ConnectionManager;
+}
+
+/** Creates the shared services once per activation; everything is disposed with the extension. */
+export function createServices(context: vscode.ExtensionContext): AppServices {
+  const log = vscode.window.createOutputChannel('PG Tuner', { log: true });
+  const connections = new ConnectionManager(context, log);
+  context.subscriptions.push(log, connections);
+  return { context, log, connections };
+}

@@ -1,0 +1,109 @@
+import { Session } from '../db/database';
+import { readServerInfo } from '../db/serverInfo';
+import { PgTunerError } from '../errors';
+import { loadIndexUsage } from '../usage/load';
+import { analyzeIndexUsage } from '../usage/analyze';
+import { IndexAnalysis } from '../usage/types';
+import { blockedQueries, connections, idleInTransaction, longQueries } from './checks/activity';
+import { cacheHit } from './checks/caching';
+import { invalidIndexes, unusedAndDuplicateIndexes } from './checks/indexes';
+import { bloat, deadTuples, staleMaintenance, wraparound } from './checks/maintenance';
+import { replicationLag, replicationSlots } from './checks/replication';
+import { invalidConstraints, noPrimaryKey } from './checks/schema';
+import { sequencesNearMax } from './checks/sequences';
+import { randomPageCost, sharedBuffers, workMem } from './checks/settings';
+import { slowestStatements } from './checks/statements';
+import { HealthOptions, resolveHealthOptions } from './options';
+import { CheckContext, CheckResult, CheckStatus, HealthCheck, HealthReport, Outcome, Requirement, ServerFacts } from './types';
+
+/** Every check, in report order. */
+export const HEALTH_CHECKS: readonly HealthCheck[] = [
+  connections, idleInTransaction, longQueries, blockedQueries,
+  cacheHit, wraparound, deadTuples, staleMaintenance, bloat,
+  sequencesNearMax, invalidIndexes, unusedAndDuplicateIndexes, invalidConstraints, noPrimaryKey,
+  replicationLag, replicationSlots, slowestStatements,
+  sharedBuffers, workMem, randomPageCost,
+];
+
+const READS_ALL_STATS_SQL = `SELECT pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS reads_all_stats`;
+
+const REQUIREMENT_TEXT: Record<Requirement, string> = {
+  pg_read_all_stats: 'membership in pg_read_all_stats (or pg_monitor) to see other roles\' sessions: GRANT pg_monitor TO <role>',
+};
+
+const PERMISSION_DENIED = '42501';
+
+export interface HealthRunOptions {
+  /** Thresholds; missing ones take the defaults. */
+  thresholds?: Partial<HealthOptions>;
+  /** Run only these check ids (all when absent). */
+  only?: string[];
+  onProgress?: (check: HealthCheck) => void;
+}
+
+/**
+ * Runs the health checks one after the other on one session. A check that lacks a privilege is
+ * skipped with what it needs; one that fails for another reason is reported as an error; neither
+ * stops the run. Only a lost connection or a cancel ends it early.
+ */
+export async function runHealthChecks(session: Session, run: HealthRunOptions = {}): Promise<HealthReport> {
+  const options = resolveHealthOptions(run.thresholds);
+  const started = Date.now();
+  const info = await readServerInfo(session);
+  const server: ServerFacts = {
+    versionNum: info.versionNum,
+    isSuperuser: info.isSuperuser,
+    inRecovery: info.inRecovery,
+    readsAllStats: (await session.query(READS_ALL_STATS_SQL)).rows[0].reads_all_stats,
+  };
+  let analysis: Promise<IndexAnalysis> | undefined;
+  const ctx: CheckContext = {
+    session,
+    options,
+    server,
+    indexAnalysis: () => (analysis ??= loadIndexUsage(session).then((report) => analyzeIndexUsage(report, {
+      bloatedPercent: options.bloatWarningPercent,
+      bloatedMinBytes: options.bloatMinMegabytes * 1024 * 1024,
+    }))),
+  };
+  const unknown = (run.only ?? []).filter((id) => !HEALTH_CHECKS.some((c) => c.id === id));
+  if (unknown.length) throw new PgTunerError('BAD_INPUT', `Unknown health check ${unknown.join(', ')}; known: ${HEALTH_CHECKS.map((c) => c.id).join(', ')}.`);
+  const checks = run.only ? HEALTH_CHECKS.filter((c) => run.only!.includes(c.id)) : HEALTH_CHECKS;
+
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    run.onProgress?.(check);
+    const t0 = Date.now();
+    const found = await runOne(check, ctx);
+    results.push({ id: check.id, title: check.title, category: check.category, ...found, durationMs: Date.now() - t0 });
+  }
+  const counts = { ok: 0, warning: 0, critical: 0, skipped: 0, error: 0 } as Record<CheckStatus, number>;
+  for (const r of results) counts[r.status]++;
+  return {
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    server: { version: info.version, database: info.database, user: info.user },
+    counts,
+    results,
+  };
+}
+
+async function runOne(check: HealthCheck, ctx: CheckContext): Promise<Outcome> {
+  if (check.needs && !ctx.server.readsAllStats) return skipped(REQUIREMENT_TEXT[check.needs]);
+  try {
+    return await check.run(ctx);
+  } catch (err) {
+    if (err instanceof PgTunerError && (err.code === 'SERVER_DOWN' || err.code === 'CANCELLED')) throw err;
+    if (err instanceof PgTunerError && err.sqlState === PERMISSION_DENIED) return skipped(`a privilege this role lacks (${err.message})`);
+    return { status: 'error', figure: `the check failed: ${(err as Error).message}`, threshold: '', advice: 'Look at the message; the other checks still ran.', details: [] };
+  }
+}
+
+function skipped(needs: string): Outcome {
+  return { status: 'skipped', figure: `skipped: needs ${needs}`, threshold: '', advice: '', details: [] };
+}
+
+/** Whether a report should fail a CI run: any critical finding or a check that errored. */
+export function reportFailed(report: HealthReport, failOn: 'critical' | 'warning' = 'critical'): boolean {
+  return report.counts.error > 0 || report.counts.critical > 0 || (failOn === 'warning' && report.counts.warning > 0);
+}

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerConnections } from './vscode/connections';
+import { registerExplain } from './vscode/explain';
 import { createServices } from './vscode/createServices';
 import { registerLog } from './vscode/log';
 
@@ -8,6 +9,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const services = createServices(context);
   registerLog(services);
   registerConnections(services);
+  registerExplain(services);
 }
 
 export function deactivate(): void {}

@@ -1,0 +1,296 @@
+// @ts-check
+// The plan panel's webview: renders the plan tree, the suggestion cards and the what-if comparison
+// from the messages in src/vscode/explain/messages.ts, and posts button presses back. No network,
+// no innerHTML: every text from the database or the SQL goes in through textContent.
+
+/** @typedef {import('../src/vscode/explain/messages').ToWebview} ToWebview */
+/** @typedef {import('../src/vscode/explain/messages').FromWebview} FromWebview */
+/** @typedef {import('../src/vscode/explain/messages').ExplainResultView} ExplainResultView */
+/** @typedef {import('../src/vscode/explain/messages').PlanView} PlanView */
+/** @typedef {import('../src/core/plan/types').Plan} Plan */
+/** @typedef {import('../src/core/plan/types').PlanNode} PlanNode */
+/** @typedef {import('../src/core/advisor/types').Suggestion} Suggestion */
+/** @typedef {'tree' | 'text' | 'json'} PlanFormat */
+/** @typedef {{ postMessage(message: FromWebview): void; getState(): any; setState(state: any): void }} VsCodeApi */
+
+(function () {
+  /** @type {VsCodeApi} */
+  // @ts-ignore acquireVsCodeApi is provided by the webview host
+  const vscode = acquireVsCodeApi();
+  const app = /** @type {HTMLElement} */ (document.getElementById('app'));
+  /** Misestimates at least this large are flagged. */
+  const MISESTIMATE_FLAG = 10;
+
+  const state = {
+    /** @type {ExplainResultView | undefined} */ result: undefined,
+    /** @type {{ suggestionIndex: number, after: PlanView } | undefined} */ comparison: undefined,
+    /** @type {PlanFormat} */ format: (vscode.getState() || {}).format || 'tree',
+    /** @type {string | undefined} */ busy: undefined,
+    /** @type {string | undefined} */ error: undefined,
+  };
+
+  /** @param {FromWebview} message */
+  const post = (message) => vscode.postMessage(message);
+
+  window.addEventListener('message', (event) => {
+    /** @type {ToWebview} */
+    const m = event.data;
+    state.busy = undefined;
+    state.error = undefined;
+    if (m.type === 'result') {
+      state.result = m.result;
+      state.comparison = undefined;
+    } else if (m.type === 'comparison') {
+      state.comparison = { suggestionIndex: m.suggestionIndex, after: m.after };
+    } else if (m.type === 'busy') {
+      state.busy = m.message;
+    } else if (m.type === 'failed') {
+      state.error = m.message;
+    }
+    render();
+  });
+
+  // ---------------------------------------------------------------- DOM helpers
+
+  /**
+   * @param {string} tag
+   * @param {{ [key: string]: any }} [props] class, title, text, on<event>, role, aria-*, open, data-*
+   * @param {...(Node | string | false | null | undefined)} children
+   * @returns {HTMLElement}
+   */
+  function h(tag, props = {}, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'class') el.className = value;
+      else if (key === 'text') el.textContent = value;
+      else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+      else if (key === 'open') /** @type {HTMLDetailsElement} */ (el).open = value;
+      else el.setAttribute(key, String(value));
+    }
+    for (const child of children) if (child !== undefined && child !== null && child !== false) el.append(child);
+    return el;
+  }
+
+  /** @param {number} share 0..1 @param {string} kind */
+  function bar(share, kind) {
+    const fill = h('span', { class: `bar-fill ${kind}` });
+    // CSSOM assignment is allowed under the CSP (style attributes in markup are not).
+    fill.style.width = `${Math.max(0, Math.min(1, share)) * 100}%`;
+    return fill;
+  }
+
+  // ---------------------------------------------------------------- formatting
+
+  /** @param {number | null | undefined} v */
+  function ms(v) {
+    if (v === null || v === undefined) return '–';
+    if (v < 1) return `${v.toFixed(3)} ms`;
+    if (v < 100) return `${v.toFixed(2)} ms`;
+    if (v < 10000) return `${v.toFixed(0)} ms`;
+    return `${(v / 1000).toFixed(1)} s`;
+  }
+  /** @param {number} n */
+  const count = (n) => Math.round(n).toLocaleString('en-US');
+  /** @param {number} n */
+  const cost = (n) => (n >= 100 ? count(n) : n.toFixed(2));
+  /** @param {number | null | undefined} bytes */
+  function size(bytes) {
+    if (bytes === null || bytes === undefined) return '–';
+    const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+    let v = bytes;
+    let u = 0;
+    while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+    return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+  }
+  /** @param {number} before @param {number} after */
+  function change(before, after) {
+    if (!before) return '';
+    const pct = ((after - before) / before) * 100;
+    return `${pct <= 0 ? '−' : '+'}${Math.abs(pct) >= 99.95 || Math.abs(pct) < 10 ? Math.abs(pct).toFixed(1) : Math.abs(pct).toFixed(0)}%`;
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  function render() {
+    app.replaceChildren();
+    const r = state.result;
+    if (!r) {
+      app.append(h('p', { class: 'muted', text: 'Waiting for a plan…' }));
+      return;
+    }
+    app.append(summary(r));
+    if (state.busy) app.append(h('p', { class: 'banner busy', role: 'status', text: state.busy }));
+    if (state.error) app.append(h('p', { class: 'banner error', role: 'alert', text: state.error }));
+    if (r.mode === 'advise') app.append(suggestions(r));
+    app.append(planSection(r));
+    post({ type: 'rendered', text: app.innerText });
+  }
+
+  /** @param {ExplainResultView} r */
+  function summary(r) {
+    const plan = r.before.plan;
+    const metrics = [
+      ['Connection', r.connection],
+      r.parameters ? ['Parameters', r.parameters] : undefined,
+      ['Planning', ms(plan.planningMs)],
+      ['Execution', plan.analyzed ? ms(plan.executionMs) : 'not executed (plain EXPLAIN)'],
+      ['Total cost', cost(plan.totalCost)],
+    ].filter(Boolean);
+    return h('header', { class: 'summary' },
+      h('div', { class: 'title-row' },
+        h('h1', { text: r.mode === 'advise' ? 'Explain & Suggest' : 'Explain' }),
+        h('span', { class: `pill ${plan.analyzed ? 'analyzed' : 'estimated'}`, text: plan.analyzed ? 'EXPLAIN ANALYZE' : 'estimates only' })),
+      h('pre', { class: 'statement', text: r.statement }),
+      h('dl', { class: 'metrics' }, ...metrics.map((m) => h('div', {}, h('dt', { text: /** @type {string[]} */ (m)[0] }), h('dd', { text: /** @type {string[]} */ (m)[1] })))),
+      plan.hotspots.length ? hotspots(plan) : undefined);
+  }
+
+  /** @param {Plan} plan */
+  function hotspots(plan) {
+    return h('section', { class: 'hotspots', 'aria-label': 'Hotspots' },
+      h('h2', { text: 'Hotspots' }),
+      h('ul', {}, ...plan.hotspots.map((spot) =>
+        h('li', {},
+          h('button', { class: 'link', title: 'Show this node in the plan', onclick: () => focusNode(`before-${spot.nodeId}`), text: `${Math.round(spot.share * 100)}%` }),
+          ' ', spot.message))));
+  }
+
+  /** @param {ExplainResultView} r */
+  function suggestions(r) {
+    const section = h('section', { class: 'suggestions', 'aria-label': 'Suggestions' },
+      h('h2', { text: r.suggestions.length ? `Suggested indexes (${r.suggestions.length})` : 'No index suggested' }));
+    r.suggestions.forEach((s, i) => section.append(card(s, i)));
+    if (r.notes.length) section.append(h('ul', { class: 'notes' }, ...r.notes.map((n) => h('li', { text: n }))));
+    return section;
+  }
+
+  /** @param {Suggestion} s @param {number} index */
+  function card(s, index) {
+    const e = s.evidence;
+    const verified = { hypopg: 'HypoPG (hypothetical index, nothing built)', 'trial-build': 'trial build in a rolled-back transaction', none: 'not verified' }[e.verifiedBy];
+    const rows = [
+      ['Cost', `${cost(e.costBefore)} → ${cost(e.costAfter)}`, change(e.costBefore, e.costAfter)],
+      e.msBefore !== null || e.msAfter !== null ? ['Time', `${ms(e.msBefore)} → ${ms(e.msAfter)}`, e.msBefore && e.msAfter !== null ? change(e.msBefore, e.msAfter) : ''] : undefined,
+      ['Size', size(e.sizeBytes), e.sizeBytes === null ? '' : 'estimated'],
+      ['Verified by', verified, e.note || ''],
+    ].filter(Boolean);
+    const comparing = state.comparison && state.comparison.suggestionIndex === index;
+    return h('article', { class: `card${comparing ? ' comparing' : ''}`, 'aria-label': s.name },
+      h('header', {},
+        h('h3', { text: s.name }),
+        h('span', { class: 'table', text: `on ${s.table} · ${s.method}` }),
+        h('span', { class: 'kinds' }, ...s.kinds.map((k) => h('span', { class: 'chip', text: k })))),
+      h('pre', { class: 'ddl', text: [...s.requires, s.ddl].join('\n') }),
+      h('p', { class: 'reason', text: s.reason }),
+      h('table', { class: 'evidence' }, h('tbody', {}, ...rows.map((row) => {
+        const [label, value, extra] = /** @type {string[]} */ (row);
+        return h('tr', {}, h('th', { scope: 'row', text: label }), h('td', { text: value }), h('td', { class: 'muted', text: extra }));
+      }))),
+      h('div', { class: 'actions' },
+        h('button', { class: 'primary', onclick: () => post({ type: 'createMigration', suggestionIndex: index }), text: 'Create Migration' }),
+        h('button', { class: 'secondary', onclick: () => post({ type: 'copyDdl', suggestionIndex: index }), text: 'Copy DDL' }),
+        h('button', { class: 'secondary', onclick: () => post({ type: 'explainWithIndex', suggestionIndex: index }), text: 'Explain Again With This Index' })));
+  }
+
+  /** @param {ExplainResultView} r */
+  function planSection(r) {
+    /** @param {PlanFormat} format @param {string} label */
+    const tab = (format, label) => h('button', {
+      class: `tab${state.format === format ? ' selected' : ''}`, role: 'tab', 'aria-selected': String(state.format === format),
+      onclick: () => { state.format = format; vscode.setState({ format }); render(); }, text: label,
+    });
+    const columns = [planColumn('before', state.comparison ? 'Current plan' : 'Plan', r.before)];
+    if (state.comparison) {
+      const s = r.suggestions[state.comparison.suggestionIndex];
+      columns.push(planColumn('after', `With ${s ? s.name : 'the suggested index'} (hypothetical, estimates)`, state.comparison.after, r.before.plan));
+    }
+    return h('section', { class: 'plan-section', 'aria-label': 'Plan' },
+      h('div', { class: 'toolbar' },
+        h('div', { role: 'tablist', 'aria-label': 'Plan format' }, tab('tree', 'Tree'), tab('text', 'Text'), tab('json', 'Raw JSON'))),
+      h('div', { class: `plans${state.comparison ? ' side-by-side' : ''}` }, ...columns));
+  }
+
+  /**
+   * @param {'before' | 'after'} which @param {string} title @param {PlanView} view
+   * @param {Plan} [baseline] the plan this one is compared with
+   */
+  function planColumn(which, title, view, baseline) {
+    const plan = view.plan;
+    const delta = baseline ? ` (${change(baseline.totalCost, plan.totalCost)})` : '';
+    const body = state.format === 'text'
+      ? h('pre', { class: 'plan-text', text: view.text })
+      : state.format === 'json'
+        ? h('pre', { class: 'plan-text', text: JSON.stringify(plan.raw, null, 2) })
+        : h('div', { class: 'tree', role: 'tree' }, node(which, plan, plan.root));
+    return h('div', { class: 'plan-column' },
+      h('div', { class: 'column-head' },
+        h('h2', { text: title }),
+        h('span', { class: 'muted', text: `cost ${cost(plan.totalCost)}${delta}` }),
+        h('button', { class: 'secondary small', onclick: () => post({ type: 'savePlan', which }), text: 'Save as .plan' })),
+      body);
+  }
+
+  /** @param {'before' | 'after'} which @param {Plan} plan @param {PlanNode} n @returns {HTMLElement} */
+  function node(which, plan, n) {
+    const spots = plan.hotspots.filter((s) => s.nodeId === n.id);
+    const analyzed = plan.analyzed && n.inclusiveMs !== undefined;
+    const total = analyzed ? plan.executionMs || plan.root.inclusiveMs || 1 : plan.totalCost || 1;
+    const inclusive = analyzed ? /** @type {number} */ (n.inclusiveMs) : n.totalCost;
+    const exclusive = analyzed ? n.exclusiveMs || 0 : Math.max(0, n.totalCost - n.children.reduce((sum, c) => sum + c.totalCost, 0));
+    const never = plan.analyzed && n.loops === 0;
+
+    const title = h('span', { class: 'node-title' },
+      h('span', { class: 'node-type', text: n.joinType && !n.nodeType.includes(n.joinType) ? `${n.nodeType} (${n.joinType})` : n.nodeType }),
+      n.index ? h('span', { class: 'muted', text: ' using ' }) : undefined,
+      n.index ? h('span', { class: 'index', text: n.index }) : undefined,
+      n.relation ? h('span', { class: 'muted', text: ' on ' }) : undefined,
+      n.relation ? h('span', { class: 'relation', text: `${n.schema && n.schema !== 'public' ? `${n.schema}.` : ''}${n.relation}${n.alias && n.alias !== n.relation ? ` ${n.alias}` : ''}` }) : undefined,
+      spots.length ? h('span', { class: 'hot-mark', title: spots.map((s) => s.message).join('\n'), text: ' ⚠' }) : undefined);
+
+    const time = h('span', { class: 'metric time', title: analyzed ? 'exclusive / inclusive time (all loops)' : 'exclusive / inclusive estimated cost' },
+      h('span', { class: 'bar', 'aria-hidden': 'true' }, bar(inclusive / total, 'inclusive'), bar(exclusive / total, 'exclusive')),
+      h('span', { class: 'numbers', text: never ? 'never executed' : analyzed ? `${ms(exclusive)} · ${ms(inclusive)}` : `${cost(exclusive)} · ${cost(inclusive)}` }));
+
+    let rowsText = `est ${count(n.planRows)}`;
+    let flagged = false;
+    if (n.actualRows !== undefined && !never) {
+      rowsText = `${count(n.actualRows)} of est ${count(n.planRows)}`;
+      if (n.misestimate !== undefined && n.misestimate >= 2) {
+        rowsText += ` ${n.actualRows > n.planRows ? '▲' : '▼'}×${n.misestimate >= 100 ? count(n.misestimate) : n.misestimate.toFixed(1)}`;
+        flagged = n.misestimate >= MISESTIMATE_FLAG;
+      }
+    }
+    const rows = h('span', { class: `metric rows${flagged ? ' flag' : ''}`, title: 'actual rows (per loop) of estimated rows; ▲▼ misestimate factor', text: rowsText });
+    const loops = h('span', { class: 'metric loops', text: n.loops !== undefined && n.loops !== 1 ? `${count(n.loops)} loops` : '' });
+
+    const details = h('div', { class: 'node-details' },
+      ...n.conditions.map((c) => h('div', { class: 'condition' }, h('span', { class: 'label', text: `${c.label}: ` }), h('code', { text: c.text }))),
+      n.rowsRemovedByFilter ? h('div', { class: 'removed' }, h('span', { class: 'label', text: 'Rows removed by filter: ' }), count(n.rowsRemovedByFilter)) : undefined,
+      n.heapFetches ? h('div', {}, h('span', { class: 'label', text: 'Heap fetches: ' }), count(n.heapFetches)) : undefined,
+      n.sortMethod ? h('div', {}, h('span', { class: 'label', text: 'Sort method: ' }), n.sortMethod) : undefined,
+      n.buffers ? h('div', {}, h('span', { class: 'label', text: 'Buffers: ' }),
+        `shared hit ${count(n.buffers.sharedHit)} · read ${count(n.buffers.sharedRead)}${n.buffers.sharedDirtied ? ` · dirtied ${count(n.buffers.sharedDirtied)}` : ''}${n.buffers.tempRead || n.buffers.tempWritten ? ` · temp read ${count(n.buffers.tempRead)} written ${count(n.buffers.tempWritten)}` : ''}`) : undefined,
+      h('div', { class: 'muted' }, `cost ${n.startupCost.toFixed(2)}..${n.totalCost.toFixed(2)} · width ${n.planWidth}`),
+      ...spots.map((s) => h('div', { class: 'hot-message', text: `⚠ ${s.message}` })));
+
+    return h('details', { class: `node${spots.length ? ' hot' : ''}${never ? ' never' : ''}`, id: `${which}-${n.id}`, open: true, role: 'treeitem' },
+      h('summary', {}, title, time, rows, loops),
+      details,
+      n.children.length ? h('div', { class: 'children', role: 'group' }, ...n.children.map((c) => node(which, plan, c))) : undefined);
+  }
+
+  /** @param {string} id */
+  function focusNode(id) {
+    if (state.format !== 'tree') { state.format = 'tree'; render(); }
+    const el = document.getElementById(id);
+    if (!el) return;
+    for (let p = el.parentElement; p; p = p.parentElement) if (p instanceof HTMLDetailsElement) p.open = true;
+    el.scrollIntoView({ block: 'center' });
+    el.classList.add('flash');
+    setTimeout(() => el.classList.remove('flash'), 1200);
+  }
+
+  render();
+  post({ type: 'ready' });
+})();

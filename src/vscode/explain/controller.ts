@@ -1,0 +1,286 @@
+/**
+ * Runs Explain / Explain & Suggest / Explain Again With This Index for the editor: picks the
+ * statement, asks for parameter values and safety confirmations, runs the engine under a
+ * cancellable progress notification, and shows the result in the plan panel and the log.
+ */
+import * as vscode from 'vscode';
+import { advise, explainWithIndexes } from '../../core/advisor/advise';
+import { Suggestion } from '../../core/advisor/types';
+import { explainStatement, highestParam } from '../../core/db/safeExplain';
+import { describeProfile } from '../../core/db/profile';
+import { PgTunerError } from '../../core/errors';
+import { formatPlanText } from '../../core/plan/text';
+import { Plan } from '../../core/plan/types';
+import { extractShape } from '../../core/sql/parse';
+import { ActiveConnection, Services } from '../services';
+import { ExplainResultView, FromWebview, PlanView } from './messages';
+import { askParameters } from './parameters';
+import { PlanPanel } from './planPanel';
+import { confirmAnalyze } from './safety';
+import { errorPosition, ExplainArgs, resolveTarget, StatementTarget } from './target';
+
+export type ExplainMode = ExplainResultView['mode'];
+
+/** What a command returns (tests drive the commands and read this). */
+export type Outcome<T> =
+  | ({ status: 'done' } & T)
+  | { status: 'cancelled'; message: string }
+  | { status: 'failed'; code: string; message: string };
+
+export interface ExplainAgainArgs {
+  /** Index into the panel's current suggestions. */
+  suggestionIndex?: number;
+  suggestion?: Suggestion;
+}
+
+/** The statement on screen in the panel, for "Explain Again With This Index". */
+interface PanelSource {
+  sql: string;
+  params?: unknown[];
+}
+
+const TITLES: Record<ExplainMode, string> = { explain: 'Explain', advise: 'Explain & Suggest' };
+
+export class ExplainController {
+  private readonly running = new Set<AbortController>();
+  private source?: PanelSource;
+
+  constructor(private readonly services: Services) {}
+
+  async explain(mode: ExplainMode, args: ExplainArgs): Promise<Outcome<{ result: ExplainResultView }>> {
+    let target: StatementTarget | undefined;
+    try {
+      target = await resolveTarget(args);
+      const active = await this.services.connections.requireActive();
+      if (!active) return cancelled('No connection selected.');
+      const { sql } = target;
+
+      const writes = statementWrites(sql, mode);
+      const paramCount = highestParam(sql);
+      let params = args.params;
+      let generic = args.generic === true;
+      if (paramCount > 0 && !params && !generic) {
+        const choice = await askParameters(this.services.context.workspaceState, sql, paramCount, target.expressions);
+        if (!choice) return cancelled('Cancelled.');
+        if (choice.kind === 'values') params = choice.values;
+        else generic = true;
+      }
+      // A generic plan has no values to run the statement with: it is always plain EXPLAIN.
+      let analyze = generic ? false : args.analyze;
+      if (analyze === undefined) {
+        const decision = await confirmAnalyze(active.profile, writes);
+        if (!decision) return cancelled('Cancelled.');
+        analyze = decision === 'analyze';
+      }
+
+      const title = `PG Tuner: ${TITLES[mode]}${analyze ? ' (EXPLAIN ANALYZE)' : ''}`;
+      const run = { sql, params: generic ? undefined : params, analyze, writes };
+      const { plan, suggestions, notes } = await this.withProgress(title, (signal, report) => this.runEngine(mode, active, run, signal, report));
+      const result: ExplainResultView = {
+        mode,
+        statement: sql,
+        parameters: paramCount === 0 ? undefined : generic ? 'generic plan' : `${paramCount} value${paramCount > 1 ? 's' : ''}`,
+        connection: `${describeProfile(active.profile)} (${active.profile.environment})`,
+        before: planView(plan),
+        suggestions,
+        notes,
+      };
+      this.source = { sql, params: run.params };
+      this.logResult(result);
+      PlanPanel.show(this.services.context.extensionUri, result, (m, panel) => this.onPanelAction(m, panel));
+      return { status: 'done', result };
+    } catch (err) {
+      return this.fail(TITLES[mode], err, target);
+    }
+  }
+
+  /** The what-if plan of the panel's statement with one suggested index (HypoPG), beside the current one. */
+  async explainAgain(args: ExplainAgainArgs): Promise<Outcome<{ after: PlanView }>> {
+    try {
+      const panel = PlanPanel.active;
+      const suggestions = panel?.currentResult?.suggestions ?? [];
+      if (!panel || !this.source) throw new PgTunerError('BAD_INPUT', 'Run "Explain & Suggest Index" first; its suggestions can then be tried.');
+      const index = args.suggestion ? suggestions.indexOf(args.suggestion) : args.suggestionIndex ?? (await pickSuggestion(suggestions));
+      const suggestion = args.suggestion ?? (index === undefined ? undefined : suggestions[index]);
+      if (!suggestion) return cancelled('No suggestion chosen.');
+      const active = await this.services.connections.requireActive();
+      if (!active) return cancelled('No connection selected.');
+      const source = this.source;
+      panel.post({ type: 'busy', message: `Planning with ${suggestion.name} (hypothetical index)…` });
+      const plan = await this.withProgress(`PG Tuner: Explain with ${suggestion.name}`, (signal) =>
+        explainWithIndexes(active.database, source.sql, [suggestion], { ...this.engineOptions(active, signal), params: source.params }),
+      );
+      const after = planView(plan);
+      this.services.log.info(`Explain with ${suggestion.name} (hypothetical): cost ${fmt(panel.currentResult!.before.plan.totalCost)} → ${fmt(plan.totalCost)}\n${after.text}`);
+      panel.showComparison(index ?? -1, after);
+      return { status: 'done', after };
+    } catch (err) {
+      const outcome = this.fail('Explain Again With This Index', err);
+      PlanPanel.active?.post({ type: 'failed', message: outcome.message });
+      return outcome;
+    }
+  }
+
+  /** Stops every running explain (the server cancels the query). */
+  cancelAll(): number {
+    for (const c of this.running) c.abort();
+    return this.running.size;
+  }
+
+  private async runEngine(
+    mode: ExplainMode,
+    active: ActiveConnection,
+    run: { sql: string; params?: unknown[]; analyze: boolean; writes?: boolean },
+    signal: AbortSignal,
+    report: (message: string) => void,
+  ): Promise<{ plan: Plan; suggestions: Suggestion[]; notes: string[] }> {
+    const options = this.engineOptions(active, signal);
+    if (mode === 'advise') {
+      const advice = await advise(active.database, run.sql, { ...options, params: run.params, analyze: run.analyze, onProgress: report });
+      return { plan: advice.before, suggestions: advice.suggestions, notes: advice.notes };
+    }
+    // Production: a read-only transaction, unless the user just confirmed a write that is rolled back.
+    const readOnly = active.profile.environment === 'production' && run.writes === false;
+    const plan = await explainStatement(active.database, run.sql, { analyze: run.analyze, params: run.params, statementTimeoutMs: options.statementTimeoutMs, readOnly, signal });
+    return { plan, suggestions: [], notes: [] };
+  }
+
+  private engineOptions(active: ActiveConnection, signal: AbortSignal) {
+    const seconds = vscode.workspace.getConfiguration('pgtuner.explain').get<number>('statementTimeoutSeconds', 30);
+    return { environment: active.profile.environment, statementTimeoutMs: Math.max(1, seconds) * 1000, signal };
+  }
+
+  private async withProgress<T>(title: string, work: (signal: AbortSignal, report: (message: string) => void) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.running.add(controller);
+    try {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+        const subscription = token.onCancellationRequested(() => controller.abort());
+        try {
+          return await work(controller.signal, (message) => progress.report({ message }));
+        } finally {
+          subscription.dispose();
+        }
+      });
+    } finally {
+      this.running.delete(controller);
+    }
+  }
+
+  private async onPanelAction(message: Exclude<FromWebview, { type: 'ready' | 'rendered' }>, panel: PlanPanel): Promise<unknown> {
+    const result = panel.currentResult;
+    if (!result) return undefined;
+    switch (message.type) {
+      case 'explainWithIndex':
+        return this.explainAgain({ suggestionIndex: message.suggestionIndex });
+      case 'createMigration':
+        return this.createMigration(result.suggestions[message.suggestionIndex]);
+      case 'copyDdl': {
+        const s = result.suggestions[message.suggestionIndex];
+        const text = [...s.requires, s.ddl].join('\n');
+        await vscode.env.clipboard.writeText(text);
+        void vscode.window.showInformationMessage(`Copied the DDL of ${s.name}.`);
+        return text;
+      }
+      case 'savePlan':
+        return this.savePlan(message.which === 'after' ? panel.currentComparison?.after : result.before);
+    }
+  }
+
+  private async createMigration(suggestion: Suggestion): Promise<unknown> {
+    try {
+      const files = await vscode.commands.executeCommand<{ upPath: string; downPath?: string }>('pgtuner.createMigrationFromSuggestion', suggestion);
+      if (files) this.services.log.info(`Migration for ${suggestion.name}: ${files.upPath}${files.downPath ? ` and ${files.downPath}` : ''}`);
+      return files;
+    } catch (err) {
+      return this.fail('Create Migration', err);
+    }
+  }
+
+  private async savePlan(view: PlanView | undefined): Promise<vscode.Uri | undefined> {
+    if (!view) return undefined;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, 'query.plan') : undefined,
+      filters: { 'PostgreSQL plan': ['plan'] },
+      title: 'Save the plan as text',
+    });
+    if (!uri) return undefined;
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(view.text, 'utf8'));
+    await vscode.window.showTextDocument(uri, { preview: false });
+    return uri;
+  }
+
+  private logResult(r: ExplainResultView): void {
+    const plan = r.before.plan;
+    const lines = [
+      `${TITLES[r.mode]} on ${r.connection}${r.parameters ? ` with ${r.parameters}` : ''}: ${oneLine(r.statement)}`,
+      `  cost ${fmt(plan.totalCost)}, planning ${ms(plan.planningMs)}, execution ${plan.analyzed ? ms(plan.executionMs) : 'not executed'}`,
+      ...plan.hotspots.map((h) => `  hotspot: ${h.message}`),
+      ...r.suggestions.map(
+        (s, i) => `  suggestion ${i + 1}: ${s.ddl} [${s.kinds.join(', ')}] cost ${fmt(s.evidence.costBefore)} → ${fmt(s.evidence.costAfter)}, verified by ${s.evidence.verifiedBy}. ${s.reason}`,
+      ),
+      ...r.notes.map((n) => `  note: ${n}`),
+      r.before.text,
+    ];
+    this.services.log.info(lines.join('\n'));
+  }
+
+  private fail(what: string, err: unknown, target?: StatementTarget): Outcome<never> {
+    if (err instanceof PgTunerError && err.code === 'CANCELLED') {
+      this.services.log.info(`${what}: ${err.message}`);
+      void vscode.window.showInformationMessage(`${what}: ${err.message}`);
+      return { status: 'cancelled', message: err.message };
+    }
+    const code = err instanceof PgTunerError ? err.code : 'INTERNAL';
+    const raw = err instanceof Error ? err.message : String(err);
+    const { message, position } = target ? errorPosition(raw, target) : { message: raw };
+    this.services.log.error(`${what} failed: ${message}`);
+    if (!(err instanceof PgTunerError) && err instanceof Error && err.stack) this.services.log.debug(err.stack);
+    if (position && target?.document) revealPosition(target.document, position);
+    void vscode.window.showErrorMessage(`${what}: ${message}`, 'Show Log').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('pgtuner.showLog');
+    });
+    return { status: 'failed', code, message };
+  }
+}
+
+/**
+ * Whether the statement writes, from its parsed shape. Explain & Suggest needs the shape anyway,
+ * so a parse error stops it here (with line and column); plain Explain lets the server judge.
+ */
+function statementWrites(sql: string, mode: ExplainMode): boolean | undefined {
+  try {
+    return extractShape(sql).writes;
+  } catch (err) {
+    if (mode === 'advise' || !(err instanceof PgTunerError) || err.code !== 'PARSE_ERROR') throw err;
+    return undefined;
+  }
+}
+
+async function pickSuggestion(suggestions: Suggestion[]): Promise<number | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    suggestions.map((s, index) => ({ label: s.name, description: s.kinds.join(', '), detail: s.ddl, index })),
+    { title: 'Explain again with which index?' },
+  );
+  return picked?.index;
+}
+
+function revealPosition(document: vscode.TextDocument, position: vscode.Position): void {
+  const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+  if (!editor) return;
+  editor.selection = new vscode.Selection(position, position);
+  editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}
+
+function planView(plan: Plan): PlanView {
+  return { plan, text: formatPlanText(plan) };
+}
+
+function cancelled(message: string): Outcome<never> {
+  return { status: 'cancelled', message };
+}
+
+const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim();
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+const ms = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(3)} ms`);

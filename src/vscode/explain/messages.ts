@@ -1,0 +1,41 @@
+/**
+ * The messages between the plan panel's webview (media/plan.js) and the extension, in one place:
+ * the extension imports these types, and plan.js names them in JSDoc (`// @ts-check`).
+ */
+import type { Suggestion } from '../../core/advisor/types';
+import type { Plan } from '../../core/plan/types';
+
+/** A plan together with its EXPLAIN-style text (formatPlanText), so the webview needs no engine code. */
+export interface PlanView {
+  plan: Plan;
+  text: string;
+}
+
+/** What one run of Explain / Explain & Suggest produced, as the panel shows it. */
+export interface ExplainResultView {
+  mode: 'explain' | 'advise';
+  statement: string;
+  /** "2 values" / "generic plan" / undefined without parameters; values themselves are not shown. */
+  parameters?: string;
+  /** user@host:port/db (environment); never a password. */
+  connection: string;
+  before: PlanView;
+  suggestions: Suggestion[];
+  notes: string[];
+}
+
+export type ToWebview =
+  | { type: 'result'; result: ExplainResultView }
+  /** The what-if plan with one suggestion's index (HypoPG), shown beside the current plan. */
+  | { type: 'comparison'; suggestionIndex: number; after: PlanView }
+  | { type: 'busy'; message: string }
+  | { type: 'failed'; message: string };
+
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'createMigration'; suggestionIndex: number }
+  | { type: 'copyDdl'; suggestionIndex: number }
+  | { type: 'explainWithIndex'; suggestionIndex: number }
+  | { type: 'savePlan'; which: 'before' | 'after' }
+  /** The panel's visible text after each render (lets tests and logs see what the user sees). */
+  | { type: 'rendered'; text: string };

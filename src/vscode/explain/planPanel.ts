@@ -1,0 +1,126 @@
+/**
+ * The one "Plan" webview panel, reused by every run: the plan tree, the suggestions and the
+ * what-if comparison. Strict CSP (scripts only with this panel's nonce, styles only from the
+ * extension's media folder), no network, theme colours from VS Code's CSS variables.
+ */
+import { randomBytes } from 'crypto';
+import * as vscode from 'vscode';
+import { ExplainResultView, FromWebview, PlanView, ToWebview } from './messages';
+
+/** What the panel asks the extension to do for a button. */
+export type PanelActionHandler = (message: Exclude<FromWebview, { type: 'ready' | 'rendered' }>, panel: PlanPanel) => Promise<unknown>;
+
+export class PlanPanel implements vscode.Disposable {
+  private static current?: PlanPanel;
+
+  /** The last message sent to the webview and the text it last rendered (for tests and the log). */
+  lastPosted?: ToWebview;
+  lastRendered?: string;
+  private result?: ExplainResultView;
+  private comparison?: { suggestionIndex: number; after: PlanView };
+  private readonly disposables: vscode.Disposable[] = [];
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly mediaRoot: vscode.Uri,
+    private readonly onAction: PanelActionHandler,
+  ) {
+    panel.webview.html = this.html();
+    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+    panel.webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m), undefined, this.disposables);
+  }
+
+  static get active(): PlanPanel | undefined {
+    return PlanPanel.current;
+  }
+
+  /** Shows `result` in the panel, creating it beside the editor the first time. */
+  static show(extensionUri: vscode.Uri, result: ExplainResultView, onAction: PanelActionHandler): PlanPanel {
+    let current = PlanPanel.current;
+    if (!current) {
+      const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
+      const panel = vscode.window.createWebviewPanel('pgtuner.plan', 'Plan', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+        enableScripts: true,
+        enableCommandUris: false,
+        localResourceRoots: [mediaRoot],
+        retainContextWhenHidden: true,
+      });
+      panel.iconPath = vscode.Uri.joinPath(mediaRoot, 'pgtuner.svg');
+      current = PlanPanel.current = new PlanPanel(panel, mediaRoot, onAction);
+    } else {
+      current.panel.reveal(undefined, true);
+    }
+    current.result = result;
+    current.comparison = undefined;
+    current.panel.title = `${result.mode === 'advise' ? 'Explain & Suggest' : 'Plan'}: ${firstWords(result.statement)}`;
+    current.post({ type: 'result', result });
+    return current;
+  }
+
+  get currentResult(): ExplainResultView | undefined {
+    return this.result;
+  }
+
+  get currentComparison(): { suggestionIndex: number; after: PlanView } | undefined {
+    return this.comparison;
+  }
+
+  showComparison(suggestionIndex: number, after: PlanView): void {
+    this.comparison = { suggestionIndex, after };
+    this.post({ type: 'comparison', suggestionIndex, after });
+  }
+
+  post(message: ToWebview): void {
+    this.lastPosted = message;
+    void this.panel.webview.postMessage(message);
+  }
+
+  /** Handles a message as if the webview had sent it (the webview's buttons end up here). */
+  async receive(message: FromWebview): Promise<unknown> {
+    switch (message.type) {
+      case 'ready':
+        // The webview (re)loaded: give it the current state; earlier posts may have been missed.
+        if (this.result) this.post({ type: 'result', result: this.result });
+        if (this.comparison) this.post({ type: 'comparison', ...this.comparison });
+        return undefined;
+      case 'rendered':
+        this.lastRendered = message.text;
+        return undefined;
+      default:
+        return this.onAction(message, this);
+    }
+  }
+
+  dispose(): void {
+    if (PlanPanel.current === this) PlanPanel.current = undefined;
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.mediaRoot, 'plan.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.mediaRoot, 'plan.css'));
+    const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${webview.cspSource}`].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>Plan</title>
+</head>
+<body>
+<main id="app" aria-live="polite"><p class="muted">Waiting for a plan…</p></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+}
+
+function firstWords(sql: string): string {
+  const flat = sql.replace(/\s+/g, ' ').trim();
+  return flat.length > 40 ? `${flat.slice(0, 39)}…` : flat;
+}

@@ -1,0 +1,30 @@
+/**
+ * Before EXPLAIN ANALYZE runs a statement: a production connection gets a warning with plain
+ * EXPLAIN offered instead, and a statement that writes is announced as run-then-rolled-back.
+ */
+import * as vscode from 'vscode';
+import { ConnectionProfile } from '../../core/db/profile';
+
+export type AnalyzeDecision = 'analyze' | 'plain';
+
+/**
+ * `writes`: the statement changes data (INSERT/UPDATE/DELETE/MERGE or a writable CTE);
+ * undefined when it could not be parsed, so it might.
+ */
+export async function confirmAnalyze(profile: ConnectionProfile, writes: boolean | undefined): Promise<AnalyzeDecision | undefined> {
+  const production = profile.environment === 'production';
+  if (!production && writes === false) return 'analyze';
+  const rollback =
+    writes === false
+      ? ''
+      : `${writes ? 'This statement writes: it' : 'If the statement writes, it'} will really run (triggers fire, locks are taken, sequences advance) and then be rolled back, so no rows change.`;
+  const message = production
+    ? `"${profile.name}" is a production connection. EXPLAIN ANALYZE executes the statement there. ${rollback}`.trim()
+    : `EXPLAIN ANALYZE executes the statement. ${rollback}`;
+  const run = production ? 'Run EXPLAIN ANALYZE' : 'Run and Roll Back';
+  const plain = 'Plain EXPLAIN (do not execute)';
+  const choice = await vscode.window.showWarningMessage(message, { modal: true }, run, plain);
+  if (choice === run) return 'analyze';
+  if (choice === plain) return 'plain';
+  return undefined;
+}

@@ -79,7 +79,10 @@ export function exprSql(e: Expr): string {
       return `${operand(e.operand, Prec.Cast, false)}::${typeSql(e.to)}`;
     case 'binary': {
       const prec = binaryPrec(e.op);
-      return `${operand(e.left, prec, false)} ${e.op === '!=' ? '<>' : e.op} ${operand(e.right, prec, true)}`;
+      // The parser turns `x IN (1)` into a bare right operand; the parentheses are required.
+      const inList = (e.op === 'IN' || e.op === 'NOT IN') && e.right.type !== 'list' && !isSubquery(e.right);
+      const right = inList ? `(${exprSql(e.right)})` : operand(e.right, prec, true);
+      return `${operand(e.left, prec, false)} ${e.op === '!=' ? '<>' : e.op} ${right}`;
     }
     case 'unary':
       if (e.op === 'NOT') return `NOT ${operand(e.operand, Prec.Not, true)}`;
@@ -99,11 +102,17 @@ export function exprSql(e: Expr): string {
       return `EXTRACT(${e.field.name} FROM ${exprSql(e.from)})`;
     case 'call':
       return callSql(e);
+    case 'select': case 'union': case 'union all': case 'values': case 'with': case 'with recursive':
+      return `(${toSql.statement(e)})`;
     default:
-      // Rare in index keys and predicates (CASE, subqueries, OVERLAY ...): the library's own
-      // printer is verbose but valid.
+      // Rare in index keys and predicates (CASE, OVERLAY ...): the library's own printer is
+      // verbose but valid.
       return toSql.expr(e);
   }
+}
+
+function isSubquery(e: Expr): boolean {
+  return ['select', 'union', 'union all', 'values', 'with', 'with recursive'].includes(e.type);
 }
 
 function callSql(e: Extract<Expr, { type: 'call' }>): string {
@@ -111,7 +120,8 @@ function callSql(e: Extract<Expr, { type: 'call' }>): string {
   const name = /^[a-z_][a-z0-9_$]*$/.test(e.function.name) ? e.function.name : quoteIdent(e.function.name);
   const qualified = e.function.schema ? `${quoteIdent(e.function.schema)}.${name}` : name;
   if (name === 'exists' || name === 'any' || name === 'all' || name === 'some') {
-    return `${name.toUpperCase()} (${e.args.map(exprSql).join(', ')})`;
+    const args = e.args.length === 1 && isSubquery(e.args[0]) ? exprSql(e.args[0]) : `(${e.args.map(exprSql).join(', ')})`;
+    return `${name.toUpperCase()} ${args}`;
   }
   const distinct = e.distinct === 'distinct' ? 'DISTINCT ' : '';
   return `${qualified}(${distinct}${e.args.map(exprSql).join(', ')})`;

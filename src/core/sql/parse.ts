@@ -49,21 +49,29 @@ function parseOne(sql: string): Statement {
 
 /** The parser's error as `Syntax error at line L, column C near "token"`, 1-based. */
 function syntaxError(sql: string, err: unknown): PgTunerError {
-  const offset = errorOffset(err);
+  const offset = errorOffset(sql, err);
   if (offset === undefined) {
     const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return new PgTunerError('PARSE_ERROR', `Syntax error: ${detail}`, { cause: err });
   }
   const { line, column } = positionAt(sql, offset);
   const near = sql.slice(offset).match(/^\s*("[^"]*"?|'[^']*'?|[\w$]+|\S)/)?.[1];
-  const where = near ? ` near "${near.length > 30 ? `${near.slice(0, 30)}…` : near}"` : ' at the end of the statement';
+  const where = near ? ` near "${near.length > 30 ? `${near.slice(0, 30)}…` : near}"` : ': the statement ends too early';
   return new PgTunerError('PARSE_ERROR', `Syntax error at line ${line}, column ${column}${where}`, { cause: err });
 }
 
-function errorOffset(err: unknown): number | undefined {
-  const holder = err as { offset?: unknown; token?: { offset?: unknown } } | null;
-  const offset = holder?.token?.offset ?? holder?.offset;
-  return typeof offset === 'number' && offset >= 0 ? offset : undefined;
+/** Where the parser stopped: the offending token, else the line/column its lexer reports, else
+ *  the end of the text when the statement is incomplete. */
+function errorOffset(sql: string, err: unknown): number | undefined {
+  const tokenOffset = (err as { token?: { offset?: unknown } } | null)?.token?.offset;
+  if (typeof tokenOffset === 'number') return tokenOffset;
+  const message = err instanceof Error ? err.message : '';
+  const reported = /at line (\d+) col (\d+)/.exec(message);
+  if (reported) {
+    const lines = sql.split('\n').slice(0, Number(reported[1]) - 1);
+    return lines.reduce((sum, l) => sum + l.length + 1, 0) + Number(reported[2]) - 1;
+  }
+  return /end of input/i.test(message) ? sql.trimEnd().length : undefined;
 }
 
 /** 1-based line and column of `offset` in `text`. */

@@ -287,7 +287,8 @@ export class ShapeBuilder {
     const any = value.type === 'call' && value.function.name === 'any' && !value.function.schema && value.args.length === 1 ? value.args[0] : undefined;
     const compared = any ?? value;
     const constant = isLiteral(compared);
-    const details = { constant, valueSql: constant ? exprSql(value) : undefined, param: paramNumber(compared) };
+    const valueSql = constant ? ((op === 'IN' || op === 'NOT IN') && value.type !== 'list' ? `(${exprSql(value)})` : exprSql(value)) : undefined;
+    const details = { constant, valueSql, param: paramNumber(compared) };
     const mapped = any ? (op === '=' ? 'IN' : 'OTHER') : mapOperator(op, value);
     const predicateOp = mapped === 'LIKE' || mapped === 'ILIKE' ? likeKind(compared, mapped === 'ILIKE') : mapped;
     const caseInsensitive = mapped === 'ILIKE' ? true : mapped === 'LIKE' ? false : undefined;
@@ -305,10 +306,11 @@ export class ShapeBuilder {
     occurrence.usage.predicates.push(predicate);
   }
 
+  /** Records the key on each real table; the other side may be a subquery or CTE (named by its alias). */
   private joinKey(a: { occurrence: Occurrence; name: string }, b: { occurrence: Occurrence; name: string }): void {
-    if (!a.occurrence.usage || !b.occurrence.usage) return;
-    a.occurrence.usage.joinKeys.push({ column: a.name, otherTable: b.occurrence.usage.table, otherColumn: b.name });
-    b.occurrence.usage.joinKeys.push({ column: b.name, otherTable: a.occurrence.usage.table, otherColumn: a.name });
+    const tableName = (o: Occurrence) => o.usage?.table ?? o.name;
+    a.occurrence.usage?.joinKeys.push({ column: a.name, otherTable: tableName(b.occurrence), otherColumn: b.name });
+    b.occurrence.usage?.joinKeys.push({ column: b.name, otherTable: tableName(a.occurrence), otherColumn: a.name });
   }
 
   /** The table an ORDER BY / GROUP BY key or predicate operand belongs to, when exactly one. */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerBackup } from './vscode/backup';
 import { registerConnections } from './vscode/connections';
 import { registerExplain } from './vscode/explain';
 import { createServices } from './vscode/createServices';
@@ -9,6 +10,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const services = createServices(context);
   registerLog(services);
   registerConnections(services);
+  registerBackup(services);
   registerExplain(services);
 }
 

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { freshDatabase } from '../../support/integrationHooks';
+import { migrationsFolder, query, removeFolders, trackedNames } from './support';
+
+const root = path.join(__dirname, '..', '..', '..', '..');
+const cli = path.join(root, 'dist', 'cli.js');
+
+/** Runs dist/cli.js; the database URL (with its password) goes through DATABASE_URL, not argv. */
+function pgtuner(url: string | undefined, ...args: string[]) {
+  const env = { ...process.env, DATABASE_URL: url };
+  if (!url) delete env.DATABASE_URL;
+  const r = spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+describe('migrations CLI', () => {
+  let url: string;
+
+  before(function () {
+    this.timeout(120_000);
+    const build = spawnSync(process.execPath, ['esbuild.js'], { cwd: root, encoding: 'utf8' });
+    assert.equal(build.status, 0, build.stderr);
+  });
+  beforeEach(async () => {
+    url = await freshDatabase([]);
+  });
+  afterEach(removeFolders);
+
+  it('new, up, status and down with --json and exit 0', async () => {
+    const dir = migrationsFolder();
+    const created = pgtuner(undefined, 'migrate', 'new', '--dir', dir, '--name', 'Create widgets', '--json');
+    assert.equal(created.code, 0, created.stderr);
+    const files = created.json();
+    assert.equal(path.basename(files.upPath), '001_create_widgets.sql');
+    fs.appendFileSync(files.upPath, 'CREATE TABLE widgets (id int);\n');
+    fs.appendFileSync(files.downPath, 'DROP TABLE widgets;\n');
+    fs.writeFileSync(path.join(dir, '002_widgets_id.sql'), 'CREATE INDEX CONCURRENTLY widgets_id_idx ON widgets (id);\n');
+    fs.writeFileSync(path.join(dir, '002_widgets_id.down.sql'), 'DROP INDEX CONCURRENTLY widgets_id_idx;\n');
+
+    const up = pgtuner(url, 'migrate', 'up', '--dir', dir, '--json');
+    assert.equal(up.code, 0, up.stderr);
+    assert.deepEqual(up.json().applied.map((r: { name: string; transactional: boolean }) => [r.name, r.transactional]),
+      [['001_create_widgets', true], ['002_widgets_id', false]]);
+
+    const status = pgtuner(url, 'migrate', 'status', '--dir', dir, '--json');
+    assert.equal(status.code, 0, status.stderr);
+    assert.deepEqual(status.json().entries.map((e: { state: string }) => e.state), ['applied', 'applied']);
+    const text = pgtuner(url, 'migrate', 'status', '--dir', dir);
+    assert.match(text.stdout, /^applied\s+001_create_widgets \d{4}-\d\d-\d\dT/m);
+
+    const down = pgtuner(url, 'migrate', 'down', '--dir', dir, '--steps', '2', '--json');
+    assert.equal(down.code, 0, down.stderr);
+    assert.deepEqual(down.json().rolledBack.map((r: { name: string }) => r.name), ['002_widgets_id', '001_create_widgets']);
+    assert.deepEqual(await query(url, "SELECT to_regclass('widgets') AS t"), [{ t: null }]);
+  });
+
+  it('exits 1 with the failure in the JSON when a migration fails', async () => {
+    const dir = migrationsFolder({ '001_bad.sql': 'CREATE TABLE t (id int);\nSELECT * FROM missing_table;', '001_bad.down.sql': 'DROP TABLE t;' });
+    const up = pgtuner(url, 'migrate', 'up', '--dir', dir, '--json');
+    assert.equal(up.code, 1);
+    const result = up.json();
+    assert.deepEqual(result.applied, []);
+    assert.equal(result.failed.name, '001_bad');
+    assert.equal(result.failed.line, 2);
+    assert.match(result.failed.message, /relation "missing_table" does not exist/);
+    assert.deepEqual(await trackedNames(url), []);
+  });
+
+  it('exits 2 for bad input and 1 for a changed applied file, with the reason on stderr', async () => {
+    const missing = pgtuner(url, 'migrate', 'up', '--dir', '/nonexistent/migrations');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /migrations folder \/nonexistent\/migrations does not exist/);
+    assert.equal(pgtuner(url, 'migrate', 'sideways').code, 2);
+    assert.equal(pgtuner(undefined, 'migrate', 'new', '--dir', migrationsFolder()).code, 2);
+
+    const dir = migrationsFolder({ '001_a.sql': 'CREATE TABLE a (id int);', '001_a.down.sql': 'DROP TABLE a;' });
+    assert.match(pgtuner(url, 'migrate', 'down', '--dir', dir, '--steps', 'two').stderr, /whole number/);
+    assert.equal(pgtuner(url, 'migrate', 'up', '--dir', dir).code, 0);
+    fs.appendFileSync(path.join(dir, '001_a.sql'), '\n-- edited');
+    const changed = pgtuner(url, 'migrate', 'up', '--dir', dir);
+    assert.equal(changed.code, 1);
+    assert.match(changed.stderr, /001_a\.sql was changed after it was applied/);
+  });
+});

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { BackupResult } from '../../src/core/backup/backup';
+import type { RestoreResult } from '../../src/core/backup/restore';
+import type { RestoreTestResult } from '../../src/core/backup/restoreTest';
+import { adminSql, freshDatabaseUrl, useConnection } from './support';
+
+const workspaceFolder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
+const run = <T>(id: string, arg?: object) => vscode.commands.executeCommand<T | undefined>(id, arg);
+
+async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('Backups', function () {
+  let url: string;
+  let database: string;
+
+  before(async () => {
+    url = await freshDatabaseUrl([]);
+    database = databaseOf(url);
+    await adminSql(database, `
+      CREATE TABLE accounts (id serial PRIMARY KEY, owner text NOT NULL UNIQUE);
+      CREATE TABLE entries (id bigserial PRIMARY KEY, account_id int REFERENCES accounts(id), amount numeric);
+      INSERT INTO accounts (owner) SELECT 'owner ' || g FROM generate_series(1, 300) g;
+      INSERT INTO entries (account_id, amount) SELECT 1 + g % 300, g FROM generate_series(1, 3000) g;`);
+    await useConnection(url);
+  });
+
+  it('backs up into the workspace folder, ignores it in git, and restore-tests the dump with exact counts', async () => {
+    const result = await run<BackupResult>('pgtuner.backupDatabase');
+    assert.ok(result, 'the command returned the backup');
+    assert.equal(path.dirname(result.dumpPath), path.join(workspaceFolder(), 'backups'));
+    assert.ok(fs.existsSync(result.dumpPath) && fs.existsSync(result.checksumPath) && fs.existsSync(result.manifestPath));
+    assert.deepEqual(result.manifest.tables.map((t) => [t.name, t.rows]), [['accounts', 300], ['entries', 3000]]);
+    assert.match(fs.readFileSync(path.join(workspaceFolder(), '.gitignore'), 'utf8'), /^\/backups\/$/m);
+
+    const test = await run<RestoreTestResult>('pgtuner.testRestore', { dumpPath: result.dumpPath });
+    assert.equal(test?.ok, true, test?.message);
+    assert.deepEqual(test!.tables.map((t) => [t.name, t.actual]), [['accounts', 300], ['entries', 3000]]);
+    assert.ok(test!.restoreMs! > 0);
+    const manifest = JSON.parse(fs.readFileSync(result.manifestPath, 'utf8'));
+    assert.equal(manifest.lastRestoreTest.ok, true, 'the result is recorded for the Backups view');
+  });
+
+  it('runs the user verification queries from the settings', async () => {
+    const config = vscode.workspace.getConfiguration('pgtuner.backup');
+    await config.update('verificationQueries', [{ sql: 'SELECT sum(amount) FROM entries', expected: 4501500 }, { sql: 'SELECT count(*) FROM accounts', expected: 1 }], vscode.ConfigurationTarget.Workspace);
+    try {
+      const backup = await run<BackupResult>('pgtuner.backupDatabase');
+      const test = await run<RestoreTestResult>('pgtuner.testRestore', { dumpPath: backup!.dumpPath });
+      assert.equal(test?.ok, false);
+      assert.deepEqual(test!.checks.filter((c) => c.name.startsWith('query')).map((c) => c.ok), [true, false]);
+    } finally {
+      await config.update('verificationQueries', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('restores into another database and deletes a backup with its companions', async () => {
+    const dir = path.join(workspaceFolder(), 'backups');
+    const backup = await run<BackupResult>('pgtuner.backupDatabase', { directory: path.join(dir, 'restore-src') });
+    const target = `${database}_restored`;
+    const restored = await run<RestoreResult>('pgtuner.restoreDatabase', { dumpPath: backup!.dumpPath, targetDatabase: target });
+    assert.equal(restored?.created, true);
+    await adminSql(target, 'SELECT 1 FROM entries LIMIT 1');
+    await adminSql('postgres', `DROP DATABASE "${target}" WITH (FORCE)`);
+
+    assert.equal(await run<boolean>('pgtuner.deleteBackup', { dumpPath: backup!.dumpPath, confirmed: true }), true);
+    assert.deepEqual(fs.readdirSync(path.dirname(backup!.dumpPath)), []);
+  });
+
+  it('cancels a running backup: pg_dump stops and no .dump is left', async function () {
+    await adminSql(database, `CREATE TABLE bulk AS SELECT g AS id, md5(g::text) || repeat(md5((g * 3)::text), 8) AS payload FROM generate_series(1, 400000) g`);
+    const dir = path.join(workspaceFolder(), 'backups', 'cancelled');
+    try {
+      const pending = run<BackupResult>('pgtuner.backupDatabase', { directory: dir });
+      await eventually('pg_dump writing its partial file', () => (fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith('.partial-')) ? true : undefined));
+      const cancelled = await run<number>('pgtuner.backup.cancel');
+      assert.equal(cancelled, 1, 'one running operation was cancelled');
+      assert.equal(await pending, undefined, 'the command reports no backup');
+      assert.deepEqual(fs.readdirSync(dir), [], 'neither a .dump nor a partial file remains');
+    } finally {
+      await adminSql(database, 'DROP TABLE bulk');
+    }
+  });
+});

@@ -41,7 +41,7 @@ interface SideInfo {
 
 const FLIPPED: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '@>': '<@', '<@': '@>', '=': '=', '!=': '!=', '&&': '&&', '@@': '@@' };
 
-export function tableKey(usage: Pick<TableUsage, 'schema' | 'table'>): string {
+function tableKey(usage: Pick<TableUsage, 'schema' | 'table'>): string {
   return usage.schema ? `${usage.schema}.${usage.table}` : usage.table;
 }
 
@@ -211,13 +211,13 @@ export class ShapeBuilder {
       const { expr, fromOutput } = this.outputReference(key.by, outputs, scope, true);
       if (!fromOutput) this.walk(expr, scope);
       const local = this.localTarget(expr, scope);
-      if (!local) return;
+      if (!local) continue;
       const orderKey: OrderKey = { target: local.target, direction: key.order ?? 'ASC' };
       if (key.nulls) orderKey.nulls = key.nulls;
       resolved.push({ occurrence: local.occurrence, key: orderKey });
     }
     const occurrence = resolved[0]?.occurrence;
-    if (occurrence?.usage && resolved.every((r) => r.occurrence === occurrence)) {
+    if (occurrence?.usage && resolved.length === keys.length && resolved.every((r) => r.occurrence === occurrence)) {
       occurrence.usage.orderBy = resolved.map((r) => r.key);
     }
   }

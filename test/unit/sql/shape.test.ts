@@ -317,6 +317,12 @@ describe('sql/parse extractShape', () => {
       assert.ok(!table(shape, 'jobs').columnsRead.includes('posted'));
     });
 
+    it('a key of no single table drops the whole ORDER BY but its columns are still read', () => {
+      const t = extractShape('SELECT id FROM t ORDER BY random(), created_at').tables[0];
+      assert.deepEqual(t.orderBy, []);
+      assert.deepEqual(t.columnsRead, ['created_at', 'id']);
+    });
+
     it('an ORDER BY on an aggregate attaches to no table', () => {
       const shape = extractShape('SELECT action, count(*) AS n FROM audit GROUP BY action ORDER BY n DESC');
       assert.deepEqual(shape.tables[0].orderBy, []);

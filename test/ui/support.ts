@@ -20,13 +20,26 @@ export const normalise = (text: string | null): string => (text ?? '').replace(/
 
 const QUICK_INPUT = '.quick-input-widget';
 
-/** Runs a command through the command palette by its full title ("PG Tuner: Select Connection"). */
-export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await page.locator(`${QUICK_INPUT} input`).waitFor({ state: 'visible' });
-  await page.keyboard.type(title);
-  await page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
+/**
+ * Runs a command through the command palette by its full title ("PG Tuner: Select Connection").
+ * Retries for a while: a fresh window lists an extension's commands only once its extension host is up.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('F1');
+    await page.locator(`${QUICK_INPUT} input`).waitFor({ state: 'visible' });
+    await page.keyboard.type(title);
+    const row = page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: title }).first();
+    try {
+      await row.waitFor({ timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 /** Waits for the open input box to show `expected` (its prompt or placeholder), types `value` and accepts it. */

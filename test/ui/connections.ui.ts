@@ -1,0 +1,50 @@
+/**
+ * UI check: adding connections through the guided command-palette flow, the status bar showing
+ * the active connection and its environment (production on the warning background), switching
+ * with "Select Connection", and "Test Connection" reporting the server.
+ */
+import assert from 'node:assert/strict';
+import * as path from 'path';
+import type { Page } from 'playwright-core';
+import { answerInput, notificationMessages, pick, runCommand, UiCheck } from './support';
+
+const connectionItem = (page: Page) => page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: /PG Tuner|·/ }).first();
+
+async function addThroughPalette(page: Page, urlWithoutPassword: string, password: string, name: string, environment: string) {
+  await runCommand(page, 'PG Tuner: Add Connection');
+  await answerInput(page, /postgres:\/\/ URL, or the server host name/, urlWithoutPassword);
+  await answerInput(page, /A name for this connection/, name);
+  await pick(page, environment);
+  await answerInput(page, /Password \(kept in VS Code secret storage/, password);
+}
+
+async function expectStatus(page: Page, text: string, warning: boolean) {
+  const item = connectionItem(page);
+  await item.filter({ hasText: text }).waitFor({ timeout: 15_000 });
+  const classes = (await item.getAttribute('class')) ?? '';
+  assert.equal(classes.includes('warning-kind'), warning, `status bar item "${text}" warning colour: classes are "${classes}"`);
+}
+
+export const run: UiCheck = async (page, ctx) => {
+  const url = new URL(ctx.pgUrl);
+  const password = decodeURIComponent(url.password);
+  url.password = '';
+
+  // The extension activates with the first PG Tuner command (or a .sql file); the item appears then.
+  await addThroughPalette(page, url.toString(), password, 'ui dev', 'development');
+  await expectStatus(page, 'ui dev · development', false);
+
+  await addThroughPalette(page, url.toString(), password, 'ui prod', 'production');
+  await expectStatus(page, 'ui prod · production', true);
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'connections-production.png') });
+
+  await runCommand(page, 'PG Tuner: Select Connection');
+  await pick(page, 'ui dev');
+  await expectStatus(page, 'ui dev · development', false);
+
+  await runCommand(page, 'PG Tuner: Test Connection');
+  const messages = await notificationMessages(page, /Connected to "ui dev"/);
+  const connected = messages.find((m) => m.includes('Connected to "ui dev"'))!;
+  assert.match(connected, /PostgreSQL 1\d.*user postgres \(superuser\), database postgres.*hypopg: /);
+  assert.ok(!messages.some((m) => m.includes(password)), 'no notification shows the password');
+};

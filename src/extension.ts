@@ -4,6 +4,7 @@ import { registerConnections } from './vscode/connections';
 import { registerExplain } from './vscode/explain';
 import { createServices } from './vscode/createServices';
 import { registerLog } from './vscode/log';
+import { registerMigrations } from './vscode/migrations';
 
 /** Creates the shared services, then each feature registers its commands and views. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -12,6 +13,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerConnections(services);
   registerBackup(services);
   registerExplain(services);
+  registerMigrations(services);
 }
 
 export function deactivate(): void {}

@@ -7,6 +7,7 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { Suggestion } from '../advisor/types';
 import { PgTunerError } from '../errors';
+import { formatBytes } from '../format';
 import { qualifiedName } from '../sql/ident';
 import { detectConvention, migrationFileNames, nextVersion, parseFileName, slugify } from './conventions';
 import { scanFolder } from './files';
@@ -94,17 +95,6 @@ function concurrencyNote(statements: string[]): string[] {
 
 function round(n: number): string {
   return n >= 100 ? n.toFixed(0) : Number(n.toPrecision(3)).toString();
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 async function writeMigration(dir: string, title: string, now: Date, up: Script, down: Script): Promise<GeneratedMigration> {

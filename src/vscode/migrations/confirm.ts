@@ -1,0 +1,54 @@
+/**
+ * Changing a production database takes two deliberate steps: a modal warning (which offers a
+ * backup first, when the backup command is installed) and typing the database's name.
+ */
+import * as vscode from 'vscode';
+import { ConnectionProfile } from '../../core/db/profile';
+
+export interface ProductionArgs {
+  /** The database name as the user would type it (tests and scripted use). */
+  confirmDatabase?: string;
+  /** Run pgtuner.backupDatabase first and stop unless it succeeds. */
+  backupFirst?: boolean;
+}
+
+const BACKUP_COMMAND = 'pgtuner.backupDatabase';
+
+/** True when the change may go ahead (always outside production). */
+export async function confirmProductionChange(profile: ConnectionProfile, action: string, args: ProductionArgs | undefined, log: vscode.LogOutputChannel): Promise<boolean> {
+  if (profile.environment !== 'production') return true;
+  const database = profile.database ?? profile.user ?? profile.name;
+  const canBackUp = (await vscode.commands.getCommands(true)).includes(BACKUP_COMMAND);
+  let typed = args?.confirmDatabase;
+  let backupFirst = args?.backupFirst ?? false;
+  if (typed === undefined) {
+    const backUp = 'Back Up First';
+    const choice = await vscode.window.showWarningMessage(
+      `"${profile.name}" is a PRODUCTION connection. ${action} on database "${database}"?`,
+      { modal: true, detail: canBackUp ? 'Back Up First takes a pg_dump backup before anything changes.' : undefined },
+      ...(canBackUp ? [backUp] : []), 'Continue');
+    if (!choice) return false;
+    backupFirst = choice === backUp;
+    typed = await vscode.window.showInputBox({
+      title: `PG Tuner: ${action} on production`, prompt: `Type the database name "${database}" to confirm`, ignoreFocusOut: true,
+      validateInput: (v) => (v === database ? undefined : `Type ${database} exactly`),
+    });
+  }
+  if (typed !== database) {
+    log.warn(`${action}: not confirmed (the database name typed did not match "${database}"); nothing was changed.`);
+    if (typed !== undefined) void vscode.window.showWarningMessage(`Not confirmed: the name typed is not "${database}". Nothing was changed.`);
+    return false;
+  }
+  if (!backupFirst) return true;
+  if (!canBackUp) {
+    void vscode.window.showWarningMessage('Back Up First is not available (the backup command is not installed). Nothing was changed.');
+    return false;
+  }
+  const backup = await vscode.commands.executeCommand<unknown>(BACKUP_COMMAND);
+  if (backup === undefined) {
+    void vscode.window.showWarningMessage('The backup did not complete, so nothing was changed.');
+    return false;
+  }
+  log.info(`${action}: backup taken before the change.`);
+  return true;
+}

@@ -102,11 +102,19 @@ export function exprSql(e: Expr): string {
       return `EXTRACT(${e.field.name} FROM ${exprSql(e.from)})`;
     case 'call':
       return callSql(e);
+    case 'case': {
+      const value = e.value ? ` ${exprSql(e.value)}` : '';
+      const whens = e.whens.map((w) => ` WHEN ${exprSql(w.when)} THEN ${exprSql(w.value)}`).join('');
+      return `CASE${value}${whens}${e.else ? ` ELSE ${exprSql(e.else)}` : ''} END`;
+    }
+    case 'substring':
+      return `substring(${exprSql(e.value)}${e.from ? ` FROM ${exprSql(e.from)}` : ''}${e.for ? ` FOR ${exprSql(e.for)}` : ''})`;
+    // A subquery keeps its qualifiers: it may read several tables.
     case 'select': case 'union': case 'union all': case 'values': case 'with': case 'with recursive':
       return `(${toSql.statement(e)})`;
     default:
-      // Rare in index keys and predicates (CASE, OVERLAY ...): the library's own printer is
-      // verbose but valid.
+      // Rare in index keys and predicates (OVERLAY, DEFAULT, window calls): the library's own
+      // printer is verbose but valid.
       return toSql.expr(e);
   }
 }

@@ -16,6 +16,7 @@ const EXTRA = [
   "SELECT id FROM stock_snapshots WHERE snapshot_date BETWEEN '2024-01-01' AND '2024-03-31' AND quantity_on_hand <> 0 AND -quantity_on_hand < -5",
   "SELECT id FROM jobs WHERE NOT is_active AND pay_max IS NOT NULL AND type = 'gig' ORDER BY lower(title) DESC NULLS LAST",
   "SELECT id FROM users WHERE skills && ARRAY['drone-operator']::text[] AND is_active IS TRUE",
+  "SELECT id FROM jobs j WHERE CASE WHEN j.pay_max > 0 THEN j.type ELSE 'none' END = 'gig' AND substring(j.location FROM 1 FOR 3) = 'Lag'",
 ];
 
 /** The index key as CREATE INDEX wants it: a column, or an expression in parentheses. */

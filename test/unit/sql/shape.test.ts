@@ -191,6 +191,11 @@ describe('sql/parse extractShape', () => {
       assert.equal(onlyPredicate("SELECT 1 FROM t WHERE (created_at AT TIME ZONE 'UTC')::date = $1").target.expression, "(created_at AT TIME ZONE 'UTC')::date");
     });
 
+    it('prints CASE and SUBSTRING targets unqualified', () => {
+      const ps = predicatesOf("SELECT 1 FROM t WHERE CASE WHEN t.a > 0 THEN t.b ELSE 'x' END = 'y' AND substring(t.c from 1 for 3) = 'abc'");
+      assert.deepEqual(ps.map((p) => p.target.expression), ["CASE WHEN a > 0 THEN b ELSE 'x' END", 'substring(c FROM 1 FOR 3)']);
+    });
+
     it('quotes identifiers that need it', () => {
       const p = onlyPredicate('SELECT 1 FROM t WHERE lower("userName") = $1');
       assert.equal(p.target.expression, 'lower("userName")');

@@ -25,6 +25,9 @@ export const HEALTH_CHECKS: readonly HealthCheck[] = [
   sharedBuffers, workMem, randomPageCost,
 ];
 
+/** No check may hang behind another session's lock: it fails (reported as an error) instead. */
+const LOCK_TIMEOUT_SQL = `SET lock_timeout = '2s'`;
+const RESET_LOCK_TIMEOUT_SQL = `RESET lock_timeout`;
 const READS_ALL_STATS_SQL = `SELECT pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS reads_all_stats`;
 
 const REQUIREMENT_TEXT: Record<Requirement, string> = {
@@ -71,11 +74,16 @@ export async function runHealthChecks(session: Session, run: HealthRunOptions = 
   const checks = run.only ? HEALTH_CHECKS.filter((c) => run.only!.includes(c.id)) : HEALTH_CHECKS;
 
   const results: CheckResult[] = [];
-  for (const check of checks) {
-    run.onProgress?.(check);
-    const t0 = Date.now();
-    const found = await runOne(check, ctx);
-    results.push({ id: check.id, title: check.title, category: check.category, ...found, durationMs: Date.now() - t0 });
+  await session.query(LOCK_TIMEOUT_SQL);
+  try {
+    for (const check of checks) {
+      run.onProgress?.(check);
+      const t0 = Date.now();
+      const found = await runOne(check, ctx);
+      results.push({ id: check.id, title: check.title, category: check.category, ...found, durationMs: Date.now() - t0 });
+    }
+  } finally {
+    await session.query(RESET_LOCK_TIMEOUT_SQL);
   }
   const counts = { ok: 0, warning: 0, critical: 0, skipped: 0, error: 0 } as Record<CheckStatus, number>;
   for (const r of results) counts[r.status]++;

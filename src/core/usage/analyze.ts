@@ -44,7 +44,8 @@ export function analyzeIndexUsage(report: IndexUsageReport, options: UsageOption
   }
 
   for (const indexes of byTable.values()) {
-    const usable = indexes.filter((i) => i.valid);
+    // Locked indexes have no keys to compare.
+    const usable = indexes.filter((i) => i.valid && !i.locked);
     const groups = new Map<string, IndexUsage[]>();
     for (const i of usable) groups.set(signature(i), [...(groups.get(signature(i)) ?? []), i]);
     const duplicates = new Set<IndexUsage>();
@@ -68,7 +69,7 @@ export function analyzeIndexUsage(report: IndexUsageReport, options: UsageOption
       own.push({ kind: 'invalid', reason: 'invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX left it): updated on every write, never used by queries' });
     }
     if (i.valid && !protectsData(i) && i.scans === 0) own.push({ kind: 'unused', reason: `no index scans ${since(report.statsResetAt)}` });
-    if (i.method === 'btree' && i.rows !== undefined && i.storedWidth !== undefined) {
+    if (i.method === 'btree' && !i.locked && i.rows !== undefined && i.storedWidth !== undefined) {
       const estimate = estimateBtreeBloat({ bytes: i.bytes, rows: i.rows, storedWidth: i.storedWidth, fillfactor: i.fillfactor, blockSize: report.blockSize });
       bloat.set(i, estimate.wastedBytes);
       if (estimate.wastedPercent >= options.bloatedPercent && estimate.wastedBytes >= options.bloatedMinBytes) {

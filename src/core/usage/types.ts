@@ -19,8 +19,13 @@ export interface IndexUsage {
   name: string;
   /** Access method: btree, hash, gin, gist, brin, spgist… */
   method: string;
-  /** pg_get_indexdef: the exact CREATE INDEX statement (what a drop migration's .down recreates). */
-  definition: string;
+  /**
+   * Another session holds (or waits for) an ACCESS EXCLUSIVE lock on the table or index, so its
+   * definition, predicate and keys were not read (reading them would wait for that lock).
+   */
+  locked: boolean;
+  /** pg_get_indexdef: the exact CREATE INDEX statement (what a drop migration's .down recreates); absent when locked. */
+  definition?: string;
   /** WHERE clause of a partial index. */
   predicate?: string;
   keys: UsageKey[];

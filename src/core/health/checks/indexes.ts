@@ -12,7 +12,7 @@ export const invalidIndexes: HealthCheck = {
       figure: invalid.length ? `${plural(invalid.length, 'invalid index', 'invalid indexes')} (indexes being built right now are not counted)` : 'no invalid index',
       threshold: 'warning when any index is invalid',
       advice: 'A failed CREATE INDEX CONCURRENTLY or REINDEX left these: they slow every write and serve no query. Fix the cause (for a unique index: the duplicate rows), then REINDEX INDEX CONCURRENTLY it, or drop it (DROP INDEX CONCURRENTLY) and create it again.',
-      details: invalid.map((i) => ({ schema: i.schema, table: i.table, index: i.name, unique: i.unique, size: formatBytes(i.bytes), definition: i.definition })),
+      details: invalid.map((i) => ({ schema: i.schema, table: i.table, index: i.name, unique: i.unique, size: formatBytes(i.bytes), definition: i.definition ?? null })),
     });
   },
 };

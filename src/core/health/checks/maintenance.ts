@@ -85,7 +85,11 @@ export const staleMaintenance: HealthCheck = {
   },
 };
 
-/** Per table: its heap size and rows, and the average width of all columns from pg_stats (complete only when every column has stats). */
+/**
+ * Per table: its heap size and rows, and the average width of all columns from pg_stats (complete
+ * only when every column has stats). Tables under another session's ACCESS EXCLUSIVE lock are left
+ * out: pg_relation_size would wait for it.
+ */
 const TABLE_BLOAT_SQL = `
 SELECT n.nspname AS schema, c.relname AS "table", pg_relation_size(c.oid)::float8 AS bytes, c.reltuples::float8 AS rows,
        sum(s.avg_width)::float8 AS row_width, count(s.avg_width) = count(*) AS complete,
@@ -97,6 +101,8 @@ SELECT n.nspname AS schema, c.relname AS "table", pg_relation_size(c.oid)::float
   LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname AND NOT s.inherited
  WHERE c.relkind IN ('r', 'm') AND c.reltuples >= 0 AND c.relpages * current_setting('block_size')::bigint >= $1
    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
+   AND c.oid NOT IN (SELECT l.relation FROM pg_locks l
+                      WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid() AND l.relation IS NOT NULL)
  GROUP BY c.oid, n.nspname, c.relname`;
 
 export const bloat: HealthCheck = {

@@ -76,11 +76,12 @@ function fromOffsets(document: vscode.TextDocument, start: number, end: number):
 }
 
 /**
- * Rewrites "(line L, column C)" of an error about `target.sql` into the file's own line and
- * column, and returns that position so the editor can jump there.
+ * Rewrites "line L, column C" of an error about `target.sql` (the parser's and the server's
+ * errors both say it) into the file's own line and column, and returns that position so the
+ * editor can jump there.
  */
 export function errorPosition(message: string, target: StatementTarget): { message: string; position?: vscode.Position } {
-  const m = /\(line (\d+), column (\d+)\)/.exec(message);
+  const m = /\bline (\d+), column (\d+)/.exec(message);
   if (!m || !target.document || !target.range) return { message };
   const line = Number(m[1]) - 1;
   const column = Number(m[2]) - 1;
@@ -88,7 +89,7 @@ export function errorPosition(message: string, target: StatementTarget): { messa
   const position = new vscode.Position(start.line + line, line === 0 ? start.character + column : column);
   const file = vscode.workspace.asRelativePath(target.document.uri);
   return {
-    message: message.replace(m[0], `(line ${position.line + 1}, column ${position.character + 1} of ${file})`),
+    message: message.replace(m[0], `line ${position.line + 1}, column ${position.character + 1} of ${file}`),
     position,
   };
 }

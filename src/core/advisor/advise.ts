@@ -7,7 +7,7 @@ import { Plan } from '../plan/types';
 import { tryExtractShape } from '../sql/parse';
 import { TableUsage } from '../sql/shape';
 import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } from './candidate';
-import { DEFAULT_GENERATE_OPTIONS, generateCandidates } from './generate';
+import { DEFAULT_GENERATE_OPTIONS, generateCandidates, GenerateOptions } from './generate';
 import { servedByExisting } from './served';
 import { Advice, Suggestion } from './types';
 import { IndexProbe, Probed, WhatIf } from './whatIf';
@@ -24,15 +24,24 @@ export interface AdviseOptions {
   minImprovement?: number;
   /** Plans cheaper than this are left alone (default 100 cost units). */
   minPlanCost?: number;
+  /** Thresholds of candidate generation (partial, BRIN, covering, tiny tables). */
+  generate?: Partial<Omit<GenerateOptions, 'pgTrgmInstalled'>>;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
 
-export type AdviseResult = Advice & { before: Plan };
+/** A candidate the planner was asked about, for the "why not that index?" question. */
+export interface Considered {
+  ddl: string;
+  round: number;
+  costAfter: number;
+  used: boolean;
+  verifiedBy: Probed['verifiedBy'];
+}
+
+export type AdviseResult = Advice & { before: Plan; considered: Considered[] };
 
 const DEFAULTS = { trialBuildMaxBytes: 2 * 1024 ** 3, minImprovement: 0.2, minPlanCost: 100 };
-/** BRIN is preferred while its plan costs at most this many times the best btree's: it is far smaller and cheap to maintain. */
-const BRIN_PREFERENCE = 2;
 /** Costs this close count as a tie, decided by the smaller index. */
 const TIE = 0.05;
 /** Greedy rounds: one per table that still benefits (joins need an index on each side). */
@@ -54,7 +63,7 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
   return db.withSession((session) => inRolledBackTransaction(session, { statementTimeoutMs: options.statementTimeoutMs, readOnly }, async () => {
     progress(options.analyze === false ? 'Running EXPLAIN' : 'Running EXPLAIN ANALYZE (rolled back afterwards)');
     const before = await explainInSession(session, statement, { analyze: options.analyze !== false, params: options.params });
-    const base: AdviseResult = { statement, plan: summary(before), suggestions: [], notes: [], before };
+    const base: AdviseResult = { statement, plan: summary(before), suggestions: [], notes: [], before, considered: [] };
     const parsed = tryExtractShape(statement);
     if ('error' in parsed) {
       base.notes.push(`The statement's shape could not be analysed (${parsed.error.message}); showing the plan only.`);
@@ -68,7 +77,7 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
     const caps = (await session.query<{ hypopg: boolean; pg_trgm: boolean }>(CAPABILITIES_SQL)).rows[0];
     const tables = await tablesOf(session, parsed.shape.tables);
     const existing = await readIndexes(session, [...new Set([...tables.values()].map((t) => t.oid))]);
-    const generated = generateCandidates(parsed.shape, tables, { ...DEFAULT_GENERATE_OPTIONS, pgTrgmInstalled: caps.pg_trgm });
+    const generated = generateCandidates(parsed.shape, tables, { ...DEFAULT_GENERATE_OPTIONS, ...options.generate, pgTrgmInstalled: caps.pg_trgm });
     base.notes.push(...generated.notes);
     const candidates = generated.candidates.filter((c) => {
       const served = servedByExisting(c, existing);
@@ -86,7 +95,7 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
       params: options.params,
     });
     try {
-      const chosen = await chooseGreedily(whatIf, candidates, tables, before.totalCost, options, base.notes);
+      const chosen = await chooseGreedily(whatIf, candidates, tables, before.totalCost, options, base);
       base.suggestions = await toSuggestions(chosen, whatIf, before, options);
     } finally {
       await whatIf.dispose();
@@ -106,7 +115,8 @@ interface Choice {
  * place and keep the cheapest plan that uses it; one index per table. The final set must cut the
  * cost by `minImprovement`, and any member whose removal costs nothing is dropped.
  */
-async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: Map<TableUsage, TableInfo>, baseCost: number, options: AdviseOptions, notes: string[]): Promise<Choice[]> {
+async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: Map<TableUsage, TableInfo>, baseCost: number, options: AdviseOptions, out: Pick<AdviseResult, 'notes' | 'considered'>): Promise<Choice[]> {
+  const notes = out.notes;
   const tableBytes = new Map([...tables.values()].map((t) => [`${t.schema}.${t.name}`, t.tableBytes]));
   const probes = new Map(candidates.map((c) => [c, toProbe(c, tableBytes.get(`${c.schema}.${c.table}`) ?? 0)]));
   const chosen: Choice[] = [];
@@ -117,10 +127,11 @@ async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: M
     const tried: Choice[] = [];
     for (const c of remaining) {
       const result = await whatIf.probe(probes.get(c)!);
+      out.considered.push({ ddl: createIndexDdl(c, probes.get(c)!.name), round, costAfter: result.plan.totalCost, used: result.used, verifiedBy: result.verifiedBy });
       if (result.verifiedBy === 'none' && round === 0 && result.note) unverifiable.push({ candidate: c, probe: probes.get(c)!, result });
       if (result.used && result.plan.totalCost < current * (1 - 0.02)) tried.push({ candidate: c, probe: probes.get(c)!, result });
     }
-    const best = pickBest(tried);
+    const best = preferBrin(pickBest(tried), tried, baseCost * (1 - (options.minImprovement ?? DEFAULTS.minImprovement)));
     if (!best) break;
     chosen.push(best);
     await whatIf.apply(best.probe);
@@ -146,14 +157,33 @@ async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: M
   return verified;
 }
 
-/** Lowest cost wins (BRIN discounted); near-ties go to the smaller index. */
+/** Lowest cost wins; near-ties go to the smaller index. */
 function pickBest(tried: Choice[]): Choice | undefined {
-  const effective = (c: Choice) => c.result.plan.totalCost / (c.candidate.method === 'brin' ? BRIN_PREFERENCE : 1);
-  return tried.sort((a, b) => effective(a) - effective(b)).reduce<Choice | undefined>((best, c) => {
+  const cost = (c: Choice) => c.result.plan.totalCost;
+  return [...tried].sort((a, b) => cost(a) - cost(b)).reduce<Choice | undefined>((best, c) => {
     if (!best) return c;
-    const close = effective(c) <= effective(best) * (1 + TIE);
+    const close = cost(c) <= cost(best) * (1 + TIE);
     return close && (c.result.sizeBytes ?? Infinity) < (best.result.sizeBytes ?? Infinity) ? c : best;
   }, undefined);
+}
+
+/**
+ * When the winner is a btree led by a range column and a BRIN index on that column also cuts the
+ * cost by the required margin, take the BRIN: the planner costs lossy bitmap scans pessimistically,
+ * while on a column stored in its own order BRIN reads about as few blocks at a fraction of a
+ * percent of the btree's size and almost no write overhead.
+ */
+function preferBrin(best: Choice | undefined, tried: Choice[], goodEnoughCost: number): Choice | undefined {
+  if (!best || best.candidate.method !== 'btree') return best;
+  const lead = best.candidate.keys[0]?.column;
+  const brin = tried.find((c) => c.candidate.method === 'brin' && c.candidate.table === best.candidate.table && c.candidate.keys[0].column === lead && c.result.plan.totalCost <= goodEnoughCost);
+  if (!brin) return best;
+  const sizes = brin.result.sizeBytes && best.result.sizeBytes ? ` (${formatSize(brin.result.sizeBytes)} instead of a ${formatSize(best.result.sizeBytes)} btree; the planner estimates ${fmt(brin.result.plan.totalCost)} vs ${fmt(best.result.plan.totalCost)} for the btree)` : '';
+  return { ...brin, candidate: { ...brin.candidate, reason: brin.candidate.reason + sizes } };
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 }
 
 async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan, options: AdviseOptions): Promise<Suggestion[]> {

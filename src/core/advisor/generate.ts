@@ -1,5 +1,6 @@
 import { ColumnStats, TableInfo, distinctValues } from '../catalog/tables';
 import { ColumnRef, OrderKey, Predicate, QueryShape, TableUsage } from '../sql/shape';
+import { quoteIdent } from '../sql/ident';
 import { Candidate, CandidateKey, candidateKey } from './candidate';
 import { IndexKind } from './types';
 
@@ -8,6 +9,8 @@ export interface GenerateOptions {
   minTableRows: number;
   /** A constant predicate keeping at most this share of rows becomes a partial-index WHERE. */
   partialMaxFraction: number;
+  /** … of a column with at most this many distinct values (a status or kind, not an id). */
+  partialMaxDistinct: number;
   /** BRIN is considered for tables with at least this many rows … */
   brinMinRows: number;
   /** … on columns whose physical order follows their value this closely (|pg_stats.correlation|). */
@@ -21,6 +24,7 @@ export interface GenerateOptions {
 export const DEFAULT_GENERATE_OPTIONS: Omit<GenerateOptions, 'pgTrgmInstalled'> = {
   minTableRows: 1000,
   partialMaxFraction: 0.025,
+  partialMaxDistinct: 50,
   brinMinRows: 1_000_000,
   brinMinCorrelation: 0.9,
   coveringMaxColumns: 3,
@@ -108,8 +112,22 @@ class TableContext {
     const col = this.column(p.target.column);
     if (col?.type === 'boolean' && p.op === '=') return true;
     if (!['=', 'IS NULL', 'IS NOT NULL'].includes(p.op)) return false;
+    if (p.op === '=' && (this.distinct(p.target) > this.options.partialMaxDistinct)) return false;
     const f = this.fraction(p);
     return f !== undefined && f <= this.options.partialMaxFraction;
+  }
+
+  /**
+   * The predicate as an index WHERE clause. Boolean tests are written the way PostgreSQL
+   * canonicalises them (`NOT is_active`, not `is_active = false`): HypoPG keeps the text as given,
+   * and the planner proves a partial index usable only when the forms match.
+   */
+  whereSql(p: Predicate): string {
+    if (this.isBoolean(p) && p.op === '=' && p.valueSql && /^(true|false)$/i.test(p.valueSql.trim())) {
+      const name = quoteIdent(p.target.column!);
+      return /^true$/i.test(p.valueSql.trim()) ? name : `NOT ${name}`;
+    }
+    return p.sql;
   }
 
   isBoolean(p: Predicate): boolean {
@@ -129,7 +147,7 @@ class TableContext {
 function btreeCandidates(ctx: TableContext, shape: QueryShape, singleTable: boolean): Candidate[] {
   const { usage, info } = ctx;
   const eqKeys: CandidateKey[] = ctx.equality.map((p) => refKey(p.target));
-  const where = ctx.partial.map((p) => p.sql);
+  const where = ctx.partial.map((p) => ctx.whereSql(p));
   const order = singleTable || shape.limit !== undefined ? usage.orderBy : [];
   const variants: { keys: CandidateKey[]; why: string }[] = [];
   const eqWhy = ctx.equality.length ? `equality on ${ctx.equality.map((p) => refName(p.target)).join(', ')}` : '';
@@ -138,12 +156,12 @@ function btreeCandidates(ctx: TableContext, shape: QueryShape, singleTable: bool
   if (order.length) {
     const orderKeys = order.filter((o) => !eqKeys.some((k) => sameTarget(k, o.target))).map(orderKey);
     if (orderKeys.length) {
-      variants.push({ keys: [...eqKeys, ...orderKeys], why: joinWhy(eqWhy, `then ${order.map(describeOrder).join(', ')} so ${shape.limit !== undefined ? `LIMIT ${shape.limit} reads the first rows in order` : 'rows come out sorted'} without a sort`) });
+      variants.push({ keys: [...eqKeys, ...orderKeys], why: joinWhy(eqWhy, `${eqWhy ? 'then ' : 'order by '}${order.map(describeOrder).join(', ')} so ${shape.limit !== undefined ? `LIMIT ${shape.limit} reads the first rows in order` : 'rows come out sorted'} without a sort`) });
     }
   }
   const firstRange = ctx.range[0];
   if (firstRange) {
-    variants.push({ keys: [...eqKeys, refKey(firstRange.target, firstRange.op)], why: joinWhy(eqWhy, `then the range on ${refName(firstRange.target)}`) });
+    variants.push({ keys: [...eqKeys, refKey(firstRange.target, firstRange.op)], why: joinWhy(eqWhy, `${eqWhy ? 'then ' : ''}the range on ${refName(firstRange.target)}`) });
   }
   if (eqKeys.length) variants.push({ keys: eqKeys, why: eqWhy });
   for (const jk of usage.joinKeys) {
@@ -177,7 +195,8 @@ function coveringColumns(ctx: TableContext, keys: CandidateKey[]): string[] {
   const { usage, options } = ctx;
   if (usage.readsAllColumns) return [];
   if (keys.some((k) => k.expression)) return [];
-  const keyCols = new Set(keys.map((k) => k.column));
+  // Columns tested only by the partial WHERE need not be carried: the predicate implies them.
+  const keyCols = new Set([...keys.map((k) => k.column), ...ctx.partial.map((p) => p.target.column)]);
   const extra = usage.columnsRead.filter((c) => !keyCols.has(c));
   if (!extra.length || extra.length > options.coveringMaxColumns) return [];
   const width = extra.reduce((s, c) => s + ctx.columnWidth(c), 0);
@@ -186,7 +205,7 @@ function coveringColumns(ctx: TableContext, keys: CandidateKey[]): string[] {
 
 function ginCandidates(ctx: TableContext): Candidate[] {
   const { usage, info, options } = ctx;
-  const where = ctx.selectivePartial().map((p) => p.sql);
+  const where = ctx.selectivePartial().map((p) => ctx.whereSql(p));
   const out: Candidate[] = [];
   const add = (key: CandidateKey, kinds: IndexKind[], reason: string, requires: string[] = []) => out.push({
     schema: info.schema, table: info.name, method: 'gin', keys: [key], include: [], where,
@@ -282,8 +301,10 @@ function describeOrder(o: OrderKey): string {
 function describeFraction(ctx: TableContext, preds: Predicate[]): string {
   const fractions = preds.map((p) => ctx.fraction(p)).filter((f): f is number => f !== undefined);
   const share = fractions.length ? Math.min(...fractions) : undefined;
-  if (share === undefined || share > ctx.options.partialMaxFraction) return 'a boolean flag makes a poor leading key';
-  return `about ${share < 0.001 ? '<0.1' : (share * 100).toFixed(1)}% of the table`;
+  return [
+    share === undefined ? '' : `about ${share < 0.001 ? '<0.1' : (share * 100).toFixed(1)}% of the table`,
+    preds.some((p) => ctx.isBoolean(p)) ? 'a boolean flag is a poor leading key' : '',
+  ].filter(Boolean).join('; ');
 }
 
 function joinWhy(...parts: string[]): string {

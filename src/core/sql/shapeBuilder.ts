@@ -9,8 +9,7 @@
  * cannot then mean another table, since PostgreSQL would reject the name as ambiguous.
  */
 import type {
-  Expr, ExprBinary, ExprRef, From, OrderByStatement, QName, QNameAliased, SelectFromStatement, SelectStatement,
-  SelectedColumn, Statement, WithStatementBinding,
+  Expr, ExprBinary, ExprRef, From, OrderByStatement, QName, QNameAliased, SelectFromStatement, SelectedColumn, Statement,
 } from 'pgsql-ast-parser';
 import { exprSql } from './exprText';
 import type { ColumnRef, OrderKey, Predicate, PredicateOp, QueryShape, StatementKind, TableUsage } from './shape';
@@ -74,13 +73,36 @@ export class ShapeBuilder {
 
   private statement(st: Statement, parent: Scope | undefined, ctes: ReadonlySet<string>, top: boolean): StatementKind {
     switch (st.type) {
-      case 'select': case 'union': case 'union all': case 'values': case 'with': case 'with recursive':
-        return this.query(st, parent, ctes, top);
+      case 'select':
+        this.select(st, parent, ctes, top);
+        return 'select';
+      case 'union': case 'union all':
+        this.statement(st.left, parent, ctes, false);
+        this.statement(st.right, parent, ctes, false);
+        return 'select';
+      case 'values': {
+        const scope = this.scope(parent, ctes);
+        for (const row of st.values) for (const e of row) this.walk(e, scope);
+        return 'select';
+      }
+      case 'with': {
+        const names = new Set(ctes);
+        for (const b of st.bind) {
+          this.statement(b.statement, parent, names, false);
+          names.add(b.alias.name);
+        }
+        return this.statement(st.in, parent, names, top);
+      }
+      case 'with recursive': {
+        const names = new Set([...ctes, st.alias.name]);
+        this.statement(st.bind, parent, names, false);
+        return this.statement(st.in, parent, names, top);
+      }
       case 'insert': {
         this.writes = true;
         const scope = this.scope(parent, ctes);
         this.addTable(scope, st.into);
-        this.query(st.insert, parent, ctes, false);
+        this.statement(st.insert, parent, ctes, false);
         this.walkSelected(st.returning, scope);
         if (st.onConflict?.do !== 'do nothing') for (const set of st.onConflict?.do.sets ?? []) this.walk(set.value, scope);
         return 'insert';
@@ -107,38 +129,6 @@ export class ShapeBuilder {
         return this.statement(st.statement, parent, ctes, top);
       default:
         return 'other';
-    }
-  }
-
-  private query(q: SelectStatement | WithStatementBinding, parent: Scope | undefined, ctes: ReadonlySet<string>, top: boolean): StatementKind {
-    switch (q.type) {
-      case 'select':
-        this.select(q, parent, ctes, top);
-        return 'select';
-      case 'union': case 'union all':
-        this.query(q.left, parent, ctes, false);
-        this.query(q.right, parent, ctes, false);
-        return 'select';
-      case 'values': {
-        const scope = this.scope(parent, ctes);
-        for (const row of q.values) for (const e of row) this.walk(e, scope);
-        return 'select';
-      }
-      case 'with': {
-        const names = new Set(ctes);
-        for (const b of q.bind) {
-          this.statement(b.statement, parent, names, false);
-          names.add(b.alias.name);
-        }
-        return this.statement(q.in, parent, names, top);
-      }
-      case 'with recursive': {
-        const names = new Set([...ctes, q.alias.name]);
-        this.query(q.bind, parent, names, false);
-        return this.statement(q.in, parent, names, top);
-      }
-      default:
-        return this.statement(q, parent, ctes, top);
     }
   }
 
@@ -174,7 +164,7 @@ export class ShapeBuilder {
           ? this.derived(scope, item.name.alias ?? item.name.name)
           : this.addTable(scope, item.name);
       } else if (item.type === 'statement') {
-        this.query(item.statement, item.lateral ? scope : scope.parent, scope.ctes, false);
+        this.statement(item.statement, item.lateral ? scope : scope.parent, scope.ctes, false);
         occurrence = this.derived(scope, item.alias);
       } else {
         for (const arg of item.args) this.walk(arg, scope);
@@ -365,10 +355,10 @@ export class ShapeBuilder {
         this.paramCount = Math.max(this.paramCount, paramNumber(e) ?? 0);
         return;
       case 'select': case 'union': case 'union all': case 'values': case 'with': case 'with recursive':
-        this.query(e, scope, scope.ctes, false);
+        this.statement(e, scope, scope.ctes, false);
         return;
       case 'array select':
-        this.query(e.select, scope, scope.ctes, false);
+        this.statement(e.select, scope, scope.ctes, false);
         return;
       case 'call': {
         const countStar = e.args.length === 1 && e.args[0].type === 'ref' && e.args[0].name === '*' && !e.args[0].table;

@@ -3,6 +3,8 @@ import { adviseVerb } from './commands/advise';
 import { backupVerb, restoreTestVerb } from './commands/backup';
 import { connectionCheck } from './commands/check';
 import { explainVerb } from './commands/explain';
+import { healthVerb } from './commands/health';
+import { indexesVerb } from './commands/indexes';
 import { migrateVerb } from './commands/migrate';
 
 /** Every CLI verb, by name. Each lives in its own module under commands/. */
@@ -13,4 +15,6 @@ export const VERBS: Record<string, CliVerb> = {
   migrate: migrateVerb,
   backup: backupVerb,
   'restore-test': restoreTestVerb,
+  health: healthVerb,
+  indexes: indexesVerb,
 };

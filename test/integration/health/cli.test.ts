@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Client } from 'pg';
+import { freshDatabase } from '../../support/integrationHooks';
+
+const CLI = path.join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
+
+function pgtuner(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('CLI: pgtuner health and pgtuner indexes', () => {
+  let url: string;
+
+  before(async function () {
+    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "node esbuild.js" first`);
+    url = await freshDatabase([]);
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    await c.query(`
+      CREATE TABLE t (id serial PRIMARY KEY, a int, b int, CONSTRAINT t_b_key UNIQUE (b));
+      CREATE INDEX t_a ON t (a);
+      CREATE INDEX t_a_copy ON t (a);`);
+    await c.end();
+  });
+
+  it('health --json describes every check and exits 0 without critical findings', () => {
+    const r = pgtuner(['health', '--db', url, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.ok(report.results.length > 15);
+    assert.equal(report.counts.critical, 0);
+    assert.equal(report.results.find((x: { id: string }) => x.id === 'unused-duplicate-indexes').status, 'warning');
+    assert.ok(!r.stdout.includes(new URL(url).password), 'no password in the output');
+  });
+
+  it('health exits 1 on a critical finding and its JSON still describes it', async () => {
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    await c.query(`SELECT setval('t_id_seq', 2100000000)`);
+    await c.end();
+    const r = pgtuner(['health', '--db', url, '--json', '--only', 'sequences,connections']);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.results.map((x: { id: string; status: string }) => [x.id, x.status]), [['connections', 'ok'], ['sequences', 'critical']]);
+    const text = pgtuner(['health', '--db', url, '--only', 'sequences']);
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /CRITICAL \(1\)\n  Sequences near their maximum: highest: public\.t_id_seq at 97\.79%/);
+    assert.match(text.stdout, /what to do: Widen the column to bigint/);
+  });
+
+  it('health --fail-on warning exits 1 on warnings; thresholds come from --threshold', () => {
+    assert.equal(pgtuner(['health', '--db', url, '--only', 'unused-duplicate-indexes']).code, 0);
+    assert.equal(pgtuner(['health', '--db', url, '--only', 'unused-duplicate-indexes', '--fail-on', 'warning']).code, 1);
+    assert.equal(pgtuner(['health', '--db', url, '--only', 'sequences', '--threshold', 'sequenceCriticalPercent=99']).code, 0);
+  });
+
+  it('health rejects bad input with exit 2 and a reason', () => {
+    const unknown = pgtuner(['health', '--db', url, '--threshold', 'nope=1']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown threshold "nope"/);
+    assert.equal(pgtuner(['health', '--db', url, '--threshold', 'x']).code, 2);
+    assert.match(pgtuner(['health', '--db', url, '--only', 'bogus']).stderr, /Unknown health check bogus/);
+  });
+
+  it('indexes --json lists every index with badges, and never marks the constraint index droppable', () => {
+    const r = pgtuner(['indexes', '--db', url, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    const byName = Object.fromEntries(out.indexes.map((i: { name: string }) => [i.name, i]));
+    assert.deepEqual(Object.keys(byName).sort(), ['t_a', 't_a_copy', 't_b_key', 't_pkey']);
+    assert.deepEqual(byName.t_a_copy.badges.map((b: { kind: string }) => b.kind).sort(), ['duplicate', 'unused']);
+    assert.equal(byName.t_b_key.droppable, false);
+    assert.equal(byName.t_b_key.constraint.kind, 'unique');
+    assert.equal(out.counts.duplicate, 1);
+    assert.ok('statsResetAt' in out);
+    const flagged = pgtuner(['indexes', '--db', url, '--flagged', '--sort', 'size']);
+    assert.equal(flagged.code, 0);
+    assert.match(flagged.stdout, /public\.t\.t_a_copy .*\[duplicate of public\.t_a\]/);
+    assert.doesNotMatch(flagged.stdout, /t_pkey/);
+    assert.equal(pgtuner(['indexes', '--db', url, '--sort', 'weight']).code, 2);
+  });
+});

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { Client } from 'pg';
+import type { Suggestion } from '../../src/core/advisor/types';
+import type { GeneratedMigration } from '../../src/core/migrations/generate';
+import type { ApplyResult, RollbackResult } from '../../src/core/migrations/runner';
+import type { MigrationStatus } from '../../src/core/migrations/status';
+import type { MigrationViewItem } from '../../src/vscode/migrations';
+import { adminSql, freshDatabaseUrl, useConnection } from './support';
+
+const workspaceFolder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
+const run = <T>(id: string, arg?: object) => vscode.commands.executeCommand<T | undefined>(id, arg);
+const viewItems = async () => (await run<MigrationViewItem[]>('pgtuner.migrations.viewItems')) ?? [];
+
+async function rows(url: string, sql: string): Promise<Record<string, unknown>[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function useFolder(relative: string): Promise<string> {
+  await vscode.workspace.getConfiguration('pgtuner.migrations').update('directory', relative, vscode.ConfigurationTarget.Workspace);
+  return path.join(workspaceFolder(), relative);
+}
+
+describe('Migrations', function () {
+  let url: string;
+  let dir: string;
+
+  before(async () => {
+    url = await freshDatabaseUrl([]);
+    await adminSql(databaseOf(url), "CREATE TABLE docs (id int PRIMARY KEY, title text); INSERT INTO docs SELECT g, 'doc ' || g FROM generate_series(1, 500) g");
+    await useConnection(url);
+    dir = await useFolder('db/migrations');
+  });
+  after(async () => {
+    await vscode.workspace.getConfiguration('pgtuner.migrations').update('directory', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  it('New Migration writes the pair in the configured folder, opens both, and the view lists it as pending', async () => {
+    const created = await run<GeneratedMigration>('pgtuner.newMigration', { name: 'Create widgets' });
+    assert.ok(created?.downPath);
+    assert.equal(created.upPath, path.join(dir, '001_create_widgets.sql'));
+    const open = vscode.window.visibleTextEditors.map((e) => e.document.uri.fsPath);
+    assert.ok(open.includes(created.upPath) && open.includes(created.downPath), `open editors: ${open.join(', ')}`);
+    fs.appendFileSync(created.upPath, 'CREATE TABLE widgets (id int PRIMARY KEY);\n');
+    fs.appendFileSync(created.downPath, 'DROP TABLE widgets;\n');
+    assert.deepEqual(await viewItems(), [{ label: '001_create_widgets', description: 'pending', icon: 'circle-large-outline', contextValue: 'pgtuner.migration.pending' }]);
+  });
+
+  it('creates migrations from an advisor suggestion and from an existing index', async () => {
+    const suggestion: Suggestion = {
+      table: 'public.docs', method: 'btree', kinds: ['btree'], name: 'docs_title_idx',
+      ddl: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS docs_title_idx ON public.docs (title);',
+      down: 'DROP INDEX CONCURRENTLY IF EXISTS public.docs_title_idx;', requires: [],
+      reason: 'Seq Scan on docs filters title = $1.',
+      evidence: { costBefore: 20, costAfter: 8.3, msBefore: null, msAfter: null, sizeBytes: 16384, verifiedBy: 'hypopg' },
+    };
+    const fromSuggestion = await run<GeneratedMigration>('pgtuner.createMigrationFromSuggestion', suggestion);
+    assert.equal(path.basename(fromSuggestion!.upPath), '002_create_index_docs_title_idx.sql');
+    assert.match(fs.readFileSync(fromSuggestion!.upPath, 'utf8'), /^-- Why: Seq Scan on docs filters title = \$1\.$/m);
+
+    await adminSql(databaseOf(url), 'CREATE INDEX docs_id_title_idx ON docs (id, title)');
+    const [index] = await rows(url, "SELECT pg_get_indexdef('docs_id_title_idx'::regclass) AS definition");
+    const drop = await run<GeneratedMigration>('pgtuner.createDropIndexMigration', { schema: 'public', table: 'docs', name: 'docs_id_title_idx', definition: index.definition });
+    assert.equal(path.basename(drop!.upPath), '003_drop_index_docs_id_title_idx.sql');
+    assert.match(fs.readFileSync(drop!.downPath!, 'utf8'), /^CREATE INDEX CONCURRENTLY IF NOT EXISTS docs_id_title_idx ON public\.docs USING btree \(id, title\);$/m);
+    assert.equal(await run('pgtuner.createMigrationFromSuggestion', {}), undefined, 'a bad argument is refused, not written');
+    assert.equal(fs.readdirSync(dir).length, 6);
+  });
+
+  it('Apply Pending Migrations applies in order; the view shows each applied with its time; status agrees', async () => {
+    const result = await run<ApplyResult>('pgtuner.applyMigrations');
+    assert.equal(result?.failed, undefined, result?.failed?.message);
+    assert.deepEqual(result!.applied.map((r) => [r.name, r.transactional]),
+      [['001_create_widgets', true], ['002_create_index_docs_title_idx', false], ['003_drop_index_docs_id_title_idx', false]]);
+    assert.deepEqual(await rows(url, "SELECT to_regclass('widgets')::text AS w, to_regclass('docs_title_idx')::text AS i, to_regclass('docs_id_title_idx')::text AS d"),
+      [{ w: 'widgets', i: 'docs_title_idx', d: null }]);
+    const items = await viewItems();
+    assert.deepEqual(items.map((i) => i.icon), ['pass', 'pass', 'pass']);
+    for (const item of items) assert.match(item.description ?? '', /^applied .+ · \d+ ms$/);
+    const status = await run<MigrationStatus>('pgtuner.migrationStatus');
+    assert.deepEqual(status?.entries.map((e) => e.state), ['applied', 'applied', 'applied']);
+    assert.equal(status?.trackingTable, 'public.schema_migrations');
+  });
+
+  it('shows a file changed after apply in the view, and Apply refuses to run', async () => {
+    const file = path.join(dir, '001_create_widgets.sql');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, original + 'ALTER TABLE widgets ADD COLUMN name text;\n');
+    fs.writeFileSync(path.join(dir, '004_more.sql'), 'CREATE TABLE more (id int);\n');
+    fs.writeFileSync(path.join(dir, '004_more.down.sql'), 'DROP TABLE more;\n');
+    try {
+      const items = await viewItems();
+      assert.deepEqual(items.map((i) => i.description?.split(' ')[0]), ['changed', 'applied', 'applied', 'pending']);
+      assert.equal(items[0].icon, 'warning');
+      assert.equal(await run('pgtuner.applyMigrations'), undefined);
+      assert.deepEqual(await rows(url, "SELECT to_regclass('more')::text AS t"), [{ t: null }]);
+    } finally {
+      fs.writeFileSync(file, original);
+      fs.rmSync(path.join(dir, '004_more.sql'));
+      fs.rmSync(path.join(dir, '004_more.down.sql'));
+    }
+  });
+
+  it('Roll Back Last Migration undoes the newest ones with their .down files', async () => {
+    const result = await run<RollbackResult>('pgtuner.rollbackMigration', { steps: 2 });
+    assert.equal(result?.failed, undefined, result?.failed?.message);
+    assert.deepEqual(result!.rolledBack.map((r) => r.name), ['003_drop_index_docs_id_title_idx', '002_create_index_docs_title_idx']);
+    const [after] = await rows(url, "SELECT pg_get_indexdef('docs_id_title_idx'::regclass) AS definition, to_regclass('docs_title_idx')::text AS i");
+    assert.deepEqual(after, { definition: 'CREATE INDEX docs_id_title_idx ON public.docs USING btree (id, title)', i: null });
+    assert.deepEqual((await viewItems()).map((i) => i.description?.split(' ')[0]), ['applied', 'pending', 'pending']);
+  });
+
+  describe('on a production connection', () => {
+    let prodUrl: string;
+    let prodDir: string;
+
+    before(async () => {
+      prodUrl = await freshDatabaseUrl([]);
+      await useConnection(prodUrl, 'production');
+      prodDir = await useFolder('prod-migrations');
+      fs.mkdirSync(prodDir, { recursive: true });
+      fs.writeFileSync(path.join(prodDir, '001_audit.sql'), 'CREATE TABLE audit (id int);\n');
+      fs.writeFileSync(path.join(prodDir, '001_audit.down.sql'), 'DROP TABLE audit;\n');
+    });
+
+    it('changes nothing unless the database name is typed', async () => {
+      assert.equal(await run('pgtuner.applyMigrations', { confirmDatabase: 'not-the-name' }), undefined);
+      assert.deepEqual(await rows(prodUrl, "SELECT to_regclass('audit')::text AS t, to_regclass('schema_migrations')::text AS m"), [{ t: null, m: null }]);
+    });
+
+    it('Back Up First takes a backup through pgtuner.backupDatabase, then applies', async () => {
+      assert.ok((await vscode.commands.getCommands(true)).includes('pgtuner.backupDatabase'), 'the backup feature is installed');
+      const backups = path.join(workspaceFolder(), 'backups');
+      const before = fs.existsSync(backups) ? fs.readdirSync(backups) : [];
+      const result = await run<ApplyResult>('pgtuner.applyMigrations', { confirmDatabase: databaseOf(prodUrl), backupFirst: true });
+      assert.deepEqual(result?.applied.map((r) => r.name), ['001_audit']);
+      const added = fs.readdirSync(backups).filter((f) => !before.includes(f));
+      assert.ok(added.some((f) => f.includes(databaseOf(prodUrl))), `new files in backups/: ${added.join(', ')}`);
+      const rolledBack = await run<RollbackResult>('pgtuner.rollbackMigration', { steps: 1, confirmDatabase: databaseOf(prodUrl) });
+      assert.deepEqual(rolledBack?.rolledBack.map((r) => r.name), ['001_audit']);
+    });
+  });
+});

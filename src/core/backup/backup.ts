@@ -109,6 +109,9 @@ export async function backupDatabase(db: Database, options: BackupOptions): Prom
     partialPath = undefined;
     const deleted = options.retention ? await applyRetention(options.directory, manifest.database, options.retention, startedAt) : [];
     return { dumpPath, checksumPath: companions.checksum, manifestPath: companions.manifest, manifest, deleted };
+  } catch (err) {
+    if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Backup cancelled; the partial dump was removed.', { cause: err });
+    throw err;
   } finally {
     if (partialPath) await fs.rm(partialPath, { recursive: true, force: true });
   }
@@ -162,7 +165,6 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
       // Whichever failed first, wait for pg_dump to be gone before the partial file is removed.
       stopDump.abort();
       await dump.catch(() => undefined);
-      if (options.signal?.aborted) throw new PgTunerError('CANCELLED', 'Backup cancelled; the partial dump was removed.');
       throw err;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);

@@ -28,12 +28,13 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupEntry>, vscode
 
   getTreeItem(entry: BackupEntry): vscode.TreeItem {
     const test = entry.manifest?.lastRestoreTest;
-    const item = new vscode.TreeItem(path.basename(entry.dumpPath));
+    // "shop 2026-11-23 17:53": short enough for the side bar; the file name is in the tooltip.
+    const item = new vscode.TreeItem(`${entry.database} ${entry.takenAt.toISOString().slice(0, 16).replace('T', ' ')}`);
     const age = formatSeconds(Math.max(0, (Date.now() - entry.takenAt.getTime()) / 1000));
     const state = !entry.complete ? 'incomplete' : isVerified(entry) ? 'verified' : test ? 'restore-test failed' : 'not verified';
     item.description = `${formatBytes(entry.sizeBytes)} · ${age} ago · ${state}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`**${entry.database}** · taken ${entry.takenAt.toISOString()}\n\n`);
+    tooltip.appendMarkdown(`**${entry.database}** · taken ${entry.takenAt.toISOString()}\n\n`).appendText(`${entry.dumpPath}\n\n`);
     if (entry.manifest) {
       const rows = entry.manifest.tables.reduce((s, t) => s + t.rows, 0);
       tooltip.appendText(`${entry.manifest.tables.length} tables, ${rows} rows · pg_dump ${entry.manifest.pgDumpVersion} · server ${entry.manifest.server.version}\n\n`);

@@ -1,0 +1,54 @@
+/**
+ * UI check: "PG Tuner: Back Up Database" from the command palette shows a progress notification
+ * that counts tables, and its Cancel button stops pg_dump and leaves no .dump behind. Then a
+ * backup that runs to the end appears in the Backups view as "not verified".
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Client } from 'pg';
+import { notificationMessages, pick, runCommand, UiCheck } from './support';
+
+const DATABASE = 'ui_backup';
+
+export const run: UiCheck = async (page, ctx) => {
+  const admin = new Client({ connectionString: ctx.pgUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ctx.pgUrl);
+  url.pathname = `/${DATABASE}`;
+  const db = new Client({ connectionString: url.toString() });
+  await db.connect();
+  try {
+    // One big table keeps pg_dump busy long enough to press Cancel; the small one is dumped after it.
+    await db.query(`CREATE TABLE a_big AS SELECT g AS id, md5(g::text) || repeat(md5((g * 3)::text), 8) AS payload FROM generate_series(1, 1000000) g;
+                    CREATE TABLE b_small (id int); INSERT INTO b_small VALUES (1), (2)`);
+  } finally {
+    await db.end();
+  }
+  // The workspace's DATABASE_URL is offered as a connection.
+  fs.writeFileSync(path.join(ctx.workspaceFolder, '.env'), `DATABASE_URL=${url.toString()}\n`);
+  const backups = path.join(ctx.workspaceFolder, 'backups');
+
+  await runCommand(page, 'PG Tuner: Back Up Database');
+  await pick(page, 'DATABASE_URL');
+  await notificationMessages(page, /dumping 1\/2 tables/);
+  const progress = page.locator('.notifications-center .notification-list-item', { hasText: /backing up ui_backup/ }).first();
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'backup-progress.png') });
+  await progress.getByRole('button', { name: 'Cancel' }).click();
+  const messages = await notificationMessages(page, /Backup cancelled/);
+  assert.ok(messages.some((m) => /Backup cancelled; the partial dump was removed/.test(m)), messages.join(' | '));
+  assert.deepEqual(fs.readdirSync(backups).filter((f) => f.endsWith('.dump') || f.startsWith('.partial-')), [], 'no dump and no partial file after Cancel');
+
+  await runCommand(page, 'PG Tuner: Back Up Database');
+  await notificationMessages(page, /Backed up ui_backup/);
+  await runCommand(page, 'PG Tuner: Focus on Backups View');
+  const row = page.locator('.monaco-list-row', { hasText: /ui_backup \d{4}-\d{2}-\d{2} \d{2}:\d{2}/ }).first();
+  await row.waitFor({ timeout: 15_000 });
+  assert.match(await row.innerText(), /MB.*ago.*not verified/s);
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'backups-view.png') });
+};

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import * as vscode from 'vscode';
 import { BackupEntry, isVerified, listBackups } from '../../core/backup/listing';
 import { formatBytes, formatSeconds } from '../../core/format';

@@ -54,7 +54,8 @@ export async function scanFolder(directory: string): Promise<FolderEntry[]> {
     const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : `cannot be read (${code})`;
     throw new PgTunerError('BAD_INPUT', `The migrations folder ${directory} ${why}. Create it with "New Migration" or point pgtuner.migrations.directory (CLI: --dir) at your migrations.`);
   }
-  const sqlFiles = names.filter((n) => n.toLowerCase().endsWith('.sql')).sort();
+  // Dotfiles are editor leftovers (.#001_x.sql), not migrations.
+  const sqlFiles = names.filter((n) => !n.startsWith('.') && n.toLowerCase().endsWith('.sql')).sort();
   return Promise.all(sqlFiles.map(async (file): Promise<FolderEntry> => {
     try {
       return { file, text: await fsp.readFile(path.join(directory, file), 'utf8') };

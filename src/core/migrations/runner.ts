@@ -169,10 +169,11 @@ async function withMigrationLock<T>(session: Session, schema: string, options: R
     try {
       return await fn();
     } finally {
-      await release();
+      // On a lost connection the server has already released the lock; keep the original error.
+      await release().catch(() => undefined);
     }
   } finally {
-    await session.query(SET_STATEMENT_TIMEOUT_SQL, [previousTimeout]);
+    await session.query(SET_STATEMENT_TIMEOUT_SQL, [previousTimeout]).catch(() => undefined);
   }
 }
 

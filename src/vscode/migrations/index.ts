@@ -160,7 +160,7 @@ export function registerMigrations(services: Services): void {
     command('pgtuner.applyMigrations', runApply),
     command('pgtuner.rollbackMigration', runRollback),
     command('pgtuner.migrationStatus', runStatus),
-    command('pgtuner.migrations.refresh', async () => undefined),
+    command('pgtuner.migrations.refresh', async () => tree.refresh()),
     command('pgtuner.migrations.viewItems', async (): Promise<MigrationViewItem[]> =>
       (await tree.rows()).map((row) => {
         const item = tree.getTreeItem(row);

@@ -16,6 +16,8 @@ const OPTIONS = {
   'tracking-schema': { type: 'string', default: DEFAULT_TRACKING_SCHEMA },
 } as const;
 
+const USAGE = `usage: pgtuner migrate ${SUBCOMMANDS.join('|')} --dir <folder> [--name <name>] [--steps N] [--tracking-schema <schema>] [--json]`;
+
 /**
  * `pgtuner migrate new|up|down|status --dir <folder>`: new writes a blank migration in the
  * folder's convention (no database needed); up applies pending ones, down rolls back --steps
@@ -26,9 +28,11 @@ export const migrateVerb: CliVerb = {
   async run(argv) {
     const { values, positionals } = parseVerbArgs(argv, OPTIONS);
     const sub = positionals[0] as Subcommand | undefined;
-    if (!sub || !SUBCOMMANDS.includes(sub) || positionals.length > 1) {
-      throw new PgTunerError('BAD_INPUT', `usage: pgtuner migrate ${SUBCOMMANDS.join('|')} --dir <folder> [--name <name>] [--steps N] [--tracking-schema <schema>] [--json]`);
+    if (values.help) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
     }
+    if (!sub || !SUBCOMMANDS.includes(sub) || positionals.length > 1) throw new PgTunerError('BAD_INPUT', USAGE);
     const dir = path.resolve(values.dir);
     if (sub === 'new') {
       if (!values.name) throw new PgTunerError('BAD_INPUT', 'pgtuner migrate new needs --name "what it does".');

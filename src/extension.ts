@@ -3,6 +3,8 @@ import { registerBackup } from './vscode/backup';
 import { registerConnections } from './vscode/connections';
 import { registerExplain } from './vscode/explain';
 import { createServices } from './vscode/createServices';
+import { registerHealth } from './vscode/health';
+import { registerIndexes } from './vscode/indexes';
 import { registerLog } from './vscode/log';
 import { registerMigrations } from './vscode/migrations';
 
@@ -14,6 +16,8 @@ export function activate(context: vscode.ExtensionContext): void {
   registerBackup(services);
   registerExplain(services);
   registerMigrations(services);
+  registerHealth(services);
+  registerIndexes(services);
 }
 
 export function deactivate(): void {}

@@ -171,7 +171,9 @@
     const verified = { hypopg: 'HypoPG (hypothetical index, nothing built)', 'trial-build': 'trial build in a rolled-back transaction', none: 'not verified' }[e.verifiedBy];
     const rows = [
       ['Cost', `${cost(e.costBefore)} → ${cost(e.costAfter)}`, change(e.costBefore, e.costAfter)],
-      e.msBefore !== null || e.msAfter !== null ? ['Time', `${ms(e.msBefore)} → ${ms(e.msAfter)}`, e.msBefore && e.msAfter !== null ? change(e.msBefore, e.msAfter) : ''] : undefined,
+      e.msBefore !== null || e.msAfter !== null
+        ? ['Time', `${ms(e.msBefore)} → ${e.msAfter === null ? 'not measured' : ms(e.msAfter)}`, e.msBefore && e.msAfter !== null ? change(e.msBefore, e.msAfter) : '']
+        : undefined,
       ['Size', size(e.sizeBytes), e.sizeBytes === null ? '' : 'estimated'],
       ['Verified by', verified, e.note || ''],
     ].filter(Boolean);
@@ -248,21 +250,25 @@
       n.relation ? h('span', { class: 'relation', text: `${n.schema && n.schema !== 'public' ? `${n.schema}.` : ''}${n.relation}${n.alias && n.alias !== n.relation ? ` ${n.alias}` : ''}` }) : undefined,
       spots.length ? h('span', { class: 'hot-mark', title: spots.map((s) => s.message).join('\n'), text: ' ⚠' }) : undefined);
 
-    const time = h('span', { class: 'metric time', title: analyzed ? 'exclusive / inclusive time (all loops)' : 'exclusive / inclusive estimated cost' },
+    const time = h('span', { class: 'metric time', title: analyzed ? 'time in this node alone (self) and with its children (total), all loops' : 'estimated cost of this node alone (self) and with its children (total)' },
       h('span', { class: 'bar', 'aria-hidden': 'true' }, bar(inclusive / total, 'inclusive'), bar(exclusive / total, 'exclusive')),
-      h('span', { class: 'numbers', text: never ? 'never executed' : analyzed ? `${ms(exclusive)} · ${ms(inclusive)}` : `${cost(exclusive)} · ${cost(inclusive)}` }));
+      h('span', { class: 'numbers', text: never ? 'never executed' : analyzed ? `self ${ms(exclusive)} · total ${ms(inclusive)}` : `self ${cost(exclusive)} · total ${cost(inclusive)}` }));
 
-    let rowsText = `est ${count(n.planRows)}`;
-    let flagged = false;
-    if (n.actualRows !== undefined && !never) {
-      rowsText = `${count(n.actualRows)} of est ${count(n.planRows)}`;
+    const rows = h('span', { class: 'metric rows', title: 'rows returned per loop, against the planner\'s estimate' });
+    if (n.actualRows === undefined || never) {
+      rows.append(`est ${count(n.planRows)} rows`);
+    } else {
+      rows.append(`${count(n.actualRows)} rows · est ${count(n.planRows)}`);
       if (n.misestimate !== undefined && n.misestimate >= 2) {
-        rowsText += ` ${n.actualRows > n.planRows ? '▲' : '▼'}×${n.misestimate >= 100 ? count(n.misestimate) : n.misestimate.toFixed(1)}`;
-        flagged = n.misestimate >= MISESTIMATE_FLAG;
+        const under = n.actualRows > n.planRows;
+        rows.append(' ', h('span', {
+          class: `factor${n.misestimate >= MISESTIMATE_FLAG ? ' flag' : ''}`,
+          title: `${under ? 'under' : 'over'}-estimated ${n.misestimate.toFixed(1)} times`,
+          text: `${under ? '▲' : '▼'}×${n.misestimate >= 100 ? count(n.misestimate) : n.misestimate.toFixed(1)}`,
+        }));
       }
     }
-    const rows = h('span', { class: `metric rows${flagged ? ' flag' : ''}`, title: 'actual rows (per loop) of estimated rows; ▲▼ misestimate factor', text: rowsText });
-    const loops = h('span', { class: 'metric loops', text: n.loops !== undefined && n.loops !== 1 ? `${count(n.loops)} loops` : '' });
+    const loops = n.loops !== undefined && n.loops !== 1 ? h('span', { class: 'metric loops', text: `${count(n.loops)} loops` }) : undefined;
 
     const details = h('div', { class: 'node-details' },
       ...n.conditions.map((c) => h('div', { class: 'condition' }, h('span', { class: 'label', text: `${c.label}: ` }), h('code', { text: c.text }))),
@@ -275,7 +281,7 @@
       ...spots.map((s) => h('div', { class: 'hot-message', text: `⚠ ${s.message}` })));
 
     return h('details', { class: `node${spots.length ? ' hot' : ''}${never ? ' never' : ''}`, id: `${which}-${n.id}`, open: true, role: 'treeitem' },
-      h('summary', {}, title, time, rows, loops),
+      h('summary', {}, title, h('span', { class: 'node-metrics' }, time, rows, loops)),
       details,
       n.children.length ? h('div', { class: 'children', role: 'group' }, ...n.children.map((c) => node(which, plan, c))) : undefined);
   }

@@ -70,7 +70,8 @@ export async function readMigrationFolder(directory: string): Promise<MigrationF
   const convention = detectConvention(entries);
   const problems: string[] = [];
   const groups = new Map<string, { version: string; title: string; up?: FolderEntry; down?: FolderEntry }>();
-  const titlesByVersion = new Map<string, Set<string>>();
+  // Keyed by numeric value, so 001_a and 1_b collide as they would in any runner.
+  const namesByVersion = new Map<string, Set<string>>();
 
   for (const entry of entries) {
     if (entry.error) {
@@ -83,18 +84,22 @@ export async function readMigrationFolder(directory: string): Promise<MigrationF
       continue;
     }
     const key = `${parsed.version}_${parsed.title}`;
+    if (parsed.part === 'plain' && convention.layout === 'golang-migrate') {
+      problems.push(`${entry.file} should be named ${key}.up.sql in a golang-migrate folder.`);
+      continue;
+    }
     const group = groups.get(key) ?? { version: parsed.version, title: parsed.title };
     groups.set(key, group);
-    titlesByVersion.set(parsed.version, (titlesByVersion.get(parsed.version) ?? new Set()).add(parsed.title));
-    const isUp = parsed.part === 'up' || (parsed.part === 'plain' && convention.layout !== 'golang-migrate');
-    if (isUp) group.up = entry;
-    else if (parsed.part === 'down') group.down = entry;
-    else problems.push(`${entry.file} should be named ${key}.up.sql in a golang-migrate folder.`);
+    const numeric = BigInt(parsed.version).toString();
+    namesByVersion.set(numeric, (namesByVersion.get(numeric) ?? new Set()).add(key));
+    if (parsed.part === 'down') group.down = entry;
+    else group.up = entry;
   }
 
-  for (const [version, titles] of titlesByVersion) {
-    if (titles.size > 1) {
-      problems.push(`Version ${version} is used by more than one migration (${[...titles].map((t) => `${version}_${t}`).join(', ')}); give each its own number.`);
+  for (const names of namesByVersion.values()) {
+    if (names.size > 1) {
+      const [first] = names;
+      problems.push(`Version ${/^\d+/.exec(first)?.[0]} is used by more than one migration (${[...names].join(', ')}); give each its own number.`);
     }
   }
 

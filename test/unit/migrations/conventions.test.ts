@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { detectConvention, migrationFileNames, nextVersion, parseFileName, slugify } from '../../../src/core/migrations/conventions';
-import { splitDbmate } from '../../../src/core/migrations/files';
+import { checksum, readMigrationFolder, splitDbmate } from '../../../src/core/migrations/files';
 import { planExecution } from '../../../src/core/migrations/statements';
 import { indexBuildTarget } from '../../../src/core/migrations/invalidIndexes';
 
@@ -88,5 +91,33 @@ describe('migrations/statements', () => {
     assert.deepEqual(indexBuildTarget('CREATE INDEX CONCURRENTLY ON s.t (a)'), { relation: 's.t', indexName: undefined, ifNotExists: false });
     assert.deepEqual(indexBuildTarget('REINDEX INDEX CONCURRENTLY s.i'), { relation: 's.i', ifNotExists: false });
     assert.equal(indexBuildTarget('CREATE INDEX i ON t (a)'), undefined);
+  });
+});
+
+describe('migrations/files', () => {
+  const folder = (files: Record<string, string>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-unit-mig-'));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    return dir;
+  };
+
+  it('orders migrations numerically and ignores editor dotfiles and other files', async () => {
+    const dir = folder({ '10_b.up.sql': 'B', '10_b.down.sql': '', '9_a.up.sql': 'A', '9_a.down.sql': '', '.#9_a.up.sql': '', 'README.md': '' });
+    const read = await readMigrationFolder(dir);
+    assert.deepEqual(read.problems, []);
+    assert.deepEqual(read.migrations.map((m) => m.name), ['9_a', '10_b']);
+    assert.equal(read.migrations[0].checksum, checksum('A'));
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('reports numbers that collide by value, down files without an up, and misnamed golang-migrate files', async () => {
+    const dir = folder({ '001_a.up.sql': '', '001_a.down.sql': '', '1_b.up.sql': '', '1_b.down.sql': '', '2_c.down.sql': '', '3_d.sql': '' });
+    const { problems } = await readMigrationFolder(dir);
+    assert.deepEqual(problems.sort(), [
+      '2_c.down.sql has no matching up file.',
+      '3_d.sql should be named 3_d.up.sql in a golang-migrate folder.',
+      'Version 001 is used by more than one migration (001_a, 1_b); give each its own number.',
+    ]);
+    fs.rmSync(dir, { recursive: true });
   });
 });

@@ -4,7 +4,7 @@ import { ENVIRONMENTS, Environment, targetFromUrl } from '../../core/db/profile'
 import { newProfile, NewProfileInput } from '../../core/db/profileSettings';
 import { PgTunerError } from '../../core/errors';
 import type { ConnectionManager, ProfileScope } from './connectionManager';
-import type { ConnectionEntry } from './connectionSources';
+import type { ConnectionEntry } from '../../core/db/connectionCatalog';
 
 /** The argument form of pgtuner.addConnection (tests and scripts): a URL or fields, plus where to save. */
 export interface AddConnectionArgs extends NewProfileInput {

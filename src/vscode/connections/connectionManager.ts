@@ -1,11 +1,12 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Database } from '../../core/db/database';
+import { ConnectionCatalog, ConnectionEntry } from '../../core/db/connectionCatalog';
 import { ConnectionProfile } from '../../core/db/profile';
 import { StoredProfile } from '../../core/db/profileSettings';
 import { PgTunerError } from '../../core/errors';
 import { ActiveConnection, ConnectionService } from '../services';
-import { ConnectionEntry, envFilePath, loadConnections, LoadedConnections } from './connectionSources';
+import { envFilePath, loadConnections } from './connectionSources';
 import { PasswordStore } from './passwordStore';
 import { pickConnection } from './pickConnection';
 
@@ -19,8 +20,8 @@ export type ProfileScope = 'workspace' | 'user';
  * connection. Reloads when settings, the .env file or workspace trust change.
  */
 export class ConnectionManager implements ConnectionService {
-  readonly passwords: PasswordStore;
-  private loaded: LoadedConnections = { entries: [], problems: [] };
+  private readonly passwords: PasswordStore;
+  private loaded: ConnectionCatalog = { entries: [], problems: [] };
   private readonly databases = new Map<string, { key: string; database: Database }>();
   private readonly activeEmitter = new vscode.EventEmitter<ConnectionProfile | undefined>();
   private readonly listEmitter = new vscode.EventEmitter<void>();
@@ -52,7 +53,7 @@ export class ConnectionManager implements ConnectionService {
 
   /** The note to show when a restricted workspace made us ignore workspace settings and .env. */
   get restrictedModeNote(): string | undefined {
-    return this.loaded.ignoredForTrust;
+    return this.loaded.restrictedModeNote;
   }
 
   activeEntry(): ConnectionEntry | undefined {

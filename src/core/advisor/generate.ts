@@ -25,7 +25,7 @@ export const DEFAULT_GENERATE_OPTIONS: Omit<GenerateOptions, 'pgTrgmInstalled'> 
   minTableRows: 1000,
   partialMaxFraction: 0.025,
   partialMaxDistinct: 50,
-  brinMinRows: 1_000_000,
+  brinMinRows: 500_000,
   brinMinCorrelation: 0.9,
   coveringMaxColumns: 3,
   coveringMaxWidth: 64,

@@ -21,6 +21,11 @@ export interface WhatIfOptions {
   /** Trial builds (real CREATE INDEX inside a rolled-back savepoint) are allowed here. */
   trialBuilds: boolean;
   trialBuildMaxBytes: number;
+  /** maintenance_work_mem for trial builds, e.g. '256MB' (never lowers the server's value). */
+  trialBuildMemory?: string;
+  /** statement_timeout for one trial build, and the statement's own to restore afterwards. */
+  trialBuildTimeoutMs?: number;
+  statementTimeoutMs?: number;
   params?: unknown[];
 }
 
@@ -34,15 +39,17 @@ export interface Probed {
   buildMs?: number;
 }
 
-const HYPO_CREATE_SQL = 'SELECT indexrelid::int AS oid, indexname FROM hypopg_create_index($1)';
-const HYPO_SIZE_SQL = 'SELECT hypopg_relation_size($1::oid)::float8 AS bytes';
+const HYPO_CREATE_SQL = 'SELECT indexrelid::int AS oid, indexname, hypopg_relation_size(indexrelid)::float8 AS bytes FROM hypopg_create_index($1)';
 const HYPO_DROP_SQL = 'SELECT hypopg_drop_index($1::oid)';
 const INDEX_SIZE_SQL = 'SELECT pg_relation_size(to_regclass($1))::float8 AS bytes';
+/** Trial builds sort in memory when they can: the default 64 MB makes GIN builds several times slower. */
+const TRIAL_BUILD_MEMORY_SQL = "SELECT set_config('maintenance_work_mem', greatest(pg_size_bytes(current_setting('maintenance_work_mem')), pg_size_bytes($1)) / 1024 || 'kB', true)";
 
 interface Applied {
   probe: IndexProbe;
   /** HypoPG oid, or undefined for a trial build. */
   hypoOid?: number;
+  sizeBytes?: number;
   /** The name the planner shows in its plans. */
   planName: string;
 }
@@ -56,6 +63,7 @@ interface Applied {
 export class WhatIf {
   private readonly applied: Applied[] = [];
   private savepoints = 0;
+  private memorySet = false;
 
   constructor(private readonly session: Session, private readonly statement: string, private readonly options: WhatIfOptions) {}
 
@@ -75,7 +83,8 @@ export class WhatIf {
   async probe(extra: IndexProbe, analyze = false): Promise<Probed> {
     const how = this.method(extra);
     if (how.by === 'none') return { plan: await this.plan(false), used: false, sizeBytes: null, verifiedBy: 'none', note: how.why };
-    const savepoint = await this.savepoint();
+    // HypoPG indexes live in backend memory: no savepoint needed. A trial build is undone by one.
+    const savepoint = how.by === 'trial-build' ? await this.savepoint() : undefined;
     let applied: Applied | undefined;
     try {
       const started = Date.now();
@@ -87,13 +96,11 @@ export class WhatIf {
       const note = how.by === 'trial-build' ? `trial build took ${buildMs} ms holding a SHARE lock on ${extra.table} (writes to it waited), then was rolled back` : undefined;
       return { plan, used, sizeBytes, verifiedBy: how.by, note, buildMs };
     } catch (err) {
-      await this.rollbackTo(savepoint);
-      if (applied) await this.remove(applied).catch(() => undefined);
-      applied = undefined;
+      if (savepoint) await this.rollbackTo(savepoint);
       return { plan: await this.plan(false), used: false, sizeBytes: null, verifiedBy: 'none', note: `could not be built for verification: ${(err as Error).message}` };
     } finally {
-      if (applied) await this.remove(applied);
-      await this.release(savepoint);
+      if (applied) await this.remove(applied).catch(() => undefined);
+      if (savepoint) await this.release(savepoint);
     }
   }
 
@@ -101,7 +108,7 @@ export class WhatIf {
   async apply(probe: IndexProbe): Promise<void> {
     const how = this.method(probe);
     if (how.by === 'none') return;
-    await this.savepoint();
+    if (how.by === 'trial-build') await this.savepoint();
     this.applied.push(await this.create(probe, how.by));
   }
 
@@ -117,10 +124,19 @@ export class WhatIf {
 
   private async create(probe: IndexProbe, by: VerifiedBy): Promise<Applied> {
     if (by === 'hypopg') {
-      const r = await this.session.query<{ oid: number; indexname: string }>(HYPO_CREATE_SQL, [probe.createSql]);
-      return { probe, hypoOid: r.rows[0].oid, planName: r.rows[0].indexname };
+      const r = await this.session.query<{ oid: number; indexname: string; bytes: number }>(HYPO_CREATE_SQL, [probe.createSql]);
+      return { probe, hypoOid: r.rows[0].oid, planName: r.rows[0].indexname, sizeBytes: r.rows[0].bytes };
     }
-    await this.session.query(probe.createSql);
+    if (!this.memorySet) {
+      await this.session.query(TRIAL_BUILD_MEMORY_SQL, [this.options.trialBuildMemory ?? '256MB']);
+      this.memorySet = true;
+    }
+    await this.session.query(`SET LOCAL statement_timeout = ${Math.round(this.options.trialBuildTimeoutMs ?? 120_000)}`);
+    try {
+      await this.session.query(probe.createSql);
+    } finally {
+      await this.session.query(`SET LOCAL statement_timeout = ${Math.round(this.options.statementTimeoutMs ?? 30_000)}`).catch(() => undefined);
+    }
     return { probe, planName: probe.name };
   }
 
@@ -129,9 +145,8 @@ export class WhatIf {
   }
 
   private async size(a: Applied): Promise<number | null> {
-    const r = a.hypoOid !== undefined
-      ? await this.session.query<{ bytes: number }>(HYPO_SIZE_SQL, [a.hypoOid])
-      : await this.session.query<{ bytes: number }>(INDEX_SIZE_SQL, [a.probe.name]);
+    if (a.sizeBytes !== undefined) return a.sizeBytes;
+    const r = await this.session.query<{ bytes: number }>(INDEX_SIZE_SQL, [a.probe.name]);
     return r.rows[0]?.bytes ?? null;
   }
 

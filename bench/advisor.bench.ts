@@ -1,0 +1,154 @@
+/**
+ * Advisor benchmark on shared/bench: for every query, the baseline time, the advisor's wall time and
+ * its own overhead (beyond the baseline EXPLAIN ANALYZE it runs), the time with the suggested indexes
+ * built for real, and the time with the workload's first oracle index set, all in one run. Runs once
+ * with HypoPG and once without (trial builds). Writes bench/results.json and prints a table.
+ *
+ *   node out/bench/advisor.bench.js [--db <url of a loaded bench database>] [--only id,id] [--modes hypopg,trial-build]
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { advise } from '../src/core/advisor/advise';
+import { Database } from '../src/core/db/database';
+import { targetFromUrl } from '../src/core/db/profile';
+import { startCluster } from '../test/support/cluster';
+
+interface BenchQuery {
+  id: string;
+  sql: string;
+  params?: unknown[];
+  expect: { kinds: string[] };
+  oracle_ddl: (string | string[])[];
+}
+
+const WORKLOAD = process.env.PGTUNER_BENCH_DIR ?? path.join(__dirname, '..', '..', '..', 'shared', 'bench');
+const RUNS = 5;
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const queries: BenchQuery[] = JSON.parse(fs.readFileSync(path.join(WORKLOAD, 'queries.json'), 'utf8')).queries
+    .filter((q: BenchQuery) => !args.only || args.only.includes(q.id));
+  let url = args.db;
+  let stop: (() => Promise<void>) | undefined;
+  if (!url) {
+    const cluster = await startCluster({ settings: { shared_buffers: "'512MB'", maintenance_work_mem: "'256MB'" }, log: (l) => console.log(l) });
+    stop = () => cluster.stop();
+    url = await cluster.createDatabase('pgtuner_bench');
+    const t0 = Date.now();
+    console.log(`loading ${WORKLOAD} …`);
+    execFileSync(path.join(cluster.binDir, 'psql'), [url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(WORKLOAD, 'schema.sql'), '-f', path.join(WORKLOAD, 'data.sql')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    console.log(`loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  const db = new Database(targetFromUrl(url), { statementTimeoutMs: 600_000 });
+  const hasHypopg = async () => (await db.query("SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'hypopg'")).rows[0].n > 0;
+  const modes = args.modes ?? ['hypopg', 'trial-build'];
+  const results: Record<string, unknown[]> = {};
+  try {
+    for (const q of queries) await timeQuery(db, q); // warm the caches once
+    const oracle = new Map<string, number | null>();
+    for (const q of queries) oracle.set(q.id, q.oracle_ddl.length ? await timeWith(db, q, toSet(q.oracle_ddl[0]).map((ddl, i) => nameOracle(ddl, i)), []) : null);
+    for (const mode of modes) {
+      if (mode === 'hypopg' && !(await hasHypopg())) { console.log('HypoPG is not available: skipping the hypopg mode'); continue; }
+      await db.query(mode === 'hypopg' ? 'CREATE EXTENSION IF NOT EXISTS hypopg' : 'DROP EXTENSION IF EXISTS hypopg');
+      results[mode] = [];
+      for (const q of queries) {
+        const baselineMs = await timeQuery(db, q);
+        const r = await advise(db, q.sql, { params: q.params, statementTimeoutMs: 600_000 });
+        const kinds = [...new Set(r.suggestions.flatMap((s) => s.kinds))];
+        const withMs = r.suggestions.length ? await timeWith(db, q, r.suggestions.map((s) => s.ddl), r.suggestions.flatMap((s) => s.requires)) : baselineMs;
+        const oracleMs = oracle.get(q.id) ?? null;
+        const row = {
+          id: q.id,
+          expectedKinds: q.expect.kinds,
+          kinds,
+          kindsOk: q.expect.kinds.length === 0 ? r.suggestions.length === 0 : q.expect.kinds.every((k) => (kinds as string[]).includes(k)),
+          suggestions: r.suggestions.map((s) => ({ ddl: s.ddl, verifiedBy: s.evidence.verifiedBy, sizeBytes: s.evidence.sizeBytes })),
+          baselineMs,
+          withMs,
+          oracleMs,
+          speedup: baselineMs / withMs,
+          oracleSpeedup: oracleMs === null ? null : baselineMs / oracleMs,
+          vsOracle: oracleMs === null ? null : oracleMs / withMs,
+          advisorWallMs: r.timings.totalMs,
+          advisorOverheadMs: r.timings.totalMs - r.timings.baselineMs,
+        };
+        results[mode].push(row);
+        console.log(`${mode.padEnd(11)} ${q.id.padEnd(28)} kinds ${row.kindsOk ? 'ok ' : 'MISS'} [${kinds.join(',')}]  base ${fmt(baselineMs)}  with ${fmt(withMs)}  oracle ${oracleMs === null ? '-' : fmt(oracleMs)}  vs oracle ${row.vsOracle === null ? '-' : row.vsOracle.toFixed(2)}  overhead ${fmt(row.advisorOverheadMs)}`);
+      }
+    }
+    await db.query('CREATE EXTENSION IF NOT EXISTS hypopg').catch(() => undefined);
+  } finally {
+    await db.end();
+    await stop?.();
+  }
+  const summary = Object.fromEntries(Object.entries(results).map(([mode, rows]) => {
+    const r = rows as { kindsOk: boolean; vsOracle: number | null; advisorOverheadMs: number; advisorWallMs: number }[];
+    return [mode, {
+      queries: r.length,
+      kindsOk: r.filter((x) => x.kindsOk).length,
+      medianVsOracle: median(r.map((x) => x.vsOracle).filter((x): x is number => x !== null)),
+      medianOverheadMs: median(r.map((x) => x.advisorOverheadMs)),
+      medianWallMs: median(r.map((x) => x.advisorWallMs)),
+    }];
+  }));
+  const out = path.join(__dirname, '..', '..', 'bench', 'results.json');
+  fs.writeFileSync(out, JSON.stringify({ when: new Date().toISOString(), runsPerTiming: RUNS, summary, results }, null, 2));
+  console.log('\nsummary', JSON.stringify(summary, null, 2), `\nwritten to ${out}`);
+}
+
+/** Median execution time over RUNS of EXPLAIN (ANALYZE, TIMING OFF); DML inside a rolled-back transaction. */
+async function timeQuery(db: Database, q: BenchQuery): Promise<number> {
+  return db.withSession(async (s) => {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await s.query('BEGIN');
+      try {
+        const r = await s.query(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${q.sql}`, q.params);
+        times.push(r.rows[0]['QUERY PLAN'][0]['Execution Time']);
+      } finally {
+        await s.query('ROLLBACK');
+      }
+    }
+    return median(times);
+  });
+}
+
+/** Builds the indexes for real, times the query, drops them again. */
+async function timeWith(db: Database, q: BenchQuery, ddls: string[], requires: string[]): Promise<number> {
+  for (const r of requires) await db.query(r);
+  const before = new Set((await db.query("SELECT indexrelid::regclass::text AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")).rows.map((r) => r.name));
+  for (const ddl of ddls) await db.query(ddl);
+  await db.query('ANALYZE');
+  try {
+    return await timeQuery(db, q);
+  } finally {
+    const after = (await db.query("SELECT indexrelid::regclass::text AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")).rows.map((r) => r.name);
+    for (const name of after.filter((n) => !before.has(n))) await db.query(`DROP INDEX ${name}`);
+  }
+}
+
+const toSet = (x: string | string[]) => (Array.isArray(x) ? x : [x]);
+const nameOracle = (ddl: string, i: number) => ddl.replace(/^CREATE INDEX ON/i, `CREATE INDEX bench_oracle_${i} ON`);
+const fmt = (ms: number) => `${ms < 1 ? ms.toFixed(3) : ms.toFixed(1)} ms`;
+
+function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function parseArgs(argv: string[]): { db?: string; only?: string[]; modes?: string[] } {
+  const out: { db?: string; only?: string[]; modes?: string[] } = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--db') out.db = argv[++i];
+    else if (argv[i] === '--only') out.only = argv[++i].split(',');
+    else if (argv[i] === '--modes') out.modes = argv[++i].split(',');
+  }
+  return out;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

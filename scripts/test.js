@@ -15,6 +15,13 @@ function run(cmd, args) {
   return r.status === null ? 1 : r.status;
 }
 
+// Fresh machines: system packages first, then (for the extension tier) the offline VS Code host.
+if (run('bash', ['scripts/setup-test-deps.sh']) !== 0) process.exit(1);
+if (tiers.includes('extension') && run('bash', ['scripts/setup-vscode-host.sh']) !== 0) {
+  console.error('could not install the VS Code test host');
+  process.exit(1);
+}
+
 if (run(process.execPath, ['esbuild.js']) !== 0 || run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.']) !== 0) {
   console.error('build failed');
   process.exit(1);

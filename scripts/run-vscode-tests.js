@@ -1,6 +1,7 @@
 // The extension test tier, offline: runs out/test/extension/**/*.test.js inside a real VS Code
 // extension host (code-server's, on Node 24) driven by headless Chromium, then every UI check
-// out/test/ui/*.ui.js through the real workbench, each in its own window. A throwaway PostgreSQL
+// out/test/ui/*.ui.js through the real workbench, each in its own window (a check that exports
+// workspaceTrust = 'restricted' gets a second code-server with workspace trust on). A throwaway PostgreSQL
 // is started for the run; its superuser URL reaches the tests as PGTUNER_TEST_PG_URL.
 // Ends with "N passed, N failed" alone on a line; exits non-zero when anything failed.
 //
@@ -56,9 +57,13 @@ const xdgEnv = (tmp) => ({
   XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data'), XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
 });
 
-async function startCodeServer(tmp, hostEnv) {
+/**
+ * Starts code-server. Normally workspace trust is off (every folder trusted); with `restricted`
+ * it is on and folders open in restricted mode without a prompt, for UI checks of untrusted workspaces.
+ */
+async function startCodeServer(tmp, hostEnv, { restricted = false } = {}) {
   const authority = `127.0.0.1:${await freePort()}`;
-  const userData = path.join(tmp, 'user-data');
+  const userData = path.join(tmp, restricted ? 'user-data-restricted' : 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   // A quiet throwaway profile: no welcome page, AI panel, telemetry or update checks.
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
@@ -70,10 +75,11 @@ async function startCodeServer(tmp, hostEnv) {
     'extensions.autoUpdate': false,
     'update.mode': 'none',
     'workbench.enableExperiments': false,
+    ...(restricted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false } : {}),
   }, null, 2));
   const child = spawn(nodeBin, [codeServerEntry,
     '--bind-addr', authority, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check', ...(restricted ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--ignore-last-opened',
     '--user-data-dir', userData, '--extensions-dir', path.join(tmp, 'extensions'),
     // Only with the smoke-test driver does a built workbench honour the URL payload's
@@ -84,7 +90,7 @@ async function startCodeServer(tmp, hostEnv) {
     // The extension host inherits this environment; that is how the tests get their database.
     env: { ...process.env, PORT: '', ...xdgEnv(tmp), ...hostEnv },
   });
-  const log = fs.createWriteStream(path.join(tmp, 'code-server.log'));
+  const log = fs.createWriteStream(path.join(tmp, restricted ? 'code-server-restricted.log' : 'code-server.log'));
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   await withTimeout(new Promise((resolve, reject) => {
@@ -140,26 +146,34 @@ function uiChecks() {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.ui.js') && (!grep || f.includes(grep))).sort().map((f) => path.join(dir, f));
 }
 
-/** Runs one UI check in a fresh window on its own folder; a failure leaves a screenshot in test-artifacts/. */
-async function runUiCheck(context, authority, run, file) {
+/**
+ * Runs one UI check in a fresh window on its own folder; a failure leaves a screenshot in test-artifacts/.
+ * A check module exports `run(page, ctx)`, and optionally `prepare(ctx)` (called before the window
+ * opens, e.g. to write workspace files) and `workspaceTrust = 'restricted'` (open the folder untrusted).
+ */
+async function runUiCheck(context, authorityFor, run, file) {
   const name = path.basename(file, '.ui.js');
   const folder = path.join(run.tmp, `ui-${name}`);
   fs.mkdirSync(folder, { recursive: true });
   fs.mkdirSync(screenshotDir, { recursive: true });
-  const { page } = await openWorkbench(context, authority, folder,
-    [['extensionDevelopmentPath', remote(authority, root)], ['skipWelcome', 'true']]);
+  const ctx = { workspaceFolder: folder, pgUrl: run.hostEnv.PGTUNER_TEST_PG_URL, screenshotDir };
+  let page;
   try {
     const check = require(file);
-    await withTimeout(check.run(page, { workspaceFolder: folder, pgUrl: run.hostEnv.PGTUNER_TEST_PG_URL, screenshotDir }), uiTimeoutMs, `UI check ${name}`);
+    if (check.prepare) await check.prepare(ctx);
+    const authority = await authorityFor(check.workspaceTrust === 'restricted');
+    ({ page } = await openWorkbench(context, authority, folder,
+      [['extensionDevelopmentPath', remote(authority, root)], ['skipWelcome', 'true']]));
+    await withTimeout(check.run(page, ctx), uiTimeoutMs, `UI check ${name}`);
     console.log(`  ok   UI ${name}`);
     return true;
   } catch (err) {
     const shot = path.join(screenshotDir, `${name}.failed.png`);
-    await page.screenshot({ path: shot }).catch(() => undefined);
-    console.log(`  FAIL UI ${name}\n${String(err && err.stack || err).replace(/^/gm, '       ')}\n       screenshot: ${shot}`);
+    if (page) await page.screenshot({ path: shot }).catch(() => undefined);
+    console.log(`  FAIL UI ${name}\n${String(err && err.stack || err).replace(/^/gm, '       ')}${page ? `\n       screenshot: ${shot}` : ''}`);
     return false;
   } finally {
-    await page.close().catch(() => undefined);
+    if (page) await page.close().catch(() => undefined);
   }
 }
 
@@ -168,6 +182,7 @@ async function main() {
   let failed = 0;
   let run;
   let codeServer;
+  let restrictedServer;
   let browser;
   try {
     ensureHost();
@@ -189,8 +204,14 @@ async function main() {
     passed += host.passed;
     failed += host.failed;
 
+    // The restricted-mode server starts only when a check asks for it.
+    const authorityFor = async (restricted) => {
+      if (!restricted) return codeServer.authority;
+      restrictedServer ??= await startCodeServer(run.tmp, run.hostEnv, { restricted: true });
+      return restrictedServer.authority;
+    };
     for (const file of uiChecks()) {
-      if (await runUiCheck(context, codeServer.authority, run, file)) passed++;
+      if (await runUiCheck(context, authorityFor, run, file)) passed++;
       else failed++;
     }
   } catch (err) {
@@ -199,6 +220,7 @@ async function main() {
   } finally {
     if (browser) await browser.close().catch(() => undefined);
     if (codeServer) codeServer.stop();
+    if (restrictedServer) restrictedServer.stop();
     if (run) await run.cleanup({ keep: failed > 0 }).catch(() => undefined);
   }
   say('done');

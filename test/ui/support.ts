@@ -1,6 +1,8 @@
 /**
  * Helpers for UI checks (test/ui/*.ui.ts): each check exports `run(page, ctx)` and drives the real
  * workbench in headless Chromium (scripts/run-vscode-tests.js opens the window with the extension loaded).
+ * Optional exports: `prepare(ctx)` runs before the window opens (write workspace files there), and
+ * `workspaceTrust = 'restricted'` opens the folder in an untrusted (restricted mode) workbench.
  */
 import type { Page } from 'playwright-core';
 

@@ -3,12 +3,14 @@ import { DEFAULT_BLOCK_SIZE, IndexUsage, IndexUsageReport, UsageKey } from './ty
 
 /**
  * Every index of the database with its usage, in ONE query (the tree must load in well under a
- * second on databases with thousands of indexes, so nothing here runs per table).
+ * second on databases with thousands of indexes, so nothing here runs per table or per index:
+ * keys are unnested for all indexes at once and joined by hash, not by correlated subqueries).
  *
- * - `stored_width` sums pg_stats.avg_width over the columns an index stores (keys and INCLUDE),
- *   grouped once for all indexes, for the bloat estimate; an expression key leaves it unknown.
- * - Keys: pg_get_indexdef(oid, k, true) prints key k alone; indclass/indcollation/indoption
+ * - `keys`: one entry per stored column (keys, then INCLUDE); a plain column is its quoted name,
+ *   an expression key is printed by pg_get_indexdef(oid, k, true). indclass/indcollation/indoption
  *   cover key columns only (0-based vectors); indoption bits: 1 = DESC, 2 = NULLS FIRST.
+ * - `width` sums pg_stats.avg_width over the stored columns for the bloat estimate; an
+ *   expression key (or a column without statistics) leaves it unknown.
  * - Indexes a CREATE INDEX is building right now are listed by pg_stat_progress_create_index,
  *   read once (hashed subplan), so they are not reported invalid.
  * - pg_get_indexdef, pg_get_expr and pg_relation_size take a brief ACCESS SHARE lock, so they
@@ -22,54 +24,61 @@ WITH locked AS MATERIALIZED (
   SELECT l.relation FROM pg_locks l
    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid()
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-), stored_width AS MATERIALIZED (
-  SELECT x.indexrelid, sum(s.avg_width)::float8 AS width, bool_and(s.avg_width IS NOT NULL) AS complete
+), ix AS MATERIALIZED (
+  SELECT x.indexrelid, x.indrelid, x.indnkeyatts, x.indisunique, x.indisprimary, x.indisvalid, x.indkey, x.indclass, x.indcollation, x.indoption,
+         x.indpred,
+         n.nspname, t.relname AS tablename, i.relname AS indexname, i.relam, i.reltuples, i.relpages, i.reloptions,
+         (x.indrelid IN (SELECT relation FROM locked) OR x.indexrelid IN (SELECT relation FROM locked)) AS locked
     FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
     JOIN pg_class t ON t.oid = x.indrelid
     JOIN pg_namespace n ON n.oid = t.relnamespace
-   CROSS JOIN LATERAL unnest(x.indkey::int2[]) AS k(attnum)
-    LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum AND k.attnum > 0
-    LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname AND s.attname = a.attname AND NOT s.inherited
    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
-   GROUP BY x.indexrelid
+), keys AS (
+  SELECT ix.indexrelid,
+         json_agg(json_build_object(
+           'text', CASE WHEN k.attnum <> 0 THEN quote_ident(a.attname) WHEN NOT ix.locked THEN pg_get_indexdef(ix.indexrelid, k.n::int, true) END,
+           'opclass', oc.opcname, 'defaultOpclass', oc.opcdefault,
+           'option', CASE WHEN k.n <= ix.indnkeyatts THEN ix.indoption[k.n - 1] END,
+           'collation', co.collname) ORDER BY k.n) AS keys,
+         sum(s.avg_width)::float8 AS width, bool_and(s.avg_width IS NOT NULL) AS complete
+    FROM ix
+   CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+    LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+    LEFT JOIN pg_opclass oc ON k.n <= ix.indnkeyatts AND oc.oid = ix.indclass[k.n - 1]
+    LEFT JOIN pg_collation co ON k.n <= ix.indnkeyatts AND co.oid = ix.indcollation[k.n - 1]
+    LEFT JOIN pg_stats s ON s.schemaname = ix.nspname AND s.tablename = ix.tablename AND s.attname = a.attname AND NOT s.inherited
+   GROUP BY ix.indexrelid
 )
-SELECT n.nspname AS schema, t.relname AS "table", i.relname AS name, am.amname AS method,
-       x.locked,
-       CASE WHEN NOT x.locked THEN pg_get_indexdef(x.indexrelid) END AS definition,
-       CASE WHEN NOT x.locked THEN pg_get_expr(x.indpred, x.indrelid, true) END AS predicate,
-       x.indnkeyatts AS nkey,
-       CASE WHEN NOT x.locked THEN (SELECT json_agg(json_build_object(
-                 'text', pg_get_indexdef(x.indexrelid, k.n, true),
-                 'opclass', oc.opcname, 'defaultOpclass', oc.opcdefault,
-                 'option', CASE WHEN k.n <= x.indnkeyatts THEN x.indoption[k.n - 1] END,
-                 'collation', co.collname) ORDER BY k.n)
-          FROM generate_series(1, x.indnatts) AS k(n)
-          LEFT JOIN pg_opclass oc ON k.n <= x.indnkeyatts AND oc.oid = x.indclass[k.n - 1]
-          LEFT JOIN pg_collation co ON k.n <= x.indnkeyatts AND co.oid = x.indcollation[k.n - 1]) END AS keys,
-       x.indisunique AS "unique", x.indisprimary AS "primary", x.indisvalid AS valid,
-       x.indexrelid IN (SELECT p.index_relid FROM pg_stat_progress_create_index p) AS being_built,
+SELECT ix.nspname AS schema, ix.tablename AS "table", ix.indexname AS name, am.amname AS method, ix.locked,
+       CASE WHEN NOT ix.locked THEN pg_get_indexdef(ix.indexrelid) END AS definition,
+       CASE WHEN ix.indpred IS NOT NULL AND NOT ix.locked THEN pg_get_expr(ix.indpred, ix.indrelid, true) END AS predicate,
+       ix.indnkeyatts AS nkey, k.keys,
+       ix.indisunique AS "unique", ix.indisprimary AS "primary", ix.indisvalid AS valid,
+       ix.indexrelid IN (SELECT p.index_relid FROM pg_stat_progress_create_index p) AS being_built,
        con.conname AS constraint_name, con.contype AS constraint_type,
-       pg_stat_get_numscans(x.indexrelid)::float8 AS scans,
-       pg_stat_get_tuples_returned(x.indexrelid)::float8 AS tuples_read,
-       CASE WHEN x.locked THEN i.relpages::float8 * current_setting('block_size')::int
-            ELSE pg_relation_size(x.indexrelid)::float8 END AS bytes,
-       i.reltuples::float8 AS rows,
-       CASE WHEN w.complete THEN w.width END AS stored_width,
-       (SELECT o.option_value::int FROM pg_options_to_table(i.reloptions) o WHERE o.option_name = 'fillfactor') AS fillfactor,
+       pg_stat_get_numscans(ix.indexrelid)::float8 AS scans,
+       pg_stat_get_tuples_returned(ix.indexrelid)::float8 AS tuples_read,
+       CASE WHEN ix.locked THEN ix.relpages::float8 * current_setting('block_size')::int
+            ELSE pg_relation_size(ix.indexrelid)::float8 END AS bytes,
+       ix.reltuples::float8 AS rows,
+       CASE WHEN k.complete THEN k.width END AS stored_width,
+       ix.reloptions,
        (SELECT d.stats_reset FROM pg_stat_database d WHERE d.datname = current_database()) AS stats_reset,
        current_setting('block_size')::int AS block_size
-  FROM (SELECT p.*, (p.indrelid IN (SELECT relation FROM locked) OR p.indexrelid IN (SELECT relation FROM locked)) AS locked
-          FROM pg_index p) x
-  JOIN pg_class i ON i.oid = x.indexrelid
-  JOIN pg_class t ON t.oid = x.indrelid
-  JOIN pg_namespace n ON n.oid = t.relnamespace
-  JOIN pg_am am ON am.oid = i.relam
-  LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x')
-  LEFT JOIN stored_width w ON w.indexrelid = x.indexrelid
- WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
- ORDER BY n.nspname, t.relname, i.relname`;
+  FROM ix
+  JOIN pg_am am ON am.oid = ix.relam
+  JOIN keys k ON k.indexrelid = ix.indexrelid
+  LEFT JOIN pg_constraint con ON con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x')
+ ORDER BY ix.nspname, ix.tablename, ix.indexname`;
 
 interface RawKey { text: string; opclass: string | null; defaultOpclass: boolean | null; option: number | null; collation: string | null }
+
+/** reloptions come as ["fillfactor=70", …]. */
+function fillfactorOf(reloptions: string[] | null): number | undefined {
+  const option = reloptions?.find((o) => o.startsWith('fillfactor='));
+  return option ? Number(option.slice('fillfactor='.length)) : undefined;
+}
 
 const CONSTRAINT_KINDS = { p: 'primary key', u: 'unique', x: 'exclusion' } as const;
 
@@ -120,7 +129,7 @@ export async function loadIndexUsage(session: Session): Promise<IndexUsageReport
       bytes: row.bytes,
       rows: row.rows >= 0 ? row.rows : undefined,
       storedWidth: row.stored_width ?? undefined,
-      fillfactor: row.fillfactor ?? undefined,
+      fillfactor: fillfactorOf(row.reloptions),
     };
   });
   const reset = rows[0]?.stats_reset as Date | null | undefined;

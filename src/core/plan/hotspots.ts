@@ -5,6 +5,8 @@ const MIN_SHARE = 0.1;
 /** Misestimates below this factor are normal planner noise. */
 const MISESTIMATE_FACTOR = 10;
 const MISESTIMATE_MIN_ROWS = 1000;
+/** Nodes that read all their input before returning a row. */
+const BLOCKING = new Set(['Sort', 'Hash', 'Aggregate', 'Materialize', 'Incremental Sort', 'WindowAgg', 'SetOp']);
 
 /**
  * The places a developer should look first: costly sequential scans, sorts, nested loops whose
@@ -19,7 +21,8 @@ export function findHotspots(plan: Plan): Hotspot[] {
   };
   const pct = (x: number) => `${Math.round(x * 100)}% of the ${plan.analyzed ? 'time' : 'cost'}`;
   const out: Hotspot[] = [];
-  const visit = (n: PlanNode, parent?: PlanNode) => {
+  // Under a LIMIT, streaming nodes stop early: their actual row counts are not misestimates.
+  const visit = (n: PlanNode, parent: PlanNode | undefined, truncated: boolean) => {
     const s = share(n);
     const where = n.relation ? ` on ${n.schema ? n.schema + '.' : ''}${n.relation}` : '';
     if (n.nodeType === 'Seq Scan' && s >= MIN_SHARE) {
@@ -38,12 +41,13 @@ export function findHotspots(plan: Plan): Hotspot[] {
     if (n.nodeType === 'Index Only Scan' && (n.heapFetches ?? 0) > 0 && (n.heapFetches ?? 0) >= (n.actualRows ?? 0) * (n.loops ?? 1) * 0.1) {
       out.push({ nodeId: n.id, kind: 'heap-fetches', share: s, message: `Index-only scan${where} still fetched ${fmt(n.heapFetches ?? 0)} heap rows; VACUUM the table to update its visibility map.` });
     }
-    if ((n.misestimate ?? 1) >= MISESTIMATE_FACTOR && Math.max(n.planRows, n.actualRows ?? 0) >= MISESTIMATE_MIN_ROWS) {
+    if (!truncated && (n.misestimate ?? 1) >= MISESTIMATE_FACTOR && Math.max(n.planRows, n.actualRows ?? 0) >= MISESTIMATE_MIN_ROWS) {
       out.push({ nodeId: n.id, kind: 'misestimate', share: s, message: `Row estimate off by ${Math.round(n.misestimate ?? 1)}× (${fmt(n.planRows)} estimated, ${fmt(n.actualRows ?? 0)} actual)${where}; ANALYZE or extended statistics may help.` });
     }
-    for (const c of n.children) visit(c, n);
+    const childTruncated = n.nodeType === 'Limit' || (truncated && !BLOCKING.has(n.nodeType));
+    for (const c of n.children) visit(c, n, childTruncated);
   };
-  visit(plan.root);
+  visit(plan.root, undefined, false);
   return out.sort((a, b) => b.share - a.share);
 }
 

@@ -9,7 +9,7 @@ import { BackupManifest, DumpFormat, companionPaths, writeFileAtomic, writeManif
 import { DUMP_SUFFIX, PARTIAL_PREFIX, backupBaseName } from './naming';
 import { ToolProgress, tableCounter } from './progress';
 import { RetentionPolicy, applyRetention } from './retention';
-import { BackupTools, ToolSearch, discoverTools } from './tools';
+import { BackupTools, ToolSearch, defaultJobs, discoverTools } from './tools';
 
 export interface BackupOptions {
   /** Folder the backup goes into (created when missing). */
@@ -45,7 +45,8 @@ SELECT current_setting('server_version') AS version,
 // The counts and pg_dump must see the same data: export this transaction's snapshot, count in it,
 // and hand it to pg_dump with --snapshot while the transaction stays open.
 const BEGIN_SNAPSHOT_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';
-const NO_TIMEOUTS_SQL = 'SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0';
+// Counting runs beside pg_dump: no parallel workers, so it takes one core and leaves pg_dump its own.
+const SNAPSHOT_SETTINGS_SQL = 'SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL max_parallel_workers_per_gather = 0';
 const EXPORT_SNAPSHOT_SQL = 'SELECT pg_export_snapshot() AS snapshot';
 const COMMIT_SQL = 'COMMIT';
 const ROLLBACK_SQL = 'ROLLBACK';
@@ -123,7 +124,7 @@ type Inventory = Pick<BackupManifest, 'snapshot' | 'tables' | 'indexes' | 'const
 async function dumpInSnapshot(db: Database, session: Session, database: string, tools: BackupTools, file: string, format: DumpFormat, options: BackupOptions): Promise<Inventory> {
   await session.query(BEGIN_SNAPSHOT_SQL);
   try {
-    await session.query(NO_TIMEOUTS_SQL);
+    await session.query(SNAPSHOT_SETTINGS_SQL);
     const snapshot = (await session.query<{ snapshot: string }>(EXPORT_SNAPSHOT_SQL)).rows[0].snapshot;
     // Sequences are not transactional: read them before pg_dump does, so the dump holds at least these values.
     const sequences = await listSequences(session);
@@ -134,7 +135,7 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
 
     const password = await db.passwordForChildProcess();
     const args = [`--format=${format}`, '--file', file, '--verbose', '--no-password', `--snapshot=${snapshot}`,
-      ...(format === 'directory' ? [`--jobs=${Math.max(1, options.jobs ?? 1)}`] : [])];
+      ...(format === 'directory' ? [`--jobs=${Math.max(1, options.jobs ?? defaultJobs())}`] : [])];
     // A failed count must stop pg_dump too, not leave it running until it finishes.
     const stopDump = new AbortController();
     const onAbort = () => stopDump.abort();

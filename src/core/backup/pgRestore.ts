@@ -1,11 +1,10 @@
 import * as fs from 'fs/promises';
-import * as os from 'os';
 import { Database } from '../db/database';
 import { ChecksumVerdict, parseChecksums, verifyChecksums } from './checksum';
 import { libpqEnvironment, runTool } from './childProcess';
 import { companionPaths } from './manifest';
 import { ToolProgress, tableCounter } from './progress';
-import { BackupTools } from './tools';
+import { BackupTools, defaultJobs } from './tools';
 
 /** Compares the dump with its .sha256 file. */
 export async function checkDumpChecksum(dumpPath: string, signal?: AbortSignal): Promise<ChecksumVerdict> {
@@ -27,11 +26,6 @@ export async function checkDumpChecksum(dumpPath: string, signal?: AbortSignal):
 export async function listArchive(tools: BackupTools, dumpPath: string, signal?: AbortSignal): Promise<number> {
   const { stdout } = await runTool(tools.pgRestore.path, ['--list', dumpPath], { env: { ...process.env }, signal });
   return stdout.split('\n').filter((l) => l.trim() && !l.startsWith(';')).length;
-}
-
-/** Parallel jobs for pg_restore when the user did not choose: the cores, at most 4. */
-export function defaultJobs(): number {
-  return Math.max(1, Math.min(4, os.cpus().length));
 }
 
 export interface PgRestoreOptions {

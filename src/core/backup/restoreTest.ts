@@ -70,11 +70,15 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
   const progress = (phase: ToolProgress['phase'], tablesDone = 0) => options.onProgress?.({ phase, tablesDone, tablesTotal: total });
 
   progress('checksum');
+  // Reading the whole dump for its checksum is the long part here; meet the server meanwhile.
+  const preparation = db.withSession(readServerFacts, signal).then(async (server) => ({ server, tools: await discoverTools(server.versionNum, options.tools) }));
+  preparation.catch(() => undefined); // handled below; never an unhandled rejection if the checksum throws first
   const checksum = await checkDumpChecksum(dumpPath, signal);
-  if (!checksum.ok) return finish({ failedAt: 'checksum', message: `Checksum verification failed: ${checksum.reason}.` });
-
-  const server = await db.withSession(readServerFacts, signal);
-  const tools = await discoverTools(server.versionNum, options.tools);
+  if (!checksum.ok) {
+    await preparation.catch(() => undefined);
+    return finish({ failedAt: 'checksum', message: `Checksum verification failed: ${checksum.reason}.` });
+  }
+  const { server, tools } = await preparation;
 
   progress('listing');
   let archiveEntries: number;

@@ -1,5 +1,6 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { PgTunerError } from '../errors';
 
@@ -89,16 +90,30 @@ function candidateFolders(search: ToolSearch): string[] {
   return [...new Set([...fromPath, ...versioned])];
 }
 
+/** Versions already asked, by path and file identity: every backup would otherwise run 2+ programs first. */
+const probed = new Map<string, ToolInfo | undefined>();
+
 async function probeTool(folder: string, name: string): Promise<ToolInfo | undefined> {
   const file = path.join(folder, name);
+  let identity: string;
   try {
     fs.accessSync(file, fs.constants.X_OK);
+    const stat = fs.statSync(file);
+    identity = `${file}\0${stat.ino}\0${stat.size}\0${stat.mtimeMs}`;
   } catch {
     return undefined;
   }
+  if (probed.has(identity)) return probed.get(identity);
   const output = await new Promise<string>((resolve) => {
     execFile(file, ['--version'], { timeout: 10_000 }, (err, stdout) => resolve(err ? '' : stdout));
   });
   const parsed = parseToolVersion(output);
-  return parsed && { path: file, ...parsed };
+  const info = parsed && { path: file, ...parsed };
+  probed.set(identity, info);
+  return info;
+}
+
+/** Parallel jobs when the user did not choose: the cores, at most 4. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(4, os.cpus().length));
 }

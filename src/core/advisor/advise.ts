@@ -245,7 +245,8 @@ function toProbe(c: Candidate, tableBytes: number): IndexProbe {
 /** Catalog facts for each table usage (names resolved through search_path like the query's). */
 async function tablesOf(session: Session, usages: TableUsage[]): Promise<Map<TableUsage, TableInfo>> {
   const nameOf = (u: TableUsage) => (u.schema ? `${quoteName(u.schema)}.${quoteName(u.table)}` : quoteName(u.table));
-  const infos = await readTables(session, [...new Set(usages.map(nameOf))]);
+  const used = usages.flatMap((u) => [...u.columnsRead, ...u.predicates.flatMap((p) => p.target.columns), ...u.joinKeys.map((j) => j.column)]);
+  const infos = await readTables(session, [...new Set(usages.map(nameOf))], [...new Set(used)]);
   const byName = new Map(infos.map((t) => [t.wanted, t]));
   const out = new Map<TableUsage, TableInfo>();
   for (const u of usages) {

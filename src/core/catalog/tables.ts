@@ -44,13 +44,18 @@ SELECT wanted.name AS wanted, c.oid::int AS oid, n.nspname AS schema, c.relname 
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
+                       AND ($2::text[] IS NULL OR a.attname = ANY($2))
  WHERE c.relkind IN ('r', 'p', 'm')
  GROUP BY wanted.name, c.oid, n.nspname, c.relname, c.reltuples, c.relpages`;
 
-/** Sizes and column statistics for the named tables (names as the query wrote them, resolved by search_path). */
-export async function readTables(session: Session, names: string[]): Promise<TableInfo[]> {
+/**
+ * Sizes and column statistics for the named tables (names as the query wrote them, resolved by
+ * search_path). `statsFor` limits pg_stats to those column names: their most-common-value lists
+ * are the costly part, and only the columns a statement uses matter.
+ */
+export async function readTables(session: Session, names: string[], statsFor?: string[]): Promise<TableInfo[]> {
   if (!names.length) return [];
-  const r = await session.query(TABLES_SQL, [names]);
+  const r = await session.query(TABLES_SQL, [names, statsFor ?? null]);
   return r.rows.map((row) => ({
     wanted: row.wanted,
     oid: row.oid,

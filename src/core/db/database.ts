@@ -76,7 +76,9 @@ export class Database {
     }
     let broken = false;
     try {
-      const pid = Number((await client.query<{ pid: number }>(BACKEND_PID_SQL)).rows[0].pid);
+      // The server sends its backend pid at connect (BackendKeyData); ask only if the driver lacks it.
+      const known = (client as unknown as { processID?: number | null }).processID;
+      const pid = known ?? Number((await client.query<{ pid: number }>(BACKEND_PID_SQL)).rows[0].pid);
       const session = new Session(client, pid, (err) => this.wrap(err), this.profile);
       const onAbort = () => void this.cancelBackend(pid);
       signal?.addEventListener('abort', onAbort, { once: true });

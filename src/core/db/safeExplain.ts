@@ -29,9 +29,10 @@ export async function explainStatement(db: Database, sql: string, options: Expla
 
 /** Runs `fn` inside BEGIN … ROLLBACK with the options' timeout and read-only mode. */
 export async function inRolledBackTransaction<T>(session: Session, options: Pick<ExplainOptions, 'statementTimeoutMs' | 'readOnly'>, fn: () => Promise<T>): Promise<T> {
-  await session.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+  // One round trip: BEGIN and the timeout travel together in a simple-protocol query.
+  const timeout = Math.max(1, Math.round(options.statementTimeoutMs ?? 30_000));
+  await session.query(`${options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${timeout}`);
   try {
-    await session.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(options.statementTimeoutMs ?? 30_000))}`);
     return await fn();
   } finally {
     await session.query('ROLLBACK').catch(() => undefined);

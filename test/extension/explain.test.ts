@@ -96,6 +96,16 @@ describe('Explain & Suggest in the editor', function () {
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     const viaLens = done(await vscode.commands.executeCommand<ExplainOutcome>(lens.command!.command, { ...lens.command!.arguments![0], analyze: false }));
     assert.equal(viaLens.statement, second);
+
+    // The setting turns them off.
+    const settings = vscode.workspace.getConfiguration('pgtuner.explain');
+    await settings.update('codeLens', false, vscode.ConfigurationTarget.Workspace);
+    try {
+      const after = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
+      assert.equal(after.filter((l) => l.command?.command.startsWith('pgtuner.explain')).length, 0);
+    } finally {
+      await settings.update('codeLens', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('explains SQL selected in a TypeScript template literal, ${id} becoming $1', async () => {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import type { Frame, Page } from 'playwright-core';
 import { BENCH_SLICE_SQL, OPEN_CRITICAL_ALERTS } from '../support/benchSlice';
-import { answerInput, normalise, pick, runCommand, UiCheck } from './support';
+import { answerInput, normalise, pick, runCommand, UiCheck, UiContext } from './support';
 
 const DATABASE = `ui_explain_${process.pid}`;
 
@@ -110,7 +110,86 @@ export const run: UiCheck = async (page, ctx) => {
   await page.mouse.wheel(0, -5000);
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'explain-light.png') });
+
+  await savePlanAsFile(page, frame);
+  await productionUpdateWithParameter(page, ctx, url.toString(), password);
 };
+
+/** "Save as .plan": the save dialog, then the file open as a PostgreSQL Plan (pgplan) document. */
+async function savePlanAsFile(page: Page, frame: Frame): Promise<void> {
+  await frame.getByRole('button', { name: 'Save as .plan' }).first().click();
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  // The simple file dialog fills in the folder first, then the suggested name.
+  for (let i = 0; i < 50 && !(await input.inputValue()).endsWith('query.plan'); i++) await page.waitForTimeout(100);
+  assert.match(await input.inputValue(), /query\.plan$/);
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab', { hasText: 'query.plan' }).waitFor({ timeout: 30_000 });
+  await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'PostgreSQL Plan' }).waitFor({ timeout: 30_000 });
+}
+
+/** resolved_at of alert 7, to prove EXPLAIN ANALYZE of an UPDATE changed nothing. */
+async function alertResolvedAt(serverUrl: string): Promise<string> {
+  const url = new URL(serverUrl);
+  url.pathname = `/${DATABASE}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return String((await client.query(`SELECT resolved_at::text AS v FROM alerts WHERE id = 7`)).rows[0].v);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * On a production connection, an UPDATE with $1: the value is asked for (and remembered), the
+ * warning says it would run and be rolled back, plain EXPLAIN is offered; then EXPLAIN ANALYZE
+ * with the remembered value really rolls back.
+ */
+async function productionUpdateWithParameter(page: Page, ctx: UiContext, url: string, password: string): Promise<void> {
+  const resolvedBefore = await alertResolvedAt(ctx.pgUrl);
+  fs.writeFileSync(path.join(ctx.workspaceFolder, 'update.sql'), `UPDATE alerts SET resolved_at = now() WHERE id = $1;\n`);
+  await runCommand(page, 'PG Tuner: Add Connection');
+  await answerInput(page, /postgres:\/\/ URL, or the server host name/, url);
+  await answerInput(page, /A name for this connection/, 'ui explain prod');
+  await pick(page, 'production');
+  await answerInput(page, /Password \(kept in VS Code secret storage/, password);
+
+  // Open it in the first editor group (the plan panel and query.plan share the second).
+  const firstEditor = page.locator('.editor-instance .monaco-editor .view-lines').first();
+  await firstEditor.click();
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+  await page.keyboard.type('update.sql');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'update.sql' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: 'update.sql' }).waitFor();
+
+  const dialog = page.locator('.monaco-dialog-box');
+  await runCommand(page, 'PG Tuner: Explain Query Plan');
+  await pick(page, 'Enter values…');
+  await answerInput(page, /Value for \$1/, '7');
+  await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+  const warning = normalise(await dialog.innerText());
+  assert.match(warning, /"ui explain prod" is a production connection/);
+  assert.match(warning, /This statement writes: it will really run .* and then be rolled back/);
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'explain-production-warning.png') });
+  await dialog.getByRole('button', { name: 'Plain EXPLAIN (do not execute)' }).click();
+  const frame = await panelFrame(page, 'UPDATE alerts SET');
+  let text = normalise(await frame.locator('#app').innerText());
+  assert.ok(text.includes('estimates only') && text.includes('1 value'), `plain EXPLAIN with one value:\n${text}`);
+
+  // Again: the value is remembered; this time EXPLAIN ANALYZE, rolled back.
+  await firstEditor.click();
+  await runCommand(page, 'PG Tuner: Explain Query Plan');
+  await pick(page, 'Use the last values');
+  await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+  await dialog.getByRole('button', { name: 'Run EXPLAIN ANALYZE' }).click();
+  await frame.locator('.pill.analyzed').waitFor({ timeout: 30_000 });
+  text = normalise(await frame.locator('#app').innerText());
+  assert.ok(text.includes('UPDATE alerts SET') && text.includes('EXPLAIN ANALYZE') && text.includes('Execution'), `EXPLAIN ANALYZE of the UPDATE:\n${text}`);
+  assert.equal(await alertResolvedAt(ctx.pgUrl), resolvedBefore, 'the UPDATE was rolled back');
+}
 
 /** Scrolls the panel until `selector` is near its top; returns where the panel sits on the page. */
 async function scrollPanelTo(page: Page, frame: Frame, selector: string): Promise<{ x: number; y: number }> {

@@ -23,7 +23,9 @@ export async function confirmAnalyze(profile: ConnectionProfile, writes: boolean
     : `EXPLAIN ANALYZE executes the statement. ${rollback}`;
   const run = production ? 'Run EXPLAIN ANALYZE' : 'Run and Roll Back';
   const plain = 'Plain EXPLAIN (do not execute)';
-  const choice = await vscode.window.showWarningMessage(message, { modal: true }, run, plain);
+  // The first button is the default one: on production that is the choice that executes nothing.
+  const buttons = production ? [plain, run] : [run, plain];
+  const choice = await vscode.window.showWarningMessage(message, { modal: true }, ...buttons);
   if (choice === run) return 'analyze';
   if (choice === plain) return 'plain';
   return undefined;

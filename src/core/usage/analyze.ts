@@ -1,5 +1,5 @@
 import { estimateBtreeBloat } from './bloat';
-import { AnalyzedIndex, Badge, BadgeKind, DEFAULT_USAGE_OPTIONS, IndexAnalysis, IndexUsage, IndexUsageReport, UsageKey, UsageOptions } from './types';
+import { AnalyzedIndex, BadgeKind, DEFAULT_USAGE_OPTIONS, IndexAnalysis, IndexUsage, IndexUsageReport, UsageKey, UsageOptions } from './types';
 
 const DROP_REASONS: readonly BadgeKind[] = ['unused', 'duplicate', 'redundant', 'invalid'];
 
@@ -7,13 +7,24 @@ const keySignature = (k: UsageKey) => `${k.text}\u0000${k.opclass}\u0000${k.desc
 const fullName = (i: IndexUsage) => `${i.schema}.${i.name}`;
 const protectsData = (i: IndexUsage) => i.unique || i.constraint !== undefined;
 
-/** Identical indexes share this: same method, keys (opclass, order, collation), INCLUDE list and predicate. */
-function signature(i: IndexUsage): string {
-  return [i.method, i.keys.map(keySignature).join('\u0001'), i.include.join('\u0001'), i.predicate ?? ''].join('\u0002');
+/** An index with its comparison keys computed once (the analysis runs over tens of thousands of indexes). */
+interface Candidate {
+  index: AnalyzedIndex;
+  keys: string[];
+  /** Identical indexes share this: same method, keys (opclass, order, collation), INCLUDE list and predicate. */
+  signature: string;
+  stored: Set<string>;
+}
+
+function candidate(index: AnalyzedIndex): Candidate {
+  const keys = index.keys.map(keySignature);
+  const signature = [index.method, keys.join('\u0001'), index.include.join('\u0001'), index.predicate ?? ''].join('\u0002');
+  return { index, keys, signature, stored: new Set([...index.keys.map((k) => k.text), ...index.include]) };
 }
 
 /** Of identical indexes, the one to keep: the constraint's, else a unique one, else the most scanned, else the first by name. */
-function keepFirst(a: IndexUsage, b: IndexUsage): number {
+function keepFirst(x: Candidate, y: Candidate): number {
+  const [a, b] = [x.index, y.index];
   return Number(!!b.constraint) - Number(!!a.constraint) || Number(b.unique) - Number(a.unique) || b.scans - a.scans || a.name.localeCompare(b.name);
 }
 
@@ -22,80 +33,69 @@ function keepFirst(a: IndexUsage, b: IndexUsage): number {
  * more, uses the same method and predicate, and stores every column A's INCLUDE list adds:
  * any scan A serves, B serves. A unique A is never redundant (it enforces something B does not).
  */
-function coveredBy(a: IndexUsage, b: IndexUsage): boolean {
-  if (a === b || a.unique || a.method !== b.method || (a.predicate ?? '') !== (b.predicate ?? '')) return false;
-  if (b.keys.length <= a.keys.length || !a.keys.every((k, n) => keySignature(k) === keySignature(b.keys[n]))) return false;
-  const stored = new Set([...b.keys.map((k) => k.text), ...b.include]);
-  return a.include.every((c) => stored.has(c));
+function coveredBy(a: Candidate, b: Candidate): boolean {
+  const [x, y] = [a.index, b.index];
+  if (a === b || x.unique || x.method !== y.method || (x.predicate ?? '') !== (y.predicate ?? '')) return false;
+  if (b.keys.length <= a.keys.length || !a.keys.every((k, n) => k === b.keys[n])) return false;
+  return x.include.every((c) => b.stored.has(c));
 }
 
 function since(statsResetAt: string | undefined): string {
   return statsResetAt ? `since the statistics reset on ${statsResetAt.slice(0, 10)}` : 'since statistics collection began';
 }
 
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /** Badges for every index (unused, duplicate, redundant, invalid, bloated) and whether it may be proposed for dropping. */
 export function analyzeIndexUsage(report: IndexUsageReport, options: UsageOptions = DEFAULT_USAGE_OPTIONS): IndexAnalysis {
-  const badges = new Map<IndexUsage, Badge[]>(report.indexes.map((i) => [i, []]));
-  const bloat = new Map<IndexUsage, number>();
-  const byTable = new Map<string, IndexUsage[]>();
-  for (const i of report.indexes) {
-    const key = `${i.schema}\u0000${i.table}`;
-    byTable.set(key, [...(byTable.get(key) ?? []), i]);
-  }
+  const indexes: AnalyzedIndex[] = report.indexes.map((i) => ({ ...i, badges: [], droppable: false, bloatBytes: undefined }));
+  const byTable = new Map<string, Candidate[]>();
+  // Locked indexes have no keys to compare.
+  for (const i of indexes) if (i.valid && !i.locked) push(byTable, `${i.schema}\u0000${i.table}`, candidate(i));
 
-  for (const indexes of byTable.values()) {
-    // Locked indexes have no keys to compare.
-    const usable = indexes.filter((i) => i.valid && !i.locked);
-    const groups = new Map<string, IndexUsage[]>();
-    for (const i of usable) groups.set(signature(i), [...(groups.get(signature(i)) ?? []), i]);
-    const duplicates = new Set<IndexUsage>();
+  for (const usable of byTable.values()) {
+    if (usable.length < 2) continue;
+    const groups = new Map<string, Candidate[]>();
+    for (const c of usable) push(groups, c.signature, c);
+    const duplicates = new Set<Candidate>();
     for (const group of groups.values()) {
-      const [keep, ...others] = [...group].sort(keepFirst);
-      for (const i of others) {
-        duplicates.add(i);
-        badges.get(i)!.push({ kind: 'duplicate', other: fullName(keep), reason: `same definition as ${keep.name}` });
+      if (group.length < 2) continue;
+      const [keep, ...others] = group.sort(keepFirst);
+      for (const c of others) {
+        duplicates.add(c);
+        c.index.badges.push({ kind: 'duplicate', other: fullName(keep.index), reason: `same definition as ${keep.index.name}` });
       }
     }
     for (const a of usable) {
       if (duplicates.has(a)) continue;
       const wider = usable.find((b) => !duplicates.has(b) && coveredBy(a, b));
-      if (wider) badges.get(a)!.push({ kind: 'redundant', other: fullName(wider), reason: `its keys are a prefix of ${wider.name}, which serves the same scans` });
+      if (wider) a.index.badges.push({ kind: 'redundant', other: fullName(wider.index), reason: `its keys are a prefix of ${wider.index.name}, which serves the same scans` });
     }
   }
 
-  for (const i of report.indexes) {
-    const own = badges.get(i)!;
+  const counts = { indexes: indexes.length, unused: 0, duplicate: 0, redundant: 0, invalid: 0, bloated: 0, droppable: 0, droppableBytes: 0 };
+  for (const i of indexes) {
     if (!i.valid && !i.beingBuilt) {
-      own.push({ kind: 'invalid', reason: 'invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX left it): updated on every write, never used by queries' });
+      i.badges.push({ kind: 'invalid', reason: 'invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX left it): updated on every write, never used by queries' });
     }
-    if (i.valid && !protectsData(i) && i.scans === 0) own.push({ kind: 'unused', reason: `no index scans ${since(report.statsResetAt)}` });
+    if (i.valid && !protectsData(i) && i.scans === 0) i.badges.push({ kind: 'unused', reason: `no index scans ${since(report.statsResetAt)}` });
     if (i.method === 'btree' && !i.locked && i.rows !== undefined && i.storedWidth !== undefined) {
       const estimate = estimateBtreeBloat({ bytes: i.bytes, rows: i.rows, storedWidth: i.storedWidth, fillfactor: i.fillfactor, blockSize: report.blockSize });
-      bloat.set(i, estimate.wastedBytes);
+      i.bloatBytes = estimate.wastedBytes;
       if (estimate.wastedPercent >= options.bloatedPercent && estimate.wastedBytes >= options.bloatedMinBytes) {
-        own.push({ kind: 'bloated', reason: `about ${Math.round(estimate.wastedPercent)}% of it is estimated free space; REINDEX CONCURRENTLY would shrink it` });
+        i.badges.push({ kind: 'bloated', reason: `about ${Math.round(estimate.wastedPercent)}% of it is estimated free space; REINDEX CONCURRENTLY would shrink it` });
       }
     }
+    i.droppable = !protectsData(i) && i.badges.some((b) => DROP_REASONS.includes(b.kind));
+    for (const b of i.badges) counts[b.kind]++;
+    if (i.droppable) {
+      counts.droppable++;
+      counts.droppableBytes += i.bytes;
+    }
   }
-
-  const indexes = report.indexes.map((i): AnalyzedIndex => {
-    const own = badges.get(i)!;
-    return { ...i, badges: own, droppable: !protectsData(i) && own.some((b) => DROP_REASONS.includes(b.kind)), bloatBytes: bloat.get(i) };
-  });
-  const count = (kind: BadgeKind) => indexes.filter((i) => i.badges.some((b) => b.kind === kind)).length;
-  const droppable = indexes.filter((i) => i.droppable);
-  return {
-    statsResetAt: report.statsResetAt,
-    indexes,
-    counts: {
-      indexes: indexes.length,
-      unused: count('unused'),
-      duplicate: count('duplicate'),
-      redundant: count('redundant'),
-      invalid: count('invalid'),
-      bloated: count('bloated'),
-      droppable: droppable.length,
-      droppableBytes: droppable.reduce((sum, i) => sum + i.bytes, 0),
-    },
-  };
+  return { statsResetAt: report.statsResetAt, indexes, counts };
 }

@@ -10,9 +10,18 @@ import { answerInput, notificationMessages, pick, runCommand, UiCheck } from './
 
 const connectionItem = (page: Page) => page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: /PG Tuner|·/ }).first();
 
-async function addThroughPalette(page: Page, urlWithoutPassword: string, password: string, name: string, environment: string) {
+/** The guided Add Connection flow, starting from either a URL or the server's host name. */
+async function addThroughPalette(page: Page, start: { url: string } | { host: string; port: string; database: string; user: string },
+  password: string, name: string, environment: string) {
   await runCommand(page, 'PG Tuner: Add Connection');
-  await answerInput(page, /postgres:\/\/ URL, or the server host name/, urlWithoutPassword);
+  if ('url' in start) {
+    await answerInput(page, /postgres:\/\/ URL, or the server host name/, start.url);
+  } else {
+    await answerInput(page, /postgres:\/\/ URL, or the server host name/, start.host);
+    await answerInput(page, /Port/, start.port);
+    await answerInput(page, /Database/, start.database);
+    await answerInput(page, /User/, start.user);
+  }
   await answerInput(page, /A name for this connection/, name);
   await pick(page, environment);
   await answerInput(page, /Password \(kept in VS Code secret storage/, password);
@@ -31,10 +40,10 @@ export const run: UiCheck = async (page, ctx) => {
   url.password = '';
 
   // The extension activates with the first PG Tuner command (or a .sql file); the item appears then.
-  await addThroughPalette(page, url.toString(), password, 'ui dev', 'development');
+  await addThroughPalette(page, { url: url.toString() }, password, 'ui dev', 'development');
   await expectStatus(page, 'ui dev · development', false);
 
-  await addThroughPalette(page, url.toString(), password, 'ui prod', 'production');
+  await addThroughPalette(page, { host: url.hostname, port: url.port, database: 'postgres', user: 'postgres' }, password, 'ui prod', 'production');
   await expectStatus(page, 'ui prod · production', true);
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'connections-production.png') });
 
@@ -43,8 +52,13 @@ export const run: UiCheck = async (page, ctx) => {
   await expectStatus(page, 'ui dev · development', false);
 
   await runCommand(page, 'PG Tuner: Test Connection');
-  const messages = await notificationMessages(page, /Connected to "ui dev"/);
-  const connected = messages.find((m) => m.includes('Connected to "ui dev"'))!;
-  assert.match(connected, /PostgreSQL 1\d.*user postgres \(superuser\), database postgres.*hypopg: /);
+  await runCommand(page, 'PG Tuner: Select Connection');
+  await pick(page, 'ui prod');
+  await runCommand(page, 'PG Tuner: Test Connection');
+  const messages = await notificationMessages(page, /Connected to "ui prod"/);
+  for (const name of ['ui dev', 'ui prod']) {
+    const connected = messages.find((m) => m.includes(`Connected to "${name}"`));
+    assert.match(connected ?? `no message for ${name}`, /PostgreSQL 1\d.*user postgres \(superuser\), database postgres.*hypopg: /);
+  }
   assert.ok(!messages.some((m) => m.includes(password)), 'no notification shows the password');
 };

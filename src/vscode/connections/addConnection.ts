@@ -50,12 +50,13 @@ async function askForConnection(manager: ConnectionManager): Promise<AddConnecti
   if (first === undefined) return undefined;
 
   let fields: Omit<AddConnectionArgs, 'name'>;
+  let suggestedName: string;
   let hasPassword = false;
   if (/^postgres(ql)?:\/\//i.test(first.trim())) {
-    const target = targetFromUrl(first.trim());
+    const { profile, password } = targetFromUrl(first.trim());
     fields = { url: first.trim() };
-    hasPassword = target.password !== undefined;
-    ({ host: fields.host, database: fields.database } = target.profile);
+    suggestedName = `${profile.database ?? 'postgres'}@${profile.host ?? 'localhost'}`;
+    hasPassword = password !== undefined;
   } else {
     const port = await ask({
       prompt: 'Port', value: '5432',
@@ -67,11 +68,12 @@ async function askForConnection(manager: ConnectionManager): Promise<AddConnecti
     const user = await ask({ prompt: 'User', value: os.userInfo().username, validateInput: required('a user name') });
     if (user === undefined) return undefined;
     fields = { host: first.trim(), port: Number(port), database, user };
+    suggestedName = `${database}@${first.trim()}`;
   }
 
   const name = await ask({
     prompt: 'A name for this connection',
-    value: `${fields.database ?? 'postgres'}@${fields.host ?? 'localhost'}`,
+    value: suggestedName,
     validateInput: (v) => {
       if (!v.trim()) return 'A name is required';
       return manager.find(v.trim())

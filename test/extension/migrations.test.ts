@@ -25,9 +25,33 @@ async function rows(url: string, sql: string): Promise<Record<string, unknown>[]
   }
 }
 
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Sets the migrations folder and waits until the extension host's configuration shows it. */
 async function useFolder(relative: string): Promise<string> {
   await vscode.workspace.getConfiguration('pgtuner.migrations').update('directory', relative, vscode.ConfigurationTarget.Workspace);
+  await eventually(`pgtuner.migrations.directory = ${relative}`, async () =>
+    vscode.workspace.getConfiguration('pgtuner.migrations').get('directory') === relative || undefined);
   return path.join(workspaceFolder(), relative);
+}
+
+/**
+ * useConnection, then makes sure the profile really is the active one: a profile added through
+ * settings can take a moment to reach the connection list, and a select before that fails.
+ */
+async function useDatabase(url: string, environment: 'development' | 'production' = 'development'): Promise<void> {
+  await useConnection(url, environment);
+  const name = `${databaseOf(url)} (${environment})`;
+  await eventually(`connection ${name} to become active`, async () =>
+    (await vscode.commands.executeCommand<{ database?: string }>('pgtuner.selectConnection', { name }))?.database === databaseOf(url) || undefined);
 }
 
 describe('Migrations', function () {
@@ -37,8 +61,8 @@ describe('Migrations', function () {
   before(async () => {
     url = await freshDatabaseUrl([]);
     await adminSql(databaseOf(url), "CREATE TABLE docs (id int PRIMARY KEY, title text); INSERT INTO docs SELECT g, 'doc ' || g FROM generate_series(1, 500) g");
-    await useConnection(url);
     dir = await useFolder('db/migrations');
+    await useDatabase(url);
   });
   after(async () => {
     await vscode.workspace.getConfiguration('pgtuner.migrations').update('directory', undefined, vscode.ConfigurationTarget.Workspace);
@@ -125,8 +149,8 @@ describe('Migrations', function () {
 
     before(async () => {
       prodUrl = await freshDatabaseUrl([]);
-      await useConnection(prodUrl, 'production');
       prodDir = await useFolder('prod-migrations');
+      await useDatabase(prodUrl, 'production');
       fs.mkdirSync(prodDir, { recursive: true });
       fs.writeFileSync(path.join(prodDir, '001_audit.sql'), 'CREATE TABLE audit (id int);\n');
       fs.writeFileSync(path.join(prodDir, '001_audit.down.sql'), 'DROP TABLE audit;\n');

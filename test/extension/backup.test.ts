@@ -83,7 +83,7 @@ describe('Backups', function () {
     const dir = path.join(workspaceFolder(), 'backups', 'cancelled');
     try {
       const pending = run<BackupResult>('pgtuner.backupDatabase', { directory: dir });
-      await eventually('pg_dump writing its partial file', () => (fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.startsWith('.partial-')) ? true : undefined));
+      await eventually('pg_dump writing its partial file', () => (fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.partial')) ? true : undefined));
       const cancelled = await run<number>('pgtuner.backup.cancel');
       assert.equal(cancelled, 1, 'one running operation was cancelled');
       assert.equal(await pending, undefined, 'the command reports no backup');

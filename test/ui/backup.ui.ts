@@ -42,7 +42,7 @@ export const run: UiCheck = async (page, ctx) => {
   await progress.getByRole('button', { name: 'Cancel' }).click();
   const messages = await notificationMessages(page, /Backup cancelled/);
   assert.ok(messages.some((m) => /Backup cancelled; the partial dump was removed/.test(m)), messages.join(' | '));
-  assert.deepEqual(fs.readdirSync(backups).filter((f) => f.endsWith('.dump') || f.startsWith('.partial-')), [], 'no dump and no partial file after Cancel');
+  assert.deepEqual(fs.readdirSync(backups).filter((f) => f.endsWith('.dump') || f.endsWith('.partial')), [], 'no dump and no partial file after Cancel');
 
   await runCommand(page, 'PG Tuner: Back Up Database');
   await notificationMessages(page, /Backed up ui_backup/);

@@ -6,7 +6,7 @@ import { checksumDump, formatChecksums } from './checksum';
 import { libpqEnvironment, runTool } from './childProcess';
 import { countRows, listConstraints, listIndexes, listSequences, listTables } from './inventory';
 import { BackupManifest, DumpFormat, companionPaths, writeFileAtomic, writeManifest } from './manifest';
-import { DUMP_SUFFIX, PARTIAL_PREFIX, backupBaseName } from './naming';
+import { DUMP_SUFFIX, backupBaseName, partialDumpName } from './naming';
 import { ToolProgress, tableCounter } from './progress';
 import { RetentionPolicy, applyRetention } from './retention';
 import { BackupTools, ToolSearch, defaultJobs, discoverTools } from './tools';
@@ -81,7 +81,7 @@ export async function backupDatabase(db: Database, options: BackupOptions): Prom
       if (await exists(path.join(options.directory, base + DUMP_SUFFIX))) {
         throw new PgTunerError('BAD_INPUT', `A backup named ${base}${DUMP_SUFFIX} already exists in ${options.directory} (one per database per second); try again in a moment.`);
       }
-      partialPath = path.join(options.directory, `${PARTIAL_PREFIX}${base}${DUMP_SUFFIX}`);
+      partialPath = path.join(options.directory, partialDumpName(base));
       const inventory = await dumpInSnapshot(db, session, server.database, tools, partialPath, format, options);
       return { server, tools, base, inventory };
     }, signal);

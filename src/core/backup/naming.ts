@@ -7,8 +7,8 @@
 export const DUMP_SUFFIX = '.dump';
 export const CHECKSUM_SUFFIX = '.dump.sha256';
 export const MANIFEST_SUFFIX = '.manifest.json';
-/** In-progress files start with this, so nothing half-written ever ends in ".dump". */
-export const PARTIAL_PREFIX = '.partial-';
+/** In-progress dumps end with this (and are hidden), so nothing half-written ever ends in ".dump". */
+export const PARTIAL_SUFFIX = '.partial';
 
 /** PostgreSQL truncates identifiers to 63 bytes; generated names must fit. */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -29,6 +29,11 @@ function fileSafe(name: string): string {
   return name.replace(/[\\/:*?"<>|\x00-\x1f]/g, '_');
 }
 
+/** ".shop-20261123T175300Z.dump.partial": where pg_dump writes until the backup is complete. */
+export function partialDumpName(base: string): string {
+  return `.${base}${DUMP_SUFFIX}${PARTIAL_SUFFIX}`;
+}
+
 /** "shop-20261123T175300Z" (no suffix). */
 export function backupBaseName(database: string, date: Date): string {
   return `${fileSafe(database)}-${utcStamp(date)}`;
@@ -36,7 +41,7 @@ export function backupBaseName(database: string, date: Date): string {
 
 /** Splits "shop-20261123T175300Z.dump" into its database part and time, or undefined for other files. */
 export function parseDumpName(fileName: string): { database: string; takenAt: Date; base: string } | undefined {
-  if (!fileName.endsWith(DUMP_SUFFIX) || fileName.startsWith(PARTIAL_PREFIX)) return undefined;
+  if (!fileName.endsWith(DUMP_SUFFIX)) return undefined;
   const base = fileName.slice(0, -DUMP_SUFFIX.length);
   const m = /^(.*)-(\d{8}T\d{6}Z)$/.exec(base);
   const takenAt = m ? parseUtcStamp(m[2]) : undefined;

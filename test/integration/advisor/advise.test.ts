@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { advise, AdviseOptions, AdviseResult } from '../../../src/core/advisor/advise';
+import { advise, AdviseOptions, AdviseResult, explainWithIndexes } from '../../../src/core/advisor/advise';
 import { Suggestion } from '../../../src/core/advisor/types';
 import { Database } from '../../../src/core/db/database';
 import { targetFromUrl } from '../../../src/core/db/profile';
@@ -223,6 +223,19 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
     assert.equal(s.evidence.verifiedBy, 'none');
     assert.match(s.reason, /production/);
     await assert.rejects(suggest('UPDATE alerts SET severity = severity WHERE id = 1', { environment: 'production' }), (e: PgTunerError) => e.code === 'READ_ONLY');
+  });
+
+  it('explains again with a suggestion in place (HypoPG, or a trial build for GIN)', async () => {
+    const btreeSql = "SELECT id, email, created_at FROM users WHERE role = 'director' ORDER BY created_at DESC LIMIT 20";
+    const btree = only(await suggest(btreeSql));
+    const hypothetical = await explainWithIndexes(db, btreeSql, [btree]);
+    assert.ok(indexesUsed(hypothetical).some((name) => /^<\d+>btree/.test(name!)), JSON.stringify(indexesUsed(hypothetical)));
+    assert.ok(Math.abs(hypothetical.totalCost - btree.evidence.costAfter) < 0.01);
+    const ginSql = "SELECT id FROM users WHERE skills @> ARRAY['drone','nuke']";
+    const gin = only(await suggest(ginSql));
+    assert.deepEqual(indexesUsed(await explainWithIndexes(db, ginSql, [gin])), [gin.name]);
+    const left = await db.query("SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'users'");
+    assert.equal(left.rows[0].n, 1, 'the trial build was rolled back');
   });
 
   it('stops a long statement on cancel and on statement timeout', async () => {

@@ -247,13 +247,14 @@ export class ExplainController {
 
 /**
  * Whether the statement writes, from its parsed shape. Explain & Suggest needs the shape anyway,
- * so a parse error stops it here (with line and column); plain Explain lets the server judge.
+ * so a parse error stops it here (with line and column); plain Explain lets the server judge
+ * SQL our parser does not know.
  */
 function statementWrites(sql: string, mode: ExplainMode): boolean | undefined {
   try {
     return extractShape(sql).writes;
   } catch (err) {
-    if (mode === 'advise' || !(err instanceof PgTunerError) || err.code !== 'PARSE_ERROR') throw err;
+    if (mode === 'advise' || !(err instanceof PgTunerError)) throw err;
     return undefined;
   }
 }

@@ -33,11 +33,14 @@ export function registerIndexes(services: Services): void {
     try {
       const analysis = analyzeIndexUsage(await active.database.withSession(loadIndexUsage));
       log.info(`Indexes view: ${analysis.counts.indexes} indexes of ${active.profile.name} loaded in ${Date.now() - started} ms`);
+      // The view asked for the data itself (no change event follows): show its message once the tree holds it.
+      setTimeout(updateMessage, 0);
       return analysis;
     } catch (err) {
       // Shown in the view itself; a failed load must not leave a broken tree behind.
       loadError = `Could not load the indexes: ${err instanceof PgTunerError ? err.message : (err as Error)?.message ?? err}`;
       log.error(loadError);
+      setTimeout(updateMessage, 0);
       return undefined;
     }
   });

@@ -122,7 +122,8 @@ export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
   private indexItem(i: AnalyzedIndex): vscode.TreeItem {
     const item = new vscode.TreeItem(i.name, vscode.TreeItemCollapsibleState.None);
     const badges = i.badges.map((b) => b.kind);
-    item.description = [`${formatCount(i.scans)} scans`, `${formatCount(i.tuplesRead)} read`, formatBytes(i.bytes), ...badges.map((b) => `⚑ ${b}`)].join(' · ');
+    // Badges first: the sidebar is narrow and cuts the end of the line.
+    item.description = [badges.length ? `⚑ ${badges.join(', ')}` : '', `${formatCount(i.scans)} scans`, `${formatCount(i.tuplesRead)} read`, formatBytes(i.bytes)].filter(Boolean).join(' · ');
     item.iconPath = badges.includes('invalid') ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
       : i.badges.length ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'))
         : new vscode.ThemeIcon(i.constraint ? 'key' : 'symbol-field');

@@ -1,4 +1,3 @@
-import { formatCount } from '../../format';
 import { gradeAbove, outcome, plural, thresholdText, worst } from '../grade';
 import { HealthCheck } from '../types';
 
@@ -28,6 +27,8 @@ SELECT n.nspname AS schema, c.relname AS sequence, s.seqmin::float8 AS min, s.se
         LIMIT 1) owner ON true
  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'`;
 
+const exact = (n: number) => n.toLocaleString('en-US');
+
 export const sequencesNearMax: HealthCheck = {
   id: 'sequences',
   title: 'Sequences near their maximum',
@@ -46,7 +47,7 @@ export const sequencesNearMax: HealthCheck = {
     const flagged = used.filter((s) => s.used_percent >= options.sequenceWarningPercent);
     const top = used[0];
     return outcome(worst(flagged.map((s) => gradeAbove(s.used_percent, options.sequenceWarningPercent, options.sequenceCriticalPercent))), {
-      figure: (top ? `highest: ${top.sequence} at ${top.used_percent}% (${formatCount(top.last_value)} of ${formatCount(top.limit)})` : `${plural(rows.length, 'sequence')}, none used yet`) +
+      figure: (top ? `highest: ${top.sequence} at ${top.used_percent}% (${exact(top.last_value)} of ${exact(top.limit)})` : `${plural(rows.length, 'sequence')}, none used yet`) +
         (unreadable ? `; ${plural(unreadable, 'sequence')} not readable by this role (needs SELECT or USAGE on them)` : ''),
       threshold: thresholdText(`${options.sequenceWarningPercent}%`, `${options.sequenceCriticalPercent}%`) + ' of the sequence or its column type',
       advice: 'Widen the column to bigint before the sequence runs out (ALTER TABLE … ALTER COLUMN … TYPE bigint rewrites the table: plan it, or migrate through a new column), then ALTER SEQUENCE … AS bigint.',

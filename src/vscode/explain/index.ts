@@ -40,9 +40,10 @@ function explainArgs(arg: unknown): ExplainArgs {
   return arg && typeof arg === 'object' ? (arg as ExplainArgs) : {};
 }
 
+/** Works on the demo database (npm run demo) and the benchmark's schema. */
 const SAMPLE_QUERY = `-- A query the advisor has something to say about: run "PG Tuner: Explain & Suggest Index"
 -- (Ctrl+Alt+E / Cmd+Alt+E) with the cursor inside it, or use the CodeLens above it.
-SELECT id, facility_id, vaccine_id, alert_type, created_at
+SELECT id, facility_id, severity, created_at
 FROM alerts
 WHERE resolved_at IS NULL AND severity = 'critical'
 ORDER BY created_at DESC

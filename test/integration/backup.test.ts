@@ -302,6 +302,16 @@ describe('backup under load, cancellation and secrets', function () {
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 
+  it('an abort during restore-test stops pg_restore and drops the scratch database', async () => {
+    const backup = await backupDatabase(db, { directory: tempDir('pgtuner-rt-abort-'), tools });
+    const abort = new AbortController();
+    await assert.rejects(
+      restoreTest(db, backup.dumpPath, { tools, signal: abort.signal, onProgress: (p) => { if (p.phase === 'restoring') abort.abort(); } }),
+      (err: PgTunerError) => err.code === 'CANCELLED' && /Restore-test cancelled/.test(err.message),
+    );
+    assert.deepEqual(await scratchDatabases(url), []);
+  });
+
   it('a pg_dump killed from outside fails the backup and leaves no .dump', async () => {
     const dir = tempDir('pgtuner-kill-');
     let pid: number | undefined;

@@ -70,67 +70,83 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
   const progress = (phase: ToolProgress['phase'], tablesDone = 0) => options.onProgress?.({ phase, tablesDone, tablesTotal: total });
 
   progress('checksum');
-  // Reading the whole dump for its checksum is the long part here; meet the server meanwhile.
-  const preparation = db.withSession(readServerFacts, signal).then(async (server) => ({ server, tools: await discoverTools(server.versionNum, options.tools) }));
-  preparation.catch(() => undefined); // handled below; never an unhandled rejection if the checksum throws first
-  const checksum = await checkDumpChecksum(dumpPath, signal);
-  if (!checksum.ok) {
-    await preparation.catch(() => undefined);
-    return finish({ failedAt: 'checksum', message: `Checksum verification failed: ${checksum.reason}.` });
-  }
-  const { server, tools } = await preparation;
+  // The checksum is read while pg_restore fills the throwaway scratch database: a mismatch stops
+  // pg_restore and fails the test at the checksum, and a sound dump costs no extra wall time.
+  const stopRestore = new AbortController();
+  const onAbort = () => stopRestore.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const checksum = checkDumpChecksum(dumpPath, signal).then((verdict) => {
+    if (!verdict.ok) stopRestore.abort();
+    return verdict;
+  });
+  checksum.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+  /** The checksum failure as the result, when there is one: it explains any later error best. */
+  const checksumFailure = async () => {
+    const verdict = await checksum;
+    return verdict.ok ? undefined : finish({ failedAt: 'checksum', message: `Checksum verification failed: ${verdict.reason}.` });
+  };
+  const cancelled = (err: unknown) => {
+    if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Restore-test cancelled; the scratch database is dropped.', { cause: err });
+  };
 
-  progress('listing');
-  let archiveEntries: number;
   try {
-    archiveEntries = await listArchive(tools, dumpPath, signal);
-  } catch (err) {
-    rethrowCancel(err);
-    return finish({ failedAt: 'list', message: `pg_restore --list could not read the archive: ${(err as Error).message}` });
-  }
-
-  const scratch = scratchDatabaseName(manifest.database, testedAt);
-  if (scratch === manifest.database || scratch === server.database) {
-    throw new PgTunerError('BAD_INPUT', `Refusing to restore-test into "${scratch}": it is the source database.`);
-  }
-  const force = server.versionNum >= FORCE_DROP_SINCE;
-  await db.withSession((s) => s.query(createDatabaseSql(scratch)), signal);
-  let restoreMs: number | undefined;
-  try {
-    const restoreStarted = Date.now();
+    const server = await db.withSession(readServerFacts, signal);
+    const tools = await discoverTools(server.versionNum, options.tools);
+    progress('listing');
+    let archiveEntries: number;
     try {
-      await runPgRestore(tools, db, dumpPath, scratch, { jobs: options.jobs, tablesTotal: total, signal, onProgress: options.onProgress });
+      archiveEntries = await listArchive(tools, dumpPath, signal);
     } catch (err) {
-      rethrowCancel(err);
-      return await finish({ failedAt: 'restore', scratchDatabase: scratch, scratchKept: !!options.keepScratch, archiveEntries,
-        message: `pg_restore failed after ${formatSeconds((Date.now() - restoreStarted) / 1000)}${/end of file/.test((err as Error).message) ? ' (the archive ends early: the dump is truncated)' : ''}: ${(err as Error).message}` });
+      cancelled(err);
+      return (await checksumFailure()) ?? finish({ failedAt: 'list', message: `pg_restore --list could not read the archive: ${(err as Error).message}` });
     }
-    restoreMs = Date.now() - restoreStarted;
 
-    progress('verifying');
-    const target = siblingDatabase(db, scratch);
+    const scratch = scratchDatabaseName(manifest.database, testedAt);
+    if (scratch === manifest.database || scratch === server.database) {
+      throw new PgTunerError('BAD_INPUT', `Refusing to restore-test into "${scratch}": it is the source database.`);
+    }
+    const force = server.versionNum >= FORCE_DROP_SINCE;
+    await db.withSession((s) => s.query(createDatabaseSql(scratch)), signal);
     try {
-      const verification = await target.withSession((s: Session) =>
-        verifyRestored(s, manifest, options.verificationQueries, (done) => progress('verifying', done)), signal);
-      const failed = verification.checks.filter((c) => !c.ok);
-      return await finish({
-        ok: verification.ok, failedAt: verification.ok ? undefined : 'verify', scratchDatabase: scratch, scratchKept: !!options.keepScratch,
-        restoreMs, archiveEntries, tables: verification.tables, checks: verification.checks,
-        message: verification.ok
-          ? `Restore-test passed: ${verification.tables.length} tables with exact row counts, restored in ${formatSeconds(restoreMs / 1000)}.`
-          : `Restore-test failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join(' | ')}`,
-      });
-    } finally {
-      await target.end();
-    }
-  } finally {
-    if (!options.keepScratch) {
-      progress('cleaning up', total);
-      await db.withSession((s) => s.query(dropDatabaseSql(scratch, force)));
-    }
-  }
-}
+      const restoreStarted = Date.now();
+      try {
+        await runPgRestore(tools, db, dumpPath, scratch, { jobs: options.jobs, tablesTotal: total, signal: stopRestore.signal, onProgress: options.onProgress });
+      } catch (err) {
+        cancelled(err);
+        const message = (err as Error).message;
+        return (await checksumFailure()) ?? await finish({ failedAt: 'restore', scratchDatabase: scratch, scratchKept: !!options.keepScratch, archiveEntries,
+          message: `pg_restore failed after ${formatSeconds((Date.now() - restoreStarted) / 1000)}${/end of file/.test(message) ? ' (the archive ends early: the dump is truncated)' : ''}: ${message}` });
+      }
+      const restoreMs = Date.now() - restoreStarted;
+      const damaged = await checksumFailure();
+      if (damaged) return damaged;
 
-function rethrowCancel(err: unknown): void {
-  if (err instanceof PgTunerError && err.code === 'CANCELLED') throw err;
+      progress('verifying');
+      const target = siblingDatabase(db, scratch);
+      try {
+        const verification = await target.withSession((s: Session) =>
+          verifyRestored(s, manifest, options.verificationQueries, (done) => progress('verifying', done)), signal);
+        const failed = verification.checks.filter((c) => !c.ok);
+        return await finish({
+          ok: verification.ok, failedAt: verification.ok ? undefined : 'verify', scratchDatabase: scratch, scratchKept: !!options.keepScratch,
+          restoreMs, archiveEntries, tables: verification.tables, checks: verification.checks,
+          message: verification.ok
+            ? `Restore-test passed: ${verification.tables.length} tables with exact row counts, restored in ${formatSeconds(restoreMs / 1000)}.`
+            : `Restore-test failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join(' | ')}`,
+        });
+      } finally {
+        await target.end();
+      }
+    } finally {
+      if (!options.keepScratch) {
+        progress('cleaning up', total);
+        await db.withSession((s) => s.query(dropDatabaseSql(scratch, force)));
+      }
+    }
+  } catch (err) {
+    cancelled(err);
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }

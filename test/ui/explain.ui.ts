@@ -102,6 +102,16 @@ export const run: UiCheck = async (page, ctx) => {
   await panelFrame(page, 'hypothetical');
   const plans = await scrollPanelTo(page, frame, '.plan-section');
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'explain-plan-dark.png') });
+  // A wide window puts the two plans side by side.
+  const viewport = page.viewportSize()!;
+  await page.setViewportSize({ width: 2400, height: 1000 });
+  await frame.locator('.plans.side-by-side').waitFor();
+  const columns = await frame.locator('.plan-column').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
+  assert.equal(new Set(columns).size, 1, `the plans are side by side at this width: tops ${columns}`);
+  await scrollPanelTo(page, frame, '.plan-section');
+  await page.locator('iframe.webview').first().screenshot({ path: path.join(ctx.screenshotDir, 'explain-compare-wide-dark.png') });
+  await page.setViewportSize(viewport);
+  await scrollPanelTo(page, frame, '.plan-section');
 
   setWorkspaceSetting(ctx.workspaceFolder, 'workbench.colorTheme', 'Default Light Modern');
   await frame.locator('body.vscode-light').waitFor({ timeout: 30_000 });

@@ -200,6 +200,22 @@ describe('Explain & Suggest in the editor', function () {
     }
   });
 
+  it('stops a statement at pgtuner.explain.statementTimeoutSeconds', async () => {
+    const settings = vscode.workspace.getConfiguration('pgtuner.explain');
+    await settings.update('statementTimeoutSeconds', 1, vscode.ConfigurationTarget.Workspace);
+    try {
+      const started = Date.now();
+      const outcome = await explain({ sql: 'SELECT pg_sleep(20)', analyze: true });
+      assert.equal(outcome?.status, 'failed', JSON.stringify(outcome));
+      const failure = outcome as { code: string; message: string };
+      assert.equal(failure.code, 'TIMEOUT');
+      assert.match(failure.message, /longer than 1 s .*pgtuner\.explain\.statementTimeoutSeconds/);
+      assert.ok(Date.now() - started < 10_000, 'stopped after about a second');
+    } finally {
+      await settings.update('statementTimeoutSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('reports a syntax error with the line and column in the file, as a message, not a diagnostic', async () => {
     const editor = await openFile('broken.sql', `SELECT 1;\n\nSELECT id\nFROM users\nWHERE id = = 1;\n`);
     editor.selection = new vscode.Selection(3, 0, 3, 0);

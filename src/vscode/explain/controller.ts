@@ -146,8 +146,11 @@ export class ExplainController {
   }
 
   private engineOptions(active: ActiveConnection, signal: AbortSignal) {
-    const seconds = vscode.workspace.getConfiguration('pgtuner.explain').get<number>('statementTimeoutSeconds', 30);
-    return { environment: active.profile.environment, statementTimeoutMs: Math.max(1, seconds) * 1000, signal };
+    return { environment: active.profile.environment, statementTimeoutMs: this.timeoutSeconds() * 1000, signal };
+  }
+
+  private timeoutSeconds(): number {
+    return Math.max(1, vscode.workspace.getConfiguration('pgtuner.explain').get<number>('statementTimeoutSeconds', 30));
   }
 
   private async withProgress<T>(title: string, work: (signal: AbortSignal, report: (message: string) => void) => Promise<T>): Promise<T> {
@@ -233,7 +236,12 @@ export class ExplainController {
       return { status: 'cancelled', message: err.message };
     }
     const code = err instanceof PgTunerError ? err.code : 'INTERNAL';
-    const raw = err instanceof Error ? err.message : String(err);
+    const raw =
+      code === 'TIMEOUT'
+        ? `The statement ran longer than ${this.timeoutSeconds()} s and was stopped on the server. Raise "pgtuner.explain.statementTimeoutSeconds" or make the query cheaper.`
+        : err instanceof Error
+          ? err.message
+          : String(err);
     const { message, position } = target ? errorPosition(raw, target) : { message: raw };
     this.services.log.error(`${what} failed: ${message}`);
     if (!(err instanceof PgTunerError) && err instanceof Error && err.stack) this.services.log.debug(err.stack);

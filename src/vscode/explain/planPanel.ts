@@ -52,6 +52,7 @@ export class PlanPanel implements vscode.Disposable {
     }
     current.result = result;
     current.comparison = undefined;
+    setHasSuggestions(result.suggestions.length > 0);
     current.panel.title = `${result.mode === 'advise' ? 'Explain & Suggest' : 'Plan'}: ${firstWords(result.statement)}`;
     current.post({ type: 'result', result });
     return current;
@@ -92,7 +93,10 @@ export class PlanPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (PlanPanel.current === this) PlanPanel.current = undefined;
+    if (PlanPanel.current === this) {
+      PlanPanel.current = undefined;
+      setHasSuggestions(false);
+    }
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
@@ -118,6 +122,11 @@ export class PlanPanel implements vscode.Disposable {
 </body>
 </html>`;
   }
+}
+
+/** Shows "Explain Again With Suggested Index" in the palette only while there is something to try. */
+function setHasSuggestions(value: boolean): void {
+  void vscode.commands.executeCommand('setContext', 'pgtuner.explain.hasSuggestions', value);
 }
 
 function firstWords(sql: string): string {

@@ -123,6 +123,7 @@
     if (state.busy) app.append(h('p', { class: 'banner busy', role: 'status', text: state.busy }));
     if (state.error) app.append(h('p', { class: 'banner error', role: 'alert', text: state.error }));
     if (r.mode === 'advise') app.append(suggestions(r));
+    else app.append(h('p', { class: 'muted', text: 'For index suggestions verified on this database, run "PG Tuner: Explain & Suggest Index".' }));
     app.append(planSection(r));
     post({ type: 'rendered', text: app.innerText });
   }

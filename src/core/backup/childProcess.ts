@@ -52,7 +52,7 @@ export function runTool(file: string, args: readonly string[], options: RunToolO
     const errorLines: string[] = [];
     const lastLines: string[] = [];
     const keep = (line: string) => {
-      if (ERROR_LINE.test(line)) errorLines.push(line);
+      if (errorLines.length < ERROR_LINES && ERROR_LINE.test(line)) errorLines.push(line);
       lastLines.push(line);
       if (lastLines.length > ERROR_LINES) lastLines.shift();
       options.onStderrLine?.(line);
@@ -81,7 +81,7 @@ export function runTool(file: string, args: readonly string[], options: RunToolO
       if (partial) keep(partial);
       if (signal?.aborted) return reject(new PgTunerError('CANCELLED', `Cancelled by the user; ${name} was stopped.`));
       if (code === 0) return resolve({ stdout });
-      const quoted = (errorLines.length ? errorLines.slice(0, ERROR_LINES) : lastLines).join('\n');
+      const quoted = (errorLines.length ? errorLines : lastLines).join('\n');
       const tail = scrub(quoted, options.secrets ?? []).trim();
       const how = killedBy ? `was killed by ${killedBy}` : `exited with code ${code}`;
       reject(new PgTunerError('BACKUP_ERROR', `${name} ${how}${tail ? `:\n${tail}` : '.'}`));

@@ -200,8 +200,8 @@ describe('Explain & Suggest in the editor', function () {
     }
   });
 
-  it('stops a statement at pgtuner.explain.statementTimeoutSeconds', async () => {
-    const settings = vscode.workspace.getConfiguration('pgtuner.explain');
+  it('stops a statement at pgtuner.statementTimeoutSeconds', async () => {
+    const settings = vscode.workspace.getConfiguration('pgtuner');
     await settings.update('statementTimeoutSeconds', 1, vscode.ConfigurationTarget.Workspace);
     try {
       const started = Date.now();
@@ -209,7 +209,7 @@ describe('Explain & Suggest in the editor', function () {
       assert.equal(outcome?.status, 'failed', JSON.stringify(outcome));
       const failure = outcome as { code: string; message: string };
       assert.equal(failure.code, 'TIMEOUT');
-      assert.match(failure.message, /longer than 1 s .*pgtuner\.explain\.statementTimeoutSeconds/);
+      assert.match(failure.message, /longer than 1 s .*pgtuner\.statementTimeoutSeconds/);
       assert.ok(Date.now() - started < 10_000, 'stopped after about a second');
     } finally {
       await settings.update('statementTimeoutSeconds', undefined, vscode.ConfigurationTarget.Workspace);

@@ -146,11 +146,19 @@ export class ExplainController {
   }
 
   private engineOptions(active: ActiveConnection, signal: AbortSignal) {
-    return { environment: active.profile.environment, statementTimeoutMs: this.timeoutSeconds() * 1000, signal };
+    const advisor = vscode.workspace.getConfiguration('pgtuner.advisor');
+    return {
+      environment: active.profile.environment,
+      statementTimeoutMs: this.timeoutSeconds() * 1000,
+      minImprovement: advisor.get<number>('minImprovementPercent', 20) / 100,
+      trialBuildMaxBytes: advisor.get<number>('trialBuildMaxMB', 2048) * 1024 * 1024,
+      trialBuildTimeoutMs: advisor.get<number>('trialBuildTimeoutSeconds', 120) * 1000,
+      signal,
+    };
   }
 
   private timeoutSeconds(): number {
-    return Math.max(1, vscode.workspace.getConfiguration('pgtuner.explain').get<number>('statementTimeoutSeconds', 30));
+    return Math.max(1, vscode.workspace.getConfiguration('pgtuner').get<number>('statementTimeoutSeconds', 30));
   }
 
   private async withProgress<T>(title: string, work: (signal: AbortSignal, report: (message: string) => void) => Promise<T>): Promise<T> {
@@ -238,7 +246,7 @@ export class ExplainController {
     const code = err instanceof PgTunerError ? err.code : 'INTERNAL';
     const raw =
       code === 'TIMEOUT'
-        ? `The statement ran longer than ${this.timeoutSeconds()} s and was stopped on the server. Raise "pgtuner.explain.statementTimeoutSeconds" or make the query cheaper.`
+        ? `The statement ran longer than ${this.timeoutSeconds()} s and was stopped on the server. Raise "pgtuner.statementTimeoutSeconds" or make the query cheaper.`
         : err instanceof Error
           ? err.message
           : String(err);

@@ -14,7 +14,8 @@ async function prepareExtensionTestRun({ grep } = {}) {
   if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) throw new Error('no extension bundle; run "node esbuild.js" first');
   const { startCluster } = require(path.join(root, 'out', 'test', 'support', 'cluster.js'));
   const cluster = await startCluster({ embedded: process.env.PGTUNER_TEST_EMBEDDED === '1' });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-ext-'));
+  // Not named pgtuner-*: clean-ups of leftover test folders must not hit a run in progress.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-ext-run-'));
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace);
   const resultsFile = path.join(tmp, 'results.json');
@@ -29,11 +30,16 @@ async function prepareExtensionTestRun({ grep } = {}) {
     readResults() {
       try { return JSON.parse(fs.readFileSync(resultsFile, 'utf8')); } catch { return undefined; }
     },
-    /** Stops the cluster; keeps the temp dir (code-server.log, workspace) when asked, for a failed run. */
-    async cleanup({ keep = false } = {}) {
+    /** Stops the cluster and removes the run's folder; after a failed run its logs are copied to test-artifacts/ first. */
+    async cleanup({ keepLogs = false } = {}) {
       await cluster.stop();
-      if (keep) console.log(`logs and workspace kept in ${tmp}`);
-      else fs.rmSync(tmp, { recursive: true, force: true });
+      if (keepLogs) {
+        const logs = path.join(root, 'test-artifacts', 'extension-logs');
+        fs.mkdirSync(logs, { recursive: true });
+        for (const f of (fs.existsSync(tmp) ? fs.readdirSync(tmp) : []).filter((n) => n.endsWith('.log'))) fs.copyFileSync(path.join(tmp, f), path.join(logs, f));
+        console.log(`logs of the failed run: ${logs}`);
+      }
+      fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
 }

@@ -23,7 +23,7 @@ async function main() {
       ({ passed, failed } = results);
     }
   } finally {
-    await run.cleanup({ keep: failed > 0 });
+    await run.cleanup({ keepLogs: failed > 0 });
   }
   console.log('\nextension (electron):');
   console.log(`${passed} passed, ${failed} failed`);

@@ -222,7 +222,7 @@ async function main() {
     if (browser) await browser.close().catch(() => undefined);
     if (codeServer) codeServer.stop();
     if (restrictedServer) restrictedServer.stop();
-    if (run) await run.cleanup({ keep: failed > 0 }).catch(() => undefined);
+    if (run) await run.cleanup({ keepLogs: failed > 0 }).catch(() => undefined);
   }
   say('done');
   console.log('\nextension:');

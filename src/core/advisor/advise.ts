@@ -153,9 +153,10 @@ async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: M
     const best = preferBrin(pickBest(tried), tried, baseCost * (1 - (options.minImprovement ?? DEFAULTS.minImprovement)));
     if (!best) break;
     chosen.push(best);
-    await whatIf.apply(best.probe);
     current = best.result.plan.totalCost;
     remaining = remaining.filter((c) => !(c.schema === best.candidate.schema && c.table === best.candidate.table));
+    // Later rounds plan with the chosen indexes in place; a single-table statement has none.
+    if (remaining.length) await whatIf.apply(best.probe);
   }
   const minImprovement = options.minImprovement ?? DEFAULTS.minImprovement;
   const enough = chosen.length > 0 && current <= baseCost * (1 - minImprovement);
@@ -212,7 +213,11 @@ function formatSize(bytes: number): string {
 async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan, options: AdviseOptions): Promise<Suggestion[]> {
   // Real timings exist only for trial builds (HypoPG indexes cannot execute): measure once with all of them.
   const measurable = options.analyze !== false && chosen.length > 0 && chosen.every((c) => c.result.verifiedBy === 'trial-build');
-  const msAfter = measurable ? (await whatIf.plan(true)).executionMs : null;
+  let msAfter: number | null = null;
+  if (measurable) {
+    for (const c of chosen) await whatIf.apply(c.probe);
+    msAfter = (await whatIf.plan(true)).executionMs;
+  }
   return chosen.map((choice, i) => {
     const { candidate: c, probe, result } = choice;
     const unverified = result.verifiedBy === 'none';

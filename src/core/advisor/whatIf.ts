@@ -104,10 +104,10 @@ export class WhatIf {
     }
   }
 
-  /** Keeps a probe in place for the following probes (greedy multi-index choice). */
+  /** Keeps a probe in place for the following probes and plans (greedy multi-index choice). */
   async apply(probe: IndexProbe): Promise<void> {
     const how = this.method(probe);
-    if (how.by === 'none') return;
+    if (how.by === 'none' || this.applied.some((a) => a.probe.name === probe.name)) return;
     if (how.by === 'trial-build') await this.savepoint();
     this.applied.push(await this.create(probe, how.by));
   }

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { PgTunerError } from '../../core/errors';
+import { whileWatchingBlockers } from '../../core/migrations/blockers';
 import { generateBlankMigration } from '../../core/migrations/generate';
-import { applyPending, MigrationFailure, MigrationRun, rollback, RunnerOptions } from '../../core/migrations/runner';
+import { applyPending, ApplyResult, MigrationFailure, MigrationRun, rollback, RollbackResult, RunnerOptions } from '../../core/migrations/runner';
 import { DEFAULT_TRACKING_SCHEMA, migrationStatus, MigrationStatus } from '../../core/migrations/status';
 import { CliVerb } from '../verb';
 import { openDatabase, parseVerbArgs, printJson } from '../context';
@@ -42,10 +43,9 @@ export const migrateVerb: CliVerb = {
       return 0;
     }
     const steps = Number(values.steps);
-    const options: RunnerOptions = {
-      trackingSchema: values['tracking-schema'],
-      onProgress: values.json ? undefined : (message) => process.stderr.write(message + '\n'),
-    };
+    // Progress (lock waits, sessions a concurrent index build waits for) goes to stderr, so --json stdout stays clean.
+    const onProgress = (message: string) => process.stderr.write(message + '\n');
+    const options: RunnerOptions = { trackingSchema: values['tracking-schema'], onProgress };
     const db = openDatabase(values);
     try {
       return await db.withSession(async (session) => {
@@ -55,7 +55,8 @@ export const migrateVerb: CliVerb = {
           else process.stdout.write(formatStatus(status));
           return 0;
         }
-        const result = sub === 'up' ? await applyPending(session, dir, options) : await rollback(session, dir, steps, options);
+        const result = await whileWatchingBlockers<ApplyResult | RollbackResult>(db, session, onProgress, () =>
+          sub === 'up' ? applyPending(session, dir, options) : rollback(session, dir, steps, options));
         const done = 'applied' in result ? result.applied : result.rolledBack;
         if (values.json) printJson(result);
         else process.stdout.write(formatRuns(sub === 'up' ? 'applied' : 'rolled back', done, result.failed));

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { Suggestion } from '../../core/advisor/types';
 import { PgTunerError } from '../../core/errors';
+import { whileWatchingBlockers } from '../../core/migrations/blockers';
 import { ExistingIndex, GeneratedMigration, generateBlankMigration, generateDropIndexMigration, generateIndexMigration } from '../../core/migrations/generate';
 import { applyPending, ApplyResult, MigrationFailure, rollback, RollbackResult } from '../../core/migrations/runner';
 import { migrationStatus, MigrationStatus } from '../../core/migrations/status';
@@ -86,7 +87,8 @@ export function registerMigrations(services: Services): void {
     if (pending > 0 && !(await confirmProductionChange(active.profile, `Apply ${pending} pending migration(s)`, arg, log))) return undefined;
     const { trackingSchema } = readMigrationSettings();
     const result = await withProgress('PG Tuner: applying migrations', (signal, onProgress) =>
-      active.database.withSession((s) => applyPending(s, status.directory, { trackingSchema, signal, onProgress }), signal));
+      active.database.withSession((s) => whileWatchingBlockers(active.database, s, onProgress, () =>
+        applyPending(s, status.directory, { trackingSchema, signal, onProgress })), signal));
     for (const r of result.applied) log.info(`Applied ${r.name} in ${r.executionMs} ms${r.transactional ? '' : ' (outside a transaction)'}.`);
     const done = result.applied.length ? `Applied ${result.applied.length} migration(s). ` : '';
     if (result.failed) showFailure(result.failed, done);
@@ -116,7 +118,8 @@ export function registerMigrations(services: Services): void {
     const { trackingSchema } = readMigrationSettings();
     const count = steps;
     const result = await withProgress('PG Tuner: rolling back migrations', (signal, onProgress) =>
-      active.database.withSession((s) => rollback(s, status.directory, count, { trackingSchema, signal, onProgress }), signal));
+      active.database.withSession((s) => whileWatchingBlockers(active.database, s, onProgress, () =>
+        rollback(s, status.directory, count, { trackingSchema, signal, onProgress })), signal));
     for (const r of result.rolledBack) log.info(`Rolled back ${r.name} in ${r.executionMs} ms.`);
     const done = result.rolledBack.length ? `Rolled back ${result.rolledBack.map((r) => r.name).join(', ')}. ` : '';
     if (result.failed) showFailure(result.failed, done);

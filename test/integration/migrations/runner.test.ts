@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Client } from 'pg';
 import { Database } from '../../../src/core/db/database';
 import { PgTunerError } from '../../../src/core/errors';
+import { watchBlockers } from '../../../src/core/migrations/blockers';
 import { applyPending, rollback } from '../../../src/core/migrations/runner';
 import { migrationStatus } from '../../../src/core/migrations/status';
 import { freshDatabase } from '../../support/integrationHooks';
@@ -169,6 +171,36 @@ describe('migrations runner', () => {
     assert.deepEqual(await trackedNames(url), ['001_big', '002_big_v', '003_big_id']);
     assert.ok(waits.some((m) => /Another migration runner \(backend \d+, pgtuner\) is applying/.test(m)), 'the second runner waited for the first');
     assert.deepEqual(await invalidIndexes(url), []);
+  });
+
+  it('names the session a concurrent index build is waiting for, and finishes once it ends', async () => {
+    await query(url, 'CREATE TABLE t (a int); INSERT INTO t SELECT generate_series(1, 1000)');
+    const dir = migrationsFolder({ '001_t_a.sql': 'CREATE INDEX CONCURRENTLY t_a_idx ON t (a);', '001_t_a.down.sql': 'DROP INDEX CONCURRENTLY t_a_idx;' });
+    const blocker = new Client({ connectionString: url, application_name: 'forgotten-report' });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await blocker.query('SELECT count(*) FROM t');
+      const blockerPid = (await blocker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      const messages: string[] = [];
+      const applying = db.withSession(async (s) => {
+        const stop = watchBlockers(db, s.pid, (m) => messages.push(m), 100);
+        try {
+          return await applyPending(s, dir);
+        } finally {
+          stop();
+        }
+      });
+      const deadline = Date.now() + 15_000;
+      while (!messages.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.match(messages[0] ?? '(no message)', new RegExp(`^Waiting for backend ${blockerPid} \\(forgotten-report, idle in transaction, transaction open \\d+ s: SELECT pg_backend_pid\\(\\) AS pid\\)`));
+      assert.deepEqual(await trackedNames(url), [], 'the build is still waiting');
+      await blocker.query('COMMIT');
+      const result = await applying;
+      assert.deepEqual(result.applied.map((r) => r.name), ['001_t_a']);
+    } finally {
+      await blocker.end();
+    }
   });
 
   it('keeps its tracking table in the configured schema and refuses a foreign schema_migrations', async () => {

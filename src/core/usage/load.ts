@@ -13,6 +13,11 @@ import { DEFAULT_BLOCK_SIZE, IndexUsage, IndexUsageReport, UsageKey } from './ty
  *   expression key (or a column without statistics) leaves it unknown.
  * - Indexes a CREATE INDEX is building right now are listed by pg_stat_progress_create_index,
  *   read once (hashed subplan), so they are not reported invalid.
+ * - `definition` is pg_get_indexdef's text. pg_get_indexdef costs more than the rest of the query
+ *   together, so for the common index it would print from catalog names alone (plain columns with
+ *   their default opclass and collation, no expressions, predicate, storage options or NULLS NOT
+ *   DISTINCT) the same text is composed here with the same quoting (quote_ident); every other
+ *   index gets pg_get_indexdef itself. Integration tests compare both on many index shapes.
  * - pg_get_indexdef, pg_get_expr and pg_relation_size take a brief ACCESS SHARE lock, so they
  *   would wait behind any ACCESS EXCLUSIVE lock (a migration's ALTER TABLE, a LOCK TABLE) held or
  *   awaited by another session. Indexes of such relations are listed from the catalog alone
@@ -26,8 +31,10 @@ WITH locked AS MATERIALIZED (
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), ix AS MATERIALIZED (
   SELECT x.indexrelid, x.indrelid, x.indnkeyatts, x.indisunique, x.indisprimary, x.indisvalid, x.indkey, x.indclass, x.indcollation, x.indoption,
-         x.indpred,
-         n.nspname, t.relname AS tablename, i.relname AS indexname, i.relam, i.reltuples, i.relpages, i.reloptions,
+         x.indpred, x.indexprs IS NULL AS plain_columns,
+         -- PostgreSQL 15's NULLS NOT DISTINCT (only unique indexes can have it; older servers lack the column).
+         x.indisunique AND coalesce((to_jsonb(x) ->> 'indnullsnotdistinct')::bool, false) AS nulls_not_distinct,
+         n.nspname, t.relname AS tablename, i.relname AS indexname, i.relkind, i.relam, i.reltuples, i.relpages, i.reloptions,
          (x.indrelid IN (SELECT relation FROM locked) OR x.indexrelid IN (SELECT relation FROM locked)) AS locked
     FROM pg_index x
     JOIN pg_class i ON i.oid = x.indexrelid
@@ -41,17 +48,30 @@ WITH locked AS MATERIALIZED (
            'opclass', oc.opcname, 'defaultOpclass', oc.opcdefault,
            'option', CASE WHEN k.n <= ix.indnkeyatts THEN ix.indoption[k.n - 1] END,
            'collation', co.collname) ORDER BY k.n) AS keys,
-         sum(s.avg_width)::float8 AS width, bool_and(s.avg_width IS NOT NULL) AS complete
+         sum(s.avg_width)::float8 AS width, bool_and(s.avg_width IS NOT NULL) AS complete,
+         -- Every key prints as its bare column name in pg_get_indexdef: default opclass for the column's
+         -- own type, the column's collation, no opclass options.
+         bool_and(k.attnum > 0 AND ia.attoptions IS NULL AND (k.n > ix.indnkeyatts OR (
+           oc.opcdefault AND oc.opcintype = a.atttypid AND coalesce(co.oid, 0) IN (0, a.attcollation)))) AS plain_keys,
+         string_agg(CASE WHEN k.n <= ix.indnkeyatts THEN quote_ident(a.attname) ||
+           CASE WHEN ix.indoption[k.n - 1] & 1 = 1 THEN ' DESC' || CASE WHEN ix.indoption[k.n - 1] & 2 = 0 THEN ' NULLS LAST' ELSE '' END
+                WHEN ix.indoption[k.n - 1] & 2 = 2 THEN ' NULLS FIRST' ELSE '' END END, ', ' ORDER BY k.n) AS key_list,
+         string_agg(CASE WHEN k.n > ix.indnkeyatts THEN quote_ident(a.attname) END, ', ' ORDER BY k.n) AS include_list
     FROM ix
    CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
     LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+    LEFT JOIN pg_attribute ia ON ia.attrelid = ix.indexrelid AND ia.attnum = k.n
     LEFT JOIN pg_opclass oc ON k.n <= ix.indnkeyatts AND oc.oid = ix.indclass[k.n - 1]
     LEFT JOIN pg_collation co ON k.n <= ix.indnkeyatts AND co.oid = ix.indcollation[k.n - 1]
     LEFT JOIN pg_stats s ON s.schemaname = ix.nspname AND s.tablename = ix.tablename AND s.attname = a.attname AND NOT s.inherited
    GROUP BY ix.indexrelid
 )
 SELECT ix.nspname AS schema, ix.tablename AS "table", ix.indexname AS name, am.amname AS method, ix.locked,
-       CASE WHEN NOT ix.locked THEN pg_get_indexdef(ix.indexrelid) END AS definition,
+       CASE WHEN k.plain_keys AND ix.plain_columns AND ix.indpred IS NULL AND ix.reloptions IS NULL AND ix.relkind = 'i' AND NOT ix.nulls_not_distinct
+            THEN format('CREATE %sINDEX %s ON %s.%s USING %s (%s)%s', CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END,
+                        quote_ident(ix.indexname), quote_ident(ix.nspname), quote_ident(ix.tablename), quote_ident(am.amname),
+                        k.key_list, coalesce(' INCLUDE (' || k.include_list || ')', ''))
+            WHEN NOT ix.locked THEN pg_get_indexdef(ix.indexrelid) END AS definition,
        CASE WHEN ix.indpred IS NOT NULL AND NOT ix.locked THEN pg_get_expr(ix.indpred, ix.indrelid, true) END AS predicate,
        ix.indnkeyatts AS nkey, k.keys,
        ix.indisunique AS "unique", ix.indisprimary AS "primary", ix.indisvalid AS valid,

@@ -33,6 +33,16 @@ async function scan(url: string, sql: string): Promise<void> {
   }
 }
 
+async function query(url: string, sql: string): Promise<Record<string, string>[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
 const kinds = (i: AnalyzedIndex | undefined): BadgeKind[] => (i ? i.badges.map((b) => b.kind).sort() : ['missing' as BadgeKind]);
 
 describe('Index usage (whole database)', () => {
@@ -90,6 +100,37 @@ describe('Index usage (whole database)', () => {
     assert.equal(index('Mixed Idx')!.table, 'Mixed Case');
     assert.equal(analysis.indexes.length, 17);
     assert.ok(analysis.statsResetAt === undefined || !Number.isNaN(Date.parse(analysis.statsResetAt)));
+  });
+
+  it('gives every index exactly pg_get_indexdef\'s definition, whatever its shape', async () => {
+    await run(url, `
+      CREATE SCHEMA "Odd Schema";
+      CREATE TABLE "Odd Schema".shapes (id int PRIMARY KEY, "Mixed" int, "order" text, v varchar(20), c text COLLATE "C",
+                                        tags int[], at timestamptz, email text);
+      CREATE INDEX shape_plain ON "Odd Schema".shapes ("Mixed");
+      CREATE INDEX "Shape Desc" ON "Odd Schema".shapes ("Mixed" DESC, "order" NULLS FIRST, at DESC NULLS LAST);
+      CREATE UNIQUE INDEX shape_include ON "Odd Schema".shapes (id) INCLUDE ("order", at);
+      CREATE INDEX shape_varchar ON "Odd Schema".shapes (v);
+      CREATE INDEX shape_collate ON "Odd Schema".shapes (c);
+      CREATE INDEX shape_collate_other ON "Odd Schema".shapes (c COLLATE "POSIX");
+      CREATE INDEX shape_pattern ON "Odd Schema".shapes ("order" text_pattern_ops);
+      CREATE INDEX shape_expr ON "Odd Schema".shapes (lower(email));
+      CREATE INDEX shape_partial ON "Odd Schema".shapes (at) WHERE "Mixed" > 0;
+      CREATE INDEX shape_ff ON "Odd Schema".shapes (at) WITH (fillfactor = 70);
+      CREATE INDEX shape_hash ON "Odd Schema".shapes USING hash (email);
+      CREATE INDEX shape_gin ON "Odd Schema".shapes USING gin (tags);
+      CREATE INDEX shape_brin ON "Odd Schema".shapes USING brin (at);
+      CREATE UNIQUE INDEX shape_nnd ON "Odd Schema".shapes (email) NULLS NOT DISTINCT;
+      CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at);
+      CREATE TABLE parted_2026 PARTITION OF parted FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      CREATE INDEX parted_at ON parted (at);`);
+    const usage = await db.withSession(loadIndexUsage);
+    const actual = new Map((await query(url, `SELECT n.nspname AS schema, c.relname AS name, pg_get_indexdef(c.oid) AS def
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I') AND n.nspname NOT IN ('pg_catalog', 'pg_toast')`))
+      .map((r) => [`${r.schema}.${r.name}`, r.def]));
+    const shapes = usage.indexes.filter((i) => i.schema === 'Odd Schema' || i.table.startsWith('parted'));
+    assert.equal(shapes.length, 17);
+    for (const i of usage.indexes) assert.equal(i.definition, actual.get(`${i.schema}.${i.name}`), `${i.schema}.${i.name}`);
   });
 
   it('flags one of two identical indexes as duplicate, keeping the scanned one', () => {

@@ -52,6 +52,16 @@ SELECT calls::int AS calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 80) AS
    AND query NOT LIKE '%pg_stat_statements%'
  ORDER BY query`;
 
+/** CPU time (user + system, ms) a local backend has used so far; undefined when /proc is not readable. */
+function backendCpuMs(pid: number): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at USER_HZ = 100
+  } catch {
+    return undefined;
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
@@ -70,7 +80,7 @@ interface Statement { calls: number; query: string; reads_indexes: boolean }
 
 /**
  * A fixed CPU-bound query, timed the same way: the machine's speed at the time of the run (the
- * bench machine is shared; ~70 ms when idle), so the figures can be read against it.
+ * bench machine may be shared), so the figures can be read against it.
  */
 const CALIBRATION_SQL = `SELECT count(*) FROM generate_series(1, 1000000)`;
 
@@ -96,13 +106,18 @@ async function main(): Promise<void> {
     const db = new Database(targetFromUrl(url), { statementTimeoutMs: 120_000 });
     try {
       const treeRuns: number[] = [];
+      const treeCpu: number[] = [];
+      const calibrationCpu: number[] = [];
       const healthRuns: number[] = [];
       let listed = 0;
       let slowestChecks: { id: string; ms: number }[] = [];
       await db.withSession(async (session) => {
         await loadIndexUsage(session); // warm-up: catalog caches, plan
         for (let r = 0; r < ROUNDS; r++) {
+          const cpuBefore = backendCpuMs(session.pid);
           const [ms, analysis] = await timed(async () => analyzeIndexUsage(await loadIndexUsage(session)));
+          const cpuAfter = backendCpuMs(session.pid);
+          if (cpuBefore !== undefined && cpuAfter !== undefined) treeCpu.push(cpuAfter - cpuBefore);
           treeRuns.push(ms);
           listed = analysis.indexes.length;
         }
@@ -118,7 +133,12 @@ async function main(): Promise<void> {
       const dataQueries = statements?.filter((s) => s.reads_indexes) ?? [];
       const calibration: number[] = [];
       await db.withSession(async (s) => {
-        for (let r = 0; r < ROUNDS; r++) calibration.push((await timed(() => s.query(CALIBRATION_SQL)))[0]);
+        for (let r = 0; r < ROUNDS; r++) {
+          const cpuBefore = backendCpuMs(s.pid);
+          calibration.push((await timed(() => s.query(CALIBRATION_SQL)))[0]);
+          const cpuAfter = backendCpuMs(s.pid);
+          if (cpuBefore !== undefined && cpuAfter !== undefined) calibrationCpu.push(cpuAfter - cpuBefore);
+        }
       });
       const results = {
         date: new Date().toISOString(),
@@ -126,12 +146,15 @@ async function main(): Promise<void> {
         tables: TABLES,
         indexes,
         rounds: ROUNDS,
-        calibrationMs: { query: CALIBRATION_SQL, medianMs: Math.round(median(calibration)), note: 'machine speed during the run; about 70 ms on an idle machine' },
+        calibrationMs: { query: CALIBRATION_SQL, medianMs: Math.round(median(calibration)),
+          serverCpuMs: calibrationCpu.length ? median(calibrationCpu) : 'unknown', note: 'a CPU-bound reference query timed in the same run: read the other figures against it' },
         loadAverage: os.loadavg().map((l) => Number(l.toFixed(1))),
         tree: {
           medianMs: Math.round(median(treeRuns)),
           runsMs: treeRuns.map(Math.round),
           targetMs: TREE_TARGET_MS,
+          // CPU the server spent on one load (the query alone), unaffected by waiting for a shared CPU.
+          serverCpuMs: treeCpu.length ? median(treeCpu) : 'unknown (server not local)',
           indexesListed: listed,
           statementsPerLoad: statements?.map(({ calls, query }) => ({ calls, query })) ?? 'pg_stat_statements not available',
           catalogQueriesPerLoad: pgss ? dataQueries.reduce((n, s) => n + s.calls, 0) : 'unknown',

@@ -1,5 +1,5 @@
 /**
- * Advisor benchmark on shared/bench: for every query, the baseline time, the advisor's wall time and
+ * Advisor benchmark on bench/workload (the team's shared/bench workload): for every query, the baseline time, the advisor's wall time and
  * its own overhead (beyond the baseline EXPLAIN ANALYZE it runs), the time with the suggested indexes
  * built for real, and the time with the workload's first oracle index set, all in one run. Runs once
  * with HypoPG and once without (trial builds). Writes bench/results.json and prints a table.
@@ -23,7 +23,7 @@ interface BenchQuery {
   oracle_ddl: (string | string[])[];
 }
 
-const WORKLOAD = process.env.PGTUNER_BENCH_DIR ?? path.join(__dirname, '..', '..', '..', 'shared', 'bench');
+const WORKLOAD = process.env.PGTUNER_BENCH_DIR ?? path.join(__dirname, '..', '..', 'bench', 'workload');
 /** Timings are the minimum of RUNS executions: the machine's noise only ever adds time. */
 const RUNS = 11;
 

@@ -7,7 +7,7 @@ import { extractShape } from '../../../src/core/sql/parse';
 import type { ColumnRef, QueryShape } from '../../../src/core/sql/shape';
 import { freshDatabase } from '../../support/integrationHooks';
 
-const BENCH = path.resolve(__dirname, '../../../../../shared/bench');
+const BENCH = path.resolve(__dirname, '../../../../bench/workload');
 
 /** Extra statements over the bench schema whose printed texts are easy to get wrong. */
 const EXTRA = [

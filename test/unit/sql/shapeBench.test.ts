@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { extractShape } from '../../../src/core/sql/parse';
 import type { Predicate, QueryShape, TableUsage } from '../../../src/core/sql/shape';
 
-/** The shared benchmark workload; every query in it must yield a shape the advisor can use. */
-const BENCH = path.resolve(__dirname, '../../../../../shared/bench/queries.json');
+/** The benchmark workload (bench/workload, a copy of shared/bench); every query in it must yield a shape the advisor can use. */
+const BENCH = path.resolve(__dirname, '../../../../bench/workload/queries.json');
 const queries: { id: string; sql: string }[] = JSON.parse(fs.readFileSync(BENCH, 'utf8')).queries;
 
 function shapeOf(id: string): QueryShape {

@@ -65,6 +65,7 @@ export const run: UiCheck = async (page, ctx) => {
   // A wrong password: the error says so, and its "Set Password" button fixes it in place.
   const wrong = 'definitely-not-it';
   await addThroughPalette(page, { url: url.toString() }, wrong, 'ui wrong', 'staging');
+  await expectStatus(page, 'ui wrong · staging', false);
   await runCommand(page, 'PG Tuner: Test Connection');
   const afterFailure = await notificationMessages(page, /Password authentication failed/);
   assert.ok(afterFailure.some((m) => /^Password authentication failed for postgres@127\.0\.0\.1:\d+\/postgres\./.test(m)), afterFailure.join(' | '));

@@ -35,7 +35,8 @@ export async function runCommand(page: Page, title: string, timeoutMs = 120_000)
     const row = page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: title }).first();
     try {
       await row.waitFor({ timeout: 5_000 });
-      await page.keyboard.press('Enter');
+      // Click rather than Enter: Enter runs whichever row has focus while the list is still filtering.
+      await row.click();
       return;
     } catch (err) {
       if (Date.now() > deadline) throw err;

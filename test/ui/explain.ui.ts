@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import type { Frame, Page } from 'playwright-core';
 import { BENCH_SLICE_SQL, OPEN_CRITICAL_ALERTS } from '../support/benchSlice';
-import { answerInput, normalise, pick, runCommand, UiCheck, UiContext } from './support';
+import { answerInput, normalise, pick, quickOpen, runCommand, UiCheck, UiContext } from './support';
 
 const DATABASE = `ui_explain_${process.pid}`;
 
@@ -71,11 +71,7 @@ export const run: UiCheck = async (page, ctx) => {
   await answerInput(page, /Password \(kept in VS Code secret storage/, password);
 
   // Open the file with Quick Open and select the alerts query (lines 3–7) with the keyboard.
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-  await page.keyboard.type('queries.sql');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'queries.sql' }).first().waitFor();
-  await page.keyboard.press('Enter');
+  await quickOpen(page, 'queries.sql');
   const editor = page.locator('.editor-instance .monaco-editor .view-lines');
   await editor.waitFor({ timeout: 30_000 });
   await editor.click();
@@ -168,12 +164,7 @@ async function productionUpdateWithParameter(page: Page, ctx: UiContext, url: st
   // Open it in the first editor group (the plan panel and query.plan share the second).
   const firstEditor = page.locator('.editor-instance .monaco-editor .view-lines').first();
   await firstEditor.click();
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-  await page.keyboard.type('update.sql');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'update.sql' }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: 'update.sql' }).waitFor();
+  await quickOpen(page, 'update.sql');
 
   const dialog = page.locator('.monaco-dialog-box');
   await runCommand(page, 'PG Tuner: Explain Query Plan');

@@ -45,6 +45,30 @@ export async function runCommand(page: Page, title: string, timeoutMs = 120_000)
   }
 }
 
+/**
+ * Opens a workspace file through Quick Open (Ctrl+P) and waits for its tab. Retries: a file
+ * written moments ago may not be in the workbench's file search results yet.
+ */
+export async function quickOpen(page: Page, fileName: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('Control+P');
+    await page.locator(`${QUICK_INPUT} input`).waitFor({ state: 'visible' });
+    await page.keyboard.type(fileName);
+    const row = page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: fileName }).first();
+    try {
+      await row.waitFor({ timeout: 5_000 });
+      await row.click();
+      await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1_000);
+    }
+  }
+}
+
 /** Waits for the open input box to show `expected` (its prompt or placeholder), types `value` and accepts it. */
 export async function answerInput(page: Page, expected: RegExp, value: string): Promise<void> {
   const widget = page.locator(QUICK_INPUT);

@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { runCli } from '../support/cli';
 import { freshDatabase, getCluster } from '../support/integrationHooks';
 
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
-
-function pgtuner(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const pgtuner = (args: string[]) => runCli(args);
 
 describe('pgtuner backup / restore-test (CLI)', function () {
   let url: string;

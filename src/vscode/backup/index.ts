@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { registerGuardedCommand } from '../guardedCommand';
 import { BackupResult, backupDatabase } from '../../core/backup/backup';
 import { BackupEntry, deleteBackup, listBackups } from '../../core/backup/listing';
 import { ToolProgress } from '../../core/backup/progress';
@@ -28,26 +29,7 @@ export function registerBackup(services: Services): void {
   const running = new Set<AbortController>();
   const { log } = services;
 
-  /** Errors are shown and logged; the command then returns undefined. */
-  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) =>
-    vscode.commands.registerCommand(id, async (arg: A) => {
-      try {
-        return await run(arg);
-      } catch (err) {
-        const cancelled = err instanceof PgTunerError && err.code === 'CANCELLED';
-        const message = err instanceof PgTunerError ? err.message : `Unexpected error: ${(err as Error)?.message ?? err}`;
-        if (cancelled) {
-          log.info(`${id}: ${message}`);
-          void vscode.window.showInformationMessage(message);
-        } else {
-          log.error(`${id}: ${message}`);
-          void vscode.window.showErrorMessage(message);
-        }
-        return undefined;
-      } finally {
-        tree.refresh();
-      }
-    });
+  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) => registerGuardedCommand(log, id, run, () => tree.refresh());
 
   /** A cancellable notification whose bar follows tables done / total. */
   const withProgress = async <T>(title: string, work: (signal: AbortSignal, report: (p: ToolProgress) => void) => Promise<T>): Promise<T> => {

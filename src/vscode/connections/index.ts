@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerGuardedCommand } from '../guardedCommand';
 import { PgTunerError } from '../../core/errors';
 import type { AppServices } from '../createServices';
 import { addConnection, AddConnectionArgs, promptNewConnection } from './addConnection';
@@ -19,17 +20,7 @@ type NameArg = { name?: unknown } | undefined;
  */
 export function registerConnections(services: AppServices): void {
   const { connections: manager, log } = services;
-  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) =>
-    vscode.commands.registerCommand(id, async (arg: A) => {
-      try {
-        return await run(arg);
-      } catch (err) {
-        const message = err instanceof PgTunerError ? err.message : `Unexpected error: ${(err as Error)?.message ?? err}`;
-        log.error(`${id}: ${message}`);
-        void vscode.window.showErrorMessage(message);
-        return undefined;
-      }
-    });
+  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) => registerGuardedCommand(log, id, run);
 
   services.context.subscriptions.push(
     createConnectionStatusBar(manager),

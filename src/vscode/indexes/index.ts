@@ -5,6 +5,7 @@
  * features can drive it without the tree or prompts.
  */
 import * as vscode from 'vscode';
+import { registerGuardedCommand } from '../guardedCommand';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import { analyzeIndexUsage } from '../../core/usage/analyze';
@@ -68,17 +69,7 @@ export function registerIndexes(services: Services): void {
     return tree.loaded;
   };
 
-  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) =>
-    vscode.commands.registerCommand(id, async (arg: A) => {
-      try {
-        return await run(arg);
-      } catch (err) {
-        const message = err instanceof PgTunerError ? err.message : `Unexpected error: ${(err as Error)?.message ?? err}`;
-        log.error(`${id}: ${message}`);
-        void vscode.window.showErrorMessage(message);
-        return undefined;
-      }
-    });
+  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) => registerGuardedCommand(log, id, run);
 
   const setSort = (sort: IndexSort) => async () => {
     tree.sort = sort;

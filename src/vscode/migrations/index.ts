@@ -4,6 +4,7 @@
  * optional argument object (tests, other features, tree rows); without one it asks.
  */
 import * as vscode from 'vscode';
+import { registerGuardedCommand } from '../guardedCommand';
 import { Suggestion } from '../../core/advisor/types';
 import { PgTunerError } from '../../core/errors';
 import { whileWatchingBlockers } from '../../core/migrations/blockers';
@@ -26,19 +27,7 @@ export function registerMigrations(services: Services): void {
   const { log, connections } = services;
   const tree = new MigrationsTree(readMigrationSettings, connections);
 
-  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) =>
-    vscode.commands.registerCommand(id, async (arg: A) => {
-      try {
-        return await run(arg);
-      } catch (err) {
-        const message = err instanceof PgTunerError ? err.message : `Unexpected error: ${(err as Error)?.message ?? err}`;
-        log.error(`${id}: ${message}`);
-        void vscode.window.showErrorMessage(message);
-        return undefined;
-      } finally {
-        tree.refresh();
-      }
-    });
+  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) => registerGuardedCommand(log, id, run, () => tree.refresh());
 
   const directory = (): string => {
     const dir = readMigrationSettings().directory;

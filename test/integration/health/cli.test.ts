@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
 import { Client } from 'pg';
+import { CLI_PATH, runCli } from '../../support/cli';
 import { freshDatabase } from '../../support/integrationHooks';
 
-const CLI = path.join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
-
-function pgtuner(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const pgtuner = (args: string[]) => runCli(args);
 
 describe('CLI: pgtuner health and pgtuner indexes', () => {
   let url: string;
 
   before(async function () {
-    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "node esbuild.js" first`);
+    if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "node esbuild.js" first`);
     url = await freshDatabase([]);
     const c = new Client({ connectionString: url });
     await c.connect();

@@ -2,19 +2,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { runCli } from '../../support/cli';
 import { freshDatabase } from '../../support/integrationHooks';
 import { migrationsFolder, query, removeFolders, trackedNames } from './support';
 
 const root = path.join(__dirname, '..', '..', '..', '..');
-const cli = path.join(root, 'dist', 'cli.js');
-
-/** Runs dist/cli.js; the database URL (with its password) goes through DATABASE_URL, not argv. */
-function pgtuner(url: string | undefined, ...args: string[]) {
-  const env = { ...process.env, DATABASE_URL: url };
-  if (!url) delete env.DATABASE_URL;
-  const r = spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
-}
+const pgtuner = (url: string | undefined, ...args: string[]) => runCli(args, url, { timeoutMs: 60_000 });
 
 describe('migrations CLI', () => {
   let url: string;

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs, ParseArgsConfig } from 'util';
 import { Database } from '../core/db/database';
-import { ConnectionTarget, targetFromEnvironment, targetFromUrl, validateProfile, ConnectionProfile } from '../core/db/profile';
+import { ConnectionProfile, ConnectionTarget, targetFromEnvironment, targetFromUrl } from '../core/db/profile';
+import { parseProfileSettings } from '../core/db/profileSettings';
 import { PgTunerError } from '../core/errors';
 
 /** Options every verb understands. */
@@ -42,19 +43,21 @@ export function resolveTarget(values: { db?: string; connection?: string }, env:
 
 function profileFromWorkspaceSettings(name: string, cwd: string): ConnectionProfile {
   const file = path.join(cwd, '.vscode', 'settings.json');
-  let profiles: Partial<ConnectionProfile>[] = [];
+  let raw: unknown;
   try {
     // settings.json allows comments and trailing commas; strip the common cases.
     const text = fs.readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1');
-    profiles = JSON.parse(text)['pgtuner.connections'] ?? [];
+    raw = JSON.parse(text)['pgtuner.connections'];
   } catch {
     throw new PgTunerError('BAD_INPUT', `--connection ${name}: cannot read pgtuner.connections from ${file}.`);
   }
+  const { profiles, problems } = parseProfileSettings(raw);
   const found = profiles.find((p) => p.name === name);
-  if (!found) throw new PgTunerError('BAD_INPUT', `--connection ${name}: no such profile in ${file} (have: ${profiles.map((p) => p.name).join(', ') || 'none'}).`);
-  const problems = validateProfile(found);
-  if (problems.length) throw new PgTunerError('BAD_INPUT', `--connection ${name}: ${problems.join('; ')}`);
-  return { environment: 'development', ...found, source: 'settings' } as ConnectionProfile;
+  if (found) return found;
+  const why = problems.find((p) => p.includes(`"${name}"`));
+  throw new PgTunerError('BAD_INPUT', why
+    ? `--connection ${name}: ${why}`
+    : `--connection ${name}: no such profile in ${file} (have: ${profiles.map((p) => p.name).join(', ') || 'none'}).`);
 }
 
 export function openDatabase(values: { db?: string; connection?: string }): Database {

@@ -47,6 +47,12 @@ WITH locked AS MATERIALIZED (
     JOIN pg_class t ON t.oid = x.indrelid
     JOIN pg_namespace n ON n.oid = t.relnamespace
    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
+), stats AS MATERIALIZED (
+  -- Only indexes of 1 MB or more get a bloat estimate, so only their tables' statistics are read:
+  -- evaluating the pg_stats view for every column of the database costs more than the rest.
+  SELECT st.schemaname, st.tablename, st.attname, st.avg_width
+    FROM (SELECT DISTINCT nspname, tablename FROM ix WHERE relpages >= ${BLOAT_MIN_PAGES}) big
+    JOIN pg_stats st ON st.schemaname = big.nspname AND st.tablename = big.tablename AND NOT st.inherited
 ), keys AS (
   SELECT ix.indexrelid,
          json_agg(json_build_object(
@@ -69,11 +75,7 @@ WITH locked AS MATERIALIZED (
     LEFT JOIN pg_attribute ia ON ia.attrelid = ix.indexrelid AND ia.attnum = k.n
     LEFT JOIN pg_opclass oc ON k.n <= ix.indnkeyatts AND oc.oid = ix.indclass[k.n - 1]
     LEFT JOIN pg_collation co ON k.n <= ix.indnkeyatts AND co.oid = ix.indcollation[k.n - 1]
-    -- Only indexes of 1 MB or more get a bloat estimate, so only their columns' statistics are read:
-    -- evaluating the pg_stats view for every column of the database costs more than the rest.
-    LEFT JOIN LATERAL (SELECT st.avg_width FROM pg_stats st
-                        WHERE ix.relpages >= ${BLOAT_MIN_PAGES} AND st.schemaname = ix.nspname AND st.tablename = ix.tablename
-                          AND st.attname = a.attname AND NOT st.inherited) s ON true
+    LEFT JOIN stats s ON s.schemaname = ix.nspname AND s.tablename = ix.tablename AND s.attname = a.attname
    GROUP BY ix.indexrelid
 )
 SELECT ix.nspname AS schema, ix.tablename AS "table", ix.indexname AS name, am.amname AS method, ix.locked,

@@ -5,21 +5,10 @@ import * as vscode from 'vscode';
 import type { BackupResult } from '../../src/core/backup/backup';
 import type { RestoreResult } from '../../src/core/backup/restore';
 import type { RestoreTestResult } from '../../src/core/backup/restoreTest';
-import { adminSql, freshDatabaseUrl, useConnection } from './support';
+import { adminSql, databaseOf, eventually, freshDatabaseUrl, useConnection } from './support';
 
 const workspaceFolder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
 const run = <T>(id: string, arg?: object) => vscode.commands.executeCommand<T | undefined>(id, arg);
-
-async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Backups', function () {
   let url: string;

@@ -4,26 +4,15 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../src/core/db/profile';
 import type { ConnectionTestResult } from '../../src/vscode/connections/testConnection';
-import { activateExtension, adminSql, freshDatabaseUrl, urlFor, useConnection } from './support';
+import { activateExtension, adminSql, databaseOf, eventually, freshDatabaseUrl, urlFor, useConnection } from './support';
 
 const workspaceFolder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const workspaceSettingsText = () => fs.readFileSync(path.join(workspaceFolder(), '.vscode', 'settings.json'), 'utf8');
-const databaseOf = (url: string) => new URL(url).pathname.slice(1);
 
 const add = (arg: object) => vscode.commands.executeCommand<ConnectionProfile | undefined>('pgtuner.addConnection', arg);
 const test = (name?: string) => vscode.commands.executeCommand<ConnectionTestResult | undefined>('pgtuner.testConnection', name ? { name } : undefined);
 const select = (name: string) => vscode.commands.executeCommand<ConnectionProfile | undefined>('pgtuner.selectConnection', { name });
 const remove = (name: string) => vscode.commands.executeCommand<boolean | undefined>('pgtuner.removeConnection', { name });
-
-async function eventually<T>(what: string, probe: () => PromiseLike<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('Connections', () => {
   let url: string;

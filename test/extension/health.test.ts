@@ -2,37 +2,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { Client } from 'pg';
 import type { HealthReport } from '../../src/core/health/types';
 import type { GeneratedMigration } from '../../src/core/migrations/generate';
 import type { TableStats } from '../../src/core/usage/tableStats';
 import type { IndexAnalysis } from '../../src/core/usage/types';
 import type { IndexViewRow } from '../../src/vscode/indexes';
-import { adminSql, freshDatabaseUrl, useConnection } from './support';
+import { adminSql, databaseOf, eventually, freshDatabaseUrl, queryRows, useConnection } from './support';
 
-const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
 const run = <T>(id: string, arg?: unknown) => vscode.commands.executeCommand<T | undefined>(id, arg);
 const viewRows = async () => (await run<IndexViewRow[]>('pgtuner.indexes.viewItems')) ?? [];
-
-async function query(url: string, sql: string): Promise<Record<string, unknown>[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const SCHEMA_SQL = `
 CREATE TABLE items (id int PRIMARY KEY, order_id int, sku text, CONSTRAINT items_sku_key UNIQUE (sku));
@@ -119,7 +97,7 @@ describe('Health report and Indexes view', function () {
     await config().update('directory', relative, vscode.ConfigurationTarget.Workspace);
     try {
       await eventually('the migrations folder setting', async () => config().get('directory') === relative || undefined);
-      const before = await query(url, `SELECT pg_get_indexdef('public."Audit Log note"'::regclass) AS def`);
+      const before = await queryRows(url, `SELECT pg_get_indexdef('public."Audit Log note"'::regclass) AS def`);
       const generated = await run<GeneratedMigration>('pgtuner.indexes.generateDropMigration', { schema: 'public', table: 'Audit Log', name: 'Audit Log note' });
       assert.ok(generated?.downPath, 'an up and a down file');
       assert.equal(path.dirname(generated.upPath), path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, relative));
@@ -127,9 +105,9 @@ describe('Health report and Indexes view', function () {
 
       // Apply the drop, then roll it back: the .down must bring the identical index back.
       await run('pgtuner.applyMigrations');
-      assert.deepEqual(await query(url, `SELECT to_regclass('public."Audit Log note"') AS idx`), [{ idx: null }]);
+      assert.deepEqual(await queryRows(url, `SELECT to_regclass('public."Audit Log note"') AS idx`), [{ idx: null }]);
       await run('pgtuner.rollbackMigration', { steps: 1 });
-      assert.deepEqual(await query(url, `SELECT pg_get_indexdef('public."Audit Log note"'::regclass) AS def`), before);
+      assert.deepEqual(await queryRows(url, `SELECT pg_get_indexdef('public."Audit Log note"'::regclass) AS def`), before);
 
       assert.equal(await run('pgtuner.indexes.generateDropMigration', { schema: 'public', table: 'items', name: 'items_sku_key' }), undefined,
         'a constraint-backing index is refused');
@@ -152,7 +130,7 @@ describe('Health report and Indexes view', function () {
     await adminSql(databaseOf(url), 'DELETE FROM dupes WHERE id = 2');
     const done = await run<{ name: string }>('pgtuner.indexes.reindexConcurrently', { schema: 'public', table: 'dupes', name: 'dupes_v', confirmed: true });
     assert.equal(done?.name, 'dupes_v');
-    assert.deepEqual(await query(url, `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'dupes_v'::regclass`), [{ valid: true }]);
+    assert.deepEqual(await queryRows(url, `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'dupes_v'::regclass`), [{ valid: true }]);
     const row = (await viewRows()).find((r) => r.path === 'public/dupes/dupes_v');
     assert.doesNotMatch(row!.description!, /invalid/, 'the view was refreshed');
   });

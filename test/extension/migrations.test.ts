@@ -2,38 +2,16 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { Client } from 'pg';
 import type { Suggestion } from '../../src/core/advisor/types';
 import type { GeneratedMigration } from '../../src/core/migrations/generate';
 import type { ApplyResult, RollbackResult } from '../../src/core/migrations/runner';
 import type { MigrationStatus } from '../../src/core/migrations/status';
 import type { MigrationViewItem } from '../../src/vscode/migrations';
-import { adminSql, freshDatabaseUrl, useConnection } from './support';
+import { adminSql, databaseOf, eventually, freshDatabaseUrl, queryRows, useConnection } from './support';
 
 const workspaceFolder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const databaseOf = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
 const run = <T>(id: string, arg?: object) => vscode.commands.executeCommand<T | undefined>(id, arg);
 const viewItems = async () => (await run<MigrationViewItem[]>('pgtuner.migrations.viewItems')) ?? [];
-
-async function rows(url: string, sql: string): Promise<Record<string, unknown>[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Sets the migrations folder and waits until the extension host's configuration shows it. */
 async function useFolder(relative: string): Promise<string> {
@@ -92,7 +70,7 @@ describe('Migrations', function () {
     assert.match(fs.readFileSync(fromSuggestion!.upPath, 'utf8'), /^-- Why: Seq Scan on docs filters title = \$1\.$/m);
 
     await adminSql(databaseOf(url), 'CREATE INDEX docs_id_title_idx ON docs (id, title)');
-    const [index] = await rows(url, "SELECT pg_get_indexdef('docs_id_title_idx'::regclass) AS definition");
+    const [index] = await queryRows(url, "SELECT pg_get_indexdef('docs_id_title_idx'::regclass) AS definition");
     const drop = await run<GeneratedMigration>('pgtuner.createDropIndexMigration', { schema: 'public', table: 'docs', name: 'docs_id_title_idx', definition: index.definition });
     assert.equal(path.basename(drop!.upPath), '003_drop_index_docs_id_title_idx.sql');
     assert.match(fs.readFileSync(drop!.downPath!, 'utf8'), /^CREATE INDEX CONCURRENTLY IF NOT EXISTS docs_id_title_idx ON public\.docs USING btree \(id, title\);$/m);
@@ -105,7 +83,7 @@ describe('Migrations', function () {
     assert.equal(result?.failed, undefined, result?.failed?.message);
     assert.deepEqual(result!.applied.map((r) => [r.name, r.transactional]),
       [['001_create_widgets', true], ['002_create_index_docs_title_idx', false], ['003_drop_index_docs_id_title_idx', false]]);
-    assert.deepEqual(await rows(url, "SELECT to_regclass('widgets')::text AS w, to_regclass('docs_title_idx')::text AS i, to_regclass('docs_id_title_idx')::text AS d"),
+    assert.deepEqual(await queryRows(url, "SELECT to_regclass('widgets')::text AS w, to_regclass('docs_title_idx')::text AS i, to_regclass('docs_id_title_idx')::text AS d"),
       [{ w: 'widgets', i: 'docs_title_idx', d: null }]);
     const items = await viewItems();
     assert.deepEqual(items.map((i) => i.icon), ['pass', 'pass', 'pass']);
@@ -126,7 +104,7 @@ describe('Migrations', function () {
       assert.deepEqual(items.map((i) => i.description?.split(' ')[0]), ['changed', 'applied', 'applied', 'pending']);
       assert.equal(items[0].icon, 'warning');
       assert.equal(await run('pgtuner.applyMigrations'), undefined);
-      assert.deepEqual(await rows(url, "SELECT to_regclass('more')::text AS t"), [{ t: null }]);
+      assert.deepEqual(await queryRows(url, "SELECT to_regclass('more')::text AS t"), [{ t: null }]);
     } finally {
       fs.writeFileSync(file, original);
       fs.rmSync(path.join(dir, '004_more.sql'));
@@ -138,7 +116,7 @@ describe('Migrations', function () {
     const result = await run<RollbackResult>('pgtuner.rollbackMigration', { steps: 2 });
     assert.equal(result?.failed, undefined, result?.failed?.message);
     assert.deepEqual(result!.rolledBack.map((r) => r.name), ['003_drop_index_docs_id_title_idx', '002_create_index_docs_title_idx']);
-    const [after] = await rows(url, "SELECT pg_get_indexdef('docs_id_title_idx'::regclass) AS definition, to_regclass('docs_title_idx')::text AS i");
+    const [after] = await queryRows(url, "SELECT pg_get_indexdef('docs_id_title_idx'::regclass) AS definition, to_regclass('docs_title_idx')::text AS i");
     assert.deepEqual(after, { definition: 'CREATE INDEX docs_id_title_idx ON public.docs USING btree (id, title)', i: null });
     assert.deepEqual((await viewItems()).map((i) => i.description?.split(' ')[0]), ['applied', 'pending', 'pending']);
   });
@@ -158,7 +136,7 @@ describe('Migrations', function () {
 
     it('changes nothing unless the database name is typed', async () => {
       assert.equal(await run('pgtuner.applyMigrations', { confirmDatabase: 'not-the-name' }), undefined);
-      assert.deepEqual(await rows(prodUrl, "SELECT to_regclass('audit')::text AS t, to_regclass('schema_migrations')::text AS m"), [{ t: null, m: null }]);
+      assert.deepEqual(await queryRows(prodUrl, "SELECT to_regclass('audit')::text AS t, to_regclass('schema_migrations')::text AS m"), [{ t: null, m: null }]);
     });
 
     it('Back Up First takes a backup through pgtuner.backupDatabase, then applies', async () => {

@@ -77,3 +77,28 @@ export async function useConnection(url: string, environment: Environment = 'dev
   await vscode.commands.executeCommand('pgtuner.addConnection', { name, url, environment });
   await vscode.commands.executeCommand('pgtuner.selectConnection', { name });
 }
+
+/** The database name in a postgres:// URL. */
+export const databaseOf = (url: string): string => decodeURIComponent(new URL(url).pathname.slice(1));
+
+/** Runs one query on its own connection and returns the rows. */
+export async function queryRows(url: string, sql: string): Promise<Record<string, unknown>[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls `probe` until it returns a value: views and settings update asynchronously. */
+export async function eventually<T>(what: string, probe: () => T | undefined | PromiseLike<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

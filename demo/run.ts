@@ -10,6 +10,7 @@ import { advise } from '../src/core/advisor/advise';
 import { Database, Session } from '../src/core/db/database';
 import { describeProfile, targetFromUrl } from '../src/core/db/profile';
 import { describeServerInfo, readServerInfo } from '../src/core/db/serverInfo';
+import { formatBytes } from '../src/core/format';
 import { startCluster } from '../test/support/cluster';
 
 interface DemoQuery { id: string; sql: string; params?: unknown[] }
@@ -45,7 +46,7 @@ async function main() {
         say(`   ✔ ${s.kinds.join(' + ')}: ${s.ddl}`);
         for (const req of s.requires) say(`     needs: ${req}`);
         say(`     why: ${s.reason}`);
-        say(`     evidence: cost ${e.costBefore.toFixed(0)} → ${e.costAfter.toFixed(0)}, size ≈ ${e.sizeBytes === null ? '?' : kb(e.sizeBytes)}, verified by ${e.verifiedBy}`);
+        say(`     evidence: cost ${e.costBefore.toFixed(0)} → ${e.costAfter.toFixed(0)}, size ≈ ${e.sizeBytes === null ? '?' : formatBytes(e.sizeBytes)}, verified by ${e.verifiedBy}`);
       }
       for (const n of r.notes) say(`   note: ${n}`);
       if (!r.suggestions.length) {
@@ -101,7 +102,6 @@ async function timeQuery(s: Session, q: DemoQuery): Promise<number> {
 }
 
 const ms = (v: number | null) => (v === null ? 'not run' : v < 1 ? `${v.toFixed(3)} ms` : `${v.toFixed(1)} ms`);
-const kb = (b: number) => (b >= 1048576 ? `${(b / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(b / 1024))} kB`);
 
 main().catch((err) => {
   console.error(`demo failed: ${err instanceof Error ? err.message : err}`);

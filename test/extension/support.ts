@@ -81,16 +81,7 @@ export async function useConnection(url: string, environment: Environment = 'dev
 /** The database name in a postgres:// URL. */
 export const databaseOf = (url: string): string => decodeURIComponent(new URL(url).pathname.slice(1));
 
-/** Runs one query on its own connection and returns the rows. */
-export async function queryRows(url: string, sql: string): Promise<Record<string, unknown>[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
+export { queryUrl as queryRows } from '../support/sql';
 
 /** Polls `probe` until it returns a value: views and settings update asynchronously. */
 export async function eventually<T>(what: string, probe: () => T | undefined | PromiseLike<T | undefined>, timeoutMs = 30_000): Promise<T> {

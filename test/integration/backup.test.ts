@@ -13,6 +13,7 @@ import { Database } from '../../src/core/db/database';
 import { targetFromUrl } from '../../src/core/db/profile';
 import { PgTunerError } from '../../src/core/errors';
 import { freshDatabase, getCluster } from '../support/integrationHooks';
+import { queryUrl } from '../support/sql';
 
 const SHOP_SQL = `
 CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, created_at timestamptz DEFAULT now());
@@ -42,13 +43,7 @@ function dumpsIn(dir: string): string[] {
 }
 
 async function scratchDatabases(url: string): Promise<string[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE '%\\_restore\\_test\\_%'`)).rows.map((r) => r.datname);
-  } finally {
-    await c.end();
-  }
+  return (await queryUrl<{ datname: string }>(url, `SELECT datname FROM pg_database WHERE datname LIKE '%\\_restore\\_test\\_%'`)).map((r) => r.datname);
 }
 
 describe('backup and restore-test', function () {

@@ -6,32 +6,17 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Client } from 'pg';
 import { notificationMessages, pick, runCommand, UiCheck } from './support';
+import { databaseWith } from '../support/sql';
 
 const DATABASE = 'ui_backup';
 
 export const run: UiCheck = async (page, ctx) => {
-  const admin = new Client({ connectionString: ctx.pgUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(ctx.pgUrl);
-  url.pathname = `/${DATABASE}`;
-  const db = new Client({ connectionString: url.toString() });
-  await db.connect();
-  try {
-    // One big table keeps pg_dump busy long enough to press Cancel; the small one is dumped after it.
-    await db.query(`CREATE TABLE a_big AS SELECT g AS id, md5(g::text) || repeat(md5((g * 3)::text), 8) AS payload FROM generate_series(1, 1000000) g;
-                    CREATE TABLE b_small (id int); INSERT INTO b_small VALUES (1), (2)`);
-  } finally {
-    await db.end();
-  }
+  // One big table keeps pg_dump busy long enough to press Cancel; the small one is dumped after it.
+  const url = await databaseWith(ctx.pgUrl, DATABASE, `CREATE TABLE a_big AS SELECT g AS id, md5(g::text) || repeat(md5((g * 3)::text), 8) AS payload FROM generate_series(1, 1000000) g;
+    CREATE TABLE b_small (id int); INSERT INTO b_small VALUES (1), (2)`);
   // The workspace's DATABASE_URL is offered as a connection.
-  fs.writeFileSync(path.join(ctx.workspaceFolder, '.env'), `DATABASE_URL=${url.toString()}\n`);
+  fs.writeFileSync(path.join(ctx.workspaceFolder, '.env'), `DATABASE_URL=${url}\n`);
   const backups = path.join(ctx.workspaceFolder, 'backups');
 
   await runCommand(page, 'PG Tuner: Back Up Database');

@@ -11,29 +11,14 @@ import { Client } from 'pg';
 import type { Frame, Page } from 'playwright-core';
 import { BENCH_SLICE_SQL, OPEN_CRITICAL_ALERTS } from '../support/benchSlice';
 import { answerInput, normalise, pick, quickOpen, runCommand, UiCheck, UiContext } from './support';
+import { databaseWith, queryUrl } from '../support/sql';
 
 const DATABASE = `ui_explain_${process.pid}`;
 
 async function createDatabase(serverUrl: string): Promise<string> {
-  const admin = new Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
-    await admin.query(`CREATE DATABASE ${DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${DATABASE}`;
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`CREATE EXTENSION IF NOT EXISTS hypopg`).catch(() => undefined);
-    await client.query(BENCH_SLICE_SQL);
-  } finally {
-    await client.end();
-  }
-  return url.toString();
+  const url = await databaseWith(serverUrl, DATABASE, BENCH_SLICE_SQL);
+  await queryUrl(url, 'CREATE EXTENSION IF NOT EXISTS hypopg').catch(() => undefined);
+  return url;
 }
 
 /** Sets a workbench setting in the folder's .vscode/settings.json, keeping what is there (e.g. connections). */

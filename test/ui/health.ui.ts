@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Client } from 'pg';
 import type { Frame, Page } from 'playwright-core';
 import { normalise, pick, runCommand, statusBarTexts, UiCheck, UiContext } from './support';
+import { databaseWith } from '../support/sql';
 
 const DATABASE = 'ui_health';
 
@@ -35,24 +35,9 @@ async function reportFrame(page: Page, text: string, timeoutMs = 60_000): Promis
 
 /** The database with its findings, offered to the window through the workspace's .env. */
 export async function prepare(ctx: UiContext): Promise<void> {
-  const admin = new Client({ connectionString: ctx.pgUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(ctx.pgUrl);
-  url.pathname = `/${DATABASE}`;
-  const db = new Client({ connectionString: url.toString() });
-  await db.connect();
-  try {
-    await db.query(SCHEMA_SQL);
-  } finally {
-    await db.end();
-  }
+  const url = await databaseWith(ctx.pgUrl, DATABASE, SCHEMA_SQL);
   fs.mkdirSync(ctx.workspaceFolder, { recursive: true });
-  fs.writeFileSync(path.join(ctx.workspaceFolder, '.env'), `DATABASE_URL=${url.toString()}\n`);
+  fs.writeFileSync(path.join(ctx.workspaceFolder, '.env'), `DATABASE_URL=${url}\n`);
 }
 
 export const run: UiCheck = async (page, ctx) => {

@@ -1,6 +1,7 @@
 import { advise } from '../../core/advisor/advise';
 import { Advice } from '../../core/advisor/types';
 import { describeProfile } from '../../core/db/profile';
+import { formatBytes } from '../../core/format';
 import { CliVerb } from '../verb';
 import { openDatabase, parseVerbArgs, printJson } from '../context';
 import { readSqlInput, SQL_INPUT_OPTIONS } from './sqlInput';
@@ -42,13 +43,4 @@ function renderAdvice(a: Advice, where: string, hotspots: string[]): string {
   });
   for (const n of a.notes) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }

@@ -2,6 +2,7 @@ import { readIndexes } from '../catalog/indexes';
 import { readTables, TableInfo } from '../catalog/tables';
 import { Database, Session } from '../db/database';
 import { Environment } from '../db/profile';
+import { formatBytes } from '../format';
 import { explainInSession, inRolledBackTransaction, singleStatement } from '../db/safeExplain';
 import { Plan } from '../plan/types';
 import { qualifiedName } from '../sql/ident';
@@ -79,13 +80,13 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
     const before = await explainInSession(session, statement, { analyze: options.analyze !== false, params: options.params });
     const timings = { baselineMs: performance.now() - baselineStarted, totalMs: 0 };
     const base: AdviseResult = { statement, plan: summary(before), suggestions: [], notes: [], before, considered: [], timings };
+    if (before.totalCost < (options.minPlanCost ?? DEFAULTS.minPlanCost)) {
+      base.notes.push(`The plan is already cheap (cost ${before.totalCost.toFixed(1)}): no index would make a difference worth its upkeep.`);
+      return base;
+    }
     const parsed = tryExtractShape(statement);
     if ('error' in parsed) {
       base.notes.push(`The statement's shape could not be analysed (${parsed.error.message}); showing the plan only.`);
-      return base;
-    }
-    if (before.totalCost < (options.minPlanCost ?? DEFAULTS.minPlanCost)) {
-      base.notes.push(`The plan is already cheap (cost ${before.totalCost.toFixed(1)}): no index would make a difference worth its upkeep.`);
       return base;
     }
     progress('Reading statistics and existing indexes');
@@ -202,13 +203,11 @@ function preferBrin(best: Choice | undefined, tried: Choice[], goodEnoughCost: n
   const lead = best.candidate.keys[0]?.column;
   const brin = tried.find((c) => c.candidate.method === 'brin' && c.candidate.table === best.candidate.table && c.candidate.keys[0].column === lead && c.result.plan.totalCost <= goodEnoughCost);
   if (!brin) return best;
-  const sizes = brin.result.sizeBytes && best.result.sizeBytes ? ` (${formatSize(brin.result.sizeBytes)} instead of a ${formatSize(best.result.sizeBytes)} btree; the planner estimates ${fmt(brin.result.plan.totalCost)} vs ${fmt(best.result.plan.totalCost)} for the btree)` : '';
+  const sizes = brin.result.sizeBytes && best.result.sizeBytes ? ` (${formatBytes(brin.result.sizeBytes)} instead of a ${formatBytes(best.result.sizeBytes)} btree; the planner estimates ${fmt(brin.result.plan.totalCost)} vs ${fmt(best.result.plan.totalCost)} for the btree)` : '';
   return { ...brin, candidate: { ...brin.candidate, reason: brin.candidate.reason + sizes } };
 }
 
-function formatSize(bytes: number): string {
-  return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
-}
+
 
 async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan, options: AdviseOptions): Promise<Suggestion[]> {
   // Real timings exist only for trial builds (HypoPG indexes cannot execute): measure once with all of them.

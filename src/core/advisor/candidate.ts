@@ -67,11 +67,6 @@ export function dropIndexDdl(c: Candidate, name = indexName(c)): string {
   return `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(c.schema, name)};`;
 }
 
-/** A plain CREATE INDEX for hypopg_create_index (it takes no name and no CONCURRENTLY). */
-export function hypotheticalIndexSql(c: Candidate): string {
-  return `CREATE INDEX ${indexBody(c)}`;
-}
-
 /** CREATE INDEX <name> … for a trial build inside a transaction. */
 export function trialBuildSql(c: Candidate, name: string): string {
   return `CREATE INDEX ${quoteIdent(name)} ${indexBody(c)}`;

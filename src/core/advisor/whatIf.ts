@@ -1,5 +1,6 @@
 import { Session } from '../db/database';
 import { explainInSession } from '../db/safeExplain';
+import { formatBytes } from '../format';
 import { walkPlan } from '../plan/parse';
 import { Plan } from '../plan/types';
 import { VerifiedBy } from './types';
@@ -74,7 +75,7 @@ export class WhatIf {
       return { by: 'none', why: probe.needsTrialBuild ? 'HypoPG cannot simulate this index type and trial builds are off for this profile (production).' : 'HypoPG is not installed and trial builds are off for this profile (production).' };
     }
     if (probe.tableBytes > this.options.trialBuildMaxBytes) {
-      return { by: 'none', why: `the table (${mb(probe.tableBytes)}) is above the trial-build limit (${mb(this.options.trialBuildMaxBytes)}, setting pgtuner.advisor.trialBuildMaxMB).` };
+      return { by: 'none', why: `the table (${formatBytes(probe.tableBytes)}) is above the trial-build limit (${formatBytes(this.options.trialBuildMaxBytes)}, setting pgtuner.advisor.trialBuildMaxMB).` };
     }
     return { by: 'trial-build' };
   }
@@ -178,4 +179,3 @@ function usesIndex(plan: Plan, name: string): boolean {
   return false;
 }
 
-const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Client } from 'pg';
 import { CLI_PATH, runCli } from '../../support/cli';
 import { freshDatabase } from '../../support/integrationHooks';
+import { queryUrl } from '../../support/sql';
 
 describe('CLI: pgtuner advise and pgtuner explain', function () {
   this.timeout(120_000);
@@ -13,12 +13,9 @@ describe('CLI: pgtuner advise and pgtuner explain', function () {
   before(async () => {
     if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "node esbuild.js" first`);
     url = await freshDatabase();
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    await c.query(`CREATE TABLE tickets (id bigint PRIMARY KEY, queue int NOT NULL, opened_at timestamptz NOT NULL, title text NOT NULL);
+    await queryUrl(url, `CREATE TABLE tickets (id bigint PRIMARY KEY, queue int NOT NULL, opened_at timestamptz NOT NULL, title text NOT NULL);
       INSERT INTO tickets SELECT n, n % 500, timestamptz '2024-01-01' + n * interval '1 minute', 'ticket ' || n FROM generate_series(1, 100000) n;
       ANALYZE tickets;`);
-    await c.end();
   });
 
   it('advise --json prints the contract object and exits 0', () => {

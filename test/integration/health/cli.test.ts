@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import { Client } from 'pg';
 import { CLI_PATH, runCli } from '../../support/cli';
 import { freshDatabase } from '../../support/integrationHooks';
+import { queryUrl } from '../../support/sql';
 
 const pgtuner = (args: string[]) => runCli(args);
 
@@ -12,13 +12,10 @@ describe('CLI: pgtuner health and pgtuner indexes', () => {
   before(async function () {
     if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "node esbuild.js" first`);
     url = await freshDatabase([]);
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    await c.query(`
+    await queryUrl(url, `
       CREATE TABLE t (id serial PRIMARY KEY, a int, b int, CONSTRAINT t_b_key UNIQUE (b));
       CREATE INDEX t_a ON t (a);
       CREATE INDEX t_a_copy ON t (a);`);
-    await c.end();
   });
 
   it('health --json describes every check and exits 0 without critical findings', () => {
@@ -32,10 +29,7 @@ describe('CLI: pgtuner health and pgtuner indexes', () => {
   });
 
   it('health exits 1 on a critical finding and its JSON still describes it', async () => {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    await c.query(`SELECT setval('t_id_seq', 2100000000)`);
-    await c.end();
+    await queryUrl(url, `SELECT setval('t_id_seq', 2100000000)`);
     const r = pgtuner(['health', '--db', url, '--json', '--only', 'sequences,connections']);
     assert.equal(r.code, 1, r.stderr);
     const report = JSON.parse(r.stdout);

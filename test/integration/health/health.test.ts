@@ -6,16 +6,9 @@ import { resolveHealthOptions } from '../../../src/core/health/options';
 import { HEALTH_CHECKS, runHealthChecks } from '../../../src/core/health/run';
 import { CheckResult, HealthReport } from '../../../src/core/health/types';
 import { freshDatabase, getCluster } from '../../support/integrationHooks';
+import { queryUrl } from '../../support/sql';
 
-async function run(url: string, sql: string): Promise<void> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const run = queryUrl;
 
 async function connect(url: string): Promise<Client> {
   const c = new Client({ connectionString: url });

@@ -8,16 +8,7 @@ import { reindexConcurrently } from '../../../src/core/usage/reindex';
 import { loadTableStats } from '../../../src/core/usage/tableStats';
 import { AnalyzedIndex, BadgeKind, IndexAnalysis } from '../../../src/core/usage/types';
 import { freshDatabase } from '../../support/integrationHooks';
-
-async function run(url: string, sql: string): Promise<void> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+import { queryUrl } from '../../support/sql';
 
 /** Runs a query with index scans forced and waits until its statistics are flushed. */
 async function scan(url: string, sql: string): Promise<void> {
@@ -33,15 +24,8 @@ async function scan(url: string, sql: string): Promise<void> {
   }
 }
 
-async function query(url: string, sql: string): Promise<Record<string, string>[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const run = queryUrl;
+const query = (url: string, sql: string) => queryUrl<Record<string, string>>(url, sql);
 
 const kinds = (i: AnalyzedIndex | undefined): BadgeKind[] => (i ? i.badges.map((b) => b.kind).sort() : ['missing' as BadgeKind]);
 

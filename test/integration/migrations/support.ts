@@ -3,10 +3,10 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Client } from 'pg';
 import { Database } from '../../../src/core/db/database';
 import { targetFromUrl } from '../../../src/core/db/profile';
 import { getCluster } from '../../support/integrationHooks';
+import { queryUrl as query } from '../../support/sql';
 
 const folders: string[] = [];
 
@@ -26,15 +26,7 @@ export function openDatabase(url: string): Database {
   return new Database(targetFromUrl(url));
 }
 
-export async function query<R extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+export { query };
 
 export async function trackedNames(url: string, schema = 'public'): Promise<string[]> {
   const exists = await query(url, 'SELECT to_regclass($1) AS t', [`"${schema}".schema_migrations`]);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Candidate, createIndexDdl, dropIndexDdl, hypotheticalIndexSql, indexName } from '../../../src/core/advisor/candidate';
+import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } from '../../../src/core/advisor/candidate';
 import { servedByExisting } from '../../../src/core/advisor/served';
 import { ExistingIndex } from '../../../src/core/catalog/indexes';
 
@@ -33,9 +33,9 @@ describe('candidate DDL and naming', () => {
   it('writes methods, opclasses, expressions, order and predicates', () => {
     assert.equal(createIndexDdl(base, 'i'), "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON public.alerts (created_at DESC) WHERE resolved_at IS NULL AND severity = 'critical';");
     const trgm: Candidate = { ...base, method: 'gin', keys: [{ column: 'name', opclass: 'gin_trgm_ops' }], where: [] };
-    assert.equal(hypotheticalIndexSql(trgm), 'CREATE INDEX ON public.alerts USING gin (name gin_trgm_ops)');
+    assert.equal(trialBuildSql(trgm, 'i'), 'CREATE INDEX i ON public.alerts USING gin (name gin_trgm_ops)');
     const expr: Candidate = { ...base, keys: [{ expression: 'lower(email)' }, { column: 'id', nulls: 'FIRST' }], where: [] };
-    assert.equal(hypotheticalIndexSql(expr), 'CREATE INDEX ON public.alerts ((lower(email)), id NULLS FIRST)');
+    assert.equal(trialBuildSql(expr, 'i'), 'CREATE INDEX i ON public.alerts ((lower(email)), id NULLS FIRST)');
   });
 });
 

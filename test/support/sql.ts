@@ -1,0 +1,23 @@
+/** One-shot SQL for tests: each call opens its own connection and closes it. */
+import { Client } from 'pg';
+
+/** Runs `sql` on the database at `url` and returns the rows. */
+export async function queryUrl<R extends Record<string, unknown> = Record<string, any>>(url: string, sql: string, params: unknown[] = []): Promise<R[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** (Re)creates database `name` on the server of `serverUrl`, runs `setupSql` in it and returns its URL. */
+export async function databaseWith(serverUrl: string, name: string, setupSql: string): Promise<string> {
+  await queryUrl(serverUrl, `DROP DATABASE IF EXISTS ${name}`);
+  await queryUrl(serverUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  await queryUrl(url.toString(), setupSql);
+  return url.toString();
+}

@@ -147,9 +147,15 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
       onSpawn: options.onToolSpawn,
       secrets: password ? [password] : [],
     });
-    // pg_dump failing first must not leave a long count running on the server.
+    // pg_dump failing first must not leave a long count running on the server, and its error (not
+    // the cancelled count's) is the one to report.
     let counting = true;
-    void dump.catch(() => counting && db.cancelBackend(session.pid));
+    let dumpFailedFirst: unknown;
+    void dump.catch((err) => {
+      if (!counting) return;
+      dumpFailedFirst = err;
+      void db.cancelBackend(session.pid);
+    });
     try {
       const counted = countRows(session, tables).then((counts) => {
         counting = false;
@@ -166,7 +172,7 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
       // Whichever failed first, wait for pg_dump to be gone before the partial file is removed.
       stopDump.abort();
       await dump.catch(() => undefined);
-      throw err;
+      throw dumpFailedFirst ?? err;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }

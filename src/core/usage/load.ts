@@ -2,45 +2,50 @@ import { Session } from '../db/database';
 import { DEFAULT_BLOCK_SIZE, IndexUsage, IndexUsageReport, UsageKey } from './types';
 
 /**
- * Every index of the database with its usage, in ONE query (the tree must load in well under a
- * second on databases with thousands of indexes, so nothing here runs per table or per index:
- * keys are unnested for all indexes at once and joined by hash, not by correlated subqueries).
+ * Every index of the database with its usage, in ONE query that returns one row per stored
+ * column (keys, then INCLUDE), with the index's own fields repeated on each of its rows. The
+ * tree must load in well under a second with tens of thousands of indexes, so nothing runs per
+ * table or per index, and the server does no aggregation, sorting or string building that the
+ * client does faster: grouping the rows, ordering by name and composing definitions happen here.
  *
- * - `keys`: one entry per stored column (keys, then INCLUDE); a plain column is its quoted name,
- *   an expression key is printed by pg_get_indexdef(oid, k, true). indclass/indcollation/indoption
- *   cover key columns only (0-based vectors); indoption bits: 1 = DESC, 2 = NULLS FIRST.
- * - `width` sums pg_stats.avg_width over the stored columns for the bloat estimate; an
- *   expression key (or a column without statistics) leaves it unknown.
+ * - A key's text is its quoted column name, or for an expression key pg_get_indexdef(oid, k, true).
+ *   indclass/indcollation/indoption cover key columns only (0-based vectors); indoption bits:
+ *   1 = DESC, 2 = NULLS FIRST.
+ * - `definition`: pg_get_indexdef costs ~30 µs an index (more than the rest of the query), so for
+ *   the common index the client composes the same text from server-quoted names (quote_ident):
+ *   plain columns with their default opclass, collation and no opclass options; no expressions,
+ *   predicate, storage options or NULLS NOT DISTINCT; not a partitioned index. The server calls
+ *   pg_get_indexdef only for the others, once (on the first key's row, or on the row of the key
+ *   that is not plain). Integration tests compare both on many index shapes.
+ * - Opclass options (siglen…) exist only for non-btree/hash opclasses in PostgreSQL and its
+ *   contrib modules, so only those keys look their index attribute up.
+ * - `avg_width` (pg_stats) feeds the bloat estimate; it is read only for tables with an index of
+ *   1 MB or more, because evaluating pg_stats for every column of the database costs more than the rest.
  * - Indexes a CREATE INDEX is building right now are listed by pg_stat_progress_create_index,
  *   read once (hashed subplan), so they are not reported invalid.
- * - `definition` is pg_get_indexdef's text. pg_get_indexdef costs more than the rest of the query
- *   together, so for the common index it would print from catalog names alone (plain columns with
- *   their default opclass and collation, no expressions, predicate, storage options or NULLS NOT
- *   DISTINCT) the same text is composed here with the same quoting (quote_ident); every other
- *   index gets pg_get_indexdef itself. Integration tests compare both on many index shapes.
- * - `bytes` is relpages × block size: the size as of the index's last VACUUM, ANALYZE or build,
- *   like reltuples. pg_relation_size (a file-system call per index) took more than half of the
- *   query's time on 10,000 indexes; Show Table Stats gives exact sizes for one table.
- * - pg_get_indexdef and pg_get_expr take a brief ACCESS SHARE lock, so they
- *   would wait behind any ACCESS EXCLUSIVE lock (a migration's ALTER TABLE, a LOCK TABLE) held or
- *   awaited by another session. Indexes of such relations are listed from the catalog alone
- *   (locked: no definition, keys or exact size), and lock_timeout backs this up for locks taken
- *   between the pg_locks read and the call.
+ * - `pages` × block size is the size as of the index's last VACUUM, ANALYZE or build, like
+ *   reltuples: pg_relation_size (a file-system call per index) took half the query's time on
+ *   10,000 indexes. Show Table Stats gives exact sizes for one table.
+ * - pg_get_indexdef and pg_get_expr take a brief ACCESS SHARE lock, so they would wait behind any
+ *   ACCESS EXCLUSIVE lock (a migration's ALTER TABLE, a LOCK TABLE) held or awaited by another
+ *   session. Indexes of such relations are listed from the catalog alone (locked: no definition,
+ *   expression keys or predicate), and lock_timeout backs this up for locks taken between the
+ *   pg_locks read and the call.
  */
 /** 1 MB in 8 kB pages: smaller indexes are not worth a bloat estimate. */
 const BLOAT_MIN_PAGES = 128;
 
-const INDEX_USAGE_SQL = `
+/** The query for a server whose pg_index has (PostgreSQL 15+) or lacks indnullsnotdistinct. */
+const indexUsageSql = (nullsNotDistinct: string) => `
 WITH locked AS MATERIALIZED (
   SELECT l.relation FROM pg_locks l
    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid()
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), ix AS MATERIALIZED (
   SELECT x.indexrelid, x.indrelid, x.indnkeyatts, x.indisunique, x.indisprimary, x.indisvalid, x.indkey, x.indclass, x.indcollation, x.indoption,
-         x.indpred, x.indexprs IS NULL AS plain_columns,
-         -- PostgreSQL 15's NULLS NOT DISTINCT (only unique indexes can have it; older servers lack the column).
-         x.indisunique AND coalesce((to_jsonb(x) ->> 'indnullsnotdistinct')::bool, false) AS nulls_not_distinct,
-         n.nspname, t.relname AS tablename, i.relname AS indexname, i.relkind, i.relam, i.reltuples, i.relpages, i.reloptions,
+         x.indpred, n.nspname, t.relname AS tablename, i.relname AS indexname, i.relam, i.reltuples, i.relpages, i.reloptions,
+         -- Nothing about the index as a whole that only pg_get_indexdef prints.
+         x.indexprs IS NULL AND x.indpred IS NULL AND i.reloptions IS NULL AND i.relkind = 'i' AND NOT ${nullsNotDistinct} AS plain,
          (x.indrelid IN (SELECT relation FROM locked) OR x.indexrelid IN (SELECT relation FROM locked)) AS locked
     FROM pg_index x
     JOIN pg_class i ON i.oid = x.indexrelid
@@ -48,62 +53,54 @@ WITH locked AS MATERIALIZED (
     JOIN pg_namespace n ON n.oid = t.relnamespace
    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
 ), stats AS MATERIALIZED (
-  -- Only indexes of 1 MB or more get a bloat estimate, so only their tables' statistics are read:
-  -- evaluating the pg_stats view for every column of the database costs more than the rest.
   SELECT st.schemaname, st.tablename, st.attname, st.avg_width
     FROM (SELECT DISTINCT nspname, tablename FROM ix WHERE relpages >= ${BLOAT_MIN_PAGES}) big
     JOIN pg_stats st ON st.schemaname = big.nspname AND st.tablename = big.tablename AND NOT st.inherited
-), keys AS (
-  SELECT ix.indexrelid,
-         json_agg(json_build_object(
-           'text', CASE WHEN k.attnum <> 0 THEN quote_ident(a.attname) WHEN NOT ix.locked THEN pg_get_indexdef(ix.indexrelid, k.n::int, true) END,
-           'opclass', oc.opcname, 'defaultOpclass', oc.opcdefault,
-           'option', CASE WHEN k.n <= ix.indnkeyatts THEN ix.indoption[k.n - 1] END,
-           'collation', co.collname) ORDER BY k.n) AS keys,
-         sum(s.avg_width)::float8 AS width, bool_and(s.avg_width IS NOT NULL) AS complete,
-         -- Every key prints as its bare column name in pg_get_indexdef: default opclass for the column's
-         -- own type, the column's collation, no opclass options.
-         bool_and(k.attnum > 0 AND ia.attoptions IS NULL AND (k.n > ix.indnkeyatts OR (
-           oc.opcdefault AND oc.opcintype = a.atttypid AND coalesce(co.oid, 0) IN (0, a.attcollation)))) AS plain_keys,
-         string_agg(CASE WHEN k.n <= ix.indnkeyatts THEN quote_ident(a.attname) ||
-           CASE WHEN ix.indoption[k.n - 1] & 1 = 1 THEN ' DESC' || CASE WHEN ix.indoption[k.n - 1] & 2 = 0 THEN ' NULLS LAST' ELSE '' END
-                WHEN ix.indoption[k.n - 1] & 2 = 2 THEN ' NULLS FIRST' ELSE '' END END, ', ' ORDER BY k.n) AS key_list,
-         string_agg(CASE WHEN k.n > ix.indnkeyatts THEN quote_ident(a.attname) END, ', ' ORDER BY k.n) AS include_list
-    FROM ix
-   CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
-    LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum AND k.attnum > 0
-    LEFT JOIN pg_attribute ia ON ia.attrelid = ix.indexrelid AND ia.attnum = k.n
-    LEFT JOIN pg_opclass oc ON k.n <= ix.indnkeyatts AND oc.oid = ix.indclass[k.n - 1]
-    LEFT JOIN pg_collation co ON k.n <= ix.indnkeyatts AND co.oid = ix.indcollation[k.n - 1]
-    LEFT JOIN stats s ON s.schemaname = ix.nspname AND s.tablename = ix.tablename AND s.attname = a.attname
-   GROUP BY ix.indexrelid
 )
-SELECT ix.nspname AS schema, ix.tablename AS "table", ix.indexname AS name, am.amname AS method, ix.locked,
-       CASE WHEN k.plain_keys AND ix.plain_columns AND ix.indpred IS NULL AND ix.reloptions IS NULL AND ix.relkind = 'i' AND NOT ix.nulls_not_distinct
-            THEN format('CREATE %sINDEX %s ON %s.%s USING %s (%s)%s', CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END,
-                        quote_ident(ix.indexname), quote_ident(ix.nspname), quote_ident(ix.tablename), quote_ident(am.amname),
-                        k.key_list, coalesce(' INCLUDE (' || k.include_list || ')', ''))
-            WHEN NOT ix.locked THEN pg_get_indexdef(ix.indexrelid) END AS definition,
-       CASE WHEN ix.indpred IS NOT NULL AND NOT ix.locked THEN pg_get_expr(ix.indpred, ix.indrelid, true) END AS predicate,
-       ix.indnkeyatts AS nkey, k.keys,
-       ix.indisunique AS "unique", ix.indisprimary AS "primary", ix.indisvalid AS valid,
+SELECT ix.indexrelid AS oid, ix.nspname AS schema, ix.tablename AS "table", ix.indexname AS name, am.amname AS method, ix.locked,
+       quote_ident(ix.nspname) AS q_schema, quote_ident(ix.tablename) AS q_table, quote_ident(ix.indexname) AS q_name, quote_ident(am.amname) AS q_method,
+       CASE WHEN NOT ix.locked AND (k.n = 1 AND NOT ix.plain OR ix.plain AND NOT (
+              -- This key prints as its bare column name: default opclass for the column's own type, the column's collation, no opclass options.
+              k.attnum > 0 AND (k.n > ix.indnkeyatts OR (oc.opcdefault AND oc.opcintype = a.atttypid AND coalesce(co.oid, 0) IN (0, a.attcollation)
+                AND (am.amname IN ('btree', 'hash') OR NOT EXISTS (
+                  SELECT FROM pg_attribute o WHERE o.attrelid = ix.indexrelid AND o.attnum = k.n AND o.attoptions IS NOT NULL))))))
+            THEN pg_get_indexdef(ix.indexrelid) END AS definition,
+       CASE WHEN k.n = 1 AND ix.indpred IS NOT NULL AND NOT ix.locked THEN pg_get_expr(ix.indpred, ix.indrelid, true) END AS predicate,
+       ix.indnkeyatts AS nkey, ix.indisunique AS "unique", ix.indisprimary AS "primary", ix.indisvalid AS valid,
        ix.indexrelid IN (SELECT p.index_relid FROM pg_stat_progress_create_index p) AS being_built,
        con.conname AS constraint_name, con.contype AS constraint_type,
        pg_stat_get_numscans(ix.indexrelid)::float8 AS scans,
        pg_stat_get_tuples_returned(ix.indexrelid)::float8 AS tuples_read,
-       ix.relpages::float8 * current_setting('block_size')::int AS bytes,
-       ix.reltuples::float8 AS rows,
-       CASE WHEN k.complete THEN k.width END AS stored_width,
-       ix.reloptions,
+       ix.relpages::float8 AS pages, ix.reltuples::float8 AS rows, ix.reloptions,
+       k.n, CASE WHEN k.attnum <> 0 THEN quote_ident(a.attname) WHEN NOT ix.locked THEN pg_get_indexdef(ix.indexrelid, k.n::int, true) END AS key,
+       oc.opcname AS opclass, oc.opcdefault AS default_opclass, ix.indoption[k.n - 1] AS option, co.collname AS collation, s.avg_width,
        (SELECT d.stats_reset FROM pg_stat_database d WHERE d.datname = current_database()) AS stats_reset,
-       current_setting('block_size')::int AS block_size
+       (SELECT current_setting('block_size')::int) AS block_size
   FROM ix
   JOIN pg_am am ON am.oid = ix.relam
-  JOIN keys k ON k.indexrelid = ix.indexrelid
   LEFT JOIN pg_constraint con ON con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x')
- ORDER BY ix.nspname, ix.tablename, ix.indexname`;
+ CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+  LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+  LEFT JOIN pg_opclass oc ON k.n <= ix.indnkeyatts AND oc.oid = ix.indclass[k.n - 1]
+  LEFT JOIN pg_collation co ON k.n <= ix.indnkeyatts AND co.oid = ix.indcollation[k.n - 1]
+  LEFT JOIN stats s ON s.schemaname = ix.nspname AND s.tablename = ix.tablename AND s.attname = a.attname`;
 
-interface RawKey { text: string; opclass: string | null; defaultOpclass: boolean | null; option: number | null; collation: string | null }
+const INDEX_USAGE_SQL = indexUsageSql('x.indnullsnotdistinct');
+/** PostgreSQL before 15: no NULLS NOT DISTINCT. */
+const INDEX_USAGE_SQL_PRE15 = indexUsageSql('false');
+const NULLS_NOT_DISTINCT_SINCE = 150000;
+
+/** One row of INDEX_USAGE_SQL: one stored column of one index. */
+interface ColumnRow {
+  oid: number; schema: string; table: string; name: string; method: string; locked: boolean;
+  q_schema: string; q_table: string; q_name: string; q_method: string;
+  definition: string | null; predicate: string | null;
+  nkey: number; unique: boolean; primary: boolean; valid: boolean; being_built: boolean;
+  constraint_name: string | null; constraint_type: keyof typeof CONSTRAINT_KINDS | null;
+  scans: number | null; tuples_read: number | null; pages: number; rows: number; reloptions: string[] | null;
+  n: number; key: string | null; opclass: string | null; default_opclass: boolean | null; option: number | null; collation: string | null; avg_width: number | null;
+  stats_reset: Date | null; block_size: number;
+}
 
 /** reloptions come as ["fillfactor=70", …]. */
 function fillfactorOf(reloptions: string[] | null): number | undefined {
@@ -113,56 +110,120 @@ function fillfactorOf(reloptions: string[] | null): number | undefined {
 
 const CONSTRAINT_KINDS = { p: 'primary key', u: 'unique', x: 'exclusion' } as const;
 
-const BEGIN_SQL = `BEGIN READ ONLY`;
-const LOCK_TIMEOUT_SQL = `SET LOCAL lock_timeout = '2s'`;
-const COMMIT_SQL = `COMMIT`;
-const ROLLBACK_SQL = `ROLLBACK`;
+/** An index being assembled from its column rows. */
+interface Assembly { index: IndexUsage; first: ColumnRow; width: number | undefined; keyList: string[] }
 
-export async function loadIndexUsage(session: Session): Promise<IndexUsageReport> {
-  await session.query(BEGIN_SQL);
-  let rows;
-  try {
-    await session.query(LOCK_TIMEOUT_SQL);
-    rows = (await session.query(INDEX_USAGE_SQL)).rows;
-    await session.query(COMMIT_SQL);
-  } catch (err) {
-    await session.query(ROLLBACK_SQL).catch(() => undefined);
-    throw err;
-  }
-  const indexes = rows.map((row): IndexUsage => {
-    const raw = (row.keys ?? []) as RawKey[];
-    const keys = raw.slice(0, row.nkey).map((k): UsageKey => ({
-      text: k.text,
-      opclass: k.opclass ?? '',
-      defaultOpclass: k.defaultOpclass ?? true,
-      desc: ((k.option ?? 0) & 1) === 1,
-      nullsFirst: ((k.option ?? 0) & 2) === 2,
-      collation: k.collation ?? undefined,
-    }));
-    const kind = row.constraint_type as keyof typeof CONSTRAINT_KINDS | null;
-    return {
+function startIndex(row: ColumnRow): Assembly {
+  return {
+    first: row,
+    width: 0,
+    keyList: [],
+    index: {
       schema: row.schema,
       table: row.table,
       name: row.name,
       method: row.method,
       locked: row.locked,
-      definition: row.definition ?? undefined,
-      predicate: row.predicate ?? undefined,
-      keys,
-      include: raw.slice(row.nkey).map((k) => k.text),
+      definition: undefined,
+      predicate: undefined,
+      keys: [],
+      include: [],
       unique: row.unique,
       primary: row.primary,
       valid: row.valid,
       beingBuilt: row.being_built,
-      constraint: kind ? { name: row.constraint_name, kind: CONSTRAINT_KINDS[kind] } : undefined,
+      constraint: row.constraint_type ? { name: row.constraint_name!, kind: CONSTRAINT_KINDS[row.constraint_type] } : undefined,
       scans: row.scans ?? 0,
       tuplesRead: row.tuples_read ?? 0,
-      bytes: row.bytes,
+      bytes: row.pages * row.block_size,
       rows: row.rows >= 0 ? row.rows : undefined,
-      storedWidth: row.stored_width ?? undefined,
+      storedWidth: undefined,
       fillfactor: fillfactorOf(row.reloptions),
-    };
-  });
-  const reset = rows[0]?.stats_reset as Date | null | undefined;
-  return { statsResetAt: reset ? reset.toISOString() : undefined, blockSize: rows[0]?.block_size ?? DEFAULT_BLOCK_SIZE, indexes };
+    },
+  };
+}
+
+/** pg_get_indexdef's ordering words for a key: DESC implies NULLS FIRST, ASC implies NULLS LAST. */
+function orderingOf(desc: boolean, nullsFirst: boolean): string {
+  if (desc) return nullsFirst ? ' DESC' : ' DESC NULLS LAST';
+  return nullsFirst ? ' NULLS FIRST' : '';
+}
+
+function addColumn(a: Assembly, row: ColumnRow): void {
+  const { index } = a;
+  index.definition ??= row.definition ?? undefined;
+  index.predicate ??= row.predicate ?? undefined;
+  a.width = row.avg_width === null || a.width === undefined ? undefined : a.width + row.avg_width;
+  const text = row.key ?? '';
+  if (row.n > row.nkey) {
+    index.include.push(text);
+    return;
+  }
+  const option = row.option ?? 0;
+  const key: UsageKey = {
+    text,
+    opclass: row.opclass ?? '',
+    defaultOpclass: row.default_opclass ?? true,
+    desc: (option & 1) === 1,
+    nullsFirst: (option & 2) === 2,
+    collation: row.collation ?? undefined,
+  };
+  index.keys.push(key);
+  a.keyList.push(text + orderingOf(key.desc, key.nullsFirst));
+}
+
+/** The index's definition: pg_get_indexdef's text when the server sent it, else composed the same way. */
+function finish(a: Assembly): IndexUsage {
+  const { index, first } = a;
+  index.storedWidth = a.width;
+  if (index.definition === undefined && !index.locked) {
+    const include = index.include.length ? ` INCLUDE (${index.include.join(', ')})` : '';
+    index.definition = `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${first.q_name} ON ${first.q_schema}.${first.q_table} USING ${first.q_method} (${a.keyList.join(', ')})${include}`;
+  }
+  return index;
+}
+
+/** Sorted by schema, table and name, byte-wise like PostgreSQL's "name" type. */
+function byQualifiedName(x: IndexUsage, y: IndexUsage): number {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return cmp(x.schema, y.schema) || cmp(x.table, y.table) || cmp(x.name, y.name);
+}
+
+/** Rows come grouped by index in practice, but SQL does not promise it: they are grouped by oid and each index's keys put in order. */
+function assemble(rows: ColumnRow[]): IndexUsage[] {
+  const byOid = new Map<number, ColumnRow[]>();
+  for (const row of rows) {
+    const list = byOid.get(row.oid);
+    if (list) list.push(row);
+    else byOid.set(row.oid, [row]);
+  }
+  const indexes: IndexUsage[] = [];
+  for (const columns of byOid.values()) {
+    if (columns.length > 1) columns.sort((a, b) => a.n - b.n);
+    const assembly = startIndex(columns[0]);
+    for (const row of columns) addColumn(assembly, row);
+    indexes.push(finish(assembly));
+  }
+  return indexes.sort(byQualifiedName);
+}
+
+const BEGIN_SQL = `BEGIN READ ONLY`;
+/** The lock timeout for this transaction, and the server version that picks the query. */
+const SETUP_SQL = `SELECT set_config('lock_timeout', '2s', true), current_setting('server_version_num')::int AS version_num`;
+const COMMIT_SQL = `COMMIT`;
+const ROLLBACK_SQL = `ROLLBACK`;
+
+export async function loadIndexUsage(session: Session): Promise<IndexUsageReport> {
+  await session.query(BEGIN_SQL);
+  let rows: ColumnRow[];
+  try {
+    const version = (await session.query<{ version_num: number }>(SETUP_SQL)).rows[0].version_num;
+    rows = (await session.query<ColumnRow>(version >= NULLS_NOT_DISTINCT_SINCE ? INDEX_USAGE_SQL : INDEX_USAGE_SQL_PRE15)).rows;
+    await session.query(COMMIT_SQL);
+  } catch (err) {
+    await session.query(ROLLBACK_SQL).catch(() => undefined);
+    throw err;
+  }
+  const reset = rows[0]?.stats_reset;
+  return { statsResetAt: reset ? reset.toISOString() : undefined, blockSize: rows[0]?.block_size ?? DEFAULT_BLOCK_SIZE, indexes: assemble(rows) };
 }

@@ -90,7 +90,7 @@ describe('Index usage (whole database)', () => {
     await run(url, `
       CREATE SCHEMA "Odd Schema";
       CREATE TABLE "Odd Schema".shapes (id int PRIMARY KEY, "Mixed" int, "order" text, v varchar(20), c text COLLATE "C",
-                                        tags int[], at timestamptz, email text);
+                                        tags int[], at timestamptz, email text, doc tsvector, "Old Name" int);
       CREATE INDEX shape_plain ON "Odd Schema".shapes ("Mixed");
       CREATE INDEX "Shape Desc" ON "Odd Schema".shapes ("Mixed" DESC, "order" NULLS FIRST, at DESC NULLS LAST);
       CREATE UNIQUE INDEX shape_include ON "Odd Schema".shapes (id) INCLUDE ("order", at);
@@ -105,6 +105,11 @@ describe('Index usage (whole database)', () => {
       CREATE INDEX shape_gin ON "Odd Schema".shapes USING gin (tags);
       CREATE INDEX shape_brin ON "Odd Schema".shapes USING brin (at);
       CREATE UNIQUE INDEX shape_nnd ON "Odd Schema".shapes (email) NULLS NOT DISTINCT;
+      CREATE INDEX shape_second_opclass ON "Odd Schema".shapes ("Mixed", "order" text_pattern_ops);
+      CREATE INDEX shape_siglen ON "Odd Schema".shapes USING gist (doc tsvector_ops (siglen = 100));
+      CREATE INDEX shape_gist_default ON "Odd Schema".shapes USING gist (doc);
+      CREATE INDEX shape_renamed ON "Odd Schema".shapes ("Old Name", id);
+      ALTER TABLE "Odd Schema".shapes RENAME COLUMN "Old Name" TO "select";
       CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at);
       CREATE TABLE parted_2026 PARTITION OF parted FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
       CREATE INDEX parted_at ON parted (at);`);
@@ -113,7 +118,7 @@ describe('Index usage (whole database)', () => {
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I') AND n.nspname NOT IN ('pg_catalog', 'pg_toast')`))
       .map((r) => [`${r.schema}.${r.name}`, r.def]));
     const shapes = usage.indexes.filter((i) => i.schema === 'Odd Schema' || i.table.startsWith('parted'));
-    assert.equal(shapes.length, 17);
+    assert.equal(shapes.length, 21);
     for (const i of usage.indexes) assert.equal(i.definition, actual.get(`${i.schema}.${i.name}`), `${i.schema}.${i.name}`);
   });
 

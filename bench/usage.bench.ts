@@ -5,7 +5,7 @@
  *   health  runHealthChecks(): the full health run                                (target ≤ 1 000 ms)
  * Medians of several runs after a warm-up. With pg_stat_statements available, the statements one
  * tree load sends are counted from the server's side. Writes bench/results-usage.json and exits 1
- * when a target is missed. Env: PGTUNER_BENCH_TABLES (default 2000), PGTUNER_BENCH_ROUNDS (default 5),
+ * when a target is missed. Env: PGTUNER_BENCH_TABLES (default 2000), PGTUNER_BENCH_ROUNDS (default 9),
  * PGTUNER_USAGE_BENCH_URL (a database this benchmark loaded before: skips the cluster and the setup).
  *
  * Run: npx tsc -p . && node out/bench/usage.bench.js   (or `npm run bench` with BENCH=usage)
@@ -22,7 +22,7 @@ import { loadIndexUsage } from '../src/core/usage/load';
 import { startCluster } from '../test/support/cluster';
 
 const TABLES = Number(process.env.PGTUNER_BENCH_TABLES) || 2000;
-const ROUNDS = Math.max(3, Number(process.env.PGTUNER_BENCH_ROUNDS) || 5);
+const ROUNDS = Math.max(3, Number(process.env.PGTUNER_BENCH_ROUNDS) || 9);
 const BATCH = 250;
 const TREE_TARGET_MS = 300;
 const HEALTH_TARGET_MS = 1000;
@@ -70,6 +70,14 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - start, value];
 }
 
+/** timed(), plus the CPU the session's backend spent meanwhile (undefined when it is not local). */
+async function timedOnServer<T>(session: Session, fn: () => Promise<T>): Promise<[[number, T], number | undefined]> {
+  const before = backendCpuMs(session.pid);
+  const result = await timed(fn);
+  const after = backendCpuMs(session.pid);
+  return [result, before !== undefined && after !== undefined ? after - before : undefined];
+}
+
 /** The statements one tree load sends, as pg_stat_statements saw them. */
 async function statementsOfOneLoad(session: Session): Promise<Statement[]> {
   await session.query(PGSS_RESET_SQL);
@@ -107,39 +115,33 @@ async function main(): Promise<void> {
     try {
       const treeRuns: number[] = [];
       const treeCpu: number[] = [];
+      const calibration: number[] = [];
       const calibrationCpu: number[] = [];
       const healthRuns: number[] = [];
       let listed = 0;
       let slowestChecks: { id: string; ms: number }[] = [];
       await db.withSession(async (session) => {
         await loadIndexUsage(session); // warm-up: catalog caches, plan
-        for (let r = 0; r < ROUNDS; r++) {
-          const cpuBefore = backendCpuMs(session.pid);
-          const [ms, analysis] = await timed(async () => analyzeIndexUsage(await loadIndexUsage(session)));
-          const cpuAfter = backendCpuMs(session.pid);
-          if (cpuBefore !== undefined && cpuAfter !== undefined) treeCpu.push(cpuAfter - cpuBefore);
-          treeRuns.push(ms);
-          listed = analysis.indexes.length;
-        }
         await runHealthChecks(session);
+        // Each round times the reference query right before the tree and the health run, so that all
+        // three see the machine at the same speed (a shared machine's speed drifts within seconds).
         for (let r = 0; r < ROUNDS; r++) {
-          const [ms, report] = await timed(() => runHealthChecks(session));
-          healthRuns.push(ms);
+          const [calibrationMs, calibrationCpuMs] = await timedOnServer(session, () => session.query(CALIBRATION_SQL));
+          calibration.push(calibrationMs[0]);
+          if (calibrationCpuMs !== undefined) calibrationCpu.push(calibrationCpuMs);
+          const [[ms, analysis], cpuMs] = await timedOnServer(session, async () => analyzeIndexUsage(await loadIndexUsage(session)));
+          treeRuns.push(ms);
+          if (cpuMs !== undefined) treeCpu.push(cpuMs);
+          listed = analysis.indexes.length;
+          const [healthMs, report] = await timed(() => runHealthChecks(session));
+          healthRuns.push(healthMs);
           if (report.counts.error) throw new Error(`health checks failed: ${JSON.stringify(report.results.filter((x) => x.status === 'error'))}`);
           slowestChecks = [...report.results].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5).map((x) => ({ id: x.id, ms: x.durationMs }));
         }
       });
       const statements = pgss ? await db.withSession(statementsOfOneLoad) : undefined;
       const dataQueries = statements?.filter((s) => s.reads_indexes) ?? [];
-      const calibration: number[] = [];
-      await db.withSession(async (s) => {
-        for (let r = 0; r < ROUNDS; r++) {
-          const cpuBefore = backendCpuMs(s.pid);
-          calibration.push((await timed(() => s.query(CALIBRATION_SQL)))[0]);
-          const cpuAfter = backendCpuMs(s.pid);
-          if (cpuBefore !== undefined && cpuAfter !== undefined) calibrationCpu.push(cpuAfter - cpuBefore);
-        }
-      });
+      const ratios = (runs: number[]) => Number(median(runs.map((ms, r) => ms / calibration[r])).toFixed(2));
       const results = {
         date: new Date().toISOString(),
         server: `PostgreSQL ${version}`,
@@ -147,19 +149,21 @@ async function main(): Promise<void> {
         indexes,
         rounds: ROUNDS,
         calibrationMs: { query: CALIBRATION_SQL, medianMs: Math.round(median(calibration)),
-          serverCpuMs: calibrationCpu.length ? median(calibrationCpu) : 'unknown', note: 'a CPU-bound reference query timed in the same run: read the other figures against it' },
+          serverCpuMs: calibrationCpu.length ? median(calibrationCpu) : 'unknown', note: 'a CPU-bound reference query timed before each round: read the other figures against it' },
         loadAverage: os.loadavg().map((l) => Number(l.toFixed(1))),
         tree: {
           medianMs: Math.round(median(treeRuns)),
           runsMs: treeRuns.map(Math.round),
           targetMs: TREE_TARGET_MS,
+          /** Median over rounds of (tree time ÷ the reference query's time in the same round). */
+          vsCalibration: ratios(treeRuns),
           // CPU the server spent on one load (the query alone), unaffected by waiting for a shared CPU.
           serverCpuMs: treeCpu.length ? median(treeCpu) : 'unknown (server not local)',
           indexesListed: listed,
           statementsPerLoad: statements?.map(({ calls, query }) => ({ calls, query })) ?? 'pg_stat_statements not available',
           catalogQueriesPerLoad: pgss ? dataQueries.reduce((n, s) => n + s.calls, 0) : 'unknown',
         },
-        health: { medianMs: Math.round(median(healthRuns)), runsMs: healthRuns.map(Math.round), targetMs: HEALTH_TARGET_MS, slowestChecks },
+        health: { medianMs: Math.round(median(healthRuns)), runsMs: healthRuns.map(Math.round), targetMs: HEALTH_TARGET_MS, vsCalibration: ratios(healthRuns), slowestChecks },
       };
       const pass = results.tree.medianMs <= TREE_TARGET_MS && results.health.medianMs <= HEALTH_TARGET_MS && listed === indexes &&
         (!pgss || results.tree.catalogQueriesPerLoad === 1);

@@ -25,9 +25,13 @@ export const HEALTH_CHECKS: readonly HealthCheck[] = [
   sharedBuffers, workMem, randomPageCost,
 ];
 
-/** No check may hang behind another session's lock: it fails (reported as an error) instead. */
-const LOCK_TIMEOUT_SQL = `SET lock_timeout = '2s'`;
-const RESET_LOCK_TIMEOUT_SQL = `RESET lock_timeout`;
+/**
+ * No check may hang behind another session's lock: it fails (reported as an error) instead. No
+ * JIT either: on big catalogs the checks' estimated costs pass jit_above_cost, and compiling
+ * takes seconds for queries that run in milliseconds.
+ */
+const RUN_SETTINGS_SQL = `SET lock_timeout = '2s'; SET jit = off`;
+const RESET_RUN_SETTINGS_SQL = `RESET lock_timeout; RESET jit`;
 const READS_ALL_STATS_SQL = `SELECT pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS reads_all_stats`;
 
 const REQUIREMENT_TEXT: Record<Requirement, string> = {
@@ -74,7 +78,7 @@ export async function runHealthChecks(session: Session, run: HealthRunOptions = 
   const checks = run.only ? HEALTH_CHECKS.filter((c) => run.only!.includes(c.id)) : HEALTH_CHECKS;
 
   const results: CheckResult[] = [];
-  await session.query(LOCK_TIMEOUT_SQL);
+  await session.query(RUN_SETTINGS_SQL);
   try {
     for (const check of checks) {
       run.onProgress?.(check);
@@ -83,7 +87,7 @@ export async function runHealthChecks(session: Session, run: HealthRunOptions = 
       results.push({ id: check.id, title: check.title, category: check.category, ...found, durationMs: Date.now() - t0 });
     }
   } finally {
-    await session.query(RESET_LOCK_TIMEOUT_SQL);
+    await session.query(RESET_RUN_SETTINGS_SQL);
   }
   const counts = { ok: 0, warning: 0, critical: 0, skipped: 0, error: 0 } as Record<CheckStatus, number>;
   for (const r of results) counts[r.status]++;

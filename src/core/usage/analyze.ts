@@ -13,13 +13,12 @@ interface Candidate {
   keys: string[];
   /** Identical indexes share this: same method, keys (opclass, order, collation), INCLUDE list and predicate. */
   signature: string;
-  stored: Set<string>;
 }
 
 function candidate(index: AnalyzedIndex): Candidate {
   const keys = index.keys.map(keySignature);
   const signature = [index.method, keys.join('\u0001'), index.include.join('\u0001'), index.predicate ?? ''].join('\u0002');
-  return { index, keys, signature, stored: new Set([...index.keys.map((k) => k.text), ...index.include]) };
+  return { index, keys, signature };
 }
 
 /** Of identical indexes, the one to keep: the constraint's, else a unique one, else the most scanned, else the first by name. */
@@ -37,7 +36,7 @@ function coveredBy(a: Candidate, b: Candidate): boolean {
   const [x, y] = [a.index, b.index];
   if (a === b || x.unique || x.method !== y.method || (x.predicate ?? '') !== (y.predicate ?? '')) return false;
   if (b.keys.length <= a.keys.length || !a.keys.every((k, n) => k === b.keys[n])) return false;
-  return x.include.every((c) => b.stored.has(c));
+  return x.include.every((c) => y.include.includes(c) || y.keys.some((k) => k.text === c));
 }
 
 function since(statsResetAt: string | undefined): string {
@@ -54,7 +53,12 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 export function analyzeIndexUsage(report: IndexUsageReport, options: UsageOptions = DEFAULT_USAGE_OPTIONS): IndexAnalysis {
   // The report's rows become the analysed rows in place: copying tens of thousands of wide objects
   // cost more than the analysis itself.
-  const indexes: AnalyzedIndex[] = report.indexes.map((i) => Object.assign(i, { badges: [], droppable: false, bloatBytes: undefined }));
+  const indexes = report.indexes as AnalyzedIndex[];
+  for (const i of indexes) {
+    i.badges = [];
+    i.droppable = false;
+    i.bloatBytes = undefined;
+  }
   const byTable = new Map<string, Candidate[]>();
   // Locked indexes have no keys to compare.
   for (const i of indexes) if (i.valid && !i.locked) push(byTable, `${i.schema}\u0000${i.table}`, candidate(i));

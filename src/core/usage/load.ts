@@ -1,5 +1,5 @@
 import { Session } from '../db/database';
-import { DEFAULT_BLOCK_SIZE, IndexUsage, IndexUsageReport, UsageKey } from './types';
+import { IndexUsage, IndexUsageReport, UsageKey } from './types';
 
 /**
  * Every index of the database with its usage, in ONE query that returns one row per stored
@@ -12,9 +12,10 @@ import { DEFAULT_BLOCK_SIZE, IndexUsage, IndexUsageReport, UsageKey } from './ty
  *   indclass/indcollation/indoption cover key columns only (0-based vectors); indoption bits:
  *   1 = DESC, 2 = NULLS FIRST.
  * - `definition`: pg_get_indexdef costs ~30 µs an index (more than the rest of the query), so for
- *   the common index the client composes the same text from server-quoted names (quote_ident):
- *   plain columns with their default opclass, collation and no opclass options; no expressions,
- *   predicate, storage options or NULLS NOT DISTINCT; not a partitioned index. The server calls
+ *   the common index the client composes the same text from names quoted by the server's own
+ *   quote_ident (sent only where quoting changes them): plain columns with their default opclass,
+ *   collation and no opclass options; no expressions, predicate, storage options or NULLS NOT
+ *   DISTINCT; not a partitioned index; an access method name that needs no quotes. The server calls
  *   pg_get_indexdef only for the others, once (on the first key's row, or on the row of the key
  *   that is not plain). Integration tests compare both on many index shapes.
  * - Opclass options (siglen…) exist only for non-btree/hash opclasses in PostgreSQL and its
@@ -43,26 +44,30 @@ WITH locked AS MATERIALIZED (
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), ix AS MATERIALIZED (
   SELECT x.indexrelid, x.indrelid, x.indnkeyatts, x.indisunique, x.indisprimary, x.indisvalid, x.indkey, x.indclass, x.indcollation, x.indoption,
-         x.indpred, n.nspname, t.relname AS tablename, i.relname AS indexname, i.relam, i.reltuples, i.relpages, i.reloptions,
-         -- Nothing about the index as a whole that only pg_get_indexdef prints.
-         x.indexprs IS NULL AND x.indpred IS NULL AND i.reloptions IS NULL AND i.relkind = 'i' AND NOT ${nullsNotDistinct} AS plain,
+         x.indpred, n.nspname, t.relname AS tablename, i.relname AS indexname, am.amname, i.reltuples, i.relpages, i.reloptions,
+         -- Nothing about the index as a whole that only pg_get_indexdef prints (or quotes).
+         x.indexprs IS NULL AND x.indpred IS NULL AND i.reloptions IS NULL AND i.relkind = 'i' AND NOT ${nullsNotDistinct}
+           AND quote_ident(am.amname) = am.amname AS plain,
          (x.indrelid IN (SELECT relation FROM locked) OR x.indexrelid IN (SELECT relation FROM locked)) AS locked
     FROM pg_index x
     JOIN pg_class i ON i.oid = x.indexrelid
     JOIN pg_class t ON t.oid = x.indrelid
     JOIN pg_namespace n ON n.oid = t.relnamespace
+    JOIN pg_am am ON am.oid = i.relam
    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
 ), stats AS MATERIALIZED (
   SELECT st.schemaname, st.tablename, st.attname, st.avg_width
     FROM (SELECT DISTINCT nspname, tablename FROM ix WHERE relpages >= ${BLOAT_MIN_PAGES}) big
     JOIN pg_stats st ON st.schemaname = big.nspname AND st.tablename = big.tablename AND NOT st.inherited
 )
-SELECT ix.indexrelid AS oid, ix.nspname AS schema, ix.tablename AS "table", ix.indexname AS name, am.amname AS method, ix.locked,
-       quote_ident(ix.nspname) AS q_schema, quote_ident(ix.tablename) AS q_table, quote_ident(ix.indexname) AS q_name, quote_ident(am.amname) AS q_method,
+SELECT ix.indexrelid AS oid, ix.nspname AS schema, ix.tablename AS "table", ix.indexname AS name, ix.amname AS method, ix.locked,
+       -- Quoted names only where quoting changes them (null otherwise: fewer strings to decode).
+       nullif(quote_ident(ix.nspname) || '.' || quote_ident(ix.tablename), ix.nspname || '.' || ix.tablename) AS q_table,
+       nullif(quote_ident(ix.indexname), ix.indexname) AS q_name,
        CASE WHEN NOT ix.locked AND (k.n = 1 AND NOT ix.plain OR ix.plain AND NOT (
               -- This key prints as its bare column name: default opclass for the column's own type, the column's collation, no opclass options.
               k.attnum > 0 AND (k.n > ix.indnkeyatts OR (oc.opcdefault AND oc.opcintype = a.atttypid AND coalesce(co.oid, 0) IN (0, a.attcollation)
-                AND (am.amname IN ('btree', 'hash') OR NOT EXISTS (
+                AND (ix.amname IN ('btree', 'hash') OR NOT EXISTS (
                   SELECT FROM pg_attribute o WHERE o.attrelid = ix.indexrelid AND o.attnum = k.n AND o.attoptions IS NOT NULL))))))
             THEN pg_get_indexdef(ix.indexrelid) END AS definition,
        CASE WHEN k.n = 1 AND ix.indpred IS NOT NULL AND NOT ix.locked THEN pg_get_expr(ix.indpred, ix.indrelid, true) END AS predicate,
@@ -73,14 +78,12 @@ SELECT ix.indexrelid AS oid, ix.nspname AS schema, ix.tablename AS "table", ix.i
        pg_stat_get_tuples_returned(ix.indexrelid)::float8 AS tuples_read,
        ix.relpages::float8 AS pages, ix.reltuples::float8 AS rows, ix.reloptions,
        k.n, CASE WHEN k.attnum <> 0 THEN quote_ident(a.attname) WHEN NOT ix.locked THEN pg_get_indexdef(ix.indexrelid, k.n::int, true) END AS key,
-       oc.opcname AS opclass, oc.opcdefault AS default_opclass, ix.indoption[k.n - 1] AS option, co.collname AS collation, s.avg_width,
-       (SELECT d.stats_reset FROM pg_stat_database d WHERE d.datname = current_database()) AS stats_reset,
-       (SELECT current_setting('block_size')::int) AS block_size
+       oc.opcname AS opclass, ix.indoption[k.n - 1] AS option, co.collname AS collation, s.avg_width
   FROM ix
-  JOIN pg_am am ON am.oid = ix.relam
   LEFT JOIN pg_constraint con ON con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x')
  CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
-  LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+  LEFT JOIN (SELECT attrelid, attnum, attname, atttypid, attcollation FROM pg_attribute WHERE attnum > 0) a
+         ON a.attrelid = ix.indrelid AND a.attnum = k.attnum AND k.attnum > 0
   LEFT JOIN pg_opclass oc ON k.n <= ix.indnkeyatts AND oc.oid = ix.indclass[k.n - 1]
   LEFT JOIN pg_collation co ON k.n <= ix.indnkeyatts AND co.oid = ix.indcollation[k.n - 1]
   LEFT JOIN stats s ON s.schemaname = ix.nspname AND s.tablename = ix.tablename AND s.attname = a.attname`;
@@ -93,13 +96,12 @@ const NULLS_NOT_DISTINCT_SINCE = 150000;
 /** One row of INDEX_USAGE_SQL: one stored column of one index. */
 interface ColumnRow {
   oid: number; schema: string; table: string; name: string; method: string; locked: boolean;
-  q_schema: string; q_table: string; q_name: string; q_method: string;
+  q_table: string | null; q_name: string | null;
   definition: string | null; predicate: string | null;
   nkey: number; unique: boolean; primary: boolean; valid: boolean; being_built: boolean;
   constraint_name: string | null; constraint_type: keyof typeof CONSTRAINT_KINDS | null;
   scans: number | null; tuples_read: number | null; pages: number; rows: number; reloptions: string[] | null;
-  n: number; key: string | null; opclass: string | null; default_opclass: boolean | null; option: number | null; collation: string | null; avg_width: number | null;
-  stats_reset: Date | null; block_size: number;
+  n: number; key: string | null; opclass: string | null; option: number | null; collation: string | null; avg_width: number | null;
 }
 
 /** reloptions come as ["fillfactor=70", …]. */
@@ -113,7 +115,7 @@ const CONSTRAINT_KINDS = { p: 'primary key', u: 'unique', x: 'exclusion' } as co
 /** An index being assembled from its column rows. */
 interface Assembly { index: IndexUsage; first: ColumnRow; width: number | undefined; keyList: string[] }
 
-function startIndex(row: ColumnRow): Assembly {
+function startIndex(row: ColumnRow, blockSize: number): Assembly {
   return {
     first: row,
     width: 0,
@@ -135,7 +137,7 @@ function startIndex(row: ColumnRow): Assembly {
       constraint: row.constraint_type ? { name: row.constraint_name!, kind: CONSTRAINT_KINDS[row.constraint_type] } : undefined,
       scans: row.scans ?? 0,
       tuplesRead: row.tuples_read ?? 0,
-      bytes: row.pages * row.block_size,
+      bytes: row.pages * blockSize,
       rows: row.rows >= 0 ? row.rows : undefined,
       storedWidth: undefined,
       fillfactor: fillfactorOf(row.reloptions),
@@ -163,7 +165,6 @@ function addColumn(a: Assembly, row: ColumnRow): void {
   const key: UsageKey = {
     text,
     opclass: row.opclass ?? '',
-    defaultOpclass: row.default_opclass ?? true,
     desc: (option & 1) === 1,
     nullsFirst: (option & 2) === 2,
     collation: row.collation ?? undefined,
@@ -178,7 +179,8 @@ function finish(a: Assembly): IndexUsage {
   index.storedWidth = a.width;
   if (index.definition === undefined && !index.locked) {
     const include = index.include.length ? ` INCLUDE (${index.include.join(', ')})` : '';
-    index.definition = `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${first.q_name} ON ${first.q_schema}.${first.q_table} USING ${first.q_method} (${a.keyList.join(', ')})${include}`;
+    const table = first.q_table ?? `${first.schema}.${first.table}`;
+    index.definition = `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${first.q_name ?? first.name} ON ${table} USING ${first.method} (${a.keyList.join(', ')})${include}`;
   }
   return index;
 }
@@ -190,7 +192,7 @@ function byQualifiedName(x: IndexUsage, y: IndexUsage): number {
 }
 
 /** Rows come grouped by index in practice, but SQL does not promise it: they are grouped by oid and each index's keys put in order. */
-function assemble(rows: ColumnRow[]): IndexUsage[] {
+function assemble(rows: ColumnRow[], blockSize: number): IndexUsage[] {
   const byOid = new Map<number, ColumnRow[]>();
   for (const row of rows) {
     const list = byOid.get(row.oid);
@@ -200,7 +202,7 @@ function assemble(rows: ColumnRow[]): IndexUsage[] {
   const indexes: IndexUsage[] = [];
   for (const columns of byOid.values()) {
     if (columns.length > 1) columns.sort((a, b) => a.n - b.n);
-    const assembly = startIndex(columns[0]);
+    const assembly = startIndex(columns[0], blockSize);
     for (const row of columns) addColumn(assembly, row);
     indexes.push(finish(assembly));
   }
@@ -208,22 +210,30 @@ function assemble(rows: ColumnRow[]): IndexUsage[] {
 }
 
 const BEGIN_SQL = `BEGIN READ ONLY`;
-/** The lock timeout for this transaction, and the server version that picks the query. */
-const SETUP_SQL = `SELECT set_config('lock_timeout', '2s', true), current_setting('server_version_num')::int AS version_num`;
+/**
+ * For this transaction: a lock timeout, and no JIT (on a big catalog the query's estimated cost
+ * passes jit_above_cost, and compiling it took 1.8 s for a 0.1 s query); then the server version
+ * that picks the query, and facts the report needs once.
+ */
+const SETUP_SQL = `
+SELECT set_config('lock_timeout', '2s', true), set_config('jit', 'off', true),
+       current_setting('server_version_num')::int AS version_num,
+       current_setting('block_size')::int AS block_size,
+       (SELECT d.stats_reset FROM pg_stat_database d WHERE d.datname = current_database()) AS stats_reset`;
 const COMMIT_SQL = `COMMIT`;
 const ROLLBACK_SQL = `ROLLBACK`;
 
 export async function loadIndexUsage(session: Session): Promise<IndexUsageReport> {
   await session.query(BEGIN_SQL);
   let rows: ColumnRow[];
+  let setup: { version_num: number; block_size: number; stats_reset: Date | null };
   try {
-    const version = (await session.query<{ version_num: number }>(SETUP_SQL)).rows[0].version_num;
-    rows = (await session.query<ColumnRow>(version >= NULLS_NOT_DISTINCT_SINCE ? INDEX_USAGE_SQL : INDEX_USAGE_SQL_PRE15)).rows;
+    setup = (await session.query<typeof setup>(SETUP_SQL)).rows[0];
+    rows = (await session.query<ColumnRow>(setup.version_num >= NULLS_NOT_DISTINCT_SINCE ? INDEX_USAGE_SQL : INDEX_USAGE_SQL_PRE15)).rows;
     await session.query(COMMIT_SQL);
   } catch (err) {
     await session.query(ROLLBACK_SQL).catch(() => undefined);
     throw err;
   }
-  const reset = rows[0]?.stats_reset;
-  return { statsResetAt: reset ? reset.toISOString() : undefined, blockSize: rows[0]?.block_size ?? DEFAULT_BLOCK_SIZE, indexes: assemble(rows) };
+  return { statsResetAt: setup.stats_reset?.toISOString(), blockSize: setup.block_size, indexes: assemble(rows, setup.block_size) };
 }

@@ -5,8 +5,6 @@ export interface UsageKey {
   text: string;
   /** Operator class name (key columns only; empty for INCLUDE columns). */
   opclass: string;
-  /** The opclass is the default one for the column's type. */
-  defaultOpclass: boolean;
   desc: boolean;
   nullsFirst: boolean;
   /** Collation name, when the key has one. */
@@ -56,8 +54,6 @@ export interface IndexUsageReport {
   blockSize: number;
   indexes: IndexUsage[];
 }
-
-export const DEFAULT_BLOCK_SIZE = 8192;
 
 export type BadgeKind = 'unused' | 'duplicate' | 'redundant' | 'invalid' | 'bloated';
 

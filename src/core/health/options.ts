@@ -17,9 +17,12 @@ export interface HealthOptions {
   cacheHitCriticalPercent: number;
   /** Fewer block reads than this since the stats reset: too little activity to judge the cache. */
   cacheHitMinBlocks: number;
-  /** Oldest unfrozen transaction ID age, as a percent of autovacuum_freeze_max_age. */
+  /**
+   * Oldest unfrozen transaction ID age, as a percent of autovacuum_freeze_max_age (and multixact ID
+   * age, of autovacuum_multixact_freeze_max_age).
+   */
   xidAgeWarningPercent: number;
-  /** …and in millions of transactions (PostgreSQL stops accepting writes near 2 147 million). */
+  /** …and in millions of IDs, for both (PostgreSQL stops accepting writes near 2 147 million). */
   xidAgeCriticalMillions: number;
   sequenceWarningPercent: number;
   sequenceCriticalPercent: number;

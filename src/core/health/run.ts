@@ -7,7 +7,7 @@ import { IndexAnalysis } from '../usage/types';
 import { blockedQueries, connections, idleInTransaction, longQueries } from './checks/activity';
 import { cacheHit } from './checks/caching';
 import { invalidIndexes, unusedAndDuplicateIndexes } from './checks/indexes';
-import { bloat, deadTuples, staleMaintenance, wraparound } from './checks/maintenance';
+import { bloat, deadTuples, multixactWraparound, staleMaintenance, wraparound } from './checks/maintenance';
 import { replicationLag, replicationSlots } from './checks/replication';
 import { invalidConstraints, noPrimaryKey } from './checks/schema';
 import { sequencesNearMax } from './checks/sequences';
@@ -19,7 +19,7 @@ import { CheckContext, CheckResult, CheckStatus, HealthCheck, HealthReport, Outc
 /** Every check, in report order. */
 export const HEALTH_CHECKS: readonly HealthCheck[] = [
   connections, idleInTransaction, longQueries, blockedQueries,
-  cacheHit, wraparound, deadTuples, staleMaintenance, bloat,
+  cacheHit, wraparound, multixactWraparound, deadTuples, staleMaintenance, bloat,
   sequencesNearMax, invalidIndexes, unusedAndDuplicateIndexes, invalidConstraints, noPrimaryKey,
   replicationLag, replicationSlots, slowestStatements,
   sharedBuffers, workMem, randomPageCost,

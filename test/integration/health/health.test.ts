@@ -188,6 +188,27 @@ describe('Health checks', () => {
     assert.deepEqual(calm.results.map((r) => [r.id, r.status]), [['connections', 'ok'], ['idle-in-transaction', 'ok'], ['blocked-queries', 'ok']]);
   });
 
+  it('tracks multixact ID age: row locks shared by two sessions make it grow', async () => {
+    // A critical threshold of one ID: any age at all is a finding, so the test sees the figure move.
+    const check = async () => (await db.withSession((s) => runHealthChecks(s, { only: ['multixact-wraparound'], thresholds: { xidAgeCriticalMillions: 1e-6 } }))).results[0];
+    const oldestAge = (r: CheckResult) => Math.max(...r.details.map((d) => Number(d.age)));
+    const before = await check();
+    await run(url, 'CREATE TABLE shared_rows (id int PRIMARY KEY); INSERT INTO shared_rows VALUES (1)');
+    const [a, b] = [await connect(url), await connect(url)];
+    try {
+      await a.query('BEGIN; SELECT * FROM shared_rows WHERE id = 1 FOR SHARE');
+      await b.query('BEGIN; SELECT * FROM shared_rows WHERE id = 1 FOR SHARE');
+      await a.query('COMMIT');
+      await b.query('COMMIT');
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+    const after = await check();
+    assert.equal(after.status, 'critical');
+    assert.match(after.figure, /oldest unfrozen multixact ID age .*autovacuum_multixact_freeze_max_age/);
+    assert.ok(oldestAge(after) >= oldestAge(before) + 1, `age grew from ${oldestAge(before)} to ${oldestAge(after)}`);
+  });
+
   it('rejects unknown thresholds and check ids with a clear message', async () => {
     assert.throws(() => resolveHealthOptions({ cacheHitWarningPercnt: 90 }), /unknown threshold "cacheHitWarningPercnt"/);
     assert.throws(() => resolveHealthOptions({ sequenceWarningPercent: 'high' }), /must be a number/);

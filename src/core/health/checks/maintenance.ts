@@ -3,36 +3,53 @@ import { estimateTableBloat } from '../../usage/bloat';
 import { gradeAbove, outcome, plural, thresholdText, worst } from '../grade';
 import { Detail, HealthCheck } from '../types';
 
-/** Every database's age and this database's five oldest tables, against the freeze settings. */
-const XID_AGE_SQL = `
-SELECT current_setting('autovacuum_freeze_max_age')::float8 AS freeze_max_age,
+/**
+ * Every database's age and this database's five oldest tables against the freeze setting, for
+ * transaction IDs (age of datfrozenxid/relfrozenxid) or multixact IDs (mxid_age of
+ * datminmxid/relminmxid). Both counters wrap around at 2^31, and PostgreSQL stops accepting writes
+ * shortly before: multixacts are used up by row locks shared between sessions (SELECT … FOR
+ * SHARE, foreign-key checks), so they can run out in a database with few transactions.
+ */
+const freezeAgeSql = (age: string, setting: string, database: string, table: string) => `
+SELECT current_setting('${setting}')::float8 AS freeze_max_age,
        (SELECT json_agg(d ORDER BY d.age DESC) FROM (
-          SELECT datname AS name, age(datfrozenxid)::float8 AS age FROM pg_database WHERE datallowconn) d) AS databases,
+          SELECT datname AS name, ${age}(${database})::float8 AS age FROM pg_database WHERE datallowconn) d) AS databases,
        (SELECT json_agg(t ORDER BY t.age DESC) FROM (
-          SELECT n.nspname || '.' || c.relname AS name, age(c.relfrozenxid)::float8 AS age
+          SELECT n.nspname || '.' || c.relname AS name, ${age}(c.${table})::float8 AS age
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE c.relkind IN ('r', 'm', 't')
-           ORDER BY age(c.relfrozenxid) DESC LIMIT 5) t) AS tables`;
+           ORDER BY ${age}(c.${table}) DESC LIMIT 5) t) AS tables`;
 
-export const wraparound: HealthCheck = {
-  id: 'xid-wraparound',
-  title: 'Transaction ID wraparound',
-  category: 'maintenance',
-  async run({ session, options }) {
-    const r = (await session.query(XID_AGE_SQL)).rows[0];
-    const databases = (r.databases ?? []) as { name: string; age: number }[];
-    const tables = (r.tables ?? []) as { name: string; age: number }[];
-    const oldest = [...databases, ...tables].reduce((a, b) => (b.age > a.age ? b : a), { name: '', age: 0 });
-    const warning = (r.freeze_max_age * options.xidAgeWarningPercent) / 100;
-    const critical = options.xidAgeCriticalMillions * 1e6;
-    return outcome(gradeAbove(oldest.age, warning, critical), {
-      figure: `oldest unfrozen transaction ID age ${formatCount(oldest.age)} (${oldest.name}); autovacuum_freeze_max_age ${formatCount(r.freeze_max_age)}; wraparound at about 2.1G`,
-      threshold: thresholdText(`${options.xidAgeWarningPercent}% of autovacuum_freeze_max_age (${formatCount(warning)})`, `${formatCount(critical)}`),
-      advice: 'Autovacuum is not freezing fast enough: look for long-running or idle-in-transaction sessions and abandoned replication slots or prepared transactions holding the xmin horizon back, then run VACUUM (FREEZE, VERBOSE) on the oldest tables.',
-      details: [...databases.map((d) => ({ kind: 'database', ...d })), ...tables.map((t) => ({ kind: 'table', ...t }))],
-    });
-  },
-};
+const XID_AGE_SQL = freezeAgeSql('age', 'autovacuum_freeze_max_age', 'datfrozenxid', 'relfrozenxid');
+const MXID_AGE_SQL = freezeAgeSql('mxid_age', 'autovacuum_multixact_freeze_max_age', 'datminmxid', 'relminmxid');
+
+function freezeAgeCheck(id: string, title: string, sql: string, counter: string, setting: string, holders: string): HealthCheck {
+  return {
+    id,
+    title,
+    category: 'maintenance',
+    async run({ session, options }) {
+      const r = (await session.query(sql)).rows[0];
+      const databases = (r.databases ?? []) as { name: string; age: number }[];
+      const tables = (r.tables ?? []) as { name: string; age: number }[];
+      const oldest = [...databases, ...tables].reduce((a, b) => (b.age > a.age ? b : a), { name: '', age: 0 });
+      const warning = (r.freeze_max_age * options.xidAgeWarningPercent) / 100;
+      const critical = options.xidAgeCriticalMillions * 1e6;
+      return outcome(gradeAbove(oldest.age, warning, critical), {
+        figure: `oldest unfrozen ${counter} age ${formatCount(oldest.age)} (${oldest.name}); ${setting} ${formatCount(r.freeze_max_age)}; wraparound at about 2.1G`,
+        threshold: thresholdText(`${options.xidAgeWarningPercent}% of ${setting} (${formatCount(warning)})`, `${formatCount(critical)}`),
+        advice: `Autovacuum is not freezing fast enough: look for ${holders}, then run VACUUM (FREEZE, VERBOSE) on the oldest tables.`,
+        details: [...databases.map((d) => ({ kind: 'database', ...d })), ...tables.map((t) => ({ kind: 'table', ...t }))],
+      });
+    },
+  };
+}
+
+export const wraparound = freezeAgeCheck('xid-wraparound', 'Transaction ID wraparound', XID_AGE_SQL, 'transaction ID', 'autovacuum_freeze_max_age',
+  'long-running or idle-in-transaction sessions and abandoned replication slots or prepared transactions holding the xmin horizon back');
+
+export const multixactWraparound = freezeAgeCheck('multixact-wraparound', 'Multixact ID wraparound', MXID_AGE_SQL, 'multixact ID',
+  'autovacuum_multixact_freeze_max_age', 'long-running transactions that hold row locks, and lower autovacuum_multixact_freeze_max_age if row-lock-heavy tables keep coming back');
 
 const DEAD_TUPLES_SQL = `
 SELECT schemaname AS schema, relname AS "table", n_live_tup::float8 AS live_rows, n_dead_tup::float8 AS dead_rows,

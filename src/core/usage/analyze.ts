@@ -1,3 +1,4 @@
+import { groupBy } from '../groupBy';
 import { estimateBtreeBloat } from './bloat';
 import { AnalyzedIndex, BadgeKind, DEFAULT_USAGE_OPTIONS, IndexAnalysis, IndexUsage, IndexUsageReport, UsageKey, UsageOptions } from './types';
 
@@ -43,12 +44,6 @@ function since(statsResetAt: string | undefined): string {
   return statsResetAt ? `since the statistics reset on ${statsResetAt.slice(0, 10)}` : 'since statistics collection began';
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
 /** Badges for every index (unused, duplicate, redundant, invalid, bloated) and whether it may be proposed for dropping. */
 export function analyzeIndexUsage(report: IndexUsageReport, options: UsageOptions = DEFAULT_USAGE_OPTIONS): IndexAnalysis {
   // The report's rows become the analysed rows in place: copying tens of thousands of wide objects
@@ -59,16 +54,13 @@ export function analyzeIndexUsage(report: IndexUsageReport, options: UsageOption
     i.droppable = false;
     i.bloatBytes = undefined;
   }
-  const byTable = new Map<string, Candidate[]>();
   // Locked indexes have no keys to compare.
-  for (const i of indexes) if (i.valid && !i.locked) push(byTable, `${i.schema}\u0000${i.table}`, candidate(i));
-
-  for (const usable of byTable.values()) {
-    if (usable.length < 2) continue;
-    const groups = new Map<string, Candidate[]>();
-    for (const c of usable) push(groups, c.signature, c);
+  const comparable = indexes.filter((i) => i.valid && !i.locked);
+  for (const sameTable of groupBy(comparable, (i) => `${i.schema}\u0000${i.table}`).values()) {
+    if (sameTable.length < 2) continue;
+    const usable = sameTable.map(candidate);
     const duplicates = new Set<Candidate>();
-    for (const group of groups.values()) {
+    for (const group of groupBy(usable, (c) => c.signature).values()) {
       if (group.length < 2) continue;
       const [keep, ...others] = group.sort(keepFirst);
       for (const c of others) {

@@ -1,4 +1,5 @@
 import { Session } from '../db/database';
+import { groupBy } from '../groupBy';
 import { IndexUsage, IndexUsageReport, UsageKey } from './types';
 
 /**
@@ -193,14 +194,8 @@ function byQualifiedName(x: IndexUsage, y: IndexUsage): number {
 
 /** Rows come grouped by index in practice, but SQL does not promise it: they are grouped by oid and each index's keys put in order. */
 function assemble(rows: ColumnRow[], blockSize: number): IndexUsage[] {
-  const byOid = new Map<number, ColumnRow[]>();
-  for (const row of rows) {
-    const list = byOid.get(row.oid);
-    if (list) list.push(row);
-    else byOid.set(row.oid, [row]);
-  }
   const indexes: IndexUsage[] = [];
-  for (const columns of byOid.values()) {
+  for (const columns of groupBy(rows, (row) => row.oid).values()) {
     if (columns.length > 1) columns.sort((a, b) => a.n - b.n);
     const assembly = startIndex(columns[0], blockSize);
     for (const row of columns) addColumn(assembly, row);

@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { formatBytes, formatCount } from '../../core/format';
+import { groupBy } from '../../core/groupBy';
 import { AnalyzedIndex, BadgeKind, IndexAnalysis } from '../../core/usage/types';
 
 export type IndexSort = 'name' | 'size' | 'scans';
@@ -80,14 +81,12 @@ export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
   async getChildren(node?: IndexesNode): Promise<IndexesNode[]> {
     if (!node) {
       this.analysis ??= await this.load();
-      const schemas = new Map<string, AnalyzedIndex[]>();
-      for (const i of this.visible()) schemas.set(i.schema, [...(schemas.get(i.schema) ?? []), i]);
+      const schemas = groupBy(this.visible(), (i) => i.schema);
       const nodes = [...schemas].map(([schema, indexes]): IndexesNode => ({ kind: 'schema', schema, indexes }));
       return this.ordered(nodes, (n) => (n as { indexes: AnalyzedIndex[] }).indexes, (n) => (n as { schema: string }).schema);
     }
     if (node.kind === 'schema') {
-      const tables = new Map<string, AnalyzedIndex[]>();
-      for (const i of node.indexes) tables.set(i.table, [...(tables.get(i.table) ?? []), i]);
+      const tables = groupBy(node.indexes, (i) => i.table);
       const nodes = [...tables].map(([table, indexes]): IndexesNode => ({ kind: 'table', schema: node.schema, table, indexes }));
       return this.ordered(nodes, (n) => (n as { indexes: AnalyzedIndex[] }).indexes, (n) => (n as { table: string }).table);
     }

@@ -3,6 +3,7 @@ import { parsePlan } from '../plan/parse';
 import { Plan } from '../plan/types';
 import { splitStatements } from '../sql/split';
 import { Database, Session } from './database';
+import { readServerVersionNum } from './serverInfo';
 
 export interface ExplainOptions {
   /** EXPLAIN ANALYZE: runs the statement (inside a transaction that is always rolled back). */
@@ -61,7 +62,7 @@ export async function explainInSession(session: Session, statement: string, opti
 
 /** PostgreSQL 16+: EXPLAIN (GENERIC_PLAN). Older: PREPARE + plan_cache_mode = force_generic_plan. */
 async function genericPlan(session: Session, statement: string, paramCount: number): Promise<Plan> {
-  const version = Number((await session.query<{ v: string }>('SELECT current_setting(\'server_version_num\') AS v')).rows[0].v);
+  const version = await readServerVersionNum(session);
   if (version >= 160000) {
     const prefix = 'EXPLAIN (GENERIC_PLAN, FORMAT JSON) ';
     try {

@@ -29,6 +29,13 @@ SELECT current_setting('server_version') AS version,
        (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS is_superuser,
        pg_is_in_recovery() AS in_recovery`;
 
+const SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS version_num`;
+
+/** server_version_num (150018 for 15.18), for statements whose form depends on the version. */
+export async function readServerVersionNum(session: Session): Promise<number> {
+  return (await session.query<{ version_num: number }>(SERVER_VERSION_SQL)).rows[0].version_num;
+}
+
 const EXTENSIONS_SQL = `
 SELECT a.name, a.installed_version, true AS available
   FROM pg_available_extensions a

@@ -9,6 +9,7 @@
  */
 import { DatabaseError } from 'pg';
 import { Session } from '../db/database';
+import { readServerVersionNum } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
 import { qualifiedName } from '../sql/ident';
 import { describeConvention } from './conventions';
@@ -67,7 +68,6 @@ export interface RollbackResult {
   notRun: string[];
 }
 
-const SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS version_num`;
 const GET_STATEMENT_TIMEOUT_SQL = `SELECT current_setting('statement_timeout') AS value`;
 const SET_STATEMENT_TIMEOUT_SQL = `SELECT set_config('statement_timeout', $1, false)`;
 const BEGIN_SQL = 'BEGIN';
@@ -85,7 +85,7 @@ export async function applyPending(session: Session, directory: string, options:
     assertUnchanged(folder.migrations, applied);
     const done = new Set(applied.map((a) => a.name));
     const pending = folder.migrations.filter((m) => !done.has(m.name));
-    const versionNum = await serverVersion(session);
+    const versionNum = await readServerVersionNum(session);
     const plans = pending.map((m) => ({ migration: m, plan: planFor(m, m.up, versionNum) }));
 
     const result: ApplyResult = { directory, convention: describeConvention(folder.convention), trackingTable: trackingTableName(schema), applied: [], notRun: [] };
@@ -116,7 +116,7 @@ export async function rollback(session: Session, directory: string, steps: numbe
     }
     const targets = applied.slice(-steps).reverse();
     assertUnchanged(folder.migrations, targets);
-    const versionNum = await serverVersion(session);
+    const versionNum = await readServerVersionNum(session);
     const plans = targets.map((row) => {
       const migration = migrationFor(folder, row);
       return { migration, plan: planFor(migration, migration.down as MigrationSection, versionNum) };
@@ -175,10 +175,6 @@ async function withMigrationLock<T>(session: Session, schema: string, options: R
   } finally {
     await session.query(SET_STATEMENT_TIMEOUT_SQL, [previousTimeout]).catch(() => undefined);
   }
-}
-
-async function serverVersion(session: Session): Promise<number> {
-  return (await session.query<{ version_num: number }>(SERVER_VERSION_SQL)).rows[0].version_num;
 }
 
 type Outcome = { run: MigrationRun } | { failure: MigrationFailure };

@@ -1,8 +1,8 @@
 import { Session } from '../db/database';
+import { readServerVersionNum } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
 import { qualifiedName } from '../sql/ident';
 
-const SERVER_VERSION_SQL = `SELECT current_setting('server_version_num')::int AS version_num`;
 const DISABLE_TIMEOUT_SQL = `SET statement_timeout = 0`;
 const RESTORE_TIMEOUT_SQL = `RESET statement_timeout`;
 /** The invalid copies a failed REINDEX CONCURRENTLY leaves behind (named <index>_ccnew, _ccnew1…). */
@@ -28,7 +28,7 @@ export function reindexStatement(index: { schema: string; name: string }): strin
  * and restored after; cancel it through withSession's AbortSignal.
  */
 export async function reindexConcurrently(session: Session, index: { schema: string; name: string }): Promise<void> {
-  const version = (await session.query<{ version_num: number }>(SERVER_VERSION_SQL)).rows[0].version_num;
+  const version = await readServerVersionNum(session);
   if (version < MIN_VERSION) {
     throw new PgTunerError('BAD_INPUT', 'REINDEX CONCURRENTLY needs PostgreSQL 12 or later; on this server use CREATE INDEX CONCURRENTLY of a copy, then drop the old one.');
   }

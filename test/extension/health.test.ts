@@ -91,6 +91,20 @@ describe('Health report and Indexes view', function () {
     assert.equal(await vscode.env.clipboard.readText(), text);
   });
 
+  it('Copy Definition reads the definition the database has now, not the one the view loaded', async () => {
+    await adminSql(databaseOf(url), 'CREATE INDEX "Audit Log id" ON "Audit Log" (id)');
+    await run('pgtuner.indexes.refresh');
+    // Rebuilt differently behind the view's back (no refresh).
+    await adminSql(databaseOf(url), 'DROP INDEX "Audit Log id"; CREATE INDEX "Audit Log id" ON "Audit Log" (id DESC) WHERE id > 0');
+    try {
+      const text = await run<string>('pgtuner.indexes.copyDefinition', { schema: 'public', table: 'Audit Log', name: 'Audit Log id' });
+      assert.equal(text, 'CREATE INDEX "Audit Log id" ON public."Audit Log" USING btree (id DESC) WHERE (id > 0);');
+    } finally {
+      await adminSql(databaseOf(url), 'DROP INDEX "Audit Log id"');
+      await run('pgtuner.indexes.refresh');
+    }
+  });
+
   it('Generate Drop Migration writes a migration whose .down recreates the same definition', async () => {
     const relative = 'health-test-migrations';
     const config = () => vscode.workspace.getConfiguration('pgtuner.migrations');

@@ -9,6 +9,7 @@ import { registerGuardedCommand } from '../guardedCommand';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import { analyzeIndexUsage } from '../../core/usage/analyze';
+import { readIndexDefinition } from '../../core/usage/definition';
 import { loadIndexUsage } from '../../core/usage/load';
 import { reindexConcurrently, reindexStatement } from '../../core/usage/reindex';
 import { loadTableStats, TableStats } from '../../core/usage/tableStats';
@@ -61,6 +62,11 @@ export function registerIndexes(services: Services): void {
     const found = analysis?.indexes.find((i) => i.schema === wanted.schema && i.name === wanted.name);
     if (!found) throw new PgTunerError('BAD_INPUT', `Index ${wanted.schema}.${wanted.name} was not found (dropped or renamed?). Refresh the Indexes view.`);
     return found;
+  };
+  /** The definition as the database has it now (the view may be stale); undefined without a connection. */
+  const currentDefinition = async (index: AnalyzedIndex): Promise<string | undefined> => {
+    const active = await services.connections.requireActive();
+    return active?.database.withSession((s) => readIndexDefinition(s, index));
   };
   const loadNow = async (): Promise<IndexAnalysis | undefined> => {
     tree.refresh();
@@ -121,13 +127,14 @@ export function registerIndexes(services: Services): void {
       if (index.constraint) {
         throw new PgTunerError('BAD_INPUT', `${index.name} backs the ${index.constraint.kind} constraint ${index.constraint.name}: DROP INDEX refuses it. Drop the constraint instead (ALTER TABLE … DROP CONSTRAINT) if you really mean to.`);
       }
-      if (!index.definition) throw new PgTunerError('BAD_INPUT', `The definition of ${index.name} could not be read (its table is locked by another session). Refresh the Indexes view and try again.`);
+      const definition = await currentDefinition(index);
+      if (definition === undefined) return undefined;
       const confirmed = !!(arg && 'confirmed' in arg && arg.confirmed);
       if (index.unique && !confirmed) {
         const go = await vscode.window.showWarningMessage(`${index.name} is a unique index: dropping it stops enforcing uniqueness. Generate the drop migration anyway?`, { modal: true }, 'Generate');
         if (go !== 'Generate') return undefined;
       }
-      return vscode.commands.executeCommand('pgtuner.createDropIndexMigration', { schema: index.schema, table: index.table, name: index.name, definition: index.definition });
+      return vscode.commands.executeCommand('pgtuner.createDropIndexMigration', { schema: index.schema, table: index.table, name: index.name, definition });
     }),
 
     command('pgtuner.indexes.reindexConcurrently', async (arg: IndexArg | undefined) => {
@@ -159,8 +166,9 @@ export function registerIndexes(services: Services): void {
 
     command('pgtuner.indexes.copyDefinition', async (arg: IndexArg | undefined) => {
       const index = await resolve(arg);
-      if (!index.definition) throw new PgTunerError('BAD_INPUT', `The definition of ${index.name} could not be read (its table is locked by another session). Refresh and try again.`);
-      const text = `${index.definition};`;
+      const definition = await currentDefinition(index);
+      if (definition === undefined) return undefined;
+      const text = `${definition};`;
       await vscode.env.clipboard.writeText(text);
       void vscode.window.setStatusBarMessage(`Copied the definition of ${index.name}`, 3000);
       return text;

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { Database } from '../../../src/core/db/database';
 import { targetFromUrl } from '../../../src/core/db/profile';
+import { PgTunerError } from '../../../src/core/errors';
 import { analyzeIndexUsage } from '../../../src/core/usage/analyze';
+import { readIndexDefinition } from '../../../src/core/usage/definition';
 import { loadIndexUsage } from '../../../src/core/usage/load';
 import { reindexConcurrently } from '../../../src/core/usage/reindex';
 import { loadTableStats } from '../../../src/core/usage/tableStats';
@@ -231,5 +233,23 @@ describe('Index usage (whole database)', () => {
     assert.ok(stats.totalBytes > stats.tableBytes);
     assert.ok(stats.indexesBytes > 0);
     await assert.rejects(db.withSession((s) => loadTableStats(s, { schema: 'public', table: 'nope' })), /not found/);
+  });
+
+  it('reads one index\'s current definition, and says so when it is gone or its table is locked', async () => {
+    assert.equal(await db.withSession((s) => readIndexDefinition(s, { schema: 'public', name: 'Mixed Idx' })),
+      'CREATE INDEX "Mixed Idx" ON public."Mixed Case" USING btree ("Val")');
+    await assert.rejects(db.withSession((s) => readIndexDefinition(s, { schema: 'public', name: 'gone_idx' })),
+      (err: PgTunerError) => err.code === 'BAD_INPUT' && /public\.gone_idx no longer exists .*Refresh/.test(err.message));
+    const locker = new Client({ connectionString: url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN; LOCK TABLE "Mixed Case" IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      await assert.rejects(db.withSession((s) => readIndexDefinition(s, { schema: 'public', name: 'Mixed Idx' })),
+        (err: PgTunerError) => err.code === 'TIMEOUT' && /another session holds an exclusive lock/.test(err.message));
+      assert.ok(Date.now() - started < 10_000, 'gave up after the lock timeout');
+    } finally {
+      await locker.end();
+    }
   });
 });

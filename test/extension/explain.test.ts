@@ -125,6 +125,21 @@ describe('Explain & Suggest in the editor', function () {
     assert.equal(generic.before.plan.analyzed, false, 'a generic plan is never executed');
   });
 
+  it('explains the template literal under the cursor without a selection, and says what to do from plain code', async () => {
+    const source = 'const quotes = /\'"`/g;\nexport const byEmail = (db: Db, email: string) =>\n  db.query(`SELECT id, email FROM users WHERE email = ${email.replace(quotes, \'\')}`);\n';
+    const editor = await openFile('byEmail.ts', source);
+    const inside = rangeOf(editor, 'FROM users').start;
+    editor.selection = new vscode.Selection(inside, inside);
+    const plan = done(await explain({ generic: true }));
+    assert.equal(plan.statement, 'SELECT id, email FROM users WHERE email = $1');
+
+    const code = rangeOf(editor, 'byEmail').start;
+    editor.selection = new vscode.Selection(code, code);
+    const outcome = await explain({ analyze: false });
+    assert.equal(outcome?.status, 'failed', JSON.stringify(outcome));
+    assert.match((outcome as { message: string }).message, /Put the cursor in the SQL string or template literal, or select the SQL/);
+  });
+
   let advised: ExplainResultView;
 
   it('shows the plan and the expected partial index in the panel, and the what-if plan beside it', async () => {

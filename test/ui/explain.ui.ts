@@ -87,7 +87,12 @@ export const run: UiCheck = async (page, ctx) => {
   const viewport = page.viewportSize()!;
   await page.setViewportSize({ width: 2400, height: 1000 });
   await frame.locator('.plans.side-by-side').waitFor();
-  const columns = await frame.locator('.plan-column').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
+  // The webview's frame takes the new width a moment after the window does: poll the layout.
+  const columnTops = () => frame.locator('.plan-column').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
+  let columns = await columnTops();
+  for (const deadline = Date.now() + 10_000; new Set(columns).size !== 1 && Date.now() < deadline; columns = await columnTops()) {
+    await page.waitForTimeout(200);
+  }
   assert.equal(new Set(columns).size, 1, `the plans are side by side at this width: tops ${columns}`);
   await scrollPanelTo(page, frame, '.plan-section');
   await page.locator('iframe.webview').first().screenshot({ path: path.join(ctx.screenshotDir, 'explain-compare-wide-dark.png') });

@@ -164,6 +164,65 @@ function operandEnd(source: string, i: number): number {
   return i;
 }
 
+/**
+ * The string or template literal of a JS/TS source that contains `offset` (the cursor), as
+ * [start, end) including its quotes; undefined when the cursor is in code or a comment. A
+ * template is found whole, even with the cursor inside one of its `${…}` expressions: the SQL is
+ * the template. Regular expression literals are skipped so their quotes are not taken for
+ * strings; where JS grammar is ambiguous the scan errs toward not finding a literal.
+ */
+export function literalAt(source: string, offset: number): { start: number; end: number } | undefined {
+  let i = 0;
+  let regexAllowed = true;
+  while (i < source.length && i <= offset) {
+    const c = source[i];
+    let end: number | undefined;
+    if (source.startsWith('//', i) || source.startsWith('/*', i)) {
+      i = skipSpaceAndComments(source, i);
+      continue;
+    }
+    if (c === "'" || c === '"') end = stringEnd(source, i);
+    else if (c === '`') end = Math.min(source.length, readTemplateBody(source, i + 1, source.length, true).end + 1);
+    if (end !== undefined) {
+      if (offset >= i && offset < end) return { start: i, end };
+      i = end;
+      regexAllowed = false;
+    } else if (c === '/' && regexAllowed) {
+      i = regexEnd(source, i);
+      regexAllowed = false;
+    } else if (/[\w$]/.test(c)) {
+      const word = /^[\w$]+/.exec(source.slice(i, i + 64))![0];
+      regexAllowed = KEYWORDS_BEFORE_EXPRESSION.has(word);
+      i += word.length;
+    } else {
+      // After an operator or opening bracket a `/` starts a regex; after `)` or `]` it divides.
+      if (!/\s/.test(c)) regexAllowed = !/[)\]}]/.test(c);
+      i++;
+    }
+  }
+  return undefined;
+}
+
+const KEYWORDS_BEFORE_EXPRESSION = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
+
+/** Index just past the regex literal starting at `i` (its flags included); a `/` inside [...] does not end it. */
+function regexEnd(source: string, i: number): number {
+  let inClass = false;
+  for (let j = i + 1; j < source.length; j++) {
+    const c = source[j];
+    if (c === '\\') j++;
+    else if (c === '\n') return j;
+    else if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+    else if (c === '/' && !inClass) {
+      j++;
+      while (j < source.length && /[a-z]/i.test(source[j])) j++;
+      return j;
+    }
+  }
+  return source.length;
+}
+
 function skipSpaceAndComments(source: string, i: number): number {
   for (;;) {
     while (i < source.length && /\s/.test(source[i])) i++;

@@ -1,11 +1,11 @@
 /**
  * Which SQL a command runs on: an explicit `sql` argument, else the selection, else the statement
- * under the cursor. In JS/TS the selection is a string or template literal, turned into SQL with
- * `${…}` interpolations as $n parameters.
+ * under the cursor. In JS/TS the selection (or the literal under the cursor) is a string or
+ * template literal, turned into SQL with `${…}` interpolations as $n parameters.
  */
 import * as vscode from 'vscode';
 import { PgTunerError } from '../../core/errors';
-import { sqlFromJsString } from '../../core/sql/embedded';
+import { literalAt, sqlFromJsString } from '../../core/sql/embedded';
 import { splitStatements, statementAt } from '../../core/sql/split';
 
 type PositionLike = { line: number; character: number };
@@ -49,10 +49,7 @@ export async function resolveTarget(args: ExplainArgs): Promise<StatementTarget>
     : editor && editor.document === document ? editor.selection : undefined;
 
   if (isJsLanguage(document.languageId)) {
-    if (!range || range.isEmpty) {
-      throw new PgTunerError('BAD_INPUT', 'Select the SQL string or template literal (quotes included or not) to explain it.');
-    }
-    const { sql, params } = sqlFromJsString(document.getText(range));
+    const { sql, params } = sqlFromJsString(jsSqlText(document, range));
     return { sql, document, expressions: params };
   }
 
@@ -68,6 +65,15 @@ export async function resolveTarget(args: ExplainArgs): Promise<StatementTarget>
   const statement = statementAt(text, cursor);
   if (!statement) throw new PgTunerError('BAD_INPUT', `${vscode.workspace.asRelativePath(document.uri)} has no SQL statement to explain.`);
   return fromOffsets(document, statement.start, statement.end);
+}
+
+/** JS/TS: the selected text, else the string or template literal under the cursor. */
+function jsSqlText(document: vscode.TextDocument, range: vscode.Range | undefined): string {
+  if (range && !range.isEmpty) return document.getText(range);
+  const text = document.getText();
+  const literal = range && literalAt(text, document.offsetAt(range.start));
+  if (!literal) throw new PgTunerError('BAD_INPUT', 'Put the cursor in the SQL string or template literal, or select the SQL (a concatenation of several literals needs a selection).');
+  return text.slice(literal.start, literal.end);
 }
 
 function fromOffsets(document: vscode.TextDocument, start: number, end: number): StatementTarget {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { sqlFromJsString } from '../../../src/core/sql/embedded';
+import { literalAt, sqlFromJsString } from '../../../src/core/sql/embedded';
 
 describe('sql/embedded', () => {
   it('strips single and double quotes', () => {
@@ -63,5 +63,40 @@ describe('sql/embedded', () => {
 
   it('leaves plain SQL alone', () => {
     assert.deepEqual(sqlFromJsString('  SELECT 1  '), { sql: 'SELECT 1', params: [] });
+  });
+});
+
+describe('literalAt (the JS/TS literal under the cursor)', () => {
+  /** The literal found with the cursor at the first `|` of the source (the `|` removed). */
+  const at = (marked: string) => {
+    const offset = marked.indexOf('|');
+    const source = marked.slice(0, offset) + marked.slice(offset + 1);
+    const found = literalAt(source, offset);
+    return found && source.slice(found.start, found.end);
+  };
+
+  it('finds a string or template literal around the cursor, quotes included', () => {
+    assert.equal(at(`db.query('SELECT | 1', [])`), `'SELECT  1'`);
+    assert.equal(at(`db.query("SELECT |1")`), `"SELECT 1"`);
+    assert.equal(at('const q = sql`SELECT * FROM t WHERE |id = ${id}`;'), '`SELECT * FROM t WHERE id = ${id}`');
+  });
+
+  it('gives the whole template when the cursor is inside one of its ${…} expressions', () => {
+    assert.equal(at('q(`SELECT ${fn(\'a}\', |b)} FROM t`)'), '`SELECT ${fn(\'a}\', b)} FROM t`');
+  });
+
+  it('finds nothing in code or comments, and is not fooled by quotes in comments or regexes', () => {
+    assert.equal(at(`const |x = 'SELECT 1'`), undefined);
+    assert.equal(at(`// it's a comment\nconst x = 'SELECT |1'`), `'SELECT 1'`);
+    assert.equal(at(`/* don't */ f|('x')`), undefined, 'the cursor is before the literal');
+    assert.equal(at(`const re = /'[^']*'/g;\nrun('SELECT |2')`), `'SELECT 2'`);
+    assert.equal(at(`const half = total / 2; const s = 'SELECT |3'`), `'SELECT 3'`, 'a division is not a regex');
+    assert.equal(at(`return /a"b/.test(x) ? 'SELECT |4' : ''`), `'SELECT 4'`);
+  });
+
+  it('handles escaped quotes and a cursor on the quote itself', () => {
+    assert.equal(at(`q('it\\'s |here')`), `'it\\'s here'`);
+    assert.equal(at(`q(|'SELECT 5')`), `'SELECT 5'`);
+    assert.equal(at(`q('SELECT 5'|)`), undefined, 'just past the closing quote is outside');
   });
 });

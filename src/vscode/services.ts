@@ -13,6 +13,8 @@ export interface ConnectionService extends vscode.Disposable {
   requireActive(): Promise<ActiveConnection | undefined>;
   /** The active connection if one is selected, without asking. */
   current(): ActiveConnection | undefined;
+  /** Any connection by name (not made active); a clear error names `setting` when there is none. */
+  named(name: string, setting: string): ActiveConnection;
   readonly onDidChangeActive: vscode.Event<ConnectionProfile | undefined>;
 }
 

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { BackupResult } from '../../src/core/backup/backup';
 import type { RestoreResult } from '../../src/core/backup/restore';
 import type { RestoreTestResult } from '../../src/core/backup/restoreTest';
-import { adminSql, databaseOf, eventually, freshDatabaseUrl, useConnection } from './support';
+import { adminSql, databaseOf, eventually, freshDatabaseUrl, queryRows, useConnection } from './support';
 
 const workspaceFolder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const run = <T>(id: string, arg?: object) => vscode.commands.executeCommand<T | undefined>(id, arg);
@@ -51,6 +51,39 @@ describe('Backups', function () {
       assert.deepEqual(test!.checks.filter((c) => c.name.startsWith('query')).map((c) => c.ok), [true, false]);
     } finally {
       await config.update('verificationQueries', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('restore-tests on the server of the connection pgtuner.backup.restoreTestConnection names', async () => {
+    // A connection of its own user: the scratch database's owner shows which connection created it.
+    const role = `lab_${database}`.slice(0, 60);
+    await adminSql('postgres', `CREATE ROLE "${role}" LOGIN CREATEDB PASSWORD 'lab-secret'`);
+    const labUrl = new URL(url);
+    labUrl.username = role;
+    labUrl.password = 'lab-secret';
+    labUrl.pathname = '/postgres';
+    await run('pgtuner.addConnection', { name: 'restore lab', url: labUrl.toString(), environment: 'staging' });
+    // Adding makes it active: the database under test stays the active connection, as a user would have it.
+    await run('pgtuner.selectConnection', { name: `${database} (development)` });
+    const config = vscode.workspace.getConfiguration('pgtuner.backup');
+    await config.update('restoreTestConnection', 'restore lab', vscode.ConfigurationTarget.Workspace);
+    await config.update('keepScratchDatabase', true, vscode.ConfigurationTarget.Workspace);
+    let scratch: string | undefined;
+    try {
+      const backup = await run<BackupResult>('pgtuner.backupDatabase');
+      const test = await run<RestoreTestResult>('pgtuner.testRestore', { dumpPath: backup!.dumpPath });
+      assert.equal(test?.ok, true, test?.message);
+      scratch = test!.scratchDatabase;
+      assert.deepEqual(await queryRows(url, `SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = '${scratch}'`), [{ owner: role }]);
+
+      await config.update('restoreTestConnection', 'no such lab', vscode.ConfigurationTarget.Workspace);
+      assert.equal(await run('pgtuner.testRestore', { dumpPath: backup!.dumpPath }), undefined, 'an unknown connection name is refused');
+    } finally {
+      await config.update('restoreTestConnection', undefined, vscode.ConfigurationTarget.Workspace);
+      await config.update('keepScratchDatabase', undefined, vscode.ConfigurationTarget.Workspace);
+      if (scratch) await adminSql('postgres', `DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
+      await run('pgtuner.removeConnection', { name: 'restore lab', confirmed: true });
+      await adminSql('postgres', `DROP ROLE IF EXISTS "${role}"`);
     }
   });
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import type { Frame, Page } from 'playwright-core';
 import { BENCH_SLICE_SQL, OPEN_CRITICAL_ALERTS } from '../support/benchSlice';
-import { answerInput, normalise, pick, quickOpen, runCommand, UiCheck, UiContext } from './support';
+import { addConnectionByUrl, answerInput, normalise, pick, quickOpen, runCommand, UiCheck, UiContext } from './support';
 import { databaseWith, queryUrl } from '../support/sql';
 
 const DATABASE = `ui_explain_${process.pid}`;
@@ -49,11 +49,7 @@ export const run: UiCheck = async (page, ctx) => {
   url.password = '';
   fs.writeFileSync(path.join(ctx.workspaceFolder, 'queries.sql'), `SELECT count(*) FROM users;\n\n${OPEN_CRITICAL_ALERTS};\n`);
 
-  await runCommand(page, 'PG Tuner: Add Connection');
-  await answerInput(page, /postgres:\/\/ URL, or the server host name/, url.toString());
-  await answerInput(page, /A name for this connection/, 'ui explain');
-  await pick(page, 'development');
-  await answerInput(page, /Password \(kept in VS Code secret storage/, password);
+  await addConnectionByUrl(page, url.toString(), 'ui explain', 'development', password);
 
   // Open the file with Quick Open and select the alerts query (lines 3–7) with the keyboard.
   await quickOpen(page, 'queries.sql');
@@ -145,11 +141,7 @@ async function alertResolvedAt(serverUrl: string): Promise<string> {
 async function productionUpdateWithParameter(page: Page, ctx: UiContext, url: string, password: string): Promise<void> {
   const resolvedBefore = await alertResolvedAt(ctx.pgUrl);
   fs.writeFileSync(path.join(ctx.workspaceFolder, 'update.sql'), `UPDATE alerts SET resolved_at = now() WHERE id = $1;\n`);
-  await runCommand(page, 'PG Tuner: Add Connection');
-  await answerInput(page, /postgres:\/\/ URL, or the server host name/, url);
-  await answerInput(page, /A name for this connection/, 'ui explain prod');
-  await pick(page, 'production');
-  await answerInput(page, /Password \(kept in VS Code secret storage/, password);
+  await addConnectionByUrl(page, url, 'ui explain prod', 'production', password);
 
   // Open it in the first editor group (the plan panel and query.plan share the second).
   const firstEditor = page.locator('.editor-instance .monaco-editor .view-lines').first();

@@ -84,6 +84,20 @@ export async function pick(page: Page, label: string): Promise<void> {
   await row.click();
 }
 
+/**
+ * "PG Tuner: Add Connection" from the palette with a URL, a name, an environment and the
+ * password; returns once the status bar shows it as the active connection (saving and selecting
+ * finish after the last input closes).
+ */
+export async function addConnectionByUrl(page: Page, url: string, name: string, environment: string, password: string): Promise<void> {
+  await runCommand(page, 'PG Tuner: Add Connection');
+  await answerInput(page, /postgres:\/\/ URL, or the server host name/, url);
+  await answerInput(page, /A name for this connection/, name);
+  await pick(page, environment);
+  await answerInput(page, /Password \(kept in VS Code secret storage/, password);
+  await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: `${name} · ${environment}` }).waitFor({ timeout: 15_000 });
+}
+
 /** The texts of the status bar entries. */
 export async function statusBarTexts(page: Page): Promise<string[]> {
   const items = await page.locator('#workbench\\.parts\\.statusbar .statusbar-item').allTextContents();

@@ -76,11 +76,15 @@ export function registerBackup(services: Services): void {
   const runRestoreTest = async (arg: DumpArg | undefined): Promise<RestoreTestResult | undefined> => {
     const dumpPath = arg?.dumpPath ?? (await pickBackup(settings().directory, 'PG Tuner: Test Restore'));
     if (!dumpPath) return undefined;
-    const active = await services.connections.requireActive();
-    if (!active) return undefined;
     const s = settings();
-    const result = await withProgress(`PG Tuner: restore-testing ${path.basename(dumpPath)}`, (signal, report) =>
-      restoreTest(active.database, dumpPath, {
+    // The backup is a file: any server can prove it restores, not only the one it came from.
+    const server = s.restoreTestConnection
+      ? services.connections.named(s.restoreTestConnection, 'pgtuner.backup.restoreTestConnection')
+      : await services.connections.requireActive();
+    if (!server) return undefined;
+    log.info(`restore-test ${path.basename(dumpPath)} on the server of ${server.profile.name}`);
+    const result = await withProgress(`PG Tuner: restore-testing ${path.basename(dumpPath)} on ${server.profile.name}`, (signal, report) =>
+      restoreTest(server.database, dumpPath, {
         tools: s.tools, jobs: s.jobs, keepScratch: s.keepScratchDatabase, verificationQueries: s.verificationQueries, signal, onProgress: report,
       }));
     for (const c of result.checks) log.info(`restore-test ${path.basename(dumpPath)}: ${c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);

@@ -16,6 +16,8 @@ export interface BackupSettings {
   retention: RetentionPolicy;
   tools: ToolSearch;
   keepScratchDatabase: boolean;
+  /** The connection whose server restore-tests run on; undefined: the active connection's. */
+  restoreTestConnection?: string;
   verificationQueries: VerificationQuery[];
 }
 
@@ -31,6 +33,7 @@ export function readBackupSettings(globalStorage: vscode.Uri): BackupSettings {
     retention: { keep: config.get<number>('keep', 10), maxAgeDays: config.get<number>('maxAgeDays', 0) },
     tools: toolsDirectory ? { toolsDirectory } : {},
     keepScratchDatabase: config.get<boolean>('keepScratchDatabase', false),
+    restoreTestConnection: config.get<string>('restoreTestConnection', '').trim() || undefined,
     verificationQueries: validQueries(config.get<unknown[]>('verificationQueries', [])),
   };
 }

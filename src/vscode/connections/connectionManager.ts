@@ -66,6 +66,12 @@ export class ConnectionManager implements ConnectionService {
     return entry && { profile: entry.profile, database: this.database(entry) };
   }
 
+  named(name: string, setting: string): ActiveConnection {
+    const entry = this.find(name);
+    if (!entry) throw new PgTunerError('BAD_INPUT', `There is no connection named "${name}" (setting ${setting}). Add it with "PG Tuner: Add Connection" or fix the setting.`);
+    return { profile: entry.profile, database: this.database(entry) };
+  }
+
   async requireActive(): Promise<ActiveConnection | undefined> {
     if (!this.activeEntry()) {
       const picked = await pickConnection(this);

@@ -154,7 +154,7 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
     void dump.catch((err) => {
       if (!counting) return;
       dumpFailedFirst = err;
-      void db.cancelBackend(session.pid);
+      session.cancel();
     });
     try {
       const counted = countRows(session, tables).then((counts) => {

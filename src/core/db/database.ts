@@ -19,12 +19,29 @@ const BACKEND_PID_SQL = 'SELECT pg_backend_pid() AS pid';
 
 /** One checked-out connection. Engine code receives a Session and never sees the pool. */
 export class Session {
+  private cancels: Promise<unknown>[] = [];
+
   constructor(
     private readonly client: PoolClient | Client,
     readonly pid: number,
     private readonly wrap: (err: unknown) => PgTunerError,
     readonly profile: ConnectionProfile,
+    private readonly cancelBackend: (pid: number) => Promise<boolean>,
   ) {}
+
+  /**
+   * Asks the server to stop this session's running statement (from another connection). The
+   * session is not handed back to the pool until the request has been delivered: a late cancel
+   * would stop the next user's statement on the same backend.
+   */
+  cancel(): void {
+    this.cancels.push(this.cancelBackend(this.pid));
+  }
+
+  /** Resolves once every cancel request sent for this session has been delivered. */
+  async cancelsDelivered(): Promise<void> {
+    await Promise.all(this.cancels);
+  }
 
   async query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
     try {
@@ -79,8 +96,8 @@ export class Database {
       // The server sends its backend pid at connect (BackendKeyData); ask only if the driver lacks it.
       const known = (client as unknown as { processID?: number | null }).processID;
       const pid = known ?? Number((await client.query<{ pid: number }>(BACKEND_PID_SQL)).rows[0].pid);
-      const session = new Session(client, pid, (err) => this.wrap(err), this.profile);
-      const onAbort = () => void this.cancelBackend(pid);
+      const session = new Session(client, pid, (err) => this.wrap(err), this.profile, (p) => this.cancelBackend(p));
+      const onAbort = () => session.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
         return await fn(session);
@@ -92,6 +109,7 @@ export class Database {
         throw err;
       } finally {
         signal?.removeEventListener('abort', onAbort);
+        await session.cancelsDelivered();
       }
     } finally {
       // A session left inside a transaction (an exception mid-way) must not return to the pool as is.
@@ -105,7 +123,7 @@ export class Database {
   }
 
   /** Asks the server to cancel whatever backend `pid` is running (from a fresh connection). */
-  async cancelBackend(pid: number): Promise<boolean> {
+  private async cancelBackend(pid: number): Promise<boolean> {
     const client = new Client(await this.clientConfig());
     try {
       await client.connect();

@@ -106,6 +106,18 @@ describe('Connection errors', () => {
     assert.equal((await db.query('SELECT 2 AS two')).rows[0].two, 2, 'the pool still works after a cancel');
   });
 
+  it('a cancel sent as a session ends never reaches the next statement on the same pooled backend', async () => {
+    const db = track(open(dbUrl));
+    // Cancel requested, then the session ends at once: the request is still on its way.
+    const first = await db.withSession(async (s) => {
+      s.cancel();
+      return s.pid;
+    });
+    const [pid, slept] = await db.withSession(async (s) => [s.pid, (await s.query('SELECT pg_sleep(0.5), true AS slept')).rows[0].slept]);
+    assert.equal(pid, first, 'the pool handed out the same backend');
+    assert.equal(slept, true, 'the next statement ran to its end');
+  });
+
   it('a signal that is already aborted stops before connecting', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -45,6 +45,11 @@ const HYPO_DROP_SQL = 'SELECT hypopg_drop_index($1::oid)';
 const INDEX_SIZE_SQL = 'SELECT pg_relation_size(to_regclass($1))::float8 AS bytes';
 /** Trial builds sort in memory when they can: the default 64 MB makes GIN builds several times slower. */
 const TRIAL_BUILD_MEMORY_SQL = "SELECT set_config('maintenance_work_mem', greatest(pg_size_bytes(current_setting('maintenance_work_mem')), pg_size_bytes($1)) / 1024 || 'kB', true)";
+const statementTimeoutSql = (ms: number) => `SET LOCAL statement_timeout = ${Math.round(ms)}`;
+/** Savepoint names are generated here (pgtuner_whatif_<n>), never taken from input. */
+const savepointSql = (name: string) => `SAVEPOINT ${name}`;
+const rollbackToSavepointSql = (name: string) => `ROLLBACK TO SAVEPOINT ${name}`;
+const releaseSavepointSql = (name: string) => `RELEASE SAVEPOINT ${name}`;
 
 interface Applied {
   probe: IndexProbe;
@@ -132,11 +137,11 @@ export class WhatIf {
       await this.session.query(TRIAL_BUILD_MEMORY_SQL, [this.options.trialBuildMemory ?? '256MB']);
       this.memorySet = true;
     }
-    await this.session.query(`SET LOCAL statement_timeout = ${Math.round(this.options.trialBuildTimeoutMs ?? 120_000)}`);
+    await this.session.query(statementTimeoutSql(this.options.trialBuildTimeoutMs ?? 120_000));
     try {
       await this.session.query(probe.createSql);
     } finally {
-      await this.session.query(`SET LOCAL statement_timeout = ${Math.round(this.options.statementTimeoutMs ?? 30_000)}`).catch(() => undefined);
+      await this.session.query(statementTimeoutSql(this.options.statementTimeoutMs ?? 30_000)).catch(() => undefined);
     }
     return { probe, planName: probe.name };
   }
@@ -159,18 +164,18 @@ export class WhatIf {
 
   private async savepoint(): Promise<string> {
     const name = `pgtuner_whatif_${++this.savepoints}`;
-    await this.session.query(`SAVEPOINT ${name}`);
+    await this.session.query(savepointSql(name));
     return name;
   }
 
   private async rollbackTo(name: string): Promise<void> {
-    await this.session.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+    await this.session.query(rollbackToSavepointSql(name)).catch(() => undefined);
   }
 
   /** Undo a probe's trial build and its locks (a no-op for HypoPG probes, already dropped). */
   private async release(name: string): Promise<void> {
     await this.rollbackTo(name);
-    await this.session.query(`RELEASE SAVEPOINT ${name}`).catch(() => undefined);
+    await this.session.query(releaseSavepointSql(name)).catch(() => undefined);
   }
 }
 

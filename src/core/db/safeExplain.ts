@@ -19,6 +19,16 @@ export interface ExplainOptions {
 const EXPLAINABLE = /^\s*(\(\s*)*(select|with|values|table|insert|update|delete|merge)\b/i;
 const PREPARED_NAME = 'pgtuner_generic_plan';
 
+/** BEGIN and the timeout travel together in one simple-protocol round trip. */
+const beginSql = (readOnly: boolean | undefined, timeoutMs: number) =>
+  `${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${timeoutMs}`;
+const ROLLBACK_SQL = 'ROLLBACK';
+const FORCE_GENERIC_PLAN_SQL = 'SET LOCAL plan_cache_mode = force_generic_plan';
+/** The prepared statement run with NULL for every parameter: only its generic plan is wanted. */
+const explainPreparedSql = (paramCount: number) =>
+  `EXPLAIN (FORMAT JSON) EXECUTE ${PREPARED_NAME}(${Array.from({ length: paramCount }, () => 'NULL').join(', ')})`;
+const DEALLOCATE_SQL = `DEALLOCATE ${PREPARED_NAME}`;
+
 /**
  * EXPLAIN the safe way: a session of its own, BEGIN (READ ONLY on production), SET LOCAL
  * statement_timeout, and always ROLLBACK, so DML and writable CTEs never change data.
@@ -30,13 +40,11 @@ export async function explainStatement(db: Database, sql: string, options: Expla
 
 /** Runs `fn` inside BEGIN … ROLLBACK with the options' timeout and read-only mode. */
 export async function inRolledBackTransaction<T>(session: Session, options: Pick<ExplainOptions, 'statementTimeoutMs' | 'readOnly'>, fn: () => Promise<T>): Promise<T> {
-  // One round trip: BEGIN and the timeout travel together in a simple-protocol query.
-  const timeout = Math.max(1, Math.round(options.statementTimeoutMs ?? 30_000));
-  await session.query(`${options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${timeout}`);
+  await session.query(beginSql(options.readOnly, Math.max(1, Math.round(options.statementTimeoutMs ?? 30_000))));
   try {
     return await fn();
   } finally {
-    await session.query('ROLLBACK').catch(() => undefined);
+    await session.query(ROLLBACK_SQL).catch(() => undefined);
   }
 }
 
@@ -78,12 +86,11 @@ async function genericPlan(session: Session, statement: string, paramCount: numb
     throw explainError(err, statement, prefix.length, session);
   }
   try {
-    await session.query('SET LOCAL plan_cache_mode = force_generic_plan');
-    const nulls = Array.from({ length: paramCount }, () => 'NULL').join(', ');
-    return parsePlan((await session.query(`EXPLAIN (FORMAT JSON) EXECUTE ${PREPARED_NAME}(${nulls})`)).rows[0]['QUERY PLAN']);
+    await session.query(FORCE_GENERIC_PLAN_SQL);
+    return parsePlan((await session.query(explainPreparedSql(paramCount))).rows[0]['QUERY PLAN']);
   } finally {
     // Prepared statements outlive ROLLBACK; drop it so the pooled session stays clean.
-    await session.query(`DEALLOCATE ${PREPARED_NAME}`).catch(() => undefined);
+    await session.query(DEALLOCATE_SQL).catch(() => undefined);
   }
 }
 

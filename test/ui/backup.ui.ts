@@ -1,12 +1,13 @@
 /**
  * UI check: "PG Tuner: Back Up Database" from the command palette shows a progress notification
  * that counts tables, and its Cancel button stops pg_dump and leaves no .dump behind. Then a
- * backup that runs to the end appears in the Backups view as "not verified".
+ * backup that runs to the end appears in the Backups view as "not verified". Last, on a
+ * production connection "Test Restore" asks first, and Cancel in that dialog restores nothing.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { notificationMessages, pick, runCommand, UiCheck } from './support';
+import { addConnectionByUrl, normalise, notificationMessages, pick, runCommand, UiCheck } from './support';
 import { databaseWith } from '../support/sql';
 
 const DATABASE = 'ui_backup';
@@ -36,4 +37,23 @@ export const run: UiCheck = async (page, ctx) => {
   await row.waitFor({ timeout: 15_000 });
   assert.match(await row.innerText(), /MB.*ago.*not verified/s);
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'backups-view.png') });
+
+  // The same database as a production connection: a restore-test there asks first.
+  const prod = new URL(url);
+  const password = decodeURIComponent(prod.password);
+  prod.password = '';
+  await addConnectionByUrl(page, prod.toString(), 'ui backup prod', 'production', password);
+  await runCommand(page, 'PG Tuner: Test Restore');
+  await pick(page, 'ui_backup');
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(normalise(await dialog.innerText()), /scratch database on the PRODUCTION server of "ui backup prod".*pgtuner\.backup\.restoreTestConnection/s);
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'restore-test-production.png') });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  // Nothing ran: a restore-test, passed or failed, is recorded in the backup's manifest.
+  await page.waitForTimeout(2_000);
+  const manifests = fs.readdirSync(backups).filter((f) => f.endsWith('.manifest.json'));
+  assert.ok(manifests.length > 0, `a manifest in ${fs.readdirSync(backups).join(', ')}`);
+  for (const m of manifests) assert.equal(JSON.parse(fs.readFileSync(path.join(backups, m), 'utf8')).lastRestoreTest, undefined, `${m} records no restore-test`);
 };

@@ -20,6 +20,8 @@ import { ensureGitIgnored, readBackupSettings } from './settings';
 /** Argument forms: tests and tree rows pass them; with none, the command asks. */
 export interface BackupArgs { directory?: string }
 export interface DumpArg { dumpPath?: string }
+/** `confirmed` skips the question asked before a restore-test on a production server (tests, scripts). */
+export interface RestoreTestArgs extends DumpArg { confirmed?: boolean }
 export interface RestoreArgs extends DumpArg { targetDatabase?: string; confirmSourceName?: string }
 export interface DeleteArgs extends DumpArg { confirmed?: boolean }
 
@@ -73,7 +75,7 @@ export function registerBackup(services: Services): void {
     return result;
   };
 
-  const runRestoreTest = async (arg: DumpArg | undefined): Promise<RestoreTestResult | undefined> => {
+  const runRestoreTest = async (arg: RestoreTestArgs | undefined): Promise<RestoreTestResult | undefined> => {
     const dumpPath = arg?.dumpPath ?? (await pickBackup(settings().directory, 'PG Tuner: Test Restore'));
     if (!dumpPath) return undefined;
     const s = settings();
@@ -82,6 +84,7 @@ export function registerBackup(services: Services): void {
       ? services.connections.named(s.restoreTestConnection, 'pgtuner.backup.restoreTestConnection')
       : await services.connections.requireActive();
     if (!server) return undefined;
+    if (server.profile.environment === 'production' && !arg?.confirmed && !(await confirmOnProduction(server.profile.name, dumpPath))) return undefined;
     log.info(`restore-test ${path.basename(dumpPath)} on the server of ${server.profile.name}`);
     const result = await withProgress(`PG Tuner: restore-testing ${path.basename(dumpPath)} on ${server.profile.name}`, (signal, report) =>
       restoreTest(server.database, dumpPath, {
@@ -96,6 +99,17 @@ export function registerBackup(services: Services): void {
       void vscode.window.showErrorMessage(result.message, 'Show Log').then((choice) => choice && log.show());
     }
     return result;
+  };
+
+  /** A restore-test loads the server it runs on: on production, only when the user says so (or picks another server). */
+  const confirmOnProduction = async (connection: string, dumpPath: string): Promise<boolean> => {
+    const choice = await vscode.window.showWarningMessage(
+      `Test Restore would restore ${path.basename(dumpPath)} into a scratch database on the PRODUCTION server of "${connection}".`,
+      { modal: true, detail: 'pg_restore loads that server (CPU, disk and I/O) until the test ends. To test on another server, name its connection in the setting pgtuner.backup.restoreTestConnection.' },
+      // The safe choice first: it is the one Enter picks.
+      'Open Setting', 'Test on Production');
+    if (choice === 'Open Setting') void vscode.commands.executeCommand('workbench.action.openSettings', 'pgtuner.backup.restoreTestConnection');
+    return choice === 'Test on Production';
   };
 
   const runRestore = async (arg: RestoreArgs | undefined): Promise<RestoreResult | undefined> => {

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { Client } from 'pg';
 import { Environment } from '../../src/core/db/profile';
+import { queryUrl } from '../support/sql';
 
 export const EXTENSION_ID = 'pgtuner.pgtuner';
 
@@ -29,13 +30,7 @@ export function urlFor(database: string, user?: string, password?: string): stri
 
 /** Runs SQL as the superuser on one database of the test cluster. */
 export async function adminSql(database: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: urlFor(database) });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  await queryUrl(urlFor(database), sql);
 }
 
 /**

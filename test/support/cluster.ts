@@ -14,6 +14,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
+import { queryUrl } from './sql';
 
 export interface Cluster {
   readonly kind: 'system' | 'embedded';
@@ -174,13 +175,7 @@ async function makeCluster(p: {
   const url = (database = 'postgres', user = SUPERUSER, password = p.password) =>
     `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${p.port}/${encodeURIComponent(database)}?sslmode=disable`;
   const sql = async (database: string, text: string) => {
-    const c = new Client({ connectionString: url(database) });
-    await c.connect();
-    try {
-      await c.query(text);
-    } finally {
-      await c.end();
-    }
+    await queryUrl(url(database), text);
   };
   const versionClient = new Client({ connectionString: url() });
   await versionClient.connect();

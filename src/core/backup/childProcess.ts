@@ -1,5 +1,6 @@
 import { spawn } from 'child_process';
 import { scrub } from '../db/connectionErrors';
+import { APPLICATION_NAME } from '../db/database';
 import { ConnectionProfile } from '../db/profile';
 import { PgTunerError } from '../errors';
 
@@ -8,7 +9,7 @@ import { PgTunerError } from '../errors';
  * this OS user through /proc/<pid>/environ), never in argv where `ps` shows it to everyone.
  */
 export function libpqEnvironment(profile: ConnectionProfile, password: string | undefined, database = profile.database): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: 'pgtuner', PGCONNECT_TIMEOUT: '10' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: APPLICATION_NAME, PGCONNECT_TIMEOUT: '10' };
   // Inherited connection settings must not leak into a run meant for this profile.
   for (const key of ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGPASSWORD', 'PGSSLMODE', 'PGSERVICE', 'PGOPTIONS']) delete env[key];
   if (profile.host) env.PGHOST = profile.host;

@@ -1,11 +1,10 @@
 import { Database } from '../db/database';
 import { PgTunerError } from '../errors';
-import { quoteIdent } from '../sql/ident';
 import { BackupResult, backupDatabase, readServerFacts } from './backup';
 import { readManifest } from './manifest';
 import { checkDumpChecksum, runPgRestore } from './pgRestore';
 import { ToolProgress } from './progress';
-import { siblingDatabase } from './sibling';
+import { createDatabaseSql, siblingDatabase } from './sibling';
 import { ToolSearch, discoverTools } from './tools';
 
 export interface RestoreOptions {
@@ -30,7 +29,6 @@ export interface RestoreResult {
 }
 
 const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
-const createDatabaseSql = (name: string) => `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`;
 
 /**
  * Restores a verified backup into a chosen database. An existing target is backed up first; the

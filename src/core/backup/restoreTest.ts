@@ -7,7 +7,7 @@ import { readManifest, recordRestoreTest } from './manifest';
 import { scratchDatabaseName } from './naming';
 import { checkDumpChecksum, listArchive, runPgRestore } from './pgRestore';
 import { ToolProgress } from './progress';
-import { siblingDatabase } from './sibling';
+import { createDatabaseSql, siblingDatabase } from './sibling';
 import { ToolSearch, discoverTools } from './tools';
 import { Check, TableCheck, VerificationQuery, verifyRestored } from './verify';
 
@@ -42,7 +42,6 @@ export interface RestoreTestResult {
   testedAt: string;
 }
 
-const createDatabaseSql = (name: string) => `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`;
 const dropDatabaseSql = (name: string, force: boolean) => `DROP DATABASE IF EXISTS ${quoteIdent(name)}${force ? ' WITH (FORCE)' : ''}`;
 /** DROP DATABASE … WITH (FORCE) exists from PostgreSQL 13. */
 const FORCE_DROP_SINCE = 130000;

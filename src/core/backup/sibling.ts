@@ -1,4 +1,5 @@
 import { Database } from '../db/database';
+import { quoteIdent } from '../sql/ident';
 
 /** Another database on the same server, reached with the same user and password as `db`. */
 export function siblingDatabase(db: Database, database: string): Database {
@@ -7,3 +8,6 @@ export function siblingDatabase(db: Database, database: string): Database {
     { statementTimeoutMs: 0, maxConnections: 2 },
   );
 }
+
+/** A new empty database for a restore: template0, so nothing of template1 gets in the way of the dump's objects. */
+export const createDatabaseSql = (name: string) => `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`;

@@ -25,7 +25,6 @@ export class Session {
     private readonly client: PoolClient | Client,
     readonly pid: number,
     private readonly wrap: (err: unknown) => PgTunerError,
-    readonly profile: ConnectionProfile,
     private readonly cancelBackend: (pid: number) => Promise<boolean>,
   ) {}
 
@@ -96,7 +95,7 @@ export class Database {
       // The server sends its backend pid at connect (BackendKeyData); ask only if the driver lacks it.
       const known = (client as unknown as { processID?: number | null }).processID;
       const pid = known ?? Number((await client.query<{ pid: number }>(BACKEND_PID_SQL)).rows[0].pid);
-      const session = new Session(client, pid, (err) => this.wrap(err), this.profile, (p) => this.cancelBackend(p));
+      const session = new Session(client, pid, (err) => this.wrap(err), (p) => this.cancelBackend(p));
       const onAbort = () => session.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {

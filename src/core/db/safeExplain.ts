@@ -1,6 +1,7 @@
 import { PgTunerError } from '../errors';
 import { parsePlan } from '../plan/parse';
 import { Plan } from '../plan/types';
+import { positionAt } from '../sql/parse';
 import { splitStatements } from '../sql/split';
 import { Database, Session } from './database';
 import { readServerVersionNum } from './serverInfo';
@@ -101,9 +102,10 @@ export function singleStatement(sql: string): string {
   if (statements.length > 1) {
     throw new PgTunerError('MULTIPLE_STATEMENTS', `Found ${statements.length} statements; select the one to explain (or put the cursor inside it).`);
   }
-  const text = statements[0].text.replace(/;\s*$/, '');
-  if (!EXPLAINABLE.test(stripLeadingComments(text))) {
-    const word = stripLeadingComments(text).split(/\s+/)[0] ?? '';
+  // splitStatements gives the text from its first token to its last: no leading comments, no `;`.
+  const { text } = statements[0];
+  if (!EXPLAINABLE.test(text)) {
+    const word = text.split(/\s+/)[0] ?? '';
     throw new PgTunerError('BAD_INPUT', `${word.toUpperCase()} cannot be explained: only SELECT, WITH, VALUES, TABLE, INSERT, UPDATE, DELETE and MERGE statements have plans.`);
   }
   return text;
@@ -122,10 +124,6 @@ export function highestParam(sql: string): number {
   return max;
 }
 
-function stripLeadingComments(s: string): string {
-  return s.replace(/^(\s*(--[^\n]*\n|\/\*[\s\S]*?\*\/))*\s*/, '');
-}
-
 /** Wraps a server error; a syntax error position is translated to line/column of the user's SQL. */
 function explainError(err: unknown, statement: string, prefixLength: number, session: Session): Error {
   const e = err as { position?: string; message?: string; code?: string };
@@ -133,9 +131,7 @@ function explainError(err: unknown, statement: string, prefixLength: number, ses
   if (e.position && e.code && /^42/.test(e.code)) {
     const offset = Number(e.position) - 1 - prefixLength;
     if (offset >= 0 && offset <= statement.length) {
-      const before = statement.slice(0, offset);
-      const line = before.split('\n').length;
-      const column = offset - before.lastIndexOf('\n');
+      const { line, column } = positionAt(statement, offset);
       const code = e.code === '42601' ? 'PARSE_ERROR' : 'QUERY_FAILED';
       return new PgTunerError(code, `${e.message} (line ${line}, column ${column})`, { sqlState: e.code, cause: err });
     }

@@ -8,6 +8,7 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { PgTunerError } from '../errors';
 import { Convention, describeConvention, detectConvention, parseFileName } from './conventions';
+import { positionAt } from '../sql/parse';
 
 /** One side (up or down) of a migration. */
 export interface MigrationSection {
@@ -150,7 +151,7 @@ export function splitDbmate(text: string): { up: MigrationSection; down?: Migrat
   markers.forEach((m, i) => {
     const bodyStart = (m.index as number) + m[0].length;
     const bodyEnd = i + 1 < markers.length ? (markers[i + 1].index as number) : text.length;
-    const firstLine = text.slice(0, bodyStart).split('\n').length;
+    const firstLine = positionAt(text, bodyStart).line;
     const transaction = /\btransaction:false\b/.test(m[2]) ? false : undefined;
     sections[m[1] as 'up' | 'down'] = { sql: text.slice(bodyStart, bodyEnd), firstLine, transaction };
   });

@@ -19,6 +19,7 @@ import { acquireMigrationLock, LockOptions } from './lock';
 import { ExecutionPlan, planExecution, PlannedStatement } from './statements';
 import { assertUnchanged, DEFAULT_TRACKING_SCHEMA } from './status';
 import { AppliedRow, ensureTrackingTable, forgetApplied, readApplied, recordApplied, trackingTableName } from './tracking';
+import { positionAt } from '../sql/parse';
 
 export interface RunnerOptions {
   trackingSchema?: string;
@@ -242,7 +243,7 @@ function describeError(err: unknown, statement: PlannedStatement | undefined): P
   if (err instanceof PgTunerError) return { line: statement?.line, message: err.message, sqlState: err.sqlState };
   const e = err as Partial<DatabaseError>;
   let line = statement?.line;
-  if (statement && e.position) line = (line ?? 1) + (statement.text.slice(0, Number(e.position) - 1).match(/\n/g)?.length ?? 0);
+  if (statement && e.position) line = (line ?? 1) + positionAt(statement.text, Number(e.position) - 1).line - 1;
   const message = [e.message ?? String(err), e.detail, e.hint && `Hint: ${e.hint}`].filter(Boolean).join('. ');
   return { line, message, sqlState: e.code };
 }

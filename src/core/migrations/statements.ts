@@ -3,6 +3,7 @@
  * any transaction when it holds a statement PostgreSQL refuses inside a transaction block.
  */
 import { PgTunerError } from '../errors';
+import { positionAt } from '../sql/parse';
 import { splitStatements } from '../sql/split';
 import { MigrationSection } from './files';
 
@@ -49,7 +50,7 @@ const TRANSACTION_CONTROL = /^(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABO
 export function planExecution(section: MigrationSection, serverVersionNum: number): ExecutionPlan {
   let statements = splitStatements(section.sql).map((s) => ({
     text: s.text,
-    line: section.firstLine + countNewlines(section.sql, s.start),
+    line: section.firstLine + positionAt(section.sql, s.start).line - 1,
   }));
   if (statements.length >= 2 && BEGIN.test(statements[0].text) && COMMIT.test(statements[statements.length - 1].text)) {
     statements = statements.slice(1, -1);
@@ -64,12 +65,6 @@ export function planExecution(section: MigrationSection, serverVersionNum: numbe
   if (needsOwn) return { transactional: false, reason: `${needsOwn.label} cannot run inside a transaction`, statements };
   if (section.transaction === false) return { transactional: false, reason: 'the file asks for transaction:false', statements };
   return { transactional: true, statements };
-}
-
-function countNewlines(text: string, end: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
-  return n;
 }
 
 function firstWords(text: string): string {

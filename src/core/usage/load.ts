@@ -113,77 +113,52 @@ function fillfactorOf(reloptions: string[] | null): number | undefined {
 
 const CONSTRAINT_KINDS = { p: 'primary key', u: 'unique', x: 'exclusion' } as const;
 
-/** An index being assembled from its column rows. */
-interface Assembly { index: IndexUsage; first: ColumnRow; width: number | undefined; keyList: string[] }
-
-function startIndex(row: ColumnRow, blockSize: number): Assembly {
-  return {
-    first: row,
-    width: 0,
-    keyList: [],
-    index: {
-      schema: row.schema,
-      table: row.table,
-      name: row.name,
-      method: row.method,
-      locked: row.locked,
-      definition: undefined,
-      predicate: undefined,
-      keys: [],
-      include: [],
-      unique: row.unique,
-      primary: row.primary,
-      valid: row.valid,
-      beingBuilt: row.being_built,
-      constraint: row.constraint_type ? { name: row.constraint_name!, kind: CONSTRAINT_KINDS[row.constraint_type] } : undefined,
-      scans: row.scans ?? 0,
-      tuplesRead: row.tuples_read ?? 0,
-      bytes: row.pages * blockSize,
-      rows: row.rows >= 0 ? row.rows : undefined,
-      storedWidth: undefined,
-      fillfactor: fillfactorOf(row.reloptions),
-    },
-  };
-}
-
 /** pg_get_indexdef's ordering words for a key: DESC implies NULLS FIRST, ASC implies NULLS LAST. */
-function orderingOf(desc: boolean, nullsFirst: boolean): string {
-  if (desc) return nullsFirst ? ' DESC' : ' DESC NULLS LAST';
-  return nullsFirst ? ' NULLS FIRST' : '';
+function orderingOf(key: UsageKey): string {
+  if (key.desc) return key.nullsFirst ? ' DESC' : ' DESC NULLS LAST';
+  return key.nullsFirst ? ' NULLS FIRST' : '';
 }
 
-function addColumn(a: Assembly, row: ColumnRow): void {
-  const { index } = a;
-  index.definition ??= row.definition ?? undefined;
-  index.predicate ??= row.predicate ?? undefined;
-  a.width = row.avg_width === null || a.width === undefined ? undefined : a.width + row.avg_width;
-  const text = row.key ?? '';
-  if (row.n > row.nkey) {
-    index.include.push(text);
-    return;
-  }
+function keyOf(row: ColumnRow): UsageKey {
   const option = row.option ?? 0;
-  const key: UsageKey = {
-    text,
-    opclass: row.opclass ?? '',
-    desc: (option & 1) === 1,
-    nullsFirst: (option & 2) === 2,
-    collation: row.collation ?? undefined,
-  };
-  index.keys.push(key);
-  a.keyList.push(text + orderingOf(key.desc, key.nullsFirst));
+  return { text: row.key ?? '', opclass: row.opclass ?? '', desc: (option & 1) === 1, nullsFirst: (option & 2) === 2, collation: row.collation ?? undefined };
 }
 
-/** The index's definition: pg_get_indexdef's text when the server sent it, else composed the same way. */
-function finish(a: Assembly): IndexUsage {
-  const { index, first } = a;
-  index.storedWidth = a.width;
-  if (index.definition === undefined && !index.locked) {
-    const include = index.include.length ? ` INCLUDE (${index.include.join(', ')})` : '';
-    const table = first.q_table ?? `${first.schema}.${first.table}`;
-    index.definition = `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${first.q_name ?? first.name} ON ${table} USING ${first.method} (${a.keyList.join(', ')})${include}`;
-  }
-  return index;
+/** What pg_get_indexdef prints for a plain index, from names the server quoted where they need it. */
+function composedDefinition(first: ColumnRow, keys: UsageKey[], include: string[]): string {
+  const table = first.q_table ?? `${first.schema}.${first.table}`;
+  const includeList = include.length ? ` INCLUDE (${include.join(', ')})` : '';
+  return `CREATE ${first.unique ? 'UNIQUE ' : ''}INDEX ${first.q_name ?? first.name} ON ${table} USING ${first.method} (${keys.map((k) => k.text + orderingOf(k)).join(', ')})${includeList}`;
+}
+
+/** One index from its column rows (in key order): pg_get_indexdef's text when the server sent it, else composed. */
+function indexOf(columns: ColumnRow[], blockSize: number): IndexUsage {
+  const [first] = columns;
+  const keys = columns.filter((c) => c.n <= c.nkey).map(keyOf);
+  const include = columns.filter((c) => c.n > c.nkey).map((c) => c.key ?? '');
+  const definition = columns.find((c) => c.definition !== null)?.definition;
+  return {
+    schema: first.schema,
+    table: first.table,
+    name: first.name,
+    method: first.method,
+    locked: first.locked,
+    definition: definition ?? (first.locked ? undefined : composedDefinition(first, keys, include)),
+    predicate: columns.find((c) => c.predicate !== null)?.predicate ?? undefined,
+    keys,
+    include,
+    unique: first.unique,
+    primary: first.primary,
+    valid: first.valid,
+    beingBuilt: first.being_built,
+    constraint: first.constraint_type ? { name: first.constraint_name!, kind: CONSTRAINT_KINDS[first.constraint_type] } : undefined,
+    scans: first.scans ?? 0,
+    tuplesRead: first.tuples_read ?? 0,
+    bytes: first.pages * blockSize,
+    rows: first.rows >= 0 ? first.rows : undefined,
+    storedWidth: columns.every((c) => c.avg_width !== null) ? columns.reduce((sum, c) => sum + c.avg_width!, 0) : undefined,
+    fillfactor: fillfactorOf(first.reloptions),
+  };
 }
 
 /** Sorted by schema, table and name, byte-wise like PostgreSQL's "name" type. */
@@ -194,14 +169,9 @@ function byQualifiedName(x: IndexUsage, y: IndexUsage): number {
 
 /** Rows come grouped by index in practice, but SQL does not promise it: they are grouped by oid and each index's keys put in order. */
 function assemble(rows: ColumnRow[], blockSize: number): IndexUsage[] {
-  const indexes: IndexUsage[] = [];
-  for (const columns of groupBy(rows, (row) => row.oid).values()) {
-    if (columns.length > 1) columns.sort((a, b) => a.n - b.n);
-    const assembly = startIndex(columns[0], blockSize);
-    for (const row of columns) addColumn(assembly, row);
-    indexes.push(finish(assembly));
-  }
-  return indexes.sort(byQualifiedName);
+  return [...groupBy(rows, (row) => row.oid).values()]
+    .map((columns) => indexOf(columns.sort((a, b) => a.n - b.n), blockSize))
+    .sort(byQualifiedName);
 }
 
 const BEGIN_SQL = `BEGIN READ ONLY`;

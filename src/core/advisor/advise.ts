@@ -12,7 +12,7 @@ import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } fro
 import { DEFAULT_GENERATE_OPTIONS, generateCandidates, GenerateOptions } from './generate';
 import { servedByExisting } from './served';
 import { Advice, Suggestion } from './types';
-import { IndexProbe, Probed, WhatIf } from './whatIf';
+import { IndexProbe, Probed, WhatIf, WhatIfOptions } from './whatIf';
 
 export interface AdviseOptions {
   params?: unknown[];
@@ -104,14 +104,7 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
     if (!candidates.length) return base;
 
     progress(`Verifying ${candidates.length} candidate index${candidates.length === 1 ? '' : 'es'} against the planner`);
-    const whatIf = new WhatIf(session, statement, {
-      hypopg: caps.hypopg,
-      trialBuilds: !readOnly,
-      trialBuildMaxBytes: options.trialBuildMaxBytes ?? DEFAULTS.trialBuildMaxBytes,
-      trialBuildTimeoutMs: options.trialBuildTimeoutMs,
-      statementTimeoutMs: options.statementTimeoutMs,
-      params: options.params,
-    });
+    const whatIf = new WhatIf(session, statement, whatIfOptions(options, caps.hypopg, readOnly));
     try {
       const chosen = await chooseGreedily(whatIf, candidates, tables, before.totalCost, options, base);
       base.suggestions = await toSuggestions(chosen, whatIf, before, options);
@@ -244,6 +237,18 @@ async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan, opt
   });
 }
 
+/** The same verification settings for advising and for "explain again with this index". */
+function whatIfOptions(options: AdviseOptions, hypopg: boolean, readOnly: boolean): WhatIfOptions {
+  return {
+    hypopg,
+    trialBuilds: !readOnly,
+    trialBuildMaxBytes: options.trialBuildMaxBytes ?? DEFAULTS.trialBuildMaxBytes,
+    trialBuildTimeoutMs: options.trialBuildTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs,
+    params: options.params,
+  };
+}
+
 function toProbe(c: Candidate, tableBytes: number): IndexProbe {
   const name = indexName(c);
   return { name, createSql: trialBuildSql(c, name), table: `${c.schema}.${c.table}`, needsTrialBuild: c.needsTrialBuild, tableBytes };
@@ -251,7 +256,7 @@ function toProbe(c: Candidate, tableBytes: number): IndexProbe {
 
 /** Catalog facts for each table usage (names resolved through search_path like the query's). */
 async function tablesOf(session: Session, usages: TableUsage[]): Promise<Map<TableUsage, TableInfo>> {
-  const nameOf = (u: TableUsage) => (u.schema ? `${quoteName(u.schema)}.${quoteName(u.table)}` : quoteName(u.table));
+  const nameOf = (u: TableUsage) => qualifiedName(u.schema, u.table);
   const used = usages.flatMap((u) => [...u.columnsRead, ...u.predicates.flatMap((p) => p.target.columns), ...u.joinKeys.map((j) => j.column)]);
   const infos = await readTables(session, [...new Set(usages.map(nameOf))], [...new Set(used)]);
   const byName = new Map(infos.map((t) => [t.wanted, t]));
@@ -261,11 +266,6 @@ async function tablesOf(session: Session, usages: TableUsage[]): Promise<Map<Tab
     if (info) out.set(u, info);
   }
   return out;
-}
-
-/** to_regclass takes SQL identifier syntax: quote so mixed-case names resolve as written. */
-function quoteName(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** "schema.table" as a suggestion names it → text to_regclass reads (quoted where needed). */
@@ -287,9 +287,7 @@ export async function explainWithIndexes(db: Database, sql: string, suggestions:
   const readOnly = options.environment === 'production';
   return db.withSession((session) => inRolledBackTransaction(session, { statementTimeoutMs: options.statementTimeoutMs, readOnly }, async () => {
     const caps = (await session.query<{ hypopg: boolean }>(CAPABILITIES_SQL)).rows[0];
-    const whatIf = new WhatIf(session, statement, {
-      hypopg: caps.hypopg, trialBuilds: !readOnly, trialBuildMaxBytes: options.trialBuildMaxBytes ?? DEFAULTS.trialBuildMaxBytes, params: options.params,
-    });
+    const whatIf = new WhatIf(session, statement, whatIfOptions(options, caps.hypopg, readOnly));
     try {
       for (const s of suggestions) {
         const tableBytes = Number((await session.query<{ bytes: string }>(TABLE_BYTES_SQL, [regclassText(s.table)])).rows[0]?.bytes ?? 0);

@@ -3,6 +3,7 @@ import { ColumnRef, OrderKey, Predicate, QueryShape, TableUsage } from '../sql/s
 import { quoteIdent } from '../sql/ident';
 import { Candidate, CandidateKey, candidateKey } from './candidate';
 import { IndexKind } from './types';
+import { groupBy } from '../groupBy';
 
 export interface GenerateOptions {
   /** Tables with fewer rows are read faster without an index. */
@@ -211,12 +212,7 @@ function ginCandidates(ctx: TableContext): Candidate[] {
     schema: info.schema, table: info.name, method: 'gin', keys: [key], include: [], where,
     kinds: where.length ? [...kinds, 'partial'] : kinds, reason, requires, needsTrialBuild: true,
   });
-  const byTarget = new Map<string, Predicate[]>();
-  for (const p of usage.predicates) {
-    const k = refName(p.target);
-    byTarget.set(k, [...(byTarget.get(k) ?? []), p]);
-  }
-  for (const preds of byTarget.values()) {
+  for (const preds of groupBy(usage.predicates, (p) => refName(p.target)).values()) {
     const target = preds[0].target;
     const ops = new Set(preds.map((p) => p.op));
     const exprKinds: IndexKind[] = target.expression ? ['expression'] : [];

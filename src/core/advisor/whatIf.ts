@@ -22,8 +22,6 @@ export interface WhatIfOptions {
   /** Trial builds (real CREATE INDEX inside a rolled-back savepoint) are allowed here. */
   trialBuilds: boolean;
   trialBuildMaxBytes: number;
-  /** maintenance_work_mem for trial builds, e.g. '256MB' (never lowers the server's value). */
-  trialBuildMemory?: string;
   /** statement_timeout for one trial build, and the statement's own to restore afterwards. */
   trialBuildTimeoutMs?: number;
   statementTimeoutMs?: number;
@@ -37,13 +35,14 @@ export interface Probed {
   sizeBytes: number | null;
   verifiedBy: VerifiedBy;
   note?: string;
-  buildMs?: number;
 }
 
 const HYPO_CREATE_SQL = 'SELECT indexrelid::int AS oid, indexname, hypopg_relation_size(indexrelid)::float8 AS bytes FROM hypopg_create_index($1)';
 const HYPO_DROP_SQL = 'SELECT hypopg_drop_index($1::oid)';
 const INDEX_SIZE_SQL = 'SELECT pg_relation_size(to_regclass($1))::float8 AS bytes';
 /** Trial builds sort in memory when they can: the default 64 MB makes GIN builds several times slower. */
+const TRIAL_BUILD_MEMORY = '256MB';
+/** Raises maintenance_work_mem for this transaction to $1, never lowering the server's value. */
 const TRIAL_BUILD_MEMORY_SQL = "SELECT set_config('maintenance_work_mem', greatest(pg_size_bytes(current_setting('maintenance_work_mem')), pg_size_bytes($1)) / 1024 || 'kB', true)";
 const statementTimeoutSql = (ms: number) => `SET LOCAL statement_timeout = ${Math.round(ms)}`;
 /** Savepoint names are generated here (pgtuner_whatif_<n>), never taken from input. */
@@ -100,7 +99,7 @@ export class WhatIf {
       const plan = await this.plan(analyze);
       const used = usesIndex(plan, applied.planName);
       const note = how.by === 'trial-build' ? `trial build took ${buildMs} ms holding a SHARE lock on ${extra.table} (writes to it waited), then was rolled back` : undefined;
-      return { plan, used, sizeBytes, verifiedBy: how.by, note, buildMs };
+      return { plan, used, sizeBytes, verifiedBy: how.by, note };
     } catch (err) {
       if (savepoint) await this.rollbackTo(savepoint);
       return { plan: await this.plan(false), used: false, sizeBytes: null, verifiedBy: 'none', note: `could not be built for verification: ${(err as Error).message}` };
@@ -123,18 +122,13 @@ export class WhatIf {
     return explainInSession(this.session, this.statement, { analyze, params: this.options.params });
   }
 
-  /** Which applied probes the plan uses. */
-  usedNames(plan: Plan): string[] {
-    return this.applied.filter((a) => usesIndex(plan, a.planName)).map((a) => a.probe.name);
-  }
-
   private async create(probe: IndexProbe, by: VerifiedBy): Promise<Applied> {
     if (by === 'hypopg') {
       const r = await this.session.query<{ oid: number; indexname: string; bytes: number }>(HYPO_CREATE_SQL, [probe.createSql]);
       return { probe, hypoOid: r.rows[0].oid, planName: r.rows[0].indexname, sizeBytes: r.rows[0].bytes };
     }
     if (!this.memorySet) {
-      await this.session.query(TRIAL_BUILD_MEMORY_SQL, [this.options.trialBuildMemory ?? '256MB']);
+      await this.session.query(TRIAL_BUILD_MEMORY_SQL, [TRIAL_BUILD_MEMORY]);
       this.memorySet = true;
     }
     await this.session.query(statementTimeoutSql(this.options.trialBuildTimeoutMs ?? 120_000));

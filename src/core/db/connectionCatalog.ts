@@ -5,6 +5,9 @@ import { parseProfileSettings } from './profileSettings';
 /** Where a connection was found; settings ones can be edited and removed, the others are read-only. */
 export type ConnectionOrigin = 'workspace settings' | 'user settings' | '.env' | 'PG* environment';
 
+/** Settings connections are PG Tuner's own: they can be edited, removed and given a password. */
+export const isEditable = (entry: ConnectionEntry): boolean => entry.origin === 'workspace settings' || entry.origin === 'user settings';
+
 /** A connection the user can pick. `name` doubles as the `{ name }` argument form of the connection commands. */
 export interface ConnectionEntry {
   name: string;

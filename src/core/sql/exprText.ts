@@ -143,13 +143,13 @@ function operand(e: Expr, parent: Prec, rightSide: boolean): string {
   return needsParens ? `(${text})` : text;
 }
 
-export function typeSql(t: DataTypeDef): string {
+function typeSql(t: DataTypeDef): string {
   if (t.kind === 'array') return `${typeSql(t.arrayOf)}[]`;
   const name = t.doubleQuoted ? quoteIdent(t.name) : t.name;
   const config = t.config?.length ? `(${t.config.join(', ')})` : '';
   return `${t.schema ? `${quoteIdent(t.schema)}.` : ''}${name}${config}`;
 }
 
-export function stringLiteral(value: string): string {
+function stringLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }

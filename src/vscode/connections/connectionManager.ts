@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Database } from '../../core/db/database';
-import { ConnectionCatalog, ConnectionEntry } from '../../core/db/connectionCatalog';
+import { ConnectionCatalog, ConnectionEntry, isEditable } from '../../core/db/connectionCatalog';
 import { ConnectionProfile } from '../../core/db/profile';
 import { StoredProfile } from '../../core/db/profileSettings';
 import { PgTunerError } from '../../core/errors';
@@ -128,7 +128,7 @@ export class ConnectionManager implements ConnectionService {
   async remove(name: string): Promise<void> {
     const entry = this.find(name);
     if (!entry) throw new PgTunerError('BAD_INPUT', `There is no connection named "${name}".`);
-    if (entry.origin !== 'user settings' && entry.origin !== 'workspace settings') {
+    if (!isEditable(entry)) {
       throw new PgTunerError('BAD_INPUT', `"${name}" comes from ${entry.origin}; change it there to remove it.`);
     }
     const scope: ProfileScope = entry.origin === 'workspace settings' ? 'workspace' : 'user';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { describeProfile } from '../../core/db/profile';
 import type { ConnectionManager } from './connectionManager';
-import type { ConnectionEntry } from '../../core/db/connectionCatalog';
+import { ConnectionEntry, isEditable } from '../../core/db/connectionCatalog';
 
 /**
  * The "Connections" view: one row per connection, the active one marked. Rows are the
@@ -26,7 +26,7 @@ class ConnectionsTree implements vscode.TreeDataProvider<ConnectionEntry> {
     item.tooltip = `${describeProfile(entry.profile)}\nfrom ${entry.origin}`;
     item.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : 'database',
       entry.profile.environment === 'production' ? new vscode.ThemeColor('list.warningForeground') : undefined);
-    item.contextValue = entry.origin.endsWith('settings') ? 'pgtuner.connection.editable' : 'pgtuner.connection.detected';
+    item.contextValue = isEditable(entry) ? 'pgtuner.connection.editable' : 'pgtuner.connection.detected';
     item.command = { command: 'pgtuner.selectConnection', title: 'Select Connection', arguments: [{ name: entry.name }] };
     return item;
   }

@@ -4,7 +4,7 @@ import { PgTunerError } from '../../core/errors';
 import type { AppServices } from '../createServices';
 import { addConnection, AddConnectionArgs, promptNewConnection } from './addConnection';
 import type { ConnectionManager } from './connectionManager';
-import type { ConnectionEntry } from '../../core/db/connectionCatalog';
+import { ConnectionEntry, isEditable } from '../../core/db/connectionCatalog';
 import { createConnectionsView } from './connectionsView';
 import { pickConnection } from './pickConnection';
 import { createConnectionStatusBar } from './statusBar';
@@ -78,7 +78,7 @@ async function entryFrom(manager: ConnectionManager, arg: NameArg, ask: () => Pr
 }
 
 async function pickRemovable(manager: ConnectionManager): Promise<ConnectionEntry | undefined> {
-  const removable = manager.list().filter((e) => e.origin.endsWith('settings'));
+  const removable = manager.list().filter(isEditable);
   if (!removable.length) {
     void vscode.window.showInformationMessage('There is no saved connection to remove (connections from .env or PG* variables are changed there).');
     return undefined;

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { describeServerInfo, readServerInfo, ServerInfo } from '../../core/db/serverInfo';
 import { PgTunerError, PgTunerErrorCode } from '../../core/errors';
 import type { ConnectionManager } from './connectionManager';
-import type { ConnectionEntry } from '../../core/db/connectionCatalog';
+import { ConnectionEntry, isEditable } from '../../core/db/connectionCatalog';
 
 /** What pgtuner.testConnection returns (and shows): the server facts, or the error's code and message. */
 export type ConnectionTestResult =
@@ -20,7 +20,7 @@ export async function testConnection(manager: ConnectionManager, entry: Connecti
     void vscode.window.showInformationMessage(`Connected to "${entry.name}": ${result.summary}`);
   } else {
     log.error(`test of "${entry.name}" failed (${result.code}): ${result.message}`);
-    const canSetPassword = result.code === 'AUTH_FAILED' && entry.origin.endsWith('settings');
+    const canSetPassword = result.code === 'AUTH_FAILED' && isEditable(entry);
     void vscode.window.showErrorMessage(result.message, ...(canSetPassword ? ['Set Password'] : [])).then(async (choice) => {
       if (choice !== 'Set Password') return;
       const password = await vscode.window.showInputBox({ title: `Password for "${entry.name}"`, prompt: 'Kept in VS Code secret storage', password: true, ignoreFocusOut: true });

@@ -5,7 +5,7 @@
  */
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
-import { PgTunerError } from '../../core/errors';
+import { registerGuardedCommand } from '../guardedCommand';
 import { HealthRunOptions, runHealthChecks } from '../../core/health/run';
 import { HealthReport } from '../../core/health/types';
 import { Services } from '../services';
@@ -51,32 +51,26 @@ export function registerHealth(services: Services): void {
     const active = await services.connections.requireActive();
     if (!active) return undefined;
     const thresholds = { ...readHealthThresholds(), ...arg?.thresholds };
-    try {
-      const report = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Checking the health of ${active.profile.name}`, cancellable: true },
-        (progress, token) => {
-          const controller = new AbortController();
-          token.onCancellationRequested(() => controller.abort());
-          return active.database.withSession((session) => runHealthChecks(session, {
-            thresholds, only: arg?.only, onProgress: (check) => progress.report({ message: check.title }),
-          }), controller.signal);
-        });
-      log.info(`checkHealth ${active.profile.name}: ${JSON.stringify(report.counts)} in ${report.durationMs} ms`);
-      indicate(report);
-      if (arg?.reveal !== false) show(report);
-      return report;
-    } catch (err) {
-      const message = err instanceof PgTunerError ? err.message : `Unexpected error: ${(err as Error)?.message ?? err}`;
-      log.error(`checkHealth: ${message}`);
-      void vscode.window.showErrorMessage(`Health check: ${message}`);
-      return undefined;
-    }
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Checking the health of ${active.profile.name}`, cancellable: true },
+      (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        return active.database.withSession((session) => runHealthChecks(session, {
+          thresholds, only: arg?.only, onProgress: (check) => progress.report({ message: check.title }),
+        }), controller.signal);
+      });
+    log.info(`checkHealth ${active.profile.name}: ${JSON.stringify(report.counts)} in ${report.durationMs} ms`);
+    indicate(report);
+    if (arg?.reveal !== false) show(report);
+    return report;
   };
 
   services.context.subscriptions.push(
     status,
     { dispose: () => panel?.dispose() },
-    vscode.commands.registerCommand('pgtuner.checkHealth', checkHealth),
+    // Guarded: failures become an error message, a cancel an information message.
+    registerGuardedCommand(log, 'pgtuner.checkHealth', checkHealth),
     // A new connection makes the last result meaningless.
     services.connections.onDidChangeActive(() => status.hide()),
   );

@@ -18,15 +18,14 @@ const BACKUP_COMMAND = 'pgtuner.backupDatabase';
 export async function confirmProductionChange(profile: ConnectionProfile, action: string, args: ProductionArgs | undefined, log: vscode.LogOutputChannel): Promise<boolean> {
   if (profile.environment !== 'production') return true;
   const database = profile.database ?? profile.user ?? profile.name;
-  const canBackUp = (await vscode.commands.getCommands(true)).includes(BACKUP_COMMAND);
   let typed = args?.confirmDatabase;
   let backupFirst = args?.backupFirst ?? false;
   if (typed === undefined) {
     const backUp = 'Back Up First';
     const choice = await vscode.window.showWarningMessage(
       `"${profile.name}" is a PRODUCTION connection. ${action} on database "${database}"?`,
-      { modal: true, detail: canBackUp ? 'Back Up First takes a pg_dump backup before anything changes.' : undefined },
-      ...(canBackUp ? [backUp] : []), 'Continue');
+      { modal: true, detail: 'Back Up First takes a pg_dump backup before anything changes.' },
+      backUp, 'Continue');
     if (!choice) return false;
     backupFirst = choice === backUp;
     typed = await vscode.window.showInputBox({
@@ -40,10 +39,6 @@ export async function confirmProductionChange(profile: ConnectionProfile, action
     return false;
   }
   if (!backupFirst) return true;
-  if (!canBackUp) {
-    void vscode.window.showWarningMessage('Back Up First is not available (the backup command is not installed). Nothing was changed.');
-    return false;
-  }
   const backup = await vscode.commands.executeCommand<unknown>(BACKUP_COMMAND);
   if (backup === undefined) {
     void vscode.window.showWarningMessage('The backup did not complete, so nothing was changed.');

@@ -36,7 +36,8 @@ export class ConnectionManager implements ConnectionService {
     this.passwords = new PasswordStore(context.secrets);
     this.reload();
     this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('pgtuner')) this.reload(); }),
+      // Only the settings the list is made of: a health threshold changing must not reload the views.
+      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('pgtuner.connections') || e.affectsConfiguration('pgtuner.envFile')) this.reload(); }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.reload()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.reload()),
       { dispose: () => this.envWatcher?.watcher.dispose() },

@@ -43,6 +43,7 @@ export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
   private readonly changed = new vscode.EventEmitter<IndexesNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private analysis?: IndexAnalysis;
+  private loading?: Promise<IndexAnalysis | undefined>;
   sort: IndexSort = 'name';
   filter = '';
 
@@ -51,7 +52,23 @@ export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
   /** Drops the loaded data; the view reloads it (one query) when it next asks. */
   refresh(): void {
     this.analysis = undefined;
+    this.loading = undefined;
     this.changed.fire(undefined);
+  }
+
+  /** The data, loading it once however many callers ask while the query runs (the view and a command both do after a refresh). */
+  private ensureLoaded(): Promise<IndexAnalysis | undefined> {
+    if (this.analysis) return Promise.resolve(this.analysis);
+    const loading = (this.loading ??= this.load().then((analysis) => {
+      // A refresh while the query ran asked for newer data: keep only the latest load. Nothing
+      // loaded (no connection, an error shown in the view): the next ask tries again.
+      if (this.loading === loading) {
+        this.analysis = analysis;
+        if (!analysis) this.loading = undefined;
+      }
+      return analysis;
+    }));
+    return loading;
   }
 
   /** Re-renders the loaded data (after a sort or filter change). */
@@ -80,7 +97,7 @@ export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
 
   async getChildren(node?: IndexesNode): Promise<IndexesNode[]> {
     if (!node) {
-      this.analysis ??= await this.load();
+      await this.ensureLoaded();
       const schemas = groupBy(this.visible(), (i) => i.schema);
       const nodes = [...schemas].map(([schema, indexes]): IndexesNode => ({ kind: 'schema', schema, indexes }));
       return this.ordered(nodes, (n) => (n as { indexes: AnalyzedIndex[] }).indexes, (n) => (n as { schema: string }).schema);

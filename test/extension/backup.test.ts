@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { BackupResult } from '../../src/core/backup/backup';
 import type { RestoreResult } from '../../src/core/backup/restore';
 import type { RestoreTestResult } from '../../src/core/backup/restoreTest';
-import { adminSql, databaseOf, eventually, freshDatabaseUrl, queryRows, useConnection } from './support';
+import { adminSql, databaseOf, eventually, freshDatabaseUrl, queryRows, urlFor, useConnection } from './support';
 
 const workspaceFolder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const run = <T>(id: string, arg?: object) => vscode.commands.executeCommand<T | undefined>(id, arg);
@@ -93,7 +93,7 @@ describe('Backups', function () {
     const target = `${database}_restored`;
     const restored = await run<RestoreResult>('pgtuner.restoreDatabase', { dumpPath: backup!.dumpPath, targetDatabase: target });
     assert.equal(restored?.created, true);
-    await adminSql(target, 'SELECT 1 FROM entries LIMIT 1');
+    assert.deepEqual(await queryRows(urlFor(target), 'SELECT count(*)::int AS n, sum(amount)::text AS total FROM entries'), [{ n: 3000, total: '4501500' }]);
     await adminSql('postgres', `DROP DATABASE "${target}" WITH (FORCE)`);
 
     assert.equal(await run<boolean>('pgtuner.deleteBackup', { dumpPath: backup!.dumpPath, confirmed: true }), true);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { addConnectionByUrl, normalise, notificationMessages, pick, runCommand, UiCheck } from './support';
-import { databaseWith } from '../support/sql';
+import { databaseWith, queryUrl } from '../support/sql';
 
 const DATABASE = 'ui_backup';
 
@@ -51,8 +51,12 @@ export const run: UiCheck = async (page, ctx) => {
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'restore-test-production.png') });
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await dialog.waitFor({ state: 'hidden' });
-  // Nothing ran: a restore-test, passed or failed, is recorded in the backup's manifest.
-  await page.waitForTimeout(2_000);
+  // Nothing ran: a restore-test creates its scratch database first thing, and records its result in the manifest.
+  const scratch = `SELECT datname FROM pg_database WHERE datname LIKE '${DATABASE}\\_restore\\_test\\_%'`;
+  for (let waited = 0; waited < 5_000; waited += 500) {
+    assert.deepEqual(await queryUrl(url, scratch), [], 'no scratch database after Cancel');
+    await page.waitForTimeout(500);
+  }
   const manifests = fs.readdirSync(backups).filter((f) => f.endsWith('.manifest.json'));
   assert.ok(manifests.length > 0, `a manifest in ${fs.readdirSync(backups).join(', ')}`);
   for (const m of manifests) assert.equal(JSON.parse(fs.readFileSync(path.join(backups, m), 'utf8')).lastRestoreTest, undefined, `${m} records no restore-test`);

@@ -64,7 +64,9 @@ describe('Index usage (whole database)', () => {
       ANALYZE;`);
     // A failed CREATE UNIQUE INDEX CONCURRENTLY (duplicate values) leaves an invalid index behind.
     await assert.rejects(run(url, 'CREATE UNIQUE INDEX CONCURRENTLY inv_v ON inv_t (v)'), /could not create unique index/);
-    // Scan dup_a1 (before its twin exists) so it is the one kept of the identical pair.
+    // A statistics reset gives the "since" date; then scan dup_a1 (before its twin exists) so it is
+    // the one kept of the identical pair.
+    await run(url, 'SELECT pg_stat_reset()');
     await scan(url, 'SELECT count(*) FROM dup_t WHERE a = 5');
     await run(url, 'CREATE INDEX dup_a2 ON dup_t (a); ANALYZE dup_t');
     analysis = await db.withSession(async (s) => analyzeIndexUsage(await loadIndexUsage(s)));
@@ -85,7 +87,8 @@ describe('Index usage (whole database)', () => {
     assert.equal(index('dup_a1')!.scans, 1);
     assert.equal(index('Mixed Idx')!.table, 'Mixed Case');
     assert.equal(analysis.indexes.length, 17);
-    assert.ok(analysis.statsResetAt === undefined || !Number.isNaN(Date.parse(analysis.statsResetAt)));
+    assert.ok(Date.now() - Date.parse(analysis.statsResetAt!) < 10 * 60_000, `stats reset at ${analysis.statsResetAt}`);
+    assert.match(index('red_a')!.badges.find((b) => b.kind === 'unused')!.reason, /since the statistics reset on \d{4}-\d{2}-\d{2}/);
   });
 
   it('gives every index exactly pg_get_indexdef\'s definition, whatever its shape', async () => {
@@ -179,7 +182,12 @@ describe('Index usage (whole database)', () => {
   });
 
   it('quotes mixed-case names when reindexing', async () => {
+    const file = `SELECT c.relfilenode::text AS file, x.indisvalid::text AS valid FROM pg_class c JOIN pg_index x ON x.indexrelid = c.oid WHERE c.relname = 'Mixed Idx'`;
+    const [before] = await query(url, file);
     await db.withSession((s) => reindexConcurrently(s, { schema: 'public', name: 'Mixed Idx' }));
+    const [after] = await query(url, file);
+    assert.notEqual(after.file, before.file, 'rebuilt into a new file');
+    assert.equal(after.valid, 'true');
   });
 
   it('does not call an index invalid while CREATE INDEX CONCURRENTLY is still building it', async () => {

@@ -255,6 +255,12 @@ describe('migrations runner', () => {
     it('rolling back more than was applied, or a migration without a down', async () => {
       await assert.rejects(db.withSession((s) => rollback(s, migrationsFolder(good), 1)), /Only 0 migration\(s\) are applied/);
       await assert.rejects(db.withSession((s) => rollback(s, migrationsFolder(good), 0)), /at least 1/);
+      // A dbmate file may leave out its down section: applied, then refused when rolled back.
+      const upOnly = migrationsFolder({ '20260101090000_t.sql': '-- migrate:up\nCREATE TABLE t (id int);\n' });
+      await db.withSession((s) => applyPending(s, upOnly));
+      await assert.rejects(db.withSession((s) => rollback(s, upOnly, 1)), /20260101090000_t has no down SQL .*Nothing was rolled back/);
+      assert.deepEqual(await trackedNames(url), ['20260101090000_t']);
+      assert.deepEqual(await query(url, "SELECT to_regclass('t')::text AS t"), [{ t: 't' }]);
     });
   });
 });

@@ -1,5 +1,5 @@
 -- PG Tuner sample workload: a film-crew job board and a facility alert tracker, smaller than
--- shared/bench but skewed the same way (rare statuses, a boolean flag, append-only time columns).
+-- bench/workload but skewed the same way (rare statuses, a boolean flag, append-only time columns).
 -- Deterministic: every value comes from hashint4 of the row number. Used by the demo and the
 -- advisor integration tests.
 CREATE TABLE users (

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages the test tiers need, installed only when missing (so a fresh Debian machine
 # can run `npm test` directly): PostgreSQL 15 server binaries, HypoPG, openssl (SSL test
-# cluster), and what the VS Code host needs (chromium, gssapi headers). Needs root for apt-get;
+# cluster), and what the VS Code host needs (chromium, gssapi headers, and a compiler, make and
+# python3 for node-gyp to build its native modules). Needs root for apt-get;
 # without root it only says what is missing.
 set -euo pipefail
 missing=()
@@ -10,6 +11,7 @@ ls /usr/share/postgresql/*/extension/hypopg.control >/dev/null 2>&1 || missing+=
 command -v openssl >/dev/null || missing+=(openssl)
 command -v chromium >/dev/null || missing+=(chromium)
 [ -f /usr/include/gssapi/gssapi.h ] || missing+=(libkrb5-dev)
+for tool in g++ make python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing system packages (install them, then run again): ${missing[*]}" >&2

@@ -6,7 +6,7 @@ import { CliVerb } from '../verb';
 import { openDatabase, parseVerbArgs, printJson } from '../context';
 import { readSqlInput, SQL_INPUT_OPTIONS } from './sqlInput';
 
-/** `pgtuner advise`: verified index suggestions for one statement (CLI contract in ARCHITECTURE.md). */
+/** `pgtuner advise`: verified index suggestions for one statement (the CLI contract: JSON for machines, text for people; exit 0/1/2). */
 export const adviseVerb: CliVerb = {
   summary: 'suggest indexes for a statement, each verified against the planner',
   async run(argv) {

@@ -1,4 +1,4 @@
-/** The advisor's output, as the CLI contract in ARCHITECTURE.md prints it. */
+/** The advisor's output, as `pgtuner advise --json` prints it. */
 
 export type IndexKind = 'btree' | 'composite' | 'partial' | 'covering' | 'gin' | 'brin' | 'trigram' | 'expression';
 export type IndexMethod = 'btree' | 'gin' | 'brin' | 'gist' | 'hash';

@@ -90,6 +90,17 @@ describe('backup and restore-test', function () {
     assert.deepEqual(m.sequences.find((s) => s.name === 'orders_id_seq')?.lastValue, '20000');
   });
 
+  it('gives a second backup within the same second the next second\'s name instead of refusing', async () => {
+    const d = tempDir('pgtuner-b-');
+    const second = new Date('2026-03-01T10:00:00.400Z');
+    const earlier = await backupDatabase(shop, { directory: d, tools, now: () => second });
+    assert.match(path.basename(earlier.dumpPath), /-20260301T100000Z\.dump$/);
+    const clock = [second, new Date('2026-03-01T10:00:01.000Z')];
+    const again = await backupDatabase(shop, { directory: d, tools, now: () => clock.shift()! });
+    assert.match(path.basename(again.dumpPath), /-20260301T100001Z\.dump$/);
+    assert.equal(fs.readdirSync(d).filter((f) => f.endsWith('.dump')).length, 2);
+  });
+
   it('restore-test passes with exact counts, checks, an RTO, and drops the scratch database', async () => {
     const progress: string[] = [];
     const result = await restoreTest(shop, first.dumpPath, {

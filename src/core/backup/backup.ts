@@ -69,7 +69,8 @@ export async function readServerFacts(session: Session): Promise<ServerFacts> {
 export async function backupDatabase(db: Database, options: BackupOptions): Promise<BackupResult> {
   const { signal } = options;
   const format = options.format ?? 'custom';
-  const startedAt = (options.now ?? (() => new Date()))();
+  const now = options.now ?? (() => new Date());
+  let startedAt = now();
   await fs.mkdir(options.directory, { recursive: true });
 
   let partialPath: string | undefined;
@@ -77,7 +78,13 @@ export async function backupDatabase(db: Database, options: BackupOptions): Prom
     const dumped = await db.withSession(async (session) => {
       const server = await readServerFacts(session);
       const tools = await discoverTools(server.versionNum, options.tools);
-      const base = backupBaseName(server.database, startedAt);
+      let base = backupBaseName(server.database, startedAt);
+      if (await exists(path.join(options.directory, base + DUMP_SUFFIX))) {
+        // Names have one-second resolution: a second backup within the same second takes the next one.
+        await new Promise((resolve) => setTimeout(resolve, 1000 - (startedAt.getTime() % 1000)));
+        startedAt = now();
+        base = backupBaseName(server.database, startedAt);
+      }
       if (await exists(path.join(options.directory, base + DUMP_SUFFIX))) {
         throw new PgTunerError('BAD_INPUT', `A backup named ${base}${DUMP_SUFFIX} already exists in ${options.directory} (one per database per second); try again in a moment.`);
       }

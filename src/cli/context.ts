@@ -11,7 +11,6 @@ export const COMMON_OPTIONS = {
   db: { type: 'string' },
   connection: { type: 'string' },
   json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Parses argv for a verb; unknown flags are bad input (exit 2). */

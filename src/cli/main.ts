@@ -1,13 +1,15 @@
 import { PgTunerError, isUserInputError } from '../core/errors';
 import { VERBS } from './verbs';
 
+const COMMON_OPTIONS = `Every verb takes --db <url> (or --connection <profile>, or DATABASE_URL / PG* variables) and --json.
+Exit codes: 0 success, 2 bad input (reason on stderr), 1 anything else.`;
+
 const USAGE = `pgtuner <verb> [options]
 
 Verbs:
 ${Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(14)}${v.summary}`).join('\n')}
 
-Every verb takes --db <url> (or --connection <profile>, or DATABASE_URL / PG* variables) and --json.
-Exit codes: 0 success, 2 bad input (reason on stderr), 1 anything else.`;
+${COMMON_OPTIONS}`;
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
@@ -19,6 +21,11 @@ async function main(argv: string[]): Promise<number> {
   if (!command) {
     process.stderr.write(`pgtuner: unknown verb "${verb}"\n\n${USAGE}\n`);
     return 2;
+  }
+  // Help never runs the verb (a backup or a migration must not start because help was asked for).
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage ?? `pgtuner ${verb}: ${command.summary}`}\n\n${COMMON_OPTIONS}\n`);
+    return 0;
   }
   try {
     return await command.run(rest);

@@ -1,5 +1,7 @@
 export interface CliVerb {
   summary: string;
+  /** What `pgtuner <verb> --help` prints when the summary is not enough. */
+  usage?: string;
   /** Returns the exit code; throws PgTunerError for failures (BAD_INPUT → exit 2). */
   run(argv: string[]): Promise<number>;
 }

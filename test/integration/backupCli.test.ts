@@ -22,6 +22,14 @@ describe('pgtuner backup / restore-test (CLI)', function () {
       INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 1234) g;`);
   });
 
+  it('--help explains the verb and runs nothing', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-'));
+    const help = pgtuner(['backup', '--db', url, '--out', out, '--tools', binDir, '--help']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^pgtuner backup: .*\n\nEvery verb takes --db/s);
+    assert.deepEqual(fs.readdirSync(out), [], 'no backup was taken');
+  });
+
   it('backs up, restore-tests (exit 0), and reports a damaged dump with exit 1 and JSON', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-'));
     const backup = pgtuner(['backup', '--db', url, '--out', out, '--tools', binDir, '--keep', '3', '--json']);

@@ -26,13 +26,10 @@ const USAGE = `usage: pgtuner migrate ${SUBCOMMANDS.join('|')} --dir <folder> [-
  */
 export const migrateVerb: CliVerb = {
   summary: 'migrations: new | up | down [--steps N] | status  (--dir <folder>)',
+  usage: USAGE,
   async run(argv) {
     const { values, positionals } = parseVerbArgs(argv, OPTIONS);
     const sub = positionals[0] as Subcommand | undefined;
-    if (values.help) {
-      process.stdout.write(USAGE + '\n');
-      return 0;
-    }
     if (!sub || !SUBCOMMANDS.includes(sub) || positionals.length > 1) throw new PgTunerError('BAD_INPUT', USAGE);
     const dir = path.resolve(values.dir);
     if (sub === 'new') {

@@ -117,8 +117,30 @@ async function writeMigration(dir: string, title: string, now: Date, up: Script,
   return { upPath, downPath };
 }
 
+/**
+ * Every line break any reader honours: PostgreSQL ends a -- comment at \n and at \r; editors,
+ * psql's and other tools' line readers also split at \v, \f, NEL, U+2028 and U+2029.
+ */
+const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/;
+/** Control and invisible direction characters: nothing a comment line needs (tabs become spaces). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+/** A dbmate section marker (`-- migrate:down`) written into a comment would start a section. */
+const DBMATE_DIRECTIVE = /^(\s*)(migrate:)/i;
+
+/**
+ * One header text as comment lines: split on every line break, stripped of control characters,
+ * so no text (the explained query is quoted here) can end a comment and become live SQL.
+ */
+export function commentLines(text: string): string[] {
+  return text.split(LINE_BREAK).map((line) => {
+    const clean = line.replace(/\t/g, ' ').replace(CONTROL, '').replace(DBMATE_DIRECTIVE, '$1> $2');
+    return `-- ${clean}`.trimEnd();
+  });
+}
+
 function render(script: Script): string {
-  const comments = script.header.flatMap((h) => h.split(/\r?\n/)).map((line) => `-- ${line}`.trimEnd());
+  const comments = script.header.flatMap(commentLines);
   const statements = script.statements.map((s) => s.trim().replace(/;*$/, ';'));
   return [...comments, '', ...statements].join('\n') + '\n';
 }

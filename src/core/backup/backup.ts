@@ -46,7 +46,12 @@ SELECT current_setting('server_version') AS version,
 // and hand it to pg_dump with --snapshot while the transaction stays open.
 const BEGIN_SNAPSHOT_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';
 // Counting runs beside pg_dump: no parallel workers, so it takes one core and leaves pg_dump its own.
-const SNAPSHOT_SETTINGS_SQL = 'SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL max_parallel_workers_per_gather = 0';
+// One statement per message (sessions use the extended protocol).
+const SNAPSHOT_SETTINGS_SQL = [
+  'SET LOCAL statement_timeout = 0',
+  'SET LOCAL idle_in_transaction_session_timeout = 0',
+  'SET LOCAL max_parallel_workers_per_gather = 0',
+] as const;
 const EXPORT_SNAPSHOT_SQL = 'SELECT pg_export_snapshot() AS snapshot';
 const COMMIT_SQL = 'COMMIT';
 const ROLLBACK_SQL = 'ROLLBACK';
@@ -131,7 +136,7 @@ type Inventory = Pick<BackupManifest, 'snapshot' | 'tables' | 'indexes' | 'const
 async function dumpInSnapshot(db: Database, session: Session, database: string, tools: BackupTools, file: string, format: DumpFormat, options: BackupOptions): Promise<Inventory> {
   await session.query(BEGIN_SNAPSHOT_SQL);
   try {
-    await session.query(SNAPSHOT_SETTINGS_SQL);
+    for (const sql of SNAPSHOT_SETTINGS_SQL) await session.query(sql);
     const snapshot = (await session.query<{ snapshot: string }>(EXPORT_SNAPSHOT_SQL)).rows[0].snapshot;
     // Sequences are not transactional: read them before pg_dump does, so the dump holds at least these values.
     const sequences = await listSequences(session);

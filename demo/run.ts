@@ -30,7 +30,8 @@ async function main() {
     for (const line of describeServerInfo(await db.withSession(readServerInfo))) say(`  ${line}`);
     say('• loading the sample workload (about 1.4M rows) …');
     const t0 = Date.now();
-    await db.query(fs.readFileSync(path.join(DEMO_DIR, 'sample.sql'), 'utf8'));
+    // A script of many statements: the cluster's own client sends it as one simple-protocol message.
+    await cluster.sql('pgtuner_demo', fs.readFileSync(path.join(DEMO_DIR, 'sample.sql'), 'utf8'));
     await db.query('VACUUM ANALYZE');
     say(`  loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 

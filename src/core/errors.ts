@@ -15,6 +15,7 @@ export type PgTunerErrorCode =
   | 'PARSE_ERROR'
   | 'MULTIPLE_STATEMENTS'
   | 'READ_ONLY'
+  | 'SIDE_EFFECTS'
   | 'TOOL_MISSING'
   | 'TOOL_VERSION'
   | 'CHECKSUM_MISMATCH'

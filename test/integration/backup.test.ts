@@ -59,7 +59,7 @@ describe('backup and restore-test', function () {
     tools = { toolsDirectory: cluster.binDir };
     shopUrl = await freshDatabase([]);
     shop = new Database(targetFromUrl(shopUrl));
-    await shop.query(SHOP_SQL);
+    await queryUrl(shopUrl, SHOP_SQL);
     dir = tempDir('pgtuner-backups-');
     first = await backupDatabase(shop, { directory: dir, tools });
   });
@@ -250,7 +250,7 @@ describe('backup under load, cancellation and secrets', function () {
     password = cluster.password;
     url = await freshDatabase([]);
     db = new Database(targetFromUrl(url));
-    await db.query(EVENTS_SQL);
+    await queryUrl(url, EVENTS_SQL);
   });
 
   after(async () => {

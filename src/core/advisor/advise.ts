@@ -3,7 +3,8 @@ import { readTables, TableInfo } from '../catalog/tables';
 import { Database, Session } from '../db/database';
 import { Environment } from '../db/profile';
 import { formatBytes } from '../format';
-import { explainInSession, inRolledBackTransaction, singleStatement } from '../db/safeExplain';
+import { explainInSession, rolledBack, singleStatement } from '../db/safeExplain';
+import { SideEffectPolicy } from '../db/sideEffects';
 import { Plan } from '../plan/types';
 import { qualifiedName } from '../sql/ident';
 import { tryExtractShape } from '../sql/parse';
@@ -20,6 +21,8 @@ export interface AdviseOptions {
   analyze?: boolean;
   environment?: Environment;
   statementTimeoutMs?: number;
+  /** ANALYZE of a statement with side effects a rollback does not undo (see ExplainOptions); default 'refuse'. */
+  sideEffects?: SideEffectPolicy;
   /** Largest table a trial build may index (default 2 GiB). */
   trialBuildMaxBytes?: number;
   /** statement_timeout for one trial build (default 120 s); the statement's own timeout is restored after. */
@@ -74,12 +77,12 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
   const statement = singleStatement(sql);
   const progress = options.onProgress ?? (() => undefined);
   const readOnly = options.environment === 'production';
-  const result = await db.withSession((session) => inRolledBackTransaction(session, { statementTimeoutMs: options.statementTimeoutMs, readOnly }, async () => {
+  const result = await db.withSession((session) => session.transaction(rolledBack({ statementTimeoutMs: options.statementTimeoutMs, readOnly }), async () => {
     progress(options.analyze === false ? 'Running EXPLAIN' : 'Running EXPLAIN ANALYZE (rolled back afterwards)');
     const baselineStarted = performance.now();
-    const before = await explainInSession(session, statement, { analyze: options.analyze !== false, params: options.params });
+    const before = await explainInSession(session, statement, { analyze: options.analyze !== false, params: options.params, sideEffects: options.sideEffects, readOnly });
     const timings = { baselineMs: performance.now() - baselineStarted, totalMs: 0 };
-    const base: AdviseResult = { statement, plan: summary(before), suggestions: [], notes: [], before, considered: [], timings };
+    const base: AdviseResult = { statement, plan: summary(before), suggestions: [], notes: [...(before.notes ?? [])], before, considered: [], timings };
     if (before.totalCost < (options.minPlanCost ?? DEFAULTS.minPlanCost)) {
       base.notes.push(`The plan is already cheap (cost ${before.totalCost.toFixed(1)}): no index would make a difference worth its upkeep.`);
       return base;
@@ -107,7 +110,7 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
     const whatIf = new WhatIf(session, statement, whatIfOptions(options, caps.hypopg, readOnly));
     try {
       const chosen = await chooseGreedily(whatIf, candidates, tables, before.totalCost, options, base);
-      base.suggestions = await toSuggestions(chosen, whatIf, before, options);
+      base.suggestions = await toSuggestions(chosen, whatIf, before, { ...options, analyze: before.analyzed });
     } finally {
       await whatIf.dispose();
     }
@@ -208,7 +211,8 @@ async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan, opt
   let msAfter: number | null = null;
   if (measurable) {
     for (const c of chosen) await whatIf.apply(c.probe);
-    msAfter = (await whatIf.plan(true)).executionMs;
+    const after = await whatIf.plan(true);
+    msAfter = after.analyzed ? after.executionMs : null;
   }
   return chosen.map((choice, i) => {
     const { candidate: c, probe, result } = choice;
@@ -285,7 +289,7 @@ function summary(plan: Plan): Advice['plan'] {
 export async function explainWithIndexes(db: Database, sql: string, suggestions: Suggestion[], options: AdviseOptions = {}): Promise<Plan> {
   const statement = singleStatement(sql);
   const readOnly = options.environment === 'production';
-  return db.withSession((session) => inRolledBackTransaction(session, { statementTimeoutMs: options.statementTimeoutMs, readOnly }, async () => {
+  return db.withSession((session) => session.transaction(rolledBack({ statementTimeoutMs: options.statementTimeoutMs, readOnly }), async () => {
     const caps = (await session.query<{ hypopg: boolean }>(CAPABILITIES_SQL)).rows[0];
     const whatIf = new WhatIf(session, statement, whatIfOptions(options, caps.hypopg, readOnly));
     try {

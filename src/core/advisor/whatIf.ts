@@ -39,6 +39,8 @@ export interface Probed {
 
 const HYPO_CREATE_SQL = 'SELECT indexrelid::int AS oid, indexname, hypopg_relation_size(indexrelid)::float8 AS bytes FROM hypopg_create_index($1)';
 const HYPO_DROP_SQL = 'SELECT hypopg_drop_index($1::oid)';
+/** Hypothetical indexes live in the backend, outside any transaction: cleared when the session is released. */
+const HYPO_RESET_SQL = 'SELECT hypopg_reset()';
 const INDEX_SIZE_SQL = 'SELECT pg_relation_size(to_regclass($1))::float8 AS bytes';
 /** Trial builds sort in memory when they can: the default 64 MB makes GIN builds several times slower. */
 const TRIAL_BUILD_MEMORY = '256MB';
@@ -119,11 +121,13 @@ export class WhatIf {
 
   /** The plan with only the applied probes. */
   plan(analyze: boolean): Promise<Plan> {
-    return explainInSession(this.session, this.statement, { analyze, params: this.options.params });
+    // A measurement never executes side effects a second time: it falls back to plain EXPLAIN.
+    return explainInSession(this.session, this.statement, { analyze, params: this.options.params, sideEffects: 'plain' });
   }
 
   private async create(probe: IndexProbe, by: VerifiedBy): Promise<Applied> {
     if (by === 'hypopg') {
+      this.session.resetOnRelease(HYPO_RESET_SQL);
       const r = await this.session.query<{ oid: number; indexname: string; bytes: number }>(HYPO_CREATE_SQL, [probe.createSql]);
       return { probe, hypoOid: r.rows[0].oid, planName: r.rows[0].indexname, sizeBytes: r.rows[0].bytes };
     }

@@ -1,4 +1,6 @@
 import { Session } from '../db/database';
+import { findSideEffects } from '../db/sideEffects';
+import { splitStatements } from '../sql/split';
 import { countRows, listConstraints, listIndexes, listSequences, listTables } from './inventory';
 import { BackupManifest } from './manifest';
 
@@ -30,8 +32,9 @@ export interface Verification {
   checks: Check[];
 }
 
-const READ_ONLY_SQL = 'BEGIN READ ONLY';
-const ROLLBACK_SQL = 'ROLLBACK';
+/** A verification query may take this long on the scratch database. */
+const VERIFICATION_TIMEOUT_MS = 60_000;
+const READ_ONLY_QUERY = /^\s*(\(\s*)*(select|with|values|table)\b/i;
 
 const key = (...parts: string[]) => parts.join('\u0000');
 const show = (schema: string, name: string) => `${schema}.${name}`;
@@ -90,12 +93,24 @@ export async function verifyRestored(session: Session, manifest: BackupManifest,
   return { ok: checks.every((c) => c.ok), tables, checks };
 }
 
-/** Runs a user query read-only and compares its result with the expected one. */
+/**
+ * Runs a user query (a setting or a file the repository may ship) in a read-only transaction that
+ * is rolled back, alone in one extended-protocol message, after checking that it is one query
+ * that calls no function with effects outside the transaction; then compares its result.
+ */
 async function runVerificationQuery(session: Session, q: VerificationQuery): Promise<Check> {
   const name = `query: ${q.sql.replace(/\s+/g, ' ').trim().slice(0, 80)}`;
-  await session.query(READ_ONLY_SQL);
   try {
-    const result = await session.query(q.sql);
+    const statements = splitStatements(q.sql);
+    if (statements.length !== 1 || !READ_ONLY_QUERY.test(statements[0].text)) {
+      return { name, ok: false, detail: 'refused: a verification query must be one SELECT, WITH, VALUES or TABLE statement' };
+    }
+    const sql = statements[0].text;
+    const result = await session.transaction({ readOnly: true, statementTimeoutMs: VERIFICATION_TIMEOUT_MS }, async () => {
+      const effects = await findSideEffects(session, sql, undefined);
+      if (effects.length) throw new Error(`refused: it would run ${effects.join(', ')}`);
+      return session.userQuery(sql);
+    });
     const rows = result.rows.map((r) => result.fields.map((f) => normalize(r[f.name])));
     const actual = Array.isArray(q.expected) ? rows : rows[0]?.[0] ?? null;
     const expected = Array.isArray(q.expected) ? (q.expected as unknown[]).map((r) => (Array.isArray(r) ? r : [r]).map(normalize)) : normalize(q.expected);
@@ -103,8 +118,6 @@ async function runVerificationQuery(session: Session, q: VerificationQuery): Pro
     return { name, ok, detail: ok ? `returned ${JSON.stringify(actual)}` : `returned ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}` };
   } catch (err) {
     return { name, ok: false, detail: `failed: ${(err as Error).message}` };
-  } finally {
-    await session.query(ROLLBACK_SQL).catch(() => undefined);
   }
 }
 

@@ -1,5 +1,5 @@
 import pgpass from 'pgpass';
-import { Client, ClientConfig, Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { Client, ClientConfig, Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { PgTunerError } from '../errors';
 import { toPgTunerError } from './connectionErrors';
 import { ConnectionProfile, ConnectionTarget, SslMode } from './profile';
@@ -16,10 +16,53 @@ export const APPLICATION_NAME = 'pgtuner';
 
 const CANCEL_BACKEND_SQL = 'SELECT pg_cancel_backend($1)';
 const BACKEND_PID_SQL = 'SELECT pg_backend_pid() AS pid';
+/** Back to a fresh session: settings, role, prepared statements, cursors, temp tables, advisory locks, LISTEN. */
+const DISCARD_ALL_SQL = 'DISCARD ALL';
+const ROLLBACK_SQL = 'ROLLBACK';
+const COMMIT_SQL = 'COMMIT';
+/** Timeouts for this transaction only; a null argument keeps the session's value. */
+const LOCAL_TIMEOUTS_SQL = `
+SELECT set_config('statement_timeout', coalesce($1, current_setting('statement_timeout')), true),
+       set_config('lock_timeout', coalesce($2, current_setting('lock_timeout')), true)`;
 
-/** One checked-out connection. Engine code receives a Session and never sees the pool. */
+/** How a transaction opened by Session.transaction behaves. */
+export interface TransactionMode {
+  /** READ ONLY: a write fails instead of running (production profiles, restore verification). */
+  readOnly?: boolean;
+  /** REPEATABLE READ: one snapshot for every statement (backup row counts, catalog reads). */
+  snapshot?: boolean;
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  /** COMMIT when fn succeeds (migrations). Otherwise the transaction is always rolled back. */
+  commit?: boolean;
+}
+
+/** BEGIN built from the mode's flags only: nothing from input reaches this text. */
+function beginSql(mode: TransactionMode): string {
+  const parts = [mode.snapshot ? 'ISOLATION LEVEL REPEATABLE READ' : '', mode.readOnly ? 'READ ONLY' : ''].filter(Boolean);
+  return `BEGIN${parts.length ? ' ' + parts.join(', ') : ''}`;
+}
+
+/** pg's config for one statement by the extended protocol even without parameters (the typings lack queryMode). */
+function extendedQuery(text: string, values: readonly unknown[] | undefined): QueryConfig {
+  return { text, values: values as unknown[] | undefined, queryMode: 'extended' } as QueryConfig;
+}
+
+const msSetting = (ms: number | undefined) => (ms === undefined ? null : String(Math.max(1, Math.round(ms))));
+
+/**
+ * One checked-out connection. Engine code receives a Session and never sees the pool.
+ *
+ * Every statement travels by the extended query protocol (Parse/Bind/Execute), which carries
+ * exactly one statement: the server refuses text holding a second one, so no comment or quoting
+ * trick can append a COMMIT to user SQL. A session that ran user text is reset (DISCARD ALL, plus
+ * whatever the caller registered) before it goes back to the pool, and destroyed when the reset
+ * fails or it is still inside a transaction.
+ */
 export class Session {
   private cancels: Promise<unknown>[] = [];
+  private ranUserText = false;
+  private readonly resets: string[] = [];
 
   constructor(
     private readonly client: PoolClient | Client,
@@ -44,7 +87,7 @@ export class Session {
 
   async query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
     try {
-      return await this.client.query<R>(sql, params as unknown[] | undefined);
+      return await this.queryRaw<R>(sql, params);
     } catch (err) {
       throw this.wrap(err);
     }
@@ -57,7 +100,55 @@ export class Session {
 
   /** Like query, but a failing statement surfaces the raw pg error (callers that inspect SQLSTATE). */
   async queryRaw<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    return this.client.query<R>(sql, params as unknown[] | undefined);
+    return this.client.query<R>(extendedQuery(sql, params));
+  }
+
+  /**
+   * Text that came from a user, a file or a setting (EXPLAIN of a selection, verification
+   * queries): raw pg errors like queryRaw, and the session is reset before it is reused.
+   */
+  async userQuery<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    this.ranUserText = true;
+    return this.queryRaw<R>(sql, params);
+  }
+
+  /** A statement that restores backend state no transaction undoes (e.g. hypopg_reset()), run on release. */
+  resetOnRelease(sql: string): void {
+    if (!this.resets.includes(sql)) this.resets.push(sql);
+  }
+
+  /**
+   * BEGIN (mode) … fn … ROLLBACK, or COMMIT when mode.commit and fn succeeded. A failed
+   * ROLLBACK leaves the session in a transaction, so withSession destroys it.
+   */
+  async transaction<T>(mode: TransactionMode, fn: () => Promise<T>): Promise<T> {
+    await this.query(beginSql(mode));
+    let committed = false;
+    try {
+      if (mode.statementTimeoutMs !== undefined || mode.lockTimeoutMs !== undefined) {
+        await this.query(LOCAL_TIMEOUTS_SQL, [msSetting(mode.statementTimeoutMs), msSetting(mode.lockTimeoutMs)]);
+      }
+      const result = await fn();
+      if (mode.commit) {
+        await this.query(COMMIT_SQL);
+        committed = true;
+      }
+      return result;
+    } finally {
+      if (!committed) await this.query(ROLLBACK_SQL).catch(() => undefined);
+    }
+  }
+
+  /** Runs the registered resets outside any transaction; false when the backend must not be reused. */
+  async resetForPool(): Promise<boolean> {
+    if (this.client.getTransactionStatus() !== 'I') return false;
+    const statements = [...this.resets, ...(this.ranUserText ? [DISCARD_ALL_SQL] : [])];
+    try {
+      for (const sql of statements) await this.queryRaw(sql);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -109,9 +200,10 @@ export class Database {
       } finally {
         signal?.removeEventListener('abort', onAbort);
         await session.cancelsDelivered();
+        // A session still inside a transaction, or whose reset failed, must not return to the pool.
+        if (!broken) broken = !(await session.resetForPool());
       }
     } finally {
-      // A session left inside a transaction (an exception mid-way) must not return to the pool as is.
       client.release(broken || undefined);
     }
   }

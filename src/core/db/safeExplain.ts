@@ -2,9 +2,10 @@ import { PgTunerError } from '../errors';
 import { parsePlan } from '../plan/parse';
 import { Plan } from '../plan/types';
 import { positionAt } from '../sql/parse';
-import { splitStatements } from '../sql/split';
+import { highestParam, splitStatements } from '../sql/split';
 import { Database, Session } from './database';
 import { readServerVersionNum } from './serverInfo';
+import { findSideEffects, PLAIN_INSTEAD_NOTE, SideEffectPolicy, sideEffectsError } from './sideEffects';
 
 export interface ExplainOptions {
   /** EXPLAIN ANALYZE: runs the statement (inside a transaction that is always rolled back). */
@@ -14,16 +15,19 @@ export interface ExplainOptions {
   statementTimeoutMs?: number;
   /** READ ONLY transaction (production profiles): a write fails instead of running. */
   readOnly?: boolean;
+  /**
+   * ANALYZE of a statement that calls functions whose effects a rollback does not undo: 'refuse'
+   * (default) throws SIDE_EFFECTS, 'plain' falls back to plain EXPLAIN with a note, 'allow' runs
+   * it. Read-only (production) runs never allow.
+   */
+  sideEffects?: SideEffectPolicy;
   signal?: AbortSignal;
 }
 
 const EXPLAINABLE = /^\s*(\(\s*)*(select|with|values|table|insert|update|delete|merge)\b/i;
 const PREPARED_NAME = 'pgtuner_generic_plan';
+const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** BEGIN and the timeout travel together in one simple-protocol round trip. */
-const beginSql = (readOnly: boolean | undefined, timeoutMs: number) =>
-  `${readOnly ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL statement_timeout = ${timeoutMs}`;
-const ROLLBACK_SQL = 'ROLLBACK';
 const FORCE_GENERIC_PLAN_SQL = 'SET LOCAL plan_cache_mode = force_generic_plan';
 /** The prepared statement run with NULL for every parameter: only its generic plan is wanted. */
 const explainPreparedSql = (paramCount: number) =>
@@ -31,42 +35,47 @@ const explainPreparedSql = (paramCount: number) =>
 const DEALLOCATE_SQL = `DEALLOCATE ${PREPARED_NAME}`;
 
 /**
- * EXPLAIN the safe way: a session of its own, BEGIN (READ ONLY on production), SET LOCAL
- * statement_timeout, and always ROLLBACK, so DML and writable CTEs never change data.
+ * EXPLAIN the safe way: a session of its own, BEGIN (READ ONLY on production), a local
+ * statement_timeout, the statement alone in one extended-protocol message, always ROLLBACK, and
+ * the session reset (DISCARD ALL) before it returns to the pool.
  */
 export async function explainStatement(db: Database, sql: string, options: ExplainOptions): Promise<Plan> {
   const statement = singleStatement(sql);
-  return db.withSession((session) => inRolledBackTransaction(session, options, () => explainInSession(session, statement, options)), options.signal);
+  return db.withSession((session) => session.transaction(rolledBack(options), () => explainInSession(session, statement, options)), options.signal);
 }
 
-/** Runs `fn` inside BEGIN … ROLLBACK with the options' timeout and read-only mode. */
-export async function inRolledBackTransaction<T>(session: Session, options: Pick<ExplainOptions, 'statementTimeoutMs' | 'readOnly'>, fn: () => Promise<T>): Promise<T> {
-  await session.query(beginSql(options.readOnly, Math.max(1, Math.round(options.statementTimeoutMs ?? 30_000))));
-  try {
-    return await fn();
-  } finally {
-    await session.query(ROLLBACK_SQL).catch(() => undefined);
-  }
+/** The transaction every run of user SQL gets: always rolled back, with the run's timeout. */
+export function rolledBack(options: Pick<ExplainOptions, 'statementTimeoutMs' | 'readOnly'>) {
+  return { readOnly: options.readOnly, statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_TIMEOUT_MS };
 }
 
 /**
- * EXPLAIN inside an already open transaction (the advisor reuses one session for the baseline,
- * the what-if plans and trial builds). Parameters: bound values when given, else a generic plan.
+ * EXPLAIN inside an already open, rolled-back transaction (the advisor reuses one session for the
+ * baseline, the what-if plans and trial builds). Parameters: bound values when given, else a
+ * generic plan. With ANALYZE, side effects are looked for first and handled by the policy.
  */
-export async function explainInSession(session: Session, statement: string, options: Pick<ExplainOptions, 'analyze' | 'params'>): Promise<Plan> {
+export async function explainInSession(session: Session, statement: string, options: Pick<ExplainOptions, 'analyze' | 'params' | 'sideEffects' | 'readOnly'>): Promise<Plan> {
   const paramCount = highestParam(statement);
-  const analyze = options.analyze ? 'ANALYZE, BUFFERS, ' : '';
   if (paramCount > 0 && !options.params?.length) return genericPlan(session, statement, paramCount);
   if (options.params && options.params.length < paramCount) {
     throw new PgTunerError('BAD_INPUT', `The statement uses $${paramCount} but only ${options.params.length} value(s) were given.`);
   }
-  const prefix = `EXPLAIN (${analyze}FORMAT JSON) `;
-  try {
-    const r = await session.queryRaw(prefix + statement, paramCount ? options.params!.slice(0, paramCount) : undefined);
-    return parsePlan(r.rows[0]['QUERY PLAN']);
-  } catch (err) {
-    throw explainError(err, statement, prefix.length, session);
+  const params = paramCount ? options.params!.slice(0, paramCount) : undefined;
+  let analyze = options.analyze;
+  let note: string | undefined;
+  if (analyze) {
+    const effects = await withPosition(statement, 'EXPLAIN (VERBOSE, FORMAT JSON) '.length, session, () => findSideEffects(session, statement, params));
+    const policy = options.readOnly && options.sideEffects === 'allow' ? 'refuse' : options.sideEffects ?? 'refuse';
+    if (effects.length && policy === 'refuse') throw sideEffectsError(effects);
+    if (effects.length && policy === 'plain') {
+      analyze = false;
+      note = PLAIN_INSTEAD_NOTE(effects);
+    }
   }
+  const prefix = `EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT JSON) `;
+  const r = await withPosition(statement, prefix.length, session, () => session.userQuery(prefix + statement, params));
+  const plan = parsePlan(r.rows[0]['QUERY PLAN']);
+  return note ? { ...plan, notes: [...(plan.notes ?? []), note] } : plan;
 }
 
 /** PostgreSQL 16+: EXPLAIN (GENERIC_PLAN). Older: PREPARE + plan_cache_mode = force_generic_plan. */
@@ -74,23 +83,16 @@ async function genericPlan(session: Session, statement: string, paramCount: numb
   const version = await readServerVersionNum(session);
   if (version >= 160000) {
     const prefix = 'EXPLAIN (GENERIC_PLAN, FORMAT JSON) ';
-    try {
-      return parsePlan((await session.queryRaw(prefix + statement)).rows[0]['QUERY PLAN']);
-    } catch (err) {
-      throw explainError(err, statement, prefix.length, session);
-    }
+    return parsePlan((await withPosition(statement, prefix.length, session, () => session.userQuery(prefix + statement))).rows[0]['QUERY PLAN']);
   }
   const prefix = `PREPARE ${PREPARED_NAME} AS `;
-  try {
-    await session.queryRaw(prefix + statement);
-  } catch (err) {
-    throw explainError(err, statement, prefix.length, session);
-  }
+  await withPosition(statement, prefix.length, session, () => session.userQuery(prefix + statement));
   try {
     await session.query(FORCE_GENERIC_PLAN_SQL);
     return parsePlan((await session.query(explainPreparedSql(paramCount))).rows[0]['QUERY PLAN']);
   } finally {
-    // Prepared statements outlive ROLLBACK; drop it so the pooled session stays clean.
+    // The advisor plans again on this session. After an error the transaction is aborted and this
+    // fails, which is harmless: the session's DISCARD ALL on release deallocates it anyway.
     await session.query(DEALLOCATE_SQL).catch(() => undefined);
   }
 }
@@ -111,22 +113,20 @@ export function singleStatement(sql: string): string {
   return text;
 }
 
-/** Highest $n in the statement, ignoring strings, quoted identifiers and comments. */
-export function highestParam(sql: string): number {
-  const code = sql
-    .replace(/\$([A-Za-z_]\w*)?\$[\s\S]*?\$\1\$/g, ' ')
-    .replace(/'(?:[^']|'')*'/g, ' ')
-    .replace(/"(?:[^"]|"")*"/g, ' ')
-    .replace(/--[^\n]*/g, ' ')
-    .replace(/\/\*[\s\S]*?\*\//g, ' ');
-  let max = 0;
-  for (const m of code.matchAll(/\$(\d+)/g)) max = Math.max(max, Number(m[1]));
-  return max;
+/** Runs a statement built as prefix + user text; a server error's position becomes line/column of the user's SQL. */
+async function withPosition<T>(statement: string, prefixLength: number, session: Session, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw explainError(err, statement, prefixLength, session);
+  }
 }
 
-/** Wraps a server error; a syntax error position is translated to line/column of the user's SQL. */
 function explainError(err: unknown, statement: string, prefixLength: number, session: Session): Error {
   const e = err as { position?: string; message?: string; code?: string };
+  if (/cannot insert multiple commands/.test(e.message ?? '')) {
+    return new PgTunerError('MULTIPLE_STATEMENTS', 'The server read more than one statement in this text; select only the statement to explain.', { sqlState: e.code, cause: err });
+  }
   const wrapped = session.wrapError(err);
   if (e.position && e.code && /^42/.test(e.code)) {
     const offset = Number(e.position) - 1 - prefixLength;

@@ -30,8 +30,8 @@ export const HEALTH_CHECKS: readonly HealthCheck[] = [
  * JIT either: on big catalogs the checks' estimated costs pass jit_above_cost, and compiling
  * takes seconds for queries that run in milliseconds.
  */
-const RUN_SETTINGS_SQL = `SET lock_timeout = '2s'; SET jit = off`;
-const RESET_RUN_SETTINGS_SQL = `RESET lock_timeout; RESET jit`;
+const RUN_SETTINGS_SQL = `SELECT set_config('lock_timeout', '2s', false), set_config('jit', 'off', false)`;
+const RESET_RUN_SETTINGS_SQL = `SELECT set_config(name, reset_val, false) FROM pg_settings WHERE name IN ('lock_timeout', 'jit')`;
 const READS_ALL_STATS_SQL = `SELECT pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS reads_all_stats`;
 
 const REQUIREMENT_TEXT: Record<Requirement, string> = {

@@ -58,6 +58,8 @@ export interface Plan {
   planningMs: number | null;
   executionMs: number | null;
   analyzed: boolean;
+  /** Why the plan is not what was asked for (e.g. plain EXPLAIN instead of ANALYZE because of side effects). */
+  notes?: string[];
   hotspots: Hotspot[];
   /** The server's JSON, untouched, for the "raw" view. */
   raw: unknown;

@@ -1,7 +1,11 @@
 /**
  * Splits a SQL script into statements without parsing it, so files with syntax our parser does
  * not know (or with errors) still get one CodeLens per statement and a statement under the cursor.
- * A `;` splits only outside strings, quoted identifiers, comments and dollar-quoted bodies.
+ * The lexer follows PostgreSQL's own (scan.l): a `--` comment ends at `\n` or `\r`; block comments
+ * nest; `E''` strings (and every string when standard_conforming_strings is off) take backslash
+ * escapes; dollar quotes carry tags; a `;` inside a SQL-standard function body (`BEGIN ATOMIC …
+ * END`) does not end the CREATE FUNCTION / PROCEDURE. Safety never rests on this split: user SQL
+ * is sent one statement per extended-protocol message, which the server refuses otherwise.
  */
 
 export interface SqlStatement {
@@ -13,20 +17,36 @@ export interface SqlStatement {
   end: number;
 }
 
+export interface LexOptions {
+  /** The server's standard_conforming_strings (default on, as since PostgreSQL 9.1). */
+  standardConformingStrings?: boolean;
+}
+
+export type TokenKind = 'comment' | 'semicolon' | 'string' | 'quoted-ident' | 'word' | 'param' | 'other';
+
+export interface Token {
+  kind: TokenKind;
+  start: number;
+  end: number;
+}
+
 /** Statements in source order; statements holding only whitespace and comments are dropped. */
-export function splitStatements(text: string): SqlStatement[] {
+export function splitStatements(text: string, options: LexOptions = {}): SqlStatement[] {
   const statements: SqlStatement[] = [];
   let start = -1;
   let end = -1;
-  for (const token of scanTokens(text)) {
+  let body = new AtomicBodyTracker();
+  for (const token of scanTokens(text, options)) {
     if (token.kind === 'comment') continue;
-    if (token.kind === 'semicolon') {
+    if (token.kind === 'semicolon' && !body.inside) {
       if (start >= 0) statements.push({ text: text.slice(start, end), start, end });
       start = -1;
+      body = new AtomicBodyTracker();
       continue;
     }
     if (start < 0) start = token.start;
     end = token.end;
+    if (token.kind === 'word') body.word(text.slice(token.start, token.end).toLowerCase());
   }
   if (start >= 0) statements.push({ text: text.slice(start, end), start, end });
   return statements;
@@ -44,37 +64,67 @@ export function statementAt(text: string, offset: number): SqlStatement | undefi
     if (offset <= current.end) {
       if (offset >= current.start || i === 0) return current;
       const previous = statements[i - 1];
-      return text.slice(previous.end, offset).includes('\n') ? current : previous;
+      return /[\n\r]/.test(text.slice(previous.end, offset)) ? current : previous;
     }
   }
   return statements[statements.length - 1];
 }
 
-type TokenKind = 'comment' | 'semicolon' | 'other';
-
-interface Token {
-  kind: TokenKind;
-  start: number;
-  end: number;
+/** Highest $n parameter in the statement, ignoring strings, quoted identifiers and comments. */
+export function highestParam(sql: string): number {
+  let max = 0;
+  for (const t of scanTokens(sql)) if (t.kind === 'param') max = Math.max(max, Number(sql.slice(t.start + 1, t.end)));
+  return max;
 }
 
+/**
+ * Psql's rule for SQL-standard bodies: in a CREATE [OR REPLACE] FUNCTION / PROCEDURE, BEGIN and
+ * CASE open a block that END closes; a `;` inside one belongs to the body.
+ */
+class AtomicBodyTracker {
+  private words: string[] = [];
+  private depth = 0;
+
+  get inside(): boolean {
+    return this.depth > 0;
+  }
+
+  word(w: string): void {
+    if (this.words.length < 4) this.words.push(w);
+    if (!this.createsRoutine()) return;
+    if (w === 'begin' || w === 'case') this.depth++;
+    else if (w === 'end' && this.depth > 0) this.depth--;
+  }
+
+  private createsRoutine(): boolean {
+    const [a, b, c, d] = this.words;
+    if (a !== 'create') return false;
+    const kind = b === 'or' && c === 'replace' ? d : b;
+    return kind === 'function' || kind === 'procedure';
+  }
+}
+
+const IDENT_START = /[A-Za-z_\u0080-\uffff]/;
 const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 const DOLLAR_TAG = /\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+const PARAM = /\$\d+/y;
+/** PostgreSQL's whitespace: space, tab, newline, carriage return, form feed, vertical tab. */
+const SPACE = /[ \t\n\r\f\v]/;
 
-/** Whitespace-free tokens, coarse: only comments and `;` matter to the callers. An unterminated
- *  string or comment runs to the end of the text, as PostgreSQL would read it. */
-function* scanTokens(text: string): Generator<Token> {
+/** Tokens, coarse: comments, `;`, literals, words and `$n` are told apart; the rest is 'other'.
+ *  An unterminated string or comment runs to the end of the text, as PostgreSQL would read it. */
+export function* scanTokens(text: string, options: LexOptions = {}): Generator<Token> {
+  const backslashesInPlainStrings = options.standardConformingStrings === false;
   let i = 0;
   while (i < text.length) {
     const c = text[i];
     const start = i;
-    if (/\s/.test(c)) {
+    if (SPACE.test(c)) {
       i++;
       continue;
     }
     if (c === '-' && text[i + 1] === '-') {
-      const newline = text.indexOf('\n', i);
-      i = newline < 0 ? text.length : newline;
+      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
       yield { kind: 'comment', start, end: i };
     } else if (c === '/' && text[i + 1] === '*') {
       i = skipBlockComment(text, i);
@@ -83,20 +133,26 @@ function* scanTokens(text: string): Generator<Token> {
       i++;
       yield { kind: 'semicolon', start, end: i };
     } else if (c === "'") {
-      const escapes = i > 0 && /[eE]/.test(text[i - 1]) && (i < 2 || !IDENT_CHAR.test(text[i - 2]));
-      i = skipQuoted(text, i, "'", escapes);
-      yield { kind: 'other', start, end: i };
+      i = skipQuoted(text, i, "'", backslashesInPlainStrings);
+      yield { kind: 'string', start, end: i };
     } else if (c === '"') {
       i = skipQuoted(text, i, '"', false);
-      yield { kind: 'other', start, end: i };
-    } else if (c === '$' && (i === 0 || !IDENT_CHAR.test(text[i - 1])) && dollarTagAt(text, i)) {
+      yield { kind: 'quoted-ident', start, end: i };
+    } else if ((c === 'e' || c === 'E') && text[i + 1] === "'") {
+      i = skipQuoted(text, i + 1, "'", true);
+      yield { kind: 'string', start, end: i };
+    } else if (c === '$' && dollarTagAt(text, i)) {
       const tag = dollarTagAt(text, i) as string;
       const close = text.indexOf(tag, i + tag.length);
       i = close < 0 ? text.length : close + tag.length;
-      yield { kind: 'other', start, end: i };
-    } else if (IDENT_CHAR.test(c)) {
+      yield { kind: 'string', start, end: i };
+    } else if (c === '$' && paramAt(text, i)) {
+      i += (paramAt(text, i) as string).length;
+      yield { kind: 'param', start, end: i };
+    } else if (IDENT_START.test(c)) {
+      // A word: keywords and identifiers, and the prefixes of B'', X'', N'' and U&'' literals.
       while (i < text.length && IDENT_CHAR.test(text[i])) i++;
-      yield { kind: 'other', start, end: i };
+      yield { kind: 'word', start, end: i };
     } else {
       i++;
       yield { kind: 'other', start, end: i };
@@ -107,6 +163,11 @@ function* scanTokens(text: string): Generator<Token> {
 function dollarTagAt(text: string, i: number): string | undefined {
   DOLLAR_TAG.lastIndex = i;
   return DOLLAR_TAG.exec(text)?.[0];
+}
+
+function paramAt(text: string, i: number): string | undefined {
+  PARAM.lastIndex = i;
+  return PARAM.exec(text)?.[0];
 }
 
 /** Past the closing `*\/` of the comment opening at `i`; PostgreSQL block comments nest. */
@@ -127,8 +188,8 @@ function skipBlockComment(text: string, i: number): number {
   return i;
 }
 
-/** Past the closing quote of the literal opening at `i`; a doubled quote is part of it, and in
- *  E'' strings so is a backslash-escaped one. */
+/** Past the closing quote of the literal opening at `i`; a doubled quote is part of it, and with
+ *  backslash escapes (E'' strings, or standard_conforming_strings off) so is `\'`. */
 function skipQuoted(text: string, i: number, quote: string, backslashEscapes: boolean): number {
   i++;
   while (i < text.length) {

@@ -174,7 +174,6 @@ function assemble(rows: ColumnRow[], blockSize: number): IndexUsage[] {
     .sort(byQualifiedName);
 }
 
-const BEGIN_SQL = `BEGIN READ ONLY`;
 /**
  * For this transaction: a lock timeout, and no JIT (on a big catalog the query's estimated cost
  * passes jit_above_cost, and compiling it took 1.8 s for a 0.1 s query); then the server version
@@ -185,20 +184,12 @@ SELECT set_config('lock_timeout', '2s', true), set_config('jit', 'off', true),
        current_setting('server_version_num')::int AS version_num,
        current_setting('block_size')::int AS block_size,
        (SELECT d.stats_reset FROM pg_stat_database d WHERE d.datname = current_database()) AS stats_reset`;
-const COMMIT_SQL = `COMMIT`;
-const ROLLBACK_SQL = `ROLLBACK`;
 
 export async function loadIndexUsage(session: Session): Promise<IndexUsageReport> {
-  await session.query(BEGIN_SQL);
-  let rows: ColumnRow[];
-  let setup: { version_num: number; block_size: number; stats_reset: Date | null };
-  try {
-    setup = (await session.query<typeof setup>(SETUP_SQL)).rows[0];
-    rows = (await session.query<ColumnRow>(setup.version_num >= NULLS_NOT_DISTINCT_SINCE ? INDEX_USAGE_SQL : INDEX_USAGE_SQL_PRE15)).rows;
-    await session.query(COMMIT_SQL);
-  } catch (err) {
-    await session.query(ROLLBACK_SQL).catch(() => undefined);
-    throw err;
-  }
+  const { setup, rows } = await session.transaction({ readOnly: true }, async () => {
+    const setup = (await session.query<{ version_num: number; block_size: number; stats_reset: Date | null }>(SETUP_SQL)).rows[0];
+    const rows = (await session.query<ColumnRow>(setup.version_num >= NULLS_NOT_DISTINCT_SINCE ? INDEX_USAGE_SQL : INDEX_USAGE_SQL_PRE15)).rows;
+    return { setup, rows };
+  });
   return { statsResetAt: setup.stats_reset?.toISOString(), blockSize: setup.block_size, indexes: assemble(rows, setup.block_size) };
 }

@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import { advise, explainWithIndexes } from '../../core/advisor/advise';
 import { Suggestion } from '../../core/advisor/types';
-import { explainStatement, highestParam } from '../../core/db/safeExplain';
+import { explainStatement } from '../../core/db/safeExplain';
+import { highestParam } from '../../core/sql/split';
 import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
 import { formatPlanText } from '../../core/plan/text';

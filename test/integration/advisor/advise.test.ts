@@ -6,6 +6,7 @@ import { targetFromUrl } from '../../../src/core/db/profile';
 import { PgTunerError } from '../../../src/core/errors';
 import { walkPlan, parsePlan } from '../../../src/core/plan/parse';
 import { freshDatabase } from '../../support/integrationHooks';
+import { queryUrl } from '../../support/sql';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -14,9 +15,10 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
   let db: Database;
 
   before(async () => {
-    db = new Database(targetFromUrl(await freshDatabase()), { statementTimeoutMs: 120_000 });
-    // The demo's sample workload (skewed statuses, a boolean flag, append-only time columns).
-    await db.query(fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'demo', 'sample.sql'), 'utf8'));
+    const url = await freshDatabase();
+    db = new Database(targetFromUrl(url), { statementTimeoutMs: 120_000 });
+    // The demo's sample workload (skewed statuses, a boolean flag, append-only time columns): a script, so one simple-protocol message.
+    await queryUrl(url, fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'demo', 'sample.sql'), 'utf8'));
     await db.query('VACUUM ANALYZE');
   });
   after(() => db.end());

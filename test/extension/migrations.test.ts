@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Client } from 'pg';
 import * as vscode from 'vscode';
 import type { Suggestion } from '../../src/core/advisor/types';
 import type { GeneratedMigration } from '../../src/core/migrations/generate';
 import type { ApplyResult, RollbackResult } from '../../src/core/migrations/runner';
+import { migrationLockKey } from '../../src/core/migrations/lock';
 import type { MigrationStatus } from '../../src/core/migrations/status';
 import type { MigrationViewItem } from '../../src/vscode/migrations';
 import { adminSql, databaseOf, eventually, freshDatabaseUrl, queryRows, useConnection } from './support';
@@ -149,6 +151,28 @@ describe('Migrations', function () {
       assert.ok(added.some((f) => f.includes(databaseOf(prodUrl))), `new files in backups/: ${added.join(', ')}`);
       const rolledBack = await run<RollbackResult>('pgtuner.rollbackMigration', { steps: 1, confirmDatabase: databaseOf(prodUrl) });
       assert.deepEqual(rolledBack?.rolledBack.map((r) => r.name), ['001_audit']);
+    });
+
+    it('asks for the confirmation under the migration lock: nothing pending before the lock is no reason to skip it', async () => {
+      const applied = await run<ApplyResult>('pgtuner.applyMigrations', { confirmDatabase: databaseOf(prodUrl) });
+      assert.deepEqual(applied?.applied.map((r) => r.name), ['001_audit']);
+      // Another runner holds the lock; while Apply waits for it (having counted 0 pending), that
+      // runner rolls 001_audit back. Under the lock one is pending again, and must be confirmed.
+      const other = new Client({ connectionString: prodUrl });
+      await other.connect();
+      try {
+        const key = migrationLockKey('public').toString();
+        await other.query('SELECT pg_advisory_lock($1::bigint)', [key]);
+        const applying = run<ApplyResult>('pgtuner.applyMigrations', { confirmDatabase: 'not-the-name' });
+        await eventually('Apply to wait for the migration lock', async () =>
+          (await other.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_try_advisory_lock%' AND pid <> pg_backend_pid()")).rowCount || undefined);
+        await other.query("DROP TABLE audit; DELETE FROM schema_migrations WHERE name = '001_audit'");
+        await other.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+        assert.equal(await applying, undefined, 'not confirmed: nothing applied');
+        assert.deepEqual(await queryRows(prodUrl, "SELECT to_regclass('audit')::text AS t"), [{ t: null }]);
+      } finally {
+        await other.end();
+      }
     });
   });
 });

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { PgTunerError } from '../errors';
 import { Convention, describeConvention, detectConvention, parseFileName } from './conventions';
 import { positionAt } from '../sql/parse';
+import { NO_DOWN } from './tracking';
 
 /** One side (up or down) of a migration. */
 export interface MigrationSection {
@@ -30,6 +31,8 @@ export interface Migration {
   down?: MigrationSection;
   /** sha256 of the up SQL (line endings normalised, so a CRLF checkout is not a change). */
   checksum: string;
+  /** sha256 of the down SQL, the same way; NO_DOWN without down SQL. */
+  downChecksum: string;
 }
 
 export interface MigrationFolder {
@@ -128,7 +131,10 @@ function toMigration(
       problems.push(`${up.file} has no "-- migrate:up" line (this folder uses dbmate's single-file format).`);
       return undefined;
     }
-    return { version, name, upFile, downFile: sections.down ? upFile : undefined, up: sections.up, down: sections.down, checksum: checksum(sections.up.sql) };
+    return {
+      version, name, upFile, downFile: sections.down ? upFile : undefined, up: sections.up, down: sections.down,
+      checksum: checksum(sections.up.sql), downChecksum: sections.down ? checksum(sections.down.sql) : NO_DOWN,
+    };
   }
   if (!down) {
     problems.push(`${up.file} has no ${name}.down.sql: every migration needs a way back (an empty .down.sql if nothing can be undone).`);
@@ -139,6 +145,7 @@ function toMigration(
     up: { sql: up.text as string, firstLine: 1 },
     down: down ? { sql: down.text as string, firstLine: 1 } : undefined,
     checksum: checksum(up.text as string),
+    downChecksum: down ? checksum(down.text as string) : NO_DOWN,
   };
 }
 

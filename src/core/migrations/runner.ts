@@ -2,7 +2,7 @@
  * Applies pending migrations and rolls applied ones back, one runner at a time.
  *
  * Everything that can be checked is checked before the first statement runs: the folder
- * (missing .down, duplicates, unreadable files), changed checksums, transaction control inside
+ * (missing .down, duplicates, unreadable files), changed checksums (of the up and of the down), transaction control inside
  * files. Then each migration runs in its own transaction together with its tracking row, or,
  * when it holds statements PostgreSQL refuses in a transaction (CREATE INDEX CONCURRENTLY …),
  * statement by statement with the tracking row written only after the last one succeeded.
@@ -18,7 +18,7 @@ import { dropNewInvalidIndexes, indexBuildTarget, indexesOfTable, skippedInvalid
 import { acquireMigrationLock, LockOptions } from './lock';
 import { ExecutionPlan, planExecution, PlannedStatement } from './statements';
 import { assertUnchanged, DEFAULT_TRACKING_SCHEMA } from './status';
-import { AppliedRow, ensureTrackingTable, forgetApplied, readApplied, recordApplied, trackingTableName } from './tracking';
+import { AppliedRow, ensureTrackingTable, forgetApplied, readApplied, recordApplied, recordDownChecksum, trackingTableName } from './tracking';
 import { positionAt } from '../sql/parse';
 
 export interface RunnerOptions {
@@ -28,6 +28,13 @@ export interface RunnerOptions {
   lock?: Pick<LockOptions, 'timeoutMs' | 'pollMs'>;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /**
+   * Asked while the migration lock is held, with what will run (the pending migrations for apply,
+   * the ones to undo for rollback), before anything changes; false runs nothing. Not asked when
+   * there is nothing to run. This is where a production confirmation belongs: counted before the
+   * lock, another runner could change what is pending.
+   */
+  confirm?: (names: string[]) => Promise<boolean>;
 }
 
 export interface MigrationRun {
@@ -57,8 +64,10 @@ export interface ApplyResult {
   trackingTable: string;
   applied: MigrationRun[];
   failed?: MigrationFailure;
-  /** Pending migrations not attempted (after a failure). */
+  /** Pending migrations not attempted (after a failure, or when not confirmed). */
   notRun: string[];
+  /** The confirm option answered no: nothing ran and nothing was created. */
+  declined?: boolean;
 }
 
 export interface RollbackResult {
@@ -67,6 +76,7 @@ export interface RollbackResult {
   rolledBack: MigrationRun[];
   failed?: MigrationFailure;
   notRun: string[];
+  declined?: boolean;
 }
 
 const GET_STATEMENT_TIMEOUT_SQL = `SELECT current_setting('statement_timeout') AS value`;
@@ -81,7 +91,7 @@ export async function applyPending(session: Session, directory: string, options:
   assertRunnable(folder);
   const schema = options.trackingSchema ?? DEFAULT_TRACKING_SCHEMA;
   return withMigrationLock(session, schema, options, async () => {
-    await ensureTrackingTable(session, schema);
+    // Read (works on a missing or older table) and confirm before creating or upgrading anything.
     const applied = await readApplied(session, schema);
     assertUnchanged(folder.migrations, applied);
     const done = new Set(applied.map((a) => a.name));
@@ -90,13 +100,18 @@ export async function applyPending(session: Session, directory: string, options:
     const plans = pending.map((m) => ({ migration: m, plan: planFor(m, m.up, versionNum) }));
 
     const result: ApplyResult = { directory, convention: describeConvention(folder.convention), trackingTable: trackingTableName(schema), applied: [], notRun: [] };
+    if (pending.length && options.confirm && !(await options.confirm(pending.map((m) => m.name)))) {
+      return { ...result, notRun: pending.map((m) => m.name), declined: true };
+    }
+    await ensureTrackingTable(session, schema);
+    await recordLegacyDownChecksums(session, schema, folder, applied, options.onProgress);
     for (const [i, { migration, plan }] of plans.entries()) {
       if (result.failed || options.signal?.aborted) {
         result.notRun = plans.slice(i).map((p) => p.migration.name);
         break;
       }
       options.onProgress?.(`Applying ${migration.name}${plan.transactional ? '' : ` (outside a transaction: ${plan.reason})`}…`);
-      const outcome = await runPlan(session, migration, migration.upFile, plan, (ms) => recordApplied(session, schema, migration.name, migration.checksum, ms));
+      const outcome = await runPlan(session, migration, migration.upFile, plan, (ms) => recordApplied(session, schema, migration.name, migration.checksum, migration.downChecksum, ms));
       if ('failure' in outcome) result.failed = outcome.failure;
       else result.applied.push(outcome.run);
     }
@@ -124,6 +139,12 @@ export async function rollback(session: Session, directory: string, steps: numbe
     });
 
     const result: RollbackResult = { directory, trackingTable: trackingTableName(schema), rolledBack: [], notRun: [] };
+    if (options.confirm && !(await options.confirm(plans.map((p) => p.migration.name)))) {
+      return { ...result, notRun: plans.map((p) => p.migration.name), declined: true };
+    }
+    for (const row of targets.filter((t) => t.downChecksum === null)) {
+      options.onProgress?.(`${row.name} was applied by an older PG Tuner that did not record its down checksum; running its down file as it is now.`);
+    }
     for (const [i, { migration, plan }] of plans.entries()) {
       if (result.failed || options.signal?.aborted) {
         result.notRun = plans.slice(i).map((p) => p.migration.name);
@@ -136,6 +157,17 @@ export async function rollback(session: Session, directory: string, steps: numbe
     }
     return result;
   });
+}
+
+/**
+ * Rows an older PG Tuner wrote have no down checksum: record the down file as it is now (after
+ * the up checksum matched), so from now on a changed down is refused like a changed up.
+ */
+async function recordLegacyDownChecksums(session: Session, schema: string, folder: MigrationFolder, applied: AppliedRow[], onProgress?: (message: string) => void): Promise<void> {
+  const byName = new Map(folder.migrations.map((m) => [m.name, m]));
+  const legacy = applied.filter((a) => a.downChecksum === null && byName.has(a.name));
+  for (const row of legacy) await recordDownChecksum(session, schema, row.name, (byName.get(row.name) as Migration).downChecksum);
+  if (legacy.length) onProgress?.(`Recorded the down checksum of ${legacy.length} migration(s) applied by an older PG Tuner.`);
 }
 
 function migrationFor(folder: MigrationFolder, row: AppliedRow): Migration {

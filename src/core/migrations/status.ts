@@ -43,7 +43,7 @@ export function describeStatus(folder: MigrationFolder, applied: AppliedRow[], t
   const byName = new Map(applied.map((a) => [a.name, a]));
   const entries: MigrationStatusEntry[] = folder.migrations.map((m) => {
     const row = byName.get(m.name);
-    const state: MigrationState = !row ? 'pending' : row.checksum === m.checksum ? 'applied' : 'changed';
+    const state: MigrationState = !row ? 'pending' : changedFiles(m, row).length === 0 ? 'applied' : 'changed';
     return {
       name: m.name, version: m.version, state,
       appliedAt: row?.appliedAt.toISOString(), executionMs: row?.executionMs,
@@ -70,14 +70,26 @@ function versionOf(name: string): string {
   return /^\d+/.exec(name)?.[0] ?? '0';
 }
 
-/** Refuses to go on when an applied migration's file no longer matches what ran. */
+/**
+ * The files of an applied migration that no longer match what was recorded: the up that ran, and
+ * the down that may undo it (not known for rows an older PG Tuner wrote: downChecksum null).
+ */
+export function changedFiles(m: Migration, row: AppliedRow): { file: string; then: string; now: string }[] {
+  const changed: { file: string; then: string; now: string }[] = [];
+  if (row.checksum !== m.checksum) changed.push({ file: m.upFile, then: row.checksum, now: m.checksum });
+  if (row.downChecksum !== null && row.downChecksum !== m.downChecksum) {
+    changed.push({ file: m.downFile ?? `${m.upFile} (its down)`, then: row.downChecksum, now: m.downChecksum });
+  }
+  return changed;
+}
+
+/** Refuses to go on when an applied migration's files (up or down) no longer match what was recorded. */
 export function assertUnchanged(migrations: Migration[], applied: AppliedRow[]): void {
   const byName = new Map(migrations.map((m) => [m.name, m]));
-  const changed = applied.filter((a) => byName.has(a.name) && byName.get(a.name)?.checksum !== a.checksum);
-  if (changed.length === 0) return;
-  const lines = changed.map((a) => {
-    const m = byName.get(a.name) as Migration;
-    return `${m.upFile} was changed after it was applied on ${a.appliedAt.toISOString()} (checksum then ${a.checksum.slice(0, 12)}…, now ${m.checksum.slice(0, 12)}…).`;
+  const lines = applied.flatMap((a) => {
+    const m = byName.get(a.name);
+    return m ? changedFiles(m, a).map((c) => `${c.file} was changed after it was applied on ${a.appliedAt.toISOString()} (checksum then ${c.then.slice(0, 12)}…, now ${c.now.slice(0, 12)}…).`) : [];
   });
-  throw new PgTunerError('CHECKSUM_MISMATCH', `Nothing was run: ${lines.join(' ')} An applied migration must not change: restore the file (e.g. git checkout) and put the new change in a new migration.`);
+  if (lines.length === 0) return;
+  throw new PgTunerError('CHECKSUM_MISMATCH', `Nothing was run: ${lines.join(' ')} An applied migration (its up and its down) must not change: restore the file (e.g. git checkout) and put the new change in a new migration.`);
 }

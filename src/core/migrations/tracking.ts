@@ -1,5 +1,6 @@
 /**
- * The tracking table: one row per applied migration, with the checksum of the SQL that ran.
+ * The tracking table: one row per applied migration, with the checksums of the up SQL that ran and
+ * of the down SQL that may undo it (a rollback runs only the down that was there when it was applied).
  * Its schema is configurable (pgtuner.migrations.trackingSchema, CLI --tracking-schema).
  */
 import { PgTunerError } from '../errors';
@@ -8,14 +9,24 @@ import { qualifiedName, quoteIdent } from '../sql/ident';
 
 export const TRACKING_TABLE = 'schema_migrations';
 const EXPECTED_COLUMNS = ['id', 'name', 'checksum', 'applied_at', 'execution_ms'];
+/** Added later: tables created by older versions get it through upgradeTrackingTable. */
+const DOWN_CHECKSUM_COLUMN = 'down_checksum';
 
 export interface AppliedRow {
   id: number;
   name: string;
   checksum: string;
+  /**
+   * sha256 of the down SQL when it was applied (NO_DOWN when it had none); null for rows an
+   * older PG Tuner wrote, before the down was checksummed.
+   */
+  downChecksum: string | null;
   appliedAt: Date;
   executionMs: number;
 }
+
+/** Recorded as the down checksum of a migration applied without down SQL. */
+export const NO_DOWN = 'none';
 
 const TRACKING_COLUMNS_SQL = `
 SELECT a.attname AS column
@@ -28,17 +39,24 @@ const createSchemaSql = (schema: string) => `CREATE SCHEMA IF NOT EXISTS ${quote
 
 const createTableSql = (table: string) => `
 CREATE TABLE IF NOT EXISTS ${table} (
-  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  name         text NOT NULL UNIQUE,
-  checksum     text NOT NULL,
-  applied_at   timestamptz NOT NULL DEFAULT now(),
-  execution_ms integer NOT NULL
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name          text NOT NULL UNIQUE,
+  checksum      text NOT NULL,
+  applied_at    timestamptz NOT NULL DEFAULT now(),
+  execution_ms  integer NOT NULL,
+  down_checksum text
 )`;
 
-const selectAppliedSql = (table: string) =>
-  `SELECT id::int AS id, name, checksum, applied_at AS "appliedAt", execution_ms AS "executionMs" FROM ${table} ORDER BY id`;
+/** The tracking table of an older PG Tuner, brought up to date (idempotent). */
+const upgradeTableSql = (table: string) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${DOWN_CHECKSUM_COLUMN} text`;
 
-const insertAppliedSql = (table: string) => `INSERT INTO ${table} (name, checksum, execution_ms) VALUES ($1, $2, $3)`;
+const selectAppliedSql = (table: string, hasDownChecksum: boolean) =>
+  `SELECT id::int AS id, name, checksum, ${hasDownChecksum ? DOWN_CHECKSUM_COLUMN : 'NULL::text'} AS "downChecksum", applied_at AS "appliedAt", execution_ms AS "executionMs" FROM ${table} ORDER BY id`;
+
+const insertAppliedSql = (table: string) => `INSERT INTO ${table} (name, checksum, down_checksum, execution_ms) VALUES ($1, $2, $3, $4)`;
+
+/** Rows an older PG Tuner wrote get the down checksum of the file as it is now (first seen, then kept). */
+const recordDownChecksumSql = (table: string) => `UPDATE ${table} SET ${DOWN_CHECKSUM_COLUMN} = $2 WHERE name = $1 AND ${DOWN_CHECKSUM_COLUMN} IS NULL`;
 
 const deleteAppliedSql = (table: string) => `DELETE FROM ${table} WHERE name = $1`;
 
@@ -47,33 +65,50 @@ export function trackingTableName(schema: string): string {
 }
 
 /**
- * Whether the tracking table exists. golang-migrate and dbmate also create a
+ * The tracking table's columns, none when it does not exist. golang-migrate and dbmate also create a
  * "schema_migrations" (with other columns); sharing theirs would corrupt both, so it is refused.
  */
-export async function trackingTableExists(session: Session, schema: string): Promise<boolean> {
+async function trackingColumns(session: Session, schema: string): Promise<string[]> {
   const columns = (await session.query<{ column: string }>(TRACKING_COLUMNS_SQL, [schema, TRACKING_TABLE])).rows.map((r) => r.column);
-  if (columns.length === 0) return false;
+  if (columns.length === 0) return [];
   const missing = EXPECTED_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length) {
     throw new PgTunerError('MIGRATION_ERROR', `${trackingTableName(schema)} exists but belongs to another tool (its columns: ${columns.join(', ')}). ` +
       `Set pgtuner.migrations.trackingSchema (CLI: --tracking-schema) to a schema of PG Tuner's own, e.g. "pgtuner".`);
   }
-  return true;
+  return columns;
 }
 
+export async function trackingTableExists(session: Session, schema: string): Promise<boolean> {
+  return (await trackingColumns(session, schema)).length > 0;
+}
+
+/** Creates the tracking table, or brings an older one up to date (the down checksum column). */
 export async function ensureTrackingTable(session: Session, schema: string): Promise<void> {
-  if (await trackingTableExists(session, schema)) return;
+  const columns = await trackingColumns(session, schema);
+  if (columns.includes(DOWN_CHECKSUM_COLUMN)) return;
+  if (columns.length) {
+    await session.query(upgradeTableSql(trackingTableName(schema)));
+    return;
+  }
   await session.query(createSchemaSql(schema));
   await session.query(createTableSql(trackingTableName(schema)));
 }
 
+/** Read-only: works on an older tracking table too (its rows have no down checksum). */
 export async function readApplied(session: Session, schema: string): Promise<AppliedRow[]> {
-  if (!(await trackingTableExists(session, schema))) return [];
-  return (await session.query<AppliedRow>(selectAppliedSql(trackingTableName(schema)))).rows;
+  const columns = await trackingColumns(session, schema);
+  if (columns.length === 0) return [];
+  return (await session.query<AppliedRow>(selectAppliedSql(trackingTableName(schema), columns.includes(DOWN_CHECKSUM_COLUMN)))).rows;
 }
 
-export async function recordApplied(session: Session, schema: string, name: string, checksum: string, executionMs: number): Promise<void> {
-  await session.queryRaw(insertAppliedSql(trackingTableName(schema)), [name, checksum, Math.round(executionMs)]);
+export async function recordApplied(session: Session, schema: string, name: string, checksum: string, downChecksum: string, executionMs: number): Promise<void> {
+  await session.queryRaw(insertAppliedSql(trackingTableName(schema)), [name, checksum, downChecksum, Math.round(executionMs)]);
+}
+
+/** For a row written before down checksums: records the down as it is now. */
+export async function recordDownChecksum(session: Session, schema: string, name: string, downChecksum: string): Promise<void> {
+  await session.query(recordDownChecksumSql(trackingTableName(schema)), [name, downChecksum]);
 }
 
 export async function forgetApplied(session: Session, schema: string, name: string): Promise<void> {

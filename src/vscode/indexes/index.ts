@@ -9,7 +9,7 @@ import { registerGuardedCommand } from '../guardedCommand';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import { analyzeIndexUsage } from '../../core/usage/analyze';
-import { readIndexDefinition } from '../../core/usage/definition';
+import { readIndexDefinition, readIndexForDrop } from '../../core/usage/definition';
 import { loadIndexUsage } from '../../core/usage/load';
 import { reindexConcurrently, reindexStatement } from '../../core/usage/reindex';
 import { loadTableStats, TableStats } from '../../core/usage/tableStats';
@@ -127,14 +127,15 @@ export function registerIndexes(services: Services): void {
       if (index.constraint) {
         throw new PgTunerError('BAD_INPUT', `${index.name} backs the ${index.constraint.kind} constraint ${index.constraint.name}: DROP INDEX refuses it. Drop the constraint instead (ALTER TABLE … DROP CONSTRAINT) if you really mean to.`);
       }
-      const definition = await currentDefinition(index);
-      if (definition === undefined) return undefined;
+      const active = await services.connections.requireActive();
+      const current = await active?.database.withSession((s) => readIndexForDrop(s, index));
+      if (current === undefined) return undefined;
       const confirmed = !!(arg && 'confirmed' in arg && arg.confirmed);
       if (index.unique && !confirmed) {
         const go = await vscode.window.showWarningMessage(`${index.name} is a unique index: dropping it stops enforcing uniqueness. Generate the drop migration anyway?`, { modal: true }, 'Generate');
         if (go !== 'Generate') return undefined;
       }
-      return vscode.commands.executeCommand('pgtuner.createDropIndexMigration', { schema: index.schema, table: index.table, name: index.name, definition });
+      return vscode.commands.executeCommand('pgtuner.createDropIndexMigration', { schema: index.schema, table: index.table, name: index.name, ...current });
     }),
 
     command('pgtuner.indexes.reindexConcurrently', async (arg: IndexArg | undefined) => {

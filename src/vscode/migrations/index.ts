@@ -11,6 +11,7 @@ import { whileWatchingBlockers } from '../../core/migrations/blockers';
 import { ExistingIndex, GeneratedMigration, generateBlankMigration, generateDropIndexMigration, generateIndexMigration } from '../../core/migrations/generate';
 import { applyPending, ApplyResult, MigrationFailure, rollback, RollbackResult } from '../../core/migrations/runner';
 import { migrationStatus, MigrationStatus } from '../../core/migrations/status';
+import { readIndexForDrop } from '../../core/usage/definition';
 import { Services } from '../services';
 import { confirmProductionChange, ProductionArgs } from './confirm';
 import { MigrationsTree } from './migrationsView';
@@ -72,12 +73,14 @@ export function registerMigrations(services: Services): void {
     const current = await currentStatus();
     if (!current) return undefined;
     const { status, active } = current;
-    const pending = status.entries.filter((e) => e.state === 'pending').length;
-    if (pending > 0 && !(await confirmProductionChange(active.profile, `Apply ${pending} pending migration(s)`, arg, log))) return undefined;
     const { trackingSchema } = readMigrationSettings();
+    // Confirmed under the migration lock, with what is pending then: counted before the lock,
+    // another runner could roll back (or a file appear) in between.
+    const confirm = (names: string[]) => confirmProductionChange(active.profile, `Apply ${names.length} pending migration(s)`, arg, log);
     const result = await withProgress('PG Tuner: applying migrations', (signal, onProgress) =>
       active.database.withSession((s) => whileWatchingBlockers(active.database, s, onProgress, () =>
-        applyPending(s, status.directory, { trackingSchema, signal, onProgress })), signal));
+        applyPending(s, status.directory, { trackingSchema, signal, onProgress, confirm })), signal));
+    if (result.declined) return undefined;
     for (const r of result.applied) log.info(`Applied ${r.name} in ${r.executionMs} ms${r.transactional ? '' : ' (outside a transaction)'}.`);
     const done = result.applied.length ? `Applied ${result.applied.length} migration(s). ` : '';
     if (result.failed) showFailure(result.failed, done);
@@ -147,7 +150,14 @@ export function registerMigrations(services: Services): void {
     }),
     command('pgtuner.createDropIndexMigration', async (index: ExistingIndex | undefined) => {
       if (!index?.schema || !index.table || !index.name || !index.definition) throw new PgTunerError('BAD_INPUT', 'Create Drop Index Migration needs an index (pick one in the Indexes view).');
-      return opened(await generateDropIndexMigration(directory(), index), `Drop migration for ${index.name}`);
+      let partitions = index.partitions;
+      if (!partitions && /\sON\s+ONLY\s/i.test(index.definition)) {
+        // A partitioned index's .down must recreate its partitions' indexes too: read them now.
+        const active = await connections.requireActive();
+        if (!active) return undefined;
+        partitions = (await active.database.withSession((s) => readIndexForDrop(s, index))).partitions;
+      }
+      return opened(await generateDropIndexMigration(directory(), { ...index, partitions }), `Drop migration for ${index.name}`);
     }),
     command('pgtuner.applyMigrations', runApply),
     command('pgtuner.rollbackMigration', runRollback),

@@ -4,7 +4,7 @@ import { describeProfile } from '../../core/db/profile';
 import { formatBytes } from '../../core/format';
 import { CliVerb } from '../verb';
 import { openDatabase, parseVerbArgs, printJson } from '../context';
-import { readSqlInput, SQL_INPUT_OPTIONS } from './sqlInput';
+import { readSqlInput, sideEffectPolicy, SQL_INPUT_OPTIONS } from './sqlInput';
 
 /** `pgtuner advise`: verified index suggestions for one statement (the CLI contract: JSON for machines, text for people; exit 0/1/2). */
 export const adviseVerb: CliVerb = {
@@ -18,6 +18,7 @@ export const adviseVerb: CliVerb = {
         params,
         analyze: !values['no-analyze'],
         environment: values.production ? 'production' : db.profile.environment,
+        sideEffects: values.production || db.profile.environment === 'production' ? 'plain' : sideEffectPolicy(values),
         onProgress: values.json ? undefined : (m) => process.stderr.write(`… ${m}\n`),
       });
       const { before, ...advice } = result;

@@ -21,4 +21,11 @@ export const SQL_INPUT_OPTIONS = {
   param: { type: 'string', multiple: true },
   'no-analyze': { type: 'boolean', default: false },
   production: { type: 'boolean', default: false },
+  /** Without it, a statement whose ANALYZE would run volatile functions (nextval, dblink_exec…) gets plain EXPLAIN and a note. */
+  'allow-side-effects': { type: 'boolean', default: false },
 } as const;
+
+/** The side-effect policy of --allow-side-effects: never on production, where the engine refuses anyway. */
+export function sideEffectPolicy(values: { 'allow-side-effects'?: boolean }): 'allow' | 'plain' {
+  return values['allow-side-effects'] ? 'allow' : 'plain';
+}

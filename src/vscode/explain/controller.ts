@@ -17,10 +17,15 @@ import { ActiveConnection, Services } from '../services';
 import { ExplainResultView, FromWebview, PlanView } from './messages';
 import { askParameters } from './parameters';
 import { PlanPanel } from './planPanel';
-import { confirmAnalyze } from './safety';
+import { confirmAnalyze, confirmSideEffects } from './safety';
 import { errorPosition, ExplainArgs, resolveTarget, StatementTarget } from './target';
 
 export type ExplainMode = ExplainResultView['mode'];
+
+/** Side effects are never allowed on production, whatever a command argument says. */
+function productionSafe(active: ActiveConnection, policy: 'plain' | 'allow' | undefined): 'plain' | 'allow' | undefined {
+  return policy === 'allow' && active.profile.environment === 'production' ? undefined : policy;
+}
 
 /** What a command returns (tests drive the commands and read this). */
 export type Outcome<T> =
@@ -75,8 +80,19 @@ export class ExplainController {
       }
 
       const title = `PG Tuner: ${TITLES[mode]}${analyze ? ' (EXPLAIN ANALYZE)' : ''}`;
-      const run = { sql, params: generic ? undefined : params, analyze, writes };
-      const { plan, suggestions, notes } = await this.withProgress(title, (signal, report) => this.runEngine(mode, active, run, signal, report));
+      const run = { sql, params: generic ? undefined : params, analyze, writes, sideEffects: productionSafe(active, args.sideEffects) };
+      const engine = () => this.withProgress(title, (signal, report) => this.runEngine(mode, active, run, signal, report));
+      let outcome: Awaited<ReturnType<typeof engine>>;
+      try {
+        outcome = await engine();
+      } catch (err) {
+        if (!(err instanceof PgTunerError && err.code === 'SIDE_EFFECTS') || run.sideEffects) throw err;
+        const choice = await confirmSideEffects(active.profile, err.message);
+        if (!choice) return cancelled('Cancelled: EXPLAIN ANALYZE would have run functions with side effects.');
+        run.sideEffects = choice;
+        outcome = await engine();
+      }
+      const { plan, suggestions, notes } = outcome;
       const result: ExplainResultView = {
         mode,
         statement: sql,
@@ -131,19 +147,19 @@ export class ExplainController {
   private async runEngine(
     mode: ExplainMode,
     active: ActiveConnection,
-    run: { sql: string; params?: unknown[]; analyze: boolean; writes?: boolean },
+    run: { sql: string; params?: unknown[]; analyze: boolean; writes?: boolean; sideEffects?: 'plain' | 'allow' },
     signal: AbortSignal,
     report: (message: string) => void,
   ): Promise<{ plan: Plan; suggestions: Suggestion[]; notes: string[] }> {
     const options = this.engineOptions(active, signal);
     if (mode === 'advise') {
-      const advice = await advise(active.database, run.sql, { ...options, params: run.params, analyze: run.analyze, onProgress: report });
+      const advice = await advise(active.database, run.sql, { ...options, params: run.params, analyze: run.analyze, sideEffects: run.sideEffects, onProgress: report });
       return { plan: advice.before, suggestions: advice.suggestions, notes: advice.notes };
     }
     // Production: a read-only transaction, unless the user just confirmed a write that is rolled back.
     const readOnly = active.profile.environment === 'production' && run.writes === false;
-    const plan = await explainStatement(active.database, run.sql, { analyze: run.analyze, params: run.params, statementTimeoutMs: options.statementTimeoutMs, readOnly, signal });
-    return { plan, suggestions: [], notes: [] };
+    const plan = await explainStatement(active.database, run.sql, { analyze: run.analyze, params: run.params, statementTimeoutMs: options.statementTimeoutMs, readOnly, sideEffects: run.sideEffects, signal });
+    return { plan, suggestions: [], notes: plan.notes ?? [] };
   }
 
   private engineOptions(active: ActiveConnection, signal: AbortSignal) {

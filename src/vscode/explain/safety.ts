@@ -30,3 +30,19 @@ export async function confirmAnalyze(profile: ConnectionProfile, writes: boolean
   if (choice === plain) return 'plain';
   return undefined;
 }
+
+/**
+ * EXPLAIN ANALYZE would run functions whose effects the rollback does not undo (the engine listed
+ * them in `message`). Production: refused, plain EXPLAIN offered. Elsewhere: plain EXPLAIN is the
+ * default button; running them needs a deliberate click.
+ */
+export async function confirmSideEffects(profile: ConnectionProfile, message: string): Promise<'plain' | 'allow' | undefined> {
+  const plain = 'Plain EXPLAIN (do not execute)';
+  if (profile.environment === 'production') {
+    const choice = await vscode.window.showWarningMessage(`"${profile.name}" is a production connection: EXPLAIN ANALYZE is refused. ${message}`, { modal: true }, plain);
+    return choice === plain ? 'plain' : undefined;
+  }
+  const run = 'Run Them Anyway';
+  const choice = await vscode.window.showWarningMessage(message, { modal: true }, plain, run);
+  return choice === plain ? 'plain' : choice === run ? 'allow' : undefined;
+}

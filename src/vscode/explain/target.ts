@@ -19,6 +19,8 @@ export interface ExplainArgs {
   generic?: boolean;
   /** EXPLAIN ANALYZE or plain EXPLAIN (skips the safety prompts). */
   analyze?: boolean;
+  /** When ANALYZE would run functions a rollback does not undo: plain EXPLAIN, or run them (never on production). Skips that prompt. */
+  sideEffects?: 'plain' | 'allow';
   uri?: string | vscode.Uri;
   range?: { start: PositionLike; end: PositionLike };
 }

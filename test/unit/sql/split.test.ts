@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { splitStatements, statementAt } from '../../../src/core/sql/split';
+import { highestParam, splitStatements, statementAt } from '../../../src/core/sql/split';
 
 const texts = (sql: string) => splitStatements(sql).map((s) => s.text);
 
@@ -59,6 +59,35 @@ describe('sql/split', () => {
 
   it('runs an unterminated string to the end rather than splitting inside it', () => {
     assert.deepEqual(texts("SELECT 'abc; SELECT 2"), ["SELECT 'abc; SELECT 2"]);
+  });
+
+  describe('follows PostgreSQL\'s lexer where a mistake would hide a statement (issue 11)', () => {
+    it('ends a -- comment at a carriage return, as the server does', () => {
+      assert.deepEqual(texts('SELECT 1 --x\r; COMMIT; DELETE FROM t; SELECT 2'), ['SELECT 1', 'COMMIT', 'DELETE FROM t', 'SELECT 2']);
+      assert.deepEqual(texts('SELECT 1 --x\r\n; SELECT 2'), ['SELECT 1', 'SELECT 2']);
+    });
+
+    it('reads backslash escapes in plain strings when standard_conforming_strings is off', () => {
+      const sql = "SELECT 'x\\'; COMMIT; DELETE FROM t; SELECT 1'";
+      assert.deepEqual(texts(sql), ["SELECT 'x\\'", 'COMMIT', 'DELETE FROM t', "SELECT 1'"]);
+      assert.deepEqual(splitStatements(sql, { standardConformingStrings: false }).map((s) => s.text), [sql]);
+    });
+
+    it('reads an E string after an operator or a parenthesis, not only after a space', () => {
+      assert.deepEqual(texts("SELECT (E'a\\';b'); SELECT 2"), ["SELECT (E'a\\';b')", 'SELECT 2']);
+      assert.deepEqual(texts("SELECT 1=E'\\';'; SELECT 2"), ["SELECT 1=E'\\';'", 'SELECT 2']);
+    });
+
+    it('keeps a SQL-standard function body (BEGIN ATOMIC … END) in its CREATE statement', () => {
+      const fn = 'CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END; SELECT 2; END';
+      assert.deepEqual(texts(`${fn}; SELECT 3`), [fn, 'SELECT 3']);
+      const proc = 'CREATE PROCEDURE p() BEGIN ATOMIC INSERT INTO t VALUES (1); END';
+      assert.deepEqual(texts(`${proc};\nBEGIN; END`), [proc, 'BEGIN', 'END']);
+    });
+
+    it('counts $n parameters outside strings, identifiers and comments of either line ending', () => {
+      assert.equal(highestParam("SELECT $2 -- $9\r, '$7', \"$8\", $$ $6 $$, $tag$ $5 $tag$, E'\\' $4', $3"), 3);
+    });
   });
 
   describe('statementAt', () => {

@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
 import { backupDatabase, readServerFacts } from '../src/core/backup/backup';
+import { memoryKeyring } from '../src/core/backup/keys';
 import { deleteBackup } from '../src/core/backup/listing';
 import { restoreTest } from '../src/core/backup/restoreTest';
 import { defaultJobs, discoverTools } from '../src/core/backup/tools';
@@ -96,11 +97,12 @@ async function main(): Promise<void> {
     const rawDumpFile = path.join(work, 'raw.dump');
     const rawBackup = () => timed(() => run(tools.pgDump.path, ['-Fc', '-f', rawDumpFile, DATABASE], env));
     let lastDump = '';
+    const keys = memoryKeyring();
     const ourBackup = async () => {
       // The previous round's dump goes first, outside the timing: only the backup is measured.
-      if (lastDump) await deleteBackup(lastDump);
+      if (lastDump) await deleteBackup(lastDump, work);
       return timed(async () => {
-        lastDump = (await backupDatabase(db, { directory: work, tools: toolSearch })).dumpPath;
+        lastDump = (await backupDatabase(db, { directory: work, tools: toolSearch, keys })).dumpPath;
       });
     };
 
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
       await withClient(cluster.url(), (c) => c.query('DROP DATABASE raw_restore WITH (FORCE)'));
     });
     const ourRestoreTest = (dumpFile: string) => timed(async () => {
-      const r = await restoreTest(db, dumpFile, { tools: toolSearch, jobs });
+      const r = await restoreTest(db, dumpFile, { tools: toolSearch, jobs, keys });
       if (!r.ok) throw new Error(`restore-test failed: ${r.message}`);
     });
 

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Client } from 'pg';
 import { backupDatabase, BackupResult } from '../../src/core/backup/backup';
 import { parseChecksums, checksumDump, formatChecksums } from '../../src/core/backup/checksum';
+import { memoryKeyring } from '../../src/core/backup/keys';
 import { readManifest } from '../../src/core/backup/manifest';
 import { restoreBackup } from '../../src/core/backup/restore';
 import { restoreTest } from '../../src/core/backup/restoreTest';
@@ -34,6 +35,9 @@ CREATE TABLE z_tail (id int);
 INSERT INTO events (kind, payload) SELECT g % 10, md5(g::text) || repeat(md5((g * 7)::text), 8) FROM generate_series(1, 400000) g;
 INSERT INTO z_tail SELECT generate_series(1, 10);`;
 
+/** The user's key, as the editor (secret storage) or the CLI (key file) would hold it. */
+const keys = memoryKeyring();
+
 function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -61,7 +65,7 @@ describe('backup and restore-test', function () {
     shop = new Database(targetFromUrl(shopUrl));
     await queryUrl(shopUrl, SHOP_SQL);
     dir = tempDir('pgtuner-backups-');
-    first = await backupDatabase(shop, { directory: dir, tools });
+    first = await backupDatabase(shop, { keys, directory: dir, tools });
   });
 
   after(async () => {
@@ -93,10 +97,10 @@ describe('backup and restore-test', function () {
   it('gives a second backup within the same second the next second\'s name instead of refusing', async () => {
     const d = tempDir('pgtuner-b-');
     const second = new Date('2026-03-01T10:00:00.400Z');
-    const earlier = await backupDatabase(shop, { directory: d, tools, now: () => second });
+    const earlier = await backupDatabase(shop, { keys, directory: d, tools, now: () => second });
     assert.match(path.basename(earlier.dumpPath), /-20260301T100000Z\.dump$/);
     const clock = [second, new Date('2026-03-01T10:00:01.000Z')];
-    const again = await backupDatabase(shop, { directory: d, tools, now: () => clock.shift()! });
+    const again = await backupDatabase(shop, { keys, directory: d, tools, now: () => clock.shift()! });
     assert.match(path.basename(again.dumpPath), /-20260301T100001Z\.dump$/);
     assert.equal(fs.readdirSync(d).filter((f) => f.endsWith('.dump')).length, 2);
   });
@@ -104,7 +108,7 @@ describe('backup and restore-test', function () {
   it('restore-test passes with exact counts, checks, an RTO, and drops the scratch database', async () => {
     const progress: string[] = [];
     const result = await restoreTest(shop, first.dumpPath, {
-      tools, jobs: 2, onProgress: (p) => progress.push(`${p.phase}:${p.tablesDone}/${p.tablesTotal}`),
+      keys, tools, jobs: 2, onProgress: (p) => progress.push(`${p.phase}:${p.tablesDone}/${p.tablesTotal}`),
       verificationQueries: [
         { sql: 'SELECT count(DISTINCT customer_id) FROM orders', expected: 2000 },
         { sql: 'SELECT email FROM customers ORDER BY id LIMIT 2', expected: [['c1@x.test'], ['c2@x.test']] },
@@ -130,7 +134,8 @@ describe('backup and restore-test', function () {
     const m = await readManifest(first.dumpPath);
     m.tables.find((t) => t.name === 'orders')!.rows = 19999;
     fs.writeFileSync(copy.replace(/\.dump$/, '.manifest.json'), JSON.stringify(m));
-    const result = await restoreTest(shop, copy, { tools, verificationQueries: [{ sql: 'SELECT count(*) FROM customers', expected: 1 }] });
+    // The edited manifest is no longer authenticated: the test confirms using it anyway.
+    const result = await restoreTest(shop, copy, { keys, trustUnsigned: true, tools, verificationQueries: [{ sql: 'SELECT count(*) FROM customers', expected: 1 }] });
     assert.equal(result.ok, false);
     assert.equal(result.failedAt, 'verify');
     assert.match(result.message, /public\.orders has 20000 rows, expected 19999/);
@@ -139,7 +144,7 @@ describe('backup and restore-test', function () {
   });
 
   it('keeps the scratch database when asked', async () => {
-    const result = await restoreTest(shop, first.dumpPath, { tools, keepScratch: true });
+    const result = await restoreTest(shop, first.dumpPath, { keys, tools, keepScratch: true });
     assert.equal(result.ok, true, result.message);
     assert.equal(result.scratchKept, true);
     assert.deepEqual(await scratchDatabases(shopUrl), [result.scratchDatabase]);
@@ -153,7 +158,7 @@ describe('backup and restore-test', function () {
     const bytes = fs.readFileSync(copy);
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
     fs.writeFileSync(copy, bytes);
-    const result = await restoreTest(shop, copy, { tools });
+    const result = await restoreTest(shop, copy, { keys, tools });
     assert.equal(result.ok, false);
     assert.equal(result.failedAt, 'checksum');
     assert.match(result.message, /Checksum verification failed: .*expected [0-9a-f]{64}/);
@@ -163,11 +168,14 @@ describe('backup and restore-test', function () {
   it('fails clearly at pg_restore when the dump is truncated (checksum recomputed)', async () => {
     const copyDir = tempDir('pgtuner-truncated-');
     const copy = path.join(copyDir, path.basename(first.dumpPath));
-    fs.copyFileSync(first.manifestPath, path.join(copyDir, path.basename(first.manifestPath)));
+    // A manifest as older versions wrote it (no checksums, no MAC): the .sha256 file is the reference.
+    const { mac: _mac, checksums: _sums, ...old } = await readManifest(first.dumpPath);
+    void _mac, void _sums;
+    fs.writeFileSync(path.join(copyDir, path.basename(first.manifestPath)), JSON.stringify(old));
     const bytes = fs.readFileSync(first.dumpPath);
     fs.writeFileSync(copy, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     fs.writeFileSync(copy + '.sha256', formatChecksums(await checksumDump(copy)));
-    const result = await restoreTest(shop, copy, { tools });
+    const result = await restoreTest(shop, copy, { keys, trustUnsigned: true, tools });
     assert.equal(result.ok, false);
     assert.ok(result.failedAt === 'restore' || result.failedAt === 'list', result.message);
     assert.match(result.message, /pg_restore.*(exited with code 1|could not read)/s);
@@ -177,18 +185,18 @@ describe('backup and restore-test', function () {
 
   it('backs up in directory format with parallel jobs and restore-tests it', async () => {
     const d = tempDir('pgtuner-dirformat-');
-    const b = await backupDatabase(shop, { directory: d, tools, format: 'directory', jobs: 2 });
+    const b = await backupDatabase(shop, { keys, directory: d, tools, format: 'directory', jobs: 2 });
     assert.ok(fs.statSync(b.dumpPath).isDirectory());
     const lines = parseChecksums(fs.readFileSync(b.checksumPath, 'utf8'));
     assert.ok(lines.some((l) => l.file === `${path.basename(b.dumpPath)}/toc.dat`));
-    const result = await restoreTest(shop, b.dumpPath, { tools, jobs: 2 });
+    const result = await restoreTest(shop, b.dumpPath, { keys, tools, jobs: 2 });
     assert.equal(result.ok, true, result.message);
   });
 
   it('restores into a new target, and into an existing one only after a safety backup', async () => {
     const target = `${shop.profile.database}_copy`;
     const safety = tempDir('pgtuner-safety-');
-    const created = await restoreBackup(shop, first.dumpPath, { targetDatabase: target, safetyDirectory: safety, tools });
+    const created = await restoreBackup(shop, first.dumpPath, { keys, targetDatabase: target, safetyDirectory: safety, tools });
     assert.equal(created.created, true);
     assert.equal(created.safetyBackup, undefined);
     const cluster = await getCluster();
@@ -197,8 +205,12 @@ describe('backup and restore-test', function () {
     try {
       assert.equal((await copy.query('SELECT count(*)::int AS n FROM orders')).rows[0].n, 20000);
       await copy.query('DELETE FROM "Sales Data"."Line Items" WHERE id > 10');
-      const again = await restoreBackup(shop, first.dumpPath, { targetDatabase: target, safetyDirectory: safety, tools });
+      await assert.rejects(restoreBackup(shop, first.dumpPath, { keys, targetDatabase: target, safetyDirectory: safety, tools }), /exists: restoring replaces its contents.*Confirm/s);
+      // `copy` has a session open on the target: the swap needs it gone, and says so unless told to disconnect it.
+      await assert.rejects(restoreBackup(shop, first.dumpPath, { keys, targetDatabase: target, safetyDirectory: safety, tools, confirmed: true }), /1 other session\(s\) are connected/);
+      const again = await restoreBackup(shop, first.dumpPath, { keys, targetDatabase: target, safetyDirectory: safety, tools, confirmed: true, terminateSessions: true });
       assert.equal(again.created, false);
+      assert.equal(again.terminatedSessions, 1);
       assert.ok(again.safetyBackup);
       assert.equal(again.safetyBackup!.manifest.tables.find((t) => t.name === 'Line Items')!.rows, 10, 'the safety backup holds the target as it was');
       assert.equal((await copy.query('SELECT count(*)::int AS n FROM "Sales Data"."Line Items"')).rows[0].n, 5000);
@@ -211,18 +223,18 @@ describe('backup and restore-test', function () {
   it('refuses to restore over the source database unless its name is typed', async () => {
     const source = shop.profile.database!;
     await assert.rejects(
-      restoreBackup(shop, first.dumpPath, { targetDatabase: source, safetyDirectory: tempDir('pgtuner-safety-'), tools }),
+      restoreBackup(shop, first.dumpPath, { keys, targetDatabase: source, safetyDirectory: tempDir('pgtuner-safety-'), tools }),
       (err: PgTunerError) => err.code === 'BAD_INPUT' && /is the database this backup was taken from/.test(err.message),
     );
     await assert.rejects(
-      restoreBackup(shop, first.dumpPath, { targetDatabase: source, confirmSourceName: 'something else', safetyDirectory: tempDir('pgtuner-safety-'), tools }),
+      restoreBackup(shop, first.dumpPath, { keys, targetDatabase: source, confirmSourceName: 'something else', safetyDirectory: tempDir('pgtuner-safety-'), tools }),
       (err: PgTunerError) => err.code === 'BAD_INPUT',
     );
   });
 
   it('says clearly when pg_dump is missing or too old', async () => {
     const empty = tempDir('pgtuner-notools-');
-    await assert.rejects(backupDatabase(shop, { directory: tempDir('pgtuner-b-'), tools: { toolsDirectory: empty } }),
+    await assert.rejects(backupDatabase(shop, { keys, directory: tempDir('pgtuner-b-'), tools: { toolsDirectory: empty } }),
       (err: PgTunerError) => err.code === 'TOOL_MISSING' && err.message.includes(empty) && /pg_dump/.test(err.message) && /version 15 or newer/.test(err.message));
 
     const old = tempDir('pgtuner-oldtools-');
@@ -230,10 +242,10 @@ describe('backup and restore-test', function () {
       fs.writeFileSync(path.join(old, tool), `#!/bin/sh\necho "${tool} (PostgreSQL) 9.6.0"\n`, { mode: 0o755 });
     }
     const out = tempDir('pgtuner-b-');
-    await assert.rejects(backupDatabase(shop, { directory: out, tools: { toolsDirectory: old } }),
+    await assert.rejects(backupDatabase(shop, { keys, directory: out, tools: { toolsDirectory: old } }),
       (err: PgTunerError) => err.code === 'TOOL_VERSION' && /9\.6\.0/.test(err.message) && /PostgreSQL 15/.test(err.message) && /too old/.test(err.message));
     assert.deepEqual(fs.readdirSync(out), []);
-    await assert.rejects(restoreTest(shop, first.dumpPath, { tools: { toolsDirectory: old } }), (err: PgTunerError) => err.code === 'TOOL_VERSION');
+    await assert.rejects(restoreTest(shop, first.dumpPath, { keys, tools: { toolsDirectory: old } }), (err: PgTunerError) => err.code === 'TOOL_VERSION');
   });
 });
 
@@ -272,7 +284,7 @@ describe('backup under load, cancellation and secrets', function () {
     const dir = tempDir('pgtuner-load-');
     try {
       const backup = await backupDatabase(db, {
-        directory: dir, tools,
+        directory: dir, tools, keys,
         onProgress: (p) => { if (p.phase === 'dumping' && p.tablesDone === 0) insertedWhileDumping = -inserted; },
       });
       insertedWhileDumping += inserted;
@@ -282,7 +294,7 @@ describe('backup under load, cancellation and secrets', function () {
       const now = Number((await db.query('SELECT count(*) AS n FROM events')).rows[0].n);
       const counted = backup.manifest.tables.find((t) => t.name === 'events')!.rows;
       assert.ok(counted >= 400000 && counted < now, `manifest ${counted}, now ${now}`);
-      const result = await restoreTest(db, backup.dumpPath, { tools });
+      const result = await restoreTest(db, backup.dumpPath, { keys, tools });
       assert.equal(result.ok, true, result.message);
       assert.equal(result.tables.find((t) => t.name === 'events')!.actual, counted);
     } finally {
@@ -309,10 +321,10 @@ describe('backup under load, cancellation and secrets', function () {
   });
 
   it('an abort during restore-test stops pg_restore and drops the scratch database', async () => {
-    const backup = await backupDatabase(db, { directory: tempDir('pgtuner-rt-abort-'), tools });
+    const backup = await backupDatabase(db, { keys, directory: tempDir('pgtuner-rt-abort-'), tools });
     const abort = new AbortController();
     await assert.rejects(
-      restoreTest(db, backup.dumpPath, { tools, signal: abort.signal, onProgress: (p) => { if (p.phase === 'restoring') abort.abort(); } }),
+      restoreTest(db, backup.dumpPath, { keys, tools, signal: abort.signal, onProgress: (p) => { if (p.phase === 'restoring') abort.abort(); } }),
       (err: PgTunerError) => err.code === 'CANCELLED' && /Restore-test cancelled/.test(err.message),
     );
     assert.deepEqual(await scratchDatabases(url), []);
@@ -365,7 +377,7 @@ describe('backup under load, cancellation and secrets', function () {
     }
     const dir = tempDir('pgtuner-leak-');
     let message = '';
-    await assert.rejects(backupDatabase(db, { directory: dir, tools: { toolsDirectory: fake } }), (err: PgTunerError) => {
+    await assert.rejects(backupDatabase(db, { keys, directory: dir, tools: { toolsDirectory: fake } }), (err: PgTunerError) => {
       message = err.message;
       return err.code === 'BACKUP_ERROR';
     });

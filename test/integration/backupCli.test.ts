@@ -11,8 +11,12 @@ describe('pgtuner backup / restore-test (CLI)', function () {
   let url: string;
   let binDir: string;
   let password: string;
+  let savedConfigHome: string | undefined;
 
   before(async function () {
+    // The CLI's signing key lives in $XDG_CONFIG_HOME/pgtuner: a throwaway one here, never the user's.
+    savedConfigHome = process.env.XDG_CONFIG_HOME;
+    process.env.XDG_CONFIG_HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-xdg-'));
     const cluster = await getCluster();
     if (cluster.kind !== 'system') this.skip();
     binDir = cluster.binDir;
@@ -20,6 +24,11 @@ describe('pgtuner backup / restore-test (CLI)', function () {
     url = await freshDatabase([]);
     await cluster.sql(new URL(url).pathname.slice(1), `CREATE TABLE items (id serial PRIMARY KEY, name text);
       INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 1234) g;`);
+  });
+
+  after(() => {
+    if (savedConfigHome === undefined) delete process.env.XDG_CONFIG_HOME;
+    else process.env.XDG_CONFIG_HOME = savedConfigHome;
   });
 
   it('--help explains the verb and runs nothing', () => {
@@ -66,5 +75,48 @@ describe('pgtuner backup / restore-test (CLI)', function () {
     const missing = pgtuner(['restore-test', '/nonexistent/x.dump', '--db', url]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /does not exist/);
+  });
+
+  it('restore-test --dir skips a planted future-dated or unsigned dump; naming one is refused without --trust-unsigned', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-planted-'));
+    const backup = pgtuner(['backup', '--db', url, '--out', out, '--tools', binDir, '--json']);
+    assert.equal(backup.code, 0, backup.stderr);
+    const made = JSON.parse(backup.stdout);
+
+    // What an attacker with write access to the folder can do: copy a dump under a newer name.
+    const database = made.manifest.database as string;
+    const plant = (stamp: string, keepMac: boolean) => {
+      const base = `${database}-${stamp}`;
+      const dump = path.join(out, `${base}.dump`);
+      fs.copyFileSync(made.dumpPath, dump);
+      fs.writeFileSync(`${dump}.sha256`, fs.readFileSync(made.checksumPath, 'utf8').replace(path.basename(made.dumpPath), `${base}.dump`));
+      const m = JSON.parse(fs.readFileSync(made.manifestPath, 'utf8'));
+      m.file = `${base}.dump`;
+      m.checksums = (m.checksums ?? []).map((c: { sha256: string }) => ({ ...c, file: `${base}.dump` }));
+      m.startedAt = new Date().toISOString();
+      if (!keepMac) delete m.mac;
+      fs.writeFileSync(path.join(out, `${base}.manifest.json`), JSON.stringify(m));
+      return dump;
+    };
+    const future = plant('20991231T235959Z', true);
+    const stamp = new Date(Date.now() + 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const unsigned = plant(stamp, false);
+
+    const newest = pgtuner(['restore-test', '--dir', out, '--db', url, '--tools', binDir]);
+    assert.equal(newest.code, 0, newest.stderr + newest.stdout);
+    assert.match(newest.stdout, new RegExp(`^PASSED ${made.dumpPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`), 'the real backup, not a planted one');
+    assert.match(newest.stderr, /skipped .*future/is);
+
+    for (const planted of [future, unsigned]) {
+      const refused = pgtuner(['restore-test', planted, '--db', url, '--tools', binDir]);
+      assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /not authenticated|future|unsigned/i);
+    }
+    const trusted = pgtuner(['restore-test', unsigned, '--db', url, '--tools', binDir, '--trust-unsigned', '--json']);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    assert.equal(JSON.parse(trusted.stdout).ok, true);
+    const keyFile = path.join(process.env.XDG_CONFIG_HOME!, 'pgtuner', 'backup-hmac.key');
+    assert.ok(fs.existsSync(keyFile), 'the CLI created its key outside the workspace');
+    assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
   });
 });

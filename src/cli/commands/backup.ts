@@ -1,11 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { backupDatabase } from '../../core/backup/backup';
-import { listBackups } from '../../core/backup/listing';
+import { backupDatabase, readServerFacts, serverIdentity } from '../../core/backup/backup';
+import { BackupKeyring, fileKeyring } from '../../core/backup/keys';
+import { listBackups, newestBackup } from '../../core/backup/listing';
 import { DumpFormat } from '../../core/backup/manifest';
 import { ToolProgress } from '../../core/backup/progress';
 import { RestoreTestResult, restoreTest } from '../../core/backup/restoreTest';
 import { VerificationQuery } from '../../core/backup/verify';
+import { Database } from '../../core/db/database';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes, formatSeconds } from '../../core/format';
 import { CliVerb } from '../verb';
@@ -26,7 +28,14 @@ const RESTORE_TEST_OPTIONS = {
   tools: { type: 'string' },
   'keep-scratch': { type: 'boolean', default: false },
   queries: { type: 'string' },
+  'trust-unsigned': { type: 'boolean', default: false },
 } as const;
+
+/**
+ * The CLI's manifest key: $XDG_CONFIG_HOME/pgtuner/backup-hmac.key (default ~/.config/…), mode
+ * 0600, created by the first backup. Never in the workspace or the backup folder.
+ */
+const cliKeys = (): BackupKeyring => fileKeyring();
 
 /** `pgtuner backup --out <folder>`: a checksummed, manifest-described pg_dump; Ctrl-C cancels and cleans up. */
 export const backupVerb: CliVerb = {
@@ -43,6 +52,7 @@ export const backupVerb: CliVerb = {
         jobs: positiveInt(values.jobs, '--jobs'),
         tools: values.tools ? { toolsDirectory: values.tools } : undefined,
         retention: { keep: positiveInt(values.keep, '--keep'), maxAgeDays: positiveInt(values['max-age-days'], '--max-age-days') },
+        keys: cliKeys(),
         signal: cancel.signal,
         onProgress: values.json ? undefined : progressPrinter(),
       });
@@ -67,16 +77,20 @@ export const backupVerb: CliVerb = {
 
 /** `pgtuner restore-test [file]`: restores into a scratch database and checks it against the manifest; exit 1 when a check fails. */
 export const restoreTestVerb: CliVerb = {
-  summary: 'restore a backup into a scratch database and verify it  ([file] or newest in --dir; [--jobs N] [--keep-scratch] [--queries <json>])',
+  summary: 'restore a backup into a scratch database and verify it  ([file] or newest trusted in --dir; [--jobs N] [--keep-scratch] [--queries <json>] [--trust-unsigned])',
   async run(argv) {
     const { values, positionals } = parseVerbArgs(argv, RESTORE_TEST_OPTIONS);
-    if (positionals.length > 1) throw new PgTunerError('BAD_INPUT', 'usage: pgtuner restore-test [file] [--dir <folder>] [--jobs N] [--keep-scratch] [--queries <file.json>] [--json]');
-    const dumpPath = positionals[0] ? path.resolve(positionals[0]) : await newestBackup(path.resolve(values.dir));
-    if (!fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', `${dumpPath} does not exist.`);
+    if (positionals.length > 1) throw new PgTunerError('BAD_INPUT', 'usage: pgtuner restore-test [file] [--dir <folder>] [--jobs N] [--keep-scratch] [--queries <file.json>] [--trust-unsigned] [--json]');
+    const keys = cliKeys();
+    const trustUnsigned = values['trust-unsigned'];
+    if (positionals[0] && !fs.existsSync(path.resolve(positionals[0]))) throw new PgTunerError('BAD_INPUT', `${path.resolve(positionals[0])} does not exist.`);
     const db = openDatabase(values);
     const cancel = cancelOnInterrupt();
     try {
+      const dumpPath = positionals[0] ? path.resolve(positionals[0]) : await newestInFolder(db, path.resolve(values.dir), keys, trustUnsigned);
       const result = await restoreTest(db, dumpPath, {
+        keys,
+        trustUnsigned,
         jobs: positiveInt(values.jobs, '--jobs'),
         tools: values.tools ? { toolsDirectory: values.tools } : undefined,
         keepScratch: values['keep-scratch'],
@@ -102,10 +116,17 @@ function formatRestoreTest(r: RestoreTestResult): string {
   return lines.join('\n') + '\n';
 }
 
-async function newestBackup(dir: string): Promise<string> {
-  const newest = (await listBackups(dir)).find((e) => e.complete);
-  if (!newest) throw new PgTunerError('BAD_INPUT', `No complete backup in ${dir}; pass the .dump file or --dir <folder>.`);
-  return newest.dumpPath;
+/**
+ * The newest trusted backup in `dir` (authenticated, not future-dated), of one server and
+ * database: with several in the folder, the one of the --db connection when it is among them.
+ * Newer backups passed over are named on stderr.
+ */
+async function newestInFolder(db: Database, dir: string, keys: BackupKeyring, trustUnsigned: boolean): Promise<string> {
+  const entries = await listBackups(dir, { keys });
+  const facts = await db.withSession(readServerFacts);
+  const { entry, skipped } = newestBackup(entries, dir, { trustUnsigned, prefer: serverIdentity(db, facts) });
+  for (const s of skipped) process.stderr.write(`skipped ${s.dumpPath}: ${s.trust.problems.join('; ')}\n`);
+  return entry.dumpPath;
 }
 
 function readQueries(file: string): VerificationQuery[] {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'crypto';
 import * as fs from 'fs/promises';
 import * as path from 'path';
 import { Database, Session } from '../db/database';
@@ -5,8 +6,10 @@ import { PgTunerError } from '../errors';
 import { checksumDump, formatChecksums } from './checksum';
 import { libpqEnvironment, runTool } from './childProcess';
 import { countRows, listConstraints, listIndexes, listSequences, listTables } from './inventory';
-import { BackupManifest, DumpFormat, companionPaths, writeFileAtomic, writeManifest } from './manifest';
-import { DUMP_SUFFIX, backupBaseName, partialDumpName } from './naming';
+import { BackupKeyring } from './keys';
+import { BackupIdentity } from './listing';
+import { BackupManifest, DumpFormat, companionPaths, signManifest, writeFileAtomic, writeManifest } from './manifest';
+import { DUMP_SUFFIX, backupBaseName, lockFileName, partialDumpName } from './naming';
 import { ToolProgress, tableCounter } from './progress';
 import { RetentionPolicy, applyRetention } from './retention';
 import { BackupTools, ToolSearch, defaultJobs, discoverTools } from './tools';
@@ -19,8 +22,10 @@ export interface BackupOptions {
   jobs?: number;
   /** Where to look for pg_dump / pg_restore. */
   tools?: ToolSearch;
-  /** Applied after a successful backup to this database's backups in the folder. */
+  /** Applied after a successful backup to this server's and database's backups in the folder. */
   retention?: RetentionPolicy;
+  /** Signs the manifest (HMAC). Without keys the manifest is unsigned and retention does nothing. */
+  keys?: BackupKeyring;
   signal?: AbortSignal;
   onProgress?: (progress: ToolProgress) => void;
   /** pg_dump's pid once it runs. */
@@ -37,10 +42,14 @@ export interface BackupResult {
   deleted: string[];
 }
 
+// system_identifier tells apart servers that share a host name and port (it is the same on a
+// streaming replica, hence host and port beside it); null when this role may not read it.
 const SERVER_SQL = `
 SELECT current_setting('server_version') AS version,
        current_setting('server_version_num')::int AS "versionNum",
-       current_database() AS database`;
+       current_database() AS database,
+       CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+            THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END AS "systemIdentifier"`;
 
 // The counts and pg_dump must see the same data: export this transaction's snapshot, count in it,
 // and hand it to pg_dump with --snapshot while the transaction stays open.
@@ -60,10 +69,16 @@ export interface ServerFacts {
   version: string;
   versionNum: number;
   database: string;
+  systemIdentifier: string | null;
 }
 
 export async function readServerFacts(session: Session): Promise<ServerFacts> {
   return (await session.query<ServerFacts>(SERVER_SQL)).rows[0];
+}
+
+/** The server and database `db` reaches, as backups are grouped. */
+export function serverIdentity(db: Database, facts: ServerFacts): BackupIdentity {
+  return { database: facts.database, host: db.profile.host ?? 'localhost', port: db.profile.port ?? 5432, systemIdentifier: facts.systemIdentifier ?? undefined };
 }
 
 /**
@@ -77,23 +92,28 @@ export async function backupDatabase(db: Database, options: BackupOptions): Prom
   const now = options.now ?? (() => new Date());
   let startedAt = now();
   await fs.mkdir(options.directory, { recursive: true });
+  // A bad key file must stop the backup before pg_dump runs, not after.
+  const signingKey = await options.keys?.signingKey();
 
   let partialPath: string | undefined;
+  let lockPath: string | undefined;
   try {
     const dumped = await db.withSession(async (session) => {
       const server = await readServerFacts(session);
       const tools = await discoverTools(server.versionNum, options.tools);
       let base = backupBaseName(server.database, startedAt);
-      if (await exists(path.join(options.directory, base + DUMP_SUFFIX))) {
+      lockPath = await claimName(options.directory, base);
+      if (!lockPath) {
         // Names have one-second resolution: a second backup within the same second takes the next one.
         await new Promise((resolve) => setTimeout(resolve, 1000 - (startedAt.getTime() % 1000)));
         startedAt = now();
         base = backupBaseName(server.database, startedAt);
+        lockPath = await claimName(options.directory, base);
       }
-      if (await exists(path.join(options.directory, base + DUMP_SUFFIX))) {
-        throw new PgTunerError('BAD_INPUT', `A backup named ${base}${DUMP_SUFFIX} already exists in ${options.directory} (one per database per second); try again in a moment.`);
+      if (!lockPath) {
+        throw new PgTunerError('BAD_INPUT', `Another backup of ${server.database} is being written to ${options.directory} right now, or ${base}${DUMP_SUFFIX} already exists; try again when it has finished.`);
       }
-      partialPath = path.join(options.directory, partialDumpName(base));
+      partialPath = path.join(options.directory, partialDumpName(base, `${process.pid}-${randomBytes(4).toString('hex')}`));
       const inventory = await dumpInSnapshot(db, session, server.database, tools, partialPath, format, options);
       return { server, tools, base, inventory };
     }, signal);
@@ -101,11 +121,12 @@ export async function backupDatabase(db: Database, options: BackupOptions): Prom
     const dumpPath = path.join(options.directory, dumped.base + DUMP_SUFFIX);
     options.onProgress?.({ phase: 'checksum', tablesDone: dumped.inventory.tables.length, tablesTotal: dumped.inventory.tables.length });
     const checksums = await checksumDump(partialPath!, signal, path.basename(dumpPath));
-    const manifest: BackupManifest = {
+    const identity = serverIdentity(db, dumped.server);
+    const unsigned: BackupManifest = {
       kind: 'pgtuner-backup',
       version: 1,
       database: dumped.server.database,
-      server: { host: db.profile.host ?? 'localhost', port: db.profile.port ?? 5432, version: dumped.server.version, versionNum: dumped.server.versionNum },
+      server: { host: identity.host, port: identity.port, version: dumped.server.version, versionNum: dumped.server.versionNum, ...(identity.systemIdentifier ? { systemIdentifier: identity.systemIdentifier } : {}) },
       file: path.basename(dumpPath),
       format,
       pgDumpVersion: dumped.tools.pgDump.version,
@@ -113,21 +134,47 @@ export async function backupDatabase(db: Database, options: BackupOptions): Prom
       durationMs: Date.now() - startedAt.getTime(),
       sizeBytes: await sizeOf(partialPath!),
       ...dumped.inventory,
+      checksums,
     };
+    const manifest = signingKey ? signManifest(unsigned, signingKey) : unsigned;
     const companions = companionPaths(dumpPath);
     await writeManifest(dumpPath, manifest);
     await writeFileAtomic(companions.checksum, formatChecksums(checksums));
-    // The rename is the commit point: before it there is no file named *.dump.
+    // The rename is the commit point: before it there is no file named *.dump. The lock makes
+    // this backup the only one that can write this name.
     await fs.rename(partialPath!, dumpPath);
     partialPath = undefined;
-    const deleted = options.retention ? await applyRetention(options.directory, manifest.database, options.retention, startedAt) : [];
+    const deleted = options.retention ? await applyRetention(options.directory, identity, options.retention, options.keys, startedAt) : [];
     return { dumpPath, checksumPath: companions.checksum, manifestPath: companions.manifest, manifest, deleted };
   } catch (err) {
     if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Backup cancelled; the partial dump was removed.', { cause: err });
     throw err;
   } finally {
     if (partialPath) await fs.rm(partialPath, { recursive: true, force: true });
+    if (lockPath) await fs.rm(lockPath, { force: true });
   }
+}
+
+/**
+ * Claims `<base>.dump` for this backup: creates its lock file exclusively (O_EXCL). Undefined when
+ * another backup holds the name or a dump of that name exists already.
+ */
+async function claimName(directory: string, base: string): Promise<string | undefined> {
+  const dumpPath = path.join(directory, base + DUMP_SUFFIX);
+  if (await exists(dumpPath)) return undefined;
+  const lockPath = path.join(directory, lockFileName(base));
+  try {
+    await fs.writeFile(lockPath, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw new PgTunerError('BACKUP_ERROR', `Cannot create ${lockPath}: ${(err as Error).message}`, { cause: err });
+  }
+  // The holder before us may have finished between the two checks.
+  if (await exists(dumpPath)) {
+    await fs.rm(lockPath, { force: true });
+    return undefined;
+  }
+  return lockPath;
 }
 
 type Inventory = Pick<BackupManifest, 'snapshot' | 'tables' | 'indexes' | 'constraints' | 'sequences'>;

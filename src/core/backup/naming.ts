@@ -29,9 +29,17 @@ function fileSafe(name: string): string {
   return name.replace(/[\\/:*?"<>|\x00-\x1f]/g, '_');
 }
 
-/** ".shop-20261123T175300Z.dump.partial": where pg_dump writes until the backup is complete. */
-export function partialDumpName(base: string): string {
-  return `.${base}${DUMP_SUFFIX}${PARTIAL_SUFFIX}`;
+/**
+ * ".shop-20261123T175300Z.dump.<unique>.partial": where one pg_dump writes until its backup is
+ * complete. `unique` (pid and random) keeps two backups from ever writing the same file.
+ */
+export function partialDumpName(base: string, unique: string): string {
+  return `.${base}${DUMP_SUFFIX}.${unique}${PARTIAL_SUFFIX}`;
+}
+
+/** ".shop-20261123T175300Z.dump.lock": created exclusively (O_EXCL) by the one backup writing that name. */
+export function lockFileName(base: string): string {
+  return `.${base}${DUMP_SUFFIX}.lock`;
 }
 
 /** "shop-20261123T175300Z" (no suffix). */
@@ -50,7 +58,11 @@ export function parseDumpName(fileName: string): { database: string; takenAt: Da
 
 /** `<db>_restore_test_<stamp>`, with the database part shortened so the whole fits in 63 bytes. */
 export function scratchDatabaseName(database: string, date: Date): string {
-  const suffix = `_restore_test_${utcStamp(date).toLowerCase()}`;
+  return derivedDatabaseName(database, `_restore_test_${utcStamp(date).toLowerCase()}`);
+}
+
+/** `<db><suffix>`, the database part shortened so the whole fits in 63 bytes. */
+export function derivedDatabaseName(database: string, suffix: string): string {
   let prefix = database;
   while (Buffer.byteLength(prefix + suffix) > MAX_IDENTIFIER_BYTES) prefix = [...prefix].slice(0, -1).join('');
   return prefix + suffix;

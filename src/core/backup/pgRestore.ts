@@ -2,12 +2,16 @@ import * as fs from 'fs/promises';
 import { Database } from '../db/database';
 import { ChecksumVerdict, parseChecksums, verifyChecksums } from './checksum';
 import { libpqEnvironment, runTool } from './childProcess';
-import { companionPaths } from './manifest';
+import { BackupManifest, companionPaths } from './manifest';
 import { ToolProgress, tableCounter } from './progress';
 import { BackupTools, defaultJobs } from './tools';
 
-/** Compares the dump with its .sha256 file. */
-export async function checkDumpChecksum(dumpPath: string, signal?: AbortSignal): Promise<ChecksumVerdict> {
+/**
+ * Compares the dump with the checksums in its manifest (covered by the manifest's MAC), or, for
+ * manifests of older versions, with its .sha256 file.
+ */
+export async function checkDumpChecksum(dumpPath: string, signal?: AbortSignal, manifest?: BackupManifest): Promise<ChecksumVerdict> {
+  if (manifest?.checksums?.length) return verifyChecksums(dumpPath, manifest.checksums, signal);
   const file = companionPaths(dumpPath).checksum;
   let text: string;
   try {
@@ -30,22 +34,21 @@ export async function listArchive(tools: BackupTools, dumpPath: string, signal?:
 
 export interface PgRestoreOptions {
   jobs?: number;
-  /** Drop existing objects first (restoring over an existing database). */
-  clean?: boolean;
   tablesTotal: number;
   signal?: AbortSignal;
   onProgress?: (p: ToolProgress) => void;
 }
 
 /**
- * Restores `dumpPath` into `database` on the server of `db`, stopping at the first error.
+ * Restores `dumpPath` into `database` (a new, empty one: never --clean into a live database) on
+ * the server of `db`, stopping at the first error.
  * Ownership and grants are left out: roles are not part of a database dump and may not exist
  * where the dump is restored.
  */
 export async function runPgRestore(tools: BackupTools, db: Database, dumpPath: string, database: string, options: PgRestoreOptions): Promise<void> {
   const password = await db.passwordForChildProcess();
   const args = [`--dbname=${dbnameConninfo(database)}`, `--jobs=${Math.max(1, options.jobs ?? defaultJobs())}`, '--exit-on-error', '--no-owner', '--no-acl',
-    '--no-password', '--verbose', ...(options.clean ? ['--clean', '--if-exists'] : []), dumpPath];
+    '--no-password', '--verbose', dumpPath];
   await runTool(tools.pgRestore.path, args, {
     env: libpqEnvironment(db.profile, password, database),
     signal: options.signal,

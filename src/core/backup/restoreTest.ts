@@ -3,15 +3,17 @@ import { PgTunerError } from '../errors';
 import { formatSeconds } from '../format';
 import { quoteIdent } from '../sql/ident';
 import { readServerFacts } from './backup';
-import { readManifest, recordRestoreTest } from './manifest';
+import { recordRestoreTest } from './manifest';
 import { scratchDatabaseName } from './naming';
 import { checkDumpChecksum, listArchive, runPgRestore } from './pgRestore';
 import { ToolProgress } from './progress';
 import { createDatabaseSql, siblingDatabase } from './sibling';
 import { ToolSearch, discoverTools } from './tools';
+import { TrustOptions, requireTrusted } from './trust';
 import { Check, TableCheck, VerificationQuery, verifyRestored } from './verify';
 
-export interface RestoreTestOptions {
+/** keys / trustUnsigned: an unauthenticated or future-dated backup is refused unless trustUnsigned. */
+export interface RestoreTestOptions extends TrustOptions {
   tools?: ToolSearch;
   jobs?: number;
   /** Keep the scratch database afterwards (to look at it); it is dropped otherwise, also on failure. */
@@ -56,13 +58,14 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
   const { signal } = options;
   const started = Date.now();
   const testedAt = (options.now ?? (() => new Date()))();
-  const manifest = await readManifest(dumpPath);
+  const { manifest, verdict } = await requireTrusted(dumpPath, options);
+  const keys = verdict.authenticated ? (await options.keys?.verifyingKeys()) ?? [] : [];
   const base: RestoreTestResult = {
     ok: false, dumpPath, database: manifest.database, message: '', scratchKept: false, totalMs: 0, tables: [], checks: [], testedAt: testedAt.toISOString(),
   };
   const finish = async (partial: Partial<RestoreTestResult> & { message: string }): Promise<RestoreTestResult> => {
     const result = { ...base, ...partial, totalMs: Date.now() - started };
-    await recordRestoreTest(dumpPath, { ok: result.ok, testedAt: result.testedAt, message: result.message, restoreMs: result.restoreMs }).catch(() => undefined);
+    await recordRestoreTest(dumpPath, { ok: result.ok, testedAt: result.testedAt, message: result.message, restoreMs: result.restoreMs }, keys).catch(() => undefined);
     return result;
   };
   const total = manifest.tables.length;
@@ -74,7 +77,7 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
   const stopRestore = new AbortController();
   const onAbort = () => stopRestore.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
-  const checksum = checkDumpChecksum(dumpPath, signal).then((verdict) => {
+  const checksum = checkDumpChecksum(dumpPath, signal, manifest).then((verdict) => {
     if (!verdict.ok) stopRestore.abort();
     return verdict;
   });

@@ -1,7 +1,8 @@
-import { BackupEntry, deleteBackup, isVerified, listBackups } from './listing';
+import { BackupEntry, BackupIdentity, backupGroup, deleteBackup, isVerified, listBackups } from './listing';
+import { BackupKeyring } from './keys';
 
 export interface RetentionPolicy {
-  /** Keep at most this many backups per database (0 or undefined: no limit). */
+  /** Keep at most this many backups per server and database (0 or undefined: no limit). */
   keep?: number;
   /** Delete backups older than this many days (0 or undefined: no limit). */
   maxAgeDays?: number;
@@ -10,8 +11,9 @@ export interface RetentionPolicy {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Which of one database's backups (newest first) the policy removes. The newest backup that
- * passed a restore-test is never removed: without it there may be no backup known to restore.
+ * Which of one server's and database's backups (newest first) the policy removes. The newest
+ * backup that passed a restore-test is never removed: without it there may be no backup known to
+ * restore.
  */
 export function planRetention(entries: readonly BackupEntry[], policy: RetentionPolicy, now: Date): BackupEntry[] {
   const sorted = [...entries].sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime());
@@ -24,10 +26,21 @@ export function planRetention(entries: readonly BackupEntry[], policy: Retention
   });
 }
 
-/** Applies the policy to `database`'s backups in `directory`; returns the removed dump paths. */
-export async function applyRetention(directory: string, database: string, policy: RetentionPolicy, now = new Date()): Promise<string[]> {
-  const mine = (await listBackups(directory)).filter((e) => e.database === database);
+/**
+ * The backups retention may consider for `identity`: complete, authenticated (a planted or
+ * unsigned manifest can neither be deleted nor count as the verified one), not future-dated, and
+ * of exactly this server and database.
+ */
+export function retentionCandidates(entries: readonly BackupEntry[], identity: BackupIdentity): BackupEntry[] {
+  const group = backupGroup(identity);
+  return entries.filter((e) => e.complete && e.trust.trusted && e.group === group);
+}
+
+/** Applies the policy to the backups of `identity` in `directory`; returns the removed dump paths. */
+export async function applyRetention(directory: string, identity: BackupIdentity, policy: RetentionPolicy, keys: BackupKeyring | undefined, now = new Date()): Promise<string[]> {
+  if (!keys) return [];
+  const mine = retentionCandidates(await listBackups(directory, { keys, now }), identity);
   const doomed = planRetention(mine, policy, now);
-  for (const entry of doomed) await deleteBackup(entry.dumpPath);
+  for (const entry of doomed) await deleteBackup(entry.dumpPath, directory);
   return doomed.map((e) => e.dumpPath);
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { BackupKeyring } from '../../core/backup/keys';
 import { BackupEntry, isVerified, listBackups } from '../../core/backup/listing';
 import { formatBytes, formatSeconds } from '../../core/format';
 
@@ -12,7 +13,7 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupEntry>, vscode
   private watcher?: vscode.FileSystemWatcher;
   private watchedDirectory?: string;
 
-  constructor(private readonly directory: () => string) {}
+  constructor(private readonly directory: () => string, private readonly keys?: BackupKeyring) {}
 
   refresh(): void {
     this.changed.fire();
@@ -22,7 +23,7 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupEntry>, vscode
     if (element) return [];
     const dir = this.directory();
     this.watch(dir);
-    return listBackups(dir);
+    return listBackups(dir, { keys: this.keys });
   }
 
   getTreeItem(entry: BackupEntry): vscode.TreeItem {
@@ -30,7 +31,8 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupEntry>, vscode
     // "shop 2026-11-23 17:53": short enough for the side bar; the file name is in the tooltip.
     const item = new vscode.TreeItem(`${entry.database} ${entry.takenAt.toISOString().slice(0, 16).replace('T', ' ')}`);
     const age = formatSeconds(Math.max(0, (Date.now() - entry.takenAt.getTime()) / 1000));
-    const state = !entry.complete ? 'incomplete' : isVerified(entry) ? 'verified' : test ? 'restore-test failed' : 'not verified';
+    const state = !entry.complete ? 'incomplete' : entry.trust.futureDated ? 'future-dated' : !entry.trust.authenticated ? 'unsigned'
+      : isVerified(entry) ? 'verified' : test ? 'restore-test failed' : 'not verified';
     item.description = `${formatBytes(entry.sizeBytes)} · ${age} ago · ${state}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${entry.database}** · taken ${entry.takenAt.toISOString()}\n\n`).appendText(`${entry.dumpPath}\n\n`);
@@ -40,6 +42,7 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupEntry>, vscode
     } else {
       tooltip.appendText('No manifest beside this dump: it was not made (or not finished) by PG Tuner.\n\n');
     }
+    if (!entry.trust.trusted) tooltip.appendText(`Not trusted: ${entry.trust.problems.join('; ')}.\n\n`);
     tooltip.appendText(test
       ? `Last restore-test ${test.ok ? 'passed' : 'FAILED'} at ${test.testedAt}${test.restoreMs !== undefined ? ` (restore ${formatSeconds(test.restoreMs / 1000)})` : ''}: ${test.message}`
       : 'Never restore-tested.');

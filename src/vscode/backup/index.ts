@@ -8,26 +8,39 @@ import * as vscode from 'vscode';
 import { registerGuardedCommand } from '../guardedCommand';
 import { BackupResult, backupDatabase } from '../../core/backup/backup';
 import { BackupEntry, deleteBackup, listBackups } from '../../core/backup/listing';
+import { readManifest } from '../../core/backup/manifest';
 import { ToolProgress } from '../../core/backup/progress';
-import { RestoreResult, restoreBackup } from '../../core/backup/restore';
+import { RestoreResult, inspectRestoreTarget, restoreBackup } from '../../core/backup/restore';
 import { RestoreTestResult, restoreTest } from '../../core/backup/restoreTest';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes, formatSeconds } from '../../core/format';
 import { Services } from '../services';
+import { assessBackup } from '../../core/backup/trust';
 import { BackupsTree } from './backupsView';
+import { editorKeyring } from './keys';
 import { ensureGitIgnored, readBackupSettings } from './settings';
 
 /** Argument forms: tests and tree rows pass them; with none, the command asks. */
 export interface BackupArgs { directory?: string }
 export interface DumpArg { dumpPath?: string }
-/** `confirmed` skips the question asked before a restore-test on a production server (tests, scripts). */
-export interface RestoreTestArgs extends DumpArg { confirmed?: boolean }
-export interface RestoreArgs extends DumpArg { targetDatabase?: string; confirmSourceName?: string }
+/**
+ * `confirmed` skips the question asked before a restore-test on a production server (tests,
+ * scripts); `trustUnsigned` the one asked before using an unauthenticated or future-dated backup.
+ */
+export interface RestoreTestArgs extends DumpArg { confirmed?: boolean; trustUnsigned?: boolean }
+/**
+ * `confirmed` answers the question asked before replacing an existing database or restoring on a
+ * production connection; `terminateSessions` the one asked when sessions are connected to the target.
+ */
+export interface RestoreArgs extends DumpArg {
+  targetDatabase?: string; confirmSourceName?: string; confirmed?: boolean; terminateSessions?: boolean; trustUnsigned?: boolean;
+}
 export interface DeleteArgs extends DumpArg { confirmed?: boolean }
 
 export function registerBackup(services: Services): void {
   const settings = () => readBackupSettings(services.context.globalStorageUri);
-  const tree = new BackupsTree(() => settings().directory);
+  const keys = editorKeyring(services.context.secrets);
+  const tree = new BackupsTree(() => settings().directory, keys);
   const running = new Set<AbortController>();
   const { log } = services;
 
@@ -65,7 +78,7 @@ export function registerBackup(services: Services): void {
     if (await ensureGitIgnored(directory)) log.info(`Added ${directory} to the workspace .gitignore.`);
     const database = active.profile.database ?? active.profile.name;
     const result = await withProgress(`PG Tuner: backing up ${database}`, (signal, report) =>
-      backupDatabase(active.database, { directory, format: s.format, jobs: s.jobs, tools: s.tools, retention: s.retention, signal, onProgress: report }));
+      backupDatabase(active.database, { directory, format: s.format, jobs: s.jobs, tools: s.tools, retention: s.retention, keys, signal, onProgress: report }));
     const m = result.manifest;
     log.info(`Backup ${result.dumpPath}: ${m.tables.length} tables, ${formatBytes(m.sizeBytes)} in ${formatSeconds(m.durationMs / 1000)} (pg_dump ${m.pgDumpVersion}).`);
     for (const d of result.deleted) log.info(`Retention removed ${d}`);
@@ -84,11 +97,13 @@ export function registerBackup(services: Services): void {
       ? services.connections.named(s.restoreTestConnection, 'pgtuner.backup.restoreTestConnection')
       : await services.connections.requireActive();
     if (!server) return undefined;
+    const trustUnsigned = arg?.trustUnsigned || undefined;
+    if (!trustUnsigned && !(await confirmTrust(dumpPath, 'Test Restore Anyway'))) return undefined;
     if (server.profile.environment === 'production' && !arg?.confirmed && !(await confirmOnProduction(server.profile.name, dumpPath))) return undefined;
     log.info(`restore-test ${path.basename(dumpPath)} on the server of ${server.profile.name}`);
     const result = await withProgress(`PG Tuner: restore-testing ${path.basename(dumpPath)} on ${server.profile.name}`, (signal, report) =>
       restoreTest(server.database, dumpPath, {
-        tools: s.tools, jobs: s.jobs, keepScratch: s.keepScratchDatabase, verificationQueries: s.verificationQueries, signal, onProgress: report,
+        tools: s.tools, jobs: s.jobs, keepScratch: s.keepScratchDatabase, verificationQueries: s.verificationQueries, keys, trustUnsigned: true, signal, onProgress: report,
       }));
     for (const c of result.checks) log.info(`restore-test ${path.basename(dumpPath)}: ${c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
     if (result.ok) {
@@ -99,6 +114,23 @@ export function registerBackup(services: Services): void {
       void vscode.window.showErrorMessage(result.message, 'Show Log').then((choice) => choice && log.show());
     }
     return result;
+  };
+
+  /**
+   * A backup whose manifest is not signed with the user's key, or that is dated in the future,
+   * may be anyone's (pg_restore runs the SQL it holds): used only when the user says so.
+   * True when it is trusted or the user confirmed.
+   */
+  const confirmTrust = async (dumpPath: string, proceed: string): Promise<boolean> => {
+    const manifest = await readManifest(dumpPath).catch(() => undefined);
+    const verdict = assessBackup(dumpPath, manifest, await keys.verifyingKeys(), new Date());
+    if (verdict.trusted) return true;
+    log.warn(`${path.basename(dumpPath)} is not trusted: ${verdict.problems.join('; ')}`);
+    const choice = await vscode.window.showWarningMessage(
+      `${path.basename(dumpPath)} cannot be trusted: ${verdict.problems.join('; ')}.`,
+      { modal: true, detail: 'pg_restore runs whatever SQL a dump holds. Use this backup only if you know where it came from (PG Tuner signs the backups it takes with a key kept in your secret storage).' },
+      proceed);
+    return choice === proceed;
   };
 
   /** A restore-test loads the server it runs on: on production, only when the user says so (or picks another server). */
@@ -136,11 +168,39 @@ export function registerBackup(services: Services): void {
     }
     const s = settings();
     const targetDatabase = target;
+    if (!arg?.trustUnsigned && !(await confirmTrust(dumpPath, 'Restore Anyway'))) return undefined;
+    const where = await inspectRestoreTarget(active.database, targetDatabase);
+    let confirmed = arg?.confirmed;
+    if ((where.exists || where.production) && !confirmed) {
+      const restore = 'Restore';
+      const choice = await vscode.window.showWarningMessage(
+        where.exists
+          ? `Replace the contents of "${targetDatabase}"${where.production ? ` on the PRODUCTION connection "${active.profile.name}"` : ''} with ${path.basename(dumpPath)}?`
+          : `Restore ${path.basename(dumpPath)} into a new database "${targetDatabase}" on the PRODUCTION connection "${active.profile.name}"?`,
+        { modal: true, detail: where.exists
+          ? `PG Tuner first backs "${targetDatabase}" up into ${s.directory}, restores into a new database, and swaps the names only after pg_restore succeeded; "${targetDatabase}" is left as it is if anything fails.`
+          : 'The backup is restored into a temporary database, renamed only after pg_restore succeeded.' },
+        restore);
+      if (choice !== restore) return undefined;
+      confirmed = true;
+    }
+    let terminateSessions = arg?.terminateSessions;
+    if (where.sessions > 0 && !terminateSessions) {
+      const disconnect = 'Disconnect and Restore';
+      const choice = await vscode.window.showWarningMessage(
+        `${where.sessions} other session(s) are connected to "${targetDatabase}".`,
+        { modal: true, detail: 'The restored database can take its name only when nobody is connected to it. Disconnect them (pg_terminate_backend) at the swap, or cancel and close them first.' },
+        disconnect);
+      if (choice !== disconnect) return undefined;
+      terminateSessions = true;
+    }
     const result = await withProgress(`PG Tuner: restoring into ${targetDatabase}`, (signal, report) =>
       restoreBackup(active.database, dumpPath, {
-        targetDatabase, confirmSourceName: confirm, safetyDirectory: s.directory, tools: s.tools, jobs: s.jobs, signal, onProgress: report,
+        targetDatabase, confirmSourceName: confirm, confirmed, terminateSessions, keys, trustUnsigned: true,
+        safetyDirectory: s.directory, tools: s.tools, jobs: s.jobs, signal, onProgress: report,
       }));
-    const safety = result.safetyBackup ? ` Safety backup of the previous contents: ${result.safetyBackup.dumpPath}.` : '';
+    const safety = (result.safetyBackup ? ` Safety backup of the previous contents: ${result.safetyBackup.dumpPath}.` : '') +
+      (result.leftOver ? ` The replaced database is kept as "${result.leftOver}" (it could not be dropped).` : '');
     log.info(`Restored ${dumpPath} into ${targetDatabase} in ${formatSeconds(result.restoreMs / 1000)}.${safety}`);
     void vscode.window.showInformationMessage(`Restored into ${targetDatabase} in ${formatSeconds(result.restoreMs / 1000)}.${safety}`);
     return result;
@@ -153,7 +213,8 @@ export function registerBackup(services: Services): void {
       const choice = await vscode.window.showWarningMessage(`Delete the backup ${path.basename(dumpPath)} with its checksum and manifest?`, { modal: true }, 'Delete');
       if (choice !== 'Delete') return false;
     }
-    await deleteBackup(dumpPath);
+    // Only a backup inside the backup folder: an argument naming any other path deletes nothing.
+    await deleteBackup(dumpPath, settings().directory);
     log.info(`Deleted backup ${dumpPath}`);
     return true;
   };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BackupEntry } from '../../../src/core/backup/listing';
 import { BackupManifest } from '../../../src/core/backup/manifest';
-import { backupBaseName, parseDumpName, partialDumpName, scratchDatabaseName } from '../../../src/core/backup/naming';
+import { backupBaseName, lockFileName, parseDumpName, partialDumpName, scratchDatabaseName } from '../../../src/core/backup/naming';
 import { tableCounter, tableFromVerboseLine, ToolProgress } from '../../../src/core/backup/progress';
 import { planRetention } from '../../../src/core/backup/retention';
 import { parseToolVersion, serverMajor } from '../../../src/core/backup/tools';
@@ -15,8 +15,9 @@ describe('backup naming', () => {
     const parsed = parseDumpName('my-shop-20261123T175307Z.dump');
     assert.equal(parsed?.database, 'my-shop');
     assert.equal(parsed?.takenAt.toISOString(), '2026-11-23T17:53:07.000Z');
-    assert.equal(partialDumpName('shop-20261123T175307Z'), '.shop-20261123T175307Z.dump.partial');
-    assert.equal(parseDumpName(partialDumpName('shop-20261123T175307Z')), undefined);
+    assert.equal(partialDumpName('shop-20261123T175307Z', '42-ab'), '.shop-20261123T175307Z.dump.42-ab.partial');
+    assert.equal(parseDumpName(partialDumpName('shop-20261123T175307Z', '42-ab')), undefined);
+    assert.equal(parseDumpName(lockFileName('shop-20261123T175307Z')), undefined);
     assert.equal(parseDumpName('shop-20261123T175307Z.dump.sha256'), undefined);
     assert.equal(parseDumpName('notes.dump'), undefined);
   });
@@ -61,6 +62,7 @@ describe('backup retention', () => {
   const entry = (daysAgo: number, verified?: boolean): BackupEntry => ({
     dumpPath: `/b/shop-${daysAgo}.dump`, database: 'shop', takenAt: new Date(now.getTime() - daysAgo * day), sizeBytes: 1, complete: true,
     manifest: verified === undefined ? undefined : ({ lastRestoreTest: { ok: verified, testedAt: '', message: '' } } as unknown as BackupManifest),
+    trust: { authenticated: true, futureDated: false, trusted: true, problems: [] }, group: 'g',
   });
   const names = (list: BackupEntry[]) => list.map((e) => e.dumpPath).sort();
 

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs, ParseArgsConfig } from 'util';
 import { Database } from '../core/db/database';
-import { ConnectionProfile, ConnectionTarget, targetFromEnvironment, targetFromUrl } from '../core/db/profile';
+import { ConnectionProfile, ConnectionTarget, describeProfile, targetFromEnvironment, targetFromUrl } from '../core/db/profile';
 import { parseProfileSettings } from '../core/db/profileSettings';
 import { PgTunerError } from '../core/errors';
 
@@ -10,6 +10,8 @@ import { PgTunerError } from '../core/errors';
 export const COMMON_OPTIONS = {
   db: { type: 'string' },
   connection: { type: 'string' },
+  /** With --connection: allow a workspace profile's sslmode=disable to a host that is not this machine. */
+  'allow-insecure': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -22,25 +24,81 @@ export function parseVerbArgs<O extends ParseArgsConfig['options']>(argv: string
   }
 }
 
+export interface TargetOptions {
+  db?: string;
+  connection?: string;
+  'allow-insecure'?: boolean;
+}
+
 /**
- * The database a CLI verb works on: --db <url>, else --connection <name> (a profile from
- * .vscode/settings.json in the current folder; its password from PGPASSWORD or ~/.pgpass),
- * else DATABASE_URL, else the libpq PG* variables.
+ * The database a CLI verb works on: --db <url>, else --connection <name>, else DATABASE_URL, else
+ * the libpq PG* variables.
+ *
+ * --connection reads a profile from .vscode/settings.json in the current folder: a file the
+ * repository controls, not the user. So (issue 11): stderr says which file and which server the
+ * profile names; its password is the ~/.pgpass line of that server (host:port:database:user), and
+ * PGPASSWORD only when PGHOST/PGPORT name that same server (PGPASSWORD belongs to the server the PG*
+ * variables describe, default localhost:5432); and sslmode=disable to a host that is not this
+ * machine is refused unless --allow-insecure.
  */
-export function resolveTarget(values: { db?: string; connection?: string }, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ConnectionTarget {
+export function resolveTarget(values: TargetOptions, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ConnectionTarget {
   if (values.db) return targetFromUrl(values.db);
-  if (values.connection) {
-    const profile = profileFromWorkspaceSettings(values.connection, cwd);
-    const pw = env.PGPASSWORD;
-    return { profile, password: pw ? async () => pw : undefined };
-  }
+  if (values.connection) return workspaceTarget(values.connection, values['allow-insecure'] ?? false, env, cwd);
   if (env.DATABASE_URL) return targetFromUrl(env.DATABASE_URL, 'DATABASE_URL', 'development', 'environment');
   const fromEnv = targetFromEnvironment(env);
   if (fromEnv) return fromEnv;
   throw new PgTunerError('BAD_INPUT', 'No database given: pass --db postgres://user@host:port/db, --connection <profile>, or set DATABASE_URL / PGHOST.');
 }
 
-function profileFromWorkspaceSettings(name: string, cwd: string): ConnectionProfile {
+function workspaceTarget(name: string, allowInsecure: boolean, env: NodeJS.ProcessEnv, cwd: string): ConnectionTarget {
+  const { profile, file } = profileFromWorkspaceSettings(name, cwd);
+  // pg, like libpq, fills an absent host/port/user from PGHOST/PGPORT/PGUSER: say and check what is really used.
+  const effective: ConnectionProfile = {
+    ...profile,
+    host: profile.host ?? (env.PGHOST || undefined),
+    port: profile.port ?? (Number(env.PGPORT) || undefined),
+    user: profile.user ?? (env.PGUSER || undefined),
+  };
+  const host = effective.host ?? 'localhost';
+  const port = effective.port ?? 5432;
+  const sslmode = profile.sslmode ?? 'prefer';
+  const say = (line: string) => process.stderr.write(`pgtuner: ${line}\n`);
+  say(`--connection "${name}" is the profile in ${file} (workspace settings: whoever controls this folder chooses the server): ` +
+    `${describeProfile(effective)}, sslmode ${sslmode}, environment ${profile.environment}`);
+  if (sslmode === 'disable' && !isLoopback(host)) {
+    if (!allowInsecure) {
+      throw new PgTunerError('BAD_INPUT', `--connection ${name}: the profile in ${file} sends the password and all data unencrypted (sslmode=disable) ` +
+        `to ${host}:${port}, which is not this machine. Fix sslmode in that file, or pass --allow-insecure if this is intended.`);
+    }
+    say(`--allow-insecure: connecting to ${host}:${port} without SSL`);
+  }
+  const pw = env.PGPASSWORD;
+  const envHost = env.PGHOST || 'localhost';
+  const envPort = Number(env.PGPORT) || 5432;
+  if (!pw) return { profile };
+  if (sameHost(envHost, host) && envPort === port) return { profile, password: async () => pw };
+  say(`PGPASSWORD is not sent to ${host}:${port}: it belongs to the server PGHOST/PGPORT name (${envHost}:${envPort}). ` +
+    `The password comes from ~/.pgpass (PGPASSFILE), line ${host}:${port}:${effective.database ?? '*'}:${effective.user ?? '*'}:<password>, ` +
+    `or set PGHOST=${host} PGPORT=${port}, or pass --db.`);
+  return { profile };
+}
+
+/** This machine: a loopback address, localhost, or a Unix-socket directory. */
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::1' || h.startsWith('/');
+}
+
+/** Host names compared as libpq users write them: case-insensitive, localhost = 127.0.0.1 = ::1. */
+function sameHost(a: string, b: string): boolean {
+  const norm = (h: string) => {
+    const x = h.toLowerCase().replace(/^\[|\]$/g, '');
+    return x === 'localhost' || x === '127.0.0.1' || x === '::1' ? 'localhost' : x;
+  };
+  return norm(a) === norm(b);
+}
+
+function profileFromWorkspaceSettings(name: string, cwd: string): { profile: ConnectionProfile; file: string } {
   const file = path.join(cwd, '.vscode', 'settings.json');
   let raw: unknown;
   try {
@@ -52,14 +110,14 @@ function profileFromWorkspaceSettings(name: string, cwd: string): ConnectionProf
   }
   const { profiles, problems } = parseProfileSettings(raw);
   const found = profiles.find((p) => p.name === name);
-  if (found) return found;
+  if (found) return { profile: found, file };
   const why = problems.find((p) => p.includes(`"${name}"`));
   throw new PgTunerError('BAD_INPUT', why
     ? `--connection ${name}: ${why}`
     : `--connection ${name}: no such profile in ${file} (have: ${profiles.map((p) => p.name).join(', ') || 'none'}).`);
 }
 
-export function openDatabase(values: { db?: string; connection?: string }): Database {
+export function openDatabase(values: TargetOptions): Database {
   const statementTimeoutMs = Number(process.env.PGTUNER_STATEMENT_TIMEOUT_MS) || 30_000;
   return new Database(resolveTarget(values), { statementTimeoutMs });
 }

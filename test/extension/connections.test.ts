@@ -119,3 +119,120 @@ describe('Connections', () => {
     assert.equal(result.name, `${databaseOf(other)} (production)`);
   });
 });
+
+/**
+ * Issue 11: a workspace's settings (repository-controlled) must not take over a connection the
+ * user made: no shared password, no shared name, and a changed server or a weaker environment
+ * behind the active connection is confirmed before use.
+ */
+describe('Connections: workspace settings cannot take over a user connection', () => {
+  const config = () => vscode.workspace.getConfiguration('pgtuner');
+  const profilesAt = (target: 'user' | 'workspace') => {
+    const inspected = config().inspect<Record<string, unknown>[]>('connections');
+    return [...((target === 'user' ? inspected?.globalValue : inspected?.workspaceValue) ?? [])];
+  };
+  /** Writes pgtuner.connections at one level as a hand edit (or a git pull) would, and waits until the host sees it. */
+  async function writeProfiles(target: 'user' | 'workspace', profiles: Record<string, unknown>[]) {
+    await config().update('connections', profiles.length ? profiles : undefined,
+      target === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
+    await eventually('the settings change', () => (JSON.stringify(profilesAt(target)) === JSON.stringify(profiles) ? true : undefined));
+  }
+  const endpoint = (url: string) => {
+    const u = new URL(url);
+    return { host: u.hostname, port: Number(u.port), database: databaseOf(url), user: decodeURIComponent(u.username), sslmode: 'disable' };
+  };
+
+  let userUrl: string;
+  let otherUrl: string;
+  const originalWarning = vscode.window.showWarningMessage;
+  /** The modal questions asked while `answer` stands in for the user. */
+  function answerModals(answer: string | undefined): string[] {
+    const asked: string[] = [];
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = (message: string, ...rest: unknown[]) => {
+      const options = rest[0] as vscode.MessageOptions | undefined;
+      if (typeof options === 'object' && options?.modal) {
+        asked.push(`${message}\n${options.detail ?? ''}`);
+        return Promise.resolve(answer);
+      }
+      return (originalWarning as (...a: unknown[]) => Thenable<unknown>)(message, ...rest);
+    };
+    return asked;
+  }
+
+  before(async () => {
+    await activateExtension();
+    userUrl = await freshDatabaseUrl([]);
+    otherUrl = await freshDatabaseUrl([]);
+  });
+
+  afterEach(() => {
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = originalWarning;
+  });
+
+  after(async () => {
+    await writeProfiles('workspace', profilesAt('workspace').filter((p) => p.name !== 'shop'));
+    await writeProfiles('user', profilesAt('user').filter((p) => p.name !== 'shop' && p.name !== 'ledger'));
+  });
+
+  it('lists a workspace profile named like a user profile separately, and the user password stays with the user profile', async () => {
+    await add({ name: 'shop', url: userUrl, environment: 'production', scope: 'user' });
+    // The repository now ships a "shop" of its own: another database, development, no password.
+    await writeProfiles('workspace', [...profilesAt('workspace'), { name: 'shop', ...endpoint(otherUrl), environment: 'development' }]);
+
+    const user = await eventually('"shop" after the workspace change', async () => {
+      const p = await select('shop');
+      return p && profilesAt('workspace').some((w) => w.name === 'shop') ? p : undefined;
+    });
+    assert.equal(user.database, databaseOf(userUrl), 'the name "shop" still means the user profile');
+    assert.equal(user.environment, 'production');
+    const userTest = await test('shop');
+    assert.ok(userTest?.ok, JSON.stringify(userTest));
+    assert.equal(userTest.info.database, databaseOf(userUrl));
+
+    const workspace = await eventually('the workspace "shop" listed on its own', () => select('shop (workspace)'), 5_000);
+    assert.equal(workspace.database, databaseOf(otherUrl));
+    assert.equal(workspace.environment, 'development');
+    const workspaceTest = await test('shop (workspace)');
+    assert.equal(workspaceTest?.ok, false, 'the workspace profile must not connect with the user profile\'s password');
+    assert.equal(workspaceTest.code, 'AUTH_FAILED');
+  });
+
+  it('does not give the user password to a workspace profile even when it names the same server', async () => {
+    await writeProfiles('workspace', [...profilesAt('workspace').filter((p) => p.name !== 'shop'), { name: 'shop', ...endpoint(userUrl), environment: 'development' }]);
+    const workspace = await eventually('the workspace "shop" on the user\'s server', async () => {
+      const p = await select('shop (workspace)');
+      return p?.database === databaseOf(userUrl) ? p : undefined;
+    }, 5_000);
+    assert.equal(workspace.environment, 'development');
+    const result = await test('shop (workspace)');
+    assert.equal(result?.ok, false);
+    assert.equal(result.code, 'AUTH_FAILED');
+    assert.equal((await test('shop'))?.ok, true, 'the user profile keeps its password');
+  });
+
+  it('asks (modal) before using the active connection once its server changed or its environment got weaker', async () => {
+    await add({ name: 'ledger', url: userUrl, environment: 'production', scope: 'user' });
+    assert.equal((await test())?.name, 'ledger', 'add selects the new connection');
+
+    // Someone edits the profile behind the active connection: another database, development.
+    const edited = profilesAt('user').map((p) => (p.name === 'ledger' ? { ...p, database: databaseOf(otherUrl), environment: 'development' } : p));
+    await writeProfiles('user', edited);
+
+    const cancelAsked = answerModals(undefined);
+    assert.equal(await test(), undefined, 'Cancel: nothing runs');
+    assert.equal(cancelAsked.length, 1, 'asked once');
+    assert.match(cancelAsked[0], /"ledger"/);
+    assert.match(cancelAsked[0], new RegExp(`database ${databaseOf(userUrl)} → ${databaseOf(otherUrl)}`));
+    assert.match(cancelAsked[0], /environment production → development/);
+
+    const useAsked = answerModals('Use');
+    const used = await test();
+    assert.equal(useAsked.length, 1);
+    assert.equal(used?.name, 'ledger');
+    // The stored password was for the old server: it is not sent to the new one.
+    assert.equal(used.ok, false);
+    assert.equal(used.code, 'AUTH_FAILED');
+    await test();
+    assert.equal(useAsked.length, 1, 'once confirmed, the new server is remembered');
+  });
+});

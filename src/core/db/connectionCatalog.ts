@@ -1,18 +1,36 @@
 import * as path from 'path';
-import { ConnectionProfile, databaseUrlFromDotenv, targetFromEnvironment, targetFromUrl } from './profile';
+import { ConnectionProfile, databaseUrlFromDotenv, ENVIRONMENTS, Environment, SslMode, targetFromEnvironment, targetFromUrl } from './profile';
 import { parseProfileSettings } from './profileSettings';
 
 /** Where a connection was found; settings ones can be edited and removed, the others are read-only. */
 export type ConnectionOrigin = 'workspace settings' | 'user settings' | '.env' | 'PG* environment';
+
+/**
+ * Who controls a connection's definition. `user` and `environment` are the user's own (user
+ * settings, this process's PG* variables); `workspace` and `dotenv` come with the opened folder,
+ * which may be a cloned repository.
+ */
+export type ConnectionScope = 'user' | 'workspace' | 'dotenv' | 'environment';
+
+const SCOPE_OF: Record<ConnectionOrigin, ConnectionScope> = {
+  'user settings': 'user', 'workspace settings': 'workspace', '.env': 'dotenv', 'PG* environment': 'environment',
+};
+/** Appended to the name of a connection whose name a connection of the user's own already has. */
+const SCOPE_LABEL: Record<ConnectionScope, string> = { user: 'user', workspace: 'workspace', dotenv: '.env', environment: 'PG*' };
 
 /** Settings connections are PG Tuner's own: they can be edited, removed and given a password. */
 export const isEditable = (entry: ConnectionEntry): boolean => entry.origin === 'workspace settings' || entry.origin === 'user settings';
 
 /** A connection the user can pick. `name` doubles as the `{ name }` argument form of the connection commands. */
 export interface ConnectionEntry {
+  /** Unique in the list: the name from its source, with " (workspace)" etc. when the user has a connection of that name. */
   name: string;
+  /** The name as written in its source (settings entry, .env, PG*): what settings edits and identities use. */
+  sourceName: string;
+  /** The profile; its `name` is the unique `name` above (what messages show). */
   profile: ConnectionProfile;
   origin: ConnectionOrigin;
+  scope: ConnectionScope;
   /** Where the password comes from when connecting (undefined: ~/.pgpass or none). */
   password?: () => Promise<string | undefined>;
 }
@@ -25,8 +43,11 @@ export interface ConnectionSources {
   workspaceSettings: unknown;
   dotenv?: { file: string; text: string };
   env: NodeJS.ProcessEnv;
-  /** The stored password of a settings profile (secret storage). */
-  settingsPassword: (name: string) => Promise<string | undefined>;
+  /**
+   * The stored password of a settings profile (secret storage), looked up by the settings level
+   * and the profile's endpoint (`profile.name` is the name as written in settings).
+   */
+  settingsPassword: (scope: 'user' | 'workspace', profile: ConnectionProfile) => Promise<string | undefined>;
 }
 
 export interface ConnectionCatalog {
@@ -41,35 +62,50 @@ export const RESTRICTED_MODE_NOTE =
   'Restricted mode: connections from workspace settings and .env are ignored; only your user settings are used. Trust the workspace to use them.';
 
 /**
- * The connections to offer, first wins on equal names: workspace settings, user settings,
- * DATABASE_URL from the workspace .env file, the libpq PG* variables. In a restricted workspace
- * nothing comes from workspace settings or .env: a cloned repository must not be able to point
- * PG Tuner at a server of its choosing.
+ * The connections to offer, listed workspace settings, user settings, DATABASE_URL from the
+ * workspace .env file, the libpq PG* variables. Nothing hides anything: names are made unique,
+ * and the user's own connections (user settings, PG*) keep theirs — a workspace profile named like
+ * a user profile is listed as "name (workspace)", so a repository cannot take over a name the user
+ * chose (nor its password: settings passwords are looked up by level and endpoint). In a restricted
+ * workspace nothing comes from workspace settings or .env at all.
  */
 export function collectConnections(sources: ConnectionSources): ConnectionCatalog {
-  const fromSettings = (raw: unknown, origin: ConnectionOrigin) => {
+  const fromSettings = (raw: unknown, origin: 'workspace settings' | 'user settings') => {
     const parsed = parseProfileSettings(raw);
-    const entries = parsed.profiles.map((profile): ConnectionEntry => ({
-      name: profile.name, profile, origin, password: () => sources.settingsPassword(profile.name),
-    }));
+    const scope = origin === 'workspace settings' ? 'workspace' : 'user';
+    const entries = parsed.profiles.map((profile) => entry(profile, origin, () => sources.settingsPassword(scope, profile)));
     return { entries, problems: parsed.problems.map((p) => `${origin}: ${p}`) };
   };
   const workspace = sources.trusted ? fromSettings(sources.workspaceSettings, 'workspace settings') : { entries: [], problems: [] };
   const user = fromSettings(sources.userSettings, 'user settings');
   const dotenv = sources.trusted && sources.dotenv ? dotenvConnection(sources.dotenv) : undefined;
-  const environment = targetFromEnvironment(sources.env);
+  const fromEnv = targetFromEnvironment(sources.env);
+  const environment = fromEnv && entry(fromEnv.profile, 'PG* environment', fromEnv.password);
 
-  const entries: ConnectionEntry[] = [];
-  const add = (e: ConnectionEntry) => { if (!entries.some((x) => x.name === e.name)) entries.push(e); };
-  [...workspace.entries, ...user.entries].forEach(add);
-  if (dotenv) add(dotenv);
-  if (environment) add({ name: environment.profile.name, profile: environment.profile, origin: 'PG* environment', password: environment.password });
+  const listed = [...workspace.entries, ...user.entries, ...(dotenv ? [dotenv] : []), ...(environment ? [environment] : [])];
+  // The user's own connections claim their names first; the folder's get a suffix on a clash.
+  const claimOrder = [...listed.filter((e) => !isFolderControlled(e)), ...listed.filter(isFolderControlled)];
+  const taken = new Set<string>();
+  const named = new Map<ConnectionEntry, ConnectionEntry>();
+  for (const e of claimOrder) {
+    let name = e.sourceName;
+    for (let n = 1; taken.has(name); n++) name = `${e.sourceName} (${SCOPE_LABEL[e.scope]}${n > 1 ? ` ${n}` : ''})`;
+    taken.add(name);
+    named.set(e, { ...e, name, profile: { ...e.profile, name } });
+  }
 
   return {
-    entries,
+    entries: listed.map((e) => named.get(e)!),
     problems: [...workspace.problems, ...user.problems],
     restrictedModeNote: sources.trusted ? undefined : RESTRICTED_MODE_NOTE,
   };
+}
+
+/** Whether the opened folder (possibly a cloned repository) defines this connection. */
+export const isFolderControlled = (e: { scope: ConnectionScope }): boolean => e.scope === 'workspace' || e.scope === 'dotenv';
+
+function entry(profile: ConnectionProfile, origin: ConnectionOrigin, password?: () => Promise<string | undefined>): ConnectionEntry {
+  return { name: profile.name, sourceName: profile.name, profile, origin, scope: SCOPE_OF[origin], password };
 }
 
 function dotenvConnection(dotenv: { file: string; text: string }): ConnectionEntry | undefined {
@@ -77,8 +113,69 @@ function dotenvConnection(dotenv: { file: string; text: string }): ConnectionEnt
   if (!url) return undefined;
   try {
     const target = targetFromUrl(url, `DATABASE_URL (${path.basename(dotenv.file)})`, 'development', 'dotenv');
-    return { name: target.profile.name, profile: target.profile, origin: '.env', password: target.password };
+    return entry(target.profile, '.env', target.password);
   } catch {
     return undefined; // not a postgres URL (a project on another database engine): nothing to offer
   }
+}
+
+/** The server and role a profile connects to (what a password is for). */
+export interface Endpoint {
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+}
+
+/**
+ * The key under which a settings profile's password is kept in secret storage: the settings level
+ * (for the workspace level, which workspace), the name, and the endpoint. A profile at another
+ * level, or the same profile pointed at another server, database or role, finds nothing there.
+ * `workspaceId` identifies the workspace (its folder or .code-workspace URI) for workspace profiles.
+ */
+export function settingsSecretKey(scope: 'user' | 'workspace', profile: ConnectionProfile, workspaceId?: string): string {
+  const level = scope === 'user' ? 'user' : `workspace:${workspaceId ?? '(none)'}`;
+  return `pgtuner.connection.password.v2:${JSON.stringify([level, profile.name, profile.host ?? '', profile.port ?? 5432, profile.database ?? '', profile.user ?? ''])}`;
+}
+
+/** The key PG Tuner 0.x used: the profile name only (read once for user profiles, then moved). */
+export const legacySecretKey = (name: string): string => `pgtuner.connection.password:${name}`;
+
+/**
+ * What the active connection is remembered by: who defines it (scope), its name there, and what it
+ * pointed at when the user chose it. A profile found under the same scope and name that now points
+ * elsewhere, or at a weaker environment, is confirmed before use.
+ */
+export interface ConnectionIdentity extends Endpoint {
+  scope: ConnectionScope;
+  name: string;
+  sslmode?: SslMode;
+  environment: Environment;
+}
+
+export function identityOf(e: ConnectionEntry): ConnectionIdentity {
+  const { host, port, database, user, sslmode, environment } = e.profile;
+  return { scope: e.scope, name: e.sourceName, host, port, database, user, sslmode, environment };
+}
+
+/** The entry a remembered identity refers to (same scope, same source name), whatever it points at now. */
+export function findByIdentity(entries: readonly ConnectionEntry[], id: ConnectionIdentity): ConnectionEntry | undefined {
+  return entries.find((e) => e.scope === id.scope && e.sourceName === id.name);
+}
+
+/**
+ * What changed since the identity was remembered, one phrase each ("host a → b", "environment
+ * production → development"); empty when the connection may be used without asking. A stronger
+ * environment (development → production) is not a change worth asking about.
+ */
+export function identityChanges(remembered: ConnectionIdentity, now: ConnectionIdentity): string[] {
+  const show = (v: unknown, fallback: string) => (v === undefined || v === '' ? fallback : String(v));
+  const fields: [keyof Endpoint | 'sslmode', string][] = [['host', '(default host)'], ['port', '5432'], ['database', '(default database)'], ['user', '(default user)'], ['sslmode', 'prefer']];
+  const changes = fields
+    .filter(([k, fallback]) => show(remembered[k], fallback) !== show(now[k], fallback))
+    .map(([k, fallback]) => `${k} ${show(remembered[k], fallback)} → ${show(now[k], fallback)}`);
+  if (ENVIRONMENTS.indexOf(now.environment) < ENVIRONMENTS.indexOf(remembered.environment)) {
+    changes.push(`environment ${remembered.environment} → ${now.environment}`);
+  }
+  return changes;
 }

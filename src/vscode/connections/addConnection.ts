@@ -13,14 +13,15 @@ export interface AddConnectionArgs extends NewProfileInput {
 }
 
 /**
- * Saves a profile (replacing one of the same name), its password in secret storage (never in
- * settings), and makes it the active connection.
+ * Saves a profile (replacing one of the same name at the same settings level), its password in
+ * secret storage (never in settings), and makes it the active connection.
  */
 export async function addConnection(manager: ConnectionManager, args: AddConnectionArgs): Promise<ConnectionEntry> {
   if (typeof args?.name !== 'string' || !args.name.trim()) throw new PgTunerError('BAD_INPUT', 'A connection needs a name.');
+  if (args.scope !== undefined && args.scope !== 'user' && args.scope !== 'workspace') throw new PgTunerError('BAD_INPUT', 'scope must be "user" or "workspace".');
   const { profile, password } = await newProfile(args);
-  await manager.save(profile, password, args.scope ?? manager.defaultScope());
-  return manager.select(profile.name);
+  const saved = await manager.save(profile, password, args.scope ?? manager.defaultScope());
+  return manager.select(saved.name);
 }
 
 /** The guided form: asks step by step; Escape at any step cancels and nothing is saved. */
@@ -75,10 +76,15 @@ async function askForConnection(manager: ConnectionManager): Promise<AddConnecti
     prompt: 'A name for this connection',
     value: suggestedName,
     validateInput: (v) => {
-      if (!v.trim()) return 'A name is required';
-      return manager.find(v.trim())
-        ? { message: `Replaces the existing connection "${v.trim()}"`, severity: vscode.InputBoxValidationSeverity.Warning }
-        : undefined;
+      const name = v.trim();
+      if (!name) return 'A name is required';
+      const scope = manager.defaultScope();
+      const warn = (message: string) => ({ message, severity: vscode.InputBoxValidationSeverity.Warning });
+      if (manager.list().some((e) => e.scope === scope && e.sourceName === name)) return warn(`Replaces the existing connection "${name}" in ${scope} settings`);
+      if (scope === 'workspace' && manager.list().some((e) => e.scope === 'user' && e.sourceName === name)) {
+        return warn(`Your user settings have a connection "${name}"; this one is saved in the workspace and listed as "${name} (workspace)"`);
+      }
+      return undefined;
     },
   });
   if (name === undefined) return undefined;

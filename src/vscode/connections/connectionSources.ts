@@ -17,7 +17,7 @@ export function loadConnections(passwords: PasswordStore): ConnectionCatalog {
     workspaceSettings: inspected?.workspaceValue,
     dotenv: trusted ? readEnvFile() : undefined,
     env: process.env,
-    settingsPassword: (name) => passwords.get(name),
+    settingsPassword: (scope, profile) => passwords.get(scope, profile),
   });
 }
 

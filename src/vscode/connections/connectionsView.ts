@@ -21,8 +21,9 @@ class ConnectionsTree implements vscode.TreeDataProvider<ConnectionEntry> {
 
   getTreeItem(entry: ConnectionEntry): vscode.TreeItem {
     const active = this.manager.activeEntry()?.name === entry.name;
+    const changed = this.manager.pendingActive()?.entry.name === entry.name;
     const item = new vscode.TreeItem(entry.name);
-    item.description = `${entry.profile.environment}${active ? ' · active' : ''}`;
+    item.description = `${entry.profile.environment}${active ? ' · active' : ''}${changed ? ' · active, changed: confirmed before use' : ''}`;
     item.tooltip = `${describeProfile(entry.profile)}\nfrom ${entry.origin}`;
     item.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : 'database',
       entry.profile.environment === 'production' ? new vscode.ThemeColor('list.warningForeground') : undefined);

@@ -43,7 +43,11 @@ export function registerConnections(services: AppServices): void {
     }),
 
     command('pgtuner.testConnection', async (arg: NameArg) => {
-      const entry = await entryFrom(manager, arg, async () => manager.activeEntry() ?? pickConnection(manager, 'PG Tuner: Test Connection'));
+      const entry = await entryFrom(manager, arg, async () => {
+        // The active connection, confirmed first when its profile changed since it was chosen.
+        const active = await manager.confirmActive();
+        return active === 'cancelled' ? undefined : active ?? pickConnection(manager, 'PG Tuner: Test Connection');
+      });
       return entry && testConnection(manager, entry, log);
     }),
 

@@ -9,8 +9,14 @@ export function createConnectionStatusBar(manager: ConnectionManager): vscode.Di
   item.command = 'pgtuner.selectConnection';
   const render = () => {
     const entry = manager.activeEntry();
+    const pending = manager.pendingActive();
     const tooltip = new vscode.MarkdownString();
-    if (entry) {
+    if (pending) {
+      item.text = `$(warning) ${pending.entry.name} · changed`;
+      item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+      tooltip.appendMarkdown('**PG Tuner connection changed since you chose it**\n\n');
+      tooltip.appendText(`${pending.changes.join('; ')}. It now connects to ${describeProfile(pending.entry.profile)} (${pending.entry.profile.environment}) from ${pending.entry.origin}; PG Tuner asks before using it.`);
+    } else if (entry) {
       const production = entry.profile.environment === 'production';
       item.text = `$(database) ${entry.name} · ${entry.profile.environment}`;
       item.backgroundColor = production ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

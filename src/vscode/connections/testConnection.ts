@@ -25,7 +25,7 @@ export async function testConnection(manager: ConnectionManager, entry: Connecti
       if (choice !== 'Set Password') return;
       const password = await vscode.window.showInputBox({ title: `Password for "${entry.name}"`, prompt: 'Kept in VS Code secret storage', password: true, ignoreFocusOut: true });
       if (password === undefined) return;
-      await manager.setPassword(entry.name, password);
+      await manager.setPassword(entry, password);
       await testConnection(manager, entry, log);
     });
   }

@@ -16,7 +16,7 @@ describe('CLI: which database a verb uses', () => {
   it('prefers --db, then --connection, then DATABASE_URL, then PG* variables', async () => {
     const cwd = workspace('{ "pgtuner.connections": [ { "name": "stage", "host": "db.stage", "port": 6432, "environment": "staging" } ] }');
     assert.equal(resolveTarget({ db: 'postgres://a@h1/d1' }, {}, cwd).profile.host, 'h1');
-    const stage = resolveTarget({ connection: 'stage' }, { PGPASSWORD: 'pw' }, cwd);
+    const stage = resolveTarget({ connection: 'stage' }, { PGPASSWORD: 'pw', PGHOST: 'db.stage', PGPORT: '6432' }, cwd);
     assert.deepEqual([stage.profile.host, stage.profile.port, stage.profile.environment], ['db.stage', 6432, 'staging']);
     assert.equal(await stage.password!(), 'pw');
     assert.equal(resolveTarget({}, { DATABASE_URL: 'postgres://u@h2/d2' }, cwd).profile.host, 'h2');
@@ -33,5 +33,58 @@ describe('CLI: which database a verb uses', () => {
     assert.throws(() => resolveTarget({ connection: 'bad' }, {}, cwd), (e: PgTunerError) => e.code === 'BAD_INPUT' && /port 0 is not a TCP port/.test(e.message));
     assert.throws(() => resolveTarget({ connection: 'nope' }, {}, cwd), /no such profile .*have: ok/);
     assert.throws(() => resolveTarget({}, {}, cwd), /No database given/);
+  });
+
+  describe('--connection: a profile from the repository\'s .vscode/settings.json (issue 11)', () => {
+    /** Runs `fn` and returns what it wrote to stderr. */
+    function stderrOf(fn: () => unknown): string {
+      const original = process.stderr.write;
+      let text = '';
+      (process.stderr as { write: unknown }).write = (chunk: string | Uint8Array) => { text += String(chunk); return true; };
+      try {
+        fn();
+      } finally {
+        (process.stderr as { write: unknown }).write = original;
+      }
+      return text;
+    }
+    const settings = JSON.stringify({ 'pgtuner.connections': [
+      { name: 'stage', host: 'db.stage', port: 6432, database: 'shop', user: 'app', sslmode: 'require', environment: 'staging' },
+      { name: 'plain', host: 'db.example.com', database: 'shop', user: 'app', sslmode: 'disable' },
+      { name: 'local', host: '127.0.0.1', port: 5433, database: 'shop', user: 'app', sslmode: 'disable' },
+    ] });
+
+    it('says on stderr which file and which server the profile came from, and never the password', () => {
+      const cwd = workspace(settings);
+      const text = stderrOf(() => resolveTarget({ connection: 'stage' }, { PGPASSWORD: 'Secret-pw-1', PGHOST: 'db.stage', PGPORT: '6432' }, cwd));
+      assert.ok(text.includes(path.join(cwd, '.vscode', 'settings.json')), text);
+      assert.match(text, /app@db\.stage:6432\/shop/);
+      assert.match(text, /sslmode require/);
+      assert.match(text, /staging/);
+      assert.ok(!text.includes('Secret-pw-1'));
+    });
+
+    it('does not send PGPASSWORD to a server other than the one PGHOST/PGPORT name (~/.pgpass is looked up by server instead)', async () => {
+      const cwd = workspace(settings);
+      let target!: ReturnType<typeof resolveTarget>;
+      const text = stderrOf(() => { target = resolveTarget({ connection: 'stage' }, { PGPASSWORD: 'for-localhost' }, cwd); });
+      assert.equal(await target.password?.(), undefined, 'PGPASSWORD (meant for localhost:5432) must not go to db.stage:6432');
+      assert.match(text, /PGPASSWORD is not sent to db\.stage:6432/);
+      assert.match(text, /pgpass/);
+      assert.ok(!text.includes('for-localhost'));
+      const elsewhere = resolveTarget({ connection: 'stage' }, { PGPASSWORD: 'for-prod', PGHOST: 'db.prod', PGPORT: '6432' }, cwd);
+      assert.equal(await elsewhere.password?.(), undefined);
+      const local = resolveTarget({ connection: 'local' }, { PGPASSWORD: 'pw', PGPORT: '5433' }, cwd);
+      assert.equal(await local.password?.(), 'pw', 'PGPASSWORD with the default PGHOST is for the local server');
+    });
+
+    it('refuses a workspace profile with sslmode=disable to a remote host unless --allow-insecure', () => {
+      const cwd = workspace(settings);
+      assert.throws(() => resolveTarget({ connection: 'plain' }, {}, cwd), (e: PgTunerError) =>
+        e.code === 'BAD_INPUT' && /sslmode=disable/.test(e.message) && /db\.example\.com/.test(e.message) && /--allow-insecure/.test(e.message));
+      const allowed = resolveTarget({ connection: 'plain', 'allow-insecure': true } as never, {}, cwd);
+      assert.equal(allowed.profile.host, 'db.example.com');
+      assert.equal(resolveTarget({ connection: 'local' }, {}, cwd).profile.sslmode, 'disable', 'loopback without SSL is fine');
+    });
   });
 });

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
-import { collectConnections, ConnectionSources, RESTRICTED_MODE_NOTE } from '../../../src/core/db/connectionCatalog';
+import {
+  collectConnections, ConnectionEntry, ConnectionSources, identityChanges, identityOf, findByIdentity, RESTRICTED_MODE_NOTE, settingsSecretKey,
+} from '../../../src/core/db/connectionCatalog';
+import { ConnectionProfile } from '../../../src/core/db/profile';
+import { PasswordStore } from '../../../src/vscode/connections/passwordStore';
 
-const secrets: Record<string, string> = { shared: 'from-secret-storage' };
+/** Secret storage as the catalog sees it: by settings level and endpoint. */
+const secrets: Record<string, string> = { [settingsSecretKey('user', { name: 'shared', host: 'user-host', environment: 'development' })]: 'from-secret-storage' };
 
 function sources(overrides: Partial<ConnectionSources>): ConnectionSources {
   return {
@@ -10,7 +15,7 @@ function sources(overrides: Partial<ConnectionSources>): ConnectionSources {
     workspaceSettings: [{ name: 'shared', host: 'team-host', environment: 'production' }],
     dotenv: { file: '/ws/.env', text: 'DATABASE_URL=postgres://app:envpw@db:5432/app\n' },
     env: { PGHOST: 'pg.local', PGDATABASE: 'x' },
-    settingsPassword: async (name) => secrets[name],
+    settingsPassword: async (scope, profile) => secrets[settingsSecretKey(scope, profile, '/ws')],
     ...overrides,
   };
 }
@@ -20,7 +25,8 @@ const summary = (s: ConnectionSources) => collectConnections(s).entries.map((e) 
 describe('Connection catalog', () => {
   it('in a trusted workspace offers workspace settings first, then user settings, .env and PG* variables', () => {
     assert.deepEqual(summary(sources({})), [
-      'shared @team-host [workspace settings]',
+      'shared (workspace) @team-host [workspace settings]',
+      'shared @user-host [user settings]',
       'mine @laptop [user settings]',
       'DATABASE_URL (.env) @db [.env]',
       'environment (PG*) @pg.local [PG* environment]',
@@ -38,12 +44,106 @@ describe('Connection catalog', () => {
     assert.equal(catalog.restrictedModeNote, RESTRICTED_MODE_NOTE);
   });
 
-  it('takes settings passwords from secret storage and the .env password from its URL', async () => {
-    const entries = collectConnections(sources({})).entries;
-    assert.equal(await entries[0].password?.(), 'from-secret-storage');
-    assert.equal(await entries[1].password?.(), undefined);
-    assert.equal(await entries[2].password?.(), 'envpw');
-    assert.ok(!JSON.stringify(entries.map((e) => e.profile)).includes('envpw'));
+  it('takes settings passwords from secret storage by level and endpoint, and the .env password from its URL', async () => {
+    const byName = Object.fromEntries(collectConnections(sources({})).entries.map((e) => [e.name, e]));
+    assert.equal(await byName.shared.password?.(), 'from-secret-storage');
+    assert.equal(await byName['shared (workspace)'].password?.(), undefined, 'a workspace profile never gets a user profile\'s password');
+    assert.equal(await byName.mine.password?.(), undefined);
+    assert.equal(await byName['DATABASE_URL (.env)'].password?.(), 'envpw');
+    assert.ok(!JSON.stringify(Object.values(byName).map((e) => e.profile)).includes('envpw'));
+    // The user profile pointed elsewhere (a hand edit): the stored password stays behind.
+    const moved = collectConnections(sources({ userSettings: [{ name: 'shared', host: 'other-host' }] })).entries.find((e) => e.name === 'shared');
+    assert.equal(await moved?.password?.(), undefined);
+  });
+
+  it('keeps the user\'s names: a folder-defined connection with a taken name gets its source appended', () => {
+    const catalog = collectConnections(sources({
+      userSettings: [{ name: 'shop', host: 'prod', environment: 'production' }, { name: 'shop (workspace)', host: 'x' }, { name: 'DATABASE_URL (.env)', host: 'y' }],
+      workspaceSettings: [{ name: 'shop', host: 'evil', sslmode: 'disable' }, { name: 'environment (PG*)', host: 'z' }],
+    }));
+    assert.deepEqual(catalog.entries.map((e) => `${e.name} = ${e.sourceName} @${e.profile.host} [${e.scope}]`), [
+      'shop (workspace 2) = shop @evil [workspace]',
+      'environment (PG*) (workspace) = environment (PG*) @z [workspace]',
+      'shop = shop @prod [user]',
+      'shop (workspace) = shop (workspace) @x [user]',
+      'DATABASE_URL (.env) = DATABASE_URL (.env) @y [user]',
+      'DATABASE_URL (.env) (.env) = DATABASE_URL (.env) @db [dotenv]',
+      'environment (PG*) = environment (PG*) @pg.local [environment]',
+    ]);
+    for (const e of catalog.entries) assert.equal(e.profile.name, e.name, 'messages show the unique name');
+  });
+
+  describe('settingsSecretKey', () => {
+    const p: ConnectionProfile = { name: 'shop', host: 'h', port: 5432, database: 'd', user: 'u', environment: 'production' };
+    it('differs by level, workspace, name and every endpoint field, not by environment or sslmode', () => {
+      const key = settingsSecretKey('user', p);
+      const others = [
+        settingsSecretKey('workspace', p, 'file:///a'), settingsSecretKey('user', { ...p, name: 'shop2' }),
+        settingsSecretKey('user', { ...p, host: 'h2' }), settingsSecretKey('user', { ...p, port: 5433 }),
+        settingsSecretKey('user', { ...p, database: 'd2' }), settingsSecretKey('user', { ...p, user: 'u2' }),
+      ];
+      assert.equal(new Set([key, ...others]).size, 7);
+      assert.notEqual(settingsSecretKey('workspace', p, 'file:///a'), settingsSecretKey('workspace', p, 'file:///b'));
+      assert.equal(settingsSecretKey('user', { ...p, environment: 'development', sslmode: 'disable' }), key);
+      assert.equal(settingsSecretKey('user', { ...p, port: undefined }), key, 'no port is 5432');
+    });
+  });
+
+  describe('identity of the active connection', () => {
+    const entries = (user: unknown[], workspace: unknown[] = []) => collectConnections(sources({ userSettings: user, workspaceSettings: workspace })).entries;
+    const find = (list: ConnectionEntry[], name: string) => list.find((e) => e.name === name)!;
+
+    it('finds the chosen connection by level and name, not by the listed name', () => {
+      const chosen = identityOf(find(entries([{ name: 'shop', host: 'prod' }]), 'shop'));
+      const later = entries([{ name: 'other', host: 'x' }], [{ name: 'shop', host: 'evil' }]);
+      assert.equal(find(later, 'shop').scope, 'workspace', 'the workspace "shop" is now listed as "shop"');
+      assert.equal(findByIdentity(later, chosen), undefined, 'yet it is not the user\'s "shop"');
+    });
+
+    it('lists endpoint and sslmode changes and a weaker environment; a stricter one is no change', () => {
+      const before = identityOf(find(entries([{ name: 'shop', host: 'prod', port: 5432, database: 'shop', user: 'app', sslmode: 'verify-full', environment: 'production' }]), 'shop'));
+      const same = identityOf(find(entries([{ name: 'shop', host: 'prod', database: 'shop', user: 'app', sslmode: 'verify-full', environment: 'production' }]), 'shop'));
+      assert.deepEqual(identityChanges(before, same), []);
+      const after = identityOf(find(entries([{ name: 'shop', host: 'evil', port: 6432, database: 'shop2', user: 'root', sslmode: 'disable', environment: 'development' }]), 'shop'));
+      assert.deepEqual(identityChanges(before, after), [
+        'host prod → evil', 'port 5432 → 6432', 'database shop → shop2', 'user app → root', 'sslmode verify-full → disable', 'environment production → development',
+      ]);
+      assert.deepEqual(identityChanges({ ...before, environment: 'staging' }, { ...before, environment: 'production' }), []);
+      assert.deepEqual(identityChanges({ ...before, environment: 'staging' }, { ...before, environment: 'development' }), ['environment staging → development']);
+    });
+  });
+
+  describe('PasswordStore (secret storage)', () => {
+    const fake = (initial: Record<string, string>) => {
+      const map = new Map(Object.entries(initial));
+      return { map, storage: { get: async (k: string) => map.get(k), store: async (k: string, v: string) => { map.set(k, v); }, delete: async (k: string) => { map.delete(k); } } };
+    };
+    const shop: ConnectionProfile = { name: 'shop', host: 'prod', database: 'shop', user: 'app', environment: 'production' };
+
+    it('moves a name-keyed password of an earlier version to the new key, for user profiles only', async () => {
+      const { map, storage } = fake({ 'pgtuner.connection.password:shop': 'old-pw' });
+      const store = new PasswordStore(storage, () => 'file:///ws');
+      assert.equal(await store.get('workspace', shop), undefined, 'a workspace profile never reads the old name-keyed password');
+      assert.equal(map.get('pgtuner.connection.password:shop'), 'old-pw');
+      assert.equal(await store.get('user', shop), 'old-pw');
+      assert.equal(map.has('pgtuner.connection.password:shop'), false, 'the old key is gone');
+      assert.equal(map.get(settingsSecretKey('user', shop)), 'old-pw');
+      assert.equal(await store.get('user', { ...shop, host: 'elsewhere' }), undefined, 'moved under the endpoint it was read for');
+    });
+
+    it('keeps user and workspace passwords apart, and per workspace', async () => {
+      const { storage } = fake({});
+      let ws = 'file:///a';
+      const store = new PasswordStore(storage, () => ws);
+      await store.set('user', shop, 'user-pw');
+      await store.set('workspace', shop, 'ws-a-pw');
+      assert.equal(await store.get('user', shop), 'user-pw');
+      assert.equal(await store.get('workspace', shop), 'ws-a-pw');
+      ws = 'file:///b';
+      assert.equal(await store.get('workspace', shop), undefined);
+      await store.set('user', shop, undefined);
+      assert.equal(await store.get('user', shop), undefined);
+    });
   });
 
   it('reports invalid settings entries with their level and skips a non-postgres DATABASE_URL', () => {

@@ -1,6 +1,7 @@
 import { Session } from '../db/database';
 import { explainInSession } from '../db/safeExplain';
 import { formatBytes } from '../format';
+import { qualifiedName } from '../sql/ident';
 import { walkPlan } from '../plan/parse';
 import { Plan } from '../plan/types';
 import { VerifiedBy } from './types';
@@ -41,7 +42,16 @@ const HYPO_CREATE_SQL = 'SELECT indexrelid::int AS oid, indexname, hypopg_relati
 const HYPO_DROP_SQL = 'SELECT hypopg_drop_index($1::oid)';
 /** Hypothetical indexes live in the backend, outside any transaction: cleared when the session is released. */
 const HYPO_RESET_SQL = 'SELECT hypopg_reset()';
+/** $1: the index's schema-qualified, quoted name (a bare name fails for quoted names and other schemas). */
 const INDEX_SIZE_SQL = 'SELECT pg_relation_size(to_regclass($1))::float8 AS bytes';
+/**
+ * A trial build waits for a SHARE lock on its table, and while it waits every later writer queues
+ * behind it: it gives up after this long instead (a production writer must never wait on a probe).
+ */
+export const TRIAL_BUILD_LOCK_TIMEOUT_MS = 3000;
+const LOCK_NOT_AVAILABLE = '55P03';
+const lockTimeoutSql = (ms: number) => `SET LOCAL lock_timeout = ${Math.round(ms)}`;
+const RESET_LOCK_TIMEOUT_SQL = 'SET LOCAL lock_timeout = DEFAULT';
 /** Trial builds sort in memory when they can: the default 64 MB makes GIN builds several times slower. */
 const TRIAL_BUILD_MEMORY = '256MB';
 /** Raises maintenance_work_mem for this transaction to $1, never lowering the server's value. */
@@ -104,7 +114,10 @@ export class WhatIf {
       return { plan, used, sizeBytes, verifiedBy: how.by, note };
     } catch (err) {
       if (savepoint) await this.rollbackTo(savepoint);
-      return { plan: await this.plan(false), used: false, sizeBytes: null, verifiedBy: 'none', note: `could not be built for verification: ${(err as Error).message}` };
+      const why = (err as { sqlState?: string }).sqlState === LOCK_NOT_AVAILABLE
+        ? `not verified: the trial build could not take its SHARE lock on ${extra.table} within ${TRIAL_BUILD_LOCK_TIMEOUT_MS / 1000} s (other sessions are writing to it), and it gives up rather than make writers wait`
+        : `could not be built for verification: ${(err as Error).message}`;
+      return { plan: await this.plan(false), used: false, sizeBytes: null, verifiedBy: 'none', note: why };
     } finally {
       if (applied) await this.remove(applied).catch(() => undefined);
       if (savepoint) await this.release(savepoint);
@@ -136,10 +149,12 @@ export class WhatIf {
       this.memorySet = true;
     }
     await this.session.query(statementTimeoutSql(this.options.trialBuildTimeoutMs ?? 120_000));
+    await this.session.query(lockTimeoutSql(TRIAL_BUILD_LOCK_TIMEOUT_MS));
     try {
       await this.session.query(probe.createSql);
     } finally {
       await this.session.query(statementTimeoutSql(this.options.statementTimeoutMs ?? 30_000)).catch(() => undefined);
+      await this.session.query(RESET_LOCK_TIMEOUT_SQL).catch(() => undefined);
     }
     return { probe, planName: probe.name };
   }
@@ -150,7 +165,9 @@ export class WhatIf {
 
   private async size(a: Applied): Promise<number | null> {
     if (a.sizeBytes !== undefined) return a.sizeBytes;
-    const r = await this.session.query<{ bytes: number }>(INDEX_SIZE_SQL, [a.probe.name]);
+    // The index is built in its table's schema; probe.table is `schema.table` (split at the first dot, as advise does).
+    const dot = a.probe.table.indexOf('.');
+    const r = await this.session.query<{ bytes: number }>(INDEX_SIZE_SQL, [qualifiedName(dot < 0 ? undefined : a.probe.table.slice(0, dot), a.probe.name)]);
     return r.rows[0]?.bytes ?? null;
   }
 

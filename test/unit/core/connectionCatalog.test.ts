@@ -146,6 +146,14 @@ describe('Connection catalog', () => {
     });
   });
 
+  it('package.json keeps the connection settings restricted in untrusted workspaces (a cloned repository must not choose the server)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const manifest = require('../../../../package.json') as { capabilities?: { untrustedWorkspaces?: { supported?: unknown; restrictedConfigurations?: string[] } } };
+    const untrusted = manifest.capabilities?.untrustedWorkspaces;
+    assert.equal(untrusted?.supported, 'limited');
+    for (const setting of ['pgtuner.connections', 'pgtuner.envFile']) assert.ok(untrusted?.restrictedConfigurations?.includes(setting), setting);
+  });
+
   it('reports invalid settings entries with their level and skips a non-postgres DATABASE_URL', () => {
     const catalog = collectConnections(sources({
       workspaceSettings: [{ name: 'bad', sslmode: 'sometimes' }],

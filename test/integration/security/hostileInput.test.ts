@@ -1,0 +1,435 @@
+/**
+ * Hostile-input suite (acceptance test of issue 11). Every path that sends user text to the
+ * server — Explain (ANALYZE and plain), generic plans, Explain & Suggest (HypoPG and trial
+ * builds), restore-test verification queries, migration generation from a suggestion, and the
+ * CLI's --sql / --file / --queries — gets the corpus of corpus.ts on a production and a
+ * development profile. A call may fail or succeed (e.g. fall back to plain EXPLAIN); what is
+ * asserted is that nothing changed afterwards: row counts, sequences, roles, advisory locks, the
+ * second database reached through dblink, and the settings of the pooled session (the checks
+ * run through the same Database object with maxConnections: 1, so on the same backend).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Client } from 'pg';
+import { advise } from '../../../src/core/advisor/advise';
+import { backupDatabase } from '../../../src/core/backup/backup';
+import { restoreTest } from '../../../src/core/backup/restoreTest';
+import { Database } from '../../../src/core/db/database';
+import { Environment, targetFromUrl } from '../../../src/core/db/profile';
+import { explainStatement } from '../../../src/core/db/safeExplain';
+import { generateIndexMigration } from '../../../src/core/migrations/generate';
+import { applyPending } from '../../../src/core/migrations/runner';
+import { sqlFromJsString } from '../../../src/core/sql/embedded';
+import { CLI_PATH } from '../../support/cli';
+import { Cluster } from '../../support/cluster';
+import { getCluster } from '../../support/integrationHooks';
+import { CORPUS, CorpusContext, HostileCase, JS_CORPUS, MIGRATION_CORPUS } from './corpus';
+
+const PROFILES: Environment[] = ['production', 'development'];
+/** Rows of t in the Explain/advisor databases: enough for a plan above the advisor's minimum cost. */
+const ROWS = 10_000;
+/** Rows of t in the (small) restore-test source. */
+const VERIFY_ROWS = 200;
+
+const fixtureSql = (rows: number) => `
+CREATE EXTENSION IF NOT EXISTS dblink;
+CREATE TABLE t (id int PRIMARY KEY, k int NOT NULL, title text NOT NULL, tags text[] NOT NULL);
+INSERT INTO t SELECT g, g % 500, 'title ' || g, ARRAY['a' || (g % 50)] FROM generate_series(1, ${rows}) g;
+CREATE SEQUENCE s;
+SELECT setval('s', 100);
+CREATE SCHEMA evil;
+CREATE PROCEDURE purge_t() LANGUAGE plpgsql AS $$ BEGIN DELETE FROM t WHERE id % 2 = 0; COMMIT; END $$;
+CREATE FUNCTION purge_fn() RETURNS int LANGUAGE plpgsql VOLATILE AS $$ BEGIN DELETE FROM t WHERE id % 2 = 1; RETURN 1; END $$;
+ANALYZE t;`;
+
+const repairSql = (rows: number) => `
+TRUNCATE t;
+INSERT INTO t SELECT g, g % 500, 'title ' || g, ARRAY['a' || (g % 50)] FROM generate_series(1, ${rows}) g;
+SELECT setval('s', 100);
+ANALYZE t;`;
+
+const VICTIM_SQL = 'CREATE TABLE victim (id int PRIMARY KEY); INSERT INTO victim SELECT generate_series(1, 100);';
+const MIG_SQL = `
+CREATE TABLE docs (id int PRIMARY KEY, title text NOT NULL, body text NOT NULL);
+INSERT INTO docs SELECT g, 'doc ' || g, 'body ' || (g % 977) FROM generate_series(1, 20000) g;
+CREATE TABLE canary (x int); INSERT INTO canary SELECT generate_series(1, 10);
+ANALYZE docs;`;
+
+/** Settings of the pooled session that hostile text could leave behind. */
+const SESSION_STATE_SQL = `
+SELECT current_user::text AS "current_user", session_user::text AS "session_user",
+       current_setting('role') AS role,
+       current_setting('statement_timeout') AS statement_timeout,
+       current_setting('search_path') AS search_path,
+       current_setting('default_transaction_read_only') AS default_transaction_read_only,
+       (SELECT count(*)::int FROM pg_prepared_statements) AS prepared_statements,
+       (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS own_advisory_locks,
+       now() <> statement_timestamp() AS inside_transaction`;
+
+interface Fixture {
+  name: string;
+  url: string;
+  rows: number;
+  admin: Client;
+}
+
+/** One throwaway world: the databases, an admin connection to each, the dump for restore-tests. */
+interface World {
+  cluster: Cluster;
+  ctx: CorpusContext;
+  main: Fixture;
+  noHypo: Fixture;
+  scs: Fixture;
+  scsNoHypo: Fixture;
+  verifySource: Fixture;
+  other: { url: string; admin: Client };
+  mig: { url: string; admin: Client };
+  server: Client;
+  dumpPath: string;
+  tmp: string;
+  pristine: Record<string, unknown>;
+}
+
+const dbName = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
+
+async function connect(url: string): Promise<Client> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  c.on('error', () => undefined);
+  return c;
+}
+
+async function makeFixture(cluster: Cluster, name: string, rows: number, options: { hypopg: boolean; scsOff?: boolean }): Promise<Fixture> {
+  const url = await cluster.createDatabase(undefined, { extensions: ['pg_trgm', ...(options.hypopg && cluster.hypopgAvailable ? ['hypopg'] : [])] });
+  // A database-level setting reaches every later session, the tool's included.
+  if (options.scsOff) await cluster.sql('postgres', `ALTER DATABASE "${dbName(url)}" SET standard_conforming_strings = off`);
+  const admin = await connect(url);
+  await admin.query(fixtureSql(rows));
+  return { name, url, rows, admin };
+}
+
+/** Everything outside the pooled session that must not change: cheap queries on admin connections. */
+async function globalState(w: World): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const f of [w.main, w.noHypo, w.scs, w.scsNoHypo, w.verifySource]) {
+    const r = await f.admin.query('SELECT (SELECT count(*)::int FROM t) AS rows, (SELECT sum(k)::text FROM t) AS sum_k, last_value::text AS seq_last_value, is_called AS seq_is_called FROM s');
+    out[f.name] = r.rows[0];
+  }
+  out.otherDatabaseVictimRows = (await w.other.admin.query('SELECT count(*)::int AS n FROM victim')).rows[0].n;
+  try {
+    out.migCanaryRows = (await w.mig.admin.query('SELECT count(*)::int AS n FROM canary')).rows[0].n;
+  } catch (err) {
+    out.migCanaryRows = `missing: ${(err as Error).message}`;
+  }
+  out.roles = (await w.server.query('SELECT array_agg(rolname::text ORDER BY rolname) AS r FROM pg_roles')).rows[0].r;
+  out.advisoryLocks = (await w.server.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`)).rows[0].n;
+  return out;
+}
+
+async function sessionState(db: Database): Promise<Record<string, unknown>> {
+  return (await db.query(SESSION_STATE_SQL)).rows[0];
+}
+
+/** Puts back what a case changed (only that: refilling every table would dominate the run time). */
+async function repair(w: World, now: Record<string, unknown> | undefined): Promise<void> {
+  const changed = (key: string) => !now || JSON.stringify(now[key]) !== JSON.stringify(w.pristine[key]);
+  for (const f of [w.main, w.noHypo, w.scs, w.scsNoHypo, w.verifySource]) if (changed(f.name)) await f.admin.query(repairSql(f.rows));
+  if (changed('otherDatabaseVictimRows')) await w.other.admin.query('TRUNCATE victim; INSERT INTO victim SELECT generate_series(1, 100);');
+  if (changed('migCanaryRows')) await w.mig.admin.query('CREATE TABLE IF NOT EXISTS canary (x int); TRUNCATE canary; INSERT INTO canary SELECT generate_series(1, 10);');
+  const extra = (await w.server.query(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'hx\\_%' AND rolname <> 'hx_mallory'`)).rows;
+  for (const r of extra) await w.server.query(`DROP ROLE IF EXISTS "${r.rolname}"`);
+  if (changed('advisoryLocks')) await w.server.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`);
+}
+
+const describeOutcome = (o: { ok: true; value?: unknown } | { ok: false; error: unknown }) =>
+  o.ok ? 'the call succeeded' : `the call failed with ${(o.error as { code?: string }).code ?? ''} ${(o.error as Error).message}`;
+
+describe('hostile input (issue 11): nothing escapes the guarded transaction', function () {
+  this.timeout(60_000);
+  let w: World;
+
+  before(async function () {
+    this.timeout(120_000);
+    if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "node esbuild.js" first`);
+    const cluster = await getCluster();
+    const server = await connect(cluster.url('postgres'));
+    await server.query(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hx_mallory') THEN CREATE ROLE hx_mallory NOLOGIN; END IF; END $$`);
+    const otherUrl = await cluster.createDatabase(undefined, { extensions: [] });
+    const other = { url: otherUrl, admin: await connect(otherUrl) };
+    await other.admin.query(VICTIM_SQL);
+    const migUrl = await cluster.createDatabase();
+    const mig = { url: migUrl, admin: await connect(migUrl) };
+    await mig.admin.query(MIG_SQL);
+    // dblink connects through the cluster's Unix socket (trust) so no password sits in the SQL text.
+    const socketHost = cluster.kind === 'system' ? path.dirname(cluster.dataDir) : '127.0.0.1';
+    const ctx: CorpusContext = {
+      dblink: `host=${socketHost} port=${cluster.port} dbname=${dbName(otherUrl)} user=${cluster.superuser}${cluster.kind === 'system' ? '' : ` password=${cluster.password}`}`,
+    };
+    const main = await makeFixture(cluster, 'main', ROWS, { hypopg: true });
+    const noHypo = await makeFixture(cluster, 'noHypopg', ROWS, { hypopg: false });
+    const scs = await makeFixture(cluster, 'scsOff', ROWS, { hypopg: true, scsOff: true });
+    const scsNoHypo = await makeFixture(cluster, 'scsOffNoHypopg', ROWS, { hypopg: false, scsOff: true });
+    const verifySource = await makeFixture(cluster, 'restoreTestSource', VERIFY_ROWS, { hypopg: false });
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-hostile-'));
+    const src = new Database(targetFromUrl(verifySource.url));
+    let dumpPath: string;
+    try {
+      dumpPath = (await backupDatabase(src, { directory: path.join(tmp, 'backups'), tools: { toolsDirectory: cluster.binDir } })).dumpPath;
+    } finally {
+      await src.end();
+    }
+    w = { cluster, ctx, main, noHypo, scs, scsNoHypo, verifySource, other, mig, server, dumpPath, tmp, pristine: {} };
+    w.pristine = await globalState(w);
+    // The fixture is what the cases assume: hypopg where wanted, scs off where wanted.
+    assert.equal((await scs.admin.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings, 'off');
+    assert.deepEqual((await noHypo.admin.query(`SELECT extname FROM pg_extension WHERE extname = 'hypopg'`)).rows, []);
+  });
+
+  after(async () => {
+    if (!w) return;
+    for (const c of [w.main.admin, w.noHypo.admin, w.scs.admin, w.scsNoHypo.admin, w.verifySource.admin, w.other.admin, w.mig.admin, w.server]) await c.end().catch(() => undefined);
+    fs.rmSync(w.tmp, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    if (!w) return;
+    const now = await globalState(w).catch(() => undefined);
+    if (!now || JSON.stringify(now) !== JSON.stringify(w.pristine)) {
+      await repair(w, now);
+      assert.deepEqual(await globalState(w), w.pristine, 'the suite could not restore its fixture');
+    }
+  });
+
+  /**
+   * Runs `call` on a fresh Database (one pooled connection) for the fixture and profile, then
+   * asserts the world and the pooled session are as before. Returns how the call ended.
+   */
+  async function unchangedAfter<T>(url: string, profile: Environment, call: (db: Database) => Promise<T>, options: { mustSucceed?: boolean } = {}) {
+    const db = new Database(targetFromUrl(url, `hostile-${profile}`, profile), { maxConnections: 1, statementTimeoutMs: 20_000 });
+    try {
+      const sessionBefore = await sessionState(db);
+      const before = await globalState(w);
+      assert.deepEqual(before, w.pristine, 'fixture changed before the case ran');
+      let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+      try {
+        outcome = { ok: true, value: await call(db) };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      const how = describeOutcome(outcome);
+      const after = await globalState(w);
+      assert.deepEqual(after, before, `server state changed (${how})`);
+      let sessionAfter: Record<string, unknown>;
+      try {
+        sessionAfter = await sessionState(db);
+      } catch (err) {
+        assert.fail(`the pooled session is unusable afterwards (${(err as Error).message}; ${how})`);
+      }
+      assert.deepEqual(sessionAfter, sessionBefore, `pooled session changed (${how})`);
+      if (options.mustSucceed && !outcome.ok) assert.fail(`control case: ${how}`);
+      return outcome;
+    } finally {
+      await db.end();
+    }
+  }
+
+  const fixtureFor = (c: HostileCase, trialBuilds: boolean): Fixture =>
+    c.scs ? (trialBuilds ? w.scsNoHypo : w.scs) : (trialBuilds ? w.noHypo : w.main);
+
+  type EnginePath = { name: string; applies: (c: HostileCase) => boolean; run: (db: Database, c: HostileCase, profile: Environment) => Promise<unknown>; trialBuilds?: boolean };
+  const readOnly = (profile: Environment) => profile === 'production';
+  const ENGINE_PATHS: EnginePath[] = [
+    { name: 'Explain (ANALYZE)', applies: () => true, run: (db, c, p) => explainStatement(db, c.sql(w.ctx, '5'), { analyze: true, readOnly: readOnly(p) }) },
+    { name: 'Explain (plain)', applies: () => true, run: (db, c, p) => explainStatement(db, c.sql(w.ctx, '5'), { analyze: false, readOnly: readOnly(p) }) },
+    { name: 'generic plan ($1 without a value)', applies: (c) => !!c.generic, run: (db, c, p) => explainStatement(db, c.sql(w.ctx, '$1'), { analyze: true, readOnly: readOnly(p) }) },
+    { name: 'Explain & Suggest (HypoPG)', applies: () => true, run: (db, c, p) => advise(db, c.sql(w.ctx, '5'), { environment: p }) },
+    { name: 'Explain & Suggest (no HypoPG: trial builds)', applies: () => true, trialBuilds: true, run: (db, c, p) => advise(db, c.sql(w.ctx, '5'), { environment: p, trialBuildTimeoutMs: 20_000 }) },
+  ];
+
+  for (const p of ENGINE_PATHS) {
+    describe(p.name, () => {
+      for (const profile of PROFILES) {
+        for (const c of CORPUS.filter(p.applies)) {
+          it(`${profile}: ${c.id}`, async () => {
+            const outcome = await unchangedAfter(fixtureFor(c, !!p.trialBuilds).url, profile, (db) => p.run(db, c, profile), { mustSucceed: c.control });
+            if (c.control && p.trialBuilds && profile === 'development' && outcome.ok) {
+              // The control proves trial builds really ran on this database.
+              const r = outcome.value as Awaited<ReturnType<typeof advise>>;
+              assert.ok(r.suggestions.some((s) => s.evidence.verifiedBy === 'trial-build'), `no trial build: ${JSON.stringify(r.suggestions.map((s) => s.evidence))} ${JSON.stringify(r.notes)}`);
+            }
+          });
+        }
+      }
+    });
+  }
+
+  describe('restore-test verification queries', () => {
+    for (const profile of PROFILES) {
+      for (const c of CORPUS.filter((x) => x.verify)) {
+        it(`${profile}: ${c.id}`, async () => {
+          const outcome = await unchangedAfter(w.verifySource.url, profile, (db) => restoreTest(db, w.dumpPath, {
+            tools: { toolsDirectory: w.cluster.binDir },
+            verificationQueries: [{ sql: c.sql(w.ctx, '5'), expected: 5 }],
+          }));
+          if (c.control) {
+            assert.ok(outcome.ok, describeOutcome(outcome));
+            const r = outcome.value as Awaited<ReturnType<typeof restoreTest>>;
+            // The user's query was reached (whatever it returned): the restore-test got that far.
+            const q = r.checks.find((x) => x.name.startsWith('query:'));
+            assert.ok(q, `no verification query ran: ${r.message}`);
+            assert.ok(r.ok, r.message);
+          }
+        });
+      }
+    }
+  });
+
+  describe('JS/TS literals (escapes become real characters) through Explain', () => {
+    for (const profile of PROFILES) {
+      for (const c of JS_CORPUS) {
+        it(`${profile}: ${c.id}`, async () => {
+          const { sql } = sqlFromJsString(c.source);
+          assert.ok(/\r/.test(sql) || c.scs, 'the extractor produced a real CR');
+          await unchangedAfter((c.scs ? w.scs : w.main).url, profile, (db) => explainStatement(db, sql, { analyze: true, readOnly: readOnly(profile) }));
+        });
+      }
+    }
+  });
+
+  describe('migration generated from a suggestion carries no live SQL from the query text', () => {
+    const apply = {
+      'the project runner': async (db: Database, dir: string) => {
+        const r = await db.withSession((s) => applyPending(s, dir));
+        if (r.failed) throw new Error(`runner failed: ${r.failed.message}`);
+      },
+      psql: async (_db: Database, dir: string, upPath: string) => {
+        const psql = path.join(w.cluster.binDir, 'psql');
+        const r = spawnSync(fs.existsSync(psql) ? psql : 'psql', ['-X', '-q', '-d', w.mig.url, '-f', upPath], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+        if (r.status !== 0) throw new Error(`psql exited ${r.status}: ${r.stderr}`);
+      },
+    };
+    for (const profile of PROFILES) {
+      for (const c of MIGRATION_CORPUS) {
+        for (const [how, run] of Object.entries(apply)) {
+          it(`${profile}: ${c.id}, applied with ${how}`, async () => {
+            const dir = fs.mkdtempSync(path.join(w.tmp, 'migrations-'));
+            const db = new Database(targetFromUrl(w.mig.url, `hostile-${profile}`, profile), { maxConnections: 1 });
+            try {
+              const before = await globalState(w);
+              const advice = await advise(db, c.sql, { environment: profile, trialBuildTimeoutMs: 20_000 });
+              assert.ok(advice.suggestions.length > 0, `the advisor suggested nothing (${advice.notes.join(' | ')})`);
+              const suggestion = advice.suggestions[0];
+              const { upPath } = await generateIndexMigration(dir, suggestion);
+              await run(db, dir, upPath);
+              assert.deepEqual(await globalState(w), before, `applying ${path.basename(upPath)} changed more than its index:\n${fs.readFileSync(upPath, 'utf8')}`);
+              const index = (await w.mig.admin.query('SELECT to_regclass($1)::text AS i', [`public.${suggestion.name}`])).rows[0].i;
+              assert.ok(index, `the migration did not create ${suggestion.name}`);
+            } finally {
+              await db.end();
+              await w.mig.admin.query(`DO $$ DECLARE r record; BEGIN
+                FOR r IN SELECT indexrelid::regclass AS i FROM pg_index WHERE indrelid = 'docs'::regclass AND NOT indisprimary LOOP EXECUTE 'DROP INDEX ' || r.i; END LOOP; END $$;
+                DROP TABLE IF EXISTS public.schema_migrations`);
+            }
+          });
+        }
+      }
+    }
+  });
+
+  describe('CLI', () => {
+    function cli(args: string[], options: { url?: string; cwd?: string; env?: Record<string, string> } = {}) {
+      const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: options.url ?? '', ...options.env };
+      const r = spawnSync(process.execPath, [CLI_PATH, ...args], { env, cwd: options.cwd ?? w.tmp, encoding: 'utf8', timeout: 60_000 });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    }
+
+    /** A folder whose .vscode/settings.json has a production profile for `url` (password via PGPASSWORD). */
+    function productionWorkspace(url: string): { cwd: string; env: Record<string, string> } {
+      const u = new URL(url);
+      const cwd = fs.mkdtempSync(path.join(w.tmp, 'ws-'));
+      fs.mkdirSync(path.join(cwd, '.vscode'));
+      fs.writeFileSync(path.join(cwd, '.vscode', 'settings.json'), JSON.stringify({
+        'pgtuner.connections': [{ name: 'hostile-prod', host: u.hostname, port: Number(u.port), database: dbName(url), user: decodeURIComponent(u.username), sslmode: 'disable', environment: 'production' }],
+      }));
+      return { cwd, env: { PGPASSWORD: decodeURIComponent(u.password) } };
+    }
+
+    /** The CLI runs in its own process: the state outside it must be unchanged afterwards. */
+    async function cliUnchanged(run: () => { code: number | null; stdout: string; stderr: string }, control: boolean | undefined) {
+      const before = await globalState(w);
+      assert.deepEqual(before, w.pristine, 'fixture changed before the case ran');
+      const r = run();
+      const how = `exit ${r.code}; stderr: ${r.stderr.trim().slice(0, 300)}`;
+      assert.deepEqual(await globalState(w), before, `server state changed (${how})`);
+      if (control) assert.equal(r.code, 0, `control case: ${how}`);
+    }
+
+    const SQL_VERBS = ['explain', 'advise'] as const;
+    for (const profile of PROFILES) {
+      const prod = profile === 'production' ? ['--production'] : [];
+      for (const c of CORPUS.filter((x) => x.cli)) {
+        for (const verb of SQL_VERBS) {
+          it(`${verb} --sql, ${profile}: ${c.id}`, async () => {
+            const f = c.scs ? w.scs : w.main;
+            await cliUnchanged(() => cli([verb, '--sql', c.sql(w.ctx, '5'), '--json', ...prod], { url: f.url }), c.control);
+          });
+          it(`${verb} --file, ${profile}: ${c.id}`, async () => {
+            const f = c.scs ? w.scsNoHypo : w.noHypo;
+            const file = path.join(fs.mkdtempSync(path.join(w.tmp, 'sql-')), 'statement.sql');
+            fs.writeFileSync(file, c.sql(w.ctx, '5'));
+            await cliUnchanged(() => cli([verb, '--file', file, '--json', ...prod], { url: f.url }), c.control);
+          });
+        }
+        if (c.scs) continue; // restored scratch databases do not inherit ALTER DATABASE settings
+        it(`restore-test --queries, ${profile}: ${c.id}`, async () => {
+          const file = path.join(fs.mkdtempSync(path.join(w.tmp, 'queries-')), 'queries.json');
+          fs.writeFileSync(file, JSON.stringify([{ sql: c.sql(w.ctx, '5'), expected: 5 }]));
+          const args = ['restore-test', w.dumpPath, '--tools', w.cluster.binDir, '--queries', file, '--json'];
+          await cliUnchanged(() => profile === 'production'
+            ? cli([...args, '--connection', 'hostile-prod'], productionWorkspace(w.verifySource.url))
+            : cli(args, { url: w.verifySource.url }), c.control);
+        });
+      }
+    }
+
+    it('explain --sql with setval under ANALYZE falls back to a plain plan with a note (default), sequence untouched', async () => {
+      let out: { code: number | null; stdout: string; stderr: string } | undefined;
+      await cliUnchanged(() => (out = cli(['explain', '--sql', "SELECT setval('s', 424242)", '--json'], { url: w.main.url })), false);
+      assert.equal(out!.code, 0, out!.stderr);
+      const json = JSON.parse(out!.stdout);
+      assert.equal(json.plan.executionMs, null, 'plain EXPLAIN, not ANALYZE');
+      const notes = [...(Array.isArray(json.notes) ? json.notes : []), out!.stderr].join('\n');
+      assert.match(notes, /side.effect|allow-side-effects/i, `no note about side effects: ${notes}`);
+    });
+  });
+
+  describe('defaults and session hygiene', () => {
+    it('Explain: setval under ANALYZE is refused with SIDE_EFFECTS by default (engine)', async () => {
+      const outcome = await unchangedAfter(w.main.url, 'development', (db) => explainStatement(db, "SELECT setval('s', 424242)", { analyze: true }));
+      assert.equal(outcome.ok, false, 'EXPLAIN ANALYZE ran setval');
+      assert.equal((outcome as { error: { code?: string } }).error.code, 'SIDE_EFFECTS', describeOutcome(outcome));
+    });
+
+    it('Explain & Suggest: setval under ANALYZE is refused with SIDE_EFFECTS by default (engine)', async () => {
+      const outcome = await unchangedAfter(w.main.url, 'development', (db) => advise(db, "SELECT id FROM t WHERE k = 5 AND (SELECT setval('s', 424242)) > 0"));
+      assert.equal(outcome.ok, false, 'EXPLAIN ANALYZE ran setval');
+      assert.equal((outcome as { error: { code?: string } }).error.code, 'SIDE_EFFECTS', describeOutcome(outcome));
+    });
+
+    for (const profile of PROFILES) {
+      it(`${profile}: after an error inside the guarded transaction the next generic plan on the same pooled session works`, async () => {
+        await unchangedAfter(w.main.url, profile, async (db) => {
+          // 1/0 is folded while planning, after the generic-plan path prepared its statement.
+          await assert.rejects(explainStatement(db, 'SELECT id FROM t WHERE k = $1 AND 1/0 = 1', { analyze: true, readOnly: readOnly(profile) }));
+          const plan = await explainStatement(db, 'SELECT id FROM t WHERE k = $1', { analyze: true, readOnly: readOnly(profile) });
+          assert.ok(plan.totalCost > 0);
+          const again = await explainStatement(db, 'SELECT id, title FROM t WHERE k = $1', { analyze: true, readOnly: readOnly(profile) });
+          assert.ok(again.totalCost > 0);
+        }, { mustSucceed: true });
+      });
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
+import { resolveHealthOptions } from '../../core/health/options';
 import { reportFailed, runHealthChecks } from '../../core/health/run';
 import { CheckResult, CheckStatus, HealthReport } from '../../core/health/types';
 import { CliVerb } from '../verb';
@@ -52,6 +53,7 @@ export const healthVerb: CliVerb = {
     const failOn = values['fail-on'];
     if (failOn !== 'critical' && failOn !== 'warning') throw new PgTunerError('BAD_INPUT', `--fail-on must be "critical" or "warning" (got "${failOn}")`);
     const thresholds = parseThresholds(values.threshold as string[]);
+    resolveHealthOptions(thresholds); // bad input (unknown names) exits 2 before connecting
     const only = values.only ? String(values.only).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
     const db = openDatabase(values);
     try {

@@ -90,7 +90,8 @@ export function resolveHealthOptions(given: Record<string, unknown> = {}): Healt
   const merged: Record<string, number> = { ...DEFAULT_HEALTH_OPTIONS };
   for (const [name, value] of Object.entries(given)) {
     if (value === undefined || value === null) continue;
-    if (!(name in DEFAULT_HEALTH_OPTIONS)) problems.push(`unknown threshold "${name}"`);
+    // Own properties only: `in` also accepts toString, constructor… inherited from Object.prototype.
+    if (!Object.prototype.hasOwnProperty.call(DEFAULT_HEALTH_OPTIONS, name)) problems.push(`unknown threshold "${name}"`);
     else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) problems.push(`"${name}" must be a number ≥ 0 (got ${JSON.stringify(value)})`);
     else merged[name] = value;
   }

@@ -2,6 +2,7 @@ import { readIndexes } from '../catalog/indexes';
 import { readTables, TableInfo } from '../catalog/tables';
 import { Database, Session } from '../db/database';
 import { Environment } from '../db/profile';
+import { readServerInfo, ServerInfo } from '../db/serverInfo';
 import { formatBytes } from '../format';
 import { explainInSession, rolledBack, singleStatement } from '../db/safeExplain';
 import { SideEffectPolicy } from '../db/sideEffects';
@@ -63,10 +64,6 @@ const MAX_ROUNDS = 3;
 
 const TABLE_BYTES_SQL = 'SELECT pg_table_size(to_regclass($1)) AS bytes';
 
-const CAPABILITIES_SQL = `
-SELECT coalesce(bool_or(extname = 'hypopg'), false) AS hypopg,
-       coalesce(bool_or(extname = 'pg_trgm'), false) AS pg_trgm
-  FROM pg_extension`;
 
 /**
  * The advisor's path: safe baseline EXPLAIN, query shape, catalog, candidates, verification
@@ -93,7 +90,7 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
       return base;
     }
     progress('Reading statistics and existing indexes');
-    const caps = (await session.query<{ hypopg: boolean; pg_trgm: boolean }>(CAPABILITIES_SQL)).rows[0];
+    const caps = capabilities(await readServerInfo(session));
     const tables = await tablesOf(session, parsed.shape.tables);
     const existing = await readIndexes(session, [...new Set([...tables.values()].map((t) => t.oid))]);
     const generated = generateCandidates(parsed.shape, tables, { ...DEFAULT_GENERATE_OPTIONS, ...options.generate, pgTrgmInstalled: caps.pg_trgm });
@@ -278,6 +275,10 @@ function regclassText(table: string): string {
   return qualifiedName(table.slice(0, dot), table.slice(dot + 1));
 }
 
+function capabilities(info: ServerInfo): { hypopg: boolean; pg_trgm: boolean } {
+  return { hypopg: info.extensions.hypopg.installed, pg_trgm: info.extensions.pg_trgm.installed };
+}
+
 function summary(plan: Plan): Advice['plan'] {
   return { totalCost: plan.totalCost, executionMs: plan.executionMs, planningMs: plan.planningMs };
 }
@@ -290,7 +291,7 @@ export async function explainWithIndexes(db: Database, sql: string, suggestions:
   const statement = singleStatement(sql);
   const readOnly = options.environment === 'production';
   return db.withSession((session) => session.transaction(rolledBack({ statementTimeoutMs: options.statementTimeoutMs, readOnly }), async () => {
-    const caps = (await session.query<{ hypopg: boolean }>(CAPABILITIES_SQL)).rows[0];
+    const caps = capabilities(await readServerInfo(session));
     const whatIf = new WhatIf(session, statement, whatIfOptions(options, caps.hypopg, readOnly));
     try {
       for (const s of suggestions) {

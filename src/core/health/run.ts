@@ -1,5 +1,5 @@
 import { Session } from '../db/database';
-import { readServerInfo } from '../db/serverInfo';
+import { rememberServerInfo, SERVER_FACTS_PARAMS, SERVER_FACTS_SQL } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
 import { loadIndexUsage } from '../usage/load';
 import { analyzeIndexUsage } from '../usage/analyze';
@@ -14,7 +14,7 @@ import { sequencesNearMax } from './checks/sequences';
 import { randomPageCost, sharedBuffers, workMem } from './checks/settings';
 import { slowestStatements } from './checks/statements';
 import { HealthOptions, resolveHealthOptions } from './options';
-import { CheckContext, CheckResult, CheckStatus, HealthCheck, HealthReport, Outcome, Requirement, ServerFacts } from './types';
+import { CheckContext, CheckResult, CheckStatus, HealthCheck, HealthReport, Outcome, Requirement } from './types';
 
 /** Every check, in report order. */
 export const HEALTH_CHECKS: readonly HealthCheck[] = [
@@ -30,9 +30,10 @@ export const HEALTH_CHECKS: readonly HealthCheck[] = [
  * JIT either: on big catalogs the checks' estimated costs pass jit_above_cost, and compiling
  * takes seconds for queries that run in milliseconds.
  */
-const RUN_SETTINGS_SQL = `SELECT set_config('lock_timeout', '2s', false), set_config('jit', 'off', false)`;
+const START_SQL = `
+SELECT set_config('lock_timeout', '2s', false) AS lock_timeout, set_config('jit', 'off', false) AS jit, facts.*
+  FROM (${SERVER_FACTS_SQL}) facts`;
 const RESET_RUN_SETTINGS_SQL = `SELECT set_config(name, reset_val, false) FROM pg_settings WHERE name IN ('lock_timeout', 'jit')`;
-const READS_ALL_STATS_SQL = `SELECT pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS reads_all_stats`;
 
 const REQUIREMENT_TEXT: Record<Requirement, string> = {
   pg_read_all_stats: 'membership in pg_read_all_stats (or pg_monitor) to see other roles\' sessions: GRANT pg_monitor TO <role>',
@@ -56,13 +57,8 @@ export interface HealthRunOptions {
 export async function runHealthChecks(session: Session, run: HealthRunOptions = {}): Promise<HealthReport> {
   const options = resolveHealthOptions(run.thresholds);
   const started = Date.now();
-  const info = await readServerInfo(session);
-  const server: ServerFacts = {
-    versionNum: info.versionNum,
-    isSuperuser: info.isSuperuser,
-    inRecovery: info.inRecovery,
-    readsAllStats: (await session.query(READS_ALL_STATS_SQL)).rows[0].reads_all_stats,
-  };
+  // Start-up is one round trip: the run's settings and the server's facts together.
+  const server = rememberServerInfo(session, (await session.query(START_SQL, SERVER_FACTS_PARAMS)).rows[0]);
   let analysis: Promise<IndexAnalysis> | undefined;
   const ctx: CheckContext = {
     session,
@@ -78,7 +74,6 @@ export async function runHealthChecks(session: Session, run: HealthRunOptions = 
   const checks = run.only ? HEALTH_CHECKS.filter((c) => run.only!.includes(c.id)) : HEALTH_CHECKS;
 
   const results: CheckResult[] = [];
-  await session.query(RUN_SETTINGS_SQL);
   try {
     for (const check of checks) {
       run.onProgress?.(check);
@@ -94,7 +89,7 @@ export async function runHealthChecks(session: Session, run: HealthRunOptions = 
   return {
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
-    server: { version: info.version, database: info.database, user: info.user },
+    server: { version: server.version, database: server.database, user: server.user },
     counts,
     results,
   };

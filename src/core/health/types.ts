@@ -1,3 +1,4 @@
+import { ServerInfo } from '../db/serverInfo';
 import { Session } from '../db/database';
 import { IndexAnalysis } from '../usage/types';
 import { HealthOptions } from './options';
@@ -37,18 +38,11 @@ export interface HealthReport {
 }
 
 /** Facts about the session every check may need, read once per run. */
-export interface ServerFacts {
-  versionNum: number;
-  isSuperuser: boolean;
-  /** Member of pg_read_all_stats (pg_monitor includes it) or superuser: sees every session's details. */
-  readsAllStats: boolean;
-  inRecovery: boolean;
-}
-
 export interface CheckContext {
   session: Session;
   options: HealthOptions;
-  server: ServerFacts;
+  /** The server's facts, read once at start-up. */
+  server: ServerInfo;
   /** The whole-database index analysis, loaded once and shared by the index checks. */
   indexAnalysis(): Promise<IndexAnalysis>;
 }

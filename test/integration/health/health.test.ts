@@ -233,6 +233,26 @@ describe('Health checks with pg_stat_statements', () => {
   });
 });
 
+describe('Health start-up', () => {
+  it('takes one round trip: the run settings and every server fact in one statement (seen in pg_stat_statements)', async () => {
+    const url = await freshDatabase(['pg_stat_statements']);
+    const db = new Database(targetFromUrl(url));
+    try {
+      await run(url, 'SELECT pg_stat_statements_reset()');
+      await db.withSession((s) => runHealthChecks(s, { only: [] }));
+      const rows = await queryUrl<{ query: string; calls: string }>(url, `
+        SELECT query, calls::text FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query !~ 'pg_stat_statements'`);
+      const startUp = rows.filter((r) => !/reset_val/.test(r.query));
+      assert.equal(startUp.length, 1, JSON.stringify(rows.map((r) => r.query)));
+      assert.match(startUp[0].query, /set_config\(\$\d+[\s\S]*pg_available_extensions/);
+      assert.equal(startUp[0].calls, '1');
+    } finally {
+      await db.end();
+    }
+  });
+});
+
 describe('Health checks as a role without monitoring privileges', () => {
   it('completes, skipping what needs pg_read_all_stats instead of failing', async () => {
     const url = await freshDatabase([]);

@@ -3,9 +3,6 @@ import { qualifiedName } from '../../sql/ident';
 import { gradeAbove, outcome, plural, thresholdText } from '../grade';
 import { HealthCheck, Outcome } from '../types';
 
-const PG_STAT_STATEMENTS_SCHEMA_SQL = `
-SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'`;
-
 /**
  * The slowest statements of this database by mean time. The view lives in the extension's
  * schema, so its (quoted) name is filled in; PostgreSQL 13 renamed mean_time to mean_exec_time.
@@ -34,7 +31,7 @@ export const slowestStatements: HealthCheck = {
   title: 'Slowest statements (pg_stat_statements)',
   category: 'statements',
   async run({ session, options, server }) {
-    const schema = (await session.query(PG_STAT_STATEMENTS_SCHEMA_SQL)).rows[0]?.schema as string | undefined;
+    const schema = server.extensions.pg_stat_statements.schema;
     if (!schema) return notAvailable('not installed in this database');
     const sql = SLOWEST_STATEMENTS_SQL(qualifiedName(schema, 'pg_stat_statements'), server.versionNum >= 130000 ? 'exec_' : '');
     let rows;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { BackupResult } from '../../src/core/backup/backup';
@@ -98,6 +99,21 @@ describe('Backups', function () {
 
     assert.equal(await run<boolean>('pgtuner.deleteBackup', { dumpPath: backup!.dumpPath, confirmed: true }), true);
     assert.deepEqual(fs.readdirSync(path.dirname(backup!.dumpPath)), []);
+  });
+
+  it('deleteBackup deletes nothing outside the backup folder, whatever path its argument names', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-outside-'));
+    fs.mkdirSync(path.join(outside, 'data'));
+    fs.writeFileSync(path.join(outside, 'data', 'precious.txt'), 'keep me');
+    const lookalike = path.join(outside, `${database}-20260101T000000Z.dump`);
+    fs.writeFileSync(lookalike, 'not a backup of yours');
+    const viaDotDot = path.join(workspaceFolder(), 'backups', '..', '..', path.relative(path.dirname(workspaceFolder()), lookalike));
+    for (const dumpPath of [outside, path.join(outside, 'data'), lookalike, viaDotDot]) {
+      assert.equal(await run<boolean>('pgtuner.deleteBackup', { dumpPath, confirmed: true }), undefined, `refused: ${dumpPath}`);
+    }
+    assert.equal(fs.readFileSync(path.join(outside, 'data', 'precious.txt'), 'utf8'), 'keep me');
+    assert.equal(fs.readFileSync(lookalike, 'utf8'), 'not a backup of yours');
+    fs.rmSync(outside, { recursive: true, force: true });
   });
 
   it('cancels a running backup: pg_dump stops and no .dump is left', async function () {

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { formatBytes, formatCount } from '../../core/format';
 import { groupBy } from '../../core/groupBy';
 import { AnalyzedIndex, BadgeKind, IndexAnalysis } from '../../core/usage/types';
+import { indexTooltipMarkdown } from './tooltip';
 
 export type IndexSort = 'name' | 'size' | 'scans';
 
@@ -143,14 +144,10 @@ export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
     item.iconPath = badges.includes('invalid') ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
       : i.badges.length ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'))
         : new vscode.ThemeIcon(i.constraint ? 'key' : 'symbol-field');
-    const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendMarkdown(`**${i.schema}.${i.name}** on ${i.table} (${i.method}${i.unique ? ', unique' : ''}${i.constraint ? `, backs ${i.constraint.kind} ${i.constraint.name}` : ''})\n\n`);
-    if (i.definition) tip.appendCodeblock(i.definition, 'sql');
-    else tip.appendMarkdown('_Definition not read: another session holds an exclusive lock on this table or index. Refresh later._\n\n');
-    tip.appendMarkdown(`\n${formatCount(i.scans)} scans, ${formatCount(i.tuplesRead)} tuples read ${this.analysis?.statsResetAt ? `since ${this.analysis.statsResetAt}` : 'since statistics began'}; ${formatBytes(i.bytes)}\n\n`);
-    for (const b of i.badges) tip.appendMarkdown(`- **${b.kind}**: ${b.reason}\n`);
-    if (i.droppable) tip.appendMarkdown('\nCandidate for dropping: review it, then "Generate Drop Migration".');
-    else if (i.unique || i.constraint) tip.appendMarkdown('\nEnforces uniqueness or backs a constraint: never proposed for dropping.');
+    // Catalog names are text, not Markdown: escaped, and rendered untrusted (no command links, HTML or icons).
+    const tip = new vscode.MarkdownString(indexTooltipMarkdown(i, this.analysis?.statsResetAt), false);
+    tip.isTrusted = false;
+    tip.supportHtml = false;
     item.tooltip = tip;
     // index-constraint: DROP INDEX refuses it; index-locked: no definition to copy or recreate.
     item.contextValue = !i.definition ? 'index-locked' : i.constraint ? 'index-constraint' : 'index';

@@ -34,7 +34,7 @@ const HARMLESS_BUILTINS = [
 const VERBOSE_PLAN_PREFIX = 'EXPLAIN (VERBOSE, FORMAT JSON) ';
 
 const VOLATILE_FUNCTIONS_SQL = `
-SELECT DISTINCT p.oid::regprocedure::text AS signature
+SELECT DISTINCT p.oid::regproc::text || '()' AS signature
   FROM pg_proc p
  WHERE p.proname = ANY($1::text[])
    AND p.provolatile = 'v'
@@ -50,7 +50,7 @@ tree AS (
   SELECT oid AS relid FROM targets WHERE oid IS NOT NULL
   UNION
   SELECT pt.relid FROM targets CROSS JOIN LATERAL pg_partition_tree(targets.oid) pt WHERE targets.oid IS NOT NULL)
-SELECT t.tgname, t.tgrelid::regclass::text AS relation, p.oid::regprocedure::text AS signature
+SELECT t.tgname, t.tgrelid::regclass::text AS relation, p.oid::regproc::text || '()' AS signature
   FROM pg_trigger t
   JOIN pg_proc p ON p.oid = t.tgfoid
  WHERE t.tgrelid IN (SELECT relid FROM tree)
@@ -60,7 +60,7 @@ SELECT t.tgname, t.tgrelid::regclass::text AS relation, p.oid::regprocedure::tex
    AND NOT (p.pronamespace = 'pg_catalog'::regnamespace AND p.proname = ANY($3::text[]))
  ORDER BY 2, 1`;
 
-/** One line per effect, e.g. "nextval(regclass)" or "trigger audit on public.orders runs audit_row()". */
+/** One entry per effect, e.g. "nextval()" or "trigger audit on orders runs audit_row()". */
 export async function findSideEffects(session: Session, statement: string, params: unknown[] | undefined): Promise<string[]> {
   const planJson = (await session.userQuery(VERBOSE_PLAN_PREFIX + statement, params)).rows[0]['QUERY PLAN'];
   const names = new Set(functionNamesIn(statement));
@@ -82,12 +82,12 @@ export async function findSideEffects(session: Session, statement: string, param
 /** The error a face shows (or answers by asking the user) when ANALYZE would run side effects. */
 export function sideEffectsError(effects: string[]): PgTunerError {
   return new PgTunerError('SIDE_EFFECTS',
-    `EXPLAIN ANALYZE would execute ${effects.join(', ')}: effects that the rollback does not undo ` +
-    '(sequences, other databases, locks, session settings, notifications). Run plain EXPLAIN, or allow side effects explicitly.');
+    `EXPLAIN ANALYZE would execute functions with side effects that the rollback does not undo ` +
+    `(sequences, other databases, locks, session settings, notifications): ${effects.join(', ')}. Run plain EXPLAIN, or allow side effects explicitly.`);
 }
 
 export const PLAIN_INSTEAD_NOTE = (effects: string[]) =>
-  `Plain EXPLAIN (estimates only): ANALYZE would have executed ${effects.join(', ')}, whose effects a rollback does not undo.`;
+  `Plain EXPLAIN (estimates only): ANALYZE would have executed functions with side effects that a rollback does not undo: ${effects.join(', ')}.`;
 
 /** Names called in SQL text: a word (or quoted identifier) followed by `(`, outside strings and comments. */
 export function functionNamesIn(sql: string): string[] {

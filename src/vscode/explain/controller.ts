@@ -14,7 +14,7 @@ import { formatPlanText } from '../../core/plan/text';
 import { Plan } from '../../core/plan/types';
 import { extractShape } from '../../core/sql/parse';
 import { ActiveConnection, Services } from '../services';
-import { ExplainResultView, FromWebview, PlanView } from './messages';
+import { ExplainResultView, FromWebview, isSuggestionIndex, PlanView } from './messages';
 import { askParameters } from './parameters';
 import { PlanPanel } from './planPanel';
 import { confirmAnalyze, confirmSideEffects } from './safety';
@@ -118,6 +118,9 @@ export class ExplainController {
       const suggestions = panel?.currentResult?.suggestions ?? [];
       if (!panel || !this.source) throw new PgTunerError('BAD_INPUT', 'Run "Explain & Suggest Index" first; its suggestions can then be tried.');
       const index = args.suggestion ? suggestions.indexOf(args.suggestion) : args.suggestionIndex ?? (await pickSuggestion(suggestions));
+      if (!args.suggestion && index !== undefined && !isSuggestionIndex(index, suggestions.length)) {
+        throw new PgTunerError('BAD_INPUT', `No suggestion number ${JSON.stringify(index)}: the panel shows ${suggestions.length} (0 to ${suggestions.length - 1}).`);
+      }
       const suggestion = args.suggestion ?? (index === undefined ? undefined : suggestions[index]);
       if (!suggestion) return cancelled('No suggestion chosen.');
       const active = await this.services.connections.requireActive();

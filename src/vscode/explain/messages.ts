@@ -39,3 +39,31 @@ export type FromWebview =
   | { type: 'savePlan'; which: 'before' | 'after' }
   /** The panel's visible text after each render (lets tests and logs see what the user sees). */
   | { type: 'rendered'; text: string };
+
+/**
+ * A message from the webview as the extension may act on it, or undefined: the webview's content
+ * is not trusted, so the type must be known, a suggestionIndex an integer within the suggestions
+ * shown (not "constructor", -1, 1.5 or past the end), `which` one of its two values.
+ */
+export function checkFromWebview(message: unknown, suggestionCount: number): FromWebview | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const m = message as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'rendered':
+      return typeof m.text === 'string' ? { type: 'rendered', text: m.text } : undefined;
+    case 'savePlan':
+      return m.which === 'before' || m.which === 'after' ? { type: 'savePlan', which: m.which } : undefined;
+    case 'createMigration':
+    case 'copyDdl':
+    case 'explainWithIndex':
+      return isSuggestionIndex(m.suggestionIndex, suggestionCount) ? { type: m.type, suggestionIndex: m.suggestionIndex } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function isSuggestionIndex(index: unknown, suggestionCount: number): index is number {
+  return typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < suggestionCount;
+}

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
-import { ExplainResultView, FromWebview, PlanView, ToWebview } from './messages';
+import { checkFromWebview, ExplainResultView, FromWebview, PlanView, ToWebview } from './messages';
 
 /** What the panel asks the extension to do for a button. */
 export type PanelActionHandler = (message: Exclude<FromWebview, { type: 'ready' | 'rendered' }>, panel: PlanPanel) => Promise<unknown>;
@@ -77,7 +77,10 @@ export class PlanPanel implements vscode.Disposable {
   }
 
   /** Handles a message as if the webview had sent it (the webview's buttons end up here). */
-  async receive(message: FromWebview): Promise<unknown> {
+  async receive(untrusted: FromWebview): Promise<unknown> {
+    // Checked, not trusted: a message names a suggestion by an index that must be in range.
+    const message = checkFromWebview(untrusted, this.result?.suggestions.length ?? 0);
+    if (!message) return undefined;
     switch (message.type) {
       case 'ready':
         // The webview (re)loaded: give it the current state; earlier posts may have been missed.

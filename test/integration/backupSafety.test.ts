@@ -164,8 +164,9 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
 
     it('Restore Database over an existing target swaps in the restored copy only after success', async () => {
       const source = await backupDatabase(db, { directory: tempDir('pgtuner-src-'), tools, keys });
-      const target = `${db.profile.database}_swap`;
-      await cluster.sql('postgres', `CREATE DATABASE "${target}"`);
+      // A name that needs quoting in CREATE / ALTER / DROP DATABASE.
+      const target = `${db.profile.database} Swap "q"`;
+      await cluster.sql('postgres', `CREATE DATABASE "${target.replace(/"/g, '""')}"`);
       await queryUrl(cluster.url(target), 'CREATE TABLE old_stuff (id int); INSERT INTO old_stuff VALUES (1)');
       try {
         const result = await restoreBackup(db, source.dumpPath, { targetDatabase: target, safetyDirectory: tempDir('pgtuner-safety-'), tools, keys, confirmed: true } as Parameters<typeof restoreBackup>[2]);
@@ -174,8 +175,9 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
         assert.deepEqual(await queryUrl(cluster.url(target), 'SELECT count(*)::int AS n FROM orders'), [{ n: 60000 }]);
         assert.deepEqual(await queryUrl(cluster.url(target), `SELECT to_regclass('old_stuff') AS t`), [{ t: null }]);
         assert.deepEqual(await queryUrl(url, `SELECT datname FROM pg_database WHERE datname LIKE '%pgtuner%'`), [], 'no temporary or old database left');
+        assert.equal(fs.existsSync(result.safetyBackup!.dumpPath), true);
       } finally {
-        await cluster.sql('postgres', `DROP DATABASE IF EXISTS "${target}" WITH (FORCE)`);
+        await cluster.sql('postgres', `DROP DATABASE IF EXISTS "${target.replace(/"/g, '""')}" WITH (FORCE)`);
       }
     });
   });

@@ -195,6 +195,17 @@ describe('Explain & Suggest in the editor', function () {
     assert.ok(files.upPath.startsWith(vscode.workspace.workspaceFolders![0].uri.fsPath), 'written inside the workspace');
   });
 
+  it('ignores panel messages whose suggestion index is not an integer within the suggestions shown', async () => {
+    assert.ok(advised, 'needs the previous test');
+    await vscode.env.clipboard.writeText('untouched');
+    for (const suggestionIndex of ['0', 1.5, -1, advised.suggestions.length, 'constructor']) {
+      for (const type of ['copyDdl', 'explainWithIndex', 'createMigration']) {
+        assert.equal(await vscode.commands.executeCommand('pgtuner.explain.panelMessage', { type, suggestionIndex }), undefined, `${type} ${String(suggestionIndex)}`);
+      }
+    }
+    assert.equal(await vscode.env.clipboard.readText(), 'untouched');
+  });
+
   it('cancelling stops the query on the server', async () => {
     const admin = new Client({ connectionString: url });
     await admin.connect();

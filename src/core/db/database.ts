@@ -25,6 +25,28 @@ const LOCAL_TIMEOUTS_SQL = `
 SELECT set_config('statement_timeout', coalesce($1, current_setting('statement_timeout')), true),
        set_config('lock_timeout', coalesce($2, current_setting('lock_timeout')), true)`;
 
+/**
+ * pg's Client, except that a failed connect closes its socket: pg leaves it open after an
+ * authentication error (no password for SCRAM, say), which kept the CLI process alive forever.
+ */
+class ClosingClient extends Client {
+  connect(): Promise<Client>;
+  connect(callback: (err: Error | null) => void): void;
+  connect(callback?: (err: Error | null) => void): Promise<Client> | void {
+    const close = () => (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    if (!callback) {
+      return super.connect().catch((err: unknown) => {
+        close();
+        throw err;
+      });
+    }
+    super.connect((err: Error | null) => {
+      if (err) close();
+      callback(err);
+    });
+  }
+}
+
 /** How a transaction opened by Session.transaction behaves. */
 export interface TransactionMode {
   /** READ ONLY: a write fails instead of running (production profiles, restore verification). */
@@ -215,7 +237,7 @@ export class Database {
 
   /** Asks the server to cancel whatever backend `pid` is running (from a fresh connection). */
   private async cancelBackend(pid: number): Promise<boolean> {
-    const client = new Client(await this.clientConfig());
+    const client = new ClosingClient(await this.clientConfig());
     try {
       await client.connect();
       const r = await client.query<{ pg_cancel_backend: boolean }>(CANCEL_BACKEND_SQL, [pid]);
@@ -248,7 +270,7 @@ export class Database {
   private async getPool(): Promise<Pool> {
     if (this.pool) return this.pool;
     const config = await this.clientConfig();
-    const pool = new Pool({ ...config, max: this.options.maxConnections, idleTimeoutMillis: 30_000 });
+    const pool = new Pool({ ...config, Client: ClosingClient, max: this.options.maxConnections, idleTimeoutMillis: 30_000 });
     // An idle client losing its connection must not crash the process.
     pool.on('error', () => undefined);
     this.pool = pool;
@@ -282,7 +304,7 @@ export class Database {
       case 'verify-full':
         return { rejectUnauthorized: true };
       case 'prefer': {
-        const probe = new Client({ ...base, ssl: { rejectUnauthorized: false } });
+        const probe = new ClosingClient({ ...base, ssl: { rejectUnauthorized: false } });
         try {
           await probe.connect();
           return { rejectUnauthorized: false };

@@ -2,16 +2,17 @@ import * as vscode from 'vscode';
 import { registerBackup } from './vscode/backup';
 import { registerConnections } from './vscode/connections';
 import { registerExplain } from './vscode/explain';
+import { commandTable } from './vscode/commands';
 import { createServices } from './vscode/createServices';
 import { registerHealth } from './vscode/health';
 import { registerIndexes } from './vscode/indexes';
-import { registerLog } from './vscode/log';
 import { registerMigrations } from './vscode/migrations';
+import { registerCommandTable } from './vscode/runner';
 
-/** Creates the shared services, then each feature registers its commands and views. */
+/** Creates the shared services, registers the command table, then each feature its views. */
 export function activate(context: vscode.ExtensionContext): void {
   const services = createServices(context);
-  registerLog(services);
+  registerCommandTable(context, services.runner, commandTable(services));
   registerConnections(services);
   registerBackup(services);
   registerExplain(services);

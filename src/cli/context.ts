@@ -5,6 +5,7 @@ import { Database } from '../core/db/database';
 import { ConnectionProfile, ConnectionTarget, describeProfile, targetFromEnvironment, targetFromUrl } from '../core/db/profile';
 import { parseProfileSettings } from '../core/db/profileSettings';
 import { PgTunerError } from '../core/errors';
+import { DEFAULT_SETTINGS, secondsToMs, Settings } from '../core/settings/schema';
 
 /** Options every verb understands. */
 export const COMMON_OPTIONS = {
@@ -117,9 +118,11 @@ function profileFromWorkspaceSettings(name: string, cwd: string): { profile: Con
     : `--connection ${name}: no such profile in ${file} (have: ${profiles.map((p) => p.name).join(', ') || 'none'}).`);
 }
 
-export function openDatabase(values: TargetOptions): Database {
-  const statementTimeoutMs = Number(process.env.PGTUNER_STATEMENT_TIMEOUT_MS) || 30_000;
-  return new Database(resolveTarget(values), { statementTimeoutMs });
+export function openDatabase(values: TargetOptions, settings: Settings = DEFAULT_SETTINGS): Database {
+  return new Database(resolveTarget(values), {
+    statementTimeoutMs: secondsToMs(settings.statementTimeoutSeconds),
+    connectTimeoutMs: secondsToMs(settings.connectTimeoutSeconds),
+  });
 }
 
 /** Output helpers: JSON for machines on stdout, text for people. */

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ConnectionManager } from './connections/connectionManager';
+import { Runner } from './runner';
 import { Services } from './services';
 
 /** Services as created by the extension: the connection service is the full manager (the connections feature needs it). */
@@ -11,6 +12,7 @@ export interface AppServices extends Services {
 export function createServices(context: vscode.ExtensionContext): AppServices {
   const log = vscode.window.createOutputChannel('PG Tuner', { log: true });
   const connections = new ConnectionManager(context, log);
-  context.subscriptions.push(log, connections);
-  return { context, log, connections };
+  const runner = new Runner(log);
+  context.subscriptions.push(log, connections, runner);
+  return { context, log, connections, runner };
 }

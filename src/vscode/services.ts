@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Database } from '../core/db/database';
 import { ConnectionProfile } from '../core/db/profile';
+import { Runner } from './runner';
 
 /** What a command needs to talk to the database the user picked. */
 export interface ActiveConnection {
@@ -23,4 +24,6 @@ export interface Services {
   context: vscode.ExtensionContext;
   log: vscode.LogOutputChannel;
   connections: ConnectionService;
+  /** Progress, cancellation and failure display for every command. */
+  runner: Runner;
 }

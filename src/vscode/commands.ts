@@ -1,0 +1,15 @@
+/**
+ * Every command of the extension in one table, id → handler. Features provide their handlers
+ * (`<feature>Commands`); registration, failure display and cancellation are the runner's. A test
+ * checks this table against package.json (palette commands) and that test-only ids start with
+ * `pgtuner.test.`.
+ */
+import { Services } from './services';
+import { Command } from './runner';
+
+export function commandTable(services: Services): Record<string, Command> {
+  return {
+    'pgtuner.showLog': { title: 'Show Log', run: () => services.log.show() },
+    'pgtuner.cancel': { title: 'Cancel Running Operations', run: () => services.runner.cancelAll() },
+  };
+}

@@ -1,5 +1,6 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
+import { Client } from 'pg';
 
 export const CLI_PATH = path.join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
@@ -18,4 +19,55 @@ export function runCli(args: string[], databaseUrl?: string, options: { cwd?: st
   const env = { ...process.env, DATABASE_URL: databaseUrl ?? '' };
   const r = spawnSync(process.execPath, [CLI_PATH, ...args], { env, cwd: options.cwd, encoding: 'utf8', timeout: options.timeoutMs ?? 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+export interface InterruptedRun {
+  /** Exit code (130 when the CLI handled Ctrl-C), null when a signal killed it. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  /** Queries of pgtuner backends still running `marker` a few seconds after the CLI ended. */
+  stillActive: string[];
+}
+
+/** pgtuner's backends running a statement that contains $1 (the test's own connection excluded). */
+const ACTIVE_PGTUNER_SQL = `
+SELECT pid, query FROM pg_stat_activity
+ WHERE application_name = 'pgtuner' AND state = 'active' AND datname = current_database()
+   AND pid <> pg_backend_pid() AND strpos(query, $1) > 0`;
+
+/**
+ * Ctrl-C as a user gives it: starts the bundled CLI, waits until pg_stat_activity shows its
+ * statement containing `marker` running (application_name 'pgtuner', state 'active'), sends SIGINT,
+ * waits for the exit, then gives the server a few seconds to drop the statement. Backends still
+ * running it are terminated afterwards so a failing run leaves nothing behind.
+ */
+export async function interruptCli(args: string[], databaseUrl: string, marker: string, options: { settleMs?: number } = {}): Promise<InterruptedRun> {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const admin = new Client({ connectionString: databaseUrl });
+  await admin.connect();
+  const active = async () => (await admin.query<{ pid: number; query: string }>(ACTIVE_PGTUNER_SQL, [marker])).rows;
+  try {
+    await until(() => `the CLI's statement (${marker}) to run on the server; stderr: ${stderr}`, async () => (await active()).length > 0 || child.exitCode !== null, 60_000);
+    if (child.exitCode !== null) throw new Error(`the CLI ended before its statement ran (exit ${child.exitCode}): ${stderr}`);
+    child.kill('SIGINT');
+    const { code, signal } = await exited;
+    await until(() => 'the server to drop the statement', async () => (await active()).length === 0, options.settleMs ?? 5_000).catch(() => undefined);
+    return { code, signal, stderr, stillActive: (await active()).map((r) => r.query) };
+  } finally {
+    child.kill('SIGKILL');
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM (${ACTIVE_PGTUNER_SQL}) a`, [marker]).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+async function until(what: () => string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -8,7 +8,8 @@ import { DEFAULT_SETTINGS, Settings } from './settings/schema';
 
 export interface Run {
   signal?: AbortSignal;
-  onProgress?: (message: string) => void;
+  /** `fraction`: how much of the work is done (0…1), when the engine can tell (a progress bar). */
+  onProgress?: (message: string, fraction?: number) => void;
   settings: Settings;
 }
 

@@ -21,8 +21,15 @@ export class Runner implements vscode.Disposable {
     try {
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
         const subscription = token.onCancellationRequested(() => controller.abort());
+        // VS Code's bar takes increments; the engine reports how much is done.
+        let shown = 0;
+        const onProgress = (message: string, fraction?: number) => {
+          const increment = fraction === undefined ? undefined : Math.max(0, Math.min(1, fraction) * 100 - shown);
+          shown += increment ?? 0;
+          progress.report({ message, increment });
+        };
         try {
-          return await work({ signal: controller.signal, onProgress: (message) => progress.report({ message }), settings: readSettings(this.log, resource) });
+          return await work({ signal: controller.signal, onProgress, settings: readSettings(this.log, resource) });
         } finally {
           subscription.dispose();
         }

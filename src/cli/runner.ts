@@ -51,6 +51,8 @@ export function defineVerb<O extends ParseArgsConfig['options'], I, R>(spec: Ver
         process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
       };
       process.once('SIGINT', interrupt);
+      // `kill` and CI timeouts send SIGTERM: the same clean stop (child tools killed, partial files removed).
+      process.once('SIGTERM', interrupt);
       try {
         const result = await spec.run(db, input, { signal: controller.signal, onProgress: progress.report, settings });
         progress.done();
@@ -67,6 +69,7 @@ export function defineVerb<O extends ParseArgsConfig['options'], I, R>(spec: Ver
         throw err;
       } finally {
         process.removeListener('SIGINT', interrupt);
+        process.removeListener('SIGTERM', interrupt);
         await db.end();
       }
     },

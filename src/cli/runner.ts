@@ -25,7 +25,9 @@ export interface VerbSpec<O extends ParseArgsConfig['options'], I, R> {
   input(values: Values<O>, positionals: string[]): I;
   /** Settings the flags change (defaults otherwise). */
   settings?(values: Values<O>): Partial<Settings>;
-  /** The engine call; undefined db for verbs that need no database (e.g. migrate new). */
+  /** Inputs that need no database (e.g. migrate new): false opens none; run and output then receive undefined. */
+  needsDatabase?(input: I): boolean;
+  /** The engine call (db is undefined only when needsDatabase said false). */
   run(db: Database, input: I, run: Run): Promise<R>;
   /** The result for machines (--json) or people, and the exit code (default 0). */
   output(result: R, values: Values<O>, db: Database): { json: unknown; text: string; exitCode?: number };
@@ -41,7 +43,7 @@ export function defineVerb<O extends ParseArgsConfig['options'], I, R>(spec: Ver
       const json = (values as { json?: boolean }).json === true;
       const input = spec.input(values, positionals);
       const settings: Settings = { ...DEFAULT_SETTINGS, ...spec.settings?.(values) };
-      const db = openDatabase(values as TargetOptions, settings);
+      const db = (spec.needsDatabase?.(input) ?? true ? openDatabase(values as TargetOptions, settings) : undefined) as Database;
       const progress = progressWriter(json);
       const controller = new AbortController();
       const interrupt = () => {
@@ -70,7 +72,7 @@ export function defineVerb<O extends ParseArgsConfig['options'], I, R>(spec: Ver
       } finally {
         process.removeListener('SIGINT', interrupt);
         process.removeListener('SIGTERM', interrupt);
-        await db.end();
+        await db?.end();
       }
     },
   };

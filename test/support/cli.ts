@@ -90,27 +90,3 @@ export function startCli(args: string[], databaseUrl?: string): RunningCli {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return { child, exited };
 }
-
-export interface StartedCli {
-  pid: number;
-  /** Resolves when the CLI has exited (code null when a signal killed it). */
-  exited: Promise<CliRun>;
-}
-
-/**
- * Starts the bundled CLI without waiting for it, for tests that act while it runs (Ctrl-C:
- * `process.kill(cli.pid, 'SIGINT')`). Same environment rules as runCli.
- */
-export function startCli(args: string[], databaseUrl?: string, options: { cwd?: string } = {}): StartedCli {
-  const env = { ...process.env, DATABASE_URL: databaseUrl ?? '' };
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<CliRun>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
-  });
-  return { pid: child.pid!, exited };
-}

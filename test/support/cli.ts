@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 import { Client } from 'pg';
 
@@ -43,10 +43,9 @@ SELECT pid, query FROM pg_stat_activity
  * running it are terminated afterwards so a failing run leaves nothing behind.
  */
 export async function interruptCli(args: string[], databaseUrl: string, marker: string, options: { settleMs?: number } = {}): Promise<InterruptedRun> {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const { child, exited } = startCli(args, databaseUrl);
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  child.stderr!.on('data', (chunk: string) => (stderr += chunk));
   const admin = new Client({ connectionString: databaseUrl });
   await admin.connect();
   const active = async () => (await admin.query<{ pid: number; query: string }>(ACTIVE_PGTUNER_SQL, [marker])).rows;

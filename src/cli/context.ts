@@ -29,6 +29,8 @@ export interface TargetOptions {
   db?: string;
   connection?: string;
   'allow-insecure'?: boolean;
+  /** --production (verbs that run user SQL): the target gets a production profile's safeguards whatever its source says. */
+  production?: boolean;
 }
 
 /**
@@ -119,7 +121,9 @@ function profileFromWorkspaceSettings(name: string, cwd: string): { profile: Con
 }
 
 export function openDatabase(values: TargetOptions, settings: Settings = DEFAULT_SETTINGS): Database {
-  return new Database(resolveTarget(values), {
+  const target = resolveTarget(values);
+  const profile = values.production ? { ...target.profile, environment: 'production' as const } : target.profile;
+  return new Database({ ...target, profile }, {
     statementTimeoutMs: secondsToMs(settings.statementTimeoutSeconds),
     connectTimeoutMs: secondsToMs(settings.connectTimeoutSeconds),
   });

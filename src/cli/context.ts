@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { parse as parseJsonc, ParseError, printParseErrorCode } from 'jsonc-parser';
 import { parseArgs, ParseArgsConfig } from 'util';
 import { Database } from '../core/db/database';
 import { ConnectionProfile, ConnectionTarget, describeProfile, targetFromEnvironment, targetFromUrl } from '../core/db/profile';
@@ -103,14 +104,21 @@ function sameHost(a: string, b: string): boolean {
 
 function profileFromWorkspaceSettings(name: string, cwd: string): { profile: ConnectionProfile; file: string } {
   const file = path.join(cwd, '.vscode', 'settings.json');
-  let raw: unknown;
+  let text: string;
   try {
-    // settings.json allows comments and trailing commas; strip the common cases.
-    const text = fs.readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1');
-    raw = JSON.parse(text)['pgtuner.connections'];
+    text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw new PgTunerError('BAD_INPUT', `--connection ${name}: cannot read pgtuner.connections from ${file}.`);
+    throw new PgTunerError('BAD_INPUT', `--connection ${name}: cannot read ${file}.`);
   }
+  // settings.json is JSON with comments and trailing commas, as VS Code reads it.
+  const errors: ParseError[] = [];
+  const settings: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
+  if (errors.length) {
+    const { error, offset } = errors[0];
+    const line = text.slice(0, offset).split('\n').length;
+    throw new PgTunerError('BAD_INPUT', `--connection ${name}: ${file} line ${line}: ${printParseErrorCode(error)}.`);
+  }
+  const raw = typeof settings === 'object' && settings !== null ? (settings as Record<string, unknown>)['pgtuner.connections'] : undefined;
   const { profiles, problems } = parseProfileSettings(raw);
   const found = profiles.find((p) => p.name === name);
   if (found) return { profile: found, file };

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { ConnectionProfile, databaseUrlFromDotenv, ENVIRONMENTS, Environment, SslMode, targetFromEnvironment, targetFromUrl } from './profile';
+import { ConnectionProfile, ConnectionTarget, databaseUrlFromDotenv, ENVIRONMENTS, Environment, SslMode, targetFromEnvironment, targetFromUrl } from './profile';
 import { parseProfileSettings } from './profileSettings';
 
 /** Where a connection was found; settings ones can be edited and removed, the others are read-only. */
@@ -33,6 +33,8 @@ export interface ConnectionEntry {
   scope: ConnectionScope;
   /** Where the password comes from when connecting (undefined: ~/.pgpass or none). */
   password?: () => Promise<string | undefined>;
+  /** TLS files a .env URL named (see ConnectionTarget.ssl). */
+  ssl?: ConnectionTarget['ssl'];
 }
 
 /** Everything the connection list is made from, read by the face (settings, files, environment). */
@@ -52,7 +54,7 @@ export interface ConnectionSources {
 
 export interface ConnectionCatalog {
   entries: ConnectionEntry[];
-  /** Settings entries that were skipped, with the reason. */
+  /** Settings entries (and a .env DATABASE_URL) that were skipped, with the reason. */
   problems: string[];
   /** Set in a restricted workspace: says that workspace settings and .env were not used. */
   restrictedModeNote?: string;
@@ -78,11 +80,11 @@ export function collectConnections(sources: ConnectionSources): ConnectionCatalo
   };
   const workspace = sources.trusted ? fromSettings(sources.workspaceSettings, 'workspace settings') : { entries: [], problems: [] };
   const user = fromSettings(sources.userSettings, 'user settings');
-  const dotenv = sources.trusted && sources.dotenv ? dotenvConnection(sources.dotenv) : undefined;
+  const dotenv = sources.trusted && sources.dotenv ? dotenvConnection(sources.dotenv) : {};
   const fromEnv = targetFromEnvironment(sources.env);
   const environment = fromEnv && entry(fromEnv.profile, 'PG* environment', fromEnv.password);
 
-  const listed = [...workspace.entries, ...user.entries, ...(dotenv ? [dotenv] : []), ...(environment ? [environment] : [])];
+  const listed = [...workspace.entries, ...user.entries, ...(dotenv.entry ? [dotenv.entry] : []), ...(environment ? [environment] : [])];
   // The user's own connections claim their names first; the folder's get a suffix on a clash.
   const claimOrder = [...listed.filter((e) => !isFolderControlled(e)), ...listed.filter(isFolderControlled)];
   const taken = new Set<string>();
@@ -96,7 +98,7 @@ export function collectConnections(sources: ConnectionSources): ConnectionCatalo
 
   return {
     entries: listed.map((e) => named.get(e)!),
-    problems: [...workspace.problems, ...user.problems],
+    problems: [...workspace.problems, ...user.problems, ...(dotenv.problem ? [dotenv.problem] : [])],
     restrictedModeNote: sources.trusted ? undefined : RESTRICTED_MODE_NOTE,
   };
 }
@@ -104,18 +106,20 @@ export function collectConnections(sources: ConnectionSources): ConnectionCatalo
 /** Whether the opened folder (possibly a cloned repository) defines this connection. */
 export const isFolderControlled = (e: { scope: ConnectionScope }): boolean => e.scope === 'workspace' || e.scope === 'dotenv';
 
-function entry(profile: ConnectionProfile, origin: ConnectionOrigin, password?: () => Promise<string | undefined>): ConnectionEntry {
-  return { name: profile.name, sourceName: profile.name, profile, origin, scope: SCOPE_OF[origin], password };
+function entry(profile: ConnectionProfile, origin: ConnectionOrigin, password?: () => Promise<string | undefined>, ssl?: ConnectionTarget['ssl']): ConnectionEntry {
+  return { name: profile.name, sourceName: profile.name, profile, origin, scope: SCOPE_OF[origin], password, ssl };
 }
 
-function dotenvConnection(dotenv: { file: string; text: string }): ConnectionEntry | undefined {
+/** DATABASE_URL of the .env file as a connection; a postgres URL that cannot be used is a problem to show. */
+function dotenvConnection(dotenv: { file: string; text: string }): { entry?: ConnectionEntry; problem?: string } {
   const url = databaseUrlFromDotenv(dotenv.text);
-  if (!url) return undefined;
+  // Another database engine's URL (a project on MySQL, say): nothing to offer, nothing wrong.
+  if (!url || !/^postgres(ql)?:\/\//i.test(url)) return {};
   try {
     const target = targetFromUrl(url, `DATABASE_URL (${path.basename(dotenv.file)})`, 'development', 'dotenv');
-    return entry(target.profile, '.env', target.password);
-  } catch {
-    return undefined; // not a postgres URL (a project on another database engine): nothing to offer
+    return { entry: entry(target.profile, '.env', target.password, target.ssl) };
+  } catch (err) {
+    return { problem: `${dotenv.file}: DATABASE_URL: ${(err as Error).message}` };
   }
 }
 

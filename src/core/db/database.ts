@@ -295,19 +295,22 @@ export class Database {
   }
 
   private async resolveSsl(base: ClientConfig, mode: SslMode): Promise<ClientConfig['ssl']> {
+    // A URL's SSL files come read and set up for its sslmode (see targetFromUrl).
+    const fromUrl = this.target.ssl;
     switch (mode) {
       case 'disable':
         return false;
       case 'require':
-        return { rejectUnauthorized: false };
+        return fromUrl ?? { rejectUnauthorized: false };
       case 'verify-ca':
       case 'verify-full':
-        return { rejectUnauthorized: true };
+        return fromUrl ?? { rejectUnauthorized: true };
       case 'prefer': {
-        const probe = new ClosingClient({ ...base, ssl: { rejectUnauthorized: false } });
+        const ssl = fromUrl ?? { rejectUnauthorized: false };
+        const probe = new ClosingClient({ ...base, ssl });
         try {
           await probe.connect();
-          return { rejectUnauthorized: false };
+          return ssl;
         } catch (err) {
           if (/does not support SSL/i.test(String((err as Error).message))) return false;
           throw this.wrap(err);

@@ -1,4 +1,7 @@
+import { parse as parseDotenv } from 'dotenv';
+import { expand } from 'dotenv-expand';
 import { parse as parseConnectionString } from 'pg-connection-string';
+import type { ConnectionOptions as TlsOptions } from 'tls';
 import { PgTunerError } from '../errors';
 
 export type Environment = 'development' | 'staging' | 'production';
@@ -28,6 +31,11 @@ export interface ConnectionProfile {
 export interface ConnectionTarget {
   profile: ConnectionProfile;
   password?: () => Promise<string | undefined>;
+  /**
+   * TLS options holding the files a URL named (sslrootcert, sslcert, sslkey), already read and
+   * set up for its sslmode as libpq would; undefined when the URL names none.
+   */
+  ssl?: TlsOptions;
 }
 
 /** "user@host:port/database" — safe to show and log, never contains a password. */
@@ -37,35 +45,50 @@ export function describeProfile(p: ConnectionProfile): string {
   return `${p.user ?? '(default user)'}@${host}:${port}/${p.database ?? '(default database)'}`;
 }
 
-/** Parses postgres://user:pass@host:port/db?sslmode=… into a target; the password stays in a closure. */
+/** The URL parameters naming files that libpq reads for TLS. */
+const SSL_FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey'] as const;
+
+/**
+ * Parses postgres://user:pass@host:port/db?sslmode=…&sslrootcert=… into a target; the password
+ * stays in a closure. pg-connection-string reads the SSL files with libpq's meaning of sslmode
+ * (require with a root certificate verifies the chain, verify-ca needs one).
+ */
 export function targetFromUrl(url: string, name = 'url', environment: Environment = 'development', source: ProfileSource = 'url'): ConnectionTarget {
   if (!/^postgres(ql)?:\/\//i.test(url.trim())) {
     throw new PgTunerError('BAD_INPUT', 'A database URL must start with postgres:// or postgresql://');
   }
-  // sslmode is read here and removed before pg-connection-string sees it: we map it to pg's
-  // ssl options ourselves (libpq semantics) instead of pg's own aliasing.
-  const [base, query = ''] = url.trim().split('?', 2);
-  const params = new URLSearchParams(query);
-  const sslmode = params.get('sslmode') ?? undefined;
-  params.delete('sslmode');
   let parsed: ReturnType<typeof parseConnectionString>;
   try {
-    parsed = parseConnectionString(params.size ? `${base}?${params}` : base);
-  } catch {
-    throw new PgTunerError('BAD_INPUT', 'The database URL could not be parsed (expected postgres://user@host:port/database).');
+    parsed = parseConnectionString(url.trim(), { useLibpqCompat: true });
+  } catch (err) {
+    throw new PgTunerError('BAD_INPUT', urlProblem(err), { cause: err });
   }
+  const sslmode = parsed.sslmode;
   const profile: ConnectionProfile = {
     name,
-    host: parsed.host ?? undefined,
+    host: parsed.host || undefined,
     port: parsed.port ? Number(parsed.port) : undefined,
     database: parsed.database ?? undefined,
-    user: parsed.user ?? undefined,
+    user: parsed.user || undefined,
     sslmode: isSslMode(sslmode) ? sslmode : undefined,
     environment,
     source,
   };
   const password = parsed.password || undefined;
-  return { profile, password: password === undefined ? undefined : async () => password };
+  const namesSslFiles = SSL_FILE_PARAMS.some((param) => parsed[param]);
+  return {
+    profile,
+    password: password === undefined ? undefined : async () => password,
+    ssl: namesSslFiles && typeof parsed.ssl === 'object' ? parsed.ssl as TlsOptions : undefined,
+  };
+}
+
+/** Why a URL was refused, without the URL (it may hold a password). */
+function urlProblem(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT' || e?.code === 'EACCES') return `The database URL names an SSL file that cannot be read: ${e.path}.`;
+  if (/sslrootcert/.test(String(e?.message))) return 'The database URL has sslmode=verify-ca without sslrootcert: name the CA file (sslrootcert=…), or use sslmode=verify-full.';
+  return 'The database URL could not be parsed (expected postgres://user@host:port/database).';
 }
 
 /** The libpq PG* variables as a profile (password from PGPASSWORD if set, else ~/.pgpass at connect). */
@@ -86,20 +109,15 @@ export function targetFromEnvironment(env: NodeJS.ProcessEnv, name = 'environmen
   return { profile, password: password ? async () => password : undefined };
 }
 
-/** Reads DATABASE_URL from the text of a .env file (KEY=value, optional quotes, # comments). */
+/**
+ * DATABASE_URL from the text of a .env file, parsed by dotenv (quotes, `#` comments, `export`,
+ * multi-line values) and expanded by dotenv-expand. `${VAR}` refers to variables of the same file
+ * only: a workspace .env must not copy this process's environment (tokens, keys) into a URL that
+ * is sent to a server it chooses.
+ */
 export function databaseUrlFromDotenv(text: string): string | undefined {
-  for (const raw of text.split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?DATABASE_URL\s*=\s*(.*)\s*$/.exec(raw);
-    if (!m) continue;
-    let value = m[1].trim();
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) {
-      value = value.slice(1, -1);
-    } else {
-      value = value.replace(/\s+#.*$/, '');
-    }
-    return value || undefined;
-  }
-  return undefined;
+  const { parsed } = expand({ parsed: parseDotenv(text), processEnv: {} });
+  return parsed?.DATABASE_URL || undefined;
 }
 
 /** Validates a profile object read from settings; returns a list of problems (empty = valid). */

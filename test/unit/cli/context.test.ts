@@ -28,6 +28,17 @@ describe('CLI: which database a verb uses', () => {
     assert.equal(resolveTarget({ connection: 'dev' }, {}, cwd).profile.host, 'localhost');
   });
 
+  it('reads settings.json with block comments and // inside strings, as VS Code does', () => {
+    const cwd = workspace('/* team settings\n   "pgtuner.connections": [] */\n{\n  "pgtuner.connections": [ /* staging */ { "name": "stage", "host": "db.stage", "database": "a//b" } ]\n}');
+    const { profile } = resolveTarget({ connection: 'stage' }, {}, cwd);
+    assert.deepEqual([profile.host, profile.database], ['db.stage', 'a//b']);
+  });
+
+  it('names the line of a settings.json it cannot parse', () => {
+    const cwd = workspace('{\n  "pgtuner.connections": [\n    { "name": "x" }}\n  ]\n}');
+    assert.throws(() => resolveTarget({ connection: 'x' }, {}, cwd), (e: PgTunerError) => e.code === 'BAD_INPUT' && /settings\.json line 3: /.test(e.message));
+  });
+
   it('says what is wrong with a missing or invalid profile, or no database at all', () => {
     const cwd = workspace('{ "pgtuner.connections": [ { "name": "bad", "port": 0 }, { "name": "ok" } ] }');
     assert.throws(() => resolveTarget({ connection: 'bad' }, {}, cwd), (e: PgTunerError) => e.code === 'BAD_INPUT' && /port 0 is not a TCP port/.test(e.message));

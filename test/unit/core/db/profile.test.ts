@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { databaseUrlFromDotenv, describeProfile, targetFromEnvironment, targetFromUrl, validateProfile } from '../../../src/core/db/profile';
-import { newProfile, parseProfileSettings, storedProfile } from '../../../src/core/db/profileSettings';
-import { PgTunerError } from '../../../src/core/errors';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { databaseUrlFromDotenv, describeProfile, targetFromEnvironment, targetFromUrl, validateProfile } from '../../../../src/core/db/profile';
+import { newProfile, parseProfileSettings, storedProfile } from '../../../../src/core/db/profileSettings';
+import { PgTunerError } from '../../../../src/core/errors';
 
 describe('Connection profiles', () => {
   describe('targetFromUrl', () => {
@@ -24,6 +27,28 @@ describe('Connection profiles', () => {
       assert.equal(t.profile.database, 'app');
     });
 
+    it('reads the SSL files a URL names (sslrootcert, sslcert, sslkey) with libpq\'s sslmode meaning', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-ssl-'));
+      const file = (name: string) => {
+        fs.writeFileSync(path.join(dir, name), `-----BEGIN ${name}-----`);
+        return path.join(dir, name);
+      };
+      const [ca, cert, key] = [file('root.crt'), file('client.crt'), file('client.key')];
+      const t = targetFromUrl(`postgres://app@db/shop?sslmode=verify-ca&sslrootcert=${ca}&sslcert=${cert}&sslkey=${key}`);
+      assert.equal(t.profile.sslmode, 'verify-ca');
+      assert.deepEqual([t.ssl?.ca, t.ssl?.cert, t.ssl?.key], ['-----BEGIN root.crt-----', '-----BEGIN client.crt-----', '-----BEGIN client.key-----']);
+      assert.equal(typeof t.ssl?.checkServerIdentity, 'function', 'verify-ca checks the chain, not the host name');
+      assert.equal(targetFromUrl(`postgres://app@db/shop?sslmode=require&sslrootcert=${ca}`).ssl?.ca, '-----BEGIN root.crt-----');
+      assert.equal(targetFromUrl('postgres://app@db/shop?sslmode=require').ssl, undefined, 'no file named: the sslmode alone decides');
+      assert.equal(targetFromUrl(`postgres://app@db/shop?sslmode=disable&sslrootcert=${ca}`).ssl, undefined);
+    });
+
+    it('refuses a URL whose SSL file is missing, or verify-ca without a root certificate, as BAD_INPUT', () => {
+      assert.throws(() => targetFromUrl('postgres://app:secret@db/shop?sslrootcert=/no/such/root.crt'),
+        (e: unknown) => e instanceof PgTunerError && e.code === 'BAD_INPUT' && /\/no\/such\/root\.crt/.test(e.message) && !e.message.includes('secret'));
+      assert.throws(() => targetFromUrl('postgres://app@db/shop?sslmode=verify-ca'), (e: unknown) => e instanceof PgTunerError && /sslrootcert/.test(e.message));
+    });
+
     it('rejects other schemes as BAD_INPUT', () => {
       assert.throws(() => targetFromUrl('mysql://root@localhost/db'), (e: unknown) => e instanceof PgTunerError && e.code === 'BAD_INPUT' && /postgres:\/\//.test(e.message));
     });
@@ -34,6 +59,24 @@ describe('Connection profiles', () => {
       assert.equal(databaseUrlFromDotenv('A=1\n# DATABASE_URL=postgres://commented\nDATABASE_URL=postgres://u@h/d # local\n'), 'postgres://u@h/d');
       assert.equal(databaseUrlFromDotenv('export DATABASE_URL="postgres://u:p#1@h/d"\r\n'), 'postgres://u:p#1@h/d');
       assert.equal(databaseUrlFromDotenv("DATABASE_URL='postgres://u@h/d'"), 'postgres://u@h/d');
+    });
+
+    it('takes a quoted value followed by a comment without its quotes (dotenv)', () => {
+      assert.equal(databaseUrlFromDotenv('DATABASE_URL="postgres://u@h/d" # local database\n'), 'postgres://u@h/d');
+      assert.equal(databaseUrlFromDotenv("DATABASE_URL='postgres://u@h/d'   # comment\n"), 'postgres://u@h/d');
+    });
+
+    it('expands ${VAR} from the same file only, never from this process or a shell', () => {
+      assert.equal(databaseUrlFromDotenv('DB_HOST=db.local\nDB_NAME=shop\nDATABASE_URL=postgres://app@${DB_HOST}:5432/${DB_NAME}\n'), 'postgres://app@db.local:5432/shop');
+      process.env.PGTUNER_TEST_SECRET = 'process-secret';
+      try {
+        assert.equal(databaseUrlFromDotenv('DATABASE_URL=postgres://app@evil/${PGTUNER_TEST_SECRET}'), 'postgres://app@evil/');
+      } finally {
+        delete process.env.PGTUNER_TEST_SECRET;
+      }
+      const marker = path.join(os.tmpdir(), `pgtuner-dotenv-${process.pid}`);
+      assert.equal(databaseUrlFromDotenv(`DATABASE_URL=postgres://app@$(touch ${marker})/d`), `postgres://app@$(touch ${marker})/d`);
+      assert.equal(fs.existsSync(marker), false, 'a .env must never run a command');
     });
 
     it('is undefined when absent or empty', () => {
@@ -116,6 +159,13 @@ describe('Connection profiles', () => {
     it('rejects invalid fields as BAD_INPUT naming the connection', async () => {
       await assert.rejects(newProfile({ name: 'p', host: 'h', port: 70000 }), (e: unknown) =>
         e instanceof PgTunerError && e.code === 'BAD_INPUT' && e.message === 'Connection "p": port 70000 is not a TCP port.');
+    });
+
+    it('refuses a URL with SSL files rather than saving the connection without them', async () => {
+      const ca = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-ssl-')), 'root.crt');
+      fs.writeFileSync(ca, 'CA');
+      await assert.rejects(newProfile({ name: 'p', url: `postgres://u@h/d?sslmode=verify-ca&sslrootcert=${ca}` }), (e: unknown) =>
+        e instanceof PgTunerError && e.code === 'BAD_INPUT' && /does not keep sslrootcert/.test(e.message));
     });
   });
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import {
   collectConnections, ConnectionEntry, ConnectionSources, identityChanges, identityOf, findByIdentity, RESTRICTED_MODE_NOTE, settingsSecretKey,
-} from '../../../src/core/db/connectionCatalog';
-import { ConnectionProfile } from '../../../src/core/db/profile';
-import { PasswordStore } from '../../../src/vscode/connections/passwordStore';
+} from '../../../../src/core/db/connectionCatalog';
+import { ConnectionProfile } from '../../../../src/core/db/profile';
 
 /** Secret storage as the catalog sees it: by settings level and endpoint. */
 const secrets: Record<string, string> = { [settingsSecretKey('user', { name: 'shared', host: 'user-host', environment: 'development' })]: 'from-secret-storage' };
@@ -113,45 +112,20 @@ describe('Connection catalog', () => {
     });
   });
 
-  describe('PasswordStore (secret storage)', () => {
-    const fake = (initial: Record<string, string>) => {
-      const map = new Map(Object.entries(initial));
-      return { map, storage: { get: async (k: string) => map.get(k), store: async (k: string, v: string) => { map.set(k, v); }, delete: async (k: string) => { map.delete(k); } } };
-    };
-    const shop: ConnectionProfile = { name: 'shop', host: 'prod', database: 'shop', user: 'app', environment: 'production' };
-
-    it('moves a name-keyed password of an earlier version to the new key, for user profiles only', async () => {
-      const { map, storage } = fake({ 'pgtuner.connection.password:shop': 'old-pw' });
-      const store = new PasswordStore(storage, () => 'file:///ws');
-      assert.equal(await store.get('workspace', shop), undefined, 'a workspace profile never reads the old name-keyed password');
-      assert.equal(map.get('pgtuner.connection.password:shop'), 'old-pw');
-      assert.equal(await store.get('user', shop), 'old-pw');
-      assert.equal(map.has('pgtuner.connection.password:shop'), false, 'the old key is gone');
-      assert.equal(map.get(settingsSecretKey('user', shop)), 'old-pw');
-      assert.equal(await store.get('user', { ...shop, host: 'elsewhere' }), undefined, 'moved under the endpoint it was read for');
-    });
-
-    it('keeps user and workspace passwords apart, and per workspace', async () => {
-      const { storage } = fake({});
-      let ws = 'file:///a';
-      const store = new PasswordStore(storage, () => ws);
-      await store.set('user', shop, 'user-pw');
-      await store.set('workspace', shop, 'ws-a-pw');
-      assert.equal(await store.get('user', shop), 'user-pw');
-      assert.equal(await store.get('workspace', shop), 'ws-a-pw');
-      ws = 'file:///b';
-      assert.equal(await store.get('workspace', shop), undefined);
-      await store.set('user', shop, undefined);
-      assert.equal(await store.get('user', shop), undefined);
-    });
-  });
-
   it('package.json keeps the connection settings restricted in untrusted workspaces (a cloned repository must not choose the server)', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const manifest = require('../../../../package.json') as { capabilities?: { untrustedWorkspaces?: { supported?: unknown; restrictedConfigurations?: string[] } } };
+    const manifest = require('../../../../../package.json') as { capabilities?: { untrustedWorkspaces?: { supported?: unknown; restrictedConfigurations?: string[] } } };
     const untrusted = manifest.capabilities?.untrustedWorkspaces;
     assert.equal(untrusted?.supported, 'limited');
     for (const setting of ['pgtuner.connections', 'pgtuner.envFile']) assert.ok(untrusted?.restrictedConfigurations?.includes(setting), setting);
+  });
+
+  it('offers a quoted DATABASE_URL followed by a comment, and reports one whose SSL file is missing', () => {
+    const quoted = collectConnections(sources({ dotenv: { file: '/ws/.env', text: 'DATABASE_URL="postgres://app@db:5432/app" # local\n' }, env: {} }));
+    assert.equal(quoted.entries.find((e) => e.origin === '.env')?.profile.host, 'db');
+    const broken = collectConnections(sources({ dotenv: { file: '/ws/.env', text: 'DATABASE_URL=postgres://app@db/app?sslrootcert=/no/such.crt' }, env: {} }));
+    assert.equal(broken.entries.some((e) => e.origin === '.env'), false);
+    assert.deepEqual(broken.problems, ['/ws/.env: DATABASE_URL: The database URL names an SSL file that cannot be read: /no/such.crt.']);
   });
 
   it('reports invalid settings entries with their level and skips a non-postgres DATABASE_URL', () => {

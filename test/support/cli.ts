@@ -30,25 +30,29 @@ export interface InterruptedRun {
   stillActive: string[];
 }
 
-/** pgtuner's backends running a statement that contains $1 (the test's own connection excluded). */
+/**
+ * pgtuner's backends running a statement that contains $1 (the test's own connection excluded),
+ * in this database or, when $2, in any database of the server.
+ */
 const ACTIVE_PGTUNER_SQL = `
 SELECT pid, query FROM pg_stat_activity
- WHERE application_name = 'pgtuner' AND state = 'active' AND datname = current_database()
+ WHERE application_name = 'pgtuner' AND state = 'active' AND ($2 OR datname = current_database())
    AND pid <> pg_backend_pid() AND strpos(query, $1) > 0`;
 
 /**
  * Ctrl-C as a user gives it: starts the bundled CLI, waits until pg_stat_activity shows its
  * statement containing `marker` running (application_name 'pgtuner', state 'active'), sends SIGINT,
  * waits for the exit, then gives the server a few seconds to drop the statement. Backends still
- * running it are terminated afterwards so a failing run leaves nothing behind.
+ * running it are terminated afterwards so a failing run leaves nothing behind. `anyDatabase`: the
+ * statement runs in another database of the server (restore-test's scratch database).
  */
-export async function interruptCli(args: string[], databaseUrl: string, marker: string, options: { settleMs?: number } = {}): Promise<InterruptedRun> {
+export async function interruptCli(args: string[], databaseUrl: string, marker: string, options: { settleMs?: number; anyDatabase?: boolean } = {}): Promise<InterruptedRun> {
   const { child, exited } = startCli(args, databaseUrl);
   let stderr = '';
   child.stderr!.on('data', (chunk: string) => (stderr += chunk));
   const admin = new Client({ connectionString: databaseUrl });
   await admin.connect();
-  const active = async () => (await admin.query<{ pid: number; query: string }>(ACTIVE_PGTUNER_SQL, [marker])).rows;
+  const active = async () => (await admin.query<{ pid: number; query: string }>(ACTIVE_PGTUNER_SQL, [marker, !!options.anyDatabase])).rows;
   try {
     await until(() => `the CLI's statement (${marker}) to run on the server; stderr: ${stderr}`, async () => (await active()).length > 0 || child.exitCode !== null, 60_000);
     if (child.exitCode !== null) throw new Error(`the CLI ended before its statement ran (exit ${child.exitCode}): ${stderr}`);
@@ -58,7 +62,7 @@ export async function interruptCli(args: string[], databaseUrl: string, marker: 
     return { code, signal, stderr, stillActive: (await active()).map((r) => r.query) };
   } finally {
     child.kill('SIGKILL');
-    await admin.query(`SELECT pg_terminate_backend(pid) FROM (${ACTIVE_PGTUNER_SQL}) a`, [marker]).catch(() => undefined);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM (${ACTIVE_PGTUNER_SQL}) a`, [marker, !!options.anyDatabase]).catch(() => undefined);
     await admin.end();
   }
 }

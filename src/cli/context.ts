@@ -2,11 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseJsonc, ParseError, printParseErrorCode } from 'jsonc-parser';
 import { parseArgs, ParseArgsConfig } from 'util';
-import { Database } from '../core/db/database';
+import { Database, databaseOptions } from '../core/db/database';
 import { ConnectionProfile, ConnectionTarget, describeProfile, targetFromEnvironment, targetFromUrl } from '../core/db/profile';
 import { parseProfileSettings } from '../core/db/profileSettings';
 import { PgTunerError } from '../core/errors';
-import { DEFAULT_SETTINGS, secondsToMs, Settings } from '../core/settings/schema';
+import { DEFAULT_SETTINGS, Settings } from '../core/settings/schema';
 
 /** Options every verb understands. */
 export const COMMON_OPTIONS = {
@@ -131,10 +131,7 @@ function profileFromWorkspaceSettings(name: string, cwd: string): { profile: Con
 export function openDatabase(values: TargetOptions, settings: Settings = DEFAULT_SETTINGS): Database {
   const target = resolveTarget(values);
   const profile = values.production ? { ...target.profile, environment: 'production' as const } : target.profile;
-  return new Database({ ...target, profile }, {
-    statementTimeoutMs: secondsToMs(settings.statementTimeoutSeconds),
-    connectTimeoutMs: secondsToMs(settings.connectTimeoutSeconds),
-  });
+  return new Database({ ...target, profile }, databaseOptions(settings));
 }
 
 /** Output helpers: JSON for machines on stdout, text for people. */

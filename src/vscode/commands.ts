@@ -4,12 +4,14 @@
  * checks this table against package.json (palette commands) and that test-only ids start with
  * `pgtuner.test.`.
  */
-import { Services } from './services';
+import { connectionsCommands } from './connections';
+import type { AppServices } from './createServices';
 import { Command } from './runner';
 
-export function commandTable(services: Services): Record<string, Command> {
+export function commandTable(services: AppServices): Record<string, Command> {
   return {
     'pgtuner.showLog': { title: 'Show Log', run: () => services.log.show() },
     'pgtuner.cancel': { title: 'Cancel Running Operations', run: () => services.runner.cancelAll() },
+    ...connectionsCommands(services),
   };
 }

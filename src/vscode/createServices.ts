@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { ConnectionManager } from './connections/connectionManager';
+import type { ConnectionManager } from './connections/connectionManager';
+import { createConnectionManager } from './connections/createConnectionManager';
 import { Runner } from './runner';
 import { Services } from './services';
 
@@ -11,7 +12,7 @@ export interface AppServices extends Services {
 /** Creates the shared services once per activation; everything is disposed with the extension. */
 export function createServices(context: vscode.ExtensionContext): AppServices {
   const log = vscode.window.createOutputChannel('PG Tuner', { log: true });
-  const connections = new ConnectionManager(context, log);
+  const connections = createConnectionManager(context, log);
   const runner = new Runner(log);
   context.subscriptions.push(log, connections, runner);
   return { context, log, connections, runner };

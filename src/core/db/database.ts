@@ -2,6 +2,7 @@ import pgpass from 'pgpass';
 import { Client, ClientConfig, Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { PgTunerError } from '../errors';
 import { toPgTunerError } from './connectionErrors';
+import { secondsToMs, Settings } from '../settings/schema';
 import { ConnectionProfile, ConnectionTarget, SslMode } from './profile';
 
 export interface DatabaseOptions {
@@ -12,6 +13,11 @@ export interface DatabaseOptions {
 }
 
 const DEFAULTS: Required<DatabaseOptions> = { connectTimeoutMs: 10_000, statementTimeoutMs: 30_000, maxConnections: 4 };
+
+/** The connection and statement timeouts the user set (pgtuner.connectTimeoutSeconds, statementTimeoutSeconds). */
+export function databaseOptions(settings: Settings): DatabaseOptions {
+  return { connectTimeoutMs: secondsToMs(settings.connectTimeoutSeconds), statementTimeoutMs: secondsToMs(settings.statementTimeoutSeconds) };
+}
 export const APPLICATION_NAME = 'pgtuner';
 
 const CANCEL_BACKEND_SQL = 'SELECT pg_cancel_backend($1)';

@@ -1,22 +1,21 @@
-import * as path from 'path';
 import * as vscode from 'vscode';
-import { Database } from '../../core/db/database';
 import {
   ConnectionCatalog, ConnectionEntry, ConnectionIdentity, findByIdentity, identityChanges, identityOf, isEditable, isFolderControlled,
 } from '../../core/db/connectionCatalog';
+import { Database } from '../../core/db/database';
 import { ConnectionProfile, describeProfile } from '../../core/db/profile';
 import { parseProfileSettings, StoredProfile } from '../../core/db/profileSettings';
 import { PgTunerError } from '../../core/errors';
 import { ActiveConnection, ConnectionService } from '../services';
-import { envFilePath, loadConnections } from './connectionSources';
-import { PasswordStore } from './passwordStore';
-import { pickConnection } from './pickConnection';
+import { ConnectionSources } from './connectionSources';
+import { DatabasePool } from './databasePool';
+import { PasswordScope, PasswordStore } from './passwordStore';
 
 /** Workspace state: the active connection's ConnectionIdentity (a bare name in PG Tuner 0.x). */
 const ACTIVE_KEY = 'pgtuner.activeConnection';
 
 /** Where "Add Connection" writes a profile. */
-export type ProfileScope = 'workspace' | 'user';
+export type ProfileScope = PasswordScope;
 
 /** The remembered active connection as found now, and what changed since it was chosen (empty: use it). */
 export interface ActiveState {
@@ -24,33 +23,42 @@ export interface ActiveState {
   changes: string[];
 }
 
+/** What the manager needs from the user; the face supplies it, so the manager shows no UI itself. */
+export interface ConnectionPrompts {
+  /** Which connection to use when none is active (or a new one); undefined when the user cancels. */
+  pick(): Promise<ConnectionEntry | undefined>;
+  /** Whether to use the active connection although it changed since it was chosen. */
+  confirmChanged(state: ActiveState): Promise<boolean>;
+  /** Tells the user that connection settings were skipped. */
+  warn(message: string): void;
+}
+
+/** Where the manager keeps things: the connection sources, passwords, pools, and the workspace state for the active one. */
+export interface ConnectionStores {
+  sources: ConnectionSources;
+  passwords: PasswordStore;
+  pools: DatabasePool;
+  workspaceState: vscode.Memento;
+}
+
 /**
- * The connections the user can pick, the active one, and one Database (one pg Pool) per
- * connection. Reloads when settings, the .env file or workspace trust change.
+ * Which connections there are and which one is active: reloads the list when its sources change,
+ * remembers the active connection by identity, and adds or removes settings profiles with their
+ * passwords. Storage, pools and questions to the user are handed in.
  */
 export class ConnectionManager implements ConnectionService {
-  private readonly passwords: PasswordStore;
   private loaded: ConnectionCatalog = { entries: [], problems: [] };
-  private readonly databases = new Map<string, { key: string; database: Database }>();
   private readonly activeEmitter = new vscode.EventEmitter<ConnectionProfile | undefined>();
   private readonly listEmitter = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [this.activeEmitter, this.listEmitter];
   private reportedProblems = '';
-  private envWatcher?: { file: string; watcher: vscode.FileSystemWatcher };
   readonly onDidChangeActive = this.activeEmitter.event;
   /** Fires after the list of connections (or the active one) changed. */
   readonly onDidChangeConnections = this.listEmitter.event;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
-    this.passwords = new PasswordStore(context.secrets, workspaceId);
+  constructor(private readonly stores: ConnectionStores, private readonly prompts: ConnectionPrompts, private readonly log: vscode.LogOutputChannel) {
     this.reload();
-    this.disposables.push(
-      // Only the settings the list is made of: a health threshold changing must not reload the views.
-      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('pgtuner.connections') || e.affectsConfiguration('pgtuner.envFile')) this.reload(); }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.reload()),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.reload()),
-      { dispose: () => this.envWatcher?.watcher.dispose() },
-    );
+    this.disposables.push(stores.sources.onDidChange(() => this.reload()));
   }
 
   list(): readonly ConnectionEntry[] {
@@ -89,65 +97,44 @@ export class ConnectionManager implements ConnectionService {
     const state = this.activeState();
     if (!state) return undefined;
     if (!state.changes.length) return state.entry;
-    const { entry, changes } = state;
-    this.log.warn(`active connection "${entry.name}" changed since it was chosen: ${changes.join('; ')}`);
-    const answer = await vscode.window.showWarningMessage(
-      `The connection "${entry.name}" changed since you chose it: ${changes.join('; ')}. Use it?`,
-      { modal: true, detail: `It now connects to ${describeProfile(entry.profile)} (${entry.profile.environment}, sslmode ${entry.profile.sslmode ?? 'prefer'}), as defined in ${entry.origin}.` },
-      'Use',
-    );
-    if (answer !== 'Use') return 'cancelled';
-    return this.select(entry.name);
+    this.log.warn(`active connection "${state.entry.name}" changed since it was chosen: ${state.changes.join('; ')}`);
+    if (!(await this.prompts.confirmChanged(state))) return 'cancelled';
+    return this.select(state.entry.name);
   }
 
   current(): ActiveConnection | undefined {
     const entry = this.activeEntry();
-    return entry && { profile: entry.profile, database: this.database(entry) };
+    return entry && this.connectionOf(entry);
   }
 
   named(name: string, setting: string): ActiveConnection {
     const entry = this.find(name);
     if (!entry) throw new PgTunerError('BAD_INPUT', `There is no connection named "${name}" (setting ${setting}). Add it with "PG Tuner: Add Connection" or fix the setting.`);
-    return { profile: entry.profile, database: this.database(entry) };
+    return this.connectionOf(entry);
   }
 
+  /** The active connection, confirmed when it changed, else the one the user picks now (made active). */
   async requireActive(): Promise<ActiveConnection | undefined> {
     const active = await this.confirmActive();
     if (active === 'cancelled') return undefined;
-    let entry = active;
-    if (!entry) {
-      const picked = await pickConnection(this);
-      if (!picked) return undefined;
-      entry = await this.select(picked.name);
-    }
-    return { profile: entry.profile, database: this.database(entry) };
+    const entry = active ?? (await this.pickAndSelect());
+    return entry && this.connectionOf(entry);
   }
 
   /** Makes a connection (by its unique name in the list) the active one, remembered by its identity. */
   async select(name: string): Promise<ConnectionEntry> {
     const entry = this.find(name);
     if (!entry) throw new PgTunerError('BAD_INPUT', `There is no connection named "${name}". Add it with "PG Tuner: Add Connection".`);
-    await this.context.workspaceState.update(ACTIVE_KEY, identityOf(entry));
+    await this.stores.workspaceState.update(ACTIVE_KEY, identityOf(entry));
     this.log.info(`active connection: ${entry.name} (${entry.profile.environment}, ${describeProfile(entry.profile)}, from ${entry.origin})`);
     this.activeEmitter.fire(entry.profile);
     this.listEmitter.fire();
     return entry;
   }
 
-  /** The pooled Database of a connection; recreated when its profile or the timeouts change. */
+  /** The pooled Database of a connection. */
   database(entry: ConnectionEntry): Database {
-    const settings = vscode.workspace.getConfiguration('pgtuner');
-    const options = {
-      connectTimeoutMs: settings.get<number>('connectTimeoutSeconds', 10) * 1000,
-      statementTimeoutMs: settings.get<number>('statementTimeoutSeconds', 30) * 1000,
-    };
-    const key = JSON.stringify([entry.profile, entry.origin, options]);
-    const cached = this.databases.get(entry.name);
-    if (cached?.key === key) return cached.database;
-    if (cached) void cached.database.end();
-    const database = new Database({ profile: entry.profile, password: entry.password }, options);
-    this.databases.set(entry.name, { key, database });
-    return database;
+    return this.stores.pools.get(entry);
   }
 
   /**
@@ -156,16 +143,16 @@ export class ConnectionManager implements ConnectionService {
    * name gets " (workspace)" when a user connection has the same name).
    */
   async save(profile: StoredProfile, password: string | undefined, scope: ProfileScope): Promise<ConnectionEntry> {
-    const target = scope === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    const existing = this.settingsAt(scope);
+    const { sources, passwords } = this.stores;
+    const existing = sources.settingsAt(scope);
     const sameName = (p: unknown) => isNamed(p) && p.name === profile.name;
     // The replaced profile's password goes with it (it may have pointed at another server).
     const replaced = parseProfileSettings(existing.filter(sameName)).profiles[0];
-    if (replaced) await this.passwords.delete(scope, replaced);
+    if (replaced) await passwords.delete(scope, replaced);
     // Password first: the settings change triggers a reload that may connect right away.
-    await this.passwords.set(scope, profile, password);
-    this.endDatabases(scope, profile.name);
-    await vscode.workspace.getConfiguration('pgtuner').update('connections', [...existing.filter((p) => !sameName(p)), profile], target);
+    await passwords.set(scope, profile, password);
+    this.endPools(scope, profile.name);
+    await sources.writeSettings(scope, [...existing.filter((p) => !sameName(p)), profile]);
     this.reload();
     const saved = this.loaded.entries.find((e) => e.scope === scope && e.sourceName === profile.name);
     if (!saved) {
@@ -177,8 +164,8 @@ export class ConnectionManager implements ConnectionService {
   /** Stores (or with undefined, forgets) a settings connection's password; its pool reconnects with it. */
   async setPassword(entry: ConnectionEntry, password: string | undefined): Promise<void> {
     const scope = settingsScope(entry);
-    await this.passwords.set(scope, sourceProfile(entry), password);
-    this.endDatabases(scope, entry.sourceName);
+    await this.stores.passwords.set(scope, sourceProfile(entry), password);
+    this.endPools(scope, entry.sourceName);
   }
 
   /** Removes a settings profile and its stored password; other sources cannot be removed from here. */
@@ -188,26 +175,32 @@ export class ConnectionManager implements ConnectionService {
     if (!isEditable(entry)) {
       throw new PgTunerError('BAD_INPUT', `"${name}" comes from ${entry.origin}; change it there to remove it.`);
     }
+    const { sources, passwords, pools, workspaceState } = this.stores;
     const scope = settingsScope(entry);
-    const remaining = this.settingsAt(scope).filter((p) => !(isNamed(p) && p.name === entry.sourceName));
-    const target = scope === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     const wasActive = this.activeState()?.entry === entry;
-    await vscode.workspace.getConfiguration('pgtuner').update('connections', remaining.length ? remaining : undefined, target);
-    await this.passwords.delete(scope, sourceProfile(entry));
-    this.endDatabase(entry.name);
-    if (wasActive) await this.context.workspaceState.update(ACTIVE_KEY, undefined);
+    await sources.writeSettings(scope, sources.settingsAt(scope).filter((p) => !(isNamed(p) && p.name === entry.sourceName)));
+    await passwords.delete(scope, sourceProfile(entry));
+    pools.end(entry.name);
+    if (wasActive) await workspaceState.update(ACTIVE_KEY, undefined);
     this.reload();
   }
 
   /** Where a new profile goes by default: the workspace when there is a trusted folder, else user settings. */
   defaultScope(): ProfileScope {
-    return vscode.workspace.workspaceFolders?.length && vscode.workspace.isTrusted ? 'workspace' : 'user';
+    return this.stores.sources.defaultScope();
   }
 
   dispose(): void {
-    for (const { database } of this.databases.values()) void database.end();
-    this.databases.clear();
     vscode.Disposable.from(...this.disposables).dispose();
+  }
+
+  private connectionOf(entry: ConnectionEntry): ActiveConnection {
+    return { profile: entry.profile, database: this.database(entry) };
+  }
+
+  private async pickAndSelect(): Promise<ConnectionEntry | undefined> {
+    const picked = await this.prompts.pick();
+    return picked && this.select(picked.name);
   }
 
   /**
@@ -215,7 +208,7 @@ export class ConnectionManager implements ConnectionService {
    * listed name alone: a workspace profile named like the user's active one is another connection.
    */
   private activeState(): ActiveState | undefined {
-    const stored = this.context.workspaceState.get<ConnectionIdentity | string>(ACTIVE_KEY);
+    const stored = this.stores.workspaceState.get<ConnectionIdentity | string>(ACTIVE_KEY);
     if (stored === undefined || stored === null) return undefined;
     if (typeof stored === 'string') return this.legacyActiveState(stored);
     const entry = findByIdentity(this.loaded.entries, stored);
@@ -232,7 +225,7 @@ export class ConnectionManager implements ConnectionService {
     const entry = this.find(name) ?? candidates[0];
     if (!entry) return undefined;
     if (candidates.length === 1 && !isFolderControlled(entry)) {
-      void this.context.workspaceState.update(ACTIVE_KEY, identityOf(entry));
+      void this.stores.workspaceState.update(ACTIVE_KEY, identityOf(entry));
       return { entry, changes: [] };
     }
     return { entry, changes: [`it was remembered by its name only (an earlier PG Tuner), and now comes from ${entry.origin} with ${describeProfile(entry.profile)}, ${entry.profile.environment}`] };
@@ -240,13 +233,12 @@ export class ConnectionManager implements ConnectionService {
 
   private reload(): void {
     const before = this.activeEntry();
-    this.watchEnvFile();
-    this.loaded = loadConnections(this.passwords);
-    for (const name of [...this.databases.keys()]) if (!this.find(name)) this.endDatabase(name);
+    this.loaded = this.stores.sources.load();
+    this.stores.pools.keepOnly(new Set(this.loaded.entries.map((e) => e.name)));
     const problems = this.loaded.problems.join('\n');
     if (problems && problems !== this.reportedProblems) {
-      this.log.warn(`skipped invalid connection settings:\n${problems}`);
-      void vscode.window.showWarningMessage(`PG Tuner skipped ${this.loaded.problems.length} invalid connection setting(s): ${this.loaded.problems[0]}`);
+      this.log.warn(`skipped invalid connections:\n${problems}`);
+      this.prompts.warn(`PG Tuner skipped ${this.loaded.problems.length} invalid connection(s): ${this.loaded.problems[0]}`);
     }
     this.reportedProblems = problems;
     const after = this.activeEntry();
@@ -256,35 +248,9 @@ export class ConnectionManager implements ConnectionService {
     this.listEmitter.fire();
   }
 
-  private settingsAt(scope: ProfileScope): unknown[] {
-    const inspected = vscode.workspace.getConfiguration('pgtuner').inspect<unknown>('connections');
-    const value = scope === 'workspace' ? inspected?.workspaceValue : inspected?.globalValue;
-    return Array.isArray(value) ? value : [];
-  }
-
   /** Ends the pools of the connections defined at `scope` under `sourceName`. */
-  private endDatabases(scope: ProfileScope, sourceName: string): void {
-    for (const e of this.loaded.entries) if (e.scope === scope && e.sourceName === sourceName) this.endDatabase(e.name);
-  }
-
-  private endDatabase(name: string): void {
-    const cached = this.databases.get(name);
-    this.databases.delete(name);
-    if (cached) void cached.database.end();
-  }
-
-  /** Follows the .env file named by pgtuner.envFile (the setting may change while we run). */
-  private watchEnvFile(): void {
-    const file = envFilePath();
-    if (file === this.envWatcher?.file) return;
-    this.envWatcher?.watcher.dispose();
-    this.envWatcher = undefined;
-    if (!file) return;
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
-    watcher.onDidChange(() => this.reload());
-    watcher.onDidCreate(() => this.reload());
-    watcher.onDidDelete(() => this.reload());
-    this.envWatcher = { file, watcher };
+  private endPools(scope: ProfileScope, sourceName: string): void {
+    for (const e of this.loaded.entries) if (e.scope === scope && e.sourceName === sourceName) this.stores.pools.end(e.name);
   }
 }
 
@@ -296,9 +262,5 @@ function settingsScope(entry: ConnectionEntry): ProfileScope {
 
 /** The profile with its name as written in settings (what its password is stored under). */
 const sourceProfile = (entry: ConnectionEntry): ConnectionProfile => ({ ...entry.profile, name: entry.sourceName });
-
-/** Which workspace workspace-level passwords belong to: the .code-workspace file, else the first folder. */
-const workspaceId = (): string | undefined =>
-  (vscode.workspace.workspaceFile ?? vscode.workspace.workspaceFolders?.[0]?.uri)?.toString();
 
 const isNamed = (p: unknown): p is { name: string } => typeof p === 'object' && p !== null && typeof (p as { name?: unknown }).name === 'string';

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
-import { registerGuardedCommand } from '../guardedCommand';
+import { ConnectionEntry, isEditable } from '../../core/db/connectionCatalog';
+import { ConnectionProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
 import type { AppServices } from '../createServices';
+import type { Command } from '../runner';
 import { addConnection, AddConnectionArgs, promptNewConnection } from './addConnection';
 import type { ConnectionManager } from './connectionManager';
-import { ConnectionEntry, isEditable } from '../../core/db/connectionCatalog';
 import { createConnectionsView } from './connectionsView';
 import { pickConnection } from './pickConnection';
 import { createConnectionStatusBar } from './statusBar';
@@ -13,58 +14,66 @@ import { testConnection } from './testConnection';
 /** `{ name }` — what tests, the tree view's rows and other features pass to the connection commands. */
 type NameArg = { name?: unknown } | undefined;
 
-/**
- * Connection commands, status bar item and the Connections view. Each command takes an optional
- * argument (tests, tree rows); without one it asks the user. Errors are shown, logged, and the
- * command returns undefined.
- */
+/** The status bar item and the Connections view. */
 export function registerConnections(services: AppServices): void {
-  const { connections: manager, log } = services;
-  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) => registerGuardedCommand(log, id, run);
+  services.context.subscriptions.push(createConnectionStatusBar(services.connections), createConnectionsView(services.connections));
+}
 
-  services.context.subscriptions.push(
-    createConnectionStatusBar(manager),
-    createConnectionsView(manager),
+/**
+ * Add / Select / Test / Remove Connection for the command table. Each takes an optional argument
+ * (tests, scripts, tree rows); without one it asks the user. A failure is the runner's to show.
+ */
+export function connectionsCommands(services: AppServices): Record<string, Command> {
+  const { connections: manager, runner, log } = services;
+  return {
+    'pgtuner.addConnection': {
+      title: 'Add Connection',
+      run: async (arg: AddConnectionArgs | undefined): Promise<ConnectionProfile | undefined> => {
+        if (arg) return (await addConnection(manager, arg)).profile;
+        const entry = await promptNewConnection(manager);
+        if (entry) {
+          void vscode.window.showInformationMessage(`Connection "${entry.name}" added and selected.`, 'Test Connection').then((choice) => {
+            if (choice) void vscode.commands.executeCommand('pgtuner.testConnection', { name: entry.name });
+          });
+        }
+        return entry?.profile;
+      },
+    },
 
-    command('pgtuner.addConnection', async (arg: AddConnectionArgs | undefined) => {
-      if (arg) return (await addConnection(manager, arg)).profile;
-      const entry = await promptNewConnection(manager);
-      if (entry) {
-        void vscode.window.showInformationMessage(`Connection "${entry.name}" added and selected.`, 'Test Connection').then((choice) => {
-          if (choice) void vscode.commands.executeCommand('pgtuner.testConnection', { name: entry.name });
+    'pgtuner.selectConnection': {
+      title: 'Select Connection',
+      run: async (arg: NameArg) => {
+        const entry = await entryFrom(manager, arg, () => pickConnection(manager));
+        return entry && (await manager.select(entry.name)).profile;
+      },
+    },
+
+    'pgtuner.testConnection': {
+      title: 'Test Connection',
+      run: async (arg: NameArg) => {
+        const entry = await entryFrom(manager, arg, async () => {
+          // The active connection, confirmed first when its profile changed since it was chosen.
+          const active = await manager.confirmActive();
+          return active === 'cancelled' ? undefined : active ?? pickConnection(manager, 'PG Tuner: Test Connection');
         });
-      }
-      return entry?.profile;
-    }),
+        return entry && testConnection(manager, entry, runner, log);
+      },
+    },
 
-    command('pgtuner.selectConnection', async (arg: NameArg) => {
-      const entry = await entryFrom(manager, arg, () => pickConnection(manager));
-      return entry && (await manager.select(entry.name)).profile;
-    }),
-
-    command('pgtuner.testConnection', async (arg: NameArg) => {
-      const entry = await entryFrom(manager, arg, async () => {
-        // The active connection, confirmed first when its profile changed since it was chosen.
-        const active = await manager.confirmActive();
-        return active === 'cancelled' ? undefined : active ?? pickConnection(manager, 'PG Tuner: Test Connection');
-      });
-      return entry && testConnection(manager, entry, log);
-    }),
-
-    command('pgtuner.removeConnection', async (arg: NameArg) => {
-      if (arg) {
-        await manager.remove(nameOf(arg));
+    'pgtuner.removeConnection': {
+      title: 'Remove Connection',
+      run: async (arg: NameArg) => {
+        if (arg) {
+          await manager.remove(nameOf(arg));
+          return true;
+        }
+        const entry = await pickRemovable(manager);
+        if (!entry || !(await confirmRemoval(entry))) return false;
+        await manager.remove(entry.name);
         return true;
-      }
-      const entry = await pickRemovable(manager);
-      if (!entry) return false;
-      const confirmed = await vscode.window.showWarningMessage(
-        `Remove the connection "${entry.name}"? Its saved password is deleted from secret storage too.`, { modal: true }, 'Remove');
-      if (confirmed !== 'Remove') return false;
-      await manager.remove(entry.name);
-      return true;
-    }),
-  );
+      },
+    },
+  };
 }
 
 function nameOf(arg: NameArg): string {
@@ -92,4 +101,10 @@ async function pickRemovable(manager: ConnectionManager): Promise<ConnectionEntr
     { title: 'PG Tuner: Remove Connection', placeHolder: 'Which connection should be removed?' },
   );
   return picked?.entry;
+}
+
+async function confirmRemoval(entry: ConnectionEntry): Promise<boolean> {
+  const answer = await vscode.window.showWarningMessage(
+    `Remove the connection "${entry.name}"? Its saved password is deleted from secret storage too.`, { modal: true }, 'Remove');
+  return answer === 'Remove';
 }

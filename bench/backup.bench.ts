@@ -13,12 +13,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
-import { backupDatabase, readServerFacts } from '../src/core/backup/backup';
+import { backupDatabase } from '../src/core/backup/backup';
 import { memoryKeyring } from '../src/core/backup/keys';
 import { deleteBackup } from '../src/core/backup/listing';
 import { restoreTest } from '../src/core/backup/restoreTest';
 import { defaultJobs, discoverTools } from '../src/core/backup/tools';
 import { Database } from '../src/core/db/database';
+import { readServerInfo } from '../src/core/db/serverInfo';
+import { defaultRun } from '../src/core/run';
 import { targetFromUrl } from '../src/core/db/profile';
 import { startCluster } from '../test/support/cluster';
 
@@ -85,10 +87,11 @@ async function main(): Promise<void> {
     console.log(`database ${(dbBytes / 2 ** 20).toFixed(0)} MB, generated in ${(generateMs / 1000).toFixed(1)} s`);
 
     const db = new Database(targetFromUrl(url), { statementTimeoutMs: 0 });
-    const server = await db.withSession(readServerFacts);
-    const toolSearch = { toolsDirectory: cluster.binDir };
-    const tools = await discoverTools(server.versionNum, toolSearch);
+    const server = await db.withSession(readServerInfo);
+    const tools = await discoverTools(server.versionNum, { toolsDirectory: cluster.binDir });
     const jobs = defaultJobs();
+    // No retention: each round deletes the previous dump itself, outside the timing.
+    const backupRun = defaultRun({ settings: { 'backup.toolsDirectory': cluster.binDir, 'backup.jobs': jobs, 'backup.keep': 0 } });
     const env = {
       ...process.env, PGHOST: cluster.host, PGPORT: String(cluster.port), PGUSER: cluster.superuser, PGPASSWORD: cluster.password, PGSSLMODE: 'disable',
     };
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
       // The previous round's dump goes first, outside the timing: only the backup is measured.
       if (lastDump) await deleteBackup(lastDump, work);
       return timed(async () => {
-        lastDump = (await backupDatabase(db, { directory: work, tools: toolSearch, keys })).dumpPath;
+        lastDump = (await backupDatabase(db, { directory: work, keys }, backupRun)).dumpPath;
       });
     };
 
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
       await withClient(cluster.url(), (c) => c.query('DROP DATABASE raw_restore WITH (FORCE)'));
     });
     const ourRestoreTest = (dumpFile: string) => timed(async () => {
-      const r = await restoreTest(db, dumpFile, { tools: toolSearch, jobs, keys });
+      const r = await restoreTest(db, { dumpPath: dumpFile, keys }, backupRun);
       if (!r.ok) throw new Error(`restore-test failed: ${r.message}`);
     });
 

@@ -4,6 +4,7 @@
  * checks this table against package.json (palette commands) and that test-only ids start with
  * `pgtuner.test.`.
  */
+import { backupCommands } from './backup';
 import { connectionsCommands } from './connections';
 import type { AppServices } from './createServices';
 import { Command } from './runner';
@@ -12,6 +13,7 @@ export function commandTable(services: AppServices): Record<string, Command> {
   return {
     'pgtuner.showLog': { title: 'Show Log', run: () => services.log.show() },
     'pgtuner.cancel': { title: 'Cancel Running Operations', run: () => services.runner.cancelAll() },
+    ...backupCommands(services),
     ...connectionsCommands(services),
   };
 }

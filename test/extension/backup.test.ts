@@ -122,7 +122,7 @@ describe('Backups', function () {
     try {
       const pending = run<BackupResult>('pgtuner.backupDatabase', { directory: dir });
       await eventually('pg_dump writing its partial file', () => (fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.partial')) ? true : undefined));
-      const cancelled = await run<number>('pgtuner.backup.cancel');
+      const cancelled = await run<number>('pgtuner.cancel');
       assert.equal(cancelled, 1, 'one running operation was cancelled');
       assert.equal(await pending, undefined, 'the command reports no backup');
       assert.deepEqual(fs.readdirSync(dir), [], 'neither a .dump nor a partial file remains');

@@ -9,10 +9,11 @@ import { memoryKeyring } from '../../src/core/backup/keys';
 import { readManifest } from '../../src/core/backup/manifest';
 import { restoreBackup } from '../../src/core/backup/restore';
 import { restoreTest } from '../../src/core/backup/restoreTest';
-import { ToolSearch } from '../../src/core/backup/tools';
 import { Database } from '../../src/core/db/database';
 import { targetFromUrl } from '../../src/core/db/profile';
 import { PgTunerError } from '../../src/core/errors';
+import { defaultRun, Run } from '../../src/core/run';
+import { Settings } from '../../src/core/settings/schema';
 import { freshDatabase, getCluster } from '../support/integrationHooks';
 import { queryUrl } from '../support/sql';
 
@@ -38,6 +39,11 @@ INSERT INTO z_tail SELECT generate_series(1, 10);`;
 /** The user's key, as the editor (secret storage) or the CLI (key file) would hold it. */
 const keys = memoryKeyring();
 
+/** A run with the cluster's pg_dump / pg_restore and the given settings. */
+let binDir: string;
+const withTools = (settings: Partial<Settings> = {}, run: Partial<Omit<Run, 'settings'>> = {}): Run =>
+  defaultRun({ ...run, settings: { 'backup.toolsDirectory': binDir, ...settings } });
+
 function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -53,19 +59,18 @@ async function scratchDatabases(url: string): Promise<string[]> {
 describe('backup and restore-test', function () {
   let shopUrl: string;
   let shop: Database;
-  let tools: ToolSearch;
   let dir: string;
   let first: BackupResult;
 
   before(async function () {
     const cluster = await getCluster();
     if (cluster.kind !== 'system') this.skip();
-    tools = { toolsDirectory: cluster.binDir };
+    binDir = cluster.binDir;
     shopUrl = await freshDatabase([]);
     shop = new Database(targetFromUrl(shopUrl));
     await queryUrl(shopUrl, SHOP_SQL);
     dir = tempDir('pgtuner-backups-');
-    first = await backupDatabase(shop, { keys, directory: dir, tools });
+    first = await backupDatabase(shop, { keys, directory: dir }, withTools());
   });
 
   after(async () => {
@@ -97,23 +102,23 @@ describe('backup and restore-test', function () {
   it('gives a second backup within the same second the next second\'s name instead of refusing', async () => {
     const d = tempDir('pgtuner-b-');
     const second = new Date('2026-03-01T10:00:00.400Z');
-    const earlier = await backupDatabase(shop, { keys, directory: d, tools, now: () => second });
+    const earlier = await backupDatabase(shop, { keys, directory: d, now: () => second }, withTools());
     assert.match(path.basename(earlier.dumpPath), /-20260301T100000Z\.dump$/);
     const clock = [second, new Date('2026-03-01T10:00:01.000Z')];
-    const again = await backupDatabase(shop, { keys, directory: d, tools, now: () => clock.shift()! });
+    const again = await backupDatabase(shop, { keys, directory: d, now: () => clock.shift()! }, withTools());
     assert.match(path.basename(again.dumpPath), /-20260301T100001Z\.dump$/);
     assert.equal(fs.readdirSync(d).filter((f) => f.endsWith('.dump')).length, 2);
   });
 
   it('restore-test passes with exact counts, checks, an RTO, and drops the scratch database', async () => {
     const progress: string[] = [];
-    const result = await restoreTest(shop, first.dumpPath, {
-      keys, tools, jobs: 2, onProgress: (p) => progress.push(`${p.phase}:${p.tablesDone}/${p.tablesTotal}`),
-      verificationQueries: [
+    const result = await restoreTest(shop, { dumpPath: first.dumpPath, keys }, withTools({
+      'backup.jobs': 2,
+      'backup.verificationQueries': [
         { sql: 'SELECT count(DISTINCT customer_id) FROM orders', expected: 2000 },
         { sql: 'SELECT email FROM customers ORDER BY id LIMIT 2', expected: [['c1@x.test'], ['c2@x.test']] },
       ],
-    });
+    }, { onProgress: (message, fraction) => progress.push(`${message} ${fraction}`) }));
     assert.equal(result.ok, true, result.message);
     assert.equal(result.failedAt, undefined);
     assert.deepEqual(result.tables.map((t) => [t.name, t.expected, t.actual]), [['Line Items', 5000, 5000], ['customers', 2000, 2000], ['empty_table', 0, 0], ['orders', 20000, 20000]]);
@@ -121,7 +126,7 @@ describe('backup and restore-test', function () {
       ['row counts', true], ['indexes', true], ['constraints', true], ['sequences', true], ['query', true], ['query', true]]);
     assert.ok(result.restoreMs! > 0 && result.restoreMs! <= result.totalMs);
     assert.match(result.scratchDatabase!, new RegExp(`^${shop.profile.database}_restore_test_\\d{8}t\\d{6}z$`));
-    assert.ok(progress.includes('restoring:4/4'), progress.join(' '));
+    assert.ok(progress.some((p) => /^restoring 4\/4 tables \(.*\) 1$/.test(p)), progress.join(' | '));
     assert.deepEqual(await scratchDatabases(shopUrl), []);
     const m = await readManifest(first.dumpPath);
     assert.equal(m.lastRestoreTest?.ok, true);
@@ -135,7 +140,7 @@ describe('backup and restore-test', function () {
     m.tables.find((t) => t.name === 'orders')!.rows = 19999;
     fs.writeFileSync(copy.replace(/\.dump$/, '.manifest.json'), JSON.stringify(m));
     // The edited manifest is no longer authenticated: the test confirms using it anyway.
-    const result = await restoreTest(shop, copy, { keys, trustUnsigned: true, tools, verificationQueries: [{ sql: 'SELECT count(*) FROM customers', expected: 1 }] });
+    const result = await restoreTest(shop, { dumpPath: copy, keys, trustUnsigned: true }, withTools({ 'backup.verificationQueries': [{ sql: 'SELECT count(*) FROM customers', expected: 1 }] }));
     assert.equal(result.ok, false);
     assert.equal(result.failedAt, 'verify');
     assert.match(result.message, /public\.orders has 20000 rows, expected 19999/);
@@ -144,7 +149,7 @@ describe('backup and restore-test', function () {
   });
 
   it('keeps the scratch database when asked', async () => {
-    const result = await restoreTest(shop, first.dumpPath, { keys, tools, keepScratch: true });
+    const result = await restoreTest(shop, { dumpPath: first.dumpPath, keys }, withTools({ 'backup.keepScratchDatabase': true }));
     assert.equal(result.ok, true, result.message);
     assert.equal(result.scratchKept, true);
     assert.deepEqual(await scratchDatabases(shopUrl), [result.scratchDatabase]);
@@ -158,7 +163,7 @@ describe('backup and restore-test', function () {
     const bytes = fs.readFileSync(copy);
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
     fs.writeFileSync(copy, bytes);
-    const result = await restoreTest(shop, copy, { keys, tools });
+    const result = await restoreTest(shop, { dumpPath: copy, keys }, withTools());
     assert.equal(result.ok, false);
     assert.equal(result.failedAt, 'checksum');
     assert.match(result.message, /Checksum verification failed: .*expected [0-9a-f]{64}/);
@@ -175,7 +180,7 @@ describe('backup and restore-test', function () {
     const bytes = fs.readFileSync(first.dumpPath);
     fs.writeFileSync(copy, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     fs.writeFileSync(copy + '.sha256', formatChecksums(await checksumDump(copy)));
-    const result = await restoreTest(shop, copy, { keys, trustUnsigned: true, tools });
+    const result = await restoreTest(shop, { dumpPath: copy, keys, trustUnsigned: true }, withTools());
     assert.equal(result.ok, false);
     assert.ok(result.failedAt === 'restore' || result.failedAt === 'list', result.message);
     assert.match(result.message, /pg_restore.*(exited with code 1|could not read)/s);
@@ -185,18 +190,18 @@ describe('backup and restore-test', function () {
 
   it('backs up in directory format with parallel jobs and restore-tests it', async () => {
     const d = tempDir('pgtuner-dirformat-');
-    const b = await backupDatabase(shop, { keys, directory: d, tools, format: 'directory', jobs: 2 });
+    const b = await backupDatabase(shop, { keys, directory: d }, withTools({ 'backup.format': 'directory', 'backup.jobs': 2 }));
     assert.ok(fs.statSync(b.dumpPath).isDirectory());
     const lines = parseChecksums(fs.readFileSync(b.checksumPath, 'utf8'));
     assert.ok(lines.some((l) => l.file === `${path.basename(b.dumpPath)}/toc.dat`));
-    const result = await restoreTest(shop, b.dumpPath, { keys, tools, jobs: 2 });
+    const result = await restoreTest(shop, { dumpPath: b.dumpPath, keys }, withTools({ 'backup.jobs': 2 }));
     assert.equal(result.ok, true, result.message);
   });
 
   it('restores into a new target, and into an existing one only after a safety backup', async () => {
     const target = `${shop.profile.database}_copy`;
     const safety = tempDir('pgtuner-safety-');
-    const created = await restoreBackup(shop, first.dumpPath, { keys, targetDatabase: target, safetyDirectory: safety, tools });
+    const created = await restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety }, withTools());
     assert.equal(created.created, true);
     assert.equal(created.safetyBackup, undefined);
     const cluster = await getCluster();
@@ -205,10 +210,10 @@ describe('backup and restore-test', function () {
     try {
       assert.equal((await copy.query('SELECT count(*)::int AS n FROM orders')).rows[0].n, 20000);
       await copy.query('DELETE FROM "Sales Data"."Line Items" WHERE id > 10');
-      await assert.rejects(restoreBackup(shop, first.dumpPath, { keys, targetDatabase: target, safetyDirectory: safety, tools }), /exists: restoring replaces its contents.*Confirm/s);
+      await assert.rejects(restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety }, withTools()), /exists: restoring replaces its contents.*Confirm/s);
       // `copy` has a session open on the target: the swap needs it gone, and says so unless told to disconnect it.
-      await assert.rejects(restoreBackup(shop, first.dumpPath, { keys, targetDatabase: target, safetyDirectory: safety, tools, confirmed: true }), /1 other session\(s\) are connected/);
-      const again = await restoreBackup(shop, first.dumpPath, { keys, targetDatabase: target, safetyDirectory: safety, tools, confirmed: true, terminateSessions: true });
+      await assert.rejects(restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety, confirmed: true }, withTools()), /1 other session\(s\) are connected/);
+      const again = await restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety, confirmed: true, terminateSessions: true }, withTools());
       assert.equal(again.created, false);
       assert.equal(again.terminatedSessions, 1);
       assert.ok(again.safetyBackup);
@@ -223,18 +228,18 @@ describe('backup and restore-test', function () {
   it('refuses to restore over the source database unless its name is typed', async () => {
     const source = shop.profile.database!;
     await assert.rejects(
-      restoreBackup(shop, first.dumpPath, { keys, targetDatabase: source, safetyDirectory: tempDir('pgtuner-safety-'), tools }),
+      restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: source, safetyDirectory: tempDir('pgtuner-safety-') }, withTools()),
       (err: PgTunerError) => err.code === 'BAD_INPUT' && /is the database this backup was taken from/.test(err.message),
     );
     await assert.rejects(
-      restoreBackup(shop, first.dumpPath, { keys, targetDatabase: source, confirmSourceName: 'something else', safetyDirectory: tempDir('pgtuner-safety-'), tools }),
+      restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: source, confirmSourceName: 'something else', safetyDirectory: tempDir('pgtuner-safety-') }, withTools()),
       (err: PgTunerError) => err.code === 'BAD_INPUT',
     );
   });
 
   it('says clearly when pg_dump is missing or too old', async () => {
     const empty = tempDir('pgtuner-notools-');
-    await assert.rejects(backupDatabase(shop, { keys, directory: tempDir('pgtuner-b-'), tools: { toolsDirectory: empty } }),
+    await assert.rejects(backupDatabase(shop, { keys, directory: tempDir('pgtuner-b-') }, withTools({ 'backup.toolsDirectory': empty })),
       (err: PgTunerError) => err.code === 'TOOL_MISSING' && err.message.includes(empty) && /pg_dump/.test(err.message) && /version 15 or newer/.test(err.message));
 
     const old = tempDir('pgtuner-oldtools-');
@@ -242,23 +247,22 @@ describe('backup and restore-test', function () {
       fs.writeFileSync(path.join(old, tool), `#!/bin/sh\necho "${tool} (PostgreSQL) 9.6.0"\n`, { mode: 0o755 });
     }
     const out = tempDir('pgtuner-b-');
-    await assert.rejects(backupDatabase(shop, { keys, directory: out, tools: { toolsDirectory: old } }),
+    await assert.rejects(backupDatabase(shop, { keys, directory: out }, withTools({ 'backup.toolsDirectory': old })),
       (err: PgTunerError) => err.code === 'TOOL_VERSION' && /9\.6\.0/.test(err.message) && /PostgreSQL 15/.test(err.message) && /too old/.test(err.message));
     assert.deepEqual(fs.readdirSync(out), []);
-    await assert.rejects(restoreTest(shop, first.dumpPath, { keys, tools: { toolsDirectory: old } }), (err: PgTunerError) => err.code === 'TOOL_VERSION');
+    await assert.rejects(restoreTest(shop, { dumpPath: first.dumpPath, keys }, withTools({ 'backup.toolsDirectory': old })), (err: PgTunerError) => err.code === 'TOOL_VERSION');
   });
 });
 
 describe('backup under load, cancellation and secrets', function () {
   let url: string;
   let db: Database;
-  let tools: ToolSearch;
   let password: string;
 
   before(async function () {
     const cluster = await getCluster();
     if (cluster.kind !== 'system') this.skip();
-    tools = { toolsDirectory: cluster.binDir };
+    binDir = cluster.binDir;
     password = cluster.password;
     url = await freshDatabase([]);
     db = new Database(targetFromUrl(url));
@@ -283,10 +287,8 @@ describe('backup under load, cancellation and secrets', function () {
     let insertedWhileDumping = 0;
     const dir = tempDir('pgtuner-load-');
     try {
-      const backup = await backupDatabase(db, {
-        directory: dir, tools, keys,
-        onProgress: (p) => { if (p.phase === 'dumping' && p.tablesDone === 0) insertedWhileDumping = -inserted; },
-      });
+      const backup = await backupDatabase(db, { directory: dir, keys },
+        withTools({}, { onProgress: (message) => { if (message.startsWith('dumping 0/')) insertedWhileDumping = -inserted; } }));
       insertedWhileDumping += inserted;
       running = false;
       await loop;
@@ -294,7 +296,7 @@ describe('backup under load, cancellation and secrets', function () {
       const now = Number((await db.query('SELECT count(*) AS n FROM events')).rows[0].n);
       const counted = backup.manifest.tables.find((t) => t.name === 'events')!.rows;
       assert.ok(counted >= 400000 && counted < now, `manifest ${counted}, now ${now}`);
-      const result = await restoreTest(db, backup.dumpPath, { keys, tools });
+      const result = await restoreTest(db, { dumpPath: backup.dumpPath, keys }, withTools());
       assert.equal(result.ok, true, result.message);
       assert.equal(result.tables.find((t) => t.name === 'events')!.actual, counted);
     } finally {
@@ -309,10 +311,8 @@ describe('backup under load, cancellation and secrets', function () {
     const abort = new AbortController();
     let pid: number | undefined;
     await assert.rejects(
-      backupDatabase(db, {
-        directory: dir, tools, signal: abort.signal, onToolSpawn: (p) => (pid = p),
-        onProgress: (p) => { if (p.phase === 'dumping' && p.tablesDone === 1) abort.abort(); },
-      }),
+      backupDatabase(db, { directory: dir, onToolSpawn: (p) => (pid = p) },
+        withTools({}, { signal: abort.signal, onProgress: (message) => { if (message.startsWith('dumping 1/')) abort.abort(); } })),
       (err: PgTunerError) => err.code === 'CANCELLED',
     );
     assert.ok(pid);
@@ -321,10 +321,10 @@ describe('backup under load, cancellation and secrets', function () {
   });
 
   it('an abort during restore-test stops pg_restore and drops the scratch database', async () => {
-    const backup = await backupDatabase(db, { keys, directory: tempDir('pgtuner-rt-abort-'), tools });
+    const backup = await backupDatabase(db, { keys, directory: tempDir('pgtuner-rt-abort-') }, withTools());
     const abort = new AbortController();
     await assert.rejects(
-      restoreTest(db, backup.dumpPath, { keys, tools, signal: abort.signal, onProgress: (p) => { if (p.phase === 'restoring') abort.abort(); } }),
+      restoreTest(db, { dumpPath: backup.dumpPath, keys }, withTools({}, { signal: abort.signal, onProgress: (message) => { if (message.startsWith('restoring')) abort.abort(); } })),
       (err: PgTunerError) => err.code === 'CANCELLED' && /Restore-test cancelled/.test(err.message),
     );
     assert.deepEqual(await scratchDatabases(url), []);
@@ -334,10 +334,8 @@ describe('backup under load, cancellation and secrets', function () {
     const dir = tempDir('pgtuner-kill-');
     let pid: number | undefined;
     await assert.rejects(
-      backupDatabase(db, {
-        directory: dir, tools, onToolSpawn: (p) => (pid = p),
-        onProgress: (p) => { if (p.phase === 'dumping' && p.tablesDone === 1) process.kill(pid!, 'SIGKILL'); },
-      }),
+      backupDatabase(db, { directory: dir, onToolSpawn: (p) => (pid = p) },
+        withTools({}, { onProgress: (message) => { if (message.startsWith('dumping 1/')) process.kill(pid!, 'SIGKILL'); } })),
       (err: PgTunerError) => err.code === 'BACKUP_ERROR' && /pg_dump was killed by SIGKILL/.test(err.message),
     );
     assert.deepEqual(fs.readdirSync(dir), []);
@@ -348,15 +346,14 @@ describe('backup under load, cancellation and secrets', function () {
     let pid: number | undefined;
     let cmdline = '';
     let environ = '';
-    const backup = await backupDatabase(db, {
-      directory: dir, tools, onToolSpawn: (p) => (pid = p),
-      onProgress: (p) => {
-        if (p.phase === 'dumping' && p.tablesDone === 1) {
+    const backup = await backupDatabase(db, { directory: dir, onToolSpawn: (p) => (pid = p) }, withTools({}, {
+      onProgress: (message) => {
+        if (message.startsWith('dumping 1/')) {
           cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
           environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
         }
       },
-    });
+    }));
     assert.match(cmdline, /pg_dump .*--snapshot=/, 'read while the real pg_dump ran');
     assert.ok(!cmdline.includes(password), 'password not in argv');
     assert.ok(environ.split('\0').includes(`PGPASSWORD=${password}`), 'password in the environment');
@@ -377,7 +374,7 @@ describe('backup under load, cancellation and secrets', function () {
     }
     const dir = tempDir('pgtuner-leak-');
     let message = '';
-    await assert.rejects(backupDatabase(db, { keys, directory: dir, tools: { toolsDirectory: fake } }), (err: PgTunerError) => {
+    await assert.rejects(backupDatabase(db, { keys, directory: dir }, withTools({ 'backup.toolsDirectory': fake })), (err: PgTunerError) => {
       message = err.message;
       return err.code === 'BACKUP_ERROR';
     });

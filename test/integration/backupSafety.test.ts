@@ -11,10 +11,10 @@ import { checksumDump, formatChecksums } from '../../src/core/backup/checksum';
 import { deleteBackup } from '../../src/core/backup/listing';
 import { restoreBackup } from '../../src/core/backup/restore';
 import { restoreTest } from '../../src/core/backup/restoreTest';
-import { ToolSearch } from '../../src/core/backup/tools';
 import { Database } from '../../src/core/db/database';
 import { targetFromUrl } from '../../src/core/db/profile';
 import { PgTunerError } from '../../src/core/errors';
+import { defaultRun, Run } from '../../src/core/run';
 import { Cluster, startCluster } from '../support/cluster';
 import { freshDatabase, getCluster } from '../support/integrationHooks';
 import { queryUrl } from '../support/sql';
@@ -34,12 +34,13 @@ INSERT INTO orders (customer_id, note) SELECT 1 + g % 2000, repeat(md5(g::text),
 
 describe('backup safety: servers, concurrency, restore, delete', function () {
   let cluster: Cluster;
-  let tools: ToolSearch;
+  /** The cluster's pg_dump / pg_restore; keep: retention's count (0: none). */
+  let withTools: (keep?: number) => Run;
 
   before(async function () {
     cluster = await getCluster();
     if (cluster.kind !== 'system') this.skip();
-    tools = { toolsDirectory: cluster.binDir };
+    withTools = (keep = 0) => defaultRun({ settings: { 'backup.toolsDirectory': cluster.binDir, 'backup.keep': keep } });
   });
 
   describe('two servers with the same database name', function () {
@@ -71,18 +72,18 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
       const dir = tempDir('pgtuner-2servers-');
       const hour = 3_600_000;
       const t0 = Date.now() - 5 * hour;
-      const production = await backupDatabase(here, { directory: dir, tools, keys, now: () => new Date(t0) });
-      assert.equal((await restoreTest(here, production.dumpPath, { tools, keys })).ok, true);
-      const dev1 = await backupDatabase(there, { directory: dir, tools, keys, now: () => new Date(t0 + hour) });
-      assert.equal((await restoreTest(there, dev1.dumpPath, { tools, keys })).ok, true);
-      const dev2 = await backupDatabase(there, { directory: dir, tools, keys, retention: { keep: 1 }, now: () => new Date(t0 + 2 * hour) });
+      const production = await backupDatabase(here, { directory: dir, keys, now: () => new Date(t0) }, withTools());
+      assert.equal((await restoreTest(here, { dumpPath: production.dumpPath, keys }, withTools())).ok, true);
+      const dev1 = await backupDatabase(there, { directory: dir, keys, now: () => new Date(t0 + hour) }, withTools());
+      assert.equal((await restoreTest(there, { dumpPath: dev1.dumpPath, keys }, withTools())).ok, true);
+      const dev2 = await backupDatabase(there, { directory: dir, keys, now: () => new Date(t0 + 2 * hour) }, withTools(1));
       assert.ok(fs.existsSync(production.dumpPath), `the other server's backup survived (retention removed ${dev2.deleted.join(', ')})`);
       assert.deepEqual(dev2.deleted, []);
       assert.deepEqual(dumpsIn(dir).length, 3);
       const ids = [production, dev2].map((b) => (b.manifest.server as { systemIdentifier?: string }).systemIdentifier);
       assert.ok(ids[0] && ids[1] && ids[0] !== ids[1], `server identities recorded: ${ids.join(' vs ')}`);
 
-      const dev3 = await backupDatabase(there, { directory: dir, tools, keys, retention: { keep: 1 }, now: () => new Date(t0 + 3 * hour) });
+      const dev3 = await backupDatabase(there, { directory: dir, keys, now: () => new Date(t0 + 3 * hour) }, withTools(1));
       assert.deepEqual(dev3.deleted, [dev2.dumpPath], 'on its own server, retention still works (the verified dev1 stays)');
       assert.ok(fs.existsSync(production.dumpPath) && fs.existsSync(dev1.dumpPath));
     });
@@ -106,7 +107,7 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
     it('two concurrent backups never share a partial file: each gets its own dump or a clear error', async () => {
       const dir = tempDir('pgtuner-concurrent-');
       const at = new Date(Date.now() - 60_000);
-      const runs = await Promise.allSettled([0, 1].map(() => backupDatabase(db, { directory: dir, tools, keys, now: () => at })));
+      const runs = await Promise.allSettled([0, 1].map(() => backupDatabase(db, { directory: dir, keys, now: () => at }, withTools())));
       const done = runs.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof backupDatabase>>> => r.status === 'fulfilled').map((r) => r.value);
       const failed = runs.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
       for (const err of failed) {
@@ -118,13 +119,13 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
       assert.equal(new Set(done.map((d) => d.dumpPath)).size, done.length, 'distinct files');
       assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no partial or lock file left');
       for (const d of done) {
-        const r = await restoreTest(db, d.dumpPath, { tools, keys });
+        const r = await restoreTest(db, { dumpPath: d.dumpPath, keys }, withTools());
         assert.equal(r.ok, true, r.message);
       }
     });
 
     it('Restore Database failing half-way leaves the existing target untouched and names the safety backup', async () => {
-      const source = await backupDatabase(db, { directory: tempDir('pgtuner-src-'), tools, keys });
+      const source = await backupDatabase(db, { directory: tempDir('pgtuner-src-'), keys }, withTools());
       // A damaged copy (truncated, checksum recomputed, unsigned manifest): pg_restore fails part-way.
       const damagedDir = tempDir('pgtuner-damaged-');
       const damaged = path.join(damagedDir, path.basename(source.dumpPath));
@@ -145,7 +146,7 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
       let message = '';
       try {
         await assert.rejects(
-          restoreBackup(db, damaged, { targetDatabase: target, safetyDirectory: safetyDir, tools, keys, trustUnsigned: true, confirmed: true } as Parameters<typeof restoreBackup>[2]),
+          restoreBackup(db, { dumpPath: damaged, targetDatabase: target, safetyDirectory: safetyDir, keys, trustUnsigned: true, confirmed: true }, withTools()),
           (err: Error) => {
             message = err.message;
             return err instanceof PgTunerError;
@@ -163,13 +164,13 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
     });
 
     it('Restore Database over an existing target swaps in the restored copy only after success', async () => {
-      const source = await backupDatabase(db, { directory: tempDir('pgtuner-src-'), tools, keys });
+      const source = await backupDatabase(db, { directory: tempDir('pgtuner-src-'), keys }, withTools());
       // A name that needs quoting in CREATE / ALTER / DROP DATABASE.
       const target = `${db.profile.database} Swap "q"`;
       await cluster.sql('postgres', `CREATE DATABASE "${target.replace(/"/g, '""')}"`);
       await queryUrl(cluster.url(target), 'CREATE TABLE old_stuff (id int); INSERT INTO old_stuff VALUES (1)');
       try {
-        const result = await restoreBackup(db, source.dumpPath, { targetDatabase: target, safetyDirectory: tempDir('pgtuner-safety-'), tools, keys, confirmed: true } as Parameters<typeof restoreBackup>[2]);
+        const result = await restoreBackup(db, { dumpPath: source.dumpPath, targetDatabase: target, safetyDirectory: tempDir('pgtuner-safety-'), keys, confirmed: true }, withTools());
         assert.equal(result.created, false);
         assert.ok(result.safetyBackup);
         assert.deepEqual(await queryUrl(cluster.url(target), 'SELECT count(*)::int AS n FROM orders'), [{ n: 60000 }]);

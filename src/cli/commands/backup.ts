@@ -1,35 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { backupDatabase, readServerFacts, serverIdentity } from '../../core/backup/backup';
+import { BackupResult, backupDatabase } from '../../core/backup/backup';
 import { BackupKeyring, fileKeyring } from '../../core/backup/keys';
-import { listBackups, newestBackup } from '../../core/backup/listing';
-import { DumpFormat } from '../../core/backup/manifest';
-import { ToolProgress } from '../../core/backup/progress';
 import { RestoreTestResult, restoreTest } from '../../core/backup/restoreTest';
+import { newestTrustedBackup } from '../../core/backup/source';
 import { VerificationQuery } from '../../core/backup/verify';
-import { Database } from '../../core/db/database';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes, formatSeconds } from '../../core/format';
-import { CliVerb } from '../verb';
-import { openDatabase, parseVerbArgs, printJson } from '../context';
-
-const BACKUP_OPTIONS = {
-  out: { type: 'string', default: 'backups' },
-  format: { type: 'string', default: 'custom' },
-  jobs: { type: 'string' },
-  tools: { type: 'string' },
-  keep: { type: 'string' },
-  'max-age-days': { type: 'string' },
-} as const;
-
-const RESTORE_TEST_OPTIONS = {
-  dir: { type: 'string', default: 'backups' },
-  jobs: { type: 'string' },
-  tools: { type: 'string' },
-  'keep-scratch': { type: 'boolean', default: false },
-  queries: { type: 'string' },
-  'trust-unsigned': { type: 'boolean', default: false },
-} as const;
+import { Settings } from '../../core/settings/schema';
+import { defineVerb } from '../runner';
 
 /**
  * The CLI's manifest key: $XDG_CONFIG_HOME/pgtuner/backup-hmac.key (default ~/.config/…), mode
@@ -38,95 +17,114 @@ const RESTORE_TEST_OPTIONS = {
 const cliKeys = (): BackupKeyring => fileKeyring();
 
 /** `pgtuner backup --out <folder>`: a checksummed, manifest-described pg_dump; Ctrl-C cancels and cleans up. */
-export const backupVerb: CliVerb = {
+export const backupVerb = defineVerb({
   summary: 'pg_dump with checksum and manifest  (--out <folder> [--format custom|directory] [--jobs N] [--keep N] [--max-age-days N] [--tools <dir>])',
-  async run(argv) {
-    const { values } = parseVerbArgs(argv, BACKUP_OPTIONS);
-    if (values.format !== 'custom' && values.format !== 'directory') throw new PgTunerError('BAD_INPUT', `--format must be custom or directory, not "${values.format}".`);
-    const db = openDatabase(values);
-    const cancel = cancelOnInterrupt();
-    try {
-      const result = await backupDatabase(db, {
-        directory: path.resolve(values.out),
-        format: values.format as DumpFormat,
-        jobs: positiveInt(values.jobs, '--jobs'),
-        tools: values.tools ? { toolsDirectory: values.tools } : undefined,
-        retention: { keep: positiveInt(values.keep, '--keep'), maxAgeDays: positiveInt(values['max-age-days'], '--max-age-days') },
-        keys: cliKeys(),
-        signal: cancel.signal,
-        onProgress: values.json ? undefined : progressPrinter(),
-      });
-      const rows = result.manifest.tables.reduce((s, t) => s + t.rows, 0);
-      if (values.json) printJson(result);
-      else {
-        process.stdout.write([
-          `backup ${result.dumpPath}`,
-          `  ${result.manifest.tables.length} tables, ${rows} rows, ${formatBytes(result.manifest.sizeBytes)}, ${formatSeconds(result.manifest.durationMs / 1000)} (pg_dump ${result.manifest.pgDumpVersion}, server ${result.manifest.server.version})`,
-          `  checksum ${result.checksumPath}`,
-          `  manifest ${result.manifestPath}`,
-          ...result.deleted.map((d) => `  retention removed ${d}`),
-        ].join('\n') + '\n');
-      }
-      return 0;
-    } finally {
-      cancel.dispose();
-      await db.end();
-    }
+  usage: `pgtuner backup: pg_dump of the database into <folder>/<db>-<UTC stamp>.dump, with a .sha256 and a signed manifest of exact row counts.
+Ctrl-C stops pg_dump and the server's statements and removes the partial file (exit 130).
+
+  --out <folder>          where the backup goes (default ./backups)
+  --format custom|directory   one file (default), or a folder dumped with --jobs workers
+  --jobs N                pg_dump workers for --format directory (default: the cores, at most 4)
+  --keep N                afterwards keep only the N newest backups of this server and database (default 0: all)
+  --max-age-days N        afterwards remove this server's and database's backups older than N days (default 0: none)
+  --tools <dir>           the folder of pg_dump and pg_restore (default: PATH, then /usr/lib/postgresql/*/bin)
+
+Example: pgtuner backup --db postgres://app@localhost/shop --out backups --keep 7 --json`,
+  options: {
+    out: { type: 'string', default: 'backups' },
+    format: { type: 'string', default: 'custom' },
+    jobs: { type: 'string' },
+    tools: { type: 'string' },
+    keep: { type: 'string' },
+    'max-age-days': { type: 'string' },
   },
-};
+  input: (values) => ({ directory: path.resolve(values.out), keys: cliKeys() }),
+  settings(values): Partial<Settings> {
+    if (values.format !== 'custom' && values.format !== 'directory') throw new PgTunerError('BAD_INPUT', `--format must be custom or directory, not "${values.format}".`);
+    return {
+      ...toolSettings(values),
+      'backup.format': values.format,
+      // Without --keep / --max-age-days the CLI removes nothing (the editor's settings do not apply here).
+      'backup.keep': wholeNumber(values.keep, '--keep') ?? 0,
+      'backup.maxAgeDays': wholeNumber(values['max-age-days'], '--max-age-days') ?? 0,
+    };
+  },
+  run: backupDatabase,
+  output: (result: BackupResult) => {
+    const m = result.manifest;
+    const rows = m.tables.reduce((s, t) => s + t.rows, 0);
+    return {
+      json: result,
+      text: [
+        `backup ${result.dumpPath}`,
+        `  ${m.tables.length} tables, ${rows} rows, ${formatBytes(m.sizeBytes)}, ${formatSeconds(m.durationMs / 1000)} (pg_dump ${m.pgDumpVersion}, server ${m.server.version})`,
+        `  checksum ${result.checksumPath}`,
+        `  manifest ${result.manifestPath}`,
+        ...result.deleted.map((d) => `  retention removed ${d}`),
+      ].join('\n'),
+    };
+  },
+});
 
 /** `pgtuner restore-test [file]`: restores into a scratch database and checks it against the manifest; exit 1 when a check fails. */
-export const restoreTestVerb: CliVerb = {
+export const restoreTestVerb = defineVerb({
   summary: 'restore a backup into a scratch database and verify it  ([file] or newest trusted in --dir; [--jobs N] [--keep-scratch] [--queries <json>] [--trust-unsigned])',
-  async run(argv) {
-    const { values, positionals } = parseVerbArgs(argv, RESTORE_TEST_OPTIONS);
-    if (positionals.length > 1) throw new PgTunerError('BAD_INPUT', 'usage: pgtuner restore-test [file] [--dir <folder>] [--jobs N] [--keep-scratch] [--queries <file.json>] [--trust-unsigned] [--json]');
-    const keys = cliKeys();
-    const trustUnsigned = values['trust-unsigned'];
-    if (positionals[0] && !fs.existsSync(path.resolve(positionals[0]))) throw new PgTunerError('BAD_INPUT', `${path.resolve(positionals[0])} does not exist.`);
-    const db = openDatabase(values);
-    const cancel = cancelOnInterrupt();
-    try {
-      const dumpPath = positionals[0] ? path.resolve(positionals[0]) : await newestInFolder(db, path.resolve(values.dir), keys, trustUnsigned);
-      const result = await restoreTest(db, dumpPath, {
-        keys,
-        trustUnsigned,
-        jobs: positiveInt(values.jobs, '--jobs'),
-        tools: values.tools ? { toolsDirectory: values.tools } : undefined,
-        keepScratch: values['keep-scratch'],
-        verificationQueries: values.queries ? readQueries(values.queries) : undefined,
-        signal: cancel.signal,
-        onProgress: values.json ? undefined : progressPrinter(),
-      });
-      if (values.json) printJson(result);
-      else process.stdout.write(formatRestoreTest(result));
-      return result.ok ? 0 : 1;
-    } finally {
-      cancel.dispose();
-      await db.end();
-    }
+  usage: `pgtuner restore-test: restores a backup into a scratch database on the server, checks exact row counts, indexes, constraints,
+sequences and your queries against its manifest, records the result in the manifest, and drops the scratch database.
+Exit 0 when every check passed, 1 when one failed. Ctrl-C stops pg_restore and the server's statements and drops the scratch database (exit 130).
+
+  [file]                  the .dump to test (default: the newest trusted backup in --dir)
+  --dir <folder>          where to look for the newest backup (default ./backups)
+  --jobs N                pg_restore workers (default: the cores, at most 4)
+  --keep-scratch          keep the scratch database afterwards, to look at it
+  --queries <file.json>   verification queries: [{"sql": "SELECT count(*) FROM orders", "expected": 20000}, …]
+  --trust-unsigned        use a backup that is not signed with your key, or is dated in the future
+  --tools <dir>           the folder of pg_dump and pg_restore (default: PATH, then /usr/lib/postgresql/*/bin)
+
+Example: pgtuner restore-test backups/shop-20260301T100000Z.dump --db postgres://app@localhost/shop --queries checks.json --json`,
+  options: {
+    dir: { type: 'string', default: 'backups' },
+    jobs: { type: 'string' },
+    tools: { type: 'string' },
+    'keep-scratch': { type: 'boolean', default: false },
+    queries: { type: 'string' },
+    'trust-unsigned': { type: 'boolean', default: false },
   },
-};
+  input(values, positionals) {
+    if (positionals.length > 1) throw new PgTunerError('BAD_INPUT', 'usage: pgtuner restore-test [file] [--dir <folder>] [--jobs N] [--keep-scratch] [--queries <file.json>] [--trust-unsigned] [--json]');
+    const dumpPath = positionals[0] ? path.resolve(positionals[0]) : undefined;
+    if (dumpPath && !fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', `${dumpPath} does not exist.`);
+    return { dumpPath, directory: path.resolve(values.dir), keys: cliKeys(), trustUnsigned: values['trust-unsigned'] };
+  },
+  settings: (values): Partial<Settings> => ({
+    ...toolSettings(values),
+    'backup.keepScratchDatabase': values['keep-scratch'],
+    ...(values.queries ? { 'backup.verificationQueries': readQueries(values.queries) } : {}),
+  }),
+  async run(db, input, run) {
+    let dumpPath = input.dumpPath;
+    if (!dumpPath) {
+      const newest = await newestTrustedBackup(db, input, run);
+      for (const s of newest.skipped) process.stderr.write(`skipped ${s.dumpPath}: ${s.trust.problems.join('; ')}\n`);
+      dumpPath = newest.entry.dumpPath;
+    }
+    return restoreTest(db, { ...input, dumpPath }, run);
+  },
+  output: (result: RestoreTestResult) => ({ json: result, text: formatRestoreTest(result), exitCode: result.ok ? 0 : 1 }),
+});
 
 function formatRestoreTest(r: RestoreTestResult): string {
   const lines = [`${r.ok ? 'PASSED' : 'FAILED'} ${r.dumpPath}`, `  ${r.message}`];
   if (r.restoreMs !== undefined) lines.push(`  restore time (RTO) ${formatSeconds(r.restoreMs / 1000)}, total ${formatSeconds(r.totalMs / 1000)}`);
   for (const c of r.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   if (r.scratchKept && r.scratchDatabase) lines.push(`  scratch database kept: ${r.scratchDatabase}`);
-  return lines.join('\n') + '\n';
+  return lines.join('\n');
 }
 
-/**
- * The newest trusted backup in `dir` (authenticated, not future-dated), of one server and
- * database: with several in the folder, the one of the --db connection when it is among them.
- * Newer backups passed over are named on stderr.
- */
-async function newestInFolder(db: Database, dir: string, keys: BackupKeyring, trustUnsigned: boolean): Promise<string> {
-  const entries = await listBackups(dir, { keys });
-  const facts = await db.withSession(readServerFacts);
-  const { entry, skipped } = newestBackup(entries, dir, { trustUnsigned, prefer: serverIdentity(db, facts) });
-  for (const s of skipped) process.stderr.write(`skipped ${s.dumpPath}: ${s.trust.problems.join('; ')}\n`);
-  return entry.dumpPath;
+/** --jobs and --tools, shared by both verbs. */
+function toolSettings(values: { jobs?: string; tools?: string }): Partial<Settings> {
+  const jobs = wholeNumber(values.jobs, '--jobs');
+  return { ...(jobs !== undefined ? { 'backup.jobs': jobs } : {}), ...(values.tools ? { 'backup.toolsDirectory': values.tools } : {}) };
 }
 
 function readQueries(file: string): VerificationQuery[] {
@@ -142,27 +140,9 @@ function readQueries(file: string): VerificationQuery[] {
   return parsed as VerificationQuery[];
 }
 
-function positiveInt(value: string | undefined, flag: string): number | undefined {
+function wholeNumber(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new PgTunerError('BAD_INPUT', `${flag} must be a whole number ≥ 0, not "${value}".`);
   return n;
-}
-
-/** Ctrl-C stops pg_dump / pg_restore and lets the engine remove partial files before exiting. */
-function cancelOnInterrupt(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return { signal: controller.signal, dispose: () => (process.off('SIGINT', onSignal), process.off('SIGTERM', onSignal)) };
-}
-
-function progressPrinter(): (p: ToolProgress) => void {
-  let last = '';
-  return (p) => {
-    const line = `${p.phase} ${p.tablesDone}/${p.tablesTotal}${p.table ? ` ${p.table}` : ''}`;
-    if (line !== last) process.stderr.write(line + '\n');
-    last = line;
-  };
 }

@@ -3,32 +3,25 @@ import * as fs from 'fs/promises';
 import * as path from 'path';
 import { Database, Session } from '../db/database';
 import { PgTunerError } from '../errors';
+import { Run } from '../run';
 import { checksumDump, formatChecksums } from './checksum';
 import { libpqEnvironment, runTool } from './childProcess';
 import { countRows, listConstraints, listIndexes, listSequences, listTables } from './inventory';
 import { BackupKeyring } from './keys';
-import { BackupIdentity } from './listing';
 import { BackupManifest, DumpFormat, companionPaths, signManifest, writeFileAtomic, writeManifest } from './manifest';
 import { DUMP_SUFFIX, backupBaseName, lockFileName, partialDumpName } from './naming';
-import { ToolProgress, tableCounter } from './progress';
-import { RetentionPolicy, applyRetention } from './retention';
-import { BackupTools, ToolSearch, defaultJobs, discoverTools } from './tools';
+import { ToolProgress, reportTo, tableCounter } from './progress';
+import { applyRetention, retentionOf } from './retention';
+import { readBackupSource } from './source';
+import { BackupTools, discoverTools, jobsOf, toolSearchOf } from './tools';
 
-export interface BackupOptions {
+/** What to back up into; everything else comes from the settings (pgtuner.backup.*). */
+export interface BackupInput {
   /** Folder the backup goes into (created when missing). */
   directory: string;
-  /** custom (-Fc, one file) or directory (-Fd, dumped with `jobs` parallel workers). */
-  format?: DumpFormat;
-  jobs?: number;
-  /** Where to look for pg_dump / pg_restore. */
-  tools?: ToolSearch;
-  /** Applied after a successful backup to this server's and database's backups in the folder. */
-  retention?: RetentionPolicy;
   /** Signs the manifest (HMAC). Without keys the manifest is unsigned and retention does nothing. */
   keys?: BackupKeyring;
-  signal?: AbortSignal;
-  onProgress?: (progress: ToolProgress) => void;
-  /** pg_dump's pid once it runs. */
+  /** pg_dump's pid once it runs (tests read /proc/<pid>). */
   onToolSpawn?: (pid: number) => void;
   now?: () => Date;
 }
@@ -42,91 +35,67 @@ export interface BackupResult {
   deleted: string[];
 }
 
-// system_identifier tells apart servers that share a host name and port (it is the same on a
-// streaming replica, hence host and port beside it); null when this role may not read it.
-const SERVER_SQL = `
-SELECT current_setting('server_version') AS version,
-       current_setting('server_version_num')::int AS "versionNum",
-       current_database() AS database,
-       CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
-            THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END AS "systemIdentifier"`;
-
-// The counts and pg_dump must see the same data: export this transaction's snapshot, count in it,
-// and hand it to pg_dump with --snapshot while the transaction stays open.
-const BEGIN_SNAPSHOT_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY';
-// Counting runs beside pg_dump: no parallel workers, so it takes one core and leaves pg_dump its own.
-// One statement per message (sessions use the extended protocol).
+// Counting runs beside pg_dump, which has its own timeout-free session: no statement or idle
+// timeout while the snapshot must stay open, and no parallel workers, so counting takes one core
+// and leaves pg_dump its own. One statement per message (sessions use the extended protocol).
 const SNAPSHOT_SETTINGS_SQL = [
   'SET LOCAL statement_timeout = 0',
   'SET LOCAL idle_in_transaction_session_timeout = 0',
   'SET LOCAL max_parallel_workers_per_gather = 0',
 ] as const;
 const EXPORT_SNAPSHOT_SQL = 'SELECT pg_export_snapshot() AS snapshot';
-const COMMIT_SQL = 'COMMIT';
-const ROLLBACK_SQL = 'ROLLBACK';
-
-export interface ServerFacts {
-  version: string;
-  versionNum: number;
-  database: string;
-  systemIdentifier: string | null;
-}
-
-export async function readServerFacts(session: Session): Promise<ServerFacts> {
-  return (await session.query<ServerFacts>(SERVER_SQL)).rows[0];
-}
-
-/** The server and database `db` reaches, as backups are grouped. */
-export function serverIdentity(db: Database, facts: ServerFacts): BackupIdentity {
-  return { database: facts.database, host: db.profile.host ?? 'localhost', port: db.profile.port ?? 5432, systemIdentifier: facts.systemIdentifier ?? undefined };
-}
 
 /**
  * Dumps the database of `db` into `<directory>/<db>-<UTC stamp>.dump` with its .sha256 and
- * manifest. The dump is written under a hidden temporary name and renamed only after the
- * checksum and manifest exist, so a crash or a cancel never leaves a ".dump" that looks complete.
+ * manifest (pgtuner.backup.format, jobs, toolsDirectory), then applies the retention settings to
+ * this server's and database's backups in the folder. The dump is written under a hidden
+ * temporary name and renamed only after the checksum and manifest exist, so a crash or a cancel
+ * never leaves a ".dump" that looks complete.
  */
-export async function backupDatabase(db: Database, options: BackupOptions): Promise<BackupResult> {
-  const { signal } = options;
-  const format = options.format ?? 'custom';
-  const now = options.now ?? (() => new Date());
+export async function backupDatabase(db: Database, input: BackupInput, run: Run): Promise<BackupResult> {
+  const { signal, settings } = run;
+  const format = settings['backup.format'] as DumpFormat;
+  const now = input.now ?? (() => new Date());
+  const onProgress = reportTo(run.onProgress);
   let startedAt = now();
-  await fs.mkdir(options.directory, { recursive: true });
+  await fs.mkdir(input.directory, { recursive: true });
   // A bad key file must stop the backup before pg_dump runs, not after.
-  const signingKey = await options.keys?.signingKey();
+  const signingKey = await input.keys?.signingKey();
 
   let partialPath: string | undefined;
   let lockPath: string | undefined;
   try {
     const dumped = await db.withSession(async (session) => {
-      const server = await readServerFacts(session);
-      const tools = await discoverTools(server.versionNum, options.tools);
-      let base = backupBaseName(server.database, startedAt);
-      lockPath = await claimName(options.directory, base);
+      const source = await readBackupSource(db, session);
+      const { database } = source.identity;
+      const tools = await discoverTools(source.versionNum, toolSearchOf(settings));
+      let base = backupBaseName(database, startedAt);
+      lockPath = await claimName(input.directory, base);
       if (!lockPath) {
         // Names have one-second resolution: a second backup within the same second takes the next one.
         await new Promise((resolve) => setTimeout(resolve, 1000 - (startedAt.getTime() % 1000)));
         startedAt = now();
-        base = backupBaseName(server.database, startedAt);
-        lockPath = await claimName(options.directory, base);
+        base = backupBaseName(database, startedAt);
+        lockPath = await claimName(input.directory, base);
       }
       if (!lockPath) {
-        throw new PgTunerError('BAD_INPUT', `Another backup of ${server.database} is being written to ${options.directory} right now, or ${base}${DUMP_SUFFIX} already exists; try again when it has finished.`);
+        throw new PgTunerError('BAD_INPUT', `Another backup of ${database} is being written to ${input.directory} right now, or ${base}${DUMP_SUFFIX} already exists; try again when it has finished.`);
       }
-      partialPath = path.join(options.directory, partialDumpName(base, `${process.pid}-${randomBytes(4).toString('hex')}`));
-      const inventory = await dumpInSnapshot(db, session, server.database, tools, partialPath, format, options);
-      return { server, tools, base, inventory };
+      partialPath = path.join(input.directory, partialDumpName(base, `${process.pid}-${randomBytes(4).toString('hex')}`));
+      const dump: DumpJob = { tools, file: partialPath, format, jobs: jobsOf(settings), onToolSpawn: input.onToolSpawn, signal, onProgress };
+      const inventory = await dumpInSnapshot(db, session, database, dump);
+      return { source, tools, base, inventory };
     }, signal);
 
-    const dumpPath = path.join(options.directory, dumped.base + DUMP_SUFFIX);
-    options.onProgress?.({ phase: 'checksum', tablesDone: dumped.inventory.tables.length, tablesTotal: dumped.inventory.tables.length });
+    const dumpPath = path.join(input.directory, dumped.base + DUMP_SUFFIX);
+    onProgress?.({ phase: 'checksum', tablesDone: dumped.inventory.tables.length, tablesTotal: dumped.inventory.tables.length });
     const checksums = await checksumDump(partialPath!, signal, path.basename(dumpPath));
-    const identity = serverIdentity(db, dumped.server);
+    const { identity } = dumped.source;
     const unsigned: BackupManifest = {
       kind: 'pgtuner-backup',
       version: 1,
-      database: dumped.server.database,
-      server: { host: identity.host, port: identity.port, version: dumped.server.version, versionNum: dumped.server.versionNum, ...(identity.systemIdentifier ? { systemIdentifier: identity.systemIdentifier } : {}) },
+      database: identity.database,
+      server: { host: identity.host, port: identity.port, version: dumped.source.version, versionNum: dumped.source.versionNum, ...(identity.systemIdentifier ? { systemIdentifier: identity.systemIdentifier } : {}) },
       file: path.basename(dumpPath),
       format,
       pgDumpVersion: dumped.tools.pgDump.version,
@@ -144,7 +113,7 @@ export async function backupDatabase(db: Database, options: BackupOptions): Prom
     // this backup the only one that can write this name.
     await fs.rename(partialPath!, dumpPath);
     partialPath = undefined;
-    const deleted = options.retention ? await applyRetention(options.directory, identity, options.retention, options.keys, startedAt) : [];
+    const deleted = await applyRetention(input.directory, identity, retentionOf(settings), input.keys, startedAt);
     return { dumpPath, checksumPath: companions.checksum, manifestPath: companions.manifest, manifest, deleted };
   } catch (err) {
     if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Backup cancelled; the partial dump was removed.', { cause: err });
@@ -179,10 +148,24 @@ async function claimName(directory: string, base: string): Promise<string | unde
 
 type Inventory = Pick<BackupManifest, 'snapshot' | 'tables' | 'indexes' | 'constraints' | 'sequences'>;
 
-/** Runs pg_dump on an exported snapshot while counting rows in that same snapshot. */
-async function dumpInSnapshot(db: Database, session: Session, database: string, tools: BackupTools, file: string, format: DumpFormat, options: BackupOptions): Promise<Inventory> {
-  await session.query(BEGIN_SNAPSHOT_SQL);
-  try {
+/** One pg_dump run. */
+interface DumpJob {
+  tools: BackupTools;
+  file: string;
+  format: DumpFormat;
+  /** Parallel workers of the directory format. */
+  jobs: number;
+  onToolSpawn?: (pid: number) => void;
+  signal?: AbortSignal;
+  onProgress?: (progress: ToolProgress) => void;
+}
+
+/**
+ * Runs pg_dump on an exported snapshot while counting rows in that same snapshot: the counts and
+ * pg_dump must see the same data, so the transaction that exported it stays open until pg_dump ends.
+ */
+async function dumpInSnapshot(db: Database, session: Session, database: string, job: DumpJob): Promise<Inventory> {
+  return session.transaction({ snapshot: true, readOnly: true }, async () => {
     for (const sql of SNAPSHOT_SETTINGS_SQL) await session.query(sql);
     const snapshot = (await session.query<{ snapshot: string }>(EXPORT_SNAPSHOT_SQL)).rows[0].snapshot;
     // Sequences are not transactional: read them before pg_dump does, so the dump holds at least these values.
@@ -190,20 +173,20 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
     const tables = await listTables(session);
     const indexes = await listIndexes(session);
     const constraints = await listConstraints(session);
-    options.onProgress?.({ phase: 'dumping', tablesDone: 0, tablesTotal: tables.length });
+    job.onProgress?.({ phase: 'dumping', tablesDone: 0, tablesTotal: tables.length });
 
     const password = await db.passwordForChildProcess();
-    const args = [`--format=${format}`, '--file', file, '--verbose', '--no-password', `--snapshot=${snapshot}`,
-      ...(format === 'directory' ? [`--jobs=${Math.max(1, options.jobs ?? defaultJobs())}`] : [])];
+    const args = [`--format=${job.format}`, '--file', job.file, '--verbose', '--no-password', `--snapshot=${snapshot}`,
+      ...(job.format === 'directory' ? [`--jobs=${job.jobs}`] : [])];
     // A failed count must stop pg_dump too, not leave it running until it finishes.
     const stopDump = new AbortController();
     const onAbort = () => stopDump.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const dump = runTool(tools.pgDump.path, args, {
+    job.signal?.addEventListener('abort', onAbort, { once: true });
+    const dump = runTool(job.tools.pgDump.path, args, {
       env: libpqEnvironment(db.profile, password, database),
       signal: stopDump.signal,
-      onStderrLine: tableCounter('dumping', tables.length, options.onProgress),
-      onSpawn: options.onToolSpawn,
+      onStderrLine: tableCounter('dumping', tables.length, job.onProgress),
+      onSpawn: job.onToolSpawn,
       secrets: password ? [password] : [],
     });
     // pg_dump failing first must not leave a long count running on the server, and its error (not
@@ -225,7 +208,6 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
         throw err;
       });
       const [counts] = await Promise.all([counted, dump]);
-      await session.query(COMMIT_SQL);
       return { snapshot, tables: counts, indexes, constraints, sequences };
     } catch (err) {
       // Whichever failed first, wait for pg_dump to be gone before the partial file is removed.
@@ -233,12 +215,9 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
       await dump.catch(() => undefined);
       throw dumpFailedFirst ?? err;
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+      job.signal?.removeEventListener('abort', onAbort);
     }
-  } catch (err) {
-    await session.query(ROLLBACK_SQL).catch(() => undefined);
-    throw err;
-  }
+  });
 }
 
 async function sizeOf(p: string): Promise<number> {

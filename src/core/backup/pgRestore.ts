@@ -4,7 +4,7 @@ import { ChecksumVerdict, parseChecksums, verifyChecksums } from './checksum';
 import { libpqEnvironment, runTool } from './childProcess';
 import { BackupManifest, companionPaths } from './manifest';
 import { ToolProgress, tableCounter } from './progress';
-import { BackupTools, defaultJobs } from './tools';
+import { BackupTools } from './tools';
 
 /**
  * Compares the dump with the checksums in its manifest (covered by the manifest's MAC), or, for
@@ -33,7 +33,7 @@ export async function listArchive(tools: BackupTools, dumpPath: string, signal?:
 }
 
 export interface PgRestoreOptions {
-  jobs?: number;
+  jobs: number;
   tablesTotal: number;
   signal?: AbortSignal;
   onProgress?: (p: ToolProgress) => void;
@@ -47,7 +47,7 @@ export interface PgRestoreOptions {
  */
 export async function runPgRestore(tools: BackupTools, db: Database, dumpPath: string, database: string, options: PgRestoreOptions): Promise<void> {
   const password = await db.passwordForChildProcess();
-  const args = [`--dbname=${dbnameConninfo(database)}`, `--jobs=${Math.max(1, options.jobs ?? defaultJobs())}`, '--exit-on-error', '--no-owner', '--no-acl',
+  const args = [`--dbname=${dbnameConninfo(database)}`, `--jobs=${options.jobs}`, '--exit-on-error', '--no-owner', '--no-acl',
     '--no-password', '--verbose', dumpPath];
   await runTool(tools.pgRestore.path, args, {
     env: libpqEnvironment(db.profile, password, database),

@@ -2,6 +2,7 @@
  * Progress of pg_dump / pg_restore, read from their --verbose lines. Both name each table as
  * its data is handled; the total is the number of tables the manifest counts.
  */
+import { Run } from '../run';
 
 export interface ToolProgress {
   phase: 'preparing' | 'dumping' | 'checksum' | 'listing' | 'restoring' | 'verifying' | 'cleaning up';
@@ -32,4 +33,10 @@ export function tableCounter(phase: ToolProgress['phase'], tablesTotal: number, 
     tablesDone = Math.min(tablesDone + 1, tablesTotal);
     report?.({ phase, tablesDone, tablesTotal, table });
   };
+}
+
+/** Progress as Run.onProgress takes it: a line for people and the share of tables done. */
+export function reportTo(onProgress: Run['onProgress']): ((p: ToolProgress) => void) | undefined {
+  if (!onProgress) return undefined;
+  return (p) => onProgress(`${p.phase} ${p.tablesDone}/${p.tablesTotal} tables${p.table ? ` (${p.table})` : ''}`, p.tablesTotal ? p.tablesDone / p.tablesTotal : undefined);
 }

@@ -1,15 +1,19 @@
 import { Database, Session } from '../db/database';
+import { readServerInfo } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
+import { Run } from '../run';
 import { quoteIdent } from '../sql/ident';
-import { BackupResult, backupDatabase, readServerFacts } from './backup';
+import { BackupResult, backupDatabase } from './backup';
 import { checkDumpChecksum, runPgRestore } from './pgRestore';
-import { ToolProgress } from './progress';
+import { reportTo } from './progress';
 import { derivedDatabaseName, utcStamp } from './naming';
 import { createDatabaseSql, siblingDatabase } from './sibling';
-import { ToolSearch, discoverTools } from './tools';
+import { discoverTools, jobsOf, toolSearchOf } from './tools';
 import { TrustOptions, requireTrusted } from './trust';
 
-export interface RestoreOptions extends TrustOptions {
+/** keys / trustUnsigned: an unauthenticated or future-dated backup is refused unless trustUnsigned. */
+export interface RestoreInput extends TrustOptions {
+  dumpPath: string;
   /** The database to restore into, on the server of the connection given. */
   targetDatabase: string;
   /** Must equal targetDatabase when it is the backup's own source database. */
@@ -20,10 +24,6 @@ export interface RestoreOptions extends TrustOptions {
   terminateSessions?: boolean;
   /** Where the safety backup of an existing target goes. */
   safetyDirectory: string;
-  tools?: ToolSearch;
-  jobs?: number;
-  signal?: AbortSignal;
-  onProgress?: (progress: ToolProgress) => void;
 }
 
 export interface RestoreResult {
@@ -49,9 +49,6 @@ const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
 const TARGET_SESSIONS_SQL = 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()';
 const TERMINATE_SESSIONS_SQL = 'SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()';
 const PING_SQL = 'SELECT 1';
-const BEGIN_SQL = 'BEGIN';
-const COMMIT_SQL = 'COMMIT';
-const ROLLBACK_SQL = 'ROLLBACK';
 const renameDatabaseSql = (from: string, to: string) => `ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`;
 const dropDatabaseSql = (name: string, force: boolean) => `DROP DATABASE IF EXISTS ${quoteIdent(name)}${force ? ' WITH (FORCE)' : ''}`;
 /** DROP DATABASE … WITH (FORCE) exists from PostgreSQL 13. */
@@ -63,12 +60,13 @@ const SWAP_ATTEMPTS = 3;
 const MAINTENANCE_DATABASES = ['postgres', 'template1'];
 
 /** What Restore Database would replace: faces ask before an existing or production target. */
-export async function inspectRestoreTarget(db: Database, target: string, signal?: AbortSignal): Promise<RestoreTarget> {
+export async function inspectRestoreTarget(db: Database, input: { targetDatabase: string }, run: Run): Promise<RestoreTarget> {
+  const target = input.targetDatabase;
   return db.withSession(async (s) => {
     const exists = (await s.query(DATABASE_EXISTS_SQL, [target])).rowCount! > 0;
-    const sessions = exists ? (await s.query<{ n: number }>(TARGET_SESSIONS_SQL, [target])).rows[0].n : 0;
+    const sessions = exists ? await countSessions(s, target) : 0;
     return { exists, sessions, production: db.profile.environment === 'production' };
-  }, signal);
+  }, run.signal);
 }
 
 /**
@@ -77,22 +75,23 @@ export async function inspectRestoreTarget(db: Database, target: string, signal?
  * names swapped in one transaction (ALTER DATABASE … RENAME) and the old database dropped. An
  * existing target is backed up first, and every failure says where that safety backup is. The
  * backup's own source database is refused unless its name is typed; an existing target or a
- * production connection needs `confirmed`.
+ * production connection needs `confirmed`. pg_restore runs with pgtuner.backup.jobs workers.
  */
-export async function restoreBackup(db: Database, dumpPath: string, options: RestoreOptions): Promise<RestoreResult> {
-  const { targetDatabase: target, signal } = options;
+export async function restoreBackup(db: Database, input: RestoreInput, run: Run): Promise<RestoreResult> {
+  const { targetDatabase: target, dumpPath } = input;
+  const { signal, settings } = run;
   if (!target.trim()) throw new PgTunerError('BAD_INPUT', 'Name the database to restore into.');
-  const { manifest } = await requireTrusted(dumpPath, options);
-  if (target === manifest.database && options.confirmSourceName !== target) {
+  const { manifest } = await requireTrusted(dumpPath, input);
+  if (target === manifest.database && input.confirmSourceName !== target) {
     throw new PgTunerError('BAD_INPUT', `"${target}" is the database this backup was taken from. Restoring over it replaces its current data; confirm by typing its name.`);
   }
   const checksum = await checkDumpChecksum(dumpPath, signal, manifest);
   if (!checksum.ok) throw new PgTunerError('CHECKSUM_MISMATCH', `Not restoring ${dumpPath}: ${checksum.reason}.`);
 
-  const server = await db.withSession(readServerFacts, signal);
-  const tools = await discoverTools(server.versionNum, options.tools);
-  const before = await inspectRestoreTarget(db, target, signal);
-  if ((before.exists || before.production) && !options.confirmed) {
+  const server = await db.withSession(readServerInfo, signal);
+  const tools = await discoverTools(server.versionNum, toolSearchOf(settings));
+  const before = await inspectRestoreTarget(db, input, run);
+  if ((before.exists || before.production) && !input.confirmed) {
     throw new PgTunerError('BAD_INPUT', before.exists
       ? `"${target}" exists: restoring replaces its contents (after a safety backup). Confirm to go ahead.`
       : `Restoring on the production connection "${db.profile.name}" needs confirmation.`);
@@ -115,12 +114,14 @@ export async function restoreBackup(db: Database, dumpPath: string, options: Res
   try {
     if (before.exists) {
       const sessions = await admin.withSession((s) => countSessions(s, target), signal);
-      if (sessions > 0 && !options.terminateSessions) {
+      if (sessions > 0 && !input.terminateSessions) {
         throw new PgTunerError('BAD_INPUT', `${sessions} other session(s) are connected to "${target}"; the restore would have to disconnect them. Close them, or confirm disconnecting them.`);
       }
       const targetDb = siblingDatabase(db, target);
       try {
-        safetyBackup = await backupDatabase(targetDb, { directory: options.safetyDirectory, tools: options.tools, keys: options.keys, signal, onProgress: options.onProgress });
+        // A safety backup removes nothing: retention is for the backups the user takes.
+        const noRetention = { ...settings, 'backup.keep': 0, 'backup.maxAgeDays': 0 };
+        safetyBackup = await backupDatabase(targetDb, { directory: input.safetyDirectory, keys: input.keys }, { ...run, settings: noRetention });
       } finally {
         await targetDb.end();
       }
@@ -131,10 +132,10 @@ export async function restoreBackup(db: Database, dumpPath: string, options: Res
     let restoreMs: number;
     let terminatedSessions = 0;
     try {
-      await runPgRestore(tools, db, dumpPath, temp, { jobs: options.jobs, tablesTotal: manifest.tables.length, signal, onProgress: options.onProgress });
+      await runPgRestore(tools, db, dumpPath, temp, { jobs: jobsOf(settings), tablesTotal: manifest.tables.length, signal, onProgress: reportTo(run.onProgress) });
       restoreMs = Date.now() - started;
       if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Restore cancelled.');
-      terminatedSessions = await swapIn(admin, target, temp, before.exists ? old : undefined, options);
+      terminatedSessions = await swapIn(admin, target, temp, before.exists ? old : undefined, !!input.terminateSessions);
     } catch (err) {
       await admin.withSession((s) => s.query(dropDatabaseSql(temp, force))).catch(() => undefined);
       throw err;
@@ -163,7 +164,7 @@ async function countSessions(s: Session, target: string): Promise<number> {
  * transaction (the target is either the old one or the restored one, never anything between).
  * Returns how many sessions were disconnected.
  */
-async function swapIn(admin: Database, target: string, temp: string, old: string | undefined, options: RestoreOptions): Promise<number> {
+async function swapIn(admin: Database, target: string, temp: string, old: string | undefined, terminateSessions: boolean): Promise<number> {
   if (!old) {
     await admin.withSession((s) => s.query(renameDatabaseSql(temp, target)));
     return 0;
@@ -173,17 +174,16 @@ async function swapIn(admin: Database, target: string, temp: string, old: string
     const done = await admin.withSession(async (s) => {
       const sessions = await countSessions(s, target);
       if (sessions > 0) {
-        if (!options.terminateSessions) throw new PgTunerError('BAD_INPUT', `${sessions} other session(s) connected to "${target}" while it was being restored; not disconnecting them.`);
+        if (!terminateSessions) throw new PgTunerError('BAD_INPUT', `${sessions} other session(s) connected to "${target}" while it was being restored; not disconnecting them.`);
         terminated += (await s.query<{ n: number }>(TERMINATE_SESSIONS_SQL, [target])).rows[0].n;
       }
-      await s.query(BEGIN_SQL);
       try {
-        await s.query(renameDatabaseSql(target, old));
-        await s.query(renameDatabaseSql(temp, target));
-        await s.query(COMMIT_SQL);
+        await s.transaction({ commit: true }, async () => {
+          await s.query(renameDatabaseSql(target, old));
+          await s.query(renameDatabaseSql(temp, target));
+        });
         return true;
       } catch (err) {
-        await s.query(ROLLBACK_SQL).catch(() => undefined);
         // A session connected between the check and the rename: try again (disconnecting it when allowed).
         if (err instanceof PgTunerError && err.sqlState === OBJECT_IN_USE && attempt < SWAP_ATTEMPTS) return false;
         throw err;

@@ -1,27 +1,21 @@
 import { Database, Session } from '../db/database';
+import { readServerInfo } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
 import { formatSeconds } from '../format';
+import { Run } from '../run';
 import { quoteIdent } from '../sql/ident';
-import { readServerFacts } from './backup';
 import { recordRestoreTest } from './manifest';
 import { scratchDatabaseName } from './naming';
 import { checkDumpChecksum, listArchive, runPgRestore } from './pgRestore';
-import { ToolProgress } from './progress';
+import { ToolProgress, reportTo } from './progress';
 import { createDatabaseSql, siblingDatabase } from './sibling';
-import { ToolSearch, discoverTools } from './tools';
+import { discoverTools, jobsOf, toolSearchOf } from './tools';
 import { TrustOptions, requireTrusted } from './trust';
-import { Check, TableCheck, VerificationQuery, verifyRestored } from './verify';
+import { Check, TableCheck, verificationQueriesOf, verifyRestored } from './verify';
 
-/** keys / trustUnsigned: an unauthenticated or future-dated backup is refused unless trustUnsigned. */
-export interface RestoreTestOptions extends TrustOptions {
-  tools?: ToolSearch;
-  jobs?: number;
-  /** Keep the scratch database afterwards (to look at it); it is dropped otherwise, also on failure. */
-  keepScratch?: boolean;
-  verificationQueries?: readonly VerificationQuery[];
-  signal?: AbortSignal;
-  onProgress?: (progress: ToolProgress) => void;
-  now?: () => Date;
+/** The backup to prove; keys / trustUnsigned: an unauthenticated or future-dated backup is refused unless trustUnsigned. */
+export interface RestoreTestInput extends TrustOptions {
+  dumpPath: string;
 }
 
 export type RestoreTestStage = 'checksum' | 'list' | 'restore' | 'verify';
@@ -51,15 +45,19 @@ const FORCE_DROP_SINCE = 130000;
 /**
  * Proves a backup restores: checksum, archive listing, pg_restore into a scratch database on the
  * server of `db`, then exact row counts, indexes, constraints, sequences and the user's queries
- * against the manifest. The scratch database is dropped at the end unless asked to keep it.
- * Failed checks are returned (ok: false); only cancellation and setup problems throw.
+ * (pgtuner.backup.verificationQueries) against the manifest. The scratch database is dropped at
+ * the end unless pgtuner.backup.keepScratchDatabase. Failed checks are returned (ok: false); only
+ * cancellation and setup problems throw.
  */
-export async function restoreTest(db: Database, dumpPath: string, options: RestoreTestOptions = {}): Promise<RestoreTestResult> {
-  const { signal } = options;
+export async function restoreTest(db: Database, input: RestoreTestInput, run: Run): Promise<RestoreTestResult> {
+  const { signal, settings } = run;
+  const { dumpPath } = input;
+  const keepScratch = settings['backup.keepScratchDatabase'];
+  const onProgress = reportTo(run.onProgress);
   const started = Date.now();
-  const testedAt = (options.now ?? (() => new Date()))();
-  const { manifest, verdict } = await requireTrusted(dumpPath, options);
-  const keys = verdict.authenticated ? (await options.keys?.verifyingKeys()) ?? [] : [];
+  const testedAt = (input.now ?? (() => new Date()))();
+  const { manifest, verdict } = await requireTrusted(dumpPath, input);
+  const keys = verdict.authenticated ? (await input.keys?.verifyingKeys()) ?? [] : [];
   const base: RestoreTestResult = {
     ok: false, dumpPath, database: manifest.database, message: '', scratchKept: false, totalMs: 0, tables: [], checks: [], testedAt: testedAt.toISOString(),
   };
@@ -69,7 +67,7 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
     return result;
   };
   const total = manifest.tables.length;
-  const progress = (phase: ToolProgress['phase'], tablesDone = 0) => options.onProgress?.({ phase, tablesDone, tablesTotal: total });
+  const progress = (phase: ToolProgress['phase'], tablesDone = 0) => onProgress?.({ phase, tablesDone, tablesTotal: total });
 
   progress('checksum');
   // The checksum is read while pg_restore fills the throwaway scratch database: a mismatch stops
@@ -92,8 +90,8 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
   };
 
   try {
-    const server = await db.withSession(readServerFacts, signal);
-    const tools = await discoverTools(server.versionNum, options.tools);
+    const server = await db.withSession(readServerInfo, signal);
+    const tools = await discoverTools(server.versionNum, toolSearchOf(settings));
     progress('listing');
     let archiveEntries: number;
     try {
@@ -112,11 +110,11 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
     try {
       const restoreStarted = Date.now();
       try {
-        await runPgRestore(tools, db, dumpPath, scratch, { jobs: options.jobs, tablesTotal: total, signal: stopRestore.signal, onProgress: options.onProgress });
+        await runPgRestore(tools, db, dumpPath, scratch, { jobs: jobsOf(settings), tablesTotal: total, signal: stopRestore.signal, onProgress });
       } catch (err) {
         cancelled(err);
         const message = (err as Error).message;
-        return (await checksumFailure()) ?? await finish({ failedAt: 'restore', scratchDatabase: scratch, scratchKept: !!options.keepScratch, archiveEntries,
+        return (await checksumFailure()) ?? await finish({ failedAt: 'restore', scratchDatabase: scratch, scratchKept: keepScratch, archiveEntries,
           message: `pg_restore failed after ${formatSeconds((Date.now() - restoreStarted) / 1000)}${/end of file/.test(message) ? ' (the archive ends early: the dump is truncated)' : ''}: ${message}` });
       }
       const restoreMs = Date.now() - restoreStarted;
@@ -127,10 +125,13 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
       const target = siblingDatabase(db, scratch);
       try {
         const verification = await target.withSession((s: Session) =>
-          verifyRestored(s, manifest, options.verificationQueries, (done) => progress('verifying', done)), signal);
+          verifyRestored(s, manifest, verificationQueriesOf(settings), (done) => progress('verifying', done)), signal);
+        // A query cancelled by the user reads as a failed check: the test did not finish, so it is
+        // neither a result nor recorded in the manifest.
+        if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Cancelled during verification.');
         const failed = verification.checks.filter((c) => !c.ok);
         return await finish({
-          ok: verification.ok, failedAt: verification.ok ? undefined : 'verify', scratchDatabase: scratch, scratchKept: !!options.keepScratch,
+          ok: verification.ok, failedAt: verification.ok ? undefined : 'verify', scratchDatabase: scratch, scratchKept: keepScratch,
           restoreMs, archiveEntries, tables: verification.tables, checks: verification.checks,
           message: verification.ok
             ? `Restore-test passed: ${verification.tables.length} tables with exact row counts, restored in ${formatSeconds(restoreMs / 1000)}.`
@@ -140,7 +141,7 @@ export async function restoreTest(db: Database, dumpPath: string, options: Resto
         await target.end();
       }
     } finally {
-      if (!options.keepScratch) {
+      if (!keepScratch) {
         progress('cleaning up', total);
         await db.withSession((s) => s.query(dropDatabaseSql(scratch, force)));
       }

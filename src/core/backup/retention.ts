@@ -1,5 +1,6 @@
 import { BackupEntry, BackupIdentity, backupGroup, deleteBackup, isVerified, listBackups } from './listing';
 import { BackupKeyring } from './keys';
+import { Settings } from '../settings/schema';
 
 export interface RetentionPolicy {
   /** Keep at most this many backups per server and database (0 or undefined: no limit). */
@@ -9,6 +10,11 @@ export interface RetentionPolicy {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** pgtuner.backup.keep / maxAgeDays. */
+export function retentionOf(settings: Settings): RetentionPolicy {
+  return { keep: settings['backup.keep'], maxAgeDays: settings['backup.maxAgeDays'] };
+}
 
 /**
  * Which of one server's and database's backups (newest first) the policy removes. The newest

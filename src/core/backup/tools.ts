@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PgTunerError } from '../errors';
+import { Settings } from '../settings/schema';
 
 /** One PostgreSQL client program with the version it reported. */
 export interface ToolInfo {
@@ -116,4 +117,15 @@ async function probeTool(folder: string, name: string): Promise<ToolInfo | undef
 /** Parallel jobs when the user did not choose: the cores, at most 4. */
 export function defaultJobs(): number {
   return Math.max(1, Math.min(4, os.cpus().length));
+}
+
+/** Where the settings say to look for the tools (pgtuner.backup.toolsDirectory; empty: PATH and the usual folders). */
+export function toolSearchOf(settings: Settings): ToolSearch {
+  const toolsDirectory = settings['backup.toolsDirectory'].trim();
+  return toolsDirectory ? { toolsDirectory } : {};
+}
+
+/** pg_dump -Fd / pg_restore workers: pgtuner.backup.jobs, or the default when it is 0. */
+export function jobsOf(settings: Settings): number {
+  return settings['backup.jobs'] > 0 ? settings['backup.jobs'] : defaultJobs();
 }

@@ -1,5 +1,6 @@
 import { Session } from '../db/database';
 import { findSideEffects } from '../db/sideEffects';
+import { Settings } from '../settings/schema';
 import { splitStatements } from '../sql/split';
 import { countRows, listConstraints, listIndexes, listSequences, listTables } from './inventory';
 import { BackupManifest } from './manifest';
@@ -9,6 +10,12 @@ export interface VerificationQuery {
   sql: string;
   /** A scalar is compared with the first column of the first row; an array of rows with every row. */
   expected: unknown;
+}
+
+/** pgtuner.backup.verificationQueries, without entries that are not {"sql": "…", "expected": …}. */
+export function verificationQueriesOf(settings: Settings): VerificationQuery[] {
+  return settings['backup.verificationQueries'].filter((q): q is VerificationQuery =>
+    !!q && typeof q === 'object' && typeof (q as VerificationQuery).sql === 'string' && 'expected' in q);
 }
 
 export interface TableCheck {

@@ -1,24 +1,25 @@
 /**
  * Backups from the editor: Back Up Database, Test Restore, Restore Database, and the Backups view
- * (Test Restore, Reveal, Delete on each row). Long work runs in a cancellable progress notification.
+ * (Test Restore, Reveal, Delete on each row). Long work runs through the runner's cancellable
+ * progress ("PG Tuner: Cancel Running Operations" stops it too).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { registerGuardedCommand } from '../guardedCommand';
 import { BackupResult, backupDatabase } from '../../core/backup/backup';
 import { BackupEntry, deleteBackup, listBackups } from '../../core/backup/listing';
 import { readManifest } from '../../core/backup/manifest';
-import { ToolProgress } from '../../core/backup/progress';
 import { RestoreResult, inspectRestoreTarget, restoreBackup } from '../../core/backup/restore';
 import { RestoreTestResult, restoreTest } from '../../core/backup/restoreTest';
+import { assessBackup } from '../../core/backup/trust';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes, formatSeconds } from '../../core/format';
+import { affects, readSettings } from '../config';
+import { Command } from '../runner';
 import { Services } from '../services';
-import { assessBackup } from '../../core/backup/trust';
 import { BackupsTree } from './backupsView';
 import { editorKeyring } from './keys';
-import { ensureGitIgnored, readBackupSettings } from './settings';
+import { backupDirectory, ensureGitIgnored } from './settings';
 
 /** Argument forms: tests and tree rows pass them; with none, the command asks. */
 export interface BackupArgs { directory?: string }
@@ -37,48 +38,42 @@ export interface RestoreArgs extends DumpArg {
 }
 export interface DeleteArgs extends DumpArg { confirmed?: boolean }
 
+/** The Backups view of a window: its commands refresh the tree registerBackup shows. */
+const trees = new WeakMap<Services, BackupsTree>();
+
+function backupsTree(services: Services): BackupsTree {
+  let tree = trees.get(services);
+  if (!tree) {
+    tree = new BackupsTree(() => backupDirectory(readSettings(services.log), services.context.globalStorageUri), editorKeyring(services.context.secrets));
+    trees.set(services, tree);
+    services.context.subscriptions.push(tree);
+  }
+  return tree;
+}
+
+/** The Backups view, following the backup folder setting. */
 export function registerBackup(services: Services): void {
-  const settings = () => readBackupSettings(services.context.globalStorageUri);
+  const tree = backupsTree(services);
+  services.context.subscriptions.push(
+    vscode.window.createTreeView('pgtuner.backups', { treeDataProvider: tree }),
+    vscode.workspace.onDidChangeConfiguration((e) => affects(e, 'backup.directory') && tree.refresh()),
+  );
+}
+
+/** The backup commands, for the command table. Each refreshes the Backups view however it ended. */
+export function backupCommands(services: Services): Record<string, Command> {
   const keys = editorKeyring(services.context.secrets);
-  const tree = new BackupsTree(() => settings().directory, keys);
-  const running = new Set<AbortController>();
-  const { log } = services;
-
-  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) => registerGuardedCommand(log, id, run, () => tree.refresh());
-
-  /** A cancellable notification whose bar follows tables done / total. */
-  const withProgress = async <T>(title: string, work: (signal: AbortSignal, report: (p: ToolProgress) => void) => Promise<T>): Promise<T> => {
-    const controller = new AbortController();
-    running.add(controller);
-    try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        let shown = 0;
-        try {
-          return await work(controller.signal, (p) => {
-            const fraction = p.tablesTotal ? p.tablesDone / p.tablesTotal : 0;
-            const increment = Math.max(0, fraction * 100 - shown);
-            shown += increment;
-            progress.report({ message: `${p.phase} ${p.tablesDone}/${p.tablesTotal} tables${p.table ? ` (${p.table})` : ''}`, increment });
-          });
-        } finally {
-          subscription.dispose();
-        }
-      });
-    } finally {
-      running.delete(controller);
-    }
-  };
+  const { log, runner } = services;
+  const directory = () => backupDirectory(readSettings(log), services.context.globalStorageUri);
+  const refresh = () => backupsTree(services).refresh();
 
   const runBackup = async (arg: BackupArgs | undefined): Promise<BackupResult | undefined> => {
     const active = await services.connections.requireActive();
     if (!active) return undefined;
-    const s = settings();
-    const directory = arg?.directory ?? s.directory;
-    if (await ensureGitIgnored(directory)) log.info(`Added ${directory} to the workspace .gitignore.`);
+    const folder = arg?.directory ?? directory();
+    if (await ensureGitIgnored(folder)) log.info(`Added ${folder} to the workspace .gitignore.`);
     const database = active.profile.database ?? active.profile.name;
-    const result = await withProgress(`PG Tuner: backing up ${database}`, (signal, report) =>
-      backupDatabase(active.database, { directory, format: s.format, jobs: s.jobs, tools: s.tools, retention: s.retention, keys, signal, onProgress: report }));
+    const result = await runner.withProgress(`PG Tuner: backing up ${database}`, (run) => backupDatabase(active.database, { directory: folder, keys }, run));
     const m = result.manifest;
     log.info(`Backup ${result.dumpPath}: ${m.tables.length} tables, ${formatBytes(m.sizeBytes)} in ${formatSeconds(m.durationMs / 1000)} (pg_dump ${m.pgDumpVersion}).`);
     for (const d of result.deleted) log.info(`Retention removed ${d}`);
@@ -89,22 +84,18 @@ export function registerBackup(services: Services): void {
   };
 
   const runRestoreTest = async (arg: RestoreTestArgs | undefined): Promise<RestoreTestResult | undefined> => {
-    const dumpPath = arg?.dumpPath ?? (await pickBackup(settings().directory, 'PG Tuner: Test Restore'));
+    const dumpPath = arg?.dumpPath ?? (await pickBackup(directory(), 'PG Tuner: Test Restore'));
     if (!dumpPath) return undefined;
-    const s = settings();
     // The backup is a file: any server can prove it restores, not only the one it came from.
-    const server = s.restoreTestConnection
-      ? services.connections.named(s.restoreTestConnection, 'pgtuner.backup.restoreTestConnection')
-      : await services.connections.requireActive();
+    const lab = readSettings(log)['backup.restoreTestConnection'].trim();
+    const server = lab ? services.connections.named(lab, 'pgtuner.backup.restoreTestConnection') : await services.connections.requireActive();
     if (!server) return undefined;
     const trustUnsigned = arg?.trustUnsigned || undefined;
     if (!trustUnsigned && !(await confirmTrust(dumpPath, 'Test Restore Anyway'))) return undefined;
     if (server.profile.environment === 'production' && !arg?.confirmed && !(await confirmOnProduction(server.profile.name, dumpPath))) return undefined;
     log.info(`restore-test ${path.basename(dumpPath)} on the server of ${server.profile.name}`);
-    const result = await withProgress(`PG Tuner: restore-testing ${path.basename(dumpPath)} on ${server.profile.name}`, (signal, report) =>
-      restoreTest(server.database, dumpPath, {
-        tools: s.tools, jobs: s.jobs, keepScratch: s.keepScratchDatabase, verificationQueries: s.verificationQueries, keys, trustUnsigned: true, signal, onProgress: report,
-      }));
+    const result = await runner.withProgress(`PG Tuner: restore-testing ${path.basename(dumpPath)} on ${server.profile.name}`, (run) =>
+      restoreTest(server.database, { dumpPath, keys, trustUnsigned: true }, run));
     for (const c of result.checks) log.info(`restore-test ${path.basename(dumpPath)}: ${c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
     if (result.ok) {
       log.info(result.message);
@@ -145,7 +136,7 @@ export function registerBackup(services: Services): void {
   };
 
   const runRestore = async (arg: RestoreArgs | undefined): Promise<RestoreResult | undefined> => {
-    const dumpPath = arg?.dumpPath ?? (await pickBackup(settings().directory, 'PG Tuner: Restore Database'));
+    const dumpPath = arg?.dumpPath ?? (await pickBackup(directory(), 'PG Tuner: Restore Database'));
     if (!dumpPath) return undefined;
     const active = await services.connections.requireActive();
     if (!active) return undefined;
@@ -166,10 +157,10 @@ export function registerBackup(services: Services): void {
         if (confirm !== target) return undefined;
       }
     }
-    const s = settings();
     const targetDatabase = target;
+    const safetyDirectory = directory();
     if (!arg?.trustUnsigned && !(await confirmTrust(dumpPath, 'Restore Anyway'))) return undefined;
-    const where = await inspectRestoreTarget(active.database, targetDatabase);
+    const where = await inspectRestoreTarget(active.database, { targetDatabase }, { settings: readSettings(log) });
     let confirmed = arg?.confirmed;
     if ((where.exists || where.production) && !confirmed) {
       const restore = 'Restore';
@@ -178,7 +169,7 @@ export function registerBackup(services: Services): void {
           ? `Replace the contents of "${targetDatabase}"${where.production ? ` on the PRODUCTION connection "${active.profile.name}"` : ''} with ${path.basename(dumpPath)}?`
           : `Restore ${path.basename(dumpPath)} into a new database "${targetDatabase}" on the PRODUCTION connection "${active.profile.name}"?`,
         { modal: true, detail: where.exists
-          ? `PG Tuner first backs "${targetDatabase}" up into ${s.directory}, restores into a new database, and swaps the names only after pg_restore succeeded; "${targetDatabase}" is left as it is if anything fails.`
+          ? `PG Tuner first backs "${targetDatabase}" up into ${safetyDirectory}, restores into a new database, and swaps the names only after pg_restore succeeded; "${targetDatabase}" is left as it is if anything fails.`
           : 'The backup is restored into a temporary database, renamed only after pg_restore succeeded.' },
         restore);
       if (choice !== restore) return undefined;
@@ -194,11 +185,8 @@ export function registerBackup(services: Services): void {
       if (choice !== disconnect) return undefined;
       terminateSessions = true;
     }
-    const result = await withProgress(`PG Tuner: restoring into ${targetDatabase}`, (signal, report) =>
-      restoreBackup(active.database, dumpPath, {
-        targetDatabase, confirmSourceName: confirm, confirmed, terminateSessions, keys, trustUnsigned: true,
-        safetyDirectory: s.directory, tools: s.tools, jobs: s.jobs, signal, onProgress: report,
-      }));
+    const result = await runner.withProgress(`PG Tuner: restoring into ${targetDatabase}`, (run) =>
+      restoreBackup(active.database, { dumpPath, targetDatabase, confirmSourceName: confirm, confirmed, terminateSessions, keys, trustUnsigned: true, safetyDirectory }, run));
     const safety = (result.safetyBackup ? ` Safety backup of the previous contents: ${result.safetyBackup.dumpPath}.` : '') +
       (result.leftOver ? ` The replaced database is kept as "${result.leftOver}" (it could not be dropped).` : '');
     log.info(`Restored ${dumpPath} into ${targetDatabase} in ${formatSeconds(result.restoreMs / 1000)}.${safety}`);
@@ -207,42 +195,35 @@ export function registerBackup(services: Services): void {
   };
 
   const runDelete = async (arg: DeleteArgs | undefined): Promise<boolean> => {
-    const dumpPath = arg?.dumpPath ?? (await pickBackup(settings().directory, 'PG Tuner: Delete Backup'));
+    const folder = directory();
+    const dumpPath = arg?.dumpPath ?? (await pickBackup(folder, 'PG Tuner: Delete Backup'));
     if (!dumpPath) return false;
     if (!arg?.confirmed) {
       const choice = await vscode.window.showWarningMessage(`Delete the backup ${path.basename(dumpPath)} with its checksum and manifest?`, { modal: true }, 'Delete');
       if (choice !== 'Delete') return false;
     }
     // Only a backup inside the backup folder: an argument naming any other path deletes nothing.
-    await deleteBackup(dumpPath, settings().directory);
+    await deleteBackup(dumpPath, folder);
     log.info(`Deleted backup ${dumpPath}`);
     return true;
   };
 
   const reveal = async (arg: DumpArg | undefined): Promise<void> => {
-    const dumpPath = arg?.dumpPath ?? settings().directory;
+    const dumpPath = arg?.dumpPath ?? directory();
     if (!fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', `${dumpPath} does not exist.`);
     const uri = vscode.Uri.file(dumpPath);
     // The OS file manager on desktop; remote and web hosts have only the Explorer.
     await vscode.commands.executeCommand('revealFileInOS', uri).then(undefined, () => vscode.commands.executeCommand('revealInExplorer', uri));
   };
 
-  services.context.subscriptions.push(
-    tree,
-    vscode.window.createTreeView('pgtuner.backups', { treeDataProvider: tree }),
-    command('pgtuner.backupDatabase', runBackup),
-    command('pgtuner.testRestore', runRestoreTest),
-    command('pgtuner.restoreDatabase', runRestore),
-    command('pgtuner.deleteBackup', runDelete),
-    command('pgtuner.revealBackup', reveal),
-    command('pgtuner.refreshBackups', async () => tree.refresh()),
-    // Not in the palette: what the notification's Cancel button does, for tests and keybindings.
-    vscode.commands.registerCommand('pgtuner.backup.cancel', () => {
-      for (const c of running) c.abort();
-      return running.size;
-    }),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('pgtuner.backup.directory') && tree.refresh()),
-  );
+  return {
+    'pgtuner.backupDatabase': { title: 'Back Up Database', run: runBackup, after: refresh },
+    'pgtuner.testRestore': { title: 'Test Restore', run: runRestoreTest, after: refresh },
+    'pgtuner.restoreDatabase': { title: 'Restore Database', run: runRestore, after: refresh },
+    'pgtuner.deleteBackup': { title: 'Delete Backup', run: runDelete, after: refresh },
+    'pgtuner.revealBackup': { title: 'Reveal Backup', run: reveal },
+    'pgtuner.refreshBackups': { title: 'Refresh Backups', run: refresh },
+  };
 }
 
 async function pickBackup(directory: string, title: string): Promise<string | undefined> {

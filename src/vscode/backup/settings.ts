@@ -1,53 +1,17 @@
 import * as fs from 'fs/promises';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { DumpFormat } from '../../core/backup/manifest';
-import { RetentionPolicy } from '../../core/backup/retention';
-import { ToolSearch } from '../../core/backup/tools';
-import { VerificationQuery } from '../../core/backup/verify';
+import { Settings } from '../../core/settings/schema';
 
-/** pgtuner.backup.* as the engine wants it. */
-export interface BackupSettings {
-  /** Absolute folder of the backups. */
-  directory: string;
-  format: DumpFormat;
-  /** undefined: the engine's default (cores, at most 4). */
-  jobs?: number;
-  retention: RetentionPolicy;
-  tools: ToolSearch;
-  keepScratchDatabase: boolean;
-  /** The connection whose server restore-tests run on; undefined: the active connection's. */
-  restoreTestConnection?: string;
-  verificationQueries: VerificationQuery[];
-}
-
-export function readBackupSettings(globalStorage: vscode.Uri): BackupSettings {
-  const config = vscode.workspace.getConfiguration('pgtuner.backup');
-  const jobs = config.get<number>('jobs', 0);
-  // Machine-scoped: only the user's own settings can name the program PG Tuner runs.
-  const toolsDirectory = config.get<string>('toolsDirectory', '').trim();
-  return {
-    directory: resolveDirectory(config.get<string>('directory', 'backups'), globalStorage),
-    format: config.get<string>('format', 'custom') === 'directory' ? 'directory' : 'custom',
-    jobs: jobs > 0 ? Math.floor(jobs) : undefined,
-    retention: { keep: config.get<number>('keep', 10), maxAgeDays: config.get<number>('maxAgeDays', 0) },
-    tools: toolsDirectory ? { toolsDirectory } : {},
-    keepScratchDatabase: config.get<boolean>('keepScratchDatabase', false),
-    restoreTestConnection: config.get<string>('restoreTestConnection', '').trim() || undefined,
-    verificationQueries: validQueries(config.get<unknown[]>('verificationQueries', [])),
-  };
-}
-
-/** A relative folder lives in the first workspace folder; without a workspace, in the extension's storage. */
-function resolveDirectory(setting: string, globalStorage: vscode.Uri): string {
-  const value = setting.trim() || 'backups';
+/**
+ * pgtuner.backup.directory as a folder: a relative one lives in the first workspace folder;
+ * without a workspace, in the extension's storage.
+ */
+export function backupDirectory(settings: Settings, globalStorage: vscode.Uri): string {
+  const value = settings['backup.directory'].trim() || 'backups';
   if (path.isAbsolute(value)) return value;
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? globalStorage.fsPath;
   return path.join(root, value);
-}
-
-function validQueries(raw: unknown[]): VerificationQuery[] {
-  return raw.filter((q): q is VerificationQuery => !!q && typeof (q as VerificationQuery).sql === 'string' && 'expected' in (q as object));
 }
 
 /**

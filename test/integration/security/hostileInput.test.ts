@@ -22,6 +22,7 @@ import { Environment, targetFromUrl } from '../../../src/core/db/profile';
 import { explainStatement } from '../../../src/core/db/safeExplain';
 import { generateIndexMigration } from '../../../src/core/migrations/generate';
 import { applyPending } from '../../../src/core/migrations/runner';
+import { defaultRun } from '../../../src/core/run';
 import { sqlFromJsString } from '../../../src/core/sql/embedded';
 import { CLI_PATH } from '../../support/cli';
 import { Cluster } from '../../support/cluster';
@@ -204,7 +205,7 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
     const src = new Database(targetFromUrl(verifySource.url));
     let dumpPath: string;
     try {
-      dumpPath = (await backupDatabase(src, { directory: path.join(tmp, 'backups'), tools: { toolsDirectory: cluster.binDir } })).dumpPath;
+      dumpPath = (await backupDatabase(src, { directory: path.join(tmp, 'backups') }, defaultRun({ settings: { 'backup.toolsDirectory': cluster.binDir } }))).dumpPath;
     } finally {
       await src.end();
     }
@@ -297,12 +298,10 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
     for (const profile of PROFILES) {
       for (const c of CORPUS.filter((x) => x.verify)) {
         it(`${profile}: ${c.id}`, async () => {
-          const outcome = await unchangedAfter(w.verifySource.url, profile, (db) => restoreTest(db, w.dumpPath, {
-            tools: { toolsDirectory: w.cluster.binDir },
+          const outcome = await unchangedAfter(w.verifySource.url, profile, (db) => restoreTest(db,
             // The suite's own dump, unsigned: confirmed as the user would (the queries must be reached).
-            trustUnsigned: true,
-            verificationQueries: [{ sql: c.sql(w.ctx, '5'), expected: 5 }],
-          }));
+            { dumpPath: w.dumpPath, trustUnsigned: true },
+            defaultRun({ settings: { 'backup.toolsDirectory': w.cluster.binDir, 'backup.verificationQueries': [{ sql: c.sql(w.ctx, '5'), expected: 5 }] } })));
           if (c.control) {
             assert.ok(outcome.ok, describeOutcome(outcome));
             const r = outcome.value as Awaited<ReturnType<typeof restoreTest>>;

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli } from '../support/cli';
-import { freshDatabase, getCluster } from '../support/integrationHooks';
+import { Client } from 'pg';
+import { interruptCli, runCli } from '../../../support/cli';
+import { freshDatabase, getCluster } from '../../../support/integrationHooks';
+import { queryUrl } from '../../../support/sql';
 
 const pgtuner = (args: string[]) => runCli(args);
 
@@ -118,5 +120,56 @@ describe('pgtuner backup / restore-test (CLI)', function () {
     const keyFile = path.join(process.env.XDG_CONFIG_HOME!, 'pgtuner', 'backup-hmac.key');
     assert.ok(fs.existsSync(keyFile), 'the CLI created its key outside the workspace');
     assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
+  });
+
+  describe('Ctrl-C', function () {
+    /** pgtuner's statements still running on the server, in any database. */
+    const activeStatements = async () => (await queryUrl<{ query: string }>(url,
+      `SELECT query FROM pg_stat_activity WHERE application_name = 'pgtuner' AND state = 'active' AND pid <> pg_backend_pid()`)).map((r) => r.query);
+    /** Processes of this machine whose command line mentions `text` (pg_dump / pg_restore left running). */
+    const processesMentioning = (text: string) => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+
+    it('backup: pg_dump blocked behind a lock is stopped, the server runs nothing of it, no partial file is left (exit 130)', async () => {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-sigint-'));
+      // Another session holds the table: pg_dump's LOCK TABLE and the row count both wait for it.
+      const holder = new Client({ connectionString: url });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE items IN ACCESS EXCLUSIVE MODE');
+        const r = await interruptCli(['backup', '--out', out, '--tools', binDir], url, 'count(*)');
+        assert.equal(r.code, 130, r.stderr);
+        assert.match(r.stderr, /cancelled/);
+        assert.deepEqual(r.stillActive, []);
+        assert.deepEqual(await activeStatements(), [], 'neither the count nor pg_dump runs on the server');
+        assert.deepEqual(processesMentioning(out), [], 'no pg_dump left running');
+        assert.deepEqual(fs.readdirSync(out), [], 'no .dump, partial or lock file');
+      } finally {
+        await holder.end();
+      }
+    });
+
+    it('restore-test: a verification query is cancelled, the scratch database dropped, nothing recorded (exit 130)', async () => {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-sigint-rt-'));
+      const backup = pgtuner(['backup', '--db', url, '--out', out, '--tools', binDir, '--json']);
+      assert.equal(backup.code, 0, backup.stderr);
+      const { dumpPath } = JSON.parse(backup.stdout);
+      const queries = path.join(out, 'slow.json');
+      fs.writeFileSync(queries, JSON.stringify([{ sql: 'SELECT pg_sleep(30)', expected: '' }]));
+      const r = await interruptCli(['restore-test', dumpPath, '--tools', binDir, '--queries', queries], url, 'pg_sleep', { anyDatabase: true });
+      assert.equal(r.code, 130, r.stderr);
+      assert.deepEqual(r.stillActive, []);
+      assert.deepEqual(await activeStatements(), []);
+      assert.deepEqual(processesMentioning(dumpPath), [], 'no pg_restore left running');
+      assert.deepEqual(await queryUrl(url, `SELECT datname FROM pg_database WHERE datname LIKE '%\\_restore\\_test\\_%'`), [], 'scratch database dropped');
+      const manifest = JSON.parse(fs.readFileSync(dumpPath.replace(/\.dump$/, '.manifest.json'), 'utf8'));
+      assert.equal(manifest.lastRestoreTest, undefined, 'a cancelled test is not recorded as a result');
+    });
   });
 });

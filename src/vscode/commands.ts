@@ -7,6 +7,7 @@
 import { backupCommands } from './backup';
 import { connectionsCommands } from './connections';
 import type { AppServices } from './createServices';
+import { migrationsCommands } from './migrations';
 import { Command } from './runner';
 
 export function commandTable(services: AppServices): Record<string, Command> {
@@ -15,5 +16,6 @@ export function commandTable(services: AppServices): Record<string, Command> {
     'pgtuner.cancel': { title: 'Cancel Running Operations', run: () => services.runner.cancelAll() },
     ...backupCommands(services),
     ...connectionsCommands(services),
+    ...migrationsCommands(services),
   };
 }

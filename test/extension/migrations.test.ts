@@ -13,7 +13,7 @@ import { adminSql, databaseOf, eventually, freshDatabaseUrl, queryRows, useConne
 
 const workspaceFolder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const run = <T>(id: string, arg?: object) => vscode.commands.executeCommand<T | undefined>(id, arg);
-const viewItems = async () => (await run<MigrationViewItem[]>('pgtuner.migrations.viewItems')) ?? [];
+const viewItems = async () => (await run<MigrationViewItem[]>('pgtuner.test.migrationsViewItems')) ?? [];
 
 /** Sets the migrations folder and waits until the extension host's configuration shows it. */
 async function useFolder(relative: string): Promise<string> {

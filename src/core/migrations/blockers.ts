@@ -60,13 +60,3 @@ export function watchBlockers(db: Database, pid: number, report: (message: strin
   timer.unref?.();
   return () => clearInterval(timer);
 }
-
-/** Runs `fn` on `session` while watching what that session waits for. */
-export async function whileWatchingBlockers<T>(db: Database, session: Session, report: (message: string) => void, fn: () => Promise<T>): Promise<T> {
-  const stop = watchBlockers(db, session.pid, report);
-  try {
-    return await fn();
-  } finally {
-    stop();
-  }
-}

@@ -8,26 +8,24 @@
  * statement by statement with the tracking row written only after the last one succeeded.
  */
 import { DatabaseError } from 'pg';
-import { Session } from '../db/database';
+import { Database, Session } from '../db/database';
 import { readServerVersionNum } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
+import { Run } from '../run';
 import { qualifiedName } from '../sql/ident';
+import { positionAt } from '../sql/parse';
+import { watchBlockers } from './blockers';
 import { describeConvention } from './conventions';
 import { assertRunnable, Migration, MigrationFolder, MigrationSection, readMigrationFolder } from './files';
 import { dropNewInvalidIndexes, indexBuildTarget, indexesOfTable, skippedInvalidIndex } from './invalidIndexes';
 import { acquireMigrationLock, LockOptions } from './lock';
 import { ExecutionPlan, planExecution, PlannedStatement } from './statements';
-import { assertUnchanged, DEFAULT_TRACKING_SCHEMA } from './status';
-import { AppliedRow, ensureTrackingTable, forgetApplied, readApplied, recordApplied, recordDownChecksum, trackingTableName } from './tracking';
-import { positionAt } from '../sql/parse';
+import { assertUnchanged } from './status';
+import { AppliedRow, ensureTrackingTable, forgetApplied, readApplied, recordApplied, recordDownChecksum, trackingSchemaOf, trackingTableName } from './tracking';
 
-export interface RunnerOptions {
-  trackingSchema?: string;
-  /** statement_timeout while migrating; 0 (the default) lets long index builds finish. */
-  statementTimeoutMs?: number;
-  lock?: Pick<LockOptions, 'timeoutMs' | 'pollMs'>;
-  signal?: AbortSignal;
-  onProgress?: (message: string) => void;
+export interface ApplyInput {
+  /** The migrations folder. */
+  directory: string;
   /**
    * Asked while the migration lock is held, with what will run (the pending migrations for apply,
    * the ones to undo for rollback), before anything changes; false runs nothing. Not asked when
@@ -35,6 +33,13 @@ export interface RunnerOptions {
    * lock, another runner could change what is pending.
    */
   confirm?: (names: string[]) => Promise<boolean>;
+  /** How long to wait for another runner's lock and how often to try (tests poll faster). */
+  lock?: Pick<LockOptions, 'timeoutMs' | 'pollMs'>;
+}
+
+export interface RollbackInput extends ApplyInput {
+  /** How many applied migrations to undo, newest first. */
+  steps: number;
 }
 
 export interface MigrationRun {
@@ -66,7 +71,7 @@ export interface ApplyResult {
   failed?: MigrationFailure;
   /** Pending migrations not attempted (after a failure, or when not confirmed). */
   notRun: string[];
-  /** The confirm option answered no: nothing ran and nothing was created. */
+  /** The confirm callback answered no: nothing ran and nothing was created. */
   declined?: boolean;
 }
 
@@ -81,16 +86,19 @@ export interface RollbackResult {
 
 const GET_STATEMENT_TIMEOUT_SQL = `SELECT current_setting('statement_timeout') AS value`;
 const SET_STATEMENT_TIMEOUT_SQL = `SELECT set_config('statement_timeout', $1, false)`;
-const BEGIN_SQL = 'BEGIN';
-const COMMIT_SQL = 'COMMIT';
-const ROLLBACK_SQL = 'ROLLBACK';
+/** No statement_timeout while migrating: a long index build must be allowed to finish. */
+const MIGRATION_STATEMENT_TIMEOUT = '0';
 
-/** Applies every pending migration in version order; stops at the first failure. */
-export async function applyPending(session: Session, directory: string, options: RunnerOptions = {}): Promise<ApplyResult> {
-  const folder = await readMigrationFolder(directory);
+/**
+ * Applies every pending migration in version order; stops at the first failure. Cancelled
+ * (run.signal), it stops the running statement on the server and throws CANCELLED naming what
+ * was applied before; the interrupted migration is not recorded.
+ */
+export async function applyPending(db: Database, input: ApplyInput, run: Run): Promise<ApplyResult> {
+  const folder = await readMigrationFolder(input.directory);
   assertRunnable(folder);
-  const schema = options.trackingSchema ?? DEFAULT_TRACKING_SCHEMA;
-  return withMigrationLock(session, schema, options, async () => {
+  const schema = trackingSchemaOf(run.settings);
+  const result = await withMigrationSession(db, schema, input, run, async (session) => {
     // Read (works on a missing or older table) and confirm before creating or upgrading anything.
     const applied = await readApplied(session, schema);
     assertUnchanged(folder.migrations, applied);
@@ -99,33 +107,36 @@ export async function applyPending(session: Session, directory: string, options:
     const versionNum = await readServerVersionNum(session);
     const plans = pending.map((m) => ({ migration: m, plan: planFor(m, m.up, versionNum) }));
 
-    const result: ApplyResult = { directory, convention: describeConvention(folder.convention), trackingTable: trackingTableName(schema), applied: [], notRun: [] };
-    if (pending.length && options.confirm && !(await options.confirm(pending.map((m) => m.name)))) {
+    const result: ApplyResult = { directory: input.directory, convention: describeConvention(folder.convention), trackingTable: trackingTableName(schema), applied: [], notRun: [] };
+    if (pending.length && input.confirm && !(await input.confirm(pending.map((m) => m.name)))) {
       return { ...result, notRun: pending.map((m) => m.name), declined: true };
     }
     await ensureTrackingTable(session, schema);
-    await recordLegacyDownChecksums(session, schema, folder, applied, options.onProgress);
+    await recordLegacyDownChecksums(session, schema, folder, applied, run.onProgress);
     for (const [i, { migration, plan }] of plans.entries()) {
-      if (result.failed || options.signal?.aborted) {
+      if (result.failed || run.signal?.aborted) {
         result.notRun = plans.slice(i).map((p) => p.migration.name);
         break;
       }
-      options.onProgress?.(`Applying ${migration.name}${plan.transactional ? '' : ` (outside a transaction: ${plan.reason})`}…`);
+      run.onProgress?.(`Applying ${migration.name}${plan.transactional ? '' : ` (outside a transaction: ${plan.reason})`}…`);
       const outcome = await runPlan(session, migration, migration.upFile, plan, (ms) => recordApplied(session, schema, migration.name, migration.checksum, migration.downChecksum, ms));
       if ('failure' in outcome) result.failed = outcome.failure;
       else result.applied.push(outcome.run);
     }
     return result;
   });
+  if (run.signal?.aborted) throwIfCut('applied', result.applied, result.failed, result.notRun);
+  return result;
 }
 
-/** Rolls back the last `steps` applied migrations (newest first) with their down SQL. */
-export async function rollback(session: Session, directory: string, steps: number, options: RunnerOptions = {}): Promise<RollbackResult> {
+/** Rolls back the last `steps` applied migrations (newest first) with their down SQL; cancelled, like applyPending. */
+export async function rollback(db: Database, input: RollbackInput, run: Run): Promise<RollbackResult> {
+  const { steps } = input;
   if (!Number.isInteger(steps) || steps < 1) throw new PgTunerError('BAD_INPUT', `The number of migrations to roll back must be a whole number of at least 1 (got ${steps}).`);
-  const folder = await readMigrationFolder(directory);
+  const folder = await readMigrationFolder(input.directory);
   assertRunnable(folder);
-  const schema = options.trackingSchema ?? DEFAULT_TRACKING_SCHEMA;
-  return withMigrationLock(session, schema, options, async () => {
+  const schema = trackingSchemaOf(run.settings);
+  const result = await withMigrationSession(db, schema, input, run, async (session) => {
     const applied = await readApplied(session, schema);
     if (steps > applied.length) {
       throw new PgTunerError('BAD_INPUT', `Only ${applied.length} migration(s) are applied in ${trackingTableName(schema)}; cannot roll back ${steps}. Nothing was rolled back.`);
@@ -138,32 +149,47 @@ export async function rollback(session: Session, directory: string, steps: numbe
       return { migration, plan: planFor(migration, migration.down as MigrationSection, versionNum) };
     });
 
-    const result: RollbackResult = { directory, trackingTable: trackingTableName(schema), rolledBack: [], notRun: [] };
-    if (options.confirm && !(await options.confirm(plans.map((p) => p.migration.name)))) {
+    const result: RollbackResult = { directory: input.directory, trackingTable: trackingTableName(schema), rolledBack: [], notRun: [] };
+    if (input.confirm && !(await input.confirm(plans.map((p) => p.migration.name)))) {
       return { ...result, notRun: plans.map((p) => p.migration.name), declined: true };
     }
     for (const row of targets.filter((t) => t.downChecksum === null)) {
-      options.onProgress?.(`${row.name} was applied by an older PG Tuner that did not record its down checksum; running its down file as it is now.`);
+      run.onProgress?.(`${row.name} was applied by an older PG Tuner that did not record its down checksum; running its down file as it is now.`);
     }
     for (const [i, { migration, plan }] of plans.entries()) {
-      if (result.failed || options.signal?.aborted) {
+      if (result.failed || run.signal?.aborted) {
         result.notRun = plans.slice(i).map((p) => p.migration.name);
         break;
       }
-      options.onProgress?.(`Rolling back ${migration.name}…`);
+      run.onProgress?.(`Rolling back ${migration.name}…`);
       const outcome = await runPlan(session, migration, migration.downFile as string, plan, () => forgetApplied(session, schema, migration.name));
       if ('failure' in outcome) result.failed = outcome.failure;
       else result.rolledBack.push(outcome.run);
     }
     return result;
   });
+  if (run.signal?.aborted) throwIfCut('rolled back', result.rolledBack, result.failed, result.notRun);
+  return result;
+}
+
+/**
+ * A cancel that cut the run short ends in CANCELLED (the CLI exits 130), saying what was done
+ * and what was not. Thrown after the session is released, so the message is kept as it is.
+ */
+function throwIfCut(verb: string, done: MigrationRun[], stopped: MigrationFailure | undefined, notRun: string[]): void {
+  if (!stopped && notRun.length === 0) return;
+  const parts = ['Cancelled by the user.'];
+  if (stopped) parts.push(`${stopped.name} did not complete and is not recorded: ${stopped.message}`);
+  parts.push(done.length ? `${verb[0].toUpperCase()}${verb.slice(1)} before the cancel: ${done.map((r) => r.name).join(', ')}.` : `Nothing was ${verb}.`);
+  if (notRun.length) parts.push(`Not run: ${notRun.join(', ')}.`);
+  throw new PgTunerError('CANCELLED', parts.join(' '), { sqlState: stopped?.sqlState });
 }
 
 /**
  * Rows an older PG Tuner wrote have no down checksum: record the down file as it is now (after
  * the up checksum matched), so from now on a changed down is refused like a changed up.
  */
-async function recordLegacyDownChecksums(session: Session, schema: string, folder: MigrationFolder, applied: AppliedRow[], onProgress?: (message: string) => void): Promise<void> {
+async function recordLegacyDownChecksums(session: Session, schema: string, folder: MigrationFolder, applied: AppliedRow[], onProgress: Run['onProgress']): Promise<void> {
   const byName = new Map(folder.migrations.map((m) => [m.name, m]));
   const legacy = applied.filter((a) => a.downChecksum === null && byName.has(a.name));
   for (const row of legacy) await recordDownChecksum(session, schema, row.name, (byName.get(row.name) as Migration).downChecksum);
@@ -191,28 +217,34 @@ function planFor(migration: Migration, section: MigrationSection, versionNum: nu
 }
 
 /**
- * Holds the migration lock and a statement_timeout suited to migrations for the duration of
- * `fn`, restoring the session's own timeout afterwards (the session goes back to a pool).
+ * One session for the whole run (the migration lock is held by the session) with a
+ * statement_timeout suited to migrations, restored afterwards (the session goes back to a pool).
+ * A second session watches what it waits for (a concurrent index build waits for every older
+ * transaction) and names the blockers through onProgress.
  */
-async function withMigrationLock<T>(session: Session, schema: string, options: RunnerOptions, fn: () => Promise<T>): Promise<T> {
-  const previousTimeout = (await session.query<{ value: string }>(GET_STATEMENT_TIMEOUT_SQL)).rows[0].value;
-  await session.query(SET_STATEMENT_TIMEOUT_SQL, [String(options.statementTimeoutMs ?? 0)]);
-  try {
-    const release = await acquireMigrationLock(session, schema, { ...options.lock, signal: options.signal, onWait: options.onProgress });
+async function withMigrationSession<T>(db: Database, schema: string, input: ApplyInput, run: Run, fn: (session: Session) => Promise<T>): Promise<T> {
+  return db.withSession(async (session) => {
+    const stopWatching = run.onProgress ? watchBlockers(db, session.pid, run.onProgress) : () => undefined;
+    const previousTimeout = (await session.query<{ value: string }>(GET_STATEMENT_TIMEOUT_SQL)).rows[0].value;
+    await session.query(SET_STATEMENT_TIMEOUT_SQL, [MIGRATION_STATEMENT_TIMEOUT]);
     try {
-      return await fn();
+      const release = await acquireMigrationLock(session, schema, { ...input.lock, signal: run.signal, onWait: run.onProgress });
+      try {
+        return await fn(session);
+      } finally {
+        // On a lost connection the server has already released the lock; keep the original error.
+        await release().catch(() => undefined);
+      }
     } finally {
-      // On a lost connection the server has already released the lock; keep the original error.
-      await release().catch(() => undefined);
+      stopWatching();
+      await session.query(SET_STATEMENT_TIMEOUT_SQL, [previousTimeout]).catch(() => undefined);
     }
-  } finally {
-    await session.query(SET_STATEMENT_TIMEOUT_SQL, [previousTimeout]).catch(() => undefined);
-  }
+  }, run.signal);
 }
 
-type Outcome = { run: MigrationRun } | { failure: MigrationFailure };
+type StepOutcome = { run: MigrationRun } | { failure: MigrationFailure };
 
-async function runPlan(session: Session, migration: Migration, file: string, plan: ExecutionPlan, track: (ms: number) => Promise<unknown>): Promise<Outcome> {
+async function runPlan(session: Session, migration: Migration, file: string, plan: ExecutionPlan, track: (ms: number) => Promise<unknown>): Promise<StepOutcome> {
   const started = performance.now();
   const failure = plan.transactional
     ? await runInTransaction(session, plan, track, started)
@@ -224,15 +256,14 @@ async function runPlan(session: Session, migration: Migration, file: string, pla
 type FailureDetail = Pick<MigrationFailure, 'line' | 'message' | 'sqlState' | 'statementsRun' | 'droppedInvalidIndexes'>;
 
 async function runInTransaction(session: Session, plan: ExecutionPlan, track: (ms: number) => Promise<unknown>, started: number): Promise<FailureDetail | undefined> {
-  await session.query(BEGIN_SQL);
   let index = 0;
   try {
-    for (; index < plan.statements.length; index++) await session.queryRaw(plan.statements[index].text);
-    await track(performance.now() - started);
-    await session.queryRaw(COMMIT_SQL);
+    await session.transaction({ commit: true }, async () => {
+      for (; index < plan.statements.length; index++) await session.queryRaw(plan.statements[index].text);
+      await track(performance.now() - started);
+    });
     return undefined;
   } catch (err) {
-    await session.queryRaw(ROLLBACK_SQL).catch(() => undefined);
     const statement = plan.statements[index] as PlannedStatement | undefined;
     return { ...describeError(err, statement), statementsRun: 0, droppedInvalidIndexes: [] };
   }

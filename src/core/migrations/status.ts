@@ -2,11 +2,12 @@
  * Where each migration stands: applied (with when and how long), pending, changed after it was
  * applied, or applied but its file is gone. Read-only: it takes no lock and creates nothing.
  */
-import { Session } from '../db/database';
+import { Database } from '../db/database';
 import { PgTunerError } from '../errors';
+import { Run } from '../run';
 import { Convention, describeConvention } from './conventions';
 import { compareVersions, Migration, MigrationFolder, readMigrationFolder } from './files';
-import { AppliedRow, readApplied, trackingTableName } from './tracking';
+import { AppliedRow, readApplied, trackingSchemaOf, trackingTableName } from './tracking';
 
 export type MigrationState = 'applied' | 'pending' | 'changed' | 'missing-file';
 
@@ -31,12 +32,16 @@ export interface MigrationStatus {
   problems: string[];
 }
 
-export const DEFAULT_TRACKING_SCHEMA = 'public';
+export interface StatusInput {
+  /** The migrations folder. */
+  directory: string;
+}
 
-export async function migrationStatus(session: Session, directory: string, trackingSchema = DEFAULT_TRACKING_SCHEMA): Promise<MigrationStatus> {
-  const folder = await readMigrationFolder(directory);
-  const applied = await readApplied(session, trackingSchema);
-  return describeStatus(folder, applied, trackingSchema);
+export async function migrationStatus(db: Database, input: StatusInput, run: Run): Promise<MigrationStatus> {
+  const folder = await readMigrationFolder(input.directory);
+  const schema = trackingSchemaOf(run.settings);
+  const applied = await db.withSession((session) => readApplied(session, schema), run.signal);
+  return describeStatus(folder, applied, schema);
 }
 
 export function describeStatus(folder: MigrationFolder, applied: AppliedRow[], trackingSchema: string): MigrationStatus {

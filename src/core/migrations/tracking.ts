@@ -5,6 +5,7 @@
  */
 import { PgTunerError } from '../errors';
 import { Session } from '../db/database';
+import { DEFAULT_SETTINGS, Settings } from '../settings/schema';
 import { qualifiedName, quoteIdent } from '../sql/ident';
 
 export const TRACKING_TABLE = 'schema_migrations';
@@ -59,6 +60,11 @@ const insertAppliedSql = (table: string) => `INSERT INTO ${table} (name, checksu
 const recordDownChecksumSql = (table: string) => `UPDATE ${table} SET ${DOWN_CHECKSUM_COLUMN} = $2 WHERE name = $1 AND ${DOWN_CHECKSUM_COLUMN} IS NULL`;
 
 const deleteAppliedSql = (table: string) => `DELETE FROM ${table} WHERE name = $1`;
+
+/** The schema of the tracking table: pgtuner.migrations.trackingSchema, its default when blank. */
+export function trackingSchemaOf(settings: Settings): string {
+  return settings['migrations.trackingSchema'].trim() || DEFAULT_SETTINGS['migrations.trackingSchema'];
+}
 
 export function trackingTableName(schema: string): string {
   return qualifiedName(schema, TRACKING_TABLE);

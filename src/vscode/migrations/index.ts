@@ -1,40 +1,70 @@
 /**
  * Migrations from the editor: New Migration, Apply Pending, Roll Back, Status, migrations from
- * advisor suggestions and from existing indexes, and the Migrations view. Every command takes an
- * optional argument object (tests, other features, tree rows); without one it asks.
+ * advisor suggestions and from existing indexes (migrationsCommands), and the Migrations view
+ * (registerMigrations). Every command takes an optional argument object (tests, other features,
+ * tree rows); without one it asks.
  */
 import * as vscode from 'vscode';
-import { registerGuardedCommand } from '../guardedCommand';
 import { Suggestion } from '../../core/advisor/types';
 import { PgTunerError } from '../../core/errors';
-import { whileWatchingBlockers } from '../../core/migrations/blockers';
-import { ExistingIndex, GeneratedMigration, generateBlankMigration, generateDropIndexMigration, generateIndexMigration } from '../../core/migrations/generate';
+import { GeneratedMigration, generateBlankMigration, generateDropIndexMigration, generateIndexMigration, IndexToDrop } from '../../core/migrations/generate';
 import { applyPending, ApplyResult, MigrationFailure, rollback, RollbackResult } from '../../core/migrations/runner';
 import { migrationStatus, MigrationStatus } from '../../core/migrations/status';
+import { Run } from '../../core/run';
+import { Settings } from '../../core/settings/schema';
 import { readIndexForDrop } from '../../core/usage/definition';
+import { readSettings } from '../config';
+import { Command } from '../runner';
 import { Services } from '../services';
 import { confirmProductionChange, ProductionArgs } from './confirm';
 import { MigrationsTree } from './migrationsView';
-import { readMigrationSettings } from './settings';
+import { migrationsDirectory, migrationsWorkspaceFolder } from './settings';
 
 export interface NewMigrationArgs { name?: string }
 export type ApplyArgs = ProductionArgs;
 export interface RollbackArgs extends ProductionArgs { steps?: number }
 
-/** A row of the view as rendered, for tests (pgtuner.migrations.viewItems). */
+/** A row of the view as rendered, for tests (pgtuner.test.migrationsViewItems). */
 export interface MigrationViewItem { label: string; description?: string; icon?: string; contextValue?: string }
 
+/** The Migrations view's model, one per window: the view shows it, the commands refresh it. */
+const trees = new WeakMap<Services, MigrationsTree>();
+
+function migrationsTree(services: Services): MigrationsTree {
+  let tree = trees.get(services);
+  if (!tree) {
+    tree = new MigrationsTree(() => readSettings(services.log, migrationsWorkspaceFolder()), services.connections);
+    services.context.subscriptions.push(tree);
+    trees.set(services, tree);
+  }
+  return tree;
+}
+
+/** The Migrations view; its commands are in migrationsCommands. */
 export function registerMigrations(services: Services): void {
-  const { log, connections } = services;
-  const tree = new MigrationsTree(readMigrationSettings, connections);
+  services.context.subscriptions.push(vscode.window.createTreeView('pgtuner.migrations', { treeDataProvider: migrationsTree(services) }));
+}
 
-  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) => registerGuardedCommand(log, id, run, () => tree.refresh());
+export function migrationsCommands(services: Services): Record<string, Command> {
+  const { log, connections, runner } = services;
+  const tree = migrationsTree(services);
+  const after = () => tree.refresh();
 
-  const directory = (): string => {
-    const dir = readMigrationSettings().directory;
+  const directoryOf = (settings: Settings): string => {
+    const dir = migrationsDirectory(settings);
     if (!dir) throw new PgTunerError('BAD_INPUT', 'Open a folder first: migrations live in the workspace (setting pgtuner.migrations.directory).');
     return dir;
   };
+  const currentSettings = () => readSettings(log, migrationsWorkspaceFolder());
+
+  /** The run with its progress also in the log (a blocker named in a notification is gone once it fades). */
+  const logged = (run: Run): Run => ({
+    ...run,
+    onProgress: (message, fraction) => {
+      log.info(message);
+      run.onProgress?.(message, fraction);
+    },
+  });
 
   const opened = async (created: GeneratedMigration, what: string): Promise<GeneratedMigration> => {
     await vscode.window.showTextDocument(vscode.Uri.file(created.upPath), { preview: false });
@@ -42,16 +72,6 @@ export function registerMigrations(services: Services): void {
     log.info(`${what}: ${[created.upPath, created.downPath].filter(Boolean).join(' and ')}`);
     return created;
   };
-
-  const withProgress = <T>(title: string, work: (signal: AbortSignal, report: (message: string) => void) => Promise<T>): Thenable<T> =>
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
-      const controller = new AbortController();
-      const subscription = token.onCancellationRequested(() => controller.abort());
-      return work(controller.signal, (message) => {
-        log.info(message);
-        progress.report({ message });
-      }).finally(() => subscription.dispose());
-    });
 
   const showFailure = (failed: MigrationFailure, done: string) => {
     log.error(`${failed.name} failed${failed.line ? ` at ${failed.file}:${failed.line}` : ''}: ${failed.message}`);
@@ -62,24 +82,40 @@ export function registerMigrations(services: Services): void {
     });
   };
 
-  const currentStatus = async (): Promise<{ status: MigrationStatus; active: NonNullable<Awaited<ReturnType<typeof connections.requireActive>>> } | undefined> => {
-    const active = await connections.requireActive();
-    if (!active) return undefined;
-    const status = await active.database.withSession((s) => migrationStatus(s, directory(), readMigrationSettings().trackingSchema));
-    return { status, active };
+  const newMigration = async (arg: NewMigrationArgs | undefined): Promise<GeneratedMigration | undefined> => {
+    const directory = directoryOf(currentSettings());
+    const name = arg?.name ?? (await vscode.window.showInputBox({ title: 'PG Tuner: New Migration', prompt: 'What does the migration do?', placeHolder: 'add orders status', ignoreFocusOut: true }));
+    if (!name?.trim()) return undefined;
+    return opened(await generateBlankMigration({ directory, name }), 'New migration');
   };
 
-  const runApply = async (arg: ApplyArgs | undefined): Promise<ApplyResult | undefined> => {
-    const current = await currentStatus();
-    if (!current) return undefined;
-    const { status, active } = current;
-    const { trackingSchema } = readMigrationSettings();
+  const fromSuggestion = async (suggestion: Suggestion | undefined): Promise<GeneratedMigration> => {
+    if (!suggestion?.ddl || !suggestion.down || !suggestion.name) throw new PgTunerError('BAD_INPUT', 'Create Migration from Suggestion needs an advisor suggestion (run "Explain & Suggest Index" first).');
+    const created = await generateIndexMigration({ directory: directoryOf(currentSettings()), suggestion: { ...suggestion, requires: suggestion.requires ?? [] } });
+    return opened(created, `Migration for ${suggestion.name}`);
+  };
+
+  const dropIndex = async (index: IndexToDrop | undefined): Promise<GeneratedMigration | undefined> => {
+    if (!index?.schema || !index.table || !index.name || !index.definition) throw new PgTunerError('BAD_INPUT', 'Create Drop Index Migration needs an index (pick one in the Indexes view).');
+    const directory = directoryOf(currentSettings());
+    let partitions = index.partitions;
+    if (!partitions && /\sON\s+ONLY\s/i.test(index.definition)) {
+      // A partitioned index's .down must recreate its partitions' indexes too: read them now.
+      const active = await connections.requireActive();
+      if (!active) return undefined;
+      partitions = (await active.database.withSession((s) => readIndexForDrop(s, index))).partitions;
+    }
+    return opened(await generateDropIndexMigration({ directory, index: { ...index, partitions } }), `Drop migration for ${index.name}`);
+  };
+
+  const apply = async (arg: ApplyArgs | undefined): Promise<ApplyResult | undefined> => {
+    const active = await connections.requireActive();
+    if (!active) return undefined;
     // Confirmed under the migration lock, with what is pending then: counted before the lock,
     // another runner could roll back (or a file appear) in between.
     const confirm = (names: string[]) => confirmProductionChange(active.profile, `Apply ${names.length} pending migration(s)`, arg, log);
-    const result = await withProgress('PG Tuner: applying migrations', (signal, onProgress) =>
-      active.database.withSession((s) => whileWatchingBlockers(active.database, s, onProgress, () =>
-        applyPending(s, status.directory, { trackingSchema, signal, onProgress, confirm })), signal));
+    const result = await runner.withProgress('PG Tuner: applying migrations', (run) =>
+      applyPending(active.database, { directory: directoryOf(run.settings), confirm }, logged(run)), migrationsWorkspaceFolder());
     if (result.declined) return undefined;
     for (const r of result.applied) log.info(`Applied ${r.name} in ${r.executionMs} ms${r.transactional ? '' : ' (outside a transaction)'}.`);
     const done = result.applied.length ? `Applied ${result.applied.length} migration(s). ` : '';
@@ -88,10 +124,11 @@ export function registerMigrations(services: Services): void {
     return result;
   };
 
-  const runRollback = async (arg: RollbackArgs | undefined): Promise<RollbackResult | undefined> => {
-    const current = await currentStatus();
-    if (!current) return undefined;
-    const { status, active } = current;
+  const rollBack = async (arg: RollbackArgs | undefined): Promise<RollbackResult | undefined> => {
+    const active = await connections.requireActive();
+    if (!active) return undefined;
+    const settings = currentSettings();
+    const status = await migrationStatus(active.database, { directory: directoryOf(settings) }, { settings });
     const applied = status.entries.filter((e) => e.state !== 'pending');
     if (applied.length === 0) {
       void vscode.window.showInformationMessage('No migration is applied, so there is nothing to roll back.');
@@ -107,11 +144,8 @@ export function registerMigrations(services: Services): void {
       steps = Number(answer);
     }
     if (!(await confirmProductionChange(active.profile, `Roll back ${steps} migration(s)`, arg, log))) return undefined;
-    const { trackingSchema } = readMigrationSettings();
-    const count = steps;
-    const result = await withProgress('PG Tuner: rolling back migrations', (signal, onProgress) =>
-      active.database.withSession((s) => whileWatchingBlockers(active.database, s, onProgress, () =>
-        rollback(s, status.directory, count, { trackingSchema, signal, onProgress })), signal));
+    const input = { directory: status.directory, steps };
+    const result = await runner.withProgress('PG Tuner: rolling back migrations', (run) => rollback(active.database, input, logged(run)), migrationsWorkspaceFolder());
     for (const r of result.rolledBack) log.info(`Rolled back ${r.name} in ${r.executionMs} ms.`);
     const done = result.rolledBack.length ? `Rolled back ${result.rolledBack.map((r) => r.name).join(', ')}. ` : '';
     if (result.failed) showFailure(result.failed, done);
@@ -119,10 +153,11 @@ export function registerMigrations(services: Services): void {
     return result;
   };
 
-  const runStatus = async (): Promise<MigrationStatus | undefined> => {
-    const current = await currentStatus();
-    if (!current) return undefined;
-    const { status } = current;
+  const showStatus = async (): Promise<MigrationStatus | undefined> => {
+    const active = await connections.requireActive();
+    if (!active) return undefined;
+    const settings = currentSettings();
+    const status = await migrationStatus(active.database, { directory: directoryOf(settings) }, { settings });
     const count = (state: string) => status.entries.filter((e) => e.state === state).length;
     log.info(`Migrations in ${status.directory} (${status.conventionLabel}), tracked in ${status.trackingTable}:`);
     for (const e of status.entries) log.info(`  ${e.state.padEnd(12)} ${e.name}${e.appliedAt ? ` ${e.appliedAt} (${e.executionMs} ms)` : ''}${e.hasDown ? '' : ' [no down]'}`);
@@ -135,38 +170,20 @@ export function registerMigrations(services: Services): void {
     return status;
   };
 
-  services.context.subscriptions.push(
-    tree,
-    vscode.window.createTreeView('pgtuner.migrations', { treeDataProvider: tree }),
-    command('pgtuner.newMigration', async (arg: NewMigrationArgs | undefined) => {
-      const dir = directory();
-      const name = arg?.name ?? (await vscode.window.showInputBox({ title: 'PG Tuner: New Migration', prompt: 'What does the migration do?', placeHolder: 'add orders status', ignoreFocusOut: true }));
-      if (!name?.trim()) return undefined;
-      return opened(await generateBlankMigration(dir, name), 'New migration');
-    }),
-    command('pgtuner.createMigrationFromSuggestion', async (suggestion: Suggestion | undefined) => {
-      if (!suggestion?.ddl || !suggestion.down || !suggestion.name) throw new PgTunerError('BAD_INPUT', 'Create Migration from Suggestion needs an advisor suggestion (run "Explain & Suggest Index" first).');
-      return opened(await generateIndexMigration(directory(), { ...suggestion, requires: suggestion.requires ?? [] }), `Migration for ${suggestion.name}`);
-    }),
-    command('pgtuner.createDropIndexMigration', async (index: ExistingIndex | undefined) => {
-      if (!index?.schema || !index.table || !index.name || !index.definition) throw new PgTunerError('BAD_INPUT', 'Create Drop Index Migration needs an index (pick one in the Indexes view).');
-      let partitions = index.partitions;
-      if (!partitions && /\sON\s+ONLY\s/i.test(index.definition)) {
-        // A partitioned index's .down must recreate its partitions' indexes too: read them now.
-        const active = await connections.requireActive();
-        if (!active) return undefined;
-        partitions = (await active.database.withSession((s) => readIndexForDrop(s, index))).partitions;
-      }
-      return opened(await generateDropIndexMigration(directory(), { ...index, partitions }), `Drop migration for ${index.name}`);
-    }),
-    command('pgtuner.applyMigrations', runApply),
-    command('pgtuner.rollbackMigration', runRollback),
-    command('pgtuner.migrationStatus', runStatus),
-    command('pgtuner.migrations.refresh', async () => tree.refresh()),
-    command('pgtuner.migrations.viewItems', async (): Promise<MigrationViewItem[]> =>
-      (await tree.rows()).map((row) => {
-        const item = tree.getTreeItem(row);
-        return { label: String(item.label), description: item.description as string | undefined, icon: (item.iconPath as vscode.ThemeIcon | undefined)?.id, contextValue: item.contextValue };
-      })),
-  );
+  const viewItems = async (): Promise<MigrationViewItem[]> =>
+    (await tree.rows()).map((row) => {
+      const item = tree.getTreeItem(row);
+      return { label: String(item.label), description: item.description as string | undefined, icon: (item.iconPath as vscode.ThemeIcon | undefined)?.id, contextValue: item.contextValue };
+    });
+
+  return {
+    'pgtuner.newMigration': { title: 'New Migration', run: newMigration, after },
+    'pgtuner.createMigrationFromSuggestion': { title: 'Create Migration from Suggestion', run: fromSuggestion, after },
+    'pgtuner.createDropIndexMigration': { title: 'Create Drop Index Migration', run: dropIndex, after },
+    'pgtuner.applyMigrations': { title: 'Apply Pending Migrations', run: apply, after },
+    'pgtuner.rollbackMigration': { title: 'Roll Back Last Migration', run: rollBack, after },
+    'pgtuner.migrationStatus': { title: 'Migration Status', run: showStatus, after },
+    'pgtuner.migrations.refresh': { title: 'Refresh Migrations', run: after },
+    'pgtuner.test.migrationsViewItems': { title: 'Migrations view items', run: viewItems },
+  };
 }

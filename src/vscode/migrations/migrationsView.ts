@@ -3,8 +3,10 @@ import * as vscode from 'vscode';
 import { PgTunerError } from '../../core/errors';
 import { readMigrationFolder } from '../../core/migrations/files';
 import { describeStatus, migrationStatus, MigrationStatusEntry } from '../../core/migrations/status';
+import { trackingSchemaOf } from '../../core/migrations/tracking';
+import { Settings } from '../../core/settings/schema';
 import { ConnectionService } from '../services';
-import { MigrationSettings } from './settings';
+import { migrationsDirectory } from './settings';
 
 /** A row of the Migrations view: a migration, or a line saying why the list is incomplete. */
 export type MigrationRow =
@@ -37,7 +39,7 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vs
   private watchedDirectory?: string;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly settings: () => MigrationSettings, private readonly connections: ConnectionService) {
+  constructor(private readonly settings: () => Settings, private readonly connections: ConnectionService) {
     this.subscription = connections.onDidChangeActive(() => this.refresh());
   }
 
@@ -51,15 +53,16 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vs
 
   /** The rows as the view shows them (also what the view-items command hands to tests). */
   async rows(): Promise<MigrationRow[]> {
-    const { directory, trackingSchema } = this.settings();
+    const settings = this.settings();
+    const directory = migrationsDirectory(settings);
     if (!directory) return [];
     this.watch(directory);
     if (!fs.existsSync(directory)) return [];
     const active = this.connections.current();
     try {
       const status = active
-        ? await active.database.withSession((s) => migrationStatus(s, directory, trackingSchema))
-        : describeStatus(await readMigrationFolder(directory), [], trackingSchema);
+        ? await migrationStatus(active.database, { directory }, { settings })
+        : describeStatus(await readMigrationFolder(directory), [], trackingSchemaOf(settings));
       const rows: MigrationRow[] = status.entries.map((entry) => ({ kind: 'migration', entry, connected: !!active }));
       for (const problem of status.problems) rows.push({ kind: 'message', text: problem, icon: 'warning' });
       if (!active) rows.push({ kind: 'message', text: 'Not connected: select a connection to see what is applied.', icon: 'info' });

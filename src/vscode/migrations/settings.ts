@@ -1,18 +1,19 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { DEFAULT_TRACKING_SCHEMA } from '../../core/migrations/status';
+import { DEFAULT_SETTINGS, Settings } from '../../core/settings/schema';
 
-export interface MigrationSettings {
-  /** Absolute folder of the migrations, or undefined without a workspace folder to resolve it in. */
-  directory?: string;
-  trackingSchema: string;
+/** The workspace folder migrations belong to (the first one): its settings apply, its path resolves the folder. */
+export function migrationsWorkspaceFolder(): vscode.Uri | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri;
 }
 
-/** pgtuner.migrations.*: the folder is workspace-relative (an absolute path is taken as is). */
-export function readMigrationSettings(): MigrationSettings {
-  const config = vscode.workspace.getConfiguration('pgtuner.migrations');
-  const setting = config.get<string>('directory', 'migrations').trim() || 'migrations';
-  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const directory = path.isAbsolute(setting) ? setting : root ? path.join(root, setting) : undefined;
-  return { directory, trackingSchema: config.get<string>('trackingSchema', DEFAULT_TRACKING_SCHEMA).trim() || DEFAULT_TRACKING_SCHEMA };
+/**
+ * pgtuner.migrations.directory as an absolute folder: workspace-relative (an absolute path is taken
+ * as is); undefined without a workspace folder to resolve it in.
+ */
+export function migrationsDirectory(settings: Settings): string | undefined {
+  const setting = settings['migrations.directory'].trim() || DEFAULT_SETTINGS['migrations.directory'];
+  if (path.isAbsolute(setting)) return setting;
+  const root = migrationsWorkspaceFolder()?.fsPath;
+  return root ? path.join(root, setting) : undefined;
 }

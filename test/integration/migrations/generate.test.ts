@@ -6,6 +6,7 @@ import { Database } from '../../../src/core/db/database';
 import { generateBlankMigration, generateDropIndexMigration, generateIndexMigration } from '../../../src/core/migrations/generate';
 import { applyPending, rollback } from '../../../src/core/migrations/runner';
 import { migrationStatus } from '../../../src/core/migrations/status';
+import { defaultRun } from '../../../src/core/run';
 import { freshDatabase } from '../../support/integrationHooks';
 import { invalidIndexes, migrationsFolder, openDatabase, query, removeFolders, trackedNames } from './support';
 
@@ -41,7 +42,7 @@ describe('migrations generator and conventions', () => {
 
   it('writes an advisor suggestion as an up/down pair with what, why, when and the evidence, and it applies and rolls back', async () => {
     const dir = path.join(migrationsFolder(), 'db', 'migrations');
-    const { upPath, downPath } = await generateIndexMigration(dir, TRIGRAM, { now: NOW });
+    const { upPath, downPath } = await generateIndexMigration({ directory: dir, suggestion: TRIGRAM, now: NOW });
     assert.equal(path.basename(upPath), '001_create_index_docs_title_trgm_idx.sql');
     assert.equal(path.basename(downPath as string), '001_create_index_docs_title_trgm_idx.down.sql');
     const up = read(upPath);
@@ -52,11 +53,11 @@ describe('migrations generator and conventions', () => {
     assert.match(up, /CREATE EXTENSION IF NOT EXISTS pg_trgm;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS docs_title_trgm_idx ON public\.docs USING gin \(title gin_trgm_ops\);\n$/);
     assert.match(read(downPath as string), /DROP INDEX CONCURRENTLY IF EXISTS public\.docs_title_trgm_idx;\n$/);
 
-    const applied = await db.withSession((s) => applyPending(s, dir));
+    const applied = await applyPending(db, { directory: dir }, defaultRun());
     assert.equal(applied.failed, undefined, applied.failed?.message);
     assert.equal(applied.applied[0].transactional, false);
     assert.deepEqual(await query(url, "SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'docs_title_trgm_idx'::regclass"), [{ valid: true }]);
-    await db.withSession((s) => rollback(s, dir, 1));
+    await rollback(db, { directory: dir, steps: 1 }, defaultRun());
     assert.deepEqual(await query(url, "SELECT to_regclass('docs_title_trgm_idx') AS i"), [{ i: null }]);
   });
 
@@ -68,14 +69,14 @@ describe('migrations generator and conventions', () => {
         FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
        WHERE n.nspname = 'Sales'`);
     const dir = migrationsFolder();
-    const { upPath, downPath } = await generateDropIndexMigration(dir, index, { now: NOW });
+    const { upPath, downPath } = await generateDropIndexMigration({ directory: dir, index, now: NOW });
     assert.equal(path.basename(upPath), '001_drop_index_pending_sku_idx.sql');
     assert.match(read(upPath), /^DROP INDEX CONCURRENTLY IF EXISTS "Sales"\."Pending ""Sku"" idx";$/m);
     assert.match(read(downPath as string), /^CREATE INDEX CONCURRENTLY IF NOT EXISTS "Pending ""Sku"" idx" ON "Sales"\."Order Items" USING btree/m);
 
-    await db.withSession((s) => applyPending(s, dir));
+    await applyPending(db, { directory: dir }, defaultRun());
     assert.deepEqual(await query(url, `SELECT to_regclass('"Sales"."Pending ""Sku"" idx"') AS i`), [{ i: null }]);
-    const down = await db.withSession((s) => rollback(s, dir, 1));
+    const down = await rollback(db, { directory: dir, steps: 1 }, defaultRun());
     assert.equal(down.failed, undefined, down.failed?.message);
     const [recreated] = await query<{ definition: string; valid: boolean }>(url,
       `SELECT pg_get_indexdef(indexrelid) AS definition, indisvalid AS valid FROM pg_index WHERE indexrelid = '"Sales"."Pending ""Sku"" idx"'::regclass`);
@@ -108,7 +109,7 @@ describe('migrations generator and conventions', () => {
   for (const c of conventions) {
     it(`detects and follows the ${c.label} convention`, async () => {
       const dir = migrationsFolder(c.existing);
-      const blank = await generateBlankMigration(dir, 'Add docs flag', { now: NOW });
+      const blank = await generateBlankMigration({ directory: dir, name: 'Add docs flag', now: NOW });
       assert.equal(path.basename(blank.upPath), c.expectUp);
       assert.equal(blank.downPath && path.basename(blank.downPath), c.expectDown);
       const body = (up: string, down: string) => {
@@ -117,11 +118,11 @@ describe('migrations generator and conventions', () => {
         fs.appendFileSync(blank.downPath, down + '\n');
       };
       body('ALTER TABLE docs ADD COLUMN flag boolean;', 'ALTER TABLE docs DROP COLUMN flag;');
-      const index = await generateIndexMigration(dir, TRIGRAM, { now: NOW });
-      const up = await db.withSession((s) => applyPending(s, dir));
+      const index = await generateIndexMigration({ directory: dir, suggestion: TRIGRAM, now: NOW });
+      const up = await applyPending(db, { directory: dir }, defaultRun());
       assert.equal(up.failed, undefined, up.failed?.message);
 
-      const status = await db.withSession((s) => migrationStatus(s, dir));
+      const status = await migrationStatus(db, { directory: dir }, defaultRun());
       assert.equal(status.convention.layout, c.label === 'golang-migrate' ? 'golang-migrate' : c.label === 'dbmate' ? 'dbmate' : 'numbered');
       assert.deepEqual(status.problems, []);
       assert.deepEqual(status.entries.map((e) => e.state), ['applied', 'applied', 'applied']);
@@ -130,7 +131,7 @@ describe('migrations generator and conventions', () => {
       assert.deepEqual((await query(url, "SELECT attname FROM pg_attribute WHERE attrelid = 'docs'::regclass AND attnum > 0 ORDER BY attnum")).map((r) => r.attname),
         ['id', 'title', 'note', 'flag']);
 
-      const down = await db.withSession((s) => rollback(s, dir, 3));
+      const down = await rollback(db, { directory: dir, steps: 3 }, defaultRun());
       assert.equal(down.failed, undefined, down.failed?.message);
       assert.deepEqual(await trackedNames(url), []);
       assert.deepEqual((await query(url, "SELECT attname FROM pg_attribute WHERE attrelid = 'docs'::regclass AND attnum > 0 AND NOT attisdropped")).map((r) => r.attname), ['id', 'title']);

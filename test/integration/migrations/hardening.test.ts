@@ -9,6 +9,7 @@ import { generateDropIndexMigration } from '../../../src/core/migrations/generat
 import { migrationLockKey } from '../../../src/core/migrations/lock';
 import { applyPending, rollback } from '../../../src/core/migrations/runner';
 import { migrationStatus } from '../../../src/core/migrations/status';
+import { defaultRun } from '../../../src/core/run';
 import { readIndexForDrop } from '../../../src/core/usage/definition';
 import { freshDatabase } from '../../support/integrationHooks';
 import { invalidIndexes, migrationsFolder, openDatabase, query, removeFolders, trackedNames } from './support';
@@ -35,12 +36,12 @@ describe('migrations hardening (issue 11)', () => {
 
   it('a .down changed after apply is refused: rollback runs only the down that was there when it was applied', async () => {
     const dir = migrationsFolder(PAIR);
-    await db.withSession((s) => applyPending(s, dir));
+    await applyPending(db, { directory: dir }, defaultRun());
     await query(url, 'CREATE TABLE precious (id int); INSERT INTO precious VALUES (1)');
     fs.writeFileSync(path.join(dir, '002_b.down.sql'), 'DROP TABLE b;\nDROP TABLE precious;\n');
-    const status = await db.withSession((s) => migrationStatus(s, dir));
+    const status = await migrationStatus(db, { directory: dir }, defaultRun());
     assert.deepEqual(status.entries.map((e) => e.state), ['applied', 'changed']);
-    await assert.rejects(db.withSession((s) => rollback(s, dir, 1)), (err: PgTunerError) => {
+    await assert.rejects(rollback(db, { directory: dir, steps: 1 }, defaultRun()), (err: PgTunerError) => {
       assert.equal(err.code, 'CHECKSUM_MISMATCH');
       assert.match(err.message, /002_b\.down\.sql was changed after it was applied/);
       return true;
@@ -49,15 +50,15 @@ describe('migrations hardening (issue 11)', () => {
     assert.deepEqual(await trackedNames(url), ['001_a', '002_b']);
     // Restored: rolls back.
     fs.writeFileSync(path.join(dir, '002_b.down.sql'), PAIR['002_b.down.sql']);
-    const down = await db.withSession((s) => rollback(s, dir, 1));
+    const down = await rollback(db, { directory: dir, steps: 1 }, defaultRun());
     assert.deepEqual(down.rolledBack.map((r) => r.name), ['002_b']);
   });
 
   it('a dbmate file whose down section changed after apply is refused too', async () => {
     const dir = migrationsFolder({ '20260101090000_a.sql': '-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n' });
-    await db.withSession((s) => applyPending(s, dir));
+    await applyPending(db, { directory: dir }, defaultRun());
     fs.writeFileSync(path.join(dir, '20260101090000_a.sql'), '-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\nDROP SCHEMA public CASCADE;\n');
-    await assert.rejects(db.withSession((s) => rollback(s, dir, 1)), /20260101090000_a\.sql was changed after it was applied/);
+    await assert.rejects(rollback(db, { directory: dir, steps: 1 }, defaultRun()), /20260101090000_a\.sql was changed after it was applied/);
     assert.deepEqual(await query(url, "SELECT to_regclass('a')::text AS a"), [{ a: 'a' }]);
   });
 
@@ -67,19 +68,19 @@ describe('migrations hardening (issue 11)', () => {
       CREATE TABLE schema_migrations (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL UNIQUE, checksum text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now(), execution_ms integer NOT NULL);
       INSERT INTO schema_migrations (name, checksum, execution_ms) VALUES ('001_a', '${(await import('../../../src/core/migrations/files')).checksum(PAIR['001_a.sql'])}', 3)`);
-    const status = await db.withSession((s) => migrationStatus(s, dir));
+    const status = await migrationStatus(db, { directory: dir }, defaultRun());
     assert.deepEqual(status.entries.map((e) => e.state), ['applied', 'pending'], 'status reads the old table (and changes nothing)');
     assert.deepEqual((await query(url, "SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'schema_migrations'::regclass AND attname = 'down_checksum'")), [{ n: 0 }]);
 
-    const up = await db.withSession((s) => applyPending(s, dir));
+    const up = await applyPending(db, { directory: dir }, defaultRun());
     assert.deepEqual(up.applied.map((r) => r.name), ['002_b']);
     const rows = await query<{ name: string; down: string | null }>(url, 'SELECT name, down_checksum AS down FROM schema_migrations ORDER BY id');
     assert.deepEqual(rows.map((r) => [r.name, typeof r.down === 'string' && r.down.length === 64]), [['001_a', true], ['002_b', true]]);
 
     fs.writeFileSync(path.join(dir, '001_a.down.sql'), 'DROP TABLE a;\nDROP TABLE b;\n');
-    await assert.rejects(db.withSession((s) => rollback(s, dir, 2)), /001_a\.down\.sql was changed after it was applied/);
+    await assert.rejects(rollback(db, { directory: dir, steps: 2 }, defaultRun()), /001_a\.down\.sql was changed after it was applied/);
     fs.writeFileSync(path.join(dir, '001_a.down.sql'), PAIR['001_a.down.sql']);
-    const down = await db.withSession((s) => rollback(s, dir, 2));
+    const down = await rollback(db, { directory: dir, steps: 2 }, defaultRun());
     assert.equal(down.failed, undefined, down.failed?.message);
     assert.deepEqual(await trackedNames(url), []);
   });
@@ -106,29 +107,29 @@ describe('migrations hardening (issue 11)', () => {
     const current = await db.withSession((s) => readIndexForDrop(s, { schema: 'Sales', name: 'Events kind "at" idx' }));
     assert.equal(current.partitions.length, 4);
     const dir = migrationsFolder();
-    const { upPath, downPath } = await generateDropIndexMigration(dir, { schema: 'Sales', table: 'Events', name: 'Events kind "at" idx', ...current });
+    const { upPath, downPath } = await generateDropIndexMigration({ directory: dir, index: { schema: 'Sales', table: 'Events', name: 'Events kind "at" idx', ...current } });
     assert.match(fs.readFileSync(upPath, 'utf8'), /^DROP INDEX IF EXISTS "Sales"\."Events kind ""at"" idx";$/m);
     const downText = fs.readFileSync(downPath as string, 'utf8');
     assert.match(downText, /^CREATE INDEX IF NOT EXISTS "Events kind ""at"" idx" ON ONLY "Sales"\."Events" /m);
     assert.match(downText, /^ALTER INDEX "Sales"\."Events kind ""at"" idx" ATTACH PARTITION "Sales"\.events_2025_kind_at_idx;$/m);
 
-    const up = await db.withSession((s) => applyPending(s, dir));
+    const up = await applyPending(db, { directory: dir }, defaultRun());
     assert.equal(up.failed, undefined, up.failed?.message);
     assert.deepEqual(await query(url, INDEXES_SQL), []);
-    const down = await db.withSession((s) => rollback(s, dir, 1));
+    const down = await rollback(db, { directory: dir, steps: 1 }, defaultRun());
     assert.equal(down.failed, undefined, down.failed?.message);
     assert.deepEqual(await query(url, INDEXES_SQL), before, 'every index back, same definition, attached to the same parent, and valid');
     assert.deepEqual(await invalidIndexes(url), []);
   });
 
   it('refuses a partitioned index without its partitions rather than write a .down that leaves it invalid', async () => {
-    await assert.rejects(generateDropIndexMigration(migrationsFolder(), { schema: 'public', table: 't', name: 't_idx', definition: 'CREATE INDEX t_idx ON ONLY public.t USING btree (a)' }),
+    await assert.rejects(generateDropIndexMigration({ directory: migrationsFolder(), index: { schema: 'public', table: 't', name: 't_idx', definition: 'CREATE INDEX t_idx ON ONLY public.t USING btree (a)' } }),
       /partitioned index: its drop migration needs the indexes of its partitions/);
   });
 
   it('asks for confirmation under the lock, with what is pending then, and creates nothing when declined', async () => {
     const dir = migrationsFolder(PAIR);
-    await db.withSession((s) => applyPending(s, dir));
+    await applyPending(db, { directory: dir }, defaultRun());
     // Pending is zero now (what a pre-lock count sees). While this runner waits for the lock,
     // another one rolls 002_b back: under the lock, one is pending again.
     const other = new Client({ connectionString: url });
@@ -136,7 +137,7 @@ describe('migrations hardening (issue 11)', () => {
     try {
       await other.query('SELECT pg_advisory_lock($1::bigint)', [migrationLockKey('public').toString()]);
       const asked: string[][] = [];
-      const running = db.withSession((s) => applyPending(s, dir, { lock: { pollMs: 20 }, confirm: async (names) => (asked.push(names), false) }));
+      const running = applyPending(db, { directory: dir, lock: { pollMs: 20 }, confirm: async (names) => (asked.push(names), false) }, defaultRun());
       await new Promise((r) => setTimeout(r, 300));
       await other.query("DROP TABLE b; DELETE FROM schema_migrations WHERE name = '002_b'");
       await other.query('SELECT pg_advisory_unlock($1::bigint)', [migrationLockKey('public').toString()]);
@@ -151,10 +152,10 @@ describe('migrations hardening (issue 11)', () => {
     // Nothing pending: not asked.
     const fresh = migrationsFolder({});
     let askedAgain = false;
-    await db.withSession((s) => applyPending(s, fresh, { trackingSchema: 'other', confirm: async () => (askedAgain = true) }));
+    await applyPending(db, { directory: fresh, confirm: async () => (askedAgain = true) }, defaultRun({ settings: { 'migrations.trackingSchema': 'other' } }));
     assert.equal(askedAgain, false);
     // Declined on a new database: not even the tracking table is created.
-    const declined = await db.withSession((s) => applyPending(s, dir, { trackingSchema: 'untouched', confirm: async () => false }));
+    const declined = await applyPending(db, { directory: dir, confirm: async () => false }, defaultRun({ settings: { 'migrations.trackingSchema': 'untouched' } }));
     assert.equal(declined.declined, true);
     assert.deepEqual(await query(url, "SELECT to_regnamespace('untouched')::text AS s"), [{ s: null }]);
   });

@@ -4,9 +4,9 @@ import * as path from 'path';
 import { Client } from 'pg';
 import { Database } from '../../../src/core/db/database';
 import { PgTunerError } from '../../../src/core/errors';
-import { watchBlockers } from '../../../src/core/migrations/blockers';
 import { applyPending, rollback } from '../../../src/core/migrations/runner';
 import { migrationStatus } from '../../../src/core/migrations/status';
+import { defaultRun } from '../../../src/core/run';
 import { freshDatabase } from '../../support/integrationHooks';
 import { invalidIndexes, migrationsFolder, openDatabase, query, removeFolders, schemaDump, trackedNames } from './support';
 
@@ -39,7 +39,7 @@ describe('migrations runner', () => {
   it('applies pending migrations in order and rolls them all back to an identical schema', async () => {
     const dir = migrationsFolder(SCHEMA_MIGRATIONS);
     const before = await schemaDump(url);
-    const up = await db.withSession((s) => applyPending(s, dir));
+    const up = await applyPending(db, { directory: dir }, defaultRun());
     assert.equal(up.failed, undefined);
     assert.deepEqual(up.applied.map((r) => [r.name, r.transactional]), [['001_orders', true], ['002_orders_customer_idx', false], ['003_orders_paid_at', true]]);
     assert.deepEqual(await trackedNames(url), ['001_orders', '002_orders_customer_idx', '003_orders_paid_at']);
@@ -47,10 +47,10 @@ describe('migrations runner', () => {
     assert.match(migrated, /CREATE INDEX orders_customer_idx ON public\.orders USING btree \(customer_id\)/);
     assert.match(migrated, /paid_at timestamp with time zone/);
 
-    const again = await db.withSession((s) => applyPending(s, dir));
+    const again = await applyPending(db, { directory: dir }, defaultRun());
     assert.deepEqual(again.applied, [], 'a second run has nothing to do');
 
-    const down = await db.withSession((s) => rollback(s, dir, 3));
+    const down = await rollback(db, { directory: dir, steps: 3 }, defaultRun());
     assert.equal(down.failed, undefined);
     assert.deepEqual(down.rolledBack.map((r) => r.name), ['003_orders_paid_at', '002_orders_customer_idx', '001_orders']);
     assert.deepEqual(await trackedNames(url), []);
@@ -61,9 +61,9 @@ describe('migrations runner', () => {
     const dir = migrationsFolder(SCHEMA_MIGRATIONS);
     fs.unlinkSync(path.join(dir, '003_orders_paid_at.sql'));
     fs.unlinkSync(path.join(dir, '003_orders_paid_at.down.sql'));
-    await db.withSession((s) => applyPending(s, dir));
+    await applyPending(db, { directory: dir }, defaultRun());
     fs.writeFileSync(path.join(dir, '003_orders_paid_at.sql'), SCHEMA_MIGRATIONS['003_orders_paid_at.sql']);
-    const status = await db.withSession((s) => migrationStatus(s, dir));
+    const status = await migrationStatus(db, { directory: dir }, defaultRun());
     assert.deepEqual(status.entries.map((e) => [e.name, e.state, e.hasDown]),
       [['001_orders', 'applied', true], ['002_orders_customer_idx', 'applied', true], ['003_orders_paid_at', 'pending', false]]);
     assert.ok(Date.now() - Date.parse(status.entries[0].appliedAt as string) < 60_000);
@@ -80,7 +80,7 @@ describe('migrations runner', () => {
       '003_later.sql': 'ALTER TABLE emails ADD COLUMN verified boolean;',
       '003_later.down.sql': 'ALTER TABLE emails DROP COLUMN verified;',
     });
-    const result = await db.withSession((s) => applyPending(s, dir));
+    const result = await applyPending(db, { directory: dir }, defaultRun());
     assert.deepEqual(result.applied.map((r) => r.name), ['001_emails']);
     assert.equal(result.failed?.name, '002_unique_address');
     assert.equal(result.failed?.transactional, false);
@@ -101,7 +101,7 @@ describe('migrations runner', () => {
     await query(url, 'CREATE TABLE t (a int); INSERT INTO t VALUES (1), (1)');
     await query(url, 'CREATE UNIQUE INDEX CONCURRENTLY t_a_key ON t (a)').catch(() => undefined);
     assert.deepEqual(await invalidIndexes(url), ['t_a_key']);
-    const result = await db.withSession((s) => applyPending(s, dir));
+    const result = await applyPending(db, { directory: dir }, defaultRun());
     assert.match(result.failed?.message ?? '', /t_a_key already exists but is INVALID/);
     assert.deepEqual(await trackedNames(url), []);
   });
@@ -113,7 +113,7 @@ describe('migrations runner', () => {
       '002_broken.sql': 'CREATE TABLE half (id int);\nINSERT INTO half VALUES (1);\n\nALTER TABLE half\n  ADD COLUMN x nosuchtype;',
       '002_broken.down.sql': 'DROP TABLE half;',
     });
-    const result = await db.withSession((s) => applyPending(s, dir));
+    const result = await applyPending(db, { directory: dir }, defaultRun());
     assert.deepEqual(result.applied.map((r) => r.name), ['001_ok']);
     assert.equal(result.failed?.transactional, true);
     assert.equal(result.failed?.line, 5, 'points at the line of the error inside the statement');
@@ -125,27 +125,27 @@ describe('migrations runner', () => {
   it('refuses to run anything when an applied file changed', async () => {
     const { '003_orders_paid_at.sql': laterUp, '003_orders_paid_at.down.sql': laterDown, ...firstTwo } = SCHEMA_MIGRATIONS;
     const dir = migrationsFolder(firstTwo);
-    await db.withSession((s) => applyPending(s, dir));
+    await applyPending(db, { directory: dir }, defaultRun());
     fs.writeFileSync(path.join(dir, '003_orders_paid_at.sql'), laterUp);
     fs.writeFileSync(path.join(dir, '003_orders_paid_at.down.sql'), laterDown);
     fs.appendFileSync(path.join(dir, '001_orders.sql'), '\nCREATE INDEX ON orders (note);');
-    await assert.rejects(db.withSession((s) => applyPending(s, dir)), (err: PgTunerError) => {
+    await assert.rejects(applyPending(db, { directory: dir }, defaultRun()), (err: PgTunerError) => {
       assert.equal(err.code, 'CHECKSUM_MISMATCH');
       assert.match(err.message, /001_orders\.sql was changed after it was applied/);
       assert.match(err.message, /new migration/);
       return true;
     });
     assert.deepEqual(await trackedNames(url), ['001_orders', '002_orders_customer_idx']);
-    const status = await db.withSession((s) => migrationStatus(s, dir));
+    const status = await migrationStatus(db, { directory: dir }, defaultRun());
     assert.deepEqual(status.entries.map((e) => e.state), ['changed', 'applied', 'pending']);
-    await assert.rejects(db.withSession((s) => rollback(s, dir, 2)), /changed after it was applied/);
+    await assert.rejects(rollback(db, { directory: dir, steps: 2 }, defaultRun()), /changed after it was applied/);
   });
 
   it('normalises line endings, so a CRLF checkout of an applied file is not a change', async () => {
     const dir = migrationsFolder({ '001_a.sql': 'CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n', '001_a.down.sql': 'DROP TABLE a, b;' });
-    await db.withSession((s) => applyPending(s, dir));
+    await applyPending(db, { directory: dir }, defaultRun());
     fs.writeFileSync(path.join(dir, '001_a.sql'), 'CREATE TABLE a (id int);\r\nCREATE TABLE b (id int);\r\n');
-    const status = await db.withSession((s) => migrationStatus(s, dir));
+    const status = await migrationStatus(db, { directory: dir }, defaultRun());
     assert.equal(status.entries[0].state, 'applied');
   });
 
@@ -161,7 +161,7 @@ describe('migrations runner', () => {
     const other = openDatabase(url);
     open.push(other);
     const waits: string[] = [];
-    const run = (d: Database) => d.withSession((s) => applyPending(s, dir, { lock: { pollMs: 50 }, onProgress: (m) => waits.push(m) }));
+    const run = (d: Database) => applyPending(d, { directory: dir, lock: { pollMs: 50 } }, defaultRun({ onProgress: (m) => waits.push(m) }));
     const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('runners did not finish within 60 s: deadlock?')), 60_000).unref());
     const [a, b] = await Promise.race([Promise.all([run(db), run(other)]), deadline]);
     assert.equal(a.failed, undefined, a.failed?.message);
@@ -183,17 +183,11 @@ describe('migrations runner', () => {
       await blocker.query('SELECT count(*) FROM t');
       const blockerPid = (await blocker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
       const messages: string[] = [];
-      const applying = db.withSession(async (s) => {
-        const stop = watchBlockers(db, s.pid, (m) => messages.push(m), 100);
-        try {
-          return await applyPending(s, dir);
-        } finally {
-          stop();
-        }
-      });
+      const applying = applyPending(db, { directory: dir }, defaultRun({ onProgress: (m) => messages.push(m) }));
+      const waiting = () => messages.filter((m) => m.startsWith('Waiting for'));
       const deadline = Date.now() + 15_000;
-      while (!messages.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      assert.match(messages[0] ?? '(no message)', new RegExp(`^Waiting for backend ${blockerPid} \\(forgotten-report, idle in transaction, transaction open \\d+ s: SELECT pg_backend_pid\\(\\) AS pid\\)`));
+      while (!waiting().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.match(waiting()[0] ?? `(no message; progress: ${messages.join(' | ')})`, new RegExp(`^Waiting for backend ${blockerPid} \\(forgotten-report, idle in transaction, transaction open \\d+ s: SELECT pg_backend_pid\\(\\) AS pid\\)`));
       assert.deepEqual(await trackedNames(url), [], 'the build is still waiting');
       await blocker.query('COMMIT');
       const result = await applying;
@@ -206,8 +200,8 @@ describe('migrations runner', () => {
   it('keeps its tracking table in the configured schema and refuses a foreign schema_migrations', async () => {
     const dir = migrationsFolder({ '001_a.sql': 'CREATE TABLE a (id int);', '001_a.down.sql': 'DROP TABLE a;' });
     await query(url, 'CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)');
-    await assert.rejects(db.withSession((s) => applyPending(s, dir)), /schema_migrations exists but belongs to another tool \(its columns: version, dirty\)/);
-    const result = await db.withSession((s) => applyPending(s, dir, { trackingSchema: 'PG Tuner' }));
+    await assert.rejects(applyPending(db, { directory: dir }, defaultRun()), /schema_migrations exists but belongs to another tool \(its columns: version, dirty\)/);
+    const result = await applyPending(db, { directory: dir }, defaultRun({ settings: { 'migrations.trackingSchema': 'PG Tuner' } }));
     assert.deepEqual(result.applied.map((r) => r.name), ['001_a']);
     assert.equal(result.trackingTable, '"PG Tuner".schema_migrations');
     assert.deepEqual(await trackedNames(url, 'PG Tuner'), ['001_a']);
@@ -215,7 +209,7 @@ describe('migrations runner', () => {
 
   describe('bad input: clear message, nothing applied', () => {
     const expectRefusal = async (dir: string, pattern: RegExp) => {
-      await assert.rejects(db.withSession((s) => applyPending(s, dir)), (err: PgTunerError) => {
+      await assert.rejects(applyPending(db, { directory: dir }, defaultRun()), (err: PgTunerError) => {
         assert.equal(err.code, 'BAD_INPUT');
         assert.match(err.message, pattern);
         return true;
@@ -253,12 +247,12 @@ describe('migrations runner', () => {
     });
 
     it('rolling back more than was applied, or a migration without a down', async () => {
-      await assert.rejects(db.withSession((s) => rollback(s, migrationsFolder(good), 1)), /Only 0 migration\(s\) are applied/);
-      await assert.rejects(db.withSession((s) => rollback(s, migrationsFolder(good), 0)), /at least 1/);
+      await assert.rejects(rollback(db, { directory: migrationsFolder(good), steps: 1 }, defaultRun()), /Only 0 migration\(s\) are applied/);
+      await assert.rejects(rollback(db, { directory: migrationsFolder(good), steps: 0 }, defaultRun()), /at least 1/);
       // A dbmate file may leave out its down section: applied, then refused when rolled back.
       const upOnly = migrationsFolder({ '20260101090000_t.sql': '-- migrate:up\nCREATE TABLE t (id int);\n' });
-      await db.withSession((s) => applyPending(s, upOnly));
-      await assert.rejects(db.withSession((s) => rollback(s, upOnly, 1)), /20260101090000_t has no down SQL .*Nothing was rolled back/);
+      await applyPending(db, { directory: upOnly }, defaultRun());
+      await assert.rejects(rollback(db, { directory: upOnly, steps: 1 }, defaultRun()), /20260101090000_t has no down SQL .*Nothing was rolled back/);
       assert.deepEqual(await trackedNames(url), ['20260101090000_t']);
       assert.deepEqual(await query(url, "SELECT to_regclass('t')::text AS t"), [{ t: 't' }]);
     });

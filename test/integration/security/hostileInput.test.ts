@@ -330,7 +330,7 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
   describe('migration generated from a suggestion carries no live SQL from the query text', () => {
     const apply = {
       'the project runner': async (db: Database, dir: string) => {
-        const r = await db.withSession((s) => applyPending(s, dir));
+        const r = await applyPending(db, { directory: dir }, defaultRun());
         if (r.failed) throw new Error(`runner failed: ${r.failed.message}`);
       },
       psql: async (_db: Database, dir: string, upPath: string) => {
@@ -350,7 +350,7 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
               const advice = await advise(db, c.sql, { environment: profile, trialBuildTimeoutMs: 20_000 });
               assert.ok(advice.suggestions.length > 0, `the advisor suggested nothing (${advice.notes.join(' | ')})`);
               const suggestion = advice.suggestions[0];
-              const { upPath } = await generateIndexMigration(dir, suggestion);
+              const { upPath } = await generateIndexMigration({ directory: dir, suggestion });
               await run(db, dir, upPath);
               assertUnchanged(await globalState(w), before, 'server state', `applying ${path.basename(upPath)}:\n${fs.readFileSync(upPath, 'utf8')}`);
               const index = (await w.mig.admin.query('SELECT to_regclass($1)::text AS i', [`public.${suggestion.name}`])).rows[0].i;

@@ -42,7 +42,7 @@ describe('migrations/header comments', () => {
   for (const br of BREAKS) {
     it(`a ${[...br].map((c) => `U+${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join(' ')} in the quoted query cannot put live SQL into the file`, async () => {
       const reason = `Seq Scan on docs for title = 'x${br}DROP TABLE docs; --'`;
-      const { upPath, downPath } = await generateIndexMigration(folder(), suggestion(reason));
+      const { upPath, downPath } = await generateIndexMigration({ directory: folder(), suggestion: suggestion(reason) });
       const up = fs.readFileSync(upPath, 'utf8');
       assertOnlyComments(up, ['CREATE INDEX CONCURRENTLY IF NOT EXISTS docs_title_idx ON public.docs (title);']);
       assert.match(up, /^-- DROP TABLE docs; --'$/m, 'the quoted text is kept, as a comment line of its own');
@@ -51,7 +51,7 @@ describe('migrations/header comments', () => {
   }
 
   it('strips other control characters (NUL, ESC, bidi overrides) and keeps the text readable', async () => {
-    const { upPath } = await generateIndexMigration(folder(), suggestion("title = 'a\u0000b\u001b[2Jc\u202ed\u2066e\tf'"));
+    const { upPath } = await generateIndexMigration({ directory: folder(), suggestion: suggestion("title = 'a\u0000b\u001b[2Jc\u202ed\u2066e\tf'") });
     const up = fs.readFileSync(upPath, 'utf8');
     assertOnlyComments(up, ['CREATE INDEX CONCURRENTLY IF NOT EXISTS docs_title_idx ON public.docs (title);']);
     assert.match(up, /^-- Why: title = 'ab\[2Jcde f'$/m);
@@ -59,7 +59,7 @@ describe('migrations/header comments', () => {
 
   it('a migration name cannot add a line, nor a dbmate section marker', async () => {
     const dir = folder({ '20260101090000_first.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n' });
-    const { upPath } = await generateBlankMigration(dir, 'rename\rmigrate:down\rDROP TABLE docs;', { now: new Date('2026-11-23T18:30:05Z') });
+    const { upPath } = await generateBlankMigration({ directory: dir, name: 'rename\rmigrate:down\rDROP TABLE docs;', now: new Date('2026-11-23T18:30:05Z') });
     const text = fs.readFileSync(upPath, 'utf8');
     assertOnlyComments(text, []);
     const sections = splitDbmate(text);

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { runCli } from '../../support/cli';
-import { freshDatabase } from '../../support/integrationHooks';
-import { migrationsFolder, query, removeFolders, trackedNames } from './support';
+import { interruptCli, runCli } from '../../../support/cli';
+import { freshDatabase } from '../../../support/integrationHooks';
+import { migrationsFolder, query, removeFolders, trackedNames } from '../../migrations/support';
 
-const root = path.join(__dirname, '..', '..', '..', '..');
+const root = path.join(__dirname, '..', '..', '..', '..', '..');
 const pgtuner = (url: string | undefined, ...args: string[]) => runCli(args, url, { timeoutMs: 60_000 });
 
-describe('migrations CLI', () => {
+describe('pgtuner migrate', () => {
   let url: string;
 
   before(function () {
@@ -76,5 +76,14 @@ describe('migrations CLI', () => {
     const changed = pgtuner(url, 'migrate', 'up', '--dir', dir);
     assert.equal(changed.code, 1);
     assert.match(changed.stderr, /001_a\.sql was changed after it was applied/);
+  });
+
+  it('Ctrl-C during up cancels the migration on the server, exits 130 and records nothing', async () => {
+    const dir = migrationsFolder({ '001_slow.sql': 'SELECT pg_sleep(30);', '001_slow.down.sql': 'SELECT 1;' });
+    const run = await interruptCli(['migrate', 'up', '--dir', dir], url, 'pg_sleep(30)');
+    assert.equal(run.code, 130, `exit ${run.code} (signal ${run.signal}): ${run.stderr}`);
+    assert.deepEqual(run.stillActive, [], 'the server stopped the statement');
+    assert.match(run.stderr, /cancelled.*001_slow/i);
+    assert.deepEqual(await trackedNames(url), [], 'the interrupted migration is not recorded as applied');
   });
 });

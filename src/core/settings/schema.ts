@@ -4,7 +4,7 @@
  * table; a unit test keeps package.json's `contributes.configuration` and the restricted-mode list
  * in step with it. Connection profiles (`pgtuner.connections`) have their own parser (core/db).
  */
-import { DEFAULT_HEALTH_OPTIONS, HealthOptions } from '../health/options';
+import { DEFAULT_HEALTH_OPTIONS, HealthOptions, resolveHealthOptions } from '../health/options';
 
 interface Common {
   /**
@@ -101,4 +101,13 @@ export const secondsToMs = (seconds: number) => Math.round(seconds * 1000);
 /** The health thresholds as HealthOptions. */
 export function healthOptionsOf(settings: Settings): HealthOptions {
   return Object.fromEntries(Object.keys(DEFAULT_HEALTH_OPTIONS).map((name) => [name, settings[`health.${name}` as SettingKey]])) as unknown as HealthOptions;
+}
+
+/**
+ * Health thresholds given by name (`--threshold name=value`, a command's argument) as the
+ * `health.<name>` settings they override; an unknown name or a bad value is BAD_INPUT.
+ */
+export function healthSettingsOf(thresholds: Record<string, unknown>): Partial<Settings> {
+  resolveHealthOptions(thresholds);
+  return Object.fromEntries(Object.entries(thresholds).filter(([, value]) => value !== undefined && value !== null).map(([name, value]) => [`health.${name}`, value]));
 }

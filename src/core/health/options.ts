@@ -48,6 +48,12 @@ export interface HealthOptions {
   slowStatementsTop: number;
   /** Statements called fewer times than this are ignored (one-off admin queries). */
   slowStatementMinCalls: number;
+  /** shared_buffers at or below this (the server's default is 128 MB) on a larger database: a warning. */
+  sharedBuffersWarningMegabytes: number;
+  /** work_mem at or below this (the default is 4 MB) while queries spill to temp files: a warning. */
+  workMemWarningMegabytes: number;
+  /** random_page_cost at or above this (4 is the default, priced for spinning disks): a warning. */
+  randomPageCostWarning: number;
 }
 
 export const DEFAULT_HEALTH_OPTIONS: Readonly<HealthOptions> = Object.freeze({
@@ -82,6 +88,9 @@ export const DEFAULT_HEALTH_OPTIONS: Readonly<HealthOptions> = Object.freeze({
   slowStatementCriticalMs: 1_000,
   slowStatementsTop: 10,
   slowStatementMinCalls: 2,
+  sharedBuffersWarningMegabytes: 128,
+  workMemWarningMegabytes: 4,
+  randomPageCostWarning: 4,
 });
 
 /** The defaults overlaid with `given`; unknown names and non-numbers are bad input, named in the message. */

@@ -166,6 +166,21 @@ describe('Connection errors', () => {
       }
     });
 
+    it('a URL with sslrootcert reads that file: verify-ca trusts the server certificate it names, verify-full still checks the host name', async () => {
+      const rootCert = path.join(sslCluster.dataDir, 'server.crt');
+      const withRoot = (sslmode: SslMode) => {
+        const url = new URL(urlWith(sslUrl, { sslmode }));
+        url.searchParams.set('sslrootcert', rootCert);
+        return url.toString();
+      };
+      const verified = track(open(withRoot('verify-ca')));
+      const ssl = await verified.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+      assert.equal(ssl.rows[0].ssl, true);
+      // The certificate is for CN=pgtuner-test, not 127.0.0.1.
+      const err = await expectError(() => track(open(withRoot('verify-full'))).query('SELECT 1'), 'SSL', [sslCluster.password]);
+      assert.match(err.message, /certificate could not be verified/);
+    });
+
     it('verify-full rejects the self-signed certificate', async () => {
       const db = track(open(urlWith(sslUrl, { sslmode: 'verify-full' })));
       const err = await expectError(() => db.query('SELECT 1'), 'SSL', [sslCluster.password]);

@@ -11,6 +11,7 @@ import { Database, Session } from '../src/core/db/database';
 import { describeProfile, targetFromUrl } from '../src/core/db/profile';
 import { describeServerInfo, readServerInfo } from '../src/core/db/serverInfo';
 import { formatBytes } from '../src/core/format';
+import { defaultRun } from '../src/core/run';
 import { startCluster } from '../test/support/cluster';
 
 interface DemoQuery { id: string; sql: string; params?: unknown[] }
@@ -39,7 +40,7 @@ async function main() {
     const summary: string[] = [];
     for (const q of queries) {
       say(`\n━━ ${q.id}\n   ${q.sql}${q.params ? `   [$1 = ${q.params.join(', ')}]` : ''}`);
-      const r = await advise(db, q.sql, { params: q.params });
+      const r = await advise(db, { sql: q.sql, params: q.params }, defaultRun());
       const hot = r.before.hotspots[0];
       say(`   plan: cost ${r.plan.totalCost.toFixed(0)}, ${ms(r.plan.executionMs)}${hot ? ` — hotspot: ${hot.message}` : ''}`);
       for (const s of r.suggestions) {

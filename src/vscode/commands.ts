@@ -7,6 +7,7 @@
 import { backupCommands } from './backup';
 import { connectionsCommands } from './connections';
 import type { AppServices } from './createServices';
+import { explainCommands } from './explain';
 import { migrationsCommands } from './migrations';
 import { Command } from './runner';
 
@@ -16,6 +17,7 @@ export function commandTable(services: AppServices): Record<string, Command> {
     'pgtuner.cancel': { title: 'Cancel Running Operations', run: () => services.runner.cancelAll() },
     ...backupCommands(services),
     ...connectionsCommands(services),
+    ...explainCommands(services),
     ...migrationsCommands(services),
   };
 }

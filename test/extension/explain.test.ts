@@ -7,13 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import * as vscode from 'vscode';
-import type { Outcome } from '../../src/vscode/explain/controller';
+import type { CommandOutcome } from '../../src/vscode/explain/controller';
 import type { ExplainResultView, PlanView, ToWebview } from '../../src/vscode/explain/messages';
 import type { ExplainArgs } from '../../src/vscode/explain/target';
 import { BENCH_SLICE_SQL, OPEN_CRITICAL_ALERTS } from '../support/benchSlice';
 import { freshDatabaseUrl, useConnection } from './support';
 
-type ExplainOutcome = Outcome<{ result: ExplainResultView }>;
+type ExplainOutcome = CommandOutcome<{ result: ExplainResultView }>;
 interface PanelState {
   posted?: ToWebview;
   rendered?: string;
@@ -157,7 +157,7 @@ describe('Explain & Suggest in the editor', function () {
 
     // What the extension posted, and what the webview actually rendered from it.
     const state = await waitFor('the panel to render the suggestion', async () => {
-      const s = await vscode.commands.executeCommand<PanelState>('pgtuner.explain.panelState');
+      const s = await vscode.commands.executeCommand<PanelState>('pgtuner.test.explainPanelState');
       return s?.rendered?.includes(best.name) ? s : undefined;
     });
     assert.equal(state.posted?.type, 'result');
@@ -167,14 +167,14 @@ describe('Explain & Suggest in the editor', function () {
     }
 
     // "Explain Again With This Index": the HypoPG plan uses the index and is cheaper.
-    const again = await vscode.commands.executeCommand<Outcome<{ after: PlanView }>>('pgtuner.explain.panelMessage', { type: 'explainWithIndex', suggestionIndex: 0 });
+    const again = await vscode.commands.executeCommand<CommandOutcome<{ after: PlanView }>>('pgtuner.test.explainPanelMessage', { type: 'explainWithIndex', suggestionIndex: 0 });
     assert.equal(again?.status, 'done', JSON.stringify(again));
     const after = (again as { after: PlanView }).after;
     assert.ok(after.plan.totalCost < advised.before.plan.totalCost);
     // HypoPG names its hypothetical indexes itself ("<oid>btree_alerts_…"); plain or bitmap scan.
     assert.match(after.text, /Index (Only )?Scan( Backward)? using <\d+>btree_alerts_/);
     await waitFor('the side-by-side plans', async () => {
-      const s = await vscode.commands.executeCommand<PanelState>('pgtuner.explain.panelState');
+      const s = await vscode.commands.executeCommand<PanelState>('pgtuner.test.explainPanelState');
       return s?.posted?.type === 'comparison' && s.rendered?.includes('hypothetical') && s.rendered.includes('Current plan') ? s : undefined;
     });
 
@@ -186,7 +186,7 @@ describe('Explain & Suggest in the editor', function () {
   it('"Create Migration" writes the index migration and its down file', async () => {
     assert.ok(advised, 'needs the previous test');
     const best = advised.suggestions[0];
-    const files = await vscode.commands.executeCommand<{ upPath: string; downPath?: string }>('pgtuner.explain.panelMessage', { type: 'createMigration', suggestionIndex: 0 });
+    const files = await vscode.commands.executeCommand<{ upPath: string; downPath?: string }>('pgtuner.test.explainPanelMessage', { type: 'createMigration', suggestionIndex: 0 });
     assert.ok(files?.upPath && files.downPath, `no migration files: ${JSON.stringify(files)}`);
     const up = fs.readFileSync(files.upPath, 'utf8');
     const down = fs.readFileSync(files.downPath, 'utf8');
@@ -200,7 +200,7 @@ describe('Explain & Suggest in the editor', function () {
     await vscode.env.clipboard.writeText('untouched');
     for (const suggestionIndex of ['0', 1.5, -1, advised.suggestions.length, 'constructor']) {
       for (const type of ['copyDdl', 'explainWithIndex', 'createMigration']) {
-        assert.equal(await vscode.commands.executeCommand('pgtuner.explain.panelMessage', { type, suggestionIndex }), undefined, `${type} ${String(suggestionIndex)}`);
+        assert.equal(await vscode.commands.executeCommand('pgtuner.test.explainPanelMessage', { type, suggestionIndex }), undefined, `${type} ${String(suggestionIndex)}`);
       }
     }
     assert.equal(await vscode.env.clipboard.readText(), 'untouched');
@@ -215,7 +215,7 @@ describe('Explain & Suggest in the editor', function () {
       const started = Date.now();
       const pending = explain({ sql: 'SELECT pg_sleep(45)', analyze: true });
       await waitFor('the query to run on the server', async () => ((await running()).rowCount ? true : undefined));
-      assert.ok((await vscode.commands.executeCommand<number>('pgtuner.explain.cancel')) >= 1, 'one explain was running');
+      assert.ok((await vscode.commands.executeCommand<number>('pgtuner.cancel')) >= 1, 'one explain was running');
       const outcome = await pending;
       assert.equal(outcome?.status, 'cancelled', JSON.stringify(outcome));
       assert.match((outcome as { message: string }).message, /cancel/i);

@@ -2,34 +2,29 @@ import { advise } from '../../core/advisor/advise';
 import { Advice } from '../../core/advisor/types';
 import { describeProfile } from '../../core/db/profile';
 import { formatBytes } from '../../core/format';
-import { CliVerb } from '../verb';
-import { openDatabase, parseVerbArgs, printJson } from '../context';
-import { readSqlInput, sideEffectPolicy, SQL_INPUT_OPTIONS } from './sqlInput';
+import { defineVerb } from '../runner';
+import { readStatement, SQL_INPUT_OPTIONS, SQL_INPUT_USAGE } from './sqlInput';
 
 /** `pgtuner advise`: verified index suggestions for one statement (the CLI contract: JSON for machines, text for people; exit 0/1/2). */
-export const adviseVerb: CliVerb = {
+export const adviseVerb = defineVerb({
   summary: 'suggest indexes for a statement, each verified against the planner',
-  async run(argv) {
-    const { values } = parseVerbArgs(argv, SQL_INPUT_OPTIONS);
-    const { sql, params } = readSqlInput(values);
-    const db = openDatabase(values);
-    try {
-      const result = await advise(db, sql, {
-        params,
-        analyze: !values['no-analyze'],
-        environment: values.production ? 'production' : db.profile.environment,
-        sideEffects: values.production || db.profile.environment === 'production' ? 'plain' : sideEffectPolicy(values),
-        onProgress: values.json ? undefined : (m) => process.stderr.write(`… ${m}\n`),
-      });
-      const { before, ...advice } = result;
-      if (values.json) printJson({ ...advice, hotspots: before.hotspots });
-      else process.stdout.write(renderAdvice(advice, describeProfile(db.profile), before.hotspots.map((h) => h.message)));
-      return 0;
-    } finally {
-      await db.end();
-    }
+  usage: `pgtuner advise: index suggestions for one statement, each verified against the planner (HypoPG, or a
+trial build in a rolled-back transaction), with DDL, its down DDL and the evidence. Exit 0 also when nothing is
+suggested. Ctrl-C stops the statement on the server (exit 130).
+
+${SQL_INPUT_USAGE}
+
+Examples: pgtuner advise --db postgres://app@localhost/shop --sql "SELECT id FROM orders WHERE status = 'open' ORDER BY created_at DESC LIMIT 20" --json
+          pgtuner advise --file query.sql --param 42 --no-analyze
+          pgtuner advise --connection prod --production --file report.sql
+          pgtuner advise --sql "SELECT * FROM jobs WHERE id = nextval('jobs_seq')" --allow-side-effects`,
+  options: SQL_INPUT_OPTIONS,
+  input: readStatement,
+  run: advise,
+  output({ before, ...advice }, _values, db) {
+    return { json: { ...advice, hotspots: before.hotspots }, text: renderAdvice(advice, describeProfile(db.profile), before.hotspots.map((h) => h.message)) };
   },
-};
+});
 
 function renderAdvice(a: Advice, where: string, hotspots: string[]): string {
   const lines = [`database: ${where}`, `plan: cost ${a.plan.totalCost.toFixed(2)}${a.plan.executionMs !== null ? `, ${a.plan.executionMs.toFixed(2)} ms` : ''}`];

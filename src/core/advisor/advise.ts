@@ -1,41 +1,35 @@
 import { readIndexes } from '../catalog/indexes';
 import { readTables, TableInfo } from '../catalog/tables';
 import { Database, Session } from '../db/database';
-import { Environment } from '../db/profile';
 import { readServerInfo, ServerInfo } from '../db/serverInfo';
 import { formatBytes } from '../format';
-import { explainInSession, rolledBack, singleStatement } from '../db/safeExplain';
-import { SideEffectPolicy } from '../db/sideEffects';
+import { explainInSession, isProduction, rolledBack, singleStatement, StatementInput } from '../db/safeExplain';
 import { Plan } from '../plan/types';
+import { Run } from '../run';
+import { secondsToMs, Settings } from '../settings/schema';
 import { qualifiedName } from '../sql/ident';
 import { tryExtractShape } from '../sql/parse';
 import { TableUsage } from '../sql/shape';
 import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } from './candidate';
-import { DEFAULT_GENERATE_OPTIONS, generateCandidates, GenerateOptions } from './generate';
+import { DEFAULT_CANDIDATE_OPTIONS, generateCandidates } from './generate';
 import { servedByExisting } from './served';
 import { Advice, Suggestion } from './types';
 import { IndexProbe, Probed, WhatIf, WhatIfOptions } from './whatIf';
 
-export interface AdviseOptions {
-  params?: unknown[];
+/**
+ * The statement to advise on. Limits come from the run's settings (advisor.*, statementTimeoutSeconds)
+ * and the safeguards from the profile's environment (production: read-only, no trial builds).
+ */
+export interface AdviseInput extends StatementInput {
   /** EXPLAIN ANALYZE for the baseline (default true). */
   analyze?: boolean;
-  environment?: Environment;
-  statementTimeoutMs?: number;
-  /** ANALYZE of a statement with side effects a rollback does not undo (see ExplainOptions); default 'refuse'. */
-  sideEffects?: SideEffectPolicy;
-  /** Largest table a trial build may index (default 2 GiB). */
-  trialBuildMaxBytes?: number;
-  /** statement_timeout for one trial build (default 120 s); the statement's own timeout is restored after. */
-  trialBuildTimeoutMs?: number;
-  /** A suggestion must cut the plan's cost by at least this share (default 0.2). */
-  minImprovement?: number;
-  /** Plans cheaper than this are left alone (default 100 cost units). */
+  /** Plans cheaper than this are left alone: no index is worth its upkeep there (default 100 cost units). */
   minPlanCost?: number;
-  /** Thresholds of candidate generation (partial, BRIN, covering, tiny tables). */
-  generate?: Partial<Omit<GenerateOptions, 'pgTrgmInstalled'>>;
-  signal?: AbortSignal;
-  onProgress?: (message: string) => void;
+}
+
+/** "Explain again with these indexes": the statement and the suggestions to put in place. */
+export interface WithIndexesInput extends Omit<StatementInput, 'sideEffects'> {
+  suggestions: Suggestion[];
 }
 
 /** A candidate the planner was asked about, for the "why not that index?" question. */
@@ -56,7 +50,7 @@ export interface AdviseTimings {
 
 export type AdviseResult = Advice & { before: Plan; considered: Considered[]; timings: AdviseTimings };
 
-const DEFAULTS = { trialBuildMaxBytes: 2 * 1024 ** 3, minImprovement: 0.2, minPlanCost: 100 };
+const DEFAULT_MIN_PLAN_COST = 100;
 /** Costs this close count as a tie, decided by the smaller index. */
 const TIE = 0.05;
 /** Greedy rounds: one per table that still benefits (joins need an index on each side). */
@@ -69,18 +63,19 @@ const TABLE_BYTES_SQL = 'SELECT pg_table_size(to_regclass($1)) AS bytes';
  * The advisor's path: safe baseline EXPLAIN, query shape, catalog, candidates, verification
  * against the real planner, ranking. All in one session and one transaction that is rolled back.
  */
-export async function advise(db: Database, sql: string, options: AdviseOptions = {}): Promise<AdviseResult> {
+export async function advise(db: Database, input: AdviseInput, run: Run): Promise<AdviseResult> {
   const started = performance.now();
-  const statement = singleStatement(sql);
-  const progress = options.onProgress ?? (() => undefined);
-  const readOnly = options.environment === 'production';
-  const result = await db.withSession((session) => session.transaction(rolledBack({ statementTimeoutMs: options.statementTimeoutMs, readOnly }), async () => {
-    progress(options.analyze === false ? 'Running EXPLAIN' : 'Running EXPLAIN ANALYZE (rolled back afterwards)');
+  const statement = singleStatement(input.sql);
+  const progress = run.onProgress ?? (() => undefined);
+  const production = isProduction(db.profile);
+  const analyze = input.analyze !== false;
+  const result = await db.withSession((session) => session.transaction(rolledBack(run.settings, production), async () => {
+    progress(analyze ? 'Running EXPLAIN ANALYZE (rolled back afterwards)' : 'Running EXPLAIN');
     const baselineStarted = performance.now();
-    const before = await explainInSession(session, statement, { analyze: options.analyze !== false, params: options.params, sideEffects: options.sideEffects, readOnly });
+    const before = await explainInSession(session, statement, { analyze, params: input.params, sideEffects: input.sideEffects, production });
     const timings = { baselineMs: performance.now() - baselineStarted, totalMs: 0 };
     const base: AdviseResult = { statement, plan: summary(before), suggestions: [], notes: [...(before.notes ?? [])], before, considered: [], timings };
-    if (before.totalCost < (options.minPlanCost ?? DEFAULTS.minPlanCost)) {
+    if (before.totalCost < (input.minPlanCost ?? DEFAULT_MIN_PLAN_COST)) {
       base.notes.push(`The plan is already cheap (cost ${before.totalCost.toFixed(1)}): no index would make a difference worth its upkeep.`);
       return base;
     }
@@ -93,7 +88,7 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
     const caps = capabilities(await readServerInfo(session));
     const tables = await tablesOf(session, parsed.shape.tables);
     const existing = await readIndexes(session, [...new Set([...tables.values()].map((t) => t.oid))]);
-    const generated = generateCandidates(parsed.shape, tables, { ...DEFAULT_GENERATE_OPTIONS, ...options.generate, pgTrgmInstalled: caps.pg_trgm });
+    const generated = generateCandidates(parsed.shape, tables, { ...DEFAULT_CANDIDATE_OPTIONS, pgTrgmInstalled: caps.pg_trgm });
     base.notes.push(...generated.notes);
     const candidates = generated.candidates.filter((c) => {
       const served = servedByExisting(c, existing);
@@ -104,15 +99,15 @@ export async function advise(db: Database, sql: string, options: AdviseOptions =
     if (!candidates.length) return base;
 
     progress(`Verifying ${candidates.length} candidate index${candidates.length === 1 ? '' : 'es'} against the planner`);
-    const whatIf = new WhatIf(session, statement, whatIfOptions(options, caps.hypopg, readOnly));
+    const whatIf = new WhatIf(session, statement, whatIfOptions(run.settings, input.params, caps.hypopg, production));
     try {
-      const chosen = await chooseGreedily(whatIf, candidates, tables, before.totalCost, options, base);
-      base.suggestions = await toSuggestions(chosen, whatIf, before, { ...options, analyze: before.analyzed });
+      const chosen = await chooseGreedily(whatIf, candidates, tables, before.totalCost, minImprovementOf(run.settings), base);
+      base.suggestions = await toSuggestions(chosen, whatIf, before);
     } finally {
       await whatIf.dispose();
     }
     return base;
-  }), options.signal);
+  }), run.signal);
   result.timings.totalMs = performance.now() - started;
   return result;
 }
@@ -128,7 +123,7 @@ interface Choice {
  * place and keep the cheapest plan that uses it; one index per table. The final set must cut the
  * cost by `minImprovement`, and any member whose removal costs nothing is dropped.
  */
-async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: Map<TableUsage, TableInfo>, baseCost: number, options: AdviseOptions, out: Pick<AdviseResult, 'notes' | 'considered'>): Promise<Choice[]> {
+async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: Map<TableUsage, TableInfo>, baseCost: number, minImprovement: number, out: Pick<AdviseResult, 'notes' | 'considered'>): Promise<Choice[]> {
   const notes = out.notes;
   const tableBytes = new Map([...tables.values()].map((t) => [`${t.schema}.${t.name}`, t.tableBytes]));
   const probes = new Map(candidates.map((c) => [c, toProbe(c, tableBytes.get(`${c.schema}.${c.table}`) ?? 0)]));
@@ -144,7 +139,7 @@ async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: M
       if (result.verifiedBy === 'none' && round === 0 && result.note) unverifiable.push({ candidate: c, probe: probes.get(c)!, result });
       if (result.used && result.plan.totalCost < current * (1 - 0.02)) tried.push({ candidate: c, probe: probes.get(c)!, result });
     }
-    const best = preferBrin(pickBest(tried), tried, baseCost * (1 - (options.minImprovement ?? DEFAULTS.minImprovement)));
+    const best = preferBrin(pickBest(tried), tried, baseCost * (1 - minImprovement));
     if (!best) break;
     chosen.push(best);
     current = best.result.plan.totalCost;
@@ -152,7 +147,6 @@ async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: M
     // Later rounds plan with the chosen indexes in place; a single-table statement has none.
     if (remaining.length) await whatIf.apply(best.probe);
   }
-  const minImprovement = options.minImprovement ?? DEFAULTS.minImprovement;
   const enough = chosen.length > 0 && current <= baseCost * (1 - minImprovement);
   if (chosen.length && !enough) {
     notes.push(`The best index set only cut the estimated cost from ${baseCost.toFixed(0)} to ${current.toFixed(0)} (less than ${Math.round(minImprovement * 100)}%): not worth its upkeep.`);
@@ -202,9 +196,9 @@ function preferBrin(best: Choice | undefined, tried: Choice[], goodEnoughCost: n
 
 
 
-async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan, options: AdviseOptions): Promise<Suggestion[]> {
+async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan): Promise<Suggestion[]> {
   // Real timings exist only for trial builds (HypoPG indexes cannot execute): measure once with all of them.
-  const measurable = options.analyze !== false && chosen.length > 0 && chosen.every((c) => c.result.verifiedBy === 'trial-build');
+  const measurable = before.analyzed && chosen.length > 0 && chosen.every((c) => c.result.verifiedBy === 'trial-build');
   let msAfter: number | null = null;
   if (measurable) {
     for (const c of chosen) await whatIf.apply(c.probe);
@@ -238,17 +232,20 @@ async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan, opt
   });
 }
 
-/** The same verification settings for advising and for "explain again with this index". */
-function whatIfOptions(options: AdviseOptions, hypopg: boolean, readOnly: boolean): WhatIfOptions {
+/** The same verification settings for advising and for "explain again with this index"; production never builds. */
+function whatIfOptions(settings: Settings, params: unknown[] | undefined, hypopg: boolean, production: boolean): WhatIfOptions {
   return {
     hypopg,
-    trialBuilds: !readOnly,
-    trialBuildMaxBytes: options.trialBuildMaxBytes ?? DEFAULTS.trialBuildMaxBytes,
-    trialBuildTimeoutMs: options.trialBuildTimeoutMs,
-    statementTimeoutMs: options.statementTimeoutMs,
-    params: options.params,
+    trialBuilds: !production,
+    trialBuildMaxBytes: settings['advisor.trialBuildMaxMB'] * 1024 * 1024,
+    trialBuildTimeoutMs: secondsToMs(settings['advisor.trialBuildTimeoutSeconds']),
+    statementTimeoutMs: secondsToMs(settings.statementTimeoutSeconds),
+    params,
   };
 }
+
+/** A suggestion must cut the plan's cost by at least this share. */
+const minImprovementOf = (settings: Settings) => settings['advisor.minImprovementPercent'] / 100;
 
 function toProbe(c: Candidate, tableBytes: number): IndexProbe {
   const name = indexName(c);
@@ -287,14 +284,14 @@ function summary(plan: Plan): Advice['plan'] {
  * "Explain again with this index": the plan with the given suggestions in place (HypoPG, or
  * trial builds where HypoPG cannot), inside a rolled-back transaction.
  */
-export async function explainWithIndexes(db: Database, sql: string, suggestions: Suggestion[], options: AdviseOptions = {}): Promise<Plan> {
-  const statement = singleStatement(sql);
-  const readOnly = options.environment === 'production';
-  return db.withSession((session) => session.transaction(rolledBack({ statementTimeoutMs: options.statementTimeoutMs, readOnly }), async () => {
+export async function explainWithIndexes(db: Database, input: WithIndexesInput, run: Run): Promise<Plan> {
+  const statement = singleStatement(input.sql);
+  const production = isProduction(db.profile);
+  return db.withSession((session) => session.transaction(rolledBack(run.settings, production), async () => {
     const caps = capabilities(await readServerInfo(session));
-    const whatIf = new WhatIf(session, statement, whatIfOptions(options, caps.hypopg, readOnly));
+    const whatIf = new WhatIf(session, statement, whatIfOptions(run.settings, input.params, caps.hypopg, production));
     try {
-      for (const s of suggestions) {
+      for (const s of input.suggestions) {
         const tableBytes = Number((await session.query<{ bytes: string }>(TABLE_BYTES_SQL, [regclassText(s.table)])).rows[0]?.bytes ?? 0);
         await whatIf.apply({ name: s.name, createSql: plainCreate(s), table: s.table, needsTrialBuild: s.method === 'gin', tableBytes });
       }
@@ -302,7 +299,7 @@ export async function explainWithIndexes(db: Database, sql: string, suggestions:
     } finally {
       await whatIf.dispose();
     }
-  }), options.signal);
+  }), run.signal);
 }
 
 /** The suggestion's DDL without CONCURRENTLY / IF NOT EXISTS, for a probe inside a transaction. */

@@ -5,7 +5,7 @@ import { Candidate, CandidateKey, candidateKey } from './candidate';
 import { IndexKind } from './types';
 import { groupBy } from '../groupBy';
 
-export interface GenerateOptions {
+export interface CandidateOptions {
   /** Tables with fewer rows are read faster without an index. */
   minTableRows: number;
   /** A constant predicate keeping at most this share of rows becomes a partial-index WHERE. */
@@ -22,7 +22,7 @@ export interface GenerateOptions {
   pgTrgmInstalled: boolean;
 }
 
-export const DEFAULT_GENERATE_OPTIONS: Omit<GenerateOptions, 'pgTrgmInstalled'> = {
+export const DEFAULT_CANDIDATE_OPTIONS: Omit<CandidateOptions, 'pgTrgmInstalled'> = {
   minTableRows: 1000,
   partialMaxFraction: 0.025,
   partialMaxDistinct: 50,
@@ -41,7 +41,7 @@ export interface Generated {
 }
 
 /** All candidate indexes for the tables a statement reads, each with the reason it exists. */
-export function generateCandidates(shape: QueryShape, tables: Map<TableUsage, TableInfo>, options: GenerateOptions): Generated {
+export function generateCandidates(shape: QueryShape, tables: Map<TableUsage, TableInfo>, options: CandidateOptions): Generated {
   const out = new Map<string, Candidate>();
   const notes: string[] = [];
   const singleTable = shape.tables.length === 1;
@@ -66,7 +66,7 @@ class TableContext {
   readonly equality: Predicate[];
   readonly range: Predicate[];
 
-  constructor(readonly usage: TableUsage, readonly info: TableInfo, readonly options: GenerateOptions) {
+  constructor(readonly usage: TableUsage, readonly info: TableInfo, readonly options: CandidateOptions) {
     this.partial = usage.predicates.filter((p) => this.belongsInPartialWhere(p));
     const rest = usage.predicates.filter((p) => !this.partial.includes(p));
     this.equality = rest

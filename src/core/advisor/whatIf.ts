@@ -24,8 +24,8 @@ export interface WhatIfOptions {
   trialBuilds: boolean;
   trialBuildMaxBytes: number;
   /** statement_timeout for one trial build, and the statement's own to restore afterwards. */
-  trialBuildTimeoutMs?: number;
-  statementTimeoutMs?: number;
+  trialBuildTimeoutMs: number;
+  statementTimeoutMs: number;
   params?: unknown[];
 }
 
@@ -148,12 +148,12 @@ export class WhatIf {
       await this.session.query(TRIAL_BUILD_MEMORY_SQL, [TRIAL_BUILD_MEMORY]);
       this.memorySet = true;
     }
-    await this.session.query(statementTimeoutSql(this.options.trialBuildTimeoutMs ?? 120_000));
+    await this.session.query(statementTimeoutSql(this.options.trialBuildTimeoutMs));
     await this.session.query(lockTimeoutSql(TRIAL_BUILD_LOCK_TIMEOUT_MS));
     try {
       await this.session.query(probe.createSql);
     } finally {
-      await this.session.query(statementTimeoutSql(this.options.statementTimeoutMs ?? 30_000)).catch(() => undefined);
+      await this.session.query(statementTimeoutSql(this.options.statementTimeoutMs)).catch(() => undefined);
       await this.session.query(RESET_LOCK_TIMEOUT_SQL).catch(() => undefined);
     }
     return { probe, planName: probe.name };

@@ -1,32 +1,41 @@
 import { PgTunerError } from '../errors';
 import { parsePlan } from '../plan/parse';
 import { Plan } from '../plan/types';
+import { Run } from '../run';
+import { secondsToMs, Settings } from '../settings/schema';
 import { positionAt } from '../sql/parse';
 import { highestParam, splitStatements } from '../sql/split';
-import { Database, Session } from './database';
+import { Database, Session, TransactionMode } from './database';
+import { ConnectionProfile } from './profile';
 import { readServerVersionNum } from './serverInfo';
 import { findSideEffects, PLAIN_INSTEAD_NOTE, SideEffectPolicy, sideEffectsError } from './sideEffects';
 
-export interface ExplainOptions {
-  /** EXPLAIN ANALYZE: runs the statement (inside a transaction that is always rolled back). */
-  analyze: boolean;
+/** One statement to plan, and how. */
+export interface StatementInput {
+  sql: string;
   /** Values for $1..$n; without them a statement with parameters gets a generic plan. */
   params?: unknown[];
-  statementTimeoutMs?: number;
-  /** READ ONLY transaction (production profiles): a write fails instead of running. */
-  readOnly?: boolean;
   /**
    * ANALYZE of a statement that calls functions whose effects a rollback does not undo: 'refuse'
    * (default) throws SIDE_EFFECTS, 'plain' falls back to plain EXPLAIN with a note, 'allow' runs
-   * it. Read-only (production) runs never allow.
+   * it. Production profiles never run them: 'allow' is 'plain' there.
    */
   sideEffects?: SideEffectPolicy;
-  signal?: AbortSignal;
+}
+
+export interface ExplainInput extends StatementInput {
+  /** EXPLAIN ANALYZE: runs the statement (inside a transaction that is always rolled back). */
+  analyze: boolean;
+  /**
+   * Production profiles plan in a READ ONLY transaction, where a write fails instead of running;
+   * the editor sets this once the user has confirmed that the statement writes (it is still
+   * rolled back).
+   */
+  confirmedWrite?: boolean;
 }
 
 const EXPLAINABLE = /^\s*(\(\s*)*(select|with|values|table|insert|update|delete|merge)\b/i;
 const PREPARED_NAME = 'pgtuner_generic_plan';
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 const FORCE_GENERIC_PLAN_SQL = 'SET LOCAL plan_cache_mode = force_generic_plan';
 /** The prepared statement run with NULL for every parameter: only its generic plan is wanted. */
@@ -36,17 +45,24 @@ const DEALLOCATE_SQL = `DEALLOCATE ${PREPARED_NAME}`;
 
 /**
  * EXPLAIN the safe way: a session of its own, BEGIN (READ ONLY on production), a local
- * statement_timeout, the statement alone in one extended-protocol message, always ROLLBACK, and
- * the session reset (DISCARD ALL) before it returns to the pool.
+ * statement_timeout (setting statementTimeoutSeconds), the statement alone in one
+ * extended-protocol message, always ROLLBACK, and the session reset (DISCARD ALL) before it
+ * returns to the pool.
  */
-export async function explainStatement(db: Database, sql: string, options: ExplainOptions): Promise<Plan> {
-  const statement = singleStatement(sql);
-  return db.withSession((session) => session.transaction(rolledBack(options), () => explainInSession(session, statement, options)), options.signal);
+export async function explainStatement(db: Database, input: ExplainInput, run: Run): Promise<Plan> {
+  const statement = singleStatement(input.sql);
+  const production = isProduction(db.profile);
+  const mode = rolledBack(run.settings, production && !input.confirmedWrite);
+  run.onProgress?.(input.analyze ? 'Running EXPLAIN ANALYZE (rolled back afterwards)' : 'Running EXPLAIN');
+  return db.withSession((session) => session.transaction(mode, () => explainInSession(session, statement, { ...input, production })), run.signal);
 }
 
-/** The transaction every run of user SQL gets: always rolled back, with the run's timeout. */
-export function rolledBack(options: Pick<ExplainOptions, 'statementTimeoutMs' | 'readOnly'>) {
-  return { readOnly: options.readOnly, statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_TIMEOUT_MS };
+/** Production profiles: read-only transactions, no trial builds, no side effects under ANALYZE. */
+export const isProduction = (profile: ConnectionProfile) => profile.environment === 'production';
+
+/** The transaction every run of user SQL gets: always rolled back, with the run's statement timeout. */
+export function rolledBack(settings: Settings, readOnly: boolean): TransactionMode {
+  return { readOnly, statementTimeoutMs: secondsToMs(settings.statementTimeoutSeconds) };
 }
 
 /**
@@ -54,7 +70,7 @@ export function rolledBack(options: Pick<ExplainOptions, 'statementTimeoutMs' | 
  * baseline, the what-if plans and trial builds). Parameters: bound values when given, else a
  * generic plan. With ANALYZE, side effects are looked for first and handled by the policy.
  */
-export async function explainInSession(session: Session, statement: string, options: Pick<ExplainOptions, 'analyze' | 'params' | 'sideEffects' | 'readOnly'>): Promise<Plan> {
+export async function explainInSession(session: Session, statement: string, options: Omit<StatementInput, 'sql'> & { analyze: boolean; production?: boolean }): Promise<Plan> {
   const paramCount = highestParam(statement);
   if (paramCount > 0 && !options.params?.length) return genericPlan(session, statement, paramCount);
   if (options.params && options.params.length < paramCount) {
@@ -65,7 +81,7 @@ export async function explainInSession(session: Session, statement: string, opti
   let note: string | undefined;
   if (analyze) {
     const effects = await withPosition(statement, 'EXPLAIN (VERBOSE, FORMAT JSON) '.length, session, () => findSideEffects(session, statement, params));
-    const policy = options.readOnly && options.sideEffects === 'allow' ? 'refuse' : options.sideEffects ?? 'refuse';
+    const policy = options.production && options.sideEffects === 'allow' ? 'plain' : options.sideEffects ?? 'refuse';
     if (effects.length && policy === 'refuse') throw sideEffectsError(effects);
     if (effects.length && policy === 'plain') {
       analyze = false;

@@ -6,19 +6,22 @@
 import * as vscode from 'vscode';
 import { advise, explainWithIndexes } from '../../core/advisor/advise';
 import { Suggestion } from '../../core/advisor/types';
-import { explainStatement } from '../../core/db/safeExplain';
+import { Database } from '../../core/db/database';
+import { ExplainInput, explainStatement } from '../../core/db/safeExplain';
 import { highestParam } from '../../core/sql/split';
 import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
 import { formatPlanText } from '../../core/plan/text';
 import { Plan } from '../../core/plan/types';
+import { Run } from '../../core/run';
 import { extractShape } from '../../core/sql/parse';
+import { readSettings } from '../config';
 import { ActiveConnection, Services } from '../services';
 import { ExplainResultView, FromWebview, isSuggestionIndex, PlanView } from './messages';
 import { askParameters } from './parameters';
 import { PlanPanel } from './planPanel';
 import { confirmAnalyze, confirmSideEffects } from './safety';
-import { errorPosition, ExplainArgs, resolveTarget, StatementTarget } from './target';
+import { errorPosition, ExplainArgs, resolveStatement, StatementTarget } from './target';
 
 export type ExplainMode = ExplainResultView['mode'];
 
@@ -28,7 +31,7 @@ function productionSafe(active: ActiveConnection, policy: 'plain' | 'allow' | un
 }
 
 /** What a command returns (tests drive the commands and read this). */
-export type Outcome<T> =
+export type CommandOutcome<T> =
   | ({ status: 'done' } & T)
   | { status: 'cancelled'; message: string }
   | { status: 'failed'; code: string; message: string };
@@ -48,15 +51,14 @@ interface PanelSource {
 const TITLES: Record<ExplainMode, string> = { explain: 'Explain', advise: 'Explain & Suggest' };
 
 export class ExplainController {
-  private readonly running = new Set<AbortController>();
   private source?: PanelSource;
 
   constructor(private readonly services: Services) {}
 
-  async explain(mode: ExplainMode, args: ExplainArgs): Promise<Outcome<{ result: ExplainResultView }>> {
+  async explain(mode: ExplainMode, args: ExplainArgs): Promise<CommandOutcome<{ result: ExplainResultView }>> {
     let target: StatementTarget | undefined;
     try {
-      target = await resolveTarget(args);
+      target = await resolveStatement(args);
       const active = await this.services.connections.requireActive();
       if (!active) return cancelled('No connection selected.');
       const { sql } = target;
@@ -80,16 +82,17 @@ export class ExplainController {
       }
 
       const title = `PG Tuner: ${TITLES[mode]}${analyze ? ' (EXPLAIN ANALYZE)' : ''}`;
-      const run = { sql, params: generic ? undefined : params, analyze, writes, sideEffects: productionSafe(active, args.sideEffects) };
-      const engine = () => this.withProgress(title, (signal, report) => this.runEngine(mode, active, run, signal, report));
+      // Production plans read-only unless the statement writes (or might): confirmAnalyze said so and the user went on.
+      const input: ExplainInput = { sql, params: generic ? undefined : params, analyze, sideEffects: productionSafe(active, args.sideEffects), confirmedWrite: writes !== false };
+      const engine = () => this.services.runner.withProgress(title, (run) => runEngine(mode, active.database, input, run), target?.document?.uri);
       let outcome: Awaited<ReturnType<typeof engine>>;
       try {
         outcome = await engine();
       } catch (err) {
-        if (!(err instanceof PgTunerError && err.code === 'SIDE_EFFECTS') || run.sideEffects) throw err;
+        if (!(err instanceof PgTunerError && err.code === 'SIDE_EFFECTS') || input.sideEffects) throw err;
         const choice = await confirmSideEffects(active.profile, err.message);
         if (!choice) return cancelled('Cancelled: EXPLAIN ANALYZE would have run functions with side effects.');
-        run.sideEffects = choice;
+        input.sideEffects = choice;
         outcome = await engine();
       }
       const { plan, suggestions, notes } = outcome;
@@ -102,7 +105,7 @@ export class ExplainController {
         suggestions,
         notes,
       };
-      this.source = { sql, params: run.params };
+      this.source = { sql, params: input.params };
       this.logResult(result);
       PlanPanel.show(this.services.context.extensionUri, result, (m, panel) => this.onPanelAction(m, panel));
       return { status: 'done', result };
@@ -112,7 +115,7 @@ export class ExplainController {
   }
 
   /** The what-if plan of the panel's statement with one suggested index (HypoPG), beside the current one. */
-  async explainAgain(args: ExplainAgainArgs): Promise<Outcome<{ after: PlanView }>> {
+  async explainAgain(args: ExplainAgainArgs): Promise<CommandOutcome<{ after: PlanView }>> {
     try {
       const panel = PlanPanel.active;
       const suggestions = panel?.currentResult?.suggestions ?? [];
@@ -127,8 +130,8 @@ export class ExplainController {
       if (!active) return cancelled('No connection selected.');
       const source = this.source;
       panel.post({ type: 'busy', message: `Planning with ${suggestion.name} (hypothetical index)…` });
-      const plan = await this.withProgress(`PG Tuner: Explain with ${suggestion.name}`, (signal) =>
-        explainWithIndexes(active.database, source.sql, [suggestion], { ...this.engineOptions(active, signal), params: source.params }),
+      const plan = await this.services.runner.withProgress(`PG Tuner: Explain with ${suggestion.name}`, (run) =>
+        explainWithIndexes(active.database, { sql: source.sql, params: source.params, suggestions: [suggestion] }, run),
       );
       const after = planView(plan);
       this.services.log.info(`Explain with ${suggestion.name} (hypothetical): cost ${fmt(panel.currentResult!.before.plan.totalCost)} → ${fmt(plan.totalCost)}\n${after.text}`);
@@ -138,63 +141,6 @@ export class ExplainController {
       const outcome = this.fail('Explain Again With This Index', err);
       PlanPanel.active?.post({ type: 'failed', message: outcome.message });
       return outcome;
-    }
-  }
-
-  /** Stops every running explain (the server cancels the query). */
-  cancelAll(): number {
-    for (const c of this.running) c.abort();
-    return this.running.size;
-  }
-
-  private async runEngine(
-    mode: ExplainMode,
-    active: ActiveConnection,
-    run: { sql: string; params?: unknown[]; analyze: boolean; writes?: boolean; sideEffects?: 'plain' | 'allow' },
-    signal: AbortSignal,
-    report: (message: string) => void,
-  ): Promise<{ plan: Plan; suggestions: Suggestion[]; notes: string[] }> {
-    const options = this.engineOptions(active, signal);
-    if (mode === 'advise') {
-      const advice = await advise(active.database, run.sql, { ...options, params: run.params, analyze: run.analyze, sideEffects: run.sideEffects, onProgress: report });
-      return { plan: advice.before, suggestions: advice.suggestions, notes: advice.notes };
-    }
-    // Production: a read-only transaction, unless the user just confirmed a write that is rolled back.
-    const readOnly = active.profile.environment === 'production' && run.writes === false;
-    const plan = await explainStatement(active.database, run.sql, { analyze: run.analyze, params: run.params, statementTimeoutMs: options.statementTimeoutMs, readOnly, sideEffects: run.sideEffects, signal });
-    return { plan, suggestions: [], notes: plan.notes ?? [] };
-  }
-
-  private engineOptions(active: ActiveConnection, signal: AbortSignal) {
-    const advisor = vscode.workspace.getConfiguration('pgtuner.advisor');
-    return {
-      environment: active.profile.environment,
-      statementTimeoutMs: this.timeoutSeconds() * 1000,
-      minImprovement: advisor.get<number>('minImprovementPercent', 20) / 100,
-      trialBuildMaxBytes: advisor.get<number>('trialBuildMaxMB', 2048) * 1024 * 1024,
-      trialBuildTimeoutMs: advisor.get<number>('trialBuildTimeoutSeconds', 120) * 1000,
-      signal,
-    };
-  }
-
-  private timeoutSeconds(): number {
-    return Math.max(1, vscode.workspace.getConfiguration('pgtuner').get<number>('statementTimeoutSeconds', 30));
-  }
-
-  private async withProgress<T>(title: string, work: (signal: AbortSignal, report: (message: string) => void) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    this.running.add(controller);
-    try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        try {
-          return await work(controller.signal, (message) => progress.report({ message }));
-        } finally {
-          subscription.dispose();
-        }
-      });
-    } finally {
-      this.running.delete(controller);
     }
   }
 
@@ -257,28 +203,30 @@ export class ExplainController {
     this.services.log.info(lines.join('\n'));
   }
 
-  private fail(what: string, err: unknown, target?: StatementTarget): Outcome<never> {
-    if (err instanceof PgTunerError && err.code === 'CANCELLED') {
-      this.services.log.info(`${what}: ${err.message}`);
-      void vscode.window.showInformationMessage(`${what}: ${err.message}`);
-      return { status: 'cancelled', message: err.message };
-    }
+  /**
+   * Shows a failure through the runner, with the SQL's line and column mapped onto the file (the
+   * cursor moves there), and returns it as the command's outcome.
+   */
+  private fail(title: string, err: unknown, target?: StatementTarget): CommandOutcome<never> {
     const code = err instanceof PgTunerError ? err.code : 'INTERNAL';
-    const raw =
-      code === 'TIMEOUT'
-        ? `The statement ran longer than ${this.timeoutSeconds()} s and was stopped on the server. Raise "pgtuner.statementTimeoutSeconds" or make the query cheaper.`
-        : err instanceof Error
-          ? err.message
-          : String(err);
+    const raw = code === 'TIMEOUT'
+      ? `The statement ran longer than ${readSettings(this.services.log, target?.document?.uri).statementTimeoutSeconds} s and was stopped on the server. Raise "pgtuner.statementTimeoutSeconds" or make the query cheaper.`
+      : err instanceof Error ? err.message : String(err);
     const { message, position } = target ? errorPosition(raw, target) : { message: raw };
-    this.services.log.error(`${what} failed: ${message}`);
-    if (!(err instanceof PgTunerError) && err instanceof Error && err.stack) this.services.log.debug(err.stack);
     if (position && target?.document) revealPosition(target.document, position);
-    void vscode.window.showErrorMessage(`${what}: ${message}`, 'Show Log').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('pgtuner.showLog');
-    });
-    return { status: 'failed', code, message };
+    this.services.runner.report(title, err instanceof PgTunerError && message !== err.message ? new PgTunerError(err.code, message, { cause: err }) : err);
+    return code === 'CANCELLED' ? { status: 'cancelled', message } : { status: 'failed', code, message };
   }
+}
+
+/** The engine call of each mode, in the shape the plan panel shows. */
+async function runEngine(mode: ExplainMode, db: Database, input: ExplainInput, run: Run): Promise<{ plan: Plan; suggestions: Suggestion[]; notes: string[] }> {
+  if (mode === 'advise') {
+    const advice = await advise(db, input, run);
+    return { plan: advice.before, suggestions: advice.suggestions, notes: advice.notes };
+  }
+  const plan = await explainStatement(db, input, run);
+  return { plan, suggestions: [], notes: plan.notes ?? [] };
 }
 
 /**
@@ -314,7 +262,7 @@ function planView(plan: Plan): PlanView {
   return { plan, text: formatPlanText(plan) };
 }
 
-function cancelled(message: string): Outcome<never> {
+function cancelled(message: string): CommandOutcome<never> {
   return { status: 'cancelled', message };
 }
 

@@ -3,6 +3,7 @@
  * panel and a sample query for the walkthrough.
  */
 import * as vscode from 'vscode';
+import { Command } from '../runner';
 import { Services } from '../services';
 import { StatementCodeLensProvider } from './codeLens';
 import { ExplainAgainArgs, ExplainController } from './controller';
@@ -10,26 +11,33 @@ import { FromWebview } from './messages';
 import { PlanPanel } from './planPanel';
 import { ExplainArgs } from './target';
 
-export function registerExplain(services: Services): void {
+/** The commands; each returns its outcome (tests read it). Cancel is the runner's pgtuner.cancel. */
+export function explainCommands(services: Services): Record<string, Command> {
   const controller = new ExplainController(services);
-  const codeLens = new StatementCodeLensProvider();
-  const command = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  return {
+    'pgtuner.explainAndSuggest': { title: 'Explain & Suggest', run: (arg?: unknown) => controller.explain('advise', explainArgs(arg)) },
+    'pgtuner.explain': { title: 'Explain', run: (arg?: unknown) => controller.explain('explain', explainArgs(arg)) },
+    'pgtuner.explainAgainWithIndex': { title: 'Explain Again With This Index', run: (arg?: ExplainAgainArgs) => controller.explainAgain(arg ?? {}) },
+    'pgtuner.openSampleQuery': { title: 'Open Sample Query', run: openSampleQuery },
+    // The plan panel for the extension tests (webview content is out of reach of the extension API):
+    // what it last received and rendered, and a way to press its buttons.
+    'pgtuner.test.explainPanelState': {
+      title: 'Plan Panel State',
+      run: () => {
+        const panel = PlanPanel.active;
+        return panel && { posted: panel.lastPosted, rendered: panel.lastRendered };
+      },
+    },
+    'pgtuner.test.explainPanelMessage': { title: 'Plan Panel Message', run: (message: FromWebview) => PlanPanel.active?.receive(message) },
+  };
+}
+
+/** The CodeLens on SQL files and the plan panel's lifetime. */
+export function registerExplain(services: Services): void {
+  const codeLens = new StatementCodeLensProvider(services.log);
   services.context.subscriptions.push(
     codeLens,
     vscode.languages.registerCodeLensProvider({ language: 'sql' }, codeLens),
-    command('pgtuner.explainAndSuggest', (arg?: unknown) => controller.explain('advise', explainArgs(arg))),
-    command('pgtuner.explain', (arg?: unknown) => controller.explain('explain', explainArgs(arg))),
-    command('pgtuner.explainAgainWithIndex', (arg?: ExplainAgainArgs) => controller.explainAgain(arg ?? {})),
-    command('pgtuner.openSampleQuery', openSampleQuery),
-    // Not in the palette: the same as the progress notification's Cancel button.
-    command('pgtuner.explain.cancel', () => controller.cancelAll()),
-    // Not in the palette: what the plan panel last received and rendered, and a way to press its
-    // buttons, for the extension tests (webview content is out of reach of the extension API).
-    command('pgtuner.explain.panelState', () => {
-      const panel = PlanPanel.active;
-      return panel && { posted: panel.lastPosted, rendered: panel.lastRendered };
-    }),
-    command('pgtuner.explain.panelMessage', (message: FromWebview) => PlanPanel.active?.receive(message)),
     { dispose: () => PlanPanel.active?.dispose() },
   );
 }

@@ -40,7 +40,7 @@ export function isJsLanguage(languageId: string): boolean {
   return JS_LANGUAGES.has(languageId);
 }
 
-export async function resolveTarget(args: ExplainArgs): Promise<StatementTarget> {
+export async function resolveStatement(args: ExplainArgs): Promise<StatementTarget> {
   if (args.sql !== undefined) return { sql: args.sql, expressions: [] };
   const editor = vscode.window.activeTextEditor;
   const uri = typeof args.uri === 'string' ? vscode.Uri.parse(args.uri) : args.uri;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { advise, AdviseOptions, AdviseResult, explainWithIndexes } from '../../../src/core/advisor/advise';
+import { advise, AdviseInput, AdviseResult, explainWithIndexes } from '../../../src/core/advisor/advise';
 import { Suggestion } from '../../../src/core/advisor/types';
 import { Database } from '../../../src/core/db/database';
 import { targetFromUrl } from '../../../src/core/db/profile';
 import { PgTunerError } from '../../../src/core/errors';
 import { walkPlan, parsePlan } from '../../../src/core/plan/parse';
+import { defaultRun, Run } from '../../../src/core/run';
 import { freshDatabase } from '../../support/integrationHooks';
 import { queryUrl } from '../../support/sql';
 import * as fs from 'fs';
@@ -13,17 +14,22 @@ import * as path from 'path';
 describe('advisor (real PostgreSQL + HypoPG)', function () {
   this.timeout(180_000);
   let db: Database;
+  let production: Database;
 
   before(async () => {
     const url = await freshDatabase();
     db = new Database(targetFromUrl(url), { statementTimeoutMs: 120_000 });
+    production = new Database(targetFromUrl(url, 'production', 'production'), { statementTimeoutMs: 120_000 });
     // The demo's sample workload (skewed statuses, a boolean flag, append-only time columns): a script, so one simple-protocol message.
     await queryUrl(url, fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'demo', 'sample.sql'), 'utf8'));
     await db.query('VACUUM ANALYZE');
   });
-  after(() => db.end());
+  after(async () => {
+    await db.end();
+    await production.end();
+  });
 
-  const suggest = (sql: string, options: AdviseOptions = {}) => advise(db, sql, options);
+  const suggest = (sql: string, input: Omit<AdviseInput, 'sql'> = {}, run: Run = defaultRun(), on = db) => advise(on, { sql, ...input }, run);
   const only = (r: AdviseResult, table?: string): Suggestion => {
     const list = table ? r.suggestions.filter((s) => s.table === table) : r.suggestions;
     assert.equal(list.length, 1, `expected one suggestion${table ? ` on ${table}` : ''}, got ${JSON.stringify(r.suggestions.map((s) => s.ddl))} notes ${JSON.stringify(r.notes)}`);
@@ -225,21 +231,21 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
   });
 
   it('on production: read-only, no trial builds (GIN marked unverified with the reason)', async () => {
-    const s = only(await suggest("SELECT id FROM users WHERE skills @> ARRAY['drone','nuke']", { environment: 'production' }));
+    const s = only(await suggest("SELECT id FROM users WHERE skills @> ARRAY['drone','nuke']", {}, defaultRun(), production));
     assert.equal(s.evidence.verifiedBy, 'none');
     assert.match(s.reason, /production/);
-    await assert.rejects(suggest('UPDATE alerts SET severity = severity WHERE id = 1', { environment: 'production' }), (e: PgTunerError) => e.code === 'READ_ONLY');
+    await assert.rejects(suggest('UPDATE alerts SET severity = severity WHERE id = 1', {}, defaultRun(), production), (e: PgTunerError) => e.code === 'READ_ONLY');
   });
 
   it('explains again with a suggestion in place (HypoPG, or a trial build for GIN)', async () => {
     const btreeSql = "SELECT id, email, created_at FROM users WHERE role = 'director' ORDER BY created_at DESC LIMIT 20";
     const btree = only(await suggest(btreeSql));
-    const hypothetical = await explainWithIndexes(db, btreeSql, [btree]);
+    const hypothetical = await explainWithIndexes(db, { sql: btreeSql, suggestions: [btree] }, defaultRun());
     assert.ok(indexesUsed(hypothetical).some((name) => /^<\d+>btree/.test(name!)), JSON.stringify(indexesUsed(hypothetical)));
     assert.ok(Math.abs(hypothetical.totalCost - btree.evidence.costAfter) < 0.01);
     const ginSql = "SELECT id FROM users WHERE skills @> ARRAY['drone','nuke']";
     const gin = only(await suggest(ginSql));
-    assert.deepEqual(indexesUsed(await explainWithIndexes(db, ginSql, [gin])), [gin.name]);
+    assert.deepEqual(indexesUsed(await explainWithIndexes(db, { sql: ginSql, suggestions: [gin] }, defaultRun())), [gin.name]);
     const left = await db.query("SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'users'");
     assert.equal(left.rows[0].n, 1, 'the trial build was rolled back');
   });
@@ -248,8 +254,8 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
     const slow = 'SELECT count(*) FROM events a JOIN events b ON a.actor_id = b.actor_id';
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
-    await assert.rejects(suggest(slow, { signal: controller.signal }), (e: PgTunerError) => e.code === 'CANCELLED');
-    await assert.rejects(suggest(slow, { statementTimeoutMs: 200 }), (e: PgTunerError) => e.code === 'TIMEOUT');
+    await assert.rejects(suggest(slow, {}, defaultRun({ signal: controller.signal })), (e: PgTunerError) => e.code === 'CANCELLED');
+    await assert.rejects(suggest(slow, {}, defaultRun({ settings: { statementTimeoutSeconds: 0.2 } })), (e: PgTunerError) => e.code === 'TIMEOUT');
     const busy = await db.query("SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%events a JOIN events b%' AND pid <> pg_backend_pid()");
     assert.equal(Number(busy.rows[0].n), 0, 'nothing left running on the server');
   });

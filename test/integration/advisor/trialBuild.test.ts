@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { advise } from '../../../src/core/advisor/advise';
 import { Database } from '../../../src/core/db/database';
 import { targetFromUrl } from '../../../src/core/db/profile';
+import { defaultRun } from '../../../src/core/run';
 import { freshDatabase } from '../../support/integrationHooks';
 import { queryUrl } from '../../support/sql';
 
@@ -26,7 +27,7 @@ describe('advisor trial builds (issue 11)', function () {
   after(() => db.end());
 
   it('sizes a trial-built index on a quoted, non-search-path table: verified, with its size', async () => {
-    const r = await advise(db, SQL, { analyze: false });
+    const r = await advise(db, { sql: SQL, analyze: false }, defaultRun());
     const gin = r.suggestions.find((s) => s.method === 'gin');
     assert.ok(gin, `a GIN suggestion: ${JSON.stringify(r.suggestions.map((s) => [s.ddl, s.evidence]))} notes ${JSON.stringify(r.notes)}`);
     assert.equal(gin.evidence.verifiedBy, 'trial-build', JSON.stringify(gin.evidence));
@@ -40,7 +41,7 @@ describe('advisor trial builds (issue 11)', function () {
       await writer.query('BEGIN');
       await writer.query(`INSERT INTO "Sales"."Order Items" VALUES (0, ARRAY['w'], 'w')`);
       const started = Date.now();
-      const r = await advise(db, SQL, { analyze: false, trialBuildTimeoutMs: 60_000 });
+      const r = await advise(db, { sql: SQL, analyze: false }, defaultRun({ settings: { 'advisor.trialBuildTimeoutSeconds': 60 } }));
       const ms = Date.now() - started;
       assert.ok(ms < 20_000, `advise took ${ms} ms: the trial build waited for its lock instead of giving up`);
       const notes = JSON.stringify([...r.suggestions.map((s) => `${s.reason} ${s.evidence.note ?? ''}`), ...r.notes]);

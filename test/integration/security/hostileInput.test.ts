@@ -267,14 +267,15 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
   const fixtureFor = (c: HostileCase, trialBuilds: boolean): Fixture =>
     c.scs ? (trialBuilds ? w.scsNoHypo : w.scs) : (trialBuilds ? w.noHypo : w.main);
 
-  type EnginePath = { name: string; applies: (c: HostileCase) => boolean; run: (db: Database, c: HostileCase, profile: Environment) => Promise<unknown>; trialBuilds?: boolean };
-  const readOnly = (profile: Environment) => profile === 'production';
+  type EnginePath = { name: string; applies: (c: HostileCase) => boolean; run: (db: Database, c: HostileCase) => Promise<unknown>; trialBuilds?: boolean };
+  // The database's profile is development or production: the engine reads read-only and trial builds from it.
+  const trialBuildRun = defaultRun({ settings: { 'advisor.trialBuildTimeoutSeconds': 20 } });
   const ENGINE_PATHS: EnginePath[] = [
-    { name: 'Explain (ANALYZE)', applies: () => true, run: (db, c, p) => explainStatement(db, c.sql(w.ctx, '5'), { analyze: true, readOnly: readOnly(p) }) },
-    { name: 'Explain (plain)', applies: () => true, run: (db, c, p) => explainStatement(db, c.sql(w.ctx, '5'), { analyze: false, readOnly: readOnly(p) }) },
-    { name: 'generic plan ($1 without a value)', applies: (c) => !!c.generic, run: (db, c, p) => explainStatement(db, c.sql(w.ctx, '$1'), { analyze: true, readOnly: readOnly(p) }) },
-    { name: 'Explain & Suggest (HypoPG)', applies: () => true, run: (db, c, p) => advise(db, c.sql(w.ctx, '5'), { environment: p }) },
-    { name: 'Explain & Suggest (no HypoPG: trial builds)', applies: () => true, trialBuilds: true, run: (db, c, p) => advise(db, c.sql(w.ctx, '5'), { environment: p, trialBuildTimeoutMs: 20_000 }) },
+    { name: 'Explain (ANALYZE)', applies: () => true, run: (db, c) => explainStatement(db, { sql: c.sql(w.ctx, '5'), analyze: true }, defaultRun()) },
+    { name: 'Explain (plain)', applies: () => true, run: (db, c) => explainStatement(db, { sql: c.sql(w.ctx, '5'), analyze: false }, defaultRun()) },
+    { name: 'generic plan ($1 without a value)', applies: (c) => !!c.generic, run: (db, c) => explainStatement(db, { sql: c.sql(w.ctx, '$1'), analyze: true }, defaultRun()) },
+    { name: 'Explain & Suggest (HypoPG)', applies: () => true, run: (db, c) => advise(db, { sql: c.sql(w.ctx, '5') }, defaultRun()) },
+    { name: 'Explain & Suggest (no HypoPG: trial builds)', applies: () => true, trialBuilds: true, run: (db, c) => advise(db, { sql: c.sql(w.ctx, '5') }, trialBuildRun) },
   ];
 
   for (const p of ENGINE_PATHS) {
@@ -282,7 +283,7 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
       for (const profile of PROFILES) {
         for (const c of CORPUS.filter(p.applies)) {
           it(`${profile}: ${c.id}`, async () => {
-            const outcome = await unchangedAfter(fixtureFor(c, !!p.trialBuilds).url, profile, (db) => p.run(db, c, profile), { mustSucceed: c.control });
+            const outcome = await unchangedAfter(fixtureFor(c, !!p.trialBuilds).url, profile, (db) => p.run(db, c), { mustSucceed: c.control });
             if (c.control && p.trialBuilds && profile === 'development' && outcome.ok) {
               // The control proves trial builds really ran on this database.
               const r = outcome.value as Awaited<ReturnType<typeof advise>>;
@@ -321,7 +322,7 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
         it(`${profile}: ${c.id}`, async () => {
           const { sql } = sqlFromJsString(c.source);
           assert.ok(/\r/.test(sql) || c.scs, 'the extractor produced a real CR');
-          await unchangedAfter((c.scs ? w.scs : w.main).url, profile, (db) => explainStatement(db, sql, { analyze: true, readOnly: readOnly(profile) }));
+          await unchangedAfter((c.scs ? w.scs : w.main).url, profile, (db) => explainStatement(db, { sql, analyze: true }, defaultRun()));
         });
       }
     }
@@ -347,7 +348,7 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
             const db = new Database(targetFromUrl(w.mig.url, `hostile-${profile}`, profile), { maxConnections: 1 });
             try {
               const before = await globalState(w);
-              const advice = await advise(db, c.sql, { environment: profile, trialBuildTimeoutMs: 20_000 });
+              const advice = await advise(db, { sql: c.sql }, trialBuildRun);
               assert.ok(advice.suggestions.length > 0, `the advisor suggested nothing (${advice.notes.join(' | ')})`);
               const suggestion = advice.suggestions[0];
               const { upPath } = await generateIndexMigration({ directory: dir, suggestion });
@@ -436,13 +437,13 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
 
   describe('defaults and session hygiene', () => {
     it('Explain: setval under ANALYZE is refused with SIDE_EFFECTS by default (engine)', async () => {
-      const outcome = await unchangedAfter(w.main.url, 'development', (db) => explainStatement(db, "SELECT setval('s', 424242)", { analyze: true }));
+      const outcome = await unchangedAfter(w.main.url, 'development', (db) => explainStatement(db, { sql: "SELECT setval('s', 424242)", analyze: true }, defaultRun()));
       assert.equal(outcome.ok, false, 'EXPLAIN ANALYZE ran setval');
       assert.equal((outcome as { error: { code?: string } }).error.code, 'SIDE_EFFECTS', describeOutcome(outcome));
     });
 
     it('Explain & Suggest: setval under ANALYZE is refused with SIDE_EFFECTS by default (engine)', async () => {
-      const outcome = await unchangedAfter(w.main.url, 'development', (db) => advise(db, "SELECT id FROM t WHERE k = 5 AND (SELECT setval('s', 424242)) > 0"));
+      const outcome = await unchangedAfter(w.main.url, 'development', (db) => advise(db, { sql: "SELECT id FROM t WHERE k = 5 AND (SELECT setval('s', 424242)) > 0" }, defaultRun()));
       assert.equal(outcome.ok, false, 'EXPLAIN ANALYZE ran setval');
       assert.equal((outcome as { error: { code?: string } }).error.code, 'SIDE_EFFECTS', describeOutcome(outcome));
     });
@@ -451,10 +452,10 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
       it(`${profile}: after an error inside the guarded transaction the next generic plan on the same pooled session works`, async () => {
         await unchangedAfter(w.main.url, profile, async (db) => {
           // 1/0 is folded while planning, after the generic-plan path prepared its statement.
-          await assert.rejects(explainStatement(db, 'SELECT id FROM t WHERE k = $1 AND 1/0 = 1', { analyze: true, readOnly: readOnly(profile) }));
-          const plan = await explainStatement(db, 'SELECT id FROM t WHERE k = $1', { analyze: true, readOnly: readOnly(profile) });
+          await assert.rejects(explainStatement(db, { sql: 'SELECT id FROM t WHERE k = $1 AND 1/0 = 1', analyze: true }, defaultRun()));
+          const plan = await explainStatement(db, { sql: 'SELECT id FROM t WHERE k = $1', analyze: true }, defaultRun());
           assert.ok(plan.totalCost > 0);
-          const again = await explainStatement(db, 'SELECT id, title FROM t WHERE k = $1', { analyze: true, readOnly: readOnly(profile) });
+          const again = await explainStatement(db, { sql: 'SELECT id, title FROM t WHERE k = $1', analyze: true }, defaultRun());
           assert.ok(again.totalCost > 0);
         }, { mustSucceed: true });
       });

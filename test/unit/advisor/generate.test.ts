@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_GENERATE_OPTIONS, generateCandidates, literalText } from '../../../src/core/advisor/generate';
+import { DEFAULT_CANDIDATE_OPTIONS, generateCandidates, literalText } from '../../../src/core/advisor/generate';
 import { TableInfo } from '../../../src/core/catalog/tables';
 import { extractShape } from '../../../src/core/sql/parse';
 
@@ -21,7 +21,7 @@ const jobs: TableInfo = {
 function candidates(sql: string, rows = jobs.rows) {
   const shape = extractShape(sql);
   const info = { ...jobs, rows };
-  return generateCandidates(shape, new Map([[shape.tables[0], info]]), { ...DEFAULT_GENERATE_OPTIONS, pgTrgmInstalled: true });
+  return generateCandidates(shape, new Map([[shape.tables[0], info]]), { ...DEFAULT_CANDIDATE_OPTIONS, pgTrgmInstalled: true });
 }
 const keysOf = (c: { keys: { column?: string; expression?: string; desc?: boolean }[] }) => c.keys.map((k) => (k.column ?? k.expression) + (k.desc ? ' DESC' : '')).join(', ');
 

@@ -94,9 +94,9 @@ describe('Connections', () => {
     assert.equal(workspaceSettingsText(), before);
   });
 
-  it('offers DATABASE_URL from the workspace .env file as a connection', async () => {
+  it('offers DATABASE_URL from the workspace .env file as a connection (quoted, with a comment after it)', async () => {
     const envUrl = await freshDatabaseUrl([]);
-    fs.writeFileSync(path.join(workspaceFolder(), '.env'), `# local dev\nDATABASE_URL="${envUrl}"\nOTHER=1\n`);
+    fs.writeFileSync(path.join(workspaceFolder(), '.env'), `# local dev\nDATABASE_URL="${envUrl}" # the demo database\nOTHER=1\n`);
     try {
       const profile = await eventually('the .env connection', () => select('DATABASE_URL (.env)'));
       assert.equal(profile.database, databaseOf(envUrl));

@@ -90,8 +90,8 @@ export class ConnectionManager implements ConnectionService {
   }
 
   /**
-   * The active connection, after a modal question (Use / Cancel) when it changed since it was
-   * chosen. 'cancelled' when the user said no; undefined when no connection is active.
+   * The active connection, after asking the user (prompts.confirmChanged) when it changed since it
+   * was chosen. 'cancelled' when the user said no; undefined when no connection is active.
    */
   async confirmActive(): Promise<ConnectionEntry | 'cancelled' | undefined> {
     const state = this.activeState();

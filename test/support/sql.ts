@@ -21,3 +21,15 @@ export async function databaseWith(serverUrl: string, name: string, setupSql: st
   await queryUrl(url.toString(), setupSql);
   return url.toString();
 }
+
+/** Runs `sql` on a connection of its own that stays open (its transaction keeps its locks) until `work` is done. */
+export async function whileHolding<T>(url: string, sql: string, work: () => Promise<T>): Promise<T> {
+  const holder = new Client({ connectionString: url });
+  await holder.connect();
+  try {
+    await holder.query(sql);
+    return await work();
+  } finally {
+    await holder.end();
+  }
+}

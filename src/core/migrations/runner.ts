@@ -105,7 +105,10 @@ export async function applyPending(db: Database, input: ApplyInput, run: Run): P
     const done = new Set(applied.map((a) => a.name));
     const pending = folder.migrations.filter((m) => !done.has(m.name));
     const versionNum = await readServerVersionNum(session);
-    const plans = pending.map((m) => ({ migration: m, plan: planFor(m, m.up, versionNum) }));
+    const plans: Step[] = pending.map((m) => ({
+      migration: m, file: m.upFile, plan: planFor(m, m.up, versionNum),
+      track: (ms) => recordApplied(session, schema, m.name, m.checksum, m.downChecksum, ms),
+    }));
 
     const result: ApplyResult = { directory: input.directory, convention: describeConvention(folder.convention), trackingTable: trackingTableName(schema), applied: [], notRun: [] };
     if (pending.length && input.confirm && !(await input.confirm(pending.map((m) => m.name)))) {
@@ -113,19 +116,11 @@ export async function applyPending(db: Database, input: ApplyInput, run: Run): P
     }
     await ensureTrackingTable(session, schema);
     await recordLegacyDownChecksums(session, schema, folder, applied, run.onProgress);
-    for (const [i, { migration, plan }] of plans.entries()) {
-      if (result.failed || run.signal?.aborted) {
-        result.notRun = plans.slice(i).map((p) => p.migration.name);
-        break;
-      }
-      run.onProgress?.(`Applying ${migration.name}${plan.transactional ? '' : ` (outside a transaction: ${plan.reason})`}…`);
-      const outcome = await runPlan(session, migration, migration.upFile, plan, (ms) => recordApplied(session, schema, migration.name, migration.checksum, migration.downChecksum, ms));
-      if ('failure' in outcome) result.failed = outcome.failure;
-      else result.applied.push(outcome.run);
-    }
-    return result;
+    const { ran, failed, notRun } = await runSteps(session, plans, run, (step) =>
+      `Applying ${step.migration.name}${step.plan.transactional ? '' : ` (outside a transaction: ${step.plan.reason})`}…`);
+    return { ...result, applied: ran, failed, notRun };
   });
-  if (run.signal?.aborted) throwIfCut('applied', result.applied, result.failed, result.notRun);
+  if (run.signal?.aborted) throwIfCut('applied', 'is not recorded as applied', result.applied, result.failed, result.notRun);
   return result;
 }
 
@@ -144,9 +139,12 @@ export async function rollback(db: Database, input: RollbackInput, run: Run): Pr
     const targets = applied.slice(-steps).reverse();
     assertUnchanged(folder.migrations, targets);
     const versionNum = await readServerVersionNum(session);
-    const plans = targets.map((row) => {
+    const plans: Step[] = targets.map((row) => {
       const migration = migrationFor(folder, row);
-      return { migration, plan: planFor(migration, migration.down as MigrationSection, versionNum) };
+      return {
+        migration, file: migration.downFile as string, plan: planFor(migration, migration.down as MigrationSection, versionNum),
+        track: () => forgetApplied(session, schema, migration.name),
+      };
     });
 
     const result: RollbackResult = { directory: input.directory, trackingTable: trackingTableName(schema), rolledBack: [], notRun: [] };
@@ -156,19 +154,10 @@ export async function rollback(db: Database, input: RollbackInput, run: Run): Pr
     for (const row of targets.filter((t) => t.downChecksum === null)) {
       run.onProgress?.(`${row.name} was applied by an older PG Tuner that did not record its down checksum; running its down file as it is now.`);
     }
-    for (const [i, { migration, plan }] of plans.entries()) {
-      if (result.failed || run.signal?.aborted) {
-        result.notRun = plans.slice(i).map((p) => p.migration.name);
-        break;
-      }
-      run.onProgress?.(`Rolling back ${migration.name}…`);
-      const outcome = await runPlan(session, migration, migration.downFile as string, plan, () => forgetApplied(session, schema, migration.name));
-      if ('failure' in outcome) result.failed = outcome.failure;
-      else result.rolledBack.push(outcome.run);
-    }
-    return result;
+    const { ran, failed, notRun } = await runSteps(session, plans, run, (step) => `Rolling back ${step.migration.name}…`);
+    return { ...result, rolledBack: ran, failed, notRun };
   });
-  if (run.signal?.aborted) throwIfCut('rolled back', result.rolledBack, result.failed, result.notRun);
+  if (run.signal?.aborted) throwIfCut('rolled back', 'is still recorded as applied', result.rolledBack, result.failed, result.notRun);
   return result;
 }
 
@@ -176,10 +165,10 @@ export async function rollback(db: Database, input: RollbackInput, run: Run): Pr
  * A cancel that cut the run short ends in CANCELLED (the CLI exits 130), saying what was done
  * and what was not. Thrown after the session is released, so the message is kept as it is.
  */
-function throwIfCut(verb: string, done: MigrationRun[], stopped: MigrationFailure | undefined, notRun: string[]): void {
+function throwIfCut(verb: string, stoppedState: string, done: MigrationRun[], stopped: MigrationFailure | undefined, notRun: string[]): void {
   if (!stopped && notRun.length === 0) return;
   const parts = ['Cancelled by the user.'];
-  if (stopped) parts.push(`${stopped.name} did not complete and is not recorded: ${stopped.message}`);
+  if (stopped) parts.push(`${stopped.name} did not complete and ${stoppedState}: ${stopped.message.replace(/\.?$/, '.')}`);
   parts.push(done.length ? `${verb[0].toUpperCase()}${verb.slice(1)} before the cancel: ${done.map((r) => r.name).join(', ')}.` : `Nothing was ${verb}.`);
   if (notRun.length) parts.push(`Not run: ${notRun.join(', ')}.`);
   throw new PgTunerError('CANCELLED', parts.join(' '), { sqlState: stopped?.sqlState });
@@ -224,9 +213,9 @@ function planFor(migration: Migration, section: MigrationSection, versionNum: nu
  */
 async function withMigrationSession<T>(db: Database, schema: string, input: ApplyInput, run: Run, fn: (session: Session) => Promise<T>): Promise<T> {
   return db.withSession(async (session) => {
-    const stopWatching = run.onProgress ? watchBlockers(db, session.pid, run.onProgress) : () => undefined;
     const previousTimeout = (await session.query<{ value: string }>(GET_STATEMENT_TIMEOUT_SQL)).rows[0].value;
     await session.query(SET_STATEMENT_TIMEOUT_SQL, [MIGRATION_STATEMENT_TIMEOUT]);
+    const stopWatching = run.onProgress ? watchBlockers(db, session.pid, run.onProgress) : () => undefined;
     try {
       const release = await acquireMigrationLock(session, schema, { ...input.lock, signal: run.signal, onWait: run.onProgress });
       try {
@@ -242,9 +231,31 @@ async function withMigrationSession<T>(db: Database, schema: string, input: Appl
   }, run.signal);
 }
 
+/** One migration to run in one direction: its file, how it runs, and what records it. */
+interface Step {
+  migration: Migration;
+  file: string;
+  plan: ExecutionPlan;
+  /** Writes (apply) or removes (rollback) the tracking row; inside the transaction when there is one. */
+  track: (ms: number) => Promise<unknown>;
+}
+
+/** Runs the steps in order, up to the first failure or a cancel. */
+async function runSteps(session: Session, steps: Step[], run: Run, announce: (step: Step) => string): Promise<{ ran: MigrationRun[]; failed?: MigrationFailure; notRun: string[] }> {
+  const ran: MigrationRun[] = [];
+  for (const [i, step] of steps.entries()) {
+    if (run.signal?.aborted) return { ran, notRun: steps.slice(i).map((s) => s.migration.name) };
+    run.onProgress?.(announce(step));
+    const outcome = await runStep(session, step);
+    if ('failure' in outcome) return { ran, failed: outcome.failure, notRun: steps.slice(i + 1).map((s) => s.migration.name) };
+    ran.push(outcome.run);
+  }
+  return { ran, notRun: [] };
+}
+
 type StepOutcome = { run: MigrationRun } | { failure: MigrationFailure };
 
-async function runPlan(session: Session, migration: Migration, file: string, plan: ExecutionPlan, track: (ms: number) => Promise<unknown>): Promise<StepOutcome> {
+async function runStep(session: Session, { migration, file, plan, track }: Step): Promise<StepOutcome> {
   const started = performance.now();
   const failure = plan.transactional
     ? await runInTransaction(session, plan, track, started)

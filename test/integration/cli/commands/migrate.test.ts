@@ -86,4 +86,14 @@ describe('pgtuner migrate', () => {
     assert.match(run.stderr, /cancelled.*001_slow/i);
     assert.deepEqual(await trackedNames(url), [], 'the interrupted migration is not recorded as applied');
   });
+
+  it('Ctrl-C during down cancels the rollback on the server, exits 130 and the migration stays applied', async () => {
+    const dir = migrationsFolder({ '001_slow_down.sql': 'CREATE TABLE kept (id int);', '001_slow_down.down.sql': 'SELECT pg_sleep(30);\nDROP TABLE kept;' });
+    assert.equal(pgtuner(url, 'migrate', 'up', '--dir', dir).code, 0);
+    const run = await interruptCli(['migrate', 'down', '--dir', dir], url, 'pg_sleep(30)');
+    assert.equal(run.code, 130, `exit ${run.code} (signal ${run.signal}): ${run.stderr}`);
+    assert.deepEqual(run.stillActive, [], 'the server stopped the statement');
+    assert.deepEqual(await trackedNames(url), ['001_slow_down'], 'still recorded as applied');
+    assert.deepEqual(await query(url, "SELECT to_regclass('kept')::text AS t"), [{ t: 'kept' }]);
+  });
 });

@@ -7,7 +7,7 @@ import { BackupResult, backupDatabase } from './backup';
 import { checkDumpChecksum, runPgRestore } from './pgRestore';
 import { reportTo } from './progress';
 import { derivedDatabaseName, utcStamp } from './naming';
-import { createDatabaseSql, siblingDatabase } from './sibling';
+import { createDatabaseSql, dropDatabaseSql, siblingDatabase } from './sibling';
 import { discoverTools, jobsOf, toolSearchOf } from './tools';
 import { TrustOptions, requireTrusted } from './trust';
 
@@ -50,9 +50,6 @@ const TARGET_SESSIONS_SQL = 'SELECT count(*)::int AS n FROM pg_stat_activity WHE
 const TERMINATE_SESSIONS_SQL = 'SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()';
 const PING_SQL = 'SELECT 1';
 const renameDatabaseSql = (from: string, to: string) => `ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`;
-const dropDatabaseSql = (name: string, force: boolean) => `DROP DATABASE IF EXISTS ${quoteIdent(name)}${force ? ' WITH (FORCE)' : ''}`;
-/** DROP DATABASE … WITH (FORCE) exists from PostgreSQL 13. */
-const FORCE_DROP_SINCE = 130000;
 /** SQLSTATE object_in_use: "database is being accessed by other users". */
 const OBJECT_IN_USE = '55006';
 const SWAP_ATTEMPTS = 3;
@@ -96,7 +93,6 @@ export async function restoreBackup(db: Database, input: RestoreInput, run: Run)
       ? `"${target}" exists: restoring replaces its contents (after a safety backup). Confirm to go ahead.`
       : `Restoring on the production connection "${db.profile.name}" needs confirmation.`);
   }
-  const force = server.versionNum >= FORCE_DROP_SINCE;
   const stamp = utcStamp(new Date()).toLowerCase();
   const temp = derivedDatabaseName(target, `_pgtuner_restore_${stamp}`);
   const old = derivedDatabaseName(target, `_pgtuner_old_${stamp}`);
@@ -137,12 +133,12 @@ export async function restoreBackup(db: Database, input: RestoreInput, run: Run)
       if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Restore cancelled.');
       terminatedSessions = await swapIn(admin, target, temp, before.exists ? old : undefined, !!input.terminateSessions);
     } catch (err) {
-      await admin.withSession((s) => s.query(dropDatabaseSql(temp, force))).catch(() => undefined);
+      await admin.withSession((s) => s.query(dropDatabaseSql(temp, server.versionNum))).catch(() => undefined);
       throw err;
     }
     let leftOver: string | undefined;
     if (before.exists) {
-      await admin.withSession((s) => s.query(dropDatabaseSql(old, force))).catch(() => {
+      await admin.withSession((s) => s.query(dropDatabaseSql(old, server.versionNum))).catch(() => {
         leftOver = old;
       });
     }

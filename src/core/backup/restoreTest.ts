@@ -3,12 +3,11 @@ import { readServerInfo } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
 import { formatSeconds } from '../format';
 import { Run } from '../run';
-import { quoteIdent } from '../sql/ident';
 import { recordRestoreTest } from './manifest';
 import { scratchDatabaseName } from './naming';
 import { checkDumpChecksum, listArchive, runPgRestore } from './pgRestore';
 import { ToolProgress, reportTo } from './progress';
-import { createDatabaseSql, siblingDatabase } from './sibling';
+import { createDatabaseSql, dropDatabaseSql, siblingDatabase } from './sibling';
 import { discoverTools, jobsOf, toolSearchOf } from './tools';
 import { TrustOptions, requireTrusted } from './trust';
 import { Check, TableCheck, verificationQueriesOf, verifyRestored } from './verify';
@@ -38,9 +37,6 @@ export interface RestoreTestResult {
   testedAt: string;
 }
 
-const dropDatabaseSql = (name: string, force: boolean) => `DROP DATABASE IF EXISTS ${quoteIdent(name)}${force ? ' WITH (FORCE)' : ''}`;
-/** DROP DATABASE … WITH (FORCE) exists from PostgreSQL 13. */
-const FORCE_DROP_SINCE = 130000;
 
 /**
  * Proves a backup restores: checksum, archive listing, pg_restore into a scratch database on the
@@ -105,7 +101,6 @@ export async function restoreTest(db: Database, input: RestoreTestInput, run: Ru
     if (scratch === manifest.database || scratch === server.database) {
       throw new PgTunerError('BAD_INPUT', `Refusing to restore-test into "${scratch}": it is the source database.`);
     }
-    const force = server.versionNum >= FORCE_DROP_SINCE;
     await db.withSession((s) => s.query(createDatabaseSql(scratch)), signal);
     try {
       const restoreStarted = Date.now();
@@ -143,7 +138,7 @@ export async function restoreTest(db: Database, input: RestoreTestInput, run: Ru
     } finally {
       if (!keepScratch) {
         progress('cleaning up', total);
-        await db.withSession((s) => s.query(dropDatabaseSql(scratch, force)));
+        await db.withSession((s) => s.query(dropDatabaseSql(scratch, server.versionNum)));
       }
     }
   } catch (err) {

@@ -16,6 +16,8 @@ const common = {
   sourcesContent: false,
   // pg tries to load the optional native binding; the pure-JS client is what we ship.
   external: ['vscode', 'pg-native'],
+  // jsonc-parser's UMD main loads its parts with a require esbuild cannot follow; its ES module build bundles.
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   logLevel: 'info',
 };
 

@@ -123,6 +123,24 @@ describe('Migrations', function () {
     assert.deepEqual((await viewItems()).map((i) => i.description?.split(' ')[0]), ['applied', 'pending', 'pending']);
   });
 
+  it('Cancel Running Operations stops a running migration on the server; it is not recorded as applied', async () => {
+    const slow = ['004_slow.sql', '004_slow.down.sql'].map((f) => path.join(dir, f));
+    fs.writeFileSync(slow[0], 'SELECT pg_sleep(30);\n');
+    fs.writeFileSync(slow[1], 'SELECT 1;\n');
+    const sleeping = "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgtuner' AND state = 'active' AND query LIKE 'SELECT pg_sleep(30)%'";
+    try {
+      const applying = run('pgtuner.applyMigrations');
+      await eventually('the slow migration to run on the server', async () => (await queryRows(url, sleeping)).length > 0 || undefined);
+      assert.equal(await run('pgtuner.cancel'), 1, 'one operation was running');
+      assert.equal(await applying, undefined, 'a cancelled apply returns nothing');
+      assert.deepEqual(await queryRows(url, sleeping), [], 'the server stopped the statement');
+      const tracked = await queryRows(url, 'SELECT name FROM schema_migrations ORDER BY id');
+      assert.deepEqual(tracked.map((r) => r.name), ['001_create_widgets', '002_create_index_docs_title_idx', '003_drop_index_docs_id_title_idx']);
+    } finally {
+      for (const file of slow) fs.rmSync(file);
+    }
+  });
+
   describe('on a production connection', () => {
     let prodUrl: string;
     let prodDir: string;

@@ -1,7 +1,7 @@
 /**
  * Index-usage and health benchmark: a database with 10 000 indexes (2 000 tables × 5 indexes:
  * the primary key and four more), then
- *   tree    loadIndexUsage() + analyzeIndexUsage(): what the Indexes view loads   (target ≤ 300 ms, one query)
+ *   tree    readIndexUsage() + analyzeIndexUsage(): what the Indexes view loads   (target ≤ 300 ms, one query)
  *   health  runHealthChecks(): the full health run                                (target ≤ 1 000 ms)
  * Medians of several runs after a warm-up. With pg_stat_statements available, the statements one
  * tree load sends are counted from the server's side. Writes bench/results-usage.json and exits 1
@@ -17,8 +17,9 @@ import { Client } from 'pg';
 import { Database, Session } from '../src/core/db/database';
 import { targetFromUrl } from '../src/core/db/profile';
 import { runHealthChecks } from '../src/core/health/run';
+import { defaultRun } from '../src/core/run';
 import { analyzeIndexUsage } from '../src/core/usage/analyze';
-import { loadIndexUsage } from '../src/core/usage/load';
+import { readIndexUsage } from '../src/core/usage/load';
 import { startCluster } from '../test/support/cluster';
 
 const TABLES = Number(process.env.PGTUNER_BENCH_TABLES) || 2000;
@@ -81,7 +82,7 @@ async function timedOnServer<T>(session: Session, fn: () => Promise<T>): Promise
 /** The statements one tree load sends, as pg_stat_statements saw them. */
 async function statementsOfOneLoad(session: Session): Promise<Statement[]> {
   await session.query(PGSS_RESET_SQL);
-  await loadIndexUsage(session);
+  await readIndexUsage(session);
   return (await session.query<Statement>(PGSS_SEEN_SQL)).rows;
 }
 interface Statement { calls: number; query: string; reads_indexes: boolean }
@@ -121,19 +122,19 @@ async function main(): Promise<void> {
       let listed = 0;
       let slowestChecks: { id: string; ms: number }[] = [];
       await db.withSession(async (session) => {
-        await loadIndexUsage(session); // warm-up: catalog caches, plan
-        await runHealthChecks(session);
+        await readIndexUsage(session); // warm-up: catalog caches, plan
+        await runHealthChecks(db, {}, defaultRun());
         // Each round times the reference query right before the tree and the health run, so that all
         // three see the machine at the same speed (a shared machine's speed drifts within seconds).
         for (let r = 0; r < ROUNDS; r++) {
           const [calibrationMs, calibrationCpuMs] = await timedOnServer(session, () => session.query(CALIBRATION_SQL));
           calibration.push(calibrationMs[0]);
           if (calibrationCpuMs !== undefined) calibrationCpu.push(calibrationCpuMs);
-          const [[ms, analysis], cpuMs] = await timedOnServer(session, async () => analyzeIndexUsage(await loadIndexUsage(session)));
+          const [[ms, analysis], cpuMs] = await timedOnServer(session, async () => analyzeIndexUsage(await readIndexUsage(session)));
           treeRuns.push(ms);
           if (cpuMs !== undefined) treeCpu.push(cpuMs);
           listed = analysis.indexes.length;
-          const [healthMs, report] = await timed(() => runHealthChecks(session));
+          const [healthMs, report] = await timed(() => runHealthChecks(db, {}, defaultRun()));
           healthRuns.push(healthMs);
           if (report.counts.error) throw new Error(`health checks failed: ${JSON.stringify(report.results.filter((x) => x.status === 'error'))}`);
           slowestChecks = [...report.results].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5).map((x) => ({ id: x.id, ms: x.durationMs }));

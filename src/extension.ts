@@ -5,9 +5,9 @@ import { registerExplain } from './vscode/explain';
 import { commandTable } from './vscode/commands';
 import { createServices } from './vscode/createServices';
 import { registerHealth } from './vscode/health';
-import { registerIndexes } from './vscode/indexes';
 import { registerMigrations } from './vscode/migrations';
 import { registerCommandTable } from './vscode/runner';
+import { registerUsage } from './vscode/usage';
 
 /** Creates the shared services, registers the command table, then each feature its views. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -18,7 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerExplain(services);
   registerMigrations(services);
   registerHealth(services);
-  registerIndexes(services);
+  registerUsage(services);
 }
 
 export function deactivate(): void {}

@@ -4,8 +4,8 @@ import { backupVerb, restoreTestVerb } from './commands/backup';
 import { connectionCheck } from './commands/check';
 import { explainVerb } from './commands/explain';
 import { healthVerb } from './commands/health';
-import { indexesVerb } from './commands/indexes';
 import { migrateVerb } from './commands/migrate';
+import { indexesVerb } from './commands/usage';
 
 /** Every CLI verb, by name. Each lives in its own module under commands/. */
 export const VERBS: Record<string, CliVerb> = {

@@ -8,8 +8,10 @@ import { backupCommands } from './backup';
 import { connectionsCommands } from './connections';
 import type { AppServices } from './createServices';
 import { explainCommands } from './explain';
+import { healthCommands } from './health';
 import { migrationsCommands } from './migrations';
 import { Command } from './runner';
+import { usageCommands } from './usage';
 
 export function commandTable(services: AppServices): Record<string, Command> {
   return {
@@ -18,6 +20,8 @@ export function commandTable(services: AppServices): Record<string, Command> {
     ...backupCommands(services),
     ...connectionsCommands(services),
     ...explainCommands(services),
+    ...healthCommands(services),
     ...migrationsCommands(services),
+    ...usageCommands(services),
   };
 }

@@ -6,11 +6,11 @@ import type { HealthReport } from '../../src/core/health/types';
 import type { GeneratedMigration } from '../../src/core/migrations/generate';
 import type { TableStats } from '../../src/core/usage/tableStats';
 import type { IndexAnalysis } from '../../src/core/usage/types';
-import type { IndexViewRow } from '../../src/vscode/indexes';
+import type { IndexViewRow } from '../../src/vscode/usage';
 import { adminSql, databaseOf, eventually, freshDatabaseUrl, queryRows, useConnection } from './support';
 
 const run = <T>(id: string, arg?: unknown) => vscode.commands.executeCommand<T | undefined>(id, arg);
-const viewRows = async () => (await run<IndexViewRow[]>('pgtuner.indexes.viewItems')) ?? [];
+const viewRows = async () => (await run<IndexViewRow[]>('pgtuner.test.indexesViewItems')) ?? [];
 
 const SCHEMA_SQL = `
 CREATE TABLE items (id int PRIMARY KEY, order_id int, sku text, CONSTRAINT items_sku_key UNIQUE (sku));

@@ -1,10 +1,9 @@
 import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
-import { resolveHealthOptions } from '../../core/health/options';
 import { reportFailed, runHealthChecks } from '../../core/health/run';
 import { CheckResult, CheckStatus, HealthReport } from '../../core/health/types';
-import { CliVerb } from '../verb';
-import { openDatabase, parseVerbArgs, printJson } from '../context';
+import { healthSettingsOf } from '../../core/settings/schema';
+import { defineVerb } from '../runner';
 
 const ORDER: CheckStatus[] = ['critical', 'warning', 'error', 'skipped', 'ok'];
 const DETAIL_ROWS = 5;
@@ -41,28 +40,35 @@ export function formatHealthText(report: HealthReport): string {
   return lines.join('\n') + '\n';
 }
 
+const FAIL_ON = ['critical', 'warning'] as const;
+
 /** `pgtuner health`: runs every health check; exit 1 on a critical finding or a failed check (or any warning with --fail-on warning). */
-export const healthVerb: CliVerb = {
+export const healthVerb = defineVerb({
   summary: 'database health checks (exit 1 on a critical finding); --threshold name=value, --only id,id, --fail-on warning',
-  async run(argv) {
-    const { values } = parseVerbArgs(argv, {
-      threshold: { type: 'string', multiple: true, default: [] },
-      only: { type: 'string' },
-      'fail-on': { type: 'string', default: 'critical' },
-    });
-    const failOn = values['fail-on'];
-    if (failOn !== 'critical' && failOn !== 'warning') throw new PgTunerError('BAD_INPUT', `--fail-on must be "critical" or "warning" (got "${failOn}")`);
-    const thresholds = parseThresholds(values.threshold as string[]);
-    resolveHealthOptions(thresholds); // bad input (unknown names) exits 2 before connecting
-    const only = values.only ? String(values.only).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-    const db = openDatabase(values);
-    try {
-      const report = await db.withSession((s) => runHealthChecks(s, { thresholds, only }));
-      if (values.json) printJson({ connection: describeProfile(db.profile), ...report });
-      else process.stdout.write(formatHealthText(report));
-      return reportFailed(report, failOn) ? 1 : 0;
-    } finally {
-      await db.end();
-    }
+  usage: `pgtuner health: runs the database health checks (connections, long and blocked queries, wraparound, bloat, indexes,
+replication, slow statements, settings) and prints each finding with its figure, threshold and what to do.
+Exit 0 when nothing is critical and no check failed, 1 otherwise. Ctrl-C stops the running check on the server (exit 130).
+
+  --threshold name=value  override a threshold (repeatable; the names of the pgtuner.health.* settings)
+  --only id,id            run only these checks (e.g. connections,sequences)
+  --fail-on critical|warning  also exit 1 on warnings with "warning" (default critical)
+
+Example: pgtuner health --db postgres://app@localhost/shop --only sequences,bloat --threshold sequenceWarningPercent=50 --fail-on warning --json`,
+  options: {
+    threshold: { type: 'string', multiple: true, default: [] },
+    only: { type: 'string' },
+    'fail-on': { type: 'string', default: 'critical' },
   },
-};
+  input(values) {
+    if (!FAIL_ON.includes(values['fail-on'] as (typeof FAIL_ON)[number])) throw new PgTunerError('BAD_INPUT', `--fail-on must be "critical" or "warning" (got "${values['fail-on']}")`);
+    return { only: values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined };
+  },
+  // Unknown names and bad values exit 2 before anything connects.
+  settings: (values) => healthSettingsOf(parseThresholds(values.threshold)),
+  run: runHealthChecks,
+  output: (report, values, db) => ({
+    json: { connection: describeProfile(db.profile), ...report },
+    text: formatHealthText(report),
+    exitCode: reportFailed(report, values['fail-on'] as (typeof FAIL_ON)[number]) ? 1 : 0,
+  }),
+});

@@ -1,11 +1,9 @@
 import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes, formatCount } from '../../core/format';
-import { analyzeIndexUsage } from '../../core/usage/analyze';
 import { loadIndexUsage } from '../../core/usage/load';
 import { AnalyzedIndex, IndexAnalysis } from '../../core/usage/types';
-import { CliVerb } from '../verb';
-import { openDatabase, parseVerbArgs, printJson } from '../context';
+import { defineVerb } from '../runner';
 
 const SORTS: Record<string, (a: AnalyzedIndex, b: AnalyzedIndex) => number> = {
   name: () => 0,
@@ -30,24 +28,29 @@ function formatIndexesText(analysis: IndexAnalysis, indexes: AnalyzedIndex[]): s
 }
 
 /** `pgtuner indexes`: index usage for the whole database with unused / duplicate / redundant / invalid / bloated badges. */
-export const indexesVerb: CliVerb = {
+export const indexesVerb = defineVerb({
   summary: 'index usage with unused/duplicate/redundant/invalid/bloated badges; --flagged, --sort size|scans|name',
-  async run(argv) {
-    const { values } = parseVerbArgs(argv, {
-      flagged: { type: 'boolean', default: false },
-      sort: { type: 'string', default: 'name' },
-    });
-    const sort = SORTS[String(values.sort)];
-    if (!sort) throw new PgTunerError('BAD_INPUT', `--sort must be one of ${Object.keys(SORTS).join(', ')} (got "${values.sort}")`);
-    const db = openDatabase(values);
-    try {
-      const analysis = analyzeIndexUsage(await db.withSession(loadIndexUsage));
-      const indexes = analysis.indexes.filter((i) => !values.flagged || i.badges.length > 0).sort(sort);
-      if (values.json) printJson({ connection: describeProfile(db.profile), statsResetAt: analysis.statsResetAt ?? null, counts: analysis.counts, indexes });
-      else process.stdout.write(formatIndexesText(analysis, indexes));
-      return 0;
-    } finally {
-      await db.end();
-    }
+  usage: `pgtuner indexes: every index of the database with its scans, size and badges (unused, duplicate, redundant, invalid,
+bloated), and whether it is safe to propose dropping. Ctrl-C stops the query on the server (exit 130).
+
+  --flagged               list only indexes with a badge
+  --sort name|size|scans  order of the list (default name; size: largest first; scans: fewest first)
+
+Example: pgtuner indexes --db postgres://app@localhost/shop --flagged --sort size --json`,
+  options: {
+    flagged: { type: 'boolean', default: false },
+    sort: { type: 'string', default: 'name' },
   },
-};
+  input(values) {
+    if (!Object.hasOwn(SORTS, values.sort)) throw new PgTunerError('BAD_INPUT', `--sort must be one of ${Object.keys(SORTS).join(', ')} (got "${values.sort}")`);
+    return {};
+  },
+  run: loadIndexUsage,
+  output(analysis, values, db) {
+    const indexes = analysis.indexes.filter((i) => !values.flagged || i.badges.length > 0).sort(SORTS[values.sort]);
+    return {
+      json: { connection: describeProfile(db.profile), statsResetAt: analysis.statsResetAt ?? null, counts: analysis.counts, indexes },
+      text: formatIndexesText(analysis, indexes),
+    };
+  },
+});

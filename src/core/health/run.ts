@@ -1,7 +1,9 @@
-import { Session } from '../db/database';
+import { Database, Session } from '../db/database';
 import { rememberServerInfo, SERVER_FACTS_PARAMS, SERVER_FACTS_SQL } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
-import { loadIndexUsage } from '../usage/load';
+import { Run } from '../run';
+import { healthOptionsOf } from '../settings/schema';
+import { readIndexUsage } from '../usage/load';
 import { analyzeIndexUsage } from '../usage/analyze';
 import { IndexAnalysis } from '../usage/types';
 import { blockedQueries, connections, idleInTransaction, longQueries } from './checks/activity';
@@ -13,7 +15,7 @@ import { invalidConstraints, noPrimaryKey } from './checks/schema';
 import { sequencesNearMax } from './checks/sequences';
 import { randomPageCost, sharedBuffers, workMem } from './checks/settings';
 import { slowestStatements } from './checks/statements';
-import { HealthOptions, resolveHealthOptions } from './options';
+import { HealthOptions } from './options';
 import { CheckContext, CheckResult, CheckStatus, HealthCheck, HealthReport, Outcome, Requirement } from './types';
 
 /** Every check, in report order. */
@@ -41,21 +43,31 @@ const REQUIREMENT_TEXT: Record<Requirement, string> = {
 
 const PERMISSION_DENIED = '42501';
 
-export interface HealthRunOptions {
-  /** Thresholds; missing ones take the defaults. */
-  thresholds?: Partial<HealthOptions>;
+export interface HealthInput {
   /** Run only these check ids (all when absent). */
   only?: string[];
-  onProgress?: (check: HealthCheck) => void;
 }
 
 /**
- * Runs the health checks one after the other on one session. A check that lacks a privilege is
- * skipped with what it needs; one that fails for another reason is reported as an error; neither
- * stops the run. Only a lost connection or a cancel ends it early.
+ * Runs the health checks one after the other on one session, with the thresholds of
+ * run.settings (health.*). A check that lacks a privilege is skipped with what it needs; one that
+ * fails for another reason is reported as an error; neither stops the run. Only a lost connection
+ * or a cancel ends it early.
  */
-export async function runHealthChecks(session: Session, run: HealthRunOptions = {}): Promise<HealthReport> {
-  const options = resolveHealthOptions(run.thresholds);
+export async function runHealthChecks(db: Database, input: HealthInput, run: Run): Promise<HealthReport> {
+  const checks = selectChecks(input.only);
+  const options = healthOptionsOf(run.settings);
+  return db.withSession((session) => runChecks(session, checks, options, run), run.signal);
+}
+
+/** The checks to run, in report order; an unknown id is bad input (before anything connects). */
+function selectChecks(only: string[] | undefined): readonly HealthCheck[] {
+  const unknown = (only ?? []).filter((id) => !HEALTH_CHECKS.some((c) => c.id === id));
+  if (unknown.length) throw new PgTunerError('BAD_INPUT', `Unknown health check ${unknown.join(', ')}; known: ${HEALTH_CHECKS.map((c) => c.id).join(', ')}.`);
+  return only ? HEALTH_CHECKS.filter((c) => only.includes(c.id)) : HEALTH_CHECKS;
+}
+
+async function runChecks(session: Session, checks: readonly HealthCheck[], options: HealthOptions, run: Run): Promise<HealthReport> {
   const started = Date.now();
   // Start-up is one round trip: the run's settings and the server's facts together.
   const server = rememberServerInfo(session, (await session.query(START_SQL, SERVER_FACTS_PARAMS)).rows[0]);
@@ -64,19 +76,16 @@ export async function runHealthChecks(session: Session, run: HealthRunOptions = 
     session,
     options,
     server,
-    indexAnalysis: () => (analysis ??= loadIndexUsage(session).then((report) => analyzeIndexUsage(report, {
+    indexAnalysis: () => (analysis ??= readIndexUsage(session).then((report) => analyzeIndexUsage(report, {
       bloatedPercent: options.bloatWarningPercent,
       bloatedMinBytes: options.bloatMinMegabytes * 1024 * 1024,
     }))),
   };
-  const unknown = (run.only ?? []).filter((id) => !HEALTH_CHECKS.some((c) => c.id === id));
-  if (unknown.length) throw new PgTunerError('BAD_INPUT', `Unknown health check ${unknown.join(', ')}; known: ${HEALTH_CHECKS.map((c) => c.id).join(', ')}.`);
-  const checks = run.only ? HEALTH_CHECKS.filter((c) => run.only!.includes(c.id)) : HEALTH_CHECKS;
 
   const results: CheckResult[] = [];
   try {
-    for (const check of checks) {
-      run.onProgress?.(check);
+    for (const [n, check] of checks.entries()) {
+      run.onProgress?.(check.title, n / checks.length);
       const t0 = Date.now();
       const found = await runOne(check, ctx);
       results.push({ id: check.id, title: check.title, category: check.category, ...found, durationMs: Date.now() - t0 });

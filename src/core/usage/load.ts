@@ -1,6 +1,8 @@
-import { Session } from '../db/database';
+import { Database, Session } from '../db/database';
 import { groupBy } from '../groupBy';
-import { IndexUsage, IndexUsageReport, UsageKey } from './types';
+import { Run } from '../run';
+import { analyzeIndexUsage } from './analyze';
+import { IndexAnalysis, IndexUsage, IndexUsageReport, UsageKey } from './types';
 
 /**
  * Every index of the database with its usage, in ONE query that returns one row per stored
@@ -185,11 +187,18 @@ SELECT set_config('lock_timeout', '2s', true), set_config('jit', 'off', true),
        current_setting('block_size')::int AS block_size,
        (SELECT d.stats_reset FROM pg_stat_database d WHERE d.datname = current_database()) AS stats_reset`;
 
-export async function loadIndexUsage(session: Session): Promise<IndexUsageReport> {
+/** Every index with its usage, on the caller's session (health reads it on its run's session). */
+export async function readIndexUsage(session: Session): Promise<IndexUsageReport> {
   const { setup, rows } = await session.transaction({ readOnly: true }, async () => {
     const setup = (await session.query<{ version_num: number; block_size: number; stats_reset: Date | null }>(SETUP_SQL)).rows[0];
     const rows = (await session.query<ColumnRow>(setup.version_num >= NULLS_NOT_DISTINCT_SINCE ? INDEX_USAGE_SQL : INDEX_USAGE_SQL_PRE15)).rows;
     return { setup, rows };
   });
   return { statsResetAt: setup.stats_reset?.toISOString(), blockSize: setup.block_size, indexes: assemble(rows, setup.block_size) };
+}
+
+/** What the Indexes view and `pgtuner indexes` show: every index of the database, analysed. */
+export async function loadIndexUsage(db: Database, _input: Record<string, never>, run: Run): Promise<IndexAnalysis> {
+  run.onProgress?.('Reading index usage');
+  return analyzeIndexUsage(await db.withSession(readIndexUsage, run.signal));
 }

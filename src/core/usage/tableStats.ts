@@ -1,5 +1,6 @@
-import { Session } from '../db/database';
+import { Database } from '../db/database';
 import { PgTunerError } from '../errors';
+import { Run } from '../run';
 
 /** What "Show Table Stats" shows for one table: sizes, row estimates, activity and maintenance. */
 export interface TableStats {
@@ -44,8 +45,8 @@ SELECT s.schemaname AS schema, s.relname AS "table",
 
 const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
 
-export async function loadTableStats(session: Session, table: { schema: string; table: string }): Promise<TableStats> {
-  const row = (await session.query(TABLE_STATS_SQL, [table.schema, table.table])).rows[0];
+export async function loadTableStats(db: Database, table: { schema: string; table: string }, run: Run): Promise<TableStats> {
+  const row = (await db.withSession((session) => session.query(TABLE_STATS_SQL, [table.schema, table.table]), run.signal)).rows[0];
   if (!row) throw new PgTunerError('BAD_INPUT', `Table ${table.schema}.${table.table} was not found (dropped or renamed?). Refresh the Indexes view.`);
   return {
     schema: row.schema,

@@ -103,7 +103,7 @@ export function migrationsCommands(services: Services): Record<string, Command> 
       // A partitioned index's .down must recreate its partitions' indexes too: read them now.
       const active = await connections.requireActive();
       if (!active) return undefined;
-      partitions = (await active.database.withSession((s) => readIndexForDrop(s, index))).partitions;
+      partitions = (await readIndexForDrop(active.database, index, { settings: currentSettings() })).partitions;
     }
     return opened(await generateDropIndexMigration({ directory, index: { ...index, partitions } }), `Drop migration for ${index.name}`);
   };

@@ -1,19 +1,19 @@
 /**
- * The "Indexes" view and its actions: Refresh, Sort (name / size / scans), Filter, and on each
- * index Generate Drop Migration, Reindex Concurrently, Copy Definition, Show Table Stats.
- * Every command also takes a plain argument ({schema, table, name, …}) so tests and other
- * features can drive it without the tree or prompts.
+ * The "Indexes" view (index usage; the engine's `usage` feature) and its actions: Refresh, Sort
+ * (name / size / scans), Filter, and on each index Generate Drop Migration, Reindex Concurrently,
+ * Copy Definition, Show Table Stats. Every command also takes a plain argument ({schema, table,
+ * name, …}) so tests and other features can drive it without the tree or prompts.
  */
 import * as vscode from 'vscode';
-import { registerGuardedCommand } from '../guardedCommand';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
-import { analyzeIndexUsage } from '../../core/usage/analyze';
 import { readIndexDefinition, readIndexForDrop } from '../../core/usage/definition';
 import { loadIndexUsage } from '../../core/usage/load';
 import { reindexConcurrently, reindexStatement } from '../../core/usage/reindex';
 import { loadTableStats, TableStats } from '../../core/usage/tableStats';
 import { AnalyzedIndex, IndexAnalysis } from '../../core/usage/types';
+import { readSettings } from '../config';
+import { Command } from '../runner';
 import { Services } from '../services';
 import { IndexesNode, IndexesTree, IndexSort } from './indexesTree';
 import { tableStatsMarkdown } from './tableStatsMarkdown';
@@ -24,61 +24,104 @@ export type IndexArg = IndexesNode | { schema: string; table: string; name: stri
 /** What the view shows, for tests: each row's label, description and context value. */
 export interface IndexViewRow { path: string; label: string; description?: string; contextValue?: string; icon?: string }
 
-export function registerIndexes(services: Services): void {
-  const { log } = services;
-  let loadError: string | undefined;
-  const tree = new IndexesTree(async () => {
-    const active = services.connections.current();
-    loadError = undefined;
+/** The view and its model, one per window: the view shows the tree, the commands act on it. */
+class IndexesView implements vscode.Disposable {
+  readonly tree: IndexesTree;
+  readonly view: vscode.TreeView<IndexesNode>;
+  private loadError?: string;
+
+  constructor(private readonly services: Services) {
+    this.tree = new IndexesTree(() => this.load());
+    this.view = vscode.window.createTreeView('pgtuner.indexes', { treeDataProvider: this.tree, showCollapseAll: true });
+    this.tree.onDidChangeTreeData(() => setTimeout(() => this.updateMessage(), 0));
+  }
+
+  /** Reloads from the database and waits until the tree holds the result. */
+  async loadNow(): Promise<IndexAnalysis | undefined> {
+    this.tree.refresh();
+    await this.tree.getChildren();
+    this.updateMessage();
+    return this.tree.loaded;
+  }
+
+  updateMessage(): void {
+    this.view.message = this.loadError ?? this.tree.message();
+    this.view.description = this.tree.sort === 'name' ? undefined : `by ${this.tree.sort}`;
+  }
+
+  dispose(): void {
+    this.view.dispose();
+  }
+
+  /** What the tree asks for: no cancel or progress notification, failures shown in the view itself. */
+  private async load(): Promise<IndexAnalysis | undefined> {
+    const { connections, log } = this.services;
+    const active = connections.current();
+    this.loadError = undefined;
     if (!active) return undefined;
     const started = Date.now();
     try {
-      const analysis = analyzeIndexUsage(await active.database.withSession(loadIndexUsage));
+      const analysis = await loadIndexUsage(active.database, {}, { settings: readSettings(log) });
       log.info(`Indexes view: ${analysis.counts.indexes} indexes of ${active.profile.name} loaded in ${Date.now() - started} ms`);
       // The view asked for the data itself (no change event follows): show its message once the tree holds it.
-      setTimeout(updateMessage, 0);
+      setTimeout(() => this.updateMessage(), 0);
       return analysis;
     } catch (err) {
-      // Shown in the view itself; a failed load must not leave a broken tree behind.
-      loadError = `Could not load the indexes: ${err instanceof PgTunerError ? err.message : (err as Error)?.message ?? err}`;
-      log.error(loadError);
-      setTimeout(updateMessage, 0);
+      // A failed load must not leave a broken tree behind.
+      this.loadError = `Could not load the indexes: ${err instanceof PgTunerError ? err.message : (err as Error)?.message ?? err}`;
+      log.error(this.loadError);
+      setTimeout(() => this.updateMessage(), 0);
       return undefined;
     }
-  });
-  const view = vscode.window.createTreeView('pgtuner.indexes', { treeDataProvider: tree, showCollapseAll: true });
-  const updateMessage = () => {
-    view.message = loadError ?? tree.message();
-    view.description = tree.sort === 'name' ? undefined : `by ${tree.sort}`;
-  };
-  tree.onDidChangeTreeData(() => setTimeout(updateMessage, 0));
+  }
+}
+
+const views = new WeakMap<Services, IndexesView>();
+
+function indexesView(services: Services): IndexesView {
+  let view = views.get(services);
+  if (!view) {
+    view = new IndexesView(services);
+    services.context.subscriptions.push(view);
+    views.set(services, view);
+  }
+  return view;
+}
+
+/** The Indexes view, reloaded when the active connection changes; its commands are in usageCommands. */
+export function registerUsage(services: Services): void {
+  const { tree } = indexesView(services);
+  services.context.subscriptions.push(services.connections.onDidChangeActive(() => tree.refresh()));
+}
+
+export function usageCommands(services: Services): Record<string, Command> {
+  const { connections, log, runner } = services;
+  const view = indexesView(services);
+  const { tree } = view;
 
   /** Finds the analysed index a command is about (tree node or plain fields). */
   const resolve = async (arg: IndexArg | undefined): Promise<AnalyzedIndex> => {
     if (arg && 'kind' in arg && arg.kind === 'index') return arg.index;
     const wanted = arg && !('kind' in arg) ? arg : undefined;
     if (!wanted) throw new PgTunerError('BAD_INPUT', 'Pick an index in the PG Tuner "Indexes" view.');
-    const analysis = tree.loaded ?? (await loadNow());
+    const analysis = tree.loaded ?? (await view.loadNow());
     const found = analysis?.indexes.find((i) => i.schema === wanted.schema && i.name === wanted.name);
     if (!found) throw new PgTunerError('BAD_INPUT', `Index ${wanted.schema}.${wanted.name} was not found (dropped or renamed?). Refresh the Indexes view.`);
     return found;
   };
-  /** The definition as the database has it now (the view may be stale); undefined without a connection. */
-  const currentDefinition = async (index: AnalyzedIndex): Promise<string | undefined> => {
-    const active = await services.connections.requireActive();
-    return active?.database.withSession((s) => readIndexDefinition(s, index));
-  };
-  const loadNow = async (): Promise<IndexAnalysis | undefined> => {
-    tree.refresh();
-    await tree.getChildren();
-    updateMessage();
-    return tree.loaded;
-  };
+  const confirmedIn = (arg: IndexArg | undefined) => !!(arg && 'confirmed' in arg && arg.confirmed);
 
-  const command = <A, R>(id: string, run: (arg: A) => Promise<R>) => registerGuardedCommand(log, id, run);
+  const setSort = (sort: IndexSort): Command => ({
+    title: `Sort Indexes by ${sort}`,
+    run: () => {
+      tree.sort = sort;
+      tree.rerender();
+    },
+  });
 
-  const setSort = (sort: IndexSort) => async () => {
-    tree.sort = sort;
+  const setFilter = async (value: string) => {
+    tree.filter = value;
+    await vscode.commands.executeCommand('setContext', 'pgtuner.indexes.filtered', !!value);
     tree.rerender();
   };
 
@@ -96,94 +139,86 @@ export function registerIndexes(services: Services): void {
     return out;
   };
 
-  services.context.subscriptions.push(
-    view,
-    services.connections.onDidChangeActive(() => tree.refresh()),
-    command('pgtuner.indexes.refresh', async () => (await loadNow())?.counts),
-    command('pgtuner.indexes.sortByName', setSort('name')),
-    command('pgtuner.indexes.sortBySize', setSort('size')),
-    command('pgtuner.indexes.sortByScans', setSort('scans')),
-    command('pgtuner.indexes.filter', async (text?: string) => {
-      const value = typeof text === 'string' ? text : await vscode.window.showInputBox({
-        title: 'Filter indexes',
-        value: tree.filter,
-        prompt: `Words in schema.table.index names, and/or: ${IndexesTree.filterWords.join(', ')}. Empty clears the filter.`,
-        placeHolder: 'e.g. orders unused',
-      });
-      if (value === undefined) return;
-      tree.filter = value.trim();
-      await vscode.commands.executeCommand('setContext', 'pgtuner.indexes.filtered', !!tree.filter);
-      tree.rerender();
-    }),
-    command('pgtuner.indexes.clearFilter', async () => {
-      tree.filter = '';
-      await vscode.commands.executeCommand('setContext', 'pgtuner.indexes.filtered', false);
-      tree.rerender();
-    }),
-    command('pgtuner.indexes.viewItems', rows),
+  const generateDropMigration = async (arg: IndexArg | undefined) => {
+    const index = await resolve(arg);
+    if (index.constraint) {
+      throw new PgTunerError('BAD_INPUT', `${index.name} backs the ${index.constraint.kind} constraint ${index.constraint.name}: DROP INDEX refuses it. Drop the constraint instead (ALTER TABLE … DROP CONSTRAINT) if you really mean to.`);
+    }
+    const active = await connections.requireActive();
+    if (!active) return undefined;
+    const current = await runner.withProgress(`Reading the definition of ${index.name}`, (run) => readIndexForDrop(active.database, index, run));
+    if (index.unique && !confirmedIn(arg)) {
+      const go = await vscode.window.showWarningMessage(`${index.name} is a unique index: dropping it stops enforcing uniqueness. Generate the drop migration anyway?`, { modal: true }, 'Generate');
+      if (go !== 'Generate') return undefined;
+    }
+    return vscode.commands.executeCommand('pgtuner.createDropIndexMigration', { schema: index.schema, table: index.table, name: index.name, ...current });
+  };
 
-    command('pgtuner.indexes.generateDropMigration', async (arg: IndexArg | undefined) => {
-      const index = await resolve(arg);
-      if (index.constraint) {
-        throw new PgTunerError('BAD_INPUT', `${index.name} backs the ${index.constraint.kind} constraint ${index.constraint.name}: DROP INDEX refuses it. Drop the constraint instead (ALTER TABLE … DROP CONSTRAINT) if you really mean to.`);
-      }
-      const active = await services.connections.requireActive();
-      const current = await active?.database.withSession((s) => readIndexForDrop(s, index));
-      if (current === undefined) return undefined;
-      const confirmed = !!(arg && 'confirmed' in arg && arg.confirmed);
-      if (index.unique && !confirmed) {
-        const go = await vscode.window.showWarningMessage(`${index.name} is a unique index: dropping it stops enforcing uniqueness. Generate the drop migration anyway?`, { modal: true }, 'Generate');
-        if (go !== 'Generate') return undefined;
-      }
-      return vscode.commands.executeCommand('pgtuner.createDropIndexMigration', { schema: index.schema, table: index.table, name: index.name, ...current });
-    }),
+  const reindex = async (arg: IndexArg | undefined) => {
+    const index = await resolve(arg);
+    const active = await connections.requireActive();
+    if (!active) return undefined;
+    if (!confirmedIn(arg)) {
+      const where = active.profile.environment === 'production' ? ` on PRODUCTION (${active.profile.name})` : ` on ${active.profile.name}`;
+      const go = await vscode.window.showWarningMessage(
+        `Rebuild ${index.schema}.${index.name}${where}?`,
+        { modal: true, detail: `${reindexStatement(index)}\n\nReads and writes continue during the rebuild, but it takes time, I/O and about ${formatBytes(index.bytes)} of extra disk space until it finishes.` },
+        'Reindex Concurrently');
+      if (go !== 'Reindex Concurrently') return undefined;
+    }
+    const started = Date.now();
+    await runner.withProgress(`REINDEX INDEX CONCURRENTLY ${index.name}`, (run) => reindexConcurrently(active.database, index, run));
+    log.info(`reindexed ${index.schema}.${index.name} in ${Date.now() - started} ms`);
+    void vscode.window.showInformationMessage(`Rebuilt ${index.name} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    await view.loadNow();
+    return { schema: index.schema, name: index.name, ms: Date.now() - started };
+  };
 
-    command('pgtuner.indexes.reindexConcurrently', async (arg: IndexArg | undefined) => {
-      const index = await resolve(arg);
-      const active = await services.connections.requireActive();
-      if (!active) return undefined;
-      const confirmed = !!(arg && 'confirmed' in arg && arg.confirmed);
-      if (!confirmed) {
-        const where = active.profile.environment === 'production' ? ` on PRODUCTION (${active.profile.name})` : ` on ${active.profile.name}`;
-        const go = await vscode.window.showWarningMessage(
-          `Rebuild ${index.schema}.${index.name}${where}?`,
-          { modal: true, detail: `${reindexStatement(index)}\n\nReads and writes continue during the rebuild, but it takes time, I/O and about ${formatBytes(index.bytes)} of extra disk space until it finishes.` },
-          'Reindex Concurrently');
-        if (go !== 'Reindex Concurrently') return undefined;
-      }
-      const started = Date.now();
-      await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `REINDEX INDEX CONCURRENTLY ${index.name}`, cancellable: true },
-        (_progress, token) => {
-          const controller = new AbortController();
-          token.onCancellationRequested(() => controller.abort());
-          return active.database.withSession((s) => reindexConcurrently(s, index), controller.signal);
+  const copyDefinition = async (arg: IndexArg | undefined) => {
+    const index = await resolve(arg);
+    const active = await connections.requireActive();
+    if (!active) return undefined;
+    // As the database has it now: the view may be stale.
+    const definition = await runner.withProgress(`Reading the definition of ${index.name}`, (run) => readIndexDefinition(active.database, index, run));
+    const text = `${definition};`;
+    await vscode.env.clipboard.writeText(text);
+    void vscode.window.setStatusBarMessage(`Copied the definition of ${index.name}`, 3000);
+    return text;
+  };
+
+  const showTableStats = async (arg: IndexesNode | { schema: string; table: string } | undefined): Promise<TableStats | undefined> => {
+    const target = !arg ? undefined : 'kind' in arg ? (arg.kind === 'index' ? arg.index : arg.kind === 'table' ? arg : undefined) : arg;
+    if (!target) throw new PgTunerError('BAD_INPUT', 'Pick a table or an index in the PG Tuner "Indexes" view.');
+    const active = await connections.requireActive();
+    if (!active) return undefined;
+    const stats = await runner.withProgress(`Table stats of ${target.schema}.${target.table}`, (run) => loadTableStats(active.database, { schema: target.schema, table: target.table }, run));
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: tableStatsMarkdown(stats) });
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return stats;
+  };
+
+  return {
+    'pgtuner.indexes.refresh': { title: 'Refresh Indexes', run: async () => (await view.loadNow())?.counts },
+    'pgtuner.indexes.sortByName': setSort('name'),
+    'pgtuner.indexes.sortBySize': setSort('size'),
+    'pgtuner.indexes.sortByScans': setSort('scans'),
+    'pgtuner.indexes.filter': {
+      title: 'Filter Indexes',
+      run: async (text?: string) => {
+        const value = typeof text === 'string' ? text : await vscode.window.showInputBox({
+          title: 'Filter indexes',
+          value: tree.filter,
+          prompt: `Words in schema.table.index names, and/or: ${IndexesTree.filterWords.join(', ')}. Empty clears the filter.`,
+          placeHolder: 'e.g. orders unused',
         });
-      log.info(`reindexed ${index.schema}.${index.name} in ${Date.now() - started} ms`);
-      void vscode.window.showInformationMessage(`Rebuilt ${index.name} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-      await loadNow();
-      return { schema: index.schema, name: index.name, ms: Date.now() - started };
-    }),
-
-    command('pgtuner.indexes.copyDefinition', async (arg: IndexArg | undefined) => {
-      const index = await resolve(arg);
-      const definition = await currentDefinition(index);
-      if (definition === undefined) return undefined;
-      const text = `${definition};`;
-      await vscode.env.clipboard.writeText(text);
-      void vscode.window.setStatusBarMessage(`Copied the definition of ${index.name}`, 3000);
-      return text;
-    }),
-
-    command('pgtuner.indexes.showTableStats', async (arg: IndexesNode | { schema: string; table: string } | undefined): Promise<TableStats | undefined> => {
-      const target = !arg ? undefined : 'kind' in arg ? (arg.kind === 'index' ? arg.index : arg.kind === 'table' ? arg : undefined) : arg;
-      if (!target) throw new PgTunerError('BAD_INPUT', 'Pick a table or an index in the PG Tuner "Indexes" view.');
-      const active = await services.connections.requireActive();
-      if (!active) return undefined;
-      const stats = await active.database.withSession((s) => loadTableStats(s, { schema: target.schema, table: target.table }));
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: tableStatsMarkdown(stats) });
-      await vscode.window.showTextDocument(doc, { preview: true });
-      return stats;
-    }),
-  );
+        if (value !== undefined) await setFilter(value.trim());
+      },
+    },
+    'pgtuner.indexes.clearFilter': { title: 'Clear Index Filter', run: () => setFilter('') },
+    'pgtuner.indexes.generateDropMigration': { title: 'Generate Drop Migration', run: generateDropMigration },
+    'pgtuner.indexes.reindexConcurrently': { title: 'Reindex Concurrently', run: reindex },
+    'pgtuner.indexes.copyDefinition': { title: 'Copy Index Definition', run: copyDefinition },
+    'pgtuner.indexes.showTableStats': { title: 'Show Table Stats', run: showTableStats },
+    'pgtuner.test.indexesViewItems': { title: 'Indexes view rows', run: rows },
+  };
 }

@@ -5,6 +5,8 @@ import { targetFromUrl } from '../../../src/core/db/profile';
 import { resolveHealthOptions } from '../../../src/core/health/options';
 import { HEALTH_CHECKS, runHealthChecks } from '../../../src/core/health/run';
 import { CheckResult, HealthReport } from '../../../src/core/health/types';
+import { defaultRun } from '../../../src/core/run';
+import { healthSettingsOf } from '../../../src/core/settings/schema';
 import { freshDatabase, getCluster } from '../../support/integrationHooks';
 import { queryUrl } from '../../support/sql';
 
@@ -27,6 +29,9 @@ async function until(what: string, probe: () => Promise<boolean>): Promise<void>
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** A run with these thresholds (health.* settings). */
+const withThresholds = (thresholds: Record<string, number>) => defaultRun({ settings: healthSettingsOf(thresholds) });
 
 /** Thresholds of 0 seconds turn any idle-in-transaction or blocked session into a finding at once. */
 const EAGER = { idleInTransactionWarningSeconds: 0, blockedWarningSeconds: 0 };
@@ -78,7 +83,7 @@ describe('Health checks', () => {
     await blocker.query('BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
     waiting = waiter.query('SELECT count(*) FROM orders').catch((err) => err);
     await until('the waiting query', async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid.waiter])).rowCount === 1);
-    report = await db.withSession((s) => runHealthChecks(s, { thresholds: EAGER }));
+    report = await runHealthChecks(db, {}, withThresholds(EAGER));
   });
 
   after(async () => {
@@ -184,13 +189,13 @@ describe('Health checks', () => {
     await waiting;
     waiting = waiter.query('SELECT count(*) FROM orders').catch((err) => err);
     await until('the query waiting again', async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid.waiter])).rowCount === 1);
-    const calm = await db.withSession((s) => runHealthChecks(s, { only: ['connections', 'idle-in-transaction', 'blocked-queries'], thresholds: { idleInTransactionWarningSeconds: 3600 } }));
+    const calm = await runHealthChecks(db, { only: ['connections', 'idle-in-transaction', 'blocked-queries'] }, withThresholds({ idleInTransactionWarningSeconds: 3600 }));
     assert.deepEqual(calm.results.map((r) => [r.id, r.status]), [['connections', 'ok'], ['idle-in-transaction', 'ok'], ['blocked-queries', 'ok']]);
   });
 
   it('tracks multixact ID age: row locks shared by two sessions make it grow', async () => {
     // A critical threshold of one ID: any age at all is a finding, so the test sees the figure move.
-    const check = async () => (await db.withSession((s) => runHealthChecks(s, { only: ['multixact-wraparound'], thresholds: { xidAgeCriticalMillions: 1e-6 } }))).results[0];
+    const check = async () => (await runHealthChecks(db, { only: ['multixact-wraparound'] }, withThresholds({ xidAgeCriticalMillions: 1e-6 }))).results[0];
     const oldestAge = (r: CheckResult) => Math.max(...r.details.map((d) => Number(d.age)));
     const before = await check();
     await run(url, 'CREATE TABLE shared_rows (id int PRIMARY KEY); INSERT INTO shared_rows VALUES (1)');
@@ -209,10 +214,19 @@ describe('Health checks', () => {
     assert.ok(oldestAge(after) >= oldestAge(before) + 1, `age grew from ${oldestAge(before)} to ${oldestAge(after)}`);
   });
 
+  it('judges the server settings by their thresholds (health.randomPageCostWarning, sharedBuffers…, workMem…)', async () => {
+    // The test cluster keeps the defaults: random_page_cost 4, shared_buffers 128 MB, work_mem 4 MB.
+    assert.equal(result('setting-random-page-cost').status, 'warning');
+    const relaxed = await runHealthChecks(db, { only: ['setting-shared-buffers', 'setting-work-mem', 'setting-random-page-cost'] },
+      withThresholds({ randomPageCostWarning: 5, sharedBuffersWarningMegabytes: 64, workMemWarningMegabytes: 2 }));
+    assert.deepEqual(relaxed.results.map((r) => [r.id, r.status]), [['setting-shared-buffers', 'ok'], ['setting-work-mem', 'ok'], ['setting-random-page-cost', 'ok']]);
+    assert.deepEqual(relaxed.results.map((r) => r.threshold.match(/(\d+)( MB)? or (less|more)/)?.[0]), ['64 MB or less', '2 MB or less', '5 or more']);
+  });
+
   it('rejects unknown thresholds and check ids with a clear message', async () => {
     assert.throws(() => resolveHealthOptions({ cacheHitWarningPercnt: 90 }), /unknown threshold "cacheHitWarningPercnt"/);
     assert.throws(() => resolveHealthOptions({ sequenceWarningPercent: 'high' }), /must be a number/);
-    await assert.rejects(db.withSession((s) => runHealthChecks(s, { only: ['nope'] })), /Unknown health check nope/);
+    await assert.rejects(runHealthChecks(db, { only: ['nope'] }, defaultRun()), /Unknown health check nope/);
   });
 });
 
@@ -223,7 +237,7 @@ describe('Health checks with pg_stat_statements', () => {
     try {
       await run(url, 'SELECT pg_sleep(0.03)');
       await run(url, 'SELECT pg_sleep(0.03)');
-      const report = await db.withSession((s) => runHealthChecks(s, { only: ['slowest-statements'], thresholds: { slowStatementWarningMs: 20 } }));
+      const report = await runHealthChecks(db, { only: ['slowest-statements'] }, withThresholds({ slowStatementWarningMs: 20 }));
       const r = report.results[0];
       assert.equal(r.status, 'warning', r.figure);
       assert.ok(r.details.some((d) => /pg_sleep/.test(String(d.query)) && Number(d.mean_ms) >= 30 && d.calls === 2), JSON.stringify(r.details));
@@ -239,7 +253,7 @@ describe('Health start-up', () => {
     const db = new Database(targetFromUrl(url));
     try {
       await run(url, 'SELECT pg_stat_statements_reset()');
-      await db.withSession((s) => runHealthChecks(s, { only: [] }));
+      await runHealthChecks(db, { only: [] }, defaultRun());
       const rows = await queryUrl<{ query: string; calls: string }>(url, `
         SELECT query, calls::text FROM pg_stat_statements
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query !~ 'pg_stat_statements'`);
@@ -263,7 +277,7 @@ describe('Health checks as a role without monitoring privileges', () => {
       CREATE TABLE owned (id serial PRIMARY KEY); SELECT setval('owned_id_seq', 5);`);
     const db = new Database(targetFromUrl(cluster.url(database, role, 'plain-pw')));
     try {
-      const report = await db.withSession((s) => runHealthChecks(s));
+      const report = await runHealthChecks(db, {}, defaultRun());
       assert.equal(report.server.user, role);
       assert.deepEqual(report.results.filter((r) => r.status === 'error'), []);
       for (const id of ['idle-in-transaction', 'long-running-queries', 'blocked-queries', 'replication-lag']) {

@@ -104,7 +104,7 @@ describe('migrations hardening (issue 11)', () => {
     assert.equal(before.length, 5);
     assert.ok(before.every((i) => i.valid));
 
-    const current = await db.withSession((s) => readIndexForDrop(s, { schema: 'Sales', name: 'Events kind "at" idx' }));
+    const current = await readIndexForDrop(db, { schema: 'Sales', name: 'Events kind "at" idx' }, defaultRun());
     assert.equal(current.partitions.length, 4);
     const dir = migrationsFolder();
     const { upPath, downPath } = await generateDropIndexMigration({ directory: dir, index: { schema: 'Sales', table: 'Events', name: 'Events kind "at" idx', ...current } });

@@ -3,9 +3,10 @@ import { Client } from 'pg';
 import { Database } from '../../../src/core/db/database';
 import { targetFromUrl } from '../../../src/core/db/profile';
 import { PgTunerError } from '../../../src/core/errors';
+import { defaultRun } from '../../../src/core/run';
 import { analyzeIndexUsage } from '../../../src/core/usage/analyze';
 import { readIndexDefinition } from '../../../src/core/usage/definition';
-import { loadIndexUsage } from '../../../src/core/usage/load';
+import { loadIndexUsage, readIndexUsage } from '../../../src/core/usage/load';
 import { reindexConcurrently } from '../../../src/core/usage/reindex';
 import { loadTableStats } from '../../../src/core/usage/tableStats';
 import { AnalyzedIndex, BadgeKind, IndexAnalysis } from '../../../src/core/usage/types';
@@ -69,7 +70,7 @@ describe('Index usage (whole database)', () => {
     await run(url, 'SELECT pg_stat_reset()');
     await scan(url, 'SELECT count(*) FROM dup_t WHERE a = 5');
     await run(url, 'CREATE INDEX dup_a2 ON dup_t (a); ANALYZE dup_t');
-    analysis = await db.withSession(async (s) => analyzeIndexUsage(await loadIndexUsage(s)));
+    analysis = await loadIndexUsage(db, {}, defaultRun());
   });
 
   after(async () => db.end());
@@ -118,7 +119,7 @@ describe('Index usage (whole database)', () => {
       CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at);
       CREATE TABLE parted_2026 PARTITION OF parted FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
       CREATE INDEX parted_at ON parted (at);`);
-    const usage = await db.withSession(loadIndexUsage);
+    const usage = await db.withSession(readIndexUsage);
     const actual = new Map((await query(url, `SELECT n.nspname AS schema, c.relname AS name, pg_get_indexdef(c.oid) AS def
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I') AND n.nspname NOT IN ('pg_catalog', 'pg_toast')`))
       .map((r) => [`${r.schema}.${r.name}`, r.def]));
@@ -173,10 +174,10 @@ describe('Index usage (whole database)', () => {
     assert.equal(invalid.definition, 'CREATE UNIQUE INDEX inv_v ON public.inv_t USING btree (v)');
     assert.equal(analysis.counts.invalid, 1);
     // A failed REINDEX CONCURRENTLY leaves its own invalid copy behind; the error names it.
-    await assert.rejects(db.withSession((s) => reindexConcurrently(s, { schema: 'public', name: 'inv_v' })), /could not create unique index[\s\S]*inv_v_ccnew/);
+    await assert.rejects(reindexConcurrently(db, { schema: 'public', name: 'inv_v' }, defaultRun()), /could not create unique index[\s\S]*inv_v_ccnew/);
     await run(url, 'DELETE FROM inv_t WHERE id = 2; DROP INDEX inv_v_ccnew');
-    await db.withSession((s) => reindexConcurrently(s, { schema: 'public', name: 'inv_v' }));
-    const after = await db.withSession(async (s) => analyzeIndexUsage(await loadIndexUsage(s)));
+    await reindexConcurrently(db, { schema: 'public', name: 'inv_v' }, defaultRun());
+    const after = await loadIndexUsage(db, {}, defaultRun());
     assert.equal(after.indexes.find((i) => i.name === 'inv_v')!.valid, true);
     assert.equal(after.counts.invalid, 0);
   });
@@ -184,7 +185,7 @@ describe('Index usage (whole database)', () => {
   it('quotes mixed-case names when reindexing', async () => {
     const file = `SELECT c.relfilenode::text AS file, x.indisvalid::text AS valid FROM pg_class c JOIN pg_index x ON x.indexrelid = c.oid WHERE c.relname = 'Mixed Idx'`;
     const [before] = await query(url, file);
-    await db.withSession((s) => reindexConcurrently(s, { schema: 'public', name: 'Mixed Idx' }));
+    await reindexConcurrently(db, { schema: 'public', name: 'Mixed Idx' }, defaultRun());
     const [after] = await query(url, file);
     assert.notEqual(after.file, before.file, 'rebuilt into a new file');
     assert.equal(after.valid, 'true');
@@ -202,7 +203,7 @@ describe('Index usage (whole database)', () => {
       let seen: AnalyzedIndex | undefined;
       for (let n = 0; n < 100 && !seen; n++) {
         await new Promise((r) => setTimeout(r, 100));
-        const now = await db.withSession(async (s) => analyzeIndexUsage(await loadIndexUsage(s)));
+        const now = await loadIndexUsage(db, {}, defaultRun());
         seen = now.indexes.find((i) => i.name === 'building_idx');
       }
       assert.ok(seen, 'the index being built appears in the catalog');
@@ -224,7 +225,7 @@ describe('Index usage (whole database)', () => {
       CREATE INDEX bloat_v ON bloat_t (v);
       DELETE FROM bloat_t WHERE id % 10 <> 0;`);
     await run(url, 'VACUUM ANALYZE bloat_t');
-    const report = await db.withSession(loadIndexUsage);
+    const report = await db.withSession(readIndexUsage);
     const strict = analyzeIndexUsage(report, { bloatedPercent: 50, bloatedMinBytes: 1024 * 1024 });
     const v = strict.indexes.find((i) => i.name === 'bloat_v')!;
     assert.ok(kinds(v).includes('bloated'), `bloat_v: ${JSON.stringify(v.badges)} ${v.bytes} bytes, ${v.bloatBytes} wasted`);
@@ -236,24 +237,24 @@ describe('Index usage (whole database)', () => {
   });
 
   it('reads one table\'s stats for "Show Table Stats"', async () => {
-    const stats = await db.withSession((s) => loadTableStats(s, { schema: 'public', table: 'dup_t' }));
+    const stats = await loadTableStats(db, { schema: 'public', table: 'dup_t' }, defaultRun());
     assert.equal(stats.table, 'dup_t');
     assert.ok(stats.totalBytes > stats.tableBytes);
     assert.ok(stats.indexesBytes > 0);
-    await assert.rejects(db.withSession((s) => loadTableStats(s, { schema: 'public', table: 'nope' })), /not found/);
+    await assert.rejects(loadTableStats(db, { schema: 'public', table: 'nope' }, defaultRun()), /not found/);
   });
 
   it('reads one index\'s current definition, and says so when it is gone or its table is locked', async () => {
-    assert.equal(await db.withSession((s) => readIndexDefinition(s, { schema: 'public', name: 'Mixed Idx' })),
+    assert.equal(await readIndexDefinition(db, { schema: 'public', name: 'Mixed Idx' }, defaultRun()),
       'CREATE INDEX "Mixed Idx" ON public."Mixed Case" USING btree ("Val")');
-    await assert.rejects(db.withSession((s) => readIndexDefinition(s, { schema: 'public', name: 'gone_idx' })),
+    await assert.rejects(readIndexDefinition(db, { schema: 'public', name: 'gone_idx' }, defaultRun()),
       (err: PgTunerError) => err.code === 'BAD_INPUT' && /public\.gone_idx no longer exists .*Refresh/.test(err.message));
     const locker = new Client({ connectionString: url });
     await locker.connect();
     try {
       await locker.query('BEGIN; LOCK TABLE "Mixed Case" IN ACCESS EXCLUSIVE MODE');
       const started = Date.now();
-      await assert.rejects(db.withSession((s) => readIndexDefinition(s, { schema: 'public', name: 'Mixed Idx' })),
+      await assert.rejects(readIndexDefinition(db, { schema: 'public', name: 'Mixed Idx' }, defaultRun()),
         (err: PgTunerError) => err.code === 'TIMEOUT' && /another session holds an exclusive lock/.test(err.message));
       assert.ok(Date.now() - started < 10_000, 'gave up after the lock timeout');
     } finally {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { AnalyzedIndex } from '../../../src/core/usage/types';
-import { escapeMarkdown, indexTooltipMarkdown } from '../../../src/vscode/indexes/tooltip';
+import { AnalyzedIndex } from '../../../../src/core/usage/types';
+import { escapeMarkdown, indexTooltipMarkdown } from '../../../../src/vscode/usage/tooltip';
 
 /** Catalog names that would be Markdown (a command link, HTML, a theme icon, emphasis, a heading) if not escaped. */
 const HOSTILE = {

@@ -433,6 +433,15 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
       const notes = [...(Array.isArray(json.notes) ? json.notes : []), out!.stderr].join('\n');
       assert.match(notes, /side.effect|allow-side-effects/i, `no note about side effects: ${notes}`);
     });
+
+    it('explain --production --allow-side-effects still never runs setval: plain plan with a note', async () => {
+      let out: { code: number | null; stdout: string; stderr: string } | undefined;
+      await cliUnchanged(() => (out = cli(['explain', '--production', '--allow-side-effects', '--sql', "SELECT setval('s', 424242)", '--json'], { url: w.main.url })), false);
+      assert.equal(out!.code, 0, out!.stderr);
+      const json = JSON.parse(out!.stdout);
+      assert.equal(json.plan.executionMs, null, 'plain EXPLAIN, not ANALYZE');
+      assert.match(json.notes.join('\n'), /side effects/);
+    });
   });
 
   describe('defaults and session hygiene', () => {
@@ -440,6 +449,13 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
       const outcome = await unchangedAfter(w.main.url, 'development', (db) => explainStatement(db, { sql: "SELECT setval('s', 424242)", analyze: true }, defaultRun()));
       assert.equal(outcome.ok, false, 'EXPLAIN ANALYZE ran setval');
       assert.equal((outcome as { error: { code?: string } }).error.code, 'SIDE_EFFECTS', describeOutcome(outcome));
+    });
+
+    it('Explain on production: side effects never run, even when allowed — plain EXPLAIN with a note (engine)', async () => {
+      const outcome = await unchangedAfter(w.main.url, 'production', (db) => explainStatement(db, { sql: "SELECT setval('s', 424242)", analyze: true, sideEffects: 'allow' }, defaultRun()), { mustSucceed: true });
+      const plan = (outcome as { value: Awaited<ReturnType<typeof explainStatement>> }).value;
+      assert.equal(plan.analyzed, false, 'plain EXPLAIN, not ANALYZE');
+      assert.match((plan.notes ?? []).join('\n'), /side effects/);
     });
 
     it('Explain & Suggest: setval under ANALYZE is refused with SIDE_EFFECTS by default (engine)', async () => {

@@ -1,14 +1,68 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import { CLI_PATH, interruptCli } from '../../../support/cli';
+import * as os from 'os';
+import * as path from 'path';
+import { CLI_PATH, interruptCli, runCli } from '../../../support/cli';
 import { freshDatabase } from '../../../support/integrationHooks';
+import { queryUrl } from '../../../support/sql';
+import { TICKETS_SQL } from './tickets';
 
 describe('CLI: pgtuner advise', function () {
   this.timeout(120_000);
+  let url: string;
+
+  before(async () => {
+    if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "node esbuild.js" first`);
+    url = await freshDatabase();
+    await queryUrl(url, TICKETS_SQL);
+  });
+
+  it('advise --json prints the contract object and exits 0', () => {
+    const r = runCli(['advise', '--sql', 'SELECT id, title FROM tickets WHERE queue = 7 ORDER BY opened_at DESC LIMIT 10', '--json'], url);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.json();
+    assert.equal(out.statement, 'SELECT id, title FROM tickets WHERE queue = 7 ORDER BY opened_at DESC LIMIT 10');
+    assert.ok(out.plan.totalCost > 0 && out.plan.executionMs > 0);
+    assert.equal(out.suggestions.length, 1);
+    const s = out.suggestions[0];
+    assert.equal(s.table, 'public.tickets');
+    assert.equal(s.method, 'btree');
+    assert.ok(s.kinds.includes('composite'));
+    assert.match(s.ddl, /^CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_tickets_queue_opened_at_desc ON public\.tickets \(queue, opened_at DESC\)/);
+    assert.equal(s.down, 'DROP INDEX CONCURRENTLY IF EXISTS public.idx_tickets_queue_opened_at_desc;');
+    assert.ok(s.reason.length > 10);
+    for (const key of ['costBefore', 'costAfter', 'msBefore', 'msAfter', 'sizeBytes', 'verifiedBy']) assert.ok(key in s.evidence, key);
+    assert.equal(s.evidence.verifiedBy, 'hypopg');
+  });
+
+  it('advise reads --file, binds --param and exits 0 with no suggestion on a cheap plan', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-')), 'q.sql');
+    fs.writeFileSync(file, 'SELECT title FROM tickets WHERE id = $1;\n');
+    const r = runCli(['advise', '--file', file, '--param', '42', '--json'], url);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.json().suggestions, []);
+  });
+
+  it('exits 2 with the reason on stderr for bad input', () => {
+    const parse = runCli(['advise', '--sql', 'SELECT id\nFROM tickets\nWHERE id = = 1'], url);
+    assert.equal(parse.code, 2);
+    assert.match(parse.stderr, /line 3, column \d+/);
+    const none = runCli(['advise'], url);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /--sql <text> or --file <path>/);
+    const unknown = runCli(['advise', '--sql', 'SELECT 1', '--bogus'], url);
+    assert.equal(unknown.code, 2);
+  });
+
+  it('exits 1 when the database is down, without leaking the password', () => {
+    const down = 'postgres://postgres:s3cret-pw@127.0.0.1:1/x?sslmode=disable';
+    const r = runCli(['advise', '--sql', 'SELECT 1'], down);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /connection refused/);
+    assert.ok(!r.stderr.includes('s3cret-pw'));
+  });
 
   it('Ctrl-C cancels the statement on the server and exits 130', async () => {
-    if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "node esbuild.js" first`);
-    const url = await freshDatabase([]);
     const r = await interruptCli(['advise', '--sql', 'SELECT pg_sleep(30)'], url, 'pg_sleep(30)');
     assert.equal(r.code, 130, `exit ${r.code} (signal ${r.signal}); still active on the server: ${JSON.stringify(r.stillActive)}; stderr: ${r.stderr}`);
     assert.deepEqual(r.stillActive, [], 'the server still runs the statement');

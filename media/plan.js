@@ -100,7 +100,10 @@
     const units = ['B', 'kB', 'MB', 'GB', 'TB'];
     let v = bytes;
     let u = 0;
-    while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
     return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
   }
   /** @param {number} before @param {number} after */
@@ -123,7 +126,10 @@
     if (state.busy) app.append(h('p', { class: 'banner busy', role: 'status', text: state.busy }));
     if (state.error) app.append(h('p', { class: 'banner error', role: 'alert', text: state.error }));
     if (r.mode === 'advise') app.append(suggestions(r));
-    else app.append(h('p', { class: 'muted', text: 'For index suggestions verified on this database, run "PG Tuner: Explain & Suggest Index".' }));
+    else
+      app.append(
+        h('p', { class: 'muted', text: 'For index suggestions verified on this database, run "PG Tuner: Explain & Suggest Index".' }),
+      );
     app.append(planSection(r));
     post({ type: 'rendered', text: app.innerText });
   }
@@ -138,29 +144,64 @@
       ['Execution', plan.analyzed ? ms(plan.executionMs) : 'not executed (plain EXPLAIN)'],
       ['Total cost', cost(plan.totalCost)],
     ].filter(Boolean);
-    return h('header', { class: 'summary' },
-      h('div', { class: 'title-row' },
+    return h(
+      'header',
+      { class: 'summary' },
+      h(
+        'div',
+        { class: 'title-row' },
         h('h1', { text: r.mode === 'advise' ? 'Explain & Suggest' : 'Explain' }),
-        h('span', { class: `pill ${plan.analyzed ? 'analyzed' : 'estimated'}`, text: plan.analyzed ? 'EXPLAIN ANALYZE' : 'estimates only' })),
+        h('span', {
+          class: `pill ${plan.analyzed ? 'analyzed' : 'estimated'}`,
+          text: plan.analyzed ? 'EXPLAIN ANALYZE' : 'estimates only',
+        }),
+      ),
       h('pre', { class: 'statement', text: r.statement }),
-      h('dl', { class: 'metrics' }, ...metrics.map((m) => h('div', {}, h('dt', { text: /** @type {string[]} */ (m)[0] }), h('dd', { text: /** @type {string[]} */ (m)[1] })))),
-      plan.hotspots.length ? hotspots(plan) : undefined);
+      h(
+        'dl',
+        { class: 'metrics' },
+        ...metrics.map((m) =>
+          h('div', {}, h('dt', { text: /** @type {string[]} */ (m)[0] }), h('dd', { text: /** @type {string[]} */ (m)[1] })),
+        ),
+      ),
+      plan.hotspots.length ? hotspots(plan) : undefined,
+    );
   }
 
   /** @param {Plan} plan */
   function hotspots(plan) {
-    return h('section', { class: 'hotspots', 'aria-label': 'Hotspots' },
+    return h(
+      'section',
+      { class: 'hotspots', 'aria-label': 'Hotspots' },
       h('h2', { text: 'Hotspots' }),
-      h('ul', {}, ...plan.hotspots.map((spot) =>
-        h('li', {},
-          h('button', { class: 'link', title: 'Show this node in the plan', onclick: () => focusNode(`before-${spot.nodeId}`), text: `${Math.round(spot.share * 100)}%` }),
-          ' ', spot.message))));
+      h(
+        'ul',
+        {},
+        ...plan.hotspots.map((spot) =>
+          h(
+            'li',
+            {},
+            h('button', {
+              class: 'link',
+              title: 'Show this node in the plan',
+              onclick: () => focusNode(`before-${spot.nodeId}`),
+              text: `${Math.round(spot.share * 100)}%`,
+            }),
+            ' ',
+            spot.message,
+          ),
+        ),
+      ),
+    );
   }
 
   /** @param {ExplainResultView} r */
   function suggestions(r) {
-    const section = h('section', { class: 'suggestions', 'aria-label': 'Suggestions' },
-      h('h2', { text: r.suggestions.length ? `Suggested indexes (${r.suggestions.length})` : 'No index suggested' }));
+    const section = h(
+      'section',
+      { class: 'suggestions', 'aria-label': 'Suggestions' },
+      h('h2', { text: r.suggestions.length ? `Suggested indexes (${r.suggestions.length})` : 'No index suggested' }),
+    );
     r.suggestions.forEach((s, i) => section.append(card(s, i)));
     if (r.notes.length) section.append(h('ul', { class: 'notes' }, ...r.notes.map((n) => h('li', { text: n }))));
     return section;
@@ -169,49 +210,98 @@
   /** @param {Suggestion} s @param {number} index */
   function card(s, index) {
     const e = s.evidence;
-    const verified = { hypopg: 'HypoPG (hypothetical index, nothing built)', 'trial-build': 'trial build in a rolled-back transaction', none: 'not verified' }[e.verifiedBy];
+    const verified = {
+      hypopg: 'HypoPG (hypothetical index, nothing built)',
+      'trial-build': 'trial build in a rolled-back transaction',
+      none: 'not verified',
+    }[e.verifiedBy];
     const rows = [
       ['Cost', `${cost(e.costBefore)} → ${cost(e.costAfter)}`, change(e.costBefore, e.costAfter)],
       e.msBefore !== null || e.msAfter !== null
-        ? ['Time', `${ms(e.msBefore)} → ${e.msAfter === null ? 'not measured' : ms(e.msAfter)}`, e.msBefore && e.msAfter !== null ? change(e.msBefore, e.msAfter) : '']
+        ? [
+            'Time',
+            `${ms(e.msBefore)} → ${e.msAfter === null ? 'not measured' : ms(e.msAfter)}`,
+            e.msBefore && e.msAfter !== null ? change(e.msBefore, e.msAfter) : '',
+          ]
         : undefined,
       ['Size', size(e.sizeBytes), e.sizeBytes === null ? '' : 'estimated'],
       ['Verified by', verified, e.note || ''],
     ].filter(Boolean);
     const comparing = state.comparison && state.comparison.suggestionIndex === index;
-    return h('article', { class: `card${comparing ? ' comparing' : ''}`, 'aria-label': s.name },
-      h('header', {},
+    return h(
+      'article',
+      { class: `card${comparing ? ' comparing' : ''}`, 'aria-label': s.name },
+      h(
+        'header',
+        {},
         h('h3', { text: s.name }),
         h('span', { class: 'table', text: `on ${s.table} · ${s.method}` }),
-        h('span', { class: 'kinds' }, ...s.kinds.map((k) => h('span', { class: 'chip', text: k })))),
+        h('span', { class: 'kinds' }, ...s.kinds.map((k) => h('span', { class: 'chip', text: k }))),
+      ),
       h('pre', { class: 'ddl', text: [...s.requires, s.ddl].join('\n') }),
       h('p', { class: 'reason', text: s.reason }),
-      h('table', { class: 'evidence' }, h('tbody', {}, ...rows.map((row) => {
-        const [label, value, extra] = /** @type {string[]} */ (row);
-        return h('tr', {}, h('th', { scope: 'row', text: label }), h('td', { text: value }), h('td', { class: 'muted', text: extra }));
-      }))),
-      h('div', { class: 'actions' },
-        h('button', { class: 'primary', onclick: () => post({ type: 'createMigration', suggestionIndex: index }), text: 'Create Migration' }),
+      h(
+        'table',
+        { class: 'evidence' },
+        h(
+          'tbody',
+          {},
+          ...rows.map((row) => {
+            const [label, value, extra] = /** @type {string[]} */ (row);
+            return h('tr', {}, h('th', { scope: 'row', text: label }), h('td', { text: value }), h('td', { class: 'muted', text: extra }));
+          }),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', {
+          class: 'primary',
+          onclick: () => post({ type: 'createMigration', suggestionIndex: index }),
+          text: 'Create Migration',
+        }),
         h('button', { class: 'secondary', onclick: () => post({ type: 'copyDdl', suggestionIndex: index }), text: 'Copy DDL' }),
-        h('button', { class: 'secondary', onclick: () => post({ type: 'explainWithIndex', suggestionIndex: index }), text: 'Explain Again With This Index' })));
+        h('button', {
+          class: 'secondary',
+          onclick: () => post({ type: 'explainWithIndex', suggestionIndex: index }),
+          text: 'Explain Again With This Index',
+        }),
+      ),
+    );
   }
 
   /** @param {ExplainResultView} r */
   function planSection(r) {
     /** @param {PlanFormat} format @param {string} label */
-    const tab = (format, label) => h('button', {
-      class: `tab${state.format === format ? ' selected' : ''}`, role: 'tab', 'aria-selected': String(state.format === format),
-      onclick: () => { state.format = format; vscode.setState({ format }); render(); }, text: label,
-    });
+    const tab = (format, label) =>
+      h('button', {
+        class: `tab${state.format === format ? ' selected' : ''}`,
+        role: 'tab',
+        'aria-selected': String(state.format === format),
+        onclick: () => {
+          state.format = format;
+          vscode.setState({ format });
+          render();
+        },
+        text: label,
+      });
     const columns = [planColumn('before', state.comparison ? 'Current plan' : 'Plan', r.before)];
     if (state.comparison) {
       const s = r.suggestions[state.comparison.suggestionIndex];
-      columns.push(planColumn('after', `With ${s ? s.name : 'the suggested index'} (hypothetical, estimates)`, state.comparison.after, r.before.plan));
+      columns.push(
+        planColumn('after', `With ${s ? s.name : 'the suggested index'} (hypothetical, estimates)`, state.comparison.after, r.before.plan),
+      );
     }
-    return h('section', { class: 'plan-section', 'aria-label': 'Plan' },
-      h('div', { class: 'toolbar' },
-        h('div', { role: 'tablist', 'aria-label': 'Plan format' }, tab('tree', 'Tree'), tab('text', 'Text'), tab('json', 'Raw JSON'))),
-      h('div', { class: `plans${state.comparison ? ' side-by-side' : ''}` }, ...columns));
+    return h(
+      'section',
+      { class: 'plan-section', 'aria-label': 'Plan' },
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('div', { role: 'tablist', 'aria-label': 'Plan format' }, tab('tree', 'Tree'), tab('text', 'Text'), tab('json', 'Raw JSON')),
+      ),
+      h('div', { class: `plans${state.comparison ? ' side-by-side' : ''}` }, ...columns),
+    );
   }
 
   /**
@@ -221,17 +311,24 @@
   function planColumn(which, title, view, baseline) {
     const plan = view.plan;
     const delta = baseline ? ` (${change(baseline.totalCost, plan.totalCost)})` : '';
-    const body = state.format === 'text'
-      ? h('pre', { class: 'plan-text', text: view.text })
-      : state.format === 'json'
-        ? h('pre', { class: 'plan-text', text: JSON.stringify(plan.raw, null, 2) })
-        : h('div', { class: 'tree', role: 'tree' }, node(which, plan, plan.root));
-    return h('div', { class: 'plan-column' },
-      h('div', { class: 'column-head' },
+    const body =
+      state.format === 'text'
+        ? h('pre', { class: 'plan-text', text: view.text })
+        : state.format === 'json'
+          ? h('pre', { class: 'plan-text', text: JSON.stringify(plan.raw, null, 2) })
+          : h('div', { class: 'tree', role: 'tree' }, node(which, plan, plan.root));
+    return h(
+      'div',
+      { class: 'plan-column' },
+      h(
+        'div',
+        { class: 'column-head' },
         h('h2', { text: title }),
         h('span', { class: 'muted', text: `cost ${cost(plan.totalCost)}${delta}` }),
-        h('button', { class: 'secondary small', onclick: () => post({ type: 'savePlan', which }), text: 'Save as .plan' })),
-      body);
+        h('button', { class: 'secondary small', onclick: () => post({ type: 'savePlan', which }), text: 'Save as .plan' }),
+      ),
+      body,
+    );
   }
 
   /** @param {'before' | 'after'} which @param {Plan} plan @param {PlanNode} n @returns {HTMLElement} */
@@ -243,53 +340,102 @@
     const exclusive = analyzed ? n.exclusiveMs || 0 : Math.max(0, n.totalCost - n.children.reduce((sum, c) => sum + c.totalCost, 0));
     const never = plan.analyzed && n.loops === 0;
 
-    const title = h('span', { class: 'node-title' },
-      h('span', { class: 'node-type', text: n.joinType && !n.nodeType.includes(n.joinType) ? `${n.nodeType} (${n.joinType})` : n.nodeType }),
+    const title = h(
+      'span',
+      { class: 'node-title' },
+      h('span', {
+        class: 'node-type',
+        text: n.joinType && !n.nodeType.includes(n.joinType) ? `${n.nodeType} (${n.joinType})` : n.nodeType,
+      }),
       n.index ? h('span', { class: 'muted', text: ' using ' }) : undefined,
       n.index ? h('span', { class: 'index', text: n.index }) : undefined,
       n.relation ? h('span', { class: 'muted', text: ' on ' }) : undefined,
-      n.relation ? h('span', { class: 'relation', text: `${n.schema && n.schema !== 'public' ? `${n.schema}.` : ''}${n.relation}${n.alias && n.alias !== n.relation ? ` ${n.alias}` : ''}` }) : undefined,
-      spots.length ? h('span', { class: 'hot-mark', title: spots.map((s) => s.message).join('\n'), text: ' ⚠' }) : undefined);
+      n.relation
+        ? h('span', {
+            class: 'relation',
+            text: `${n.schema && n.schema !== 'public' ? `${n.schema}.` : ''}${n.relation}${n.alias && n.alias !== n.relation ? ` ${n.alias}` : ''}`,
+          })
+        : undefined,
+      spots.length ? h('span', { class: 'hot-mark', title: spots.map((s) => s.message).join('\n'), text: ' ⚠' }) : undefined,
+    );
 
-    const time = h('span', { class: 'metric time', title: analyzed ? 'time in this node alone (self) and with its children (total), all loops' : 'estimated cost of this node alone (self) and with its children (total)' },
+    const time = h(
+      'span',
+      {
+        class: 'metric time',
+        title: analyzed
+          ? 'time in this node alone (self) and with its children (total), all loops'
+          : 'estimated cost of this node alone (self) and with its children (total)',
+      },
       h('span', { class: 'bar', 'aria-hidden': 'true' }, bar(inclusive / total, 'inclusive'), bar(exclusive / total, 'exclusive')),
-      h('span', { class: 'numbers', text: never ? 'never executed' : analyzed ? `self ${ms(exclusive)} · total ${ms(inclusive)}` : `self ${cost(exclusive)} · total ${cost(inclusive)}` }));
+      h('span', {
+        class: 'numbers',
+        text: never
+          ? 'never executed'
+          : analyzed
+            ? `self ${ms(exclusive)} · total ${ms(inclusive)}`
+            : `self ${cost(exclusive)} · total ${cost(inclusive)}`,
+      }),
+    );
 
-    const rows = h('span', { class: 'metric rows', title: 'rows returned per loop, against the planner\'s estimate' });
+    const rows = h('span', { class: 'metric rows', title: "rows returned per loop, against the planner's estimate" });
     if (n.actualRows === undefined || never) {
       rows.append(`est ${count(n.planRows)} rows`);
     } else {
       rows.append(`${count(n.actualRows)} rows · est ${count(n.planRows)}`);
       if (n.misestimate !== undefined && n.misestimate >= 2) {
         const under = n.actualRows > n.planRows;
-        rows.append(' ', h('span', {
-          class: `factor${n.misestimate >= MISESTIMATE_FLAG ? ' flag' : ''}`,
-          title: `${under ? 'under' : 'over'}-estimated ${n.misestimate.toFixed(1)} times`,
-          text: `${under ? '▲' : '▼'}×${n.misestimate >= 100 ? count(n.misestimate) : n.misestimate.toFixed(1)}`,
-        }));
+        rows.append(
+          ' ',
+          h('span', {
+            class: `factor${n.misestimate >= MISESTIMATE_FLAG ? ' flag' : ''}`,
+            title: `${under ? 'under' : 'over'}-estimated ${n.misestimate.toFixed(1)} times`,
+            text: `${under ? '▲' : '▼'}×${n.misestimate >= 100 ? count(n.misestimate) : n.misestimate.toFixed(1)}`,
+          }),
+        );
       }
     }
-    const loops = n.loops !== undefined && n.loops !== 1 ? h('span', { class: 'metric loops', text: `${count(n.loops)} loops` }) : undefined;
+    const loops =
+      n.loops !== undefined && n.loops !== 1 ? h('span', { class: 'metric loops', text: `${count(n.loops)} loops` }) : undefined;
 
-    const details = h('div', { class: 'node-details' },
-      ...n.conditions.map((c) => h('div', { class: 'condition' }, h('span', { class: 'label', text: `${c.label}: ` }), h('code', { text: c.text }))),
-      n.rowsRemovedByFilter ? h('div', { class: 'removed' }, h('span', { class: 'label', text: 'Rows removed by filter: ' }), count(n.rowsRemovedByFilter)) : undefined,
+    const details = h(
+      'div',
+      { class: 'node-details' },
+      ...n.conditions.map((c) =>
+        h('div', { class: 'condition' }, h('span', { class: 'label', text: `${c.label}: ` }), h('code', { text: c.text })),
+      ),
+      n.rowsRemovedByFilter
+        ? h('div', { class: 'removed' }, h('span', { class: 'label', text: 'Rows removed by filter: ' }), count(n.rowsRemovedByFilter))
+        : undefined,
       n.heapFetches ? h('div', {}, h('span', { class: 'label', text: 'Heap fetches: ' }), count(n.heapFetches)) : undefined,
       n.sortMethod ? h('div', {}, h('span', { class: 'label', text: 'Sort method: ' }), n.sortMethod) : undefined,
-      n.buffers ? h('div', {}, h('span', { class: 'label', text: 'Buffers: ' }),
-        `shared hit ${count(n.buffers.sharedHit)} · read ${count(n.buffers.sharedRead)}${n.buffers.sharedDirtied ? ` · dirtied ${count(n.buffers.sharedDirtied)}` : ''}${n.buffers.tempRead || n.buffers.tempWritten ? ` · temp read ${count(n.buffers.tempRead)} written ${count(n.buffers.tempWritten)}` : ''}`) : undefined,
+      n.buffers
+        ? h(
+            'div',
+            {},
+            h('span', { class: 'label', text: 'Buffers: ' }),
+            `shared hit ${count(n.buffers.sharedHit)} · read ${count(n.buffers.sharedRead)}${n.buffers.sharedDirtied ? ` · dirtied ${count(n.buffers.sharedDirtied)}` : ''}${n.buffers.tempRead || n.buffers.tempWritten ? ` · temp read ${count(n.buffers.tempRead)} written ${count(n.buffers.tempWritten)}` : ''}`,
+          )
+        : undefined,
       h('div', { class: 'muted' }, `cost ${n.startupCost.toFixed(2)}..${n.totalCost.toFixed(2)} · width ${n.planWidth}`),
-      ...spots.map((s) => h('div', { class: 'hot-message', text: `⚠ ${s.message}` })));
+      ...spots.map((s) => h('div', { class: 'hot-message', text: `⚠ ${s.message}` })),
+    );
 
-    return h('details', { class: `node${spots.length ? ' hot' : ''}${never ? ' never' : ''}`, id: `${which}-${n.id}`, open: true, role: 'treeitem' },
+    return h(
+      'details',
+      { class: `node${spots.length ? ' hot' : ''}${never ? ' never' : ''}`, id: `${which}-${n.id}`, open: true, role: 'treeitem' },
       h('summary', {}, title, h('span', { class: 'node-metrics' }, time, rows, loops)),
       details,
-      n.children.length ? h('div', { class: 'children', role: 'group' }, ...n.children.map((c) => node(which, plan, c))) : undefined);
+      n.children.length ? h('div', { class: 'children', role: 'group' }, ...n.children.map((c) => node(which, plan, c))) : undefined,
+    );
   }
 
   /** @param {string} id */
   function focusNode(id) {
-    if (state.format !== 'tree') { state.format = 'tree'; render(); }
+    if (state.format !== 'tree') {
+      state.format = 'tree';
+      render();
+    }
     const el = document.getElementById(id);
     if (!el) return;
     for (let p = el.parentElement; p; p = p.parentElement) if (p instanceof HTMLDetailsElement) p.open = true;

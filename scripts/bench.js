@@ -12,7 +12,10 @@ if (tsc.status !== 0) process.exit(1);
 const dir = path.join(root, 'out', 'bench');
 const only = process.env.BENCH;
 let failed = 0;
-for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.bench.js')).sort()) {
+for (const f of fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.js'))
+  .sort()) {
   if (only && !f.startsWith(only)) continue;
   console.log(`\n===== ${f} =====`);
   const r = spawnSync(process.execPath, [path.join(dir, f), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });

@@ -25,10 +25,17 @@ async function prepareExtensionTestRun({ grep } = {}) {
     ...(grep ? { PGTUNER_TEST_GREP: grep } : {}),
   };
   return {
-    cluster, tmp, workspace, hostEnv,
+    cluster,
+    tmp,
+    workspace,
+    hostEnv,
     /** {passed, failed, tests:[{title, state, error?}]} as written by the in-host runner, or undefined if it never finished. */
     readResults() {
-      try { return JSON.parse(fs.readFileSync(resultsFile, 'utf8')); } catch { return undefined; }
+      try {
+        return JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+      } catch {
+        return undefined;
+      }
     },
     /** Stops the cluster and removes the run's folder; after a failed run its logs are copied to test-artifacts/ first. */
     async cleanup({ keepLogs = false } = {}) {
@@ -36,7 +43,8 @@ async function prepareExtensionTestRun({ grep } = {}) {
       if (keepLogs) {
         const logs = path.join(root, 'test-artifacts', 'extension-logs');
         fs.mkdirSync(logs, { recursive: true });
-        for (const f of (fs.existsSync(tmp) ? fs.readdirSync(tmp) : []).filter((n) => n.endsWith('.log'))) fs.copyFileSync(path.join(tmp, f), path.join(logs, f));
+        for (const f of (fs.existsSync(tmp) ? fs.readdirSync(tmp) : []).filter((n) => n.endsWith('.log')))
+          fs.copyFileSync(path.join(tmp, f), path.join(logs, f));
         console.log(`logs of the failed run: ${logs}`);
       }
       fs.rmSync(tmp, { recursive: true, force: true });

@@ -16,7 +16,7 @@ async function main() {
       extensionTestsPath,
       launchArgs: [run.workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome'],
       extensionTestsEnv: run.hostEnv,
-    }).catch((err) => console.error(`VS Code test run: ${err && err.message || err}`)); // failing tests also reject; the results file says which
+    }).catch((err) => console.error(`VS Code test run: ${(err && err.message) || err}`)); // failing tests also reject; the results file says which
     const results = run.readResults();
     if (results) {
       printHostResults(results);

@@ -41,20 +41,27 @@ function ensureHost() {
 function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
     srv.on('error', reject);
   });
 }
 
 function withTimeout(promise, ms, what) {
   let timer;
-  const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms); });
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** XDG folders inside the run's temp dir, so code-server and Chromium leave $HOME alone. */
 const xdgEnv = (tmp) => ({
-  XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data'), XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
+  XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+  XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
+  XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
 });
 
 /**
@@ -66,41 +73,77 @@ async function startCodeServer(tmp, hostEnv, { restricted = false } = {}) {
   const userData = path.join(tmp, restricted ? 'user-data-restricted' : 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   // A quiet throwaway profile: no welcome page, AI panel, telemetry or update checks.
-  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    'chat.disableAIFeatures': true,
-    'telemetry.telemetryLevel': 'off',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'update.mode': 'none',
-    'workbench.enableExperiments': false,
-    ...(restricted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false } : {}),
-  }, null, 2));
-  const child = spawn(nodeBin, [codeServerEntry,
-    '--bind-addr', authority, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', ...(restricted ? [] : ['--disable-workspace-trust']),
-    '--disable-getting-started-override', '--ignore-last-opened',
-    '--user-data-dir', userData, '--extensions-dir', path.join(tmp, 'extensions'),
-    // Only with the smoke-test driver does a built workbench honour the URL payload's
-    // extensionDevelopmentPath / extensionTestsPath.
-    '--vscode-option', 'enable-smoke-test-driver'], {
-    detached: true, // its own process group: stopping it stops the extension hosts too
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // The extension host inherits this environment; that is how the tests get their database.
-    env: { ...process.env, PORT: '', ...xdgEnv(tmp), ...hostEnv },
-  });
+  fs.writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'chat.disableAIFeatures': true,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+        'workbench.enableExperiments': false,
+        ...(restricted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false } : {}),
+      },
+      null,
+      2,
+    ),
+  );
+  const child = spawn(
+    nodeBin,
+    [
+      codeServerEntry,
+      '--bind-addr',
+      authority,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      ...(restricted ? [] : ['--disable-workspace-trust']),
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      path.join(tmp, 'extensions'),
+      // Only with the smoke-test driver does a built workbench honour the URL payload's
+      // extensionDevelopmentPath / extensionTestsPath.
+      '--vscode-option',
+      'enable-smoke-test-driver',
+    ],
+    {
+      detached: true, // its own process group: stopping it stops the extension hosts too
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // The extension host inherits this environment; that is how the tests get their database.
+      env: { ...process.env, PORT: '', ...xdgEnv(tmp), ...hostEnv },
+    },
+  );
   const log = fs.createWriteStream(path.join(tmp, restricted ? 'code-server-restricted.log' : 'code-server.log'));
   child.stdout.pipe(log);
   child.stderr.pipe(log);
-  await withTimeout(new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (d) => { seen += d; if (/HTTP server listening on/.test(seen)) resolve(); };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`code-server exited early (${code}): ${seen}`)));
-  }), 60_000, 'code-server start');
-  const stop = () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ } };
+  await withTimeout(
+    new Promise((resolve, reject) => {
+      let seen = '';
+      const onData = (d) => {
+        seen += d;
+        if (/HTTP server listening on/.test(seen)) resolve();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.on('exit', (code) => reject(new Error(`code-server exited early (${code}): ${seen}`)));
+    }),
+    60_000,
+    'code-server start',
+  );
+  const stop = () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  };
   process.on('exit', stop);
   return { authority, stop };
 }
@@ -117,7 +160,9 @@ async function openWorkbench(context, authority, folder, payload) {
     if (process.env.VERBOSE || text.startsWith('[pgtuner-test]')) console.log(`  ${text}`);
   });
   await page.exposeFunction('codeAutomationExit', (code) => exit(code));
-  page.on('pageerror', (e) => { if (process.env.VERBOSE) console.log(`  [pageerror] ${e.message}`); });
+  page.on('pageerror', (e) => {
+    if (process.env.VERBOSE) console.log(`  [pageerror] ${e.message}`);
+  });
   await page.goto(`http://${authority}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   return { page, exited };
@@ -143,7 +188,11 @@ async function runHostTests(context, authority, run) {
 function uiChecks() {
   const dir = path.join(root, 'out', 'test', 'ui');
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.ui.js') && (!grep || f.includes(grep))).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ui.js') && (!grep || f.includes(grep)))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /**
@@ -162,8 +211,10 @@ async function runUiCheck(context, authorityFor, run, file) {
     const check = require(file);
     if (check.prepare) await check.prepare(ctx);
     const authority = await authorityFor(check.workspaceTrust === 'restricted');
-    ({ page } = await openWorkbench(context, authority, folder,
-      [['extensionDevelopmentPath', remote(authority, root)], ['skipWelcome', 'true']]));
+    ({ page } = await openWorkbench(context, authority, folder, [
+      ['extensionDevelopmentPath', remote(authority, root)],
+      ['skipWelcome', 'true'],
+    ]));
     page.setDefaultTimeout(60_000); // generous: CI machines may be busy
     await withTimeout(check.run(page, ctx), uiTimeoutMs, `UI check ${name}`);
     console.log(`  ok   UI ${name}`);
@@ -171,7 +222,9 @@ async function runUiCheck(context, authorityFor, run, file) {
   } catch (err) {
     const shot = path.join(screenshotDir, `${name}.failed.png`);
     if (page) await page.screenshot({ path: shot }).catch(() => undefined);
-    console.log(`  FAIL UI ${name}\n${String(err && err.stack || err).replace(/^/gm, '       ')}${page ? `\n       screenshot: ${shot}` : ''}`);
+    console.log(
+      `  FAIL UI ${name}\n${String((err && err.stack) || err).replace(/^/gm, '       ')}${page ? `\n       screenshot: ${shot}` : ''}`,
+    );
     return false;
   } finally {
     if (page) await page.close().catch(() => undefined);
@@ -193,10 +246,18 @@ async function main() {
     say(`code-server up at http://${codeServer.authority}`);
     const { chromium } = require('playwright-core');
     browser = await chromium.launch({
-      executablePath: chromiumPath, headless: true,
+      executablePath: chromiumPath,
+      headless: true,
       env: { ...process.env, ...xdgEnv(run.tmp) },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 
@@ -216,7 +277,7 @@ async function main() {
       else failed++;
     }
   } catch (err) {
-    console.error(`extension tier error: ${err && err.stack || err}`);
+    console.error(`extension tier error: ${(err && err.stack) || err}`);
     failed++;
   } finally {
     if (browser) await browser.close().catch(() => undefined);

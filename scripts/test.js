@@ -8,7 +8,11 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 const all = ['unit', 'integration', 'extension'];
 const tiers = process.argv.slice(2).length ? process.argv.slice(2) : all;
-for (const t of tiers) if (!all.includes(t)) { console.error(`unknown tier "${t}" (use ${all.join(', ')})`); process.exit(2); }
+for (const t of tiers)
+  if (!all.includes(t)) {
+    console.error(`unknown tier "${t}" (use ${all.join(', ')})`);
+    process.exit(2);
+  }
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });

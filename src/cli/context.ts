@@ -51,7 +51,10 @@ export function resolveTarget(values: TargetOptions, env: NodeJS.ProcessEnv = pr
   if (env.DATABASE_URL) return targetFromUrl(env.DATABASE_URL, 'DATABASE_URL', 'development', 'environment');
   const fromEnv = targetFromEnvironment(env);
   if (fromEnv) return fromEnv;
-  throw new PgTunerError('BAD_INPUT', 'No database given: pass --db postgres://user@host:port/db, --connection <profile>, or set DATABASE_URL / PGHOST.');
+  throw new PgTunerError(
+    'BAD_INPUT',
+    'No database given: pass --db postgres://user@host:port/db, --connection <profile>, or set DATABASE_URL / PGHOST.',
+  );
 }
 
 function workspaceTarget(name: string, allowInsecure: boolean, env: NodeJS.ProcessEnv, cwd: string): ConnectionTarget {
@@ -67,12 +70,17 @@ function workspaceTarget(name: string, allowInsecure: boolean, env: NodeJS.Proce
   const port = effective.port ?? 5432;
   const sslmode = profile.sslmode ?? 'prefer';
   const say = (line: string) => process.stderr.write(`pgtuner: ${line}\n`);
-  say(`--connection "${name}" is the profile in ${file} (workspace settings: whoever controls this folder chooses the server): ` +
-    `${describeProfile(effective)}, sslmode ${sslmode}, environment ${profile.environment}`);
+  say(
+    `--connection "${name}" is the profile in ${file} (workspace settings: whoever controls this folder chooses the server): ` +
+      `${describeProfile(effective)}, sslmode ${sslmode}, environment ${profile.environment}`,
+  );
   if (sslmode === 'disable' && !isLoopback(host)) {
     if (!allowInsecure) {
-      throw new PgTunerError('BAD_INPUT', `--connection ${name}: the profile in ${file} sends the password and all data unencrypted (sslmode=disable) ` +
-        `to ${host}:${port}, which is not this machine. Fix sslmode in that file, or pass --allow-insecure if this is intended.`);
+      throw new PgTunerError(
+        'BAD_INPUT',
+        `--connection ${name}: the profile in ${file} sends the password and all data unencrypted (sslmode=disable) ` +
+          `to ${host}:${port}, which is not this machine. Fix sslmode in that file, or pass --allow-insecure if this is intended.`,
+      );
     }
     say(`--allow-insecure: connecting to ${host}:${port} without SSL`);
   }
@@ -81,9 +89,11 @@ function workspaceTarget(name: string, allowInsecure: boolean, env: NodeJS.Proce
   const envPort = Number(env.PGPORT) || 5432;
   if (!pw) return { profile };
   if (sameHost(envHost, host) && envPort === port) return { profile, password: async () => pw };
-  say(`PGPASSWORD is not sent to ${host}:${port}: it belongs to the server PGHOST/PGPORT name (${envHost}:${envPort}). ` +
-    `The password comes from ~/.pgpass (PGPASSFILE), line ${host}:${port}:${effective.database ?? '*'}:${effective.user ?? '*'}:<password>, ` +
-    `or set PGHOST=${host} PGPORT=${port}, or pass --db.`);
+  say(
+    `PGPASSWORD is not sent to ${host}:${port}: it belongs to the server PGHOST/PGPORT name (${envHost}:${envPort}). ` +
+      `The password comes from ~/.pgpass (PGPASSFILE), line ${host}:${port}:${effective.database ?? '*'}:${effective.user ?? '*'}:<password>, ` +
+      `or set PGHOST=${host} PGPORT=${port}, or pass --db.`,
+  );
   return { profile };
 }
 
@@ -123,9 +133,12 @@ function profileFromWorkspaceSettings(name: string, cwd: string): { profile: Con
   const found = profiles.find((p) => p.name === name);
   if (found) return { profile: found, file };
   const why = problems.find((p) => p.includes(`"${name}"`));
-  throw new PgTunerError('BAD_INPUT', why
-    ? `--connection ${name}: ${why}`
-    : `--connection ${name}: no such profile in ${file} (have: ${profiles.map((p) => p.name).join(', ') || 'none'}).`);
+  throw new PgTunerError(
+    'BAD_INPUT',
+    why
+      ? `--connection ${name}: ${why}`
+      : `--connection ${name}: no such profile in ${file} (have: ${profiles.map((p) => p.name).join(', ') || 'none'}).`,
+  );
 }
 
 export function openDatabase(values: TargetOptions, settings: Settings = DEFAULT_SETTINGS): Database {

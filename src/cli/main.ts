@@ -7,7 +7,9 @@ Exit codes: 0 success, 2 bad input (reason on stderr), 1 anything else.`;
 const USAGE = `pgtuner <verb> [options]
 
 Verbs:
-${Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(14)}${v.summary}`).join('\n')}
+${Object.entries(VERBS)
+  .map(([name, v]) => `  ${name.padEnd(14)}${v.summary}`)
+  .join('\n')}
 
 ${COMMON_OPTIONS}`;
 

@@ -43,7 +43,7 @@ export function defineVerb<O extends ParseArgsConfig['options'], I, R>(spec: Ver
       const json = (values as { json?: boolean }).json === true;
       const input = spec.input(values, positionals);
       const settings: Settings = { ...DEFAULT_SETTINGS, ...spec.settings?.(values) };
-      const db = (spec.needsDatabase?.(input) ?? true ? openDatabase(values as TargetOptions, settings) : undefined) as Database;
+      const db = ((spec.needsDatabase?.(input) ?? true) ? openDatabase(values as TargetOptions, settings) : undefined) as Database;
       const progress = progressWriter(json);
       const controller = new AbortController();
       const interrupt = () => {

@@ -17,8 +17,17 @@ export function formatBytes(bytes: number): string {
 export function formatSeconds(seconds: number): string {
   if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)}s`;
   const s = Math.round(seconds);
-  const parts = [[Math.floor(s / 86400), 'd'], [Math.floor((s % 86400) / 3600), 'h'], [Math.floor((s % 3600) / 60), 'm'], [s % 60, 's']] as const;
-  return parts.filter(([n]) => n > 0).slice(0, 3).map(([n, u]) => `${n}${u}`).join(' ');
+  const parts = [
+    [Math.floor(s / 86400), 'd'],
+    [Math.floor((s % 86400) / 3600), 'h'],
+    [Math.floor((s % 3600) / 60), 'm'],
+    [s % 60, 's'],
+  ] as const;
+  return parts
+    .filter(([n]) => n > 0)
+    .slice(0, 3)
+    .map(([n, u]) => `${n}${u}`)
+    .join(' ');
 }
 
 /** 1234567 → "1.2M", 5300 → "5.3k", 42 → "42". */

@@ -19,21 +19,24 @@ export class Runner implements vscode.Disposable {
     const controller = new AbortController();
     this.running.add(controller);
     try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        // VS Code's bar takes increments; the engine reports how much is done.
-        let shown = 0;
-        const onProgress = (message: string, fraction?: number) => {
-          const increment = fraction === undefined ? undefined : Math.max(0, Math.min(1, fraction) * 100 - shown);
-          shown += increment ?? 0;
-          progress.report({ message, increment });
-        };
-        try {
-          return await work({ signal: controller.signal, onProgress, settings: readSettings(this.log, resource) });
-        } finally {
-          subscription.dispose();
-        }
-      });
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+        async (progress, token) => {
+          const subscription = token.onCancellationRequested(() => controller.abort());
+          // VS Code's bar takes increments; the engine reports how much is done.
+          let shown = 0;
+          const onProgress = (message: string, fraction?: number) => {
+            const increment = fraction === undefined ? undefined : Math.max(0, Math.min(1, fraction) * 100 - shown);
+            shown += increment ?? 0;
+            progress.report({ message, increment });
+          };
+          try {
+            return await work({ signal: controller.signal, onProgress, settings: readSettings(this.log, resource) });
+          } finally {
+            subscription.dispose();
+          }
+        },
+      );
     } finally {
       this.running.delete(controller);
     }
@@ -83,15 +86,17 @@ export interface Command {
  */
 export function registerCommandTable(context: vscode.ExtensionContext, runner: Runner, table: Record<string, Command>): void {
   for (const [id, command] of Object.entries(table)) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, async (arg: unknown) => {
-      try {
-        return await command.run(arg as never);
-      } catch (err) {
-        runner.report(command.title, err);
-        return undefined;
-      } finally {
-        command.after?.();
-      }
-    }));
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (arg: unknown) => {
+        try {
+          return await command.run(arg as never);
+        } catch (err) {
+          runner.report(command.title, err);
+          return undefined;
+        } finally {
+          command.after?.();
+        }
+      }),
+    );
   }
 }

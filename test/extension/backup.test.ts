@@ -18,11 +18,14 @@ describe('Backups', function () {
   before(async () => {
     url = await freshDatabaseUrl([]);
     database = databaseOf(url);
-    await adminSql(database, `
+    await adminSql(
+      database,
+      `
       CREATE TABLE accounts (id serial PRIMARY KEY, owner text NOT NULL UNIQUE);
       CREATE TABLE entries (id bigserial PRIMARY KEY, account_id int REFERENCES accounts(id), amount numeric);
       INSERT INTO accounts (owner) SELECT 'owner ' || g FROM generate_series(1, 300) g;
-      INSERT INTO entries (account_id, amount) SELECT 1 + g % 300, g FROM generate_series(1, 3000) g;`);
+      INSERT INTO entries (account_id, amount) SELECT 1 + g % 300, g FROM generate_series(1, 3000) g;`,
+    );
     await useConnection(url);
   });
 
@@ -31,12 +34,24 @@ describe('Backups', function () {
     assert.ok(result, 'the command returned the backup');
     assert.equal(path.dirname(result.dumpPath), path.join(workspaceFolder(), 'backups'));
     assert.ok(fs.existsSync(result.dumpPath) && fs.existsSync(result.checksumPath) && fs.existsSync(result.manifestPath));
-    assert.deepEqual(result.manifest.tables.map((t) => [t.name, t.rows]), [['accounts', 300], ['entries', 3000]]);
+    assert.deepEqual(
+      result.manifest.tables.map((t) => [t.name, t.rows]),
+      [
+        ['accounts', 300],
+        ['entries', 3000],
+      ],
+    );
     assert.match(fs.readFileSync(path.join(workspaceFolder(), '.gitignore'), 'utf8'), /^\/backups\/$/m);
 
     const test = await run<RestoreTestResult>('pgtuner.testRestore', { dumpPath: result.dumpPath });
     assert.equal(test?.ok, true, test?.message);
-    assert.deepEqual(test!.tables.map((t) => [t.name, t.actual]), [['accounts', 300], ['entries', 3000]]);
+    assert.deepEqual(
+      test!.tables.map((t) => [t.name, t.actual]),
+      [
+        ['accounts', 300],
+        ['entries', 3000],
+      ],
+    );
     assert.ok(test!.restoreMs! > 0);
     const manifest = JSON.parse(fs.readFileSync(result.manifestPath, 'utf8'));
     assert.equal(manifest.lastRestoreTest.ok, true, 'the result is recorded for the Backups view');
@@ -44,12 +59,22 @@ describe('Backups', function () {
 
   it('runs the user verification queries from the settings', async () => {
     const config = vscode.workspace.getConfiguration('pgtuner.backup');
-    await config.update('verificationQueries', [{ sql: 'SELECT sum(amount) FROM entries', expected: 4501500 }, { sql: 'SELECT count(*) FROM accounts', expected: 1 }], vscode.ConfigurationTarget.Workspace);
+    await config.update(
+      'verificationQueries',
+      [
+        { sql: 'SELECT sum(amount) FROM entries', expected: 4501500 },
+        { sql: 'SELECT count(*) FROM accounts', expected: 1 },
+      ],
+      vscode.ConfigurationTarget.Workspace,
+    );
     try {
       const backup = await run<BackupResult>('pgtuner.backupDatabase');
       const test = await run<RestoreTestResult>('pgtuner.testRestore', { dumpPath: backup!.dumpPath });
       assert.equal(test?.ok, false);
-      assert.deepEqual(test!.checks.filter((c) => c.name.startsWith('query')).map((c) => c.ok), [true, false]);
+      assert.deepEqual(
+        test!.checks.filter((c) => c.name.startsWith('query')).map((c) => c.ok),
+        [true, false],
+      );
     } finally {
       await config.update('verificationQueries', undefined, vscode.ConfigurationTarget.Workspace);
     }
@@ -75,7 +100,9 @@ describe('Backups', function () {
       const test = await run<RestoreTestResult>('pgtuner.testRestore', { dumpPath: backup!.dumpPath });
       assert.equal(test?.ok, true, test?.message);
       scratch = test!.scratchDatabase;
-      assert.deepEqual(await queryRows(url, `SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = '${scratch}'`), [{ owner: role }]);
+      assert.deepEqual(await queryRows(url, `SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = '${scratch}'`), [
+        { owner: role },
+      ]);
 
       await config.update('restoreTestConnection', 'no such lab', vscode.ConfigurationTarget.Workspace);
       assert.equal(await run('pgtuner.testRestore', { dumpPath: backup!.dumpPath }), undefined, 'an unknown connection name is refused');
@@ -94,7 +121,9 @@ describe('Backups', function () {
     const target = `${database}_restored`;
     const restored = await run<RestoreResult>('pgtuner.restoreDatabase', { dumpPath: backup!.dumpPath, targetDatabase: target });
     assert.equal(restored?.created, true);
-    assert.deepEqual(await queryRows(urlFor(target), 'SELECT count(*)::int AS n, sum(amount)::text AS total FROM entries'), [{ n: 3000, total: '4501500' }]);
+    assert.deepEqual(await queryRows(urlFor(target), 'SELECT count(*)::int AS n, sum(amount)::text AS total FROM entries'), [
+      { n: 3000, total: '4501500' },
+    ]);
     await adminSql('postgres', `DROP DATABASE "${target}" WITH (FORCE)`);
 
     assert.equal(await run<boolean>('pgtuner.deleteBackup', { dumpPath: backup!.dumpPath, confirmed: true }), true);
@@ -117,11 +146,16 @@ describe('Backups', function () {
   });
 
   it('cancels a running backup: pg_dump stops and no .dump is left', async function () {
-    await adminSql(database, `CREATE TABLE bulk AS SELECT g AS id, md5(g::text) || repeat(md5((g * 3)::text), 8) AS payload FROM generate_series(1, 400000) g`);
+    await adminSql(
+      database,
+      `CREATE TABLE bulk AS SELECT g AS id, md5(g::text) || repeat(md5((g * 3)::text), 8) AS payload FROM generate_series(1, 400000) g`,
+    );
     const dir = path.join(workspaceFolder(), 'backups', 'cancelled');
     try {
       const pending = run<BackupResult>('pgtuner.backupDatabase', { directory: dir });
-      await eventually('pg_dump writing its partial file', () => (fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.partial')) ? true : undefined));
+      await eventually('pg_dump writing its partial file', () =>
+        fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.partial')) ? true : undefined,
+      );
       const cancelled = await run<number>('pgtuner.cancel');
       assert.equal(cancelled, 1, 'one running operation was cancelled');
       assert.equal(await pending, undefined, 'the command reports no backup');

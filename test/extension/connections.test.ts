@@ -10,7 +10,8 @@ const workspaceFolder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const workspaceSettingsText = () => fs.readFileSync(path.join(workspaceFolder(), '.vscode', 'settings.json'), 'utf8');
 
 const add = (arg: object) => vscode.commands.executeCommand<ConnectionProfile | undefined>('pgtuner.addConnection', arg);
-const test = (name?: string) => vscode.commands.executeCommand<ConnectionTestResult | undefined>('pgtuner.testConnection', name ? { name } : undefined);
+const test = (name?: string) =>
+  vscode.commands.executeCommand<ConnectionTestResult | undefined>('pgtuner.testConnection', name ? { name } : undefined);
 const select = (name: string) => vscode.commands.executeCommand<ConnectionProfile | undefined>('pgtuner.selectConnection', { name });
 const remove = (name: string) => vscode.commands.executeCommand<boolean | undefined>('pgtuner.removeConnection', { name });
 
@@ -33,9 +34,18 @@ describe('Connections', () => {
     assert.match(settings, /"local staging"/);
     assert.ok(!settings.includes(password), 'the password must not be written to settings.json');
     const stored = vscode.workspace.getConfiguration('pgtuner').inspect<Record<string, unknown>[]>('connections')?.workspaceValue ?? [];
-    assert.deepEqual(stored.find((p) => p.name === 'local staging'), {
-      name: 'local staging', environment: 'staging', host: '127.0.0.1', port: Number(new URL(url).port), database: databaseOf(url), user: 'postgres', sslmode: 'disable',
-    });
+    assert.deepEqual(
+      stored.find((p) => p.name === 'local staging'),
+      {
+        name: 'local staging',
+        environment: 'staging',
+        host: '127.0.0.1',
+        port: Number(new URL(url).port),
+        database: databaseOf(url),
+        user: 'postgres',
+        sslmode: 'disable',
+      },
+    );
 
     const result = await test('local staging');
     assert.ok(result?.ok, `test failed: ${JSON.stringify(result)}`);
@@ -133,8 +143,11 @@ describe('Connections: workspace settings cannot take over a user connection', (
   };
   /** Writes pgtuner.connections at one level as a hand edit (or a git pull) would, and waits until the host sees it. */
   async function writeProfiles(target: 'user' | 'workspace', profiles: Record<string, unknown>[]) {
-    await config().update('connections', profiles.length ? profiles : undefined,
-      target === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
+    await config().update(
+      'connections',
+      profiles.length ? profiles : undefined,
+      target === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace,
+    );
     await eventually('the settings change', () => (JSON.stringify(profilesAt(target)) === JSON.stringify(profiles) ? true : undefined));
   }
   const endpoint = (url: string) => {
@@ -170,8 +183,14 @@ describe('Connections: workspace settings cannot take over a user connection', (
   });
 
   after(async () => {
-    await writeProfiles('workspace', profilesAt('workspace').filter((p) => p.name !== 'shop'));
-    await writeProfiles('user', profilesAt('user').filter((p) => p.name !== 'shop' && p.name !== 'ledger'));
+    await writeProfiles(
+      'workspace',
+      profilesAt('workspace').filter((p) => p.name !== 'shop'),
+    );
+    await writeProfiles(
+      'user',
+      profilesAt('user').filter((p) => p.name !== 'shop' && p.name !== 'ledger'),
+    );
   });
 
   it('lists a workspace profile named like a user profile separately, and the user password stays with the user profile', async () => {
@@ -193,16 +212,23 @@ describe('Connections: workspace settings cannot take over a user connection', (
     assert.equal(workspace.database, databaseOf(otherUrl));
     assert.equal(workspace.environment, 'development');
     const workspaceTest = await test('shop (workspace)');
-    assert.equal(workspaceTest?.ok, false, 'the workspace profile must not connect with the user profile\'s password');
+    assert.equal(workspaceTest?.ok, false, "the workspace profile must not connect with the user profile's password");
     assert.equal(workspaceTest.code, 'AUTH_FAILED');
   });
 
   it('does not give the user password to a workspace profile even when it names the same server', async () => {
-    await writeProfiles('workspace', [...profilesAt('workspace').filter((p) => p.name !== 'shop'), { name: 'shop', ...endpoint(userUrl), environment: 'development' }]);
-    const workspace = await eventually('the workspace "shop" on the user\'s server', async () => {
-      const p = await select('shop (workspace)');
-      return p?.database === databaseOf(userUrl) ? p : undefined;
-    }, 5_000);
+    await writeProfiles('workspace', [
+      ...profilesAt('workspace').filter((p) => p.name !== 'shop'),
+      { name: 'shop', ...endpoint(userUrl), environment: 'development' },
+    ]);
+    const workspace = await eventually(
+      'the workspace "shop" on the user\'s server',
+      async () => {
+        const p = await select('shop (workspace)');
+        return p?.database === databaseOf(userUrl) ? p : undefined;
+      },
+      5_000,
+    );
     assert.equal(workspace.environment, 'development');
     const result = await test('shop (workspace)');
     assert.equal(result?.ok, false);
@@ -215,7 +241,9 @@ describe('Connections: workspace settings cannot take over a user connection', (
     assert.equal((await test())?.name, 'ledger', 'add selects the new connection');
 
     // Someone edits the profile behind the active connection: another database, development.
-    const edited = profilesAt('user').map((p) => (p.name === 'ledger' ? { ...p, database: databaseOf(otherUrl), environment: 'development' } : p));
+    const edited = profilesAt('user').map((p) =>
+      p.name === 'ledger' ? { ...p, database: databaseOf(otherUrl), environment: 'development' } : p,
+    );
     await writeProfiles('user', edited);
 
     const cancelAsked = answerModals(undefined);

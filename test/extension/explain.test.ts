@@ -90,11 +90,16 @@ describe('Explain & Suggest in the editor', function () {
     // One pair of lenses per statement, each aimed at its statement's range.
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
     const ours = lenses.filter((l) => l.command?.command.startsWith('pgtuner.explain'));
-    assert.deepEqual(ours.map((l) => l.command!.title), ['Explain & Suggest', 'Explain', 'Explain & Suggest', 'Explain']);
+    assert.deepEqual(
+      ours.map((l) => l.command!.title),
+      ['Explain & Suggest', 'Explain', 'Explain & Suggest', 'Explain'],
+    );
     const lens = ours.find((l) => l.command!.command === 'pgtuner.explain' && l.range.start.line === inSecond.line - 1)!;
     assert.ok(lens, 'a lens on the second statement');
     editor.selection = new vscode.Selection(0, 0, 0, 0);
-    const viaLens = done(await vscode.commands.executeCommand<ExplainOutcome>(lens.command!.command, { ...lens.command!.arguments![0], analyze: false }));
+    const viaLens = done(
+      await vscode.commands.executeCommand<ExplainOutcome>(lens.command!.command, { ...lens.command!.arguments![0], analyze: false }),
+    );
     assert.equal(viaLens.statement, second);
 
     // The setting turns them off.
@@ -126,7 +131,8 @@ describe('Explain & Suggest in the editor', function () {
   });
 
   it('explains the template literal under the cursor without a selection, and says what to do from plain code', async () => {
-    const source = 'const quotes = /\'"`/g;\nexport const byEmail = (db: Db, email: string) =>\n  db.query(`SELECT id, email FROM users WHERE email = ${email.replace(quotes, \'\')}`);\n';
+    const source =
+      "const quotes = /'\"`/g;\nexport const byEmail = (db: Db, email: string) =>\n  db.query(`SELECT id, email FROM users WHERE email = ${email.replace(quotes, '')}`);\n";
     const editor = await openFile('byEmail.ts', source);
     const inside = rangeOf(editor, 'FROM users').start;
     editor.selection = new vscode.Selection(inside, inside);
@@ -162,12 +168,24 @@ describe('Explain & Suggest in the editor', function () {
     });
     assert.equal(state.posted?.type, 'result');
     assert.deepEqual((state.posted as { result: ExplainResultView }).result.suggestions[0], best);
-    for (const text of ['Explain & Suggest', 'Suggested indexes (', 'Create Migration', 'Copy DDL', 'Explain Again With This Index', 'Seq Scan', 'alerts', 'Hotspots']) {
+    for (const text of [
+      'Explain & Suggest',
+      'Suggested indexes (',
+      'Create Migration',
+      'Copy DDL',
+      'Explain Again With This Index',
+      'Seq Scan',
+      'alerts',
+      'Hotspots',
+    ]) {
       assert.ok(state.rendered!.includes(text), `the panel does not show "${text}":\n${state.rendered}`);
     }
 
     // "Explain Again With This Index": the HypoPG plan uses the index and is cheaper.
-    const again = await vscode.commands.executeCommand<CommandOutcome<{ after: PlanView }>>('pgtuner.test.explainPanelMessage', { type: 'explainWithIndex', suggestionIndex: 0 });
+    const again = await vscode.commands.executeCommand<CommandOutcome<{ after: PlanView }>>('pgtuner.test.explainPanelMessage', {
+      type: 'explainWithIndex',
+      suggestionIndex: 0,
+    });
     assert.equal(again?.status, 'done', JSON.stringify(again));
     const after = (again as { after: PlanView }).after;
     assert.ok(after.plan.totalCost < advised.before.plan.totalCost);
@@ -175,18 +193,26 @@ describe('Explain & Suggest in the editor', function () {
     assert.match(after.text, /Index (Only )?Scan( Backward)? using <\d+>btree_alerts_/);
     await waitFor('the side-by-side plans', async () => {
       const s = await vscode.commands.executeCommand<PanelState>('pgtuner.test.explainPanelState');
-      return s?.posted?.type === 'comparison' && s.rendered?.includes('hypothetical') && s.rendered.includes('Current plan') ? s : undefined;
+      return s?.posted?.type === 'comparison' && s.rendered?.includes('hypothetical') && s.rendered.includes('Current plan')
+        ? s
+        : undefined;
     });
 
     // The bench's expectation: partial on the open alerts, with created_at in the key so that
     // ORDER BY created_at DESC LIMIT 50 reads the index in order (severity may come first).
-    assert.match(best.ddl, /^CREATE INDEX CONCURRENTLY IF NOT EXISTS \S+ ON public\.alerts (USING btree )?\((severity, )?created_at( DESC)?\) WHERE .*resolved_at IS NULL/s);
+    assert.match(
+      best.ddl,
+      /^CREATE INDEX CONCURRENTLY IF NOT EXISTS \S+ ON public\.alerts (USING btree )?\((severity, )?created_at( DESC)?\) WHERE .*resolved_at IS NULL/s,
+    );
   });
 
   it('"Create Migration" writes the index migration and its down file', async () => {
     assert.ok(advised, 'needs the previous test');
     const best = advised.suggestions[0];
-    const files = await vscode.commands.executeCommand<{ upPath: string; downPath?: string }>('pgtuner.test.explainPanelMessage', { type: 'createMigration', suggestionIndex: 0 });
+    const files = await vscode.commands.executeCommand<{ upPath: string; downPath?: string }>('pgtuner.test.explainPanelMessage', {
+      type: 'createMigration',
+      suggestionIndex: 0,
+    });
     assert.ok(files?.upPath && files.downPath, `no migration files: ${JSON.stringify(files)}`);
     const up = fs.readFileSync(files.upPath, 'utf8');
     const down = fs.readFileSync(files.downPath, 'utf8');
@@ -200,7 +226,11 @@ describe('Explain & Suggest in the editor', function () {
     await vscode.env.clipboard.writeText('untouched');
     for (const suggestionIndex of ['0', 1.5, -1, advised.suggestions.length, 'constructor']) {
       for (const type of ['copyDdl', 'explainWithIndex', 'createMigration']) {
-        assert.equal(await vscode.commands.executeCommand('pgtuner.test.explainPanelMessage', { type, suggestionIndex }), undefined, `${type} ${String(suggestionIndex)}`);
+        assert.equal(
+          await vscode.commands.executeCommand('pgtuner.test.explainPanelMessage', { type, suggestionIndex }),
+          undefined,
+          `${type} ${String(suggestionIndex)}`,
+        );
       }
     }
     assert.equal(await vscode.env.clipboard.readText(), 'untouched');
@@ -210,7 +240,9 @@ describe('Explain & Suggest in the editor', function () {
     const admin = new Client({ connectionString: url });
     await admin.connect();
     const running = () =>
-      admin.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%pg_sleep(45)%' AND pid <> pg_backend_pid()`);
+      admin.query(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%pg_sleep(45)%' AND pid <> pg_backend_pid()`,
+      );
     try {
       const started = Date.now();
       const pending = explain({ sql: 'SELECT pg_sleep(45)', analyze: true });

@@ -31,8 +31,10 @@ describe('Health report and Indexes view', function () {
     await adminSql(databaseOf(url), 'CREATE UNIQUE INDEX CONCURRENTLY dupes_v ON dupes (v)').catch(() => undefined);
     await useConnection(url);
     const name = `${databaseOf(url)} (development)`;
-    await eventually(`connection ${name} to become active`, async () =>
-      (await run<{ database?: string }>('pgtuner.selectConnection', { name }))?.database === databaseOf(url) || undefined);
+    await eventually(
+      `connection ${name} to become active`,
+      async () => (await run<{ database?: string }>('pgtuner.selectConnection', { name }))?.database === databaseOf(url) || undefined,
+    );
   });
 
   it('Check Database Health reports every check, grouped counts and the time taken', async () => {
@@ -43,15 +45,28 @@ describe('Health report and Indexes view', function () {
     assert.ok(report.durationMs > 0);
     const byId = Object.fromEntries(report.results.map((r) => [r.id, r]));
     assert.equal(byId['invalid-indexes'].status, 'warning');
-    assert.deepEqual(byId['no-primary-key'].details.map((d) => d.table), ['Audit Log']);
+    assert.deepEqual(
+      byId['no-primary-key'].details.map((d) => d.table),
+      ['Audit Log'],
+    );
     assert.match(byId['unused-duplicate-indexes'].figure, /1 duplicate, 1 redundant/);
   });
 
   it('the Indexes view shows schema → table → index with scans, size and badges', async () => {
     const counts = await run<IndexAnalysis['counts']>('pgtuner.indexes.refresh');
-    assert.deepEqual({ ...counts, droppableBytes: undefined }, {
-      indexes: 8, unused: 4, duplicate: 1, redundant: 1, invalid: 1, bloated: 0, droppable: 4, droppableBytes: undefined,
-    });
+    assert.deepEqual(
+      { ...counts, droppableBytes: undefined },
+      {
+        indexes: 8,
+        unused: 4,
+        duplicate: 1,
+        redundant: 1,
+        invalid: 1,
+        bloated: 0,
+        droppable: 4,
+        droppableBytes: undefined,
+      },
+    );
     const rows = await viewRows();
     const row = (p: string) => {
       const found = rows.find((r) => r.path === p);
@@ -74,15 +89,24 @@ describe('Health report and Indexes view', function () {
 
   it('filters by badge words and names, and sorts by size', async () => {
     await run('pgtuner.indexes.filter', 'duplicate');
-    assert.deepEqual((await viewRows()).map((r) => r.path), ['public', 'public/items', 'public/items/items_order_again']);
+    assert.deepEqual(
+      (await viewRows()).map((r) => r.path),
+      ['public', 'public/items', 'public/items/items_order_again'],
+    );
     await run('pgtuner.indexes.filter', 'audit unused');
-    assert.deepEqual((await viewRows()).map((r) => r.path), ['public', 'public/Audit Log', 'public/Audit Log/Audit Log note']);
+    assert.deepEqual(
+      (await viewRows()).map((r) => r.path),
+      ['public', 'public/Audit Log', 'public/Audit Log/Audit Log note'],
+    );
     await run('pgtuner.indexes.clearFilter');
     await run('pgtuner.indexes.sortBySize');
     const tables = (await viewRows()).filter((r) => r.path.split('/').length === 2).map((r) => r.label);
     assert.equal(tables[0], 'items', 'the table with the most index bytes first');
     await run('pgtuner.indexes.sortByName');
-    assert.deepEqual((await viewRows()).filter((r) => r.path.split('/').length === 2).map((r) => r.label), ['Audit Log', 'dupes', 'items']);
+    assert.deepEqual(
+      (await viewRows()).filter((r) => r.path.split('/').length === 2).map((r) => r.label),
+      ['Audit Log', 'dupes', 'items'],
+    );
   });
 
   it('Copy Definition puts the exact CREATE INDEX on the clipboard', async () => {
@@ -112,7 +136,11 @@ describe('Health report and Indexes view', function () {
     try {
       await eventually('the migrations folder setting', async () => config().get('directory') === relative || undefined);
       const before = await queryRows(url, `SELECT pg_get_indexdef('public."Audit Log note"'::regclass) AS def`);
-      const generated = await run<GeneratedMigration>('pgtuner.indexes.generateDropMigration', { schema: 'public', table: 'Audit Log', name: 'Audit Log note' });
+      const generated = await run<GeneratedMigration>('pgtuner.indexes.generateDropMigration', {
+        schema: 'public',
+        table: 'Audit Log',
+        name: 'Audit Log note',
+      });
       assert.ok(generated?.downPath, 'an up and a down file');
       assert.equal(path.dirname(generated.upPath), path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, relative));
       assert.match(fs.readFileSync(generated.upPath, 'utf8'), /DROP INDEX CONCURRENTLY IF EXISTS public\."Audit Log note"/);
@@ -123,15 +151,18 @@ describe('Health report and Indexes view', function () {
       await run('pgtuner.rollbackMigration', { steps: 1 });
       assert.deepEqual(await queryRows(url, `SELECT pg_get_indexdef('public."Audit Log note"'::regclass) AS def`), before);
 
-      assert.equal(await run('pgtuner.indexes.generateDropMigration', { schema: 'public', table: 'items', name: 'items_sku_key' }), undefined,
-        'a constraint-backing index is refused');
+      assert.equal(
+        await run('pgtuner.indexes.generateDropMigration', { schema: 'public', table: 'items', name: 'items_sku_key' }),
+        undefined,
+        'a constraint-backing index is refused',
+      );
       assert.equal(fs.readdirSync(path.dirname(generated.upPath)).filter((f) => /items_sku_key/.test(f)).length, 0);
     } finally {
       await config().update('directory', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
-  it('Show Table Stats opens the table\'s sizes and activity', async () => {
+  it("Show Table Stats opens the table's sizes and activity", async () => {
     const stats = await run<TableStats>('pgtuner.indexes.showTableStats', { schema: 'public', table: 'items' });
     assert.equal(stats?.table, 'items');
     assert.ok(stats.indexesBytes >= 5 * 8192);
@@ -142,9 +173,16 @@ describe('Health report and Indexes view', function () {
 
   it('Reindex Concurrently (confirmed) rebuilds the invalid index once its data is fixed', async () => {
     await adminSql(databaseOf(url), 'DELETE FROM dupes WHERE id = 2');
-    const done = await run<{ name: string }>('pgtuner.indexes.reindexConcurrently', { schema: 'public', table: 'dupes', name: 'dupes_v', confirmed: true });
+    const done = await run<{ name: string }>('pgtuner.indexes.reindexConcurrently', {
+      schema: 'public',
+      table: 'dupes',
+      name: 'dupes_v',
+      confirmed: true,
+    });
     assert.equal(done?.name, 'dupes_v');
-    assert.deepEqual(await queryRows(url, `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'dupes_v'::regclass`), [{ valid: true }]);
+    assert.deepEqual(await queryRows(url, `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'dupes_v'::regclass`), [
+      { valid: true },
+    ]);
     const row = (await viewRows()).find((r) => r.path === 'public/dupes/dupes_v');
     assert.doesNotMatch(row!.description!, /invalid/, 'the view was refreshed');
   });

@@ -53,7 +53,9 @@ function dumpsIn(dir: string): string[] {
 }
 
 async function scratchDatabases(url: string): Promise<string[]> {
-  return (await queryUrl<{ datname: string }>(url, `SELECT datname FROM pg_database WHERE datname LIKE '%\\_restore\\_test\\_%'`)).map((r) => r.datname);
+  return (await queryUrl<{ datname: string }>(url, `SELECT datname FROM pg_database WHERE datname LIKE '%\\_restore\\_test\\_%'`)).map(
+    (r) => r.datname,
+  );
 }
 
 describe('backup and restore-test', function () {
@@ -81,7 +83,11 @@ describe('backup and restore-test', function () {
     const name = path.basename(first.dumpPath);
     assert.match(name, new RegExp(`^${shop.profile.database}-\\d{8}T\\d{6}Z\\.dump$`));
     assert.deepEqual(dumpsIn(dir), [name]);
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no temporary file left behind');
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.startsWith('.')),
+      [],
+      'no temporary file left behind',
+    );
     const lines = parseChecksums(fs.readFileSync(first.checksumPath, 'utf8'));
     assert.deepEqual(lines, await checksumDump(first.dumpPath));
     const m = await readManifest(first.dumpPath);
@@ -90,16 +96,22 @@ describe('backup and restore-test', function () {
     assert.match(m.pgDumpVersion, /^\d+\.\d+/);
     assert.equal(m.sizeBytes, fs.statSync(first.dumpPath).size);
     assert.ok(m.durationMs > 0);
-    assert.deepEqual(m.tables.map((t) => [t.schema, t.name, t.rows]), [
-      ['Sales Data', 'Line Items', 5000], ['public', 'customers', 2000], ['public', 'empty_table', 0], ['public', 'orders', 20000],
-    ]);
+    assert.deepEqual(
+      m.tables.map((t) => [t.schema, t.name, t.rows]),
+      [
+        ['Sales Data', 'Line Items', 5000],
+        ['public', 'customers', 2000],
+        ['public', 'empty_table', 0],
+        ['public', 'orders', 20000],
+      ],
+    );
     assert.ok(m.indexes.some((i) => i.name === 'orders_customer_idx'));
     assert.ok(m.constraints.some((c) => c.type === 'f' && c.table === 'Line Items'));
     assert.ok(m.constraints.some((c) => c.type === 'c' && c.table === 'orders'));
     assert.deepEqual(m.sequences.find((s) => s.name === 'orders_id_seq')?.lastValue, '20000');
   });
 
-  it('gives a second backup within the same second the next second\'s name instead of refusing', async () => {
+  it("gives a second backup within the same second the next second's name instead of refusing", async () => {
     const d = tempDir('pgtuner-b-');
     const second = new Date('2026-03-01T10:00:00.400Z');
     const earlier = await backupDatabase(shop, { keys, directory: d, now: () => second }, withTools());
@@ -112,21 +124,48 @@ describe('backup and restore-test', function () {
 
   it('restore-test passes with exact counts, checks, an RTO, and drops the scratch database', async () => {
     const progress: string[] = [];
-    const result = await restoreTest(shop, { dumpPath: first.dumpPath, keys }, withTools({
-      'backup.jobs': 2,
-      'backup.verificationQueries': [
-        { sql: 'SELECT count(DISTINCT customer_id) FROM orders', expected: 2000 },
-        { sql: 'SELECT email FROM customers ORDER BY id LIMIT 2', expected: [['c1@x.test'], ['c2@x.test']] },
-      ],
-    }, { onProgress: (message, fraction) => progress.push(`${message} ${fraction}`) }));
+    const result = await restoreTest(
+      shop,
+      { dumpPath: first.dumpPath, keys },
+      withTools(
+        {
+          'backup.jobs': 2,
+          'backup.verificationQueries': [
+            { sql: 'SELECT count(DISTINCT customer_id) FROM orders', expected: 2000 },
+            { sql: 'SELECT email FROM customers ORDER BY id LIMIT 2', expected: [['c1@x.test'], ['c2@x.test']] },
+          ],
+        },
+        { onProgress: (message, fraction) => progress.push(`${message} ${fraction}`) },
+      ),
+    );
     assert.equal(result.ok, true, result.message);
     assert.equal(result.failedAt, undefined);
-    assert.deepEqual(result.tables.map((t) => [t.name, t.expected, t.actual]), [['Line Items', 5000, 5000], ['customers', 2000, 2000], ['empty_table', 0, 0], ['orders', 20000, 20000]]);
-    assert.deepEqual(result.checks.map((c) => [c.name.split(':')[0], c.ok]), [
-      ['row counts', true], ['indexes', true], ['constraints', true], ['sequences', true], ['query', true], ['query', true]]);
+    assert.deepEqual(
+      result.tables.map((t) => [t.name, t.expected, t.actual]),
+      [
+        ['Line Items', 5000, 5000],
+        ['customers', 2000, 2000],
+        ['empty_table', 0, 0],
+        ['orders', 20000, 20000],
+      ],
+    );
+    assert.deepEqual(
+      result.checks.map((c) => [c.name.split(':')[0], c.ok]),
+      [
+        ['row counts', true],
+        ['indexes', true],
+        ['constraints', true],
+        ['sequences', true],
+        ['query', true],
+        ['query', true],
+      ],
+    );
     assert.ok(result.restoreMs! > 0 && result.restoreMs! <= result.totalMs);
     assert.match(result.scratchDatabase!, new RegExp(`^${shop.profile.database}_restore_test_\\d{8}t\\d{6}z$`));
-    assert.ok(progress.some((p) => /^restoring 4\/4 tables \(.*\) 1$/.test(p)), progress.join(' | '));
+    assert.ok(
+      progress.some((p) => /^restoring 4\/4 tables \(.*\) 1$/.test(p)),
+      progress.join(' | '),
+    );
     assert.deepEqual(await scratchDatabases(shopUrl), []);
     const m = await readManifest(first.dumpPath);
     assert.equal(m.lastRestoreTest?.ok, true);
@@ -140,7 +179,11 @@ describe('backup and restore-test', function () {
     m.tables.find((t) => t.name === 'orders')!.rows = 19999;
     fs.writeFileSync(copy.replace(/\.dump$/, '.manifest.json'), JSON.stringify(m));
     // The edited manifest is no longer authenticated: the test confirms using it anyway.
-    const result = await restoreTest(shop, { dumpPath: copy, keys, trustUnsigned: true }, withTools({ 'backup.verificationQueries': [{ sql: 'SELECT count(*) FROM customers', expected: 1 }] }));
+    const result = await restoreTest(
+      shop,
+      { dumpPath: copy, keys, trustUnsigned: true },
+      withTools({ 'backup.verificationQueries': [{ sql: 'SELECT count(*) FROM customers', expected: 1 }] }),
+    );
     assert.equal(result.ok, false);
     assert.equal(result.failedAt, 'verify');
     assert.match(result.message, /public\.orders has 20000 rows, expected 19999/);
@@ -175,7 +218,6 @@ describe('backup and restore-test', function () {
     const copy = path.join(copyDir, path.basename(first.dumpPath));
     // A manifest as older versions wrote it (no checksums, no MAC): the .sha256 file is the reference.
     const { mac: _mac, checksums: _sums, ...old } = await readManifest(first.dumpPath);
-    void _mac, void _sums;
     fs.writeFileSync(path.join(copyDir, path.basename(first.manifestPath)), JSON.stringify(old));
     const bytes = fs.readFileSync(first.dumpPath);
     fs.writeFileSync(copy, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
@@ -201,7 +243,11 @@ describe('backup and restore-test', function () {
   it('restores into a new target, and into an existing one only after a safety backup', async () => {
     const target = `${shop.profile.database}_copy`;
     const safety = tempDir('pgtuner-safety-');
-    const created = await restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety }, withTools());
+    const created = await restoreBackup(
+      shop,
+      { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety },
+      withTools(),
+    );
     assert.equal(created.created, true);
     assert.equal(created.safetyBackup, undefined);
     const cluster = await getCluster();
@@ -210,14 +256,32 @@ describe('backup and restore-test', function () {
     try {
       assert.equal((await copy.query('SELECT count(*)::int AS n FROM orders')).rows[0].n, 20000);
       await copy.query('DELETE FROM "Sales Data"."Line Items" WHERE id > 10');
-      await assert.rejects(restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety }, withTools()), /exists: restoring replaces its contents.*Confirm/s);
+      await assert.rejects(
+        restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety }, withTools()),
+        /exists: restoring replaces its contents.*Confirm/s,
+      );
       // `copy` has a session open on the target: the swap needs it gone, and says so unless told to disconnect it.
-      await assert.rejects(restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety, confirmed: true }, withTools()), /1 other session\(s\) are connected/);
-      const again = await restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety, confirmed: true, terminateSessions: true }, withTools());
+      await assert.rejects(
+        restoreBackup(
+          shop,
+          { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety, confirmed: true },
+          withTools(),
+        ),
+        /1 other session\(s\) are connected/,
+      );
+      const again = await restoreBackup(
+        shop,
+        { dumpPath: first.dumpPath, keys, targetDatabase: target, safetyDirectory: safety, confirmed: true, terminateSessions: true },
+        withTools(),
+      );
       assert.equal(again.created, false);
       assert.equal(again.terminatedSessions, 1);
       assert.ok(again.safetyBackup);
-      assert.equal(again.safetyBackup!.manifest.tables.find((t) => t.name === 'Line Items')!.rows, 10, 'the safety backup holds the target as it was');
+      assert.equal(
+        again.safetyBackup!.manifest.tables.find((t) => t.name === 'Line Items')!.rows,
+        10,
+        'the safety backup holds the target as it was',
+      );
       assert.equal((await copy.query('SELECT count(*)::int AS n FROM "Sales Data"."Line Items"')).rows[0].n, 5000);
     } finally {
       await copy.end();
@@ -228,29 +292,55 @@ describe('backup and restore-test', function () {
   it('refuses to restore over the source database unless its name is typed', async () => {
     const source = shop.profile.database!;
     await assert.rejects(
-      restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: source, safetyDirectory: tempDir('pgtuner-safety-') }, withTools()),
+      restoreBackup(
+        shop,
+        { dumpPath: first.dumpPath, keys, targetDatabase: source, safetyDirectory: tempDir('pgtuner-safety-') },
+        withTools(),
+      ),
       (err: PgTunerError) => err.code === 'BAD_INPUT' && /is the database this backup was taken from/.test(err.message),
     );
     await assert.rejects(
-      restoreBackup(shop, { dumpPath: first.dumpPath, keys, targetDatabase: source, confirmSourceName: 'something else', safetyDirectory: tempDir('pgtuner-safety-') }, withTools()),
+      restoreBackup(
+        shop,
+        {
+          dumpPath: first.dumpPath,
+          keys,
+          targetDatabase: source,
+          confirmSourceName: 'something else',
+          safetyDirectory: tempDir('pgtuner-safety-'),
+        },
+        withTools(),
+      ),
       (err: PgTunerError) => err.code === 'BAD_INPUT',
     );
   });
 
   it('says clearly when pg_dump is missing or too old', async () => {
     const empty = tempDir('pgtuner-notools-');
-    await assert.rejects(backupDatabase(shop, { keys, directory: tempDir('pgtuner-b-') }, withTools({ 'backup.toolsDirectory': empty })),
-      (err: PgTunerError) => err.code === 'TOOL_MISSING' && err.message.includes(empty) && /pg_dump/.test(err.message) && /version 15 or newer/.test(err.message));
+    await assert.rejects(
+      backupDatabase(shop, { keys, directory: tempDir('pgtuner-b-') }, withTools({ 'backup.toolsDirectory': empty })),
+      (err: PgTunerError) =>
+        err.code === 'TOOL_MISSING' &&
+        err.message.includes(empty) &&
+        /pg_dump/.test(err.message) &&
+        /version 15 or newer/.test(err.message),
+    );
 
     const old = tempDir('pgtuner-oldtools-');
     for (const tool of ['pg_dump', 'pg_restore']) {
       fs.writeFileSync(path.join(old, tool), `#!/bin/sh\necho "${tool} (PostgreSQL) 9.6.0"\n`, { mode: 0o755 });
     }
     const out = tempDir('pgtuner-b-');
-    await assert.rejects(backupDatabase(shop, { keys, directory: out }, withTools({ 'backup.toolsDirectory': old })),
-      (err: PgTunerError) => err.code === 'TOOL_VERSION' && /9\.6\.0/.test(err.message) && /PostgreSQL 15/.test(err.message) && /too old/.test(err.message));
+    await assert.rejects(
+      backupDatabase(shop, { keys, directory: out }, withTools({ 'backup.toolsDirectory': old })),
+      (err: PgTunerError) =>
+        err.code === 'TOOL_VERSION' && /9\.6\.0/.test(err.message) && /PostgreSQL 15/.test(err.message) && /too old/.test(err.message),
+    );
     assert.deepEqual(fs.readdirSync(out), []);
-    await assert.rejects(restoreTest(shop, { dumpPath: first.dumpPath, keys }, withTools({ 'backup.toolsDirectory': old })), (err: PgTunerError) => err.code === 'TOOL_VERSION');
+    await assert.rejects(
+      restoreTest(shop, { dumpPath: first.dumpPath, keys }, withTools({ 'backup.toolsDirectory': old })),
+      (err: PgTunerError) => err.code === 'TOOL_VERSION',
+    );
   });
 });
 
@@ -287,8 +377,18 @@ describe('backup under load, cancellation and secrets', function () {
     let insertedWhileDumping = 0;
     const dir = tempDir('pgtuner-load-');
     try {
-      const backup = await backupDatabase(db, { directory: dir, keys },
-        withTools({}, { onProgress: (message) => { if (message.startsWith('dumping 0/')) insertedWhileDumping = -inserted; } }));
+      const backup = await backupDatabase(
+        db,
+        { directory: dir, keys },
+        withTools(
+          {},
+          {
+            onProgress: (message) => {
+              if (message.startsWith('dumping 0/')) insertedWhileDumping = -inserted;
+            },
+          },
+        ),
+      );
       insertedWhileDumping += inserted;
       running = false;
       await loop;
@@ -311,8 +411,19 @@ describe('backup under load, cancellation and secrets', function () {
     const abort = new AbortController();
     let pid: number | undefined;
     await assert.rejects(
-      backupDatabase(db, { directory: dir, onToolSpawn: (p) => (pid = p) },
-        withTools({}, { signal: abort.signal, onProgress: (message) => { if (message.startsWith('dumping 1/')) abort.abort(); } })),
+      backupDatabase(
+        db,
+        { directory: dir, onToolSpawn: (p) => (pid = p) },
+        withTools(
+          {},
+          {
+            signal: abort.signal,
+            onProgress: (message) => {
+              if (message.startsWith('dumping 1/')) abort.abort();
+            },
+          },
+        ),
+      ),
       (err: PgTunerError) => err.code === 'CANCELLED',
     );
     assert.ok(pid);
@@ -324,7 +435,19 @@ describe('backup under load, cancellation and secrets', function () {
     const backup = await backupDatabase(db, { keys, directory: tempDir('pgtuner-rt-abort-') }, withTools());
     const abort = new AbortController();
     await assert.rejects(
-      restoreTest(db, { dumpPath: backup.dumpPath, keys }, withTools({}, { signal: abort.signal, onProgress: (message) => { if (message.startsWith('restoring')) abort.abort(); } })),
+      restoreTest(
+        db,
+        { dumpPath: backup.dumpPath, keys },
+        withTools(
+          {},
+          {
+            signal: abort.signal,
+            onProgress: (message) => {
+              if (message.startsWith('restoring')) abort.abort();
+            },
+          },
+        ),
+      ),
       (err: PgTunerError) => err.code === 'CANCELLED' && /Restore-test cancelled/.test(err.message),
     );
     assert.deepEqual(await scratchDatabases(url), []);
@@ -334,8 +457,18 @@ describe('backup under load, cancellation and secrets', function () {
     const dir = tempDir('pgtuner-kill-');
     let pid: number | undefined;
     await assert.rejects(
-      backupDatabase(db, { directory: dir, onToolSpawn: (p) => (pid = p) },
-        withTools({}, { onProgress: (message) => { if (message.startsWith('dumping 1/')) process.kill(pid!, 'SIGKILL'); } })),
+      backupDatabase(
+        db,
+        { directory: dir, onToolSpawn: (p) => (pid = p) },
+        withTools(
+          {},
+          {
+            onProgress: (message) => {
+              if (message.startsWith('dumping 1/')) process.kill(pid!, 'SIGKILL');
+            },
+          },
+        ),
+      ),
       (err: PgTunerError) => err.code === 'BACKUP_ERROR' && /pg_dump was killed by SIGKILL/.test(err.message),
     );
     assert.deepEqual(fs.readdirSync(dir), []);
@@ -346,14 +479,21 @@ describe('backup under load, cancellation and secrets', function () {
     let pid: number | undefined;
     let cmdline = '';
     let environ = '';
-    const backup = await backupDatabase(db, { directory: dir, onToolSpawn: (p) => (pid = p) }, withTools({}, {
-      onProgress: (message) => {
-        if (message.startsWith('dumping 1/')) {
-          cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-          environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
-        }
-      },
-    }));
+    const backup = await backupDatabase(
+      db,
+      { directory: dir, onToolSpawn: (p) => (pid = p) },
+      withTools(
+        {},
+        {
+          onProgress: (message) => {
+            if (message.startsWith('dumping 1/')) {
+              cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+              environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+            }
+          },
+        },
+      ),
+    );
     assert.match(cmdline, /pg_dump .*--snapshot=/, 'read while the real pg_dump ran');
     assert.ok(!cmdline.includes(password), 'password not in argv');
     assert.ok(environ.split('\0').includes(`PGPASSWORD=${password}`), 'password in the environment');
@@ -368,16 +508,22 @@ describe('backup under load, cancellation and secrets', function () {
     const version = (await getCluster()).serverVersionNum;
     const major = Math.floor(version / 10000);
     for (const tool of ['pg_dump', 'pg_restore']) {
-      fs.writeFileSync(path.join(fake, tool),
+      fs.writeFileSync(
+        path.join(fake, tool),
         `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "${tool} (PostgreSQL) ${major}.0"; exit 0; fi\n` +
-        `echo "${tool}: error: connection failed for password $PGPASSWORD, args: $*" >&2\nexit 1\n`, { mode: 0o755 });
+          `echo "${tool}: error: connection failed for password $PGPASSWORD, args: $*" >&2\nexit 1\n`,
+        { mode: 0o755 },
+      );
     }
     const dir = tempDir('pgtuner-leak-');
     let message = '';
-    await assert.rejects(backupDatabase(db, { keys, directory: dir }, withTools({ 'backup.toolsDirectory': fake })), (err: PgTunerError) => {
-      message = err.message;
-      return err.code === 'BACKUP_ERROR';
-    });
+    await assert.rejects(
+      backupDatabase(db, { keys, directory: dir }, withTools({ 'backup.toolsDirectory': fake })),
+      (err: PgTunerError) => {
+        message = err.message;
+        return err.code === 'BACKUP_ERROR';
+      },
+    );
     assert.match(message, /connection failed for password \*\*\*, args: --format=custom/);
     assert.ok(!message.includes(password));
     assert.deepEqual(fs.readdirSync(dir), []);

@@ -21,7 +21,11 @@ import { queryUrl } from '../support/sql';
 import * as keysModule from '../../src/core/backup/keys';
 
 const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-const dumpsIn = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.dump')).sort();
+const dumpsIn = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.dump'))
+    .sort();
 /** One key for the whole file, as one user's keyring would be. */
 const keys = keysModule?.memoryKeyring?.();
 
@@ -68,7 +72,7 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
       await other?.stop();
     });
 
-    it('retention (--keep 1) on one server keeps the other server\'s verified backup', async () => {
+    it("retention (--keep 1) on one server keeps the other server's verified backup", async () => {
       const dir = tempDir('pgtuner-2servers-');
       const hour = 3_600_000;
       const t0 = Date.now() - 5 * hour;
@@ -108,7 +112,9 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
       const dir = tempDir('pgtuner-concurrent-');
       const at = new Date(Date.now() - 60_000);
       const runs = await Promise.allSettled([0, 1].map(() => backupDatabase(db, { directory: dir, keys, now: () => at }, withTools())));
-      const done = runs.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof backupDatabase>>> => r.status === 'fulfilled').map((r) => r.value);
+      const done = runs
+        .filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof backupDatabase>>> => r.status === 'fulfilled')
+        .map((r) => r.value);
       const failed = runs.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
       for (const err of failed) {
         assert.ok(err instanceof PgTunerError, `a typed error, not ${err.stack}`);
@@ -117,7 +123,11 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
       }
       assert.ok(done.length >= 1, failed.map((e) => e.message).join('; '));
       assert.equal(new Set(done.map((d) => d.dumpPath)).size, done.length, 'distinct files');
-      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.')), [], 'no partial or lock file left');
+      assert.deepEqual(
+        fs.readdirSync(dir).filter((f) => f.startsWith('.')),
+        [],
+        'no partial or lock file left',
+      );
       for (const d of done) {
         const r = await restoreTest(db, { dumpPath: d.dumpPath, keys }, withTools());
         assert.equal(r.ok, true, r.message);
@@ -140,24 +150,45 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
       const target = `${db.profile.database}_live`;
       await cluster.sql('postgres', `CREATE DATABASE "${target}"`);
       const targetUrl = cluster.url(target);
-      await queryUrl(targetUrl, `CREATE TABLE kept (id int PRIMARY KEY, v text NOT NULL CHECK (v <> ''));
-        INSERT INTO kept SELECT g, 'v' || g FROM generate_series(1, 777) g;`);
+      await queryUrl(
+        targetUrl,
+        `CREATE TABLE kept (id int PRIMARY KEY, v text NOT NULL CHECK (v <> ''));
+        INSERT INTO kept SELECT g, 'v' || g FROM generate_series(1, 777) g;`,
+      );
       const safetyDir = tempDir('pgtuner-safety-');
       let message = '';
       try {
         await assert.rejects(
-          restoreBackup(db, { dumpPath: damaged, targetDatabase: target, safetyDirectory: safetyDir, keys, trustUnsigned: true, confirmed: true }, withTools()),
+          restoreBackup(
+            db,
+            { dumpPath: damaged, targetDatabase: target, safetyDirectory: safetyDir, keys, trustUnsigned: true, confirmed: true },
+            withTools(),
+          ),
           (err: Error) => {
             message = err.message;
             return err instanceof PgTunerError;
-          });
+          },
+        );
         const safety = dumpsIn(safetyDir);
         assert.equal(safety.length, 1, 'a safety backup was taken');
         assert.ok(message.includes(path.join(safetyDir, safety[0])), `the message names the safety backup: ${message}`);
         assert.deepEqual(await queryUrl(targetUrl, 'SELECT count(*)::int AS n FROM kept'), [{ n: 777 }], 'the target still has its data');
-        assert.deepEqual((await queryUrl(targetUrl, `SELECT conname FROM pg_constraint WHERE conrelid = 'kept'::regclass ORDER BY 1`)).map((r) => r.conname), ['kept_pkey', 'kept_v_check']);
-        assert.deepEqual(await queryUrl(targetUrl, `SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('orders', 'customers')`), [{ n: 0 }], 'nothing of the dump went into the target');
-        assert.deepEqual(await queryUrl(url, `SELECT datname FROM pg_database WHERE datname LIKE '%pgtuner%'`), [], 'no temporary database left');
+        assert.deepEqual(
+          (await queryUrl(targetUrl, `SELECT conname FROM pg_constraint WHERE conrelid = 'kept'::regclass ORDER BY 1`)).map(
+            (r) => r.conname,
+          ),
+          ['kept_pkey', 'kept_v_check'],
+        );
+        assert.deepEqual(
+          await queryUrl(targetUrl, `SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('orders', 'customers')`),
+          [{ n: 0 }],
+          'nothing of the dump went into the target',
+        );
+        assert.deepEqual(
+          await queryUrl(url, `SELECT datname FROM pg_database WHERE datname LIKE '%pgtuner%'`),
+          [],
+          'no temporary database left',
+        );
       } finally {
         await cluster.sql('postgres', `DROP DATABASE IF EXISTS "${target}" WITH (FORCE)`);
       }
@@ -170,12 +201,20 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
       await cluster.sql('postgres', `CREATE DATABASE "${target.replace(/"/g, '""')}"`);
       await queryUrl(cluster.url(target), 'CREATE TABLE old_stuff (id int); INSERT INTO old_stuff VALUES (1)');
       try {
-        const result = await restoreBackup(db, { dumpPath: source.dumpPath, targetDatabase: target, safetyDirectory: tempDir('pgtuner-safety-'), keys, confirmed: true }, withTools());
+        const result = await restoreBackup(
+          db,
+          { dumpPath: source.dumpPath, targetDatabase: target, safetyDirectory: tempDir('pgtuner-safety-'), keys, confirmed: true },
+          withTools(),
+        );
         assert.equal(result.created, false);
         assert.ok(result.safetyBackup);
         assert.deepEqual(await queryUrl(cluster.url(target), 'SELECT count(*)::int AS n FROM orders'), [{ n: 60000 }]);
         assert.deepEqual(await queryUrl(cluster.url(target), `SELECT to_regclass('old_stuff') AS t`), [{ t: null }]);
-        assert.deepEqual(await queryUrl(url, `SELECT datname FROM pg_database WHERE datname LIKE '%pgtuner%'`), [], 'no temporary or old database left');
+        assert.deepEqual(
+          await queryUrl(url, `SELECT datname FROM pg_database WHERE datname LIKE '%pgtuner%'`),
+          [],
+          'no temporary or old database left',
+        );
         assert.equal(fs.existsSync(result.safetyBackup!.dumpPath), true);
       } finally {
         await cluster.sql('postgres', `DROP DATABASE IF EXISTS "${target.replace(/"/g, '""')}" WITH (FORCE)`);
@@ -193,9 +232,19 @@ describe('backup safety: servers, concurrency, restore, delete', function () {
     const outsideDump = path.join(victim, 'shop-20260101T000000Z.dump');
     fs.writeFileSync(outsideDump, 'not yours');
     fs.symlinkSync(victim, path.join(folder, 'shop-20260102T000000Z.dump'));
-    const attempts = [victim, path.join(victim, 'data'), outsideDump, path.join(folder, '..', 'victim', 'shop-20260101T000000Z.dump'), path.join(folder, 'shop-20260102T000000Z.dump'), folder];
+    const attempts = [
+      victim,
+      path.join(victim, 'data'),
+      outsideDump,
+      path.join(folder, '..', 'victim', 'shop-20260101T000000Z.dump'),
+      path.join(folder, 'shop-20260102T000000Z.dump'),
+      folder,
+    ];
     for (const target of attempts) {
-      await (deleteBackup as (p: string, dir: string) => Promise<void>)(target, folder).then(() => undefined, () => undefined);
+      await (deleteBackup as (p: string, dir: string) => Promise<void>)(target, folder).then(
+        () => undefined,
+        () => undefined,
+      );
     }
     assert.equal(fs.readFileSync(path.join(victim, 'data', 'precious.txt'), 'utf8'), 'keep me');
     assert.equal(fs.readFileSync(outsideDump, 'utf8'), 'not yours');

@@ -17,7 +17,12 @@ export interface CliRun {
  */
 export function runCli(args: string[], databaseUrl?: string, options: { cwd?: string; timeoutMs?: number } = {}): CliRun {
   const env = { ...process.env, DATABASE_URL: databaseUrl ?? '' };
-  const r = spawnSync(process.execPath, [CLI_PATH, ...args], { env, cwd: options.cwd, encoding: 'utf8', timeout: options.timeoutMs ?? 120_000 });
+  const r = spawnSync(process.execPath, [CLI_PATH, ...args], {
+    env,
+    cwd: options.cwd,
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
 }
 
@@ -46,7 +51,12 @@ SELECT pid, query FROM pg_stat_activity
  * running it are terminated afterwards so a failing run leaves nothing behind. `anyDatabase`: the
  * statement runs in another database of the server (restore-test's scratch database).
  */
-export async function interruptCli(args: string[], databaseUrl: string, marker: string, options: { settleMs?: number; anyDatabase?: boolean } = {}): Promise<InterruptedRun> {
+export async function interruptCli(
+  args: string[],
+  databaseUrl: string,
+  marker: string,
+  options: { settleMs?: number; anyDatabase?: boolean } = {},
+): Promise<InterruptedRun> {
   const { child, exited } = startCli(args, databaseUrl);
   let stderr = '';
   child.stderr!.on('data', (chunk: string) => (stderr += chunk));
@@ -54,15 +64,25 @@ export async function interruptCli(args: string[], databaseUrl: string, marker: 
   await admin.connect();
   const active = async () => (await admin.query<{ pid: number; query: string }>(ACTIVE_PGTUNER_SQL, [marker, !!options.anyDatabase])).rows;
   try {
-    await until(() => `the CLI's statement (${marker}) to run on the server; stderr: ${stderr}`, async () => (await active()).length > 0 || child.exitCode !== null, 60_000);
+    await until(
+      () => `the CLI's statement (${marker}) to run on the server; stderr: ${stderr}`,
+      async () => (await active()).length > 0 || child.exitCode !== null,
+      60_000,
+    );
     if (child.exitCode !== null) throw new Error(`the CLI ended before its statement ran (exit ${child.exitCode}): ${stderr}`);
     child.kill('SIGINT');
     const { code, signal } = await exited;
-    await until(() => 'the server to drop the statement', async () => (await active()).length === 0, options.settleMs ?? 5_000).catch(() => undefined);
+    await until(
+      () => 'the server to drop the statement',
+      async () => (await active()).length === 0,
+      options.settleMs ?? 5_000,
+    ).catch(() => undefined);
     return { code, signal, stderr, stillActive: (await active()).map((r) => r.query) };
   } finally {
     child.kill('SIGKILL');
-    await admin.query(`SELECT pg_terminate_backend(pid) FROM (${ACTIVE_PGTUNER_SQL}) a`, [marker, !!options.anyDatabase]).catch(() => undefined);
+    await admin
+      .query(`SELECT pg_terminate_backend(pid) FROM (${ACTIVE_PGTUNER_SQL}) a`, [marker, !!options.anyDatabase])
+      .catch(() => undefined);
     await admin.end();
   }
 }
@@ -90,6 +110,7 @@ export function startCli(args: string[], databaseUrl?: string): RunningCli {
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, exited };
 }

@@ -59,7 +59,11 @@ export function findSystemBinDir(): string | undefined {
   if (fromEnv) return fs.existsSync(path.join(fromEnv, 'initdb')) ? fromEnv : undefined;
   const root = '/usr/lib/postgresql';
   if (!fs.existsSync(root)) return undefined;
-  const majors = fs.readdirSync(root).filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => b - a);
+  const majors = fs
+    .readdirSync(root)
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .sort((a, b) => b - a);
   for (const m of majors) {
     const dir = path.join(root, String(m), 'bin');
     if (fs.existsSync(path.join(dir, 'initdb'))) return dir;
@@ -97,8 +101,18 @@ async function startSystemCluster(binDir: string, options: StartOptions): Promis
   fs.chmodSync(base, 0o700);
 
   runAsOwner(path.join(binDir, 'initdb'), [
-    '-D', dataDir, '-U', SUPERUSER, '--pwfile', pwfile, '--auth-host=scram-sha-256', '--auth-local=trust',
-    '-E', 'UTF8', '--locale=C', '--no-sync',
+    '-D',
+    dataDir,
+    '-U',
+    SUPERUSER,
+    '--pwfile',
+    pwfile,
+    '--auth-host=scram-sha-256',
+    '--auth-local=trust',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
   ]);
   fs.rmSync(pwfile);
 
@@ -118,12 +132,23 @@ async function startSystemCluster(binDir: string, options: StartOptions): Promis
     ...(hasPgss ? { shared_preload_libraries: "'pg_stat_statements'" } : {}),
     ...options.settings,
   };
-  fs.appendFileSync(path.join(dataDir, 'postgresql.conf'), '\n' + Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+  fs.appendFileSync(
+    path.join(dataDir, 'postgresql.conf'),
+    '\n' +
+      Object.entries(settings)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join('\n') +
+      '\n',
+  );
 
   const stopSync = () => {
-    spawnSync(isRoot() ? 'runuser' : path.join(binDir, 'pg_ctl'),
-      isRoot() ? ['-u', 'postgres', '--', path.join(binDir, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', 'stop'] : ['-D', dataDir, '-m', 'immediate', 'stop'],
-      { stdio: 'ignore', cwd: os.tmpdir() });
+    spawnSync(
+      isRoot() ? 'runuser' : path.join(binDir, 'pg_ctl'),
+      isRoot()
+        ? ['-u', 'postgres', '--', path.join(binDir, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', 'stop']
+        : ['-D', dataDir, '-m', 'immediate', 'stop'],
+      { stdio: 'ignore', cwd: os.tmpdir() },
+    );
     fs.rmSync(base, { recursive: true, force: true });
   };
   registerStop(stopSync);
@@ -143,18 +168,35 @@ async function startEmbeddedCluster(options: StartOptions): Promise<Cluster> {
   const password = crypto.randomBytes(12).toString('hex');
   const port = await freePort();
   const pg = new EmbeddedPostgres({
-    databaseDir: dataDir, port, user: SUPERUSER, password, persistent: false,
-    authMethod: 'scram-sha-256', createPostgresUser: isRoot(), onLog: () => undefined,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
-      ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
+    databaseDir: dataDir,
+    port,
+    user: SUPERUSER,
+    password,
+    persistent: false,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: isRoot(),
+    onLog: () => undefined,
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ],
   });
   await pg.initialise();
   await pg.start();
   const binDir = path.dirname(pgCtl);
   const stopSync = () => {
-    spawnSync(isRoot() ? 'runuser' : path.join(binDir, 'pg_ctl'),
-      isRoot() ? ['-u', 'postgres', '--', path.join(binDir, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', 'stop'] : ['-D', dataDir, '-m', 'immediate', 'stop'],
-      { stdio: 'ignore', cwd: os.tmpdir() });
+    spawnSync(
+      isRoot() ? 'runuser' : path.join(binDir, 'pg_ctl'),
+      isRoot()
+        ? ['-u', 'postgres', '--', path.join(binDir, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', 'stop']
+        : ['-D', dataDir, '-m', 'immediate', 'stop'],
+      { stdio: 'ignore', cwd: os.tmpdir() },
+    );
     fs.rmSync(base, { recursive: true, force: true });
   };
   registerStop(stopSync);
@@ -169,7 +211,13 @@ interface EmbeddedPg {
 }
 
 async function makeCluster(p: {
-  kind: Cluster['kind']; port: number; password: string; binDir: string; dataDir: string; hypopgAvailable: boolean; stopSync: () => void;
+  kind: Cluster['kind'];
+  port: number;
+  password: string;
+  binDir: string;
+  dataDir: string;
+  hypopgAvailable: boolean;
+  stopSync: () => void;
 }): Promise<Cluster> {
   const host = '127.0.0.1';
   const url = (database = 'postgres', user = SUPERUSER, password = p.password) =>
@@ -183,8 +231,15 @@ async function makeCluster(p: {
   await versionClient.end();
   let counter = 0;
   return {
-    kind: p.kind, host, port: p.port, superuser: SUPERUSER, password: p.password, binDir: p.binDir, dataDir: p.dataDir,
-    hypopgAvailable: p.hypopgAvailable, serverVersionNum,
+    kind: p.kind,
+    host,
+    port: p.port,
+    superuser: SUPERUSER,
+    password: p.password,
+    binDir: p.binDir,
+    dataDir: p.dataDir,
+    hypopgAvailable: p.hypopgAvailable,
+    serverVersionNum,
     url,
     sql,
     async createDatabase(name, opts) {

@@ -1,8 +1,13 @@
 /** One-shot SQL for tests: each call opens its own connection and closes it. */
 import { Client } from 'pg';
 
-/** Runs `sql` on the database at `url` and returns the rows. */
-export async function queryUrl<R extends Record<string, unknown> = Record<string, any>>(url: string, sql: string, params: unknown[] = []): Promise<R[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
+/** Runs `sql` on the database at `url` and returns the rows (loosely typed by default: tests read them freely). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function queryUrl<R extends Record<string, unknown> = Record<string, any>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {

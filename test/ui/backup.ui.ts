@@ -14,8 +14,12 @@ const DATABASE = 'ui_backup';
 
 export const run: UiCheck = async (page, ctx) => {
   // One big table keeps pg_dump busy long enough to press Cancel; the small one is dumped after it.
-  const url = await databaseWith(ctx.pgUrl, DATABASE, `CREATE TABLE a_big AS SELECT g AS id, md5(g::text) || repeat(md5((g * 3)::text), 8) AS payload FROM generate_series(1, 1000000) g;
-    CREATE TABLE b_small (id int); INSERT INTO b_small VALUES (1), (2)`);
+  const url = await databaseWith(
+    ctx.pgUrl,
+    DATABASE,
+    `CREATE TABLE a_big AS SELECT g AS id, md5(g::text) || repeat(md5((g * 3)::text), 8) AS payload FROM generate_series(1, 1000000) g;
+    CREATE TABLE b_small (id int); INSERT INTO b_small VALUES (1), (2)`,
+  );
   // The workspace's DATABASE_URL is offered as a connection.
   fs.writeFileSync(path.join(ctx.workspaceFolder, '.env'), `DATABASE_URL=${url}\n`);
   const backups = path.join(ctx.workspaceFolder, 'backups');
@@ -27,8 +31,15 @@ export const run: UiCheck = async (page, ctx) => {
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'backup-progress.png') });
   await progress.getByRole('button', { name: 'Cancel' }).click();
   const messages = await notificationMessages(page, /Backup cancelled/);
-  assert.ok(messages.some((m) => /Backup cancelled; the partial dump was removed/.test(m)), messages.join(' | '));
-  assert.deepEqual(fs.readdirSync(backups).filter((f) => f.endsWith('.dump') || f.endsWith('.partial')), [], 'no dump and no partial file after Cancel');
+  assert.ok(
+    messages.some((m) => /Backup cancelled; the partial dump was removed/.test(m)),
+    messages.join(' | '),
+  );
+  assert.deepEqual(
+    fs.readdirSync(backups).filter((f) => f.endsWith('.dump') || f.endsWith('.partial')),
+    [],
+    'no dump and no partial file after Cancel',
+  );
 
   await runCommand(page, 'PG Tuner: Back Up Database');
   await notificationMessages(page, /Backed up ui_backup/);
@@ -47,7 +58,10 @@ export const run: UiCheck = async (page, ctx) => {
   await pick(page, 'ui_backup');
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ state: 'visible', timeout: 30_000 });
-  assert.match(normalise(await dialog.innerText()), /scratch database on the PRODUCTION server of "ui backup prod".*pgtuner\.backup\.restoreTestConnection/s);
+  assert.match(
+    normalise(await dialog.innerText()),
+    /scratch database on the PRODUCTION server of "ui backup prod".*pgtuner\.backup\.restoreTestConnection/s,
+  );
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'restore-test-production.png') });
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await dialog.waitFor({ state: 'hidden' });
@@ -59,5 +73,6 @@ export const run: UiCheck = async (page, ctx) => {
   }
   const manifests = fs.readdirSync(backups).filter((f) => f.endsWith('.manifest.json'));
   assert.ok(manifests.length > 0, `a manifest in ${fs.readdirSync(backups).join(', ')}`);
-  for (const m of manifests) assert.equal(JSON.parse(fs.readFileSync(path.join(backups, m), 'utf8')).lastRestoreTest, undefined, `${m} records no restore-test`);
+  for (const m of manifests)
+    assert.equal(JSON.parse(fs.readFileSync(path.join(backups, m), 'utf8')).lastRestoreTest, undefined, `${m} records no restore-test`);
 };

@@ -11,8 +11,13 @@ import { answerInput, notificationMessages, pick, runCommand, UiCheck } from './
 const connectionItem = (page: Page) => page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: /PG Tuner|·/ }).first();
 
 /** The guided Add Connection flow, starting from either a URL or the server's host name. */
-async function addThroughPalette(page: Page, start: { url: string } | { host: string; port: string; database: string; user: string },
-  password: string, name: string, environment: string) {
+async function addThroughPalette(
+  page: Page,
+  start: { url: string } | { host: string; port: string; database: string; user: string },
+  password: string,
+  name: string,
+  environment: string,
+) {
   await runCommand(page, 'PG Tuner: Add Connection');
   if ('url' in start) {
     await answerInput(page, /postgres:\/\/ URL, or the server host name/, start.url);
@@ -43,7 +48,13 @@ export const run: UiCheck = async (page, ctx) => {
   await addThroughPalette(page, { url: url.toString() }, password, 'ui dev', 'development');
   await expectStatus(page, 'ui dev · development', false);
 
-  await addThroughPalette(page, { host: url.hostname, port: url.port, database: 'postgres', user: 'postgres' }, password, 'ui prod', 'production');
+  await addThroughPalette(
+    page,
+    { host: url.hostname, port: url.port, database: 'postgres', user: 'postgres' },
+    password,
+    'ui prod',
+    'production',
+  );
   await expectStatus(page, 'ui prod · production', true);
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'connections-production.png') });
 
@@ -68,10 +79,16 @@ export const run: UiCheck = async (page, ctx) => {
   await expectStatus(page, 'ui wrong · staging', false);
   await runCommand(page, 'PG Tuner: Test Connection');
   const afterFailure = await notificationMessages(page, /Password authentication failed/);
-  assert.ok(afterFailure.some((m) => /^Password authentication failed for postgres@127\.0\.0\.1:\d+\/postgres\./.test(m)), afterFailure.join(' | '));
+  assert.ok(
+    afterFailure.some((m) => /^Password authentication failed for postgres@127\.0\.0\.1:\d+\/postgres\./.test(m)),
+    afterFailure.join(' | '),
+  );
   assert.ok(!afterFailure.some((m) => m.includes(wrong)), 'the wrong password is not shown');
-  await page.locator('.notifications-center .notification-list-item', { hasText: 'Password authentication failed' })
-    .locator('.monaco-button', { hasText: 'Set Password' }).first().click();
+  await page
+    .locator('.notifications-center .notification-list-item', { hasText: 'Password authentication failed' })
+    .locator('.monaco-button', { hasText: 'Set Password' })
+    .first()
+    .click();
   await answerInput(page, /Kept in VS Code secret storage/, password);
   await notificationMessages(page, /Connected to "ui wrong"/);
 };

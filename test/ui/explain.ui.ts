@@ -34,7 +34,10 @@ async function panelFrame(page: Page, text: string, timeoutMs = 90_000): Promise
   const until = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
-      const body = await frame.locator('#app').innerText({ timeout: 200 }).catch(() => '');
+      const body = await frame
+        .locator('#app')
+        .innerText({ timeout: 200 })
+        .catch(() => '');
       if (body.includes(text)) return frame;
     }
     if (Date.now() > until) throw new Error(`no webview frame shows "${text}"`);
@@ -68,7 +71,16 @@ export const run: UiCheck = async (page, ctx) => {
   await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
   await frame.locator('body.vscode-dark').waitFor({ timeout: 30_000 });
   const text = normalise(await frame.locator('#app').innerText());
-  for (const expected of ['Explain & Suggest', 'EXPLAIN ANALYZE', 'FROM alerts', 'Suggested indexes', 'ON public.alerts', 'Verified by', 'Seq Scan', 'Execution']) {
+  for (const expected of [
+    'Explain & Suggest',
+    'EXPLAIN ANALYZE',
+    'FROM alerts',
+    'Suggested indexes',
+    'ON public.alerts',
+    'Verified by',
+    'Seq Scan',
+    'Execution',
+  ]) {
     assert.ok(text.includes(expected), `the panel does not show "${expected}":\n${text}`);
   }
   assert.ok(!text.includes('SELECT count(*) FROM users'), 'the selection, not the whole file, was explained');
@@ -91,7 +103,10 @@ export const run: UiCheck = async (page, ctx) => {
   }
   assert.equal(new Set(columns).size, 1, `the plans are side by side at this width: tops ${columns}`);
   await scrollPanelTo(page, frame, '.plan-section');
-  await page.locator('iframe.webview').first().screenshot({ path: path.join(ctx.screenshotDir, 'explain-compare-wide-dark.png') });
+  await page
+    .locator('iframe.webview')
+    .first()
+    .screenshot({ path: path.join(ctx.screenshotDir, 'explain-compare-wide-dark.png') });
   await page.setViewportSize(viewport);
   await scrollPanelTo(page, frame, '.plan-section');
 
@@ -170,7 +185,10 @@ async function productionUpdateWithParameter(page: Page, ctx: UiContext, url: st
   await dialog.getByRole('button', { name: 'Run EXPLAIN ANALYZE' }).click();
   await frame.locator('.pill.analyzed').waitFor({ timeout: 30_000 });
   text = normalise(await frame.locator('#app').innerText());
-  assert.ok(text.includes('UPDATE alerts SET') && text.includes('EXPLAIN ANALYZE') && text.includes('Execution'), `EXPLAIN ANALYZE of the UPDATE:\n${text}`);
+  assert.ok(
+    text.includes('UPDATE alerts SET') && text.includes('EXPLAIN ANALYZE') && text.includes('Execution'),
+    `EXPLAIN ANALYZE of the UPDATE:\n${text}`,
+  );
   assert.equal(await alertResolvedAt(ctx.pgUrl), resolvedBefore, 'the UPDATE was rolled back');
 }
 

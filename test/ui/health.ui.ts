@@ -25,7 +25,10 @@ async function reportFrame(page: Page, text: string, timeoutMs = 60_000): Promis
   const until = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
-      const body = await frame.locator('body').innerText({ timeout: 200 }).catch(() => '');
+      const body = await frame
+        .locator('body')
+        .innerText({ timeout: 200 })
+        .catch(() => '');
       if (body.includes(text)) return frame;
     }
     if (Date.now() > until) throw new Error(`no webview frame shows "${text}"`);
@@ -51,7 +54,10 @@ export const run: UiCheck = async (page, ctx) => {
   assert.match(text, /What to do: Widen the column to bigint/);
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'health-report.png') });
   const status = await statusBarTexts(page);
-  assert.ok(status.some((s) => /DB 1 critical/.test(s)), status.join(' | '));
+  assert.ok(
+    status.some((s) => /DB 1 critical/.test(s)),
+    status.join(' | '),
+  );
 
   await runCommand(page, 'PG Tuner: Focus on Indexes View');
   const table = page.locator('.monaco-list-row', { hasText: /^orders/ }).first();

@@ -10,7 +10,11 @@ import { answerInput, pick, runCommand, UiCheck, UiContext } from './support';
 export const workspaceTrust = 'restricted';
 
 const settingsFile = (ctx: UiContext) => path.join(ctx.workspaceFolder, '.vscode', 'settings.json');
-const WORKSPACE_SETTINGS = JSON.stringify({ 'pgtuner.connections': [{ name: 'from the workspace', host: 'db.example.invalid', database: 'shop' }] }, null, 2);
+const WORKSPACE_SETTINGS = JSON.stringify(
+  { 'pgtuner.connections': [{ name: 'from the workspace', host: 'db.example.invalid', database: 'shop' }] },
+  null,
+  2,
+);
 
 /** A cloned repository that tries to choose the server: a profile in its settings and a .env. */
 export async function prepare(ctx: UiContext): Promise<void> {
@@ -21,7 +25,10 @@ export async function prepare(ctx: UiContext): Promise<void> {
 
 export const run: UiCheck = async (page, ctx) => {
   await runCommand(page, 'PG Tuner: Select Connection');
-  await page.locator('.quick-input-widget').getByPlaceholder(/^Restricted mode: connections from workspace settings and \.env are ignored/).waitFor();
+  await page
+    .locator('.quick-input-widget')
+    .getByPlaceholder(/^Restricted mode: connections from workspace settings and \.env are ignored/)
+    .waitFor();
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Add Connection' }).waitFor();
   const offered = await page.locator('.quick-input-widget .monaco-list-row').allTextContents();
   assert.ok(!offered.some((row) => /from the workspace|DATABASE_URL/.test(row)), `offered in restricted mode: ${offered.join(' | ')}`);
@@ -40,6 +47,9 @@ export const run: UiCheck = async (page, ctx) => {
 
   // The Connections view says why the workspace's connections are missing.
   await page.locator('.activitybar .action-item a[aria-label^="PG Tuner"]').click();
-  await page.getByText(/Restricted mode: connections from workspace settings and \.env are ignored/).first().waitFor({ timeout: 15_000 });
+  await page
+    .getByText(/Restricted mode: connections from workspace settings and \.env are ignored/)
+    .first()
+    .waitFor({ timeout: 15_000 });
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'connections-restricted-mode.png') });
 };

@@ -95,7 +95,9 @@ export async function addConnectionByUrl(page: Page, url: string, name: string, 
   await answerInput(page, /A name for this connection/, name);
   await pick(page, environment);
   await answerInput(page, /Password \(kept in VS Code secret storage/, password);
-  await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: `${name} · ${environment}` }).waitFor({ timeout: 15_000 });
+  await page
+    .locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: `${name} · ${environment}` })
+    .waitFor({ timeout: 15_000 });
 }
 
 /** The texts of the status bar entries. */

@@ -37,7 +37,9 @@ function resolveImport(from: string, specifier: string): string | undefined {
 function importGraph(dir: string): ImportGraph {
   const graph: ImportGraph = new Map();
   for (const file of sourceFiles(dir)) {
-    const targets = importSpecifiers(fs.readFileSync(file, 'utf8')).map((s) => resolveImport(file, s)).filter((t): t is string => !!t);
+    const targets = importSpecifiers(fs.readFileSync(file, 'utf8'))
+      .map((s) => resolveImport(file, s))
+      .filter((t): t is string => !!t);
     graph.set(file, [...new Set(targets)]);
   }
   return graph;
@@ -111,9 +113,11 @@ export function crossFeatureImports(graph: ImportGraph, vscodeDir: string): stri
   };
   return [...graph].flatMap(([file, targets]) => {
     const feature = featureOf(file);
-    return feature === undefined ? [] : targets
-      .filter((target) => featureOf(target) !== undefined && featureOf(target) !== feature)
-      .map((target) => `${rel(file)} → ${rel(target)}`);
+    return feature === undefined
+      ? []
+      : targets
+          .filter((target) => featureOf(target) !== undefined && featureOf(target) !== feature)
+          .map((target) => `${rel(file)} → ${rel(target)}`);
   });
 }
 
@@ -124,9 +128,18 @@ describe('Architecture: the import graph of src/', () => {
 
   it('reads every form of relative import, and nothing from comments or packages', () => {
     const text = [
-      `import { a } from './a';`, `import type { B } from "../b";`, `export { c } from './c';`, `import './d';`,
-      `const e = require('./e');`, `const f = await import('./f');`, `import {\n  g,\n} from './g';`, `export * from '.';`,
-      `import * as vscode from 'vscode';`, `import pg from 'pg';`, `// import x from './comment'`, `/* import y from './block' */`,
+      `import { a } from './a';`,
+      `import type { B } from "../b";`,
+      `export { c } from './c';`,
+      `import './d';`,
+      `const e = require('./e');`,
+      `const f = await import('./f');`,
+      `import {\n  g,\n} from './g';`,
+      `export * from '.';`,
+      `import * as vscode from 'vscode';`,
+      `import pg from 'pg';`,
+      `// import x from './comment'`,
+      `/* import y from './block' */`,
     ].join('\n');
     assert.deepEqual(importSpecifiers(text), ['./a', '../b', './c', './d', './e', './f', './g', '.']);
     assert.ok(graph.size > 50, `expected the sources of ${srcDir}`);
@@ -135,13 +148,17 @@ describe('Architecture: the import graph of src/', () => {
   it('finds a circle, a self-import and a cross-feature import when there is one (so the checks below can fail)', () => {
     const v = (f: string) => path.join(srcDir, 'vscode', f);
     const made: ImportGraph = new Map([
-      [v('a/manager.ts'), [v('a/pick.ts'), v('runner.ts')]], [v('a/pick.ts'), [v('a/add.ts')]], [v('a/add.ts'), [v('a/manager.ts')]],
-      [v('b/index.ts'), [v('b/index.ts'), v('a/manager.ts'), v('commands.ts')]], [v('runner.ts'), []], [v('commands.ts'), [v('a/manager.ts')]],
+      [v('a/manager.ts'), [v('a/pick.ts'), v('runner.ts')]],
+      [v('a/pick.ts'), [v('a/add.ts')]],
+      [v('a/add.ts'), [v('a/manager.ts')]],
+      [v('b/index.ts'), [v('b/index.ts'), v('a/manager.ts'), v('commands.ts')]],
+      [v('runner.ts'), []],
+      [v('commands.ts'), [v('a/manager.ts')]],
     ]);
-    assert.deepEqual(findCircles(made).map((circle) => circle.map(rel).join(' → ')), [
-      'vscode/a/add.ts → vscode/a/manager.ts → vscode/a/pick.ts → vscode/a/add.ts',
-      'vscode/b/index.ts → vscode/b/index.ts',
-    ]);
+    assert.deepEqual(
+      findCircles(made).map((circle) => circle.map(rel).join(' → ')),
+      ['vscode/a/add.ts → vscode/a/manager.ts → vscode/a/pick.ts → vscode/a/add.ts', 'vscode/b/index.ts → vscode/b/index.ts'],
+    );
     assert.deepEqual(crossFeatureImports(made, v('')), ['vscode/b/index.ts → vscode/a/manager.ts']);
   });
 
@@ -150,7 +167,7 @@ describe('Architecture: the import graph of src/', () => {
     assert.deepEqual(circles, [], `import circles in src/:\n${circles.join('\n')}`);
   });
 
-  it('keeps each editor feature (src/vscode/<feature>/) out of the other features\' folders', () => {
+  it("keeps each editor feature (src/vscode/<feature>/) out of the other features' folders", () => {
     const crossings = crossFeatureImports(graph, path.join(srcDir, 'vscode'));
     assert.deepEqual(crossings, [], `imports across features:\n${crossings.join('\n')}`);
   });

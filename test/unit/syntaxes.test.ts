@@ -168,7 +168,7 @@ describe('syntaxes: SQL injected into JS/TS strings', function () {
   });
 
   it('highlights SQL in a sql`…` tagged template and keeps ${…} TypeScript', () => {
-    const lines = tokenize(ts, 'const rows = await sql`SELECT id FROM users WHERE id = ${userId} AND role = \'director\'`;');
+    const lines = tokenize(ts, "const rows = await sql`SELECT id FROM users WHERE id = ${userId} AND role = 'director'`;");
     assertScope(lines, 0, 'sql', 'entity.name.function.tagged-template.ts');
     assertScope(lines, 0, 'SELECT', 'keyword.other.DML.sql');
     assertScope(lines, 0, 'SELECT', 'meta.embedded.block.sql');

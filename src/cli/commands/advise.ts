@@ -22,20 +22,37 @@ Examples: pgtuner advise --db postgres://app@localhost/shop --sql "SELECT id FRO
   input: readStatement,
   run: advise,
   output({ before, ...advice }, _values, db) {
-    return { json: { ...advice, hotspots: before.hotspots }, text: renderAdvice(advice, describeProfile(db.profile), before.hotspots.map((h) => h.message)) };
+    return {
+      json: { ...advice, hotspots: before.hotspots },
+      text: renderAdvice(
+        advice,
+        describeProfile(db.profile),
+        before.hotspots.map((h) => h.message),
+      ),
+    };
   },
 });
 
 function renderAdvice(a: Advice, where: string, hotspots: string[]): string {
-  const lines = [`database: ${where}`, `plan: cost ${a.plan.totalCost.toFixed(2)}${a.plan.executionMs !== null ? `, ${a.plan.executionMs.toFixed(2)} ms` : ''}`];
+  const lines = [
+    `database: ${where}`,
+    `plan: cost ${a.plan.totalCost.toFixed(2)}${a.plan.executionMs !== null ? `, ${a.plan.executionMs.toFixed(2)} ms` : ''}`,
+  ];
   for (const h of hotspots) lines.push(`hotspot: ${h}`);
   if (!a.suggestions.length) lines.push('no index suggested');
   a.suggestions.forEach((s, i) => {
     const e = s.evidence;
-    lines.push('', `${i + 1}. ${s.table} — ${s.kinds.join(', ')} (${s.method})`, ...s.requires.map((r) => `   ${r}`), `   ${s.ddl}`, `   down: ${s.down}`, `   why: ${s.reason}`,
+    lines.push(
+      '',
+      `${i + 1}. ${s.table} — ${s.kinds.join(', ')} (${s.method})`,
+      ...s.requires.map((r) => `   ${r}`),
+      `   ${s.ddl}`,
+      `   down: ${s.down}`,
+      `   why: ${s.reason}`,
       `   evidence: cost ${e.costBefore.toFixed(2)} → ${e.costAfter.toFixed(2)}` +
-      `${e.msBefore !== null ? `, ${e.msBefore.toFixed(2)} ms` : ''}${e.msAfter !== null ? ` → ${e.msAfter.toFixed(2)} ms` : ''}` +
-      `${e.sizeBytes !== null ? `, size ≈ ${formatBytes(e.sizeBytes)}` : ''}, verified by ${e.verifiedBy}`);
+        `${e.msBefore !== null ? `, ${e.msBefore.toFixed(2)} ms` : ''}${e.msAfter !== null ? ` → ${e.msAfter.toFixed(2)} ms` : ''}` +
+        `${e.sizeBytes !== null ? `, size ≈ ${formatBytes(e.sizeBytes)}` : ''}, verified by ${e.verifiedBy}`,
+    );
   });
   for (const n of a.notes) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';

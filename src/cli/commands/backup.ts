@@ -18,7 +18,8 @@ const cliKeys = (): BackupKeyring => fileKeyring();
 
 /** `pgtuner backup --out <folder>`: a checksummed, manifest-described pg_dump; Ctrl-C cancels and cleans up. */
 export const backupVerb = defineVerb({
-  summary: 'pg_dump with checksum and manifest  (--out <folder> [--format custom|directory] [--jobs N] [--keep N] [--max-age-days N] [--tools <dir>])',
+  summary:
+    'pg_dump with checksum and manifest  (--out <folder> [--format custom|directory] [--jobs N] [--keep N] [--max-age-days N] [--tools <dir>])',
   usage: `pgtuner backup: pg_dump of the database into <folder>/<db>-<UTC stamp>.dump, with a .sha256 and a signed manifest of exact row counts.
 Ctrl-C stops pg_dump and the server's statements and removes the partial file (exit 130).
 
@@ -40,7 +41,8 @@ Example: pgtuner backup --db postgres://app@localhost/shop --out backups --keep 
   },
   input: (values) => ({ directory: path.resolve(values.out), keys: cliKeys() }),
   settings(values): Partial<Settings> {
-    if (values.format !== 'custom' && values.format !== 'directory') throw new PgTunerError('BAD_INPUT', `--format must be custom or directory, not "${values.format}".`);
+    if (values.format !== 'custom' && values.format !== 'directory')
+      throw new PgTunerError('BAD_INPUT', `--format must be custom or directory, not "${values.format}".`);
     return {
       ...toolSettings(values),
       'backup.format': values.format,
@@ -68,7 +70,8 @@ Example: pgtuner backup --db postgres://app@localhost/shop --out backups --keep 
 
 /** `pgtuner restore-test [file]`: restores into a scratch database and checks it against the manifest; exit 1 when a check fails. */
 export const restoreTestVerb = defineVerb({
-  summary: 'restore a backup into a scratch database and verify it  ([file] or newest trusted in --dir; [--jobs N] [--keep-scratch] [--queries <json>] [--trust-unsigned])',
+  summary:
+    'restore a backup into a scratch database and verify it  ([file] or newest trusted in --dir; [--jobs N] [--keep-scratch] [--queries <json>] [--trust-unsigned])',
   usage: `pgtuner restore-test: restores a backup into a scratch database on the server, checks exact row counts, indexes, constraints,
 sequences and your queries against its manifest, records the result in the manifest, and drops the scratch database.
 Exit 0 when every check passed, 1 when one failed. Ctrl-C stops pg_restore and the server's statements and drops the scratch database (exit 130).
@@ -91,7 +94,11 @@ Example: pgtuner restore-test backups/shop-20260301T100000Z.dump --db postgres:/
     'trust-unsigned': { type: 'boolean', default: false },
   },
   input(values, positionals) {
-    if (positionals.length > 1) throw new PgTunerError('BAD_INPUT', 'usage: pgtuner restore-test [file] [--dir <folder>] [--jobs N] [--keep-scratch] [--queries <file.json>] [--trust-unsigned] [--json]');
+    if (positionals.length > 1)
+      throw new PgTunerError(
+        'BAD_INPUT',
+        'usage: pgtuner restore-test [file] [--dir <folder>] [--jobs N] [--keep-scratch] [--queries <file.json>] [--trust-unsigned] [--json]',
+      );
     const dumpPath = positionals[0] ? path.resolve(positionals[0]) : undefined;
     if (dumpPath && !fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', `${dumpPath} does not exist.`);
     return { dumpPath, directory: path.resolve(values.dir), keys: cliKeys(), trustUnsigned: values['trust-unsigned'] };
@@ -115,7 +122,8 @@ Example: pgtuner restore-test backups/shop-20260301T100000Z.dump --db postgres:/
 
 function formatRestoreTest(r: RestoreTestResult): string {
   const lines = [`${r.ok ? 'PASSED' : 'FAILED'} ${r.dumpPath}`, `  ${r.message}`];
-  if (r.restoreMs !== undefined) lines.push(`  restore time (RTO) ${formatSeconds(r.restoreMs / 1000)}, total ${formatSeconds(r.totalMs / 1000)}`);
+  if (r.restoreMs !== undefined)
+    lines.push(`  restore time (RTO) ${formatSeconds(r.restoreMs / 1000)}, total ${formatSeconds(r.totalMs / 1000)}`);
   for (const c of r.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   if (r.scratchKept && r.scratchDatabase) lines.push(`  scratch database kept: ${r.scratchDatabase}`);
   return lines.join('\n');

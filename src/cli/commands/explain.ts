@@ -21,8 +21,15 @@ Examples: pgtuner explain --db postgres://app@localhost/shop --sql "SELECT * FRO
   output(plan) {
     const notes = plan.notes ?? [];
     return {
-      json: { plan: { totalCost: plan.totalCost, executionMs: plan.executionMs, planningMs: plan.planningMs, analyzed: plan.analyzed }, hotspots: plan.hotspots, notes, tree: plan.root },
-      text: formatPlanText(plan) + [...plan.hotspots.map((h) => `hotspot: ${h.message}`), ...notes.map((n) => `note: ${n}`)].map((line) => `${line}\n`).join(''),
+      json: {
+        plan: { totalCost: plan.totalCost, executionMs: plan.executionMs, planningMs: plan.planningMs, analyzed: plan.analyzed },
+        hotspots: plan.hotspots,
+        notes,
+        tree: plan.root,
+      },
+      text:
+        formatPlanText(plan) +
+        [...plan.hotspots.map((h) => `hotspot: ${h.message}`), ...notes.map((n) => `note: ${n}`)].map((line) => `${line}\n`).join(''),
     };
   },
 });

@@ -10,18 +10,25 @@ const DETAIL_ROWS = 5;
 
 /** `--threshold name=value` pairs as a thresholds object; the engine names unknown ones. */
 function parseThresholds(pairs: string[]): Record<string, number> {
-  return Object.fromEntries(pairs.map((pair) => {
-    const m = /^([A-Za-z]+)=(\d+(?:\.\d+)?)$/.exec(pair.trim());
-    if (!m) throw new PgTunerError('BAD_INPUT', `--threshold ${pair}: expected name=number, e.g. --threshold longQueryWarningSeconds=30`);
-    return [m[1], Number(m[2])];
-  }));
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const m = /^([A-Za-z]+)=(\d+(?:\.\d+)?)$/.exec(pair.trim());
+      if (!m) throw new PgTunerError('BAD_INPUT', `--threshold ${pair}: expected name=number, e.g. --threshold longQueryWarningSeconds=30`);
+      return [m[1], Number(m[2])];
+    }),
+  );
 }
 
 function describeResult(r: CheckResult): string[] {
   const lines = [`  ${r.title}: ${r.figure}`];
   if (r.threshold) lines.push(`      threshold: ${r.threshold}`);
   if (r.advice && r.status !== 'ok') lines.push(`      what to do: ${r.advice}`);
-  for (const d of r.details.slice(0, DETAIL_ROWS)) lines.push(`      - ${Object.entries(d).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  for (const d of r.details.slice(0, DETAIL_ROWS))
+    lines.push(
+      `      - ${Object.entries(d)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
   if (r.details.length > DETAIL_ROWS) lines.push(`      … ${r.details.length - DETAIL_ROWS} more (use --json)`);
   return lines;
 }
@@ -60,8 +67,16 @@ Example: pgtuner health --db postgres://app@localhost/shop --only sequences,bloa
     'fail-on': { type: 'string', default: 'critical' },
   },
   input(values) {
-    if (!FAIL_ON.includes(values['fail-on'] as (typeof FAIL_ON)[number])) throw new PgTunerError('BAD_INPUT', `--fail-on must be "critical" or "warning" (got "${values['fail-on']}")`);
-    return { only: values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined };
+    if (!FAIL_ON.includes(values['fail-on'] as (typeof FAIL_ON)[number]))
+      throw new PgTunerError('BAD_INPUT', `--fail-on must be "critical" or "warning" (got "${values['fail-on']}")`);
+    return {
+      only: values.only
+        ? values.only
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined,
+    };
   },
   // Unknown names and bad values exit 2 before anything connects.
   settings: (values) => healthSettingsOf(parseThresholds(values.threshold)),

@@ -55,7 +55,8 @@ Examples: pgtuner migrate new --dir db/migrations --name "add orders status"
   },
   input(values, positionals): MigrateInput {
     const subcommand = positionals[0];
-    if (positionals.length !== 1) throw new PgTunerError('BAD_INPUT', `usage: pgtuner migrate ${SUBCOMMANDS.join('|')} --dir <folder> (see pgtuner migrate --help)`);
+    if (positionals.length !== 1)
+      throw new PgTunerError('BAD_INPUT', `usage: pgtuner migrate ${SUBCOMMANDS.join('|')} --dir <folder> (see pgtuner migrate --help)`);
     const directory = path.resolve(values.dir);
     switch (subcommand) {
       case 'new':
@@ -70,7 +71,8 @@ Examples: pgtuner migrate new --dir db/migrations --name "add orders status"
         throw new PgTunerError('BAD_INPUT', `usage: pgtuner migrate ${SUBCOMMANDS.join('|')} --dir <folder> (not "${subcommand}")`);
     }
   },
-  settings: (values): Partial<Settings> => (values['tracking-schema'] === undefined ? {} : { 'migrations.trackingSchema': values['tracking-schema'] }),
+  settings: (values): Partial<Settings> =>
+    values['tracking-schema'] === undefined ? {} : { 'migrations.trackingSchema': values['tracking-schema'] },
   needsDatabase: (input) => input.subcommand !== 'new',
   run: runMigrate,
   output(outcome: MigrateResult) {
@@ -80,9 +82,17 @@ Examples: pgtuner migrate new --dir db/migrations --name "add orders status"
       case 'status':
         return { json: outcome.status, text: formatStatus(outcome.status) };
       case 'up':
-        return { json: outcome.result, text: formatRuns('applied', outcome.result.applied, outcome.result.failed), exitCode: outcome.result.failed ? 1 : 0 };
+        return {
+          json: outcome.result,
+          text: formatRuns('applied', outcome.result.applied, outcome.result.failed),
+          exitCode: outcome.result.failed ? 1 : 0,
+        };
       case 'down':
-        return { json: outcome.result, text: formatRuns('rolled back', outcome.result.rolledBack, outcome.result.failed), exitCode: outcome.result.failed ? 1 : 0 };
+        return {
+          json: outcome.result,
+          text: formatRuns('rolled back', outcome.result.rolledBack, outcome.result.failed),
+          exitCode: outcome.result.failed ? 1 : 0,
+        };
     }
   },
 });

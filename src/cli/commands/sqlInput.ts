@@ -26,8 +26,15 @@ export const SQL_INPUT_USAGE = `  --sql <text>            the statement (or --fi
                           (never on production)`;
 
 /** The statement from --sql or --file (exactly one), --param values for $1..$n, and how to plan it. */
-export function readStatement(values: { sql?: string; file?: string; param?: string[]; 'no-analyze'?: boolean; 'allow-side-effects'?: boolean }): ExplainInput {
-  if (!!values.sql === !!values.file) throw new PgTunerError('BAD_INPUT', 'Give the statement with exactly one of --sql <text> or --file <path>.');
+export function readStatement(values: {
+  sql?: string;
+  file?: string;
+  param?: string[];
+  'no-analyze'?: boolean;
+  'allow-side-effects'?: boolean;
+}): ExplainInput {
+  if (!!values.sql === !!values.file)
+    throw new PgTunerError('BAD_INPUT', 'Give the statement with exactly one of --sql <text> or --file <path>.');
   let sql = values.sql ?? '';
   if (values.file) {
     try {

@@ -21,8 +21,10 @@ function formatIndexesText(analysis: IndexAnalysis, indexes: AnalyzedIndex[]): s
   ];
   for (const i of indexes) {
     const badges = i.badges.map((b) => `[${b.kind}${b.other ? ` of ${b.other}` : ''}]`).join(' ');
-    lines.push(`${i.schema}.${i.table}.${i.name}  ${formatCount(i.scans)} scans, ${formatCount(i.tuplesRead)} tuples read, ${formatBytes(i.bytes)}` +
-      `${i.constraint ? `  (${i.constraint.kind} ${i.constraint.name})` : ''}${badges ? `  ${badges}` : ''}${i.droppable ? '  droppable' : ''}`);
+    lines.push(
+      `${i.schema}.${i.table}.${i.name}  ${formatCount(i.scans)} scans, ${formatCount(i.tuplesRead)} tuples read, ${formatBytes(i.bytes)}` +
+        `${i.constraint ? `  (${i.constraint.kind} ${i.constraint.name})` : ''}${badges ? `  ${badges}` : ''}${i.droppable ? '  droppable' : ''}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -42,7 +44,8 @@ Example: pgtuner indexes --db postgres://app@localhost/shop --flagged --sort siz
     sort: { type: 'string', default: 'name' },
   },
   input(values) {
-    if (!Object.hasOwn(SORTS, values.sort)) throw new PgTunerError('BAD_INPUT', `--sort must be one of ${Object.keys(SORTS).join(', ')} (got "${values.sort}")`);
+    if (!Object.hasOwn(SORTS, values.sort))
+      throw new PgTunerError('BAD_INPUT', `--sort must be one of ${Object.keys(SORTS).join(', ')} (got "${values.sort}")`);
     return {};
   },
   run: loadIndexUsage,

@@ -58,7 +58,6 @@ const MAX_ROUNDS = 3;
 
 const TABLE_BYTES_SQL = 'SELECT pg_table_size(to_regclass($1)) AS bytes';
 
-
 /**
  * The advisor's path: safe baseline EXPLAIN, query shape, catalog, candidates, verification
  * against the real planner, ranking. All in one session and one transaction that is rolled back.
@@ -69,45 +68,67 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
   const progress = run.onProgress ?? (() => undefined);
   const production = isProduction(db.profile);
   const analyze = input.analyze !== false;
-  const result = await db.withSession((session) => session.transaction(rolledBack(run.settings, production), async () => {
-    progress(analyze ? 'Running EXPLAIN ANALYZE (rolled back afterwards)' : 'Running EXPLAIN');
-    const baselineStarted = performance.now();
-    const before = await explainInSession(session, statement, { analyze, params: input.params, sideEffects: input.sideEffects, production });
-    const timings = { baselineMs: performance.now() - baselineStarted, totalMs: 0 };
-    const base: AdviseResult = { statement, plan: summary(before), suggestions: [], notes: [...(before.notes ?? [])], before, considered: [], timings };
-    if (before.totalCost < (input.minPlanCost ?? DEFAULT_MIN_PLAN_COST)) {
-      base.notes.push(`The plan is already cheap (cost ${before.totalCost.toFixed(1)}): no index would make a difference worth its upkeep.`);
-      return base;
-    }
-    const parsed = tryExtractShape(statement);
-    if ('error' in parsed) {
-      base.notes.push(`The statement's shape could not be analysed (${parsed.error.message}); showing the plan only.`);
-      return base;
-    }
-    progress('Reading statistics and existing indexes');
-    const caps = capabilities(await readServerInfo(session));
-    const tables = await tablesOf(session, parsed.shape.tables);
-    const existing = await readIndexes(session, [...new Set([...tables.values()].map((t) => t.oid))]);
-    const generated = generateCandidates(parsed.shape, tables, { ...DEFAULT_CANDIDATE_OPTIONS, pgTrgmInstalled: caps.pg_trgm });
-    base.notes.push(...generated.notes);
-    const candidates = generated.candidates.filter((c) => {
-      const served = servedByExisting(c, existing);
-      if (served) base.notes.push(`${served.name} already serves ${indexName(c)}.`);
-      return !served;
-    });
-    if (!caps.hypopg) base.notes.push('HypoPG is not installed in this database: candidates are verified by trial builds inside a rolled-back transaction (CREATE EXTENSION hypopg makes this instant).');
-    if (!candidates.length) return base;
+  const result = await db.withSession(
+    (session) =>
+      session.transaction(rolledBack(run.settings, production), async () => {
+        progress(analyze ? 'Running EXPLAIN ANALYZE (rolled back afterwards)' : 'Running EXPLAIN');
+        const baselineStarted = performance.now();
+        const before = await explainInSession(session, statement, {
+          analyze,
+          params: input.params,
+          sideEffects: input.sideEffects,
+          production,
+        });
+        const timings = { baselineMs: performance.now() - baselineStarted, totalMs: 0 };
+        const base: AdviseResult = {
+          statement,
+          plan: summary(before),
+          suggestions: [],
+          notes: [...(before.notes ?? [])],
+          before,
+          considered: [],
+          timings,
+        };
+        if (before.totalCost < (input.minPlanCost ?? DEFAULT_MIN_PLAN_COST)) {
+          base.notes.push(
+            `The plan is already cheap (cost ${before.totalCost.toFixed(1)}): no index would make a difference worth its upkeep.`,
+          );
+          return base;
+        }
+        const parsed = tryExtractShape(statement);
+        if ('error' in parsed) {
+          base.notes.push(`The statement's shape could not be analysed (${parsed.error.message}); showing the plan only.`);
+          return base;
+        }
+        progress('Reading statistics and existing indexes');
+        const caps = capabilities(await readServerInfo(session));
+        const tables = await tablesOf(session, parsed.shape.tables);
+        const existing = await readIndexes(session, [...new Set([...tables.values()].map((t) => t.oid))]);
+        const generated = generateCandidates(parsed.shape, tables, { ...DEFAULT_CANDIDATE_OPTIONS, pgTrgmInstalled: caps.pg_trgm });
+        base.notes.push(...generated.notes);
+        const candidates = generated.candidates.filter((c) => {
+          const served = servedByExisting(c, existing);
+          if (served) base.notes.push(`${served.name} already serves ${indexName(c)}.`);
+          return !served;
+        });
+        if (!caps.hypopg)
+          base.notes.push(
+            'HypoPG is not installed in this database: candidates are verified by trial builds inside a rolled-back transaction (CREATE EXTENSION hypopg makes this instant).',
+          );
+        if (!candidates.length) return base;
 
-    progress(`Verifying ${candidates.length} candidate index${candidates.length === 1 ? '' : 'es'} against the planner`);
-    const whatIf = new WhatIf(session, statement, whatIfOptions(run.settings, input.params, caps.hypopg, production));
-    try {
-      const chosen = await chooseGreedily(whatIf, candidates, tables, before.totalCost, minImprovementOf(run.settings), base);
-      base.suggestions = await toSuggestions(chosen, whatIf, before);
-    } finally {
-      await whatIf.dispose();
-    }
-    return base;
-  }), run.signal);
+        progress(`Verifying ${candidates.length} candidate index${candidates.length === 1 ? '' : 'es'} against the planner`);
+        const whatIf = new WhatIf(session, statement, whatIfOptions(run.settings, input.params, caps.hypopg, production));
+        try {
+          const chosen = await chooseGreedily(whatIf, candidates, tables, before.totalCost, minImprovementOf(run.settings), base);
+          base.suggestions = await toSuggestions(chosen, whatIf, before);
+        } finally {
+          await whatIf.dispose();
+        }
+        return base;
+      }),
+    run.signal,
+  );
   result.timings.totalMs = performance.now() - started;
   return result;
 }
@@ -123,7 +144,14 @@ interface Choice {
  * place and keep the cheapest plan that uses it; one index per table. The final set must cut the
  * cost by `minImprovement`, and any member whose removal costs nothing is dropped.
  */
-async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: Map<TableUsage, TableInfo>, baseCost: number, minImprovement: number, out: Pick<AdviseResult, 'notes' | 'considered'>): Promise<Choice[]> {
+async function chooseGreedily(
+  whatIf: WhatIf,
+  candidates: Candidate[],
+  tables: Map<TableUsage, TableInfo>,
+  baseCost: number,
+  minImprovement: number,
+  out: Pick<AdviseResult, 'notes' | 'considered'>,
+): Promise<Choice[]> {
   const notes = out.notes;
   const tableBytes = new Map([...tables.values()].map((t) => [`${t.schema}.${t.name}`, t.tableBytes]));
   const probes = new Map(candidates.map((c) => [c, toProbe(c, tableBytes.get(`${c.schema}.${c.table}`) ?? 0)]));
@@ -135,7 +163,13 @@ async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: M
     const tried: Choice[] = [];
     for (const c of remaining) {
       const result = await whatIf.probe(probes.get(c)!);
-      out.considered.push({ ddl: createIndexDdl(c, probes.get(c)!.name), round, costAfter: result.plan.totalCost, used: result.used, verifiedBy: result.verifiedBy });
+      out.considered.push({
+        ddl: createIndexDdl(c, probes.get(c)!.name),
+        round,
+        costAfter: result.plan.totalCost,
+        used: result.used,
+        verifiedBy: result.verifiedBy,
+      });
       if (result.verifiedBy === 'none' && round === 0 && result.note) unverifiable.push({ candidate: c, probe: probes.get(c)!, result });
       if (result.used && result.plan.totalCost < current * (1 - 0.02)) tried.push({ candidate: c, probe: probes.get(c)!, result });
     }
@@ -149,7 +183,9 @@ async function chooseGreedily(whatIf: WhatIf, candidates: Candidate[], tables: M
   }
   const enough = chosen.length > 0 && current <= baseCost * (1 - minImprovement);
   if (chosen.length && !enough) {
-    notes.push(`The best index set only cut the estimated cost from ${baseCost.toFixed(0)} to ${current.toFixed(0)} (less than ${Math.round(minImprovement * 100)}%): not worth its upkeep.`);
+    notes.push(
+      `The best index set only cut the estimated cost from ${baseCost.toFixed(0)} to ${current.toFixed(0)} (less than ${Math.round(minImprovement * 100)}%): not worth its upkeep.`,
+    );
   } else if (!chosen.length && !unverifiable.length) {
     notes.push('No candidate index made the planner choose a cheaper plan.');
   }
@@ -173,10 +209,12 @@ function pickBest(tried: Choice[]): Choice | undefined {
   const cost = (c: Choice) => c.result.plan.totalCost;
   const cheapest = Math.min(...tried.map(cost));
   const close = tried.filter((c) => cost(c) <= cheapest * (1 + TIE) + 0.01);
-  return close.sort((a, b) =>
-    b.candidate.keys.length - a.candidate.keys.length ||
-    (a.result.sizeBytes ?? Infinity) - (b.result.sizeBytes ?? Infinity) ||
-    cost(a) - cost(b))[0];
+  return close.sort(
+    (a, b) =>
+      b.candidate.keys.length - a.candidate.keys.length ||
+      (a.result.sizeBytes ?? Infinity) - (b.result.sizeBytes ?? Infinity) ||
+      cost(a) - cost(b),
+  )[0];
 }
 
 /**
@@ -188,13 +226,20 @@ function pickBest(tried: Choice[]): Choice | undefined {
 function preferBrin(best: Choice | undefined, tried: Choice[], goodEnoughCost: number): Choice | undefined {
   if (!best || best.candidate.method !== 'btree') return best;
   const lead = best.candidate.keys[0]?.column;
-  const brin = tried.find((c) => c.candidate.method === 'brin' && c.candidate.table === best.candidate.table && c.candidate.keys[0].column === lead && c.result.plan.totalCost <= goodEnoughCost);
+  const brin = tried.find(
+    (c) =>
+      c.candidate.method === 'brin' &&
+      c.candidate.table === best.candidate.table &&
+      c.candidate.keys[0].column === lead &&
+      c.result.plan.totalCost <= goodEnoughCost,
+  );
   if (!brin) return best;
-  const sizes = brin.result.sizeBytes && best.result.sizeBytes ? ` (${formatBytes(brin.result.sizeBytes)} instead of a ${formatBytes(best.result.sizeBytes)} btree; the planner estimates ${fmt(brin.result.plan.totalCost)} vs ${fmt(best.result.plan.totalCost)} for the btree)` : '';
+  const sizes =
+    brin.result.sizeBytes && best.result.sizeBytes
+      ? ` (${formatBytes(brin.result.sizeBytes)} instead of a ${formatBytes(best.result.sizeBytes)} btree; the planner estimates ${fmt(brin.result.plan.totalCost)} vs ${fmt(best.result.plan.totalCost)} for the btree)`
+      : '';
   return { ...brin, candidate: { ...brin.candidate, reason: brin.candidate.reason + sizes } };
 }
-
-
 
 async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan): Promise<Suggestion[]> {
   // Real timings exist only for trial builds (HypoPG indexes cannot execute): measure once with all of them.
@@ -255,7 +300,11 @@ function toProbe(c: Candidate, tableBytes: number): IndexProbe {
 /** Catalog facts for each table usage (names resolved through search_path like the query's). */
 async function tablesOf(session: Session, usages: TableUsage[]): Promise<Map<TableUsage, TableInfo>> {
   const nameOf = (u: TableUsage) => qualifiedName(u.schema, u.table);
-  const used = usages.flatMap((u) => [...u.columnsRead, ...u.predicates.flatMap((p) => p.target.columns), ...u.joinKeys.map((j) => j.column)]);
+  const used = usages.flatMap((u) => [
+    ...u.columnsRead,
+    ...u.predicates.flatMap((p) => p.target.columns),
+    ...u.joinKeys.map((j) => j.column),
+  ]);
   const infos = await readTables(session, [...new Set(usages.map(nameOf))], [...new Set(used)]);
   const byName = new Map(infos.map((t) => [t.wanted, t]));
   const out = new Map<TableUsage, TableInfo>();
@@ -287,19 +336,31 @@ function summary(plan: Plan): Advice['plan'] {
 export async function explainWithIndexes(db: Database, input: WithIndexesInput, run: Run): Promise<Plan> {
   const statement = singleStatement(input.sql);
   const production = isProduction(db.profile);
-  return db.withSession((session) => session.transaction(rolledBack(run.settings, production), async () => {
-    const caps = capabilities(await readServerInfo(session));
-    const whatIf = new WhatIf(session, statement, whatIfOptions(run.settings, input.params, caps.hypopg, production));
-    try {
-      for (const s of input.suggestions) {
-        const tableBytes = Number((await session.query<{ bytes: string }>(TABLE_BYTES_SQL, [regclassText(s.table)])).rows[0]?.bytes ?? 0);
-        await whatIf.apply({ name: s.name, createSql: plainCreate(s), table: s.table, needsTrialBuild: s.method === 'gin', tableBytes });
-      }
-      return await whatIf.plan(false);
-    } finally {
-      await whatIf.dispose();
-    }
-  }), run.signal);
+  return db.withSession(
+    (session) =>
+      session.transaction(rolledBack(run.settings, production), async () => {
+        const caps = capabilities(await readServerInfo(session));
+        const whatIf = new WhatIf(session, statement, whatIfOptions(run.settings, input.params, caps.hypopg, production));
+        try {
+          for (const s of input.suggestions) {
+            const tableBytes = Number(
+              (await session.query<{ bytes: string }>(TABLE_BYTES_SQL, [regclassText(s.table)])).rows[0]?.bytes ?? 0,
+            );
+            await whatIf.apply({
+              name: s.name,
+              createSql: plainCreate(s),
+              table: s.table,
+              needsTrialBuild: s.method === 'gin',
+              tableBytes,
+            });
+          }
+          return await whatIf.plan(false);
+        } finally {
+          await whatIf.dispose();
+        }
+      }),
+    run.signal,
+  );
 }
 
 /** The suggestion's DDL without CONCURRENTLY / IF NOT EXISTS, for a probe inside a transaction. */

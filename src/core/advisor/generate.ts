@@ -66,7 +66,11 @@ class TableContext {
   readonly equality: Predicate[];
   readonly range: Predicate[];
 
-  constructor(readonly usage: TableUsage, readonly info: TableInfo, readonly options: CandidateOptions) {
+  constructor(
+    readonly usage: TableUsage,
+    readonly info: TableInfo,
+    readonly options: CandidateOptions,
+  ) {
     this.partial = usage.predicates.filter((p) => this.belongsInPartialWhere(p));
     const rest = usage.predicates.filter((p) => !this.partial.includes(p));
     this.equality = rest
@@ -113,7 +117,7 @@ class TableContext {
     const col = this.column(p.target.column);
     if (col?.type === 'boolean' && p.op === '=') return true;
     if (!['=', 'IS NULL', 'IS NOT NULL'].includes(p.op)) return false;
-    if (p.op === '=' && (this.distinct(p.target) > this.options.partialMaxDistinct)) return false;
+    if (p.op === '=' && this.distinct(p.target) > this.options.partialMaxDistinct) return false;
     const f = this.fraction(p);
     return f !== undefined && f <= this.options.partialMaxFraction;
   }
@@ -157,17 +161,29 @@ function btreeCandidates(ctx: TableContext, shape: QueryShape, singleTable: bool
   if (order.length) {
     const orderKeys = order.filter((o) => !eqKeys.some((k) => sameTarget(k, o.target))).map(orderKey);
     if (orderKeys.length) {
-      variants.push({ keys: [...eqKeys, ...orderKeys], why: joinWhy(eqWhy, `${eqWhy ? 'then ' : 'order by '}${order.map(describeOrder).join(', ')} so ${shape.limit !== undefined ? `LIMIT ${shape.limit} reads the first rows in order` : 'rows come out sorted'} without a sort`) });
+      variants.push({
+        keys: [...eqKeys, ...orderKeys],
+        why: joinWhy(
+          eqWhy,
+          `${eqWhy ? 'then ' : 'order by '}${order.map(describeOrder).join(', ')} so ${shape.limit !== undefined ? `LIMIT ${shape.limit} reads the first rows in order` : 'rows come out sorted'} without a sort`,
+        ),
+      });
     }
   }
   const firstRange = ctx.range[0];
   if (firstRange) {
-    variants.push({ keys: [...eqKeys, refKey(firstRange.target, firstRange.op)], why: joinWhy(eqWhy, `${eqWhy ? 'then ' : ''}the range on ${refName(firstRange.target)}`) });
+    variants.push({
+      keys: [...eqKeys, refKey(firstRange.target, firstRange.op)],
+      why: joinWhy(eqWhy, `${eqWhy ? 'then ' : ''}the range on ${refName(firstRange.target)}`),
+    });
   }
   if (eqKeys.length) variants.push({ keys: eqKeys, why: eqWhy });
   for (const jk of usage.joinKeys) {
     if (eqKeys.some((k) => k.column === jk.column)) continue;
-    variants.push({ keys: [...eqKeys, { column: jk.column }], why: joinWhy(eqWhy, `the join key ${jk.column} (= ${jk.otherTable}.${jk.otherColumn}), so a nested loop can look rows up`) });
+    variants.push({
+      keys: [...eqKeys, { column: jk.column }],
+      why: joinWhy(eqWhy, `the join key ${jk.column} (= ${jk.otherTable}.${jk.otherColumn}), so a nested loop can look rows up`),
+    });
   }
   if (!variants.length && ctx.partial.length) {
     const col = ctx.partial[0].target.column!;
@@ -178,14 +194,26 @@ function btreeCandidates(ctx: TableContext, shape: QueryShape, singleTable: bool
   for (const v of variants) {
     if (!v.keys.length) continue;
     const base: Candidate = {
-      schema: info.schema, table: info.name, method: 'btree', keys: v.keys, include: [], where,
+      schema: info.schema,
+      table: info.name,
+      method: 'btree',
+      keys: v.keys,
+      include: [],
+      where,
       kinds: btreeKinds(v.keys, where.length > 0, false),
-      reason: joinWhy(v.why, partialWhy), requires: [], needsTrialBuild: false,
+      reason: joinWhy(v.why, partialWhy),
+      requires: [],
+      needsTrialBuild: false,
     };
     out.push(base);
     const include = coveringColumns(ctx, v.keys);
     if (include.length) {
-      out.push({ ...base, include, kinds: btreeKinds(v.keys, where.length > 0, true), reason: joinWhy(base.reason, `INCLUDE (${include.join(', ')}) lets an index-only scan answer without visiting the table`) });
+      out.push({
+        ...base,
+        include,
+        kinds: btreeKinds(v.keys, where.length > 0, true),
+        reason: joinWhy(base.reason, `INCLUDE (${include.join(', ')}) lets an index-only scan answer without visiting the table`),
+      });
     }
   }
   return out;
@@ -208,34 +236,62 @@ function ginCandidates(ctx: TableContext): Candidate[] {
   const { usage, info, options } = ctx;
   const where = ctx.selectivePartial().map((p) => ctx.whereSql(p));
   const out: Candidate[] = [];
-  const add = (key: CandidateKey, kinds: IndexKind[], reason: string, requires: string[] = []) => out.push({
-    schema: info.schema, table: info.name, method: 'gin', keys: [key], include: [], where,
-    kinds: where.length ? [...kinds, 'partial'] : kinds, reason, requires, needsTrialBuild: true,
-  });
+  const add = (key: CandidateKey, kinds: IndexKind[], reason: string, requires: string[] = []) =>
+    out.push({
+      schema: info.schema,
+      table: info.name,
+      method: 'gin',
+      keys: [key],
+      include: [],
+      where,
+      kinds: where.length ? [...kinds, 'partial'] : kinds,
+      reason,
+      requires,
+      needsTrialBuild: true,
+    });
   for (const preds of groupBy(usage.predicates, (p) => refName(p.target)).values()) {
     const target = preds[0].target;
     const ops = new Set(preds.map((p) => p.op));
     const exprKinds: IndexKind[] = target.expression ? ['expression'] : [];
     if (ops.has('ARRAY_CONTAINS') || ops.has('ARRAY_OVERLAP') || ops.has('ARRAY_CONTAINED')) {
-      add(refKey(target), ['gin', ...exprKinds], `array ${[...ops].filter((o) => o.startsWith('ARRAY')).map(arrayOpSymbol).join('/')} on ${refName(target)}: a GIN index finds the rows holding those elements`);
+      add(
+        refKey(target),
+        ['gin', ...exprKinds],
+        `array ${[...ops]
+          .filter((o) => o.startsWith('ARRAY'))
+          .map(arrayOpSymbol)
+          .join('/')} on ${refName(target)}: a GIN index finds the rows holding those elements`,
+      );
     }
     if (ops.has('JSONB_CONTAINS') || ops.has('JSONB_EXISTS')) {
       const onlyContains = !ops.has('JSONB_EXISTS');
-      add({ ...refKey(target), opclass: onlyContains ? 'jsonb_path_ops' : undefined }, ['gin', ...exprKinds],
-        onlyContains ? `jsonb @> on ${refName(target)}: jsonb_path_ops is smaller and faster than the default opclass when only @> is used`
-          : `jsonb key-existence (? ?| ?&) on ${refName(target)} needs the default jsonb_ops GIN opclass`);
+      add(
+        { ...refKey(target), opclass: onlyContains ? 'jsonb_path_ops' : undefined },
+        ['gin', ...exprKinds],
+        onlyContains
+          ? `jsonb @> on ${refName(target)}: jsonb_path_ops is smaller and faster than the default opclass when only @> is used`
+          : `jsonb key-existence (? ?| ?&) on ${refName(target)} needs the default jsonb_ops GIN opclass`,
+      );
     }
     if (ops.has('FULLTEXT')) {
-      add(refKey(target), ['gin', ...exprKinds], target.expression
-        ? `full-text @@ on ${target.expression}: a GIN index on exactly this expression serves the search`
-        : `full-text @@ on ${refName(target)}`);
+      add(
+        refKey(target),
+        ['gin', ...exprKinds],
+        target.expression
+          ? `full-text @@ on ${target.expression}: a GIN index on exactly this expression serves the search`
+          : `full-text @@ on ${refName(target)}`,
+      );
     }
     const infix = preds.find((p) => p.op === 'LIKE_INFIX');
     if (infix) {
       const requires = options.pgTrgmInstalled ? [] : ['CREATE EXTENSION IF NOT EXISTS pg_trgm;'];
       const missing = options.pgTrgmInstalled ? '' : ' (pg_trgm is not installed in this database: the migration creates it)';
-      add({ ...refKey(target), opclass: 'gin_trgm_ops' }, ['gin', 'trigram', ...exprKinds],
-        `${infix.caseInsensitive ? 'ILIKE' : 'LIKE'} '%…%' on ${refName(target)} cannot use a btree; a trigram GIN index can${missing}`, requires);
+      add(
+        { ...refKey(target), opclass: 'gin_trgm_ops' },
+        ['gin', 'trigram', ...exprKinds],
+        `${infix.caseInsensitive ? 'ILIKE' : 'LIKE'} '%…%' on ${refName(target)} cannot use a btree; a trigram GIN index can${missing}`,
+        requires,
+      );
     }
   }
   return out;
@@ -251,10 +307,16 @@ function brinCandidates(ctx: TableContext): Candidate[] {
     if (!col || seen.has(col.name) || Math.abs(col.correlation ?? 0) < options.brinMinCorrelation) continue;
     seen.add(col.name);
     out.push({
-      schema: info.schema, table: info.name, method: 'brin', keys: [{ column: col.name }], include: [], where: [],
+      schema: info.schema,
+      table: info.name,
+      method: 'brin',
+      keys: [{ column: col.name }],
+      include: [],
+      where: [],
       kinds: ['brin'],
       reason: `range on ${col.name}, whose rows are stored in its order (correlation ${(col.correlation ?? 0).toFixed(2)}): a BRIN index skips the block ranges outside it at a tiny fraction of a btree's size`,
-      requires: [], needsTrialBuild: false,
+      requires: [],
+      needsTrialBuild: false,
     });
   }
   return out;
@@ -300,7 +362,9 @@ function describeFraction(ctx: TableContext, preds: Predicate[]): string {
   return [
     share === undefined ? '' : `about ${share < 0.001 ? '<0.1' : (share * 100).toFixed(1)}% of the table`,
     preds.some((p) => ctx.isBoolean(p)) ? 'a boolean flag is a poor leading key' : '',
-  ].filter(Boolean).join('; ');
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 function joinWhy(...parts: string[]): string {

@@ -35,11 +35,19 @@ function sameKey(ix: ExistingIndex, i: number, k: CandidateKey, reversed: boolea
 function samePredicate(existing: string | undefined, where: string[]): boolean {
   if (!existing) return where.length === 0;
   if (!where.length) return false;
-  const parts = (s: string) => s.split(/\s+and\s+/i).map(normalize).sort().join('&');
+  const parts = (s: string) =>
+    s
+      .split(/\s+and\s+/i)
+      .map(normalize)
+      .sort()
+      .join('&');
   return parts(existing) === parts(where.join(' AND '));
 }
 
 /** Compares expression texts the way pg_get_expr and a user might write them. */
 function normalize(s: string): string {
-  return s.toLowerCase().replace(/::[a-z_ ]+(\[\])?/g, '').replace(/[()\s"]/g, '');
+  return s
+    .toLowerCase()
+    .replace(/::[a-z_ ]+(\[\])?/g, '')
+    .replace(/[()\s"]/g, '');
 }

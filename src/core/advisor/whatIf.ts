@@ -38,7 +38,8 @@ export interface Probed {
   note?: string;
 }
 
-const HYPO_CREATE_SQL = 'SELECT indexrelid::int AS oid, indexname, hypopg_relation_size(indexrelid)::float8 AS bytes FROM hypopg_create_index($1)';
+const HYPO_CREATE_SQL =
+  'SELECT indexrelid::int AS oid, indexname, hypopg_relation_size(indexrelid)::float8 AS bytes FROM hypopg_create_index($1)';
 const HYPO_DROP_SQL = 'SELECT hypopg_drop_index($1::oid)';
 /** Hypothetical indexes live in the backend, outside any transaction: cleared when the session is released. */
 const HYPO_RESET_SQL = 'SELECT hypopg_reset()';
@@ -55,7 +56,8 @@ const RESET_LOCK_TIMEOUT_SQL = 'SET LOCAL lock_timeout = DEFAULT';
 /** Trial builds sort in memory when they can: the default 64 MB makes GIN builds several times slower. */
 const TRIAL_BUILD_MEMORY = '256MB';
 /** Raises maintenance_work_mem for this transaction to $1, never lowering the server's value. */
-const TRIAL_BUILD_MEMORY_SQL = "SELECT set_config('maintenance_work_mem', greatest(pg_size_bytes(current_setting('maintenance_work_mem')), pg_size_bytes($1)) / 1024 || 'kB', true)";
+const TRIAL_BUILD_MEMORY_SQL =
+  "SELECT set_config('maintenance_work_mem', greatest(pg_size_bytes(current_setting('maintenance_work_mem')), pg_size_bytes($1)) / 1024 || 'kB', true)";
 const statementTimeoutSql = (ms: number) => `SET LOCAL statement_timeout = ${Math.round(ms)}`;
 /** Savepoint names are generated here (pgtuner_whatif_<n>), never taken from input. */
 const savepointSql = (name: string) => `SAVEPOINT ${name}`;
@@ -82,16 +84,28 @@ export class WhatIf {
   private savepoints = 0;
   private memorySet = false;
 
-  constructor(private readonly session: Session, private readonly statement: string, private readonly options: WhatIfOptions) {}
+  constructor(
+    private readonly session: Session,
+    private readonly statement: string,
+    private readonly options: WhatIfOptions,
+  ) {}
 
   /** How a probe would be verified, or why it cannot be. */
   method(probe: IndexProbe): { by: VerifiedBy; why?: string } {
     if (this.options.hypopg && !probe.needsTrialBuild) return { by: 'hypopg' };
     if (!this.options.trialBuilds) {
-      return { by: 'none', why: probe.needsTrialBuild ? 'HypoPG cannot simulate this index type and trial builds are off for this profile (production).' : 'HypoPG is not installed and trial builds are off for this profile (production).' };
+      return {
+        by: 'none',
+        why: probe.needsTrialBuild
+          ? 'HypoPG cannot simulate this index type and trial builds are off for this profile (production).'
+          : 'HypoPG is not installed and trial builds are off for this profile (production).',
+      };
     }
     if (probe.tableBytes > this.options.trialBuildMaxBytes) {
-      return { by: 'none', why: `the table (${formatBytes(probe.tableBytes)}) is above the trial-build limit (${formatBytes(this.options.trialBuildMaxBytes)}, setting pgtuner.advisor.trialBuildMaxMB).` };
+      return {
+        by: 'none',
+        why: `the table (${formatBytes(probe.tableBytes)}) is above the trial-build limit (${formatBytes(this.options.trialBuildMaxBytes)}, setting pgtuner.advisor.trialBuildMaxMB).`,
+      };
     }
     return { by: 'trial-build' };
   }
@@ -110,13 +124,17 @@ export class WhatIf {
       const sizeBytes = await this.size(applied);
       const plan = await this.plan(analyze);
       const used = usesIndex(plan, applied.planName);
-      const note = how.by === 'trial-build' ? `trial build took ${buildMs} ms holding a SHARE lock on ${extra.table} (writes to it waited), then was rolled back` : undefined;
+      const note =
+        how.by === 'trial-build'
+          ? `trial build took ${buildMs} ms holding a SHARE lock on ${extra.table} (writes to it waited), then was rolled back`
+          : undefined;
       return { plan, used, sizeBytes, verifiedBy: how.by, note };
     } catch (err) {
       if (savepoint) await this.rollbackTo(savepoint);
-      const why = (err as { sqlState?: string }).sqlState === LOCK_NOT_AVAILABLE
-        ? `not verified: the trial build could not take its SHARE lock on ${extra.table} within ${TRIAL_BUILD_LOCK_TIMEOUT_MS / 1000} s (other sessions are writing to it), and it gives up rather than make writers wait`
-        : `could not be built for verification: ${(err as Error).message}`;
+      const why =
+        (err as { sqlState?: string }).sqlState === LOCK_NOT_AVAILABLE
+          ? `not verified: the trial build could not take its SHARE lock on ${extra.table} within ${TRIAL_BUILD_LOCK_TIMEOUT_MS / 1000} s (other sessions are writing to it), and it gives up rather than make writers wait`
+          : `could not be built for verification: ${(err as Error).message}`;
       return { plan: await this.plan(false), used: false, sizeBytes: null, verifiedBy: 'none', note: why };
     } finally {
       if (applied) await this.remove(applied).catch(() => undefined);
@@ -167,7 +185,9 @@ export class WhatIf {
     if (a.sizeBytes !== undefined) return a.sizeBytes;
     // The index is built in its table's schema; probe.table is `schema.table` (split at the first dot, as advise does).
     const dot = a.probe.table.indexOf('.');
-    const r = await this.session.query<{ bytes: number }>(INDEX_SIZE_SQL, [qualifiedName(dot < 0 ? undefined : a.probe.table.slice(0, dot), a.probe.name)]);
+    const r = await this.session.query<{ bytes: number }>(INDEX_SIZE_SQL, [
+      qualifiedName(dot < 0 ? undefined : a.probe.table.slice(0, dot), a.probe.name),
+    ]);
     return r.rows[0]?.bytes ?? null;
   }
 
@@ -198,4 +218,3 @@ function usesIndex(plan: Plan, name: string): boolean {
   for (const n of walkPlan(plan.root)) if (n.index === name) return true;
   return false;
 }
-

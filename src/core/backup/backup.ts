@@ -79,10 +79,21 @@ export async function backupDatabase(db: Database, input: BackupInput, run: Run)
         lockPath = await claimName(input.directory, base);
       }
       if (!lockPath) {
-        throw new PgTunerError('BAD_INPUT', `Another backup of ${database} is being written to ${input.directory} right now, or ${base}${DUMP_SUFFIX} already exists; try again when it has finished.`);
+        throw new PgTunerError(
+          'BAD_INPUT',
+          `Another backup of ${database} is being written to ${input.directory} right now, or ${base}${DUMP_SUFFIX} already exists; try again when it has finished.`,
+        );
       }
       partialPath = path.join(input.directory, partialDumpName(base, `${process.pid}-${randomBytes(4).toString('hex')}`));
-      const dump: DumpJob = { tools, file: partialPath, format, jobs: jobsOf(settings), onToolSpawn: input.onToolSpawn, signal, onProgress };
+      const dump: DumpJob = {
+        tools,
+        file: partialPath,
+        format,
+        jobs: jobsOf(settings),
+        onToolSpawn: input.onToolSpawn,
+        signal,
+        onProgress,
+      };
       const inventory = await dumpInSnapshot(db, session, database, dump);
       return { source, tools, base, inventory };
     }, signal);
@@ -95,7 +106,13 @@ export async function backupDatabase(db: Database, input: BackupInput, run: Run)
       kind: 'pgtuner-backup',
       version: 1,
       database: identity.database,
-      server: { host: identity.host, port: identity.port, version: dumped.source.version, versionNum: dumped.source.versionNum, ...(identity.systemIdentifier ? { systemIdentifier: identity.systemIdentifier } : {}) },
+      server: {
+        host: identity.host,
+        port: identity.port,
+        version: dumped.source.version,
+        versionNum: dumped.source.versionNum,
+        ...(identity.systemIdentifier ? { systemIdentifier: identity.systemIdentifier } : {}),
+      },
       file: path.basename(dumpPath),
       format,
       pgDumpVersion: dumped.tools.pgDump.version,
@@ -176,8 +193,15 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
     job.onProgress?.({ phase: 'dumping', tablesDone: 0, tablesTotal: tables.length });
 
     const password = await db.passwordForChildProcess();
-    const args = [`--format=${job.format}`, '--file', job.file, '--verbose', '--no-password', `--snapshot=${snapshot}`,
-      ...(job.format === 'directory' ? [`--jobs=${job.jobs}`] : [])];
+    const args = [
+      `--format=${job.format}`,
+      '--file',
+      job.file,
+      '--verbose',
+      '--no-password',
+      `--snapshot=${snapshot}`,
+      ...(job.format === 'directory' ? [`--jobs=${job.jobs}`] : []),
+    ];
     // A failed count must stop pg_dump too, not leave it running until it finishes.
     const stopDump = new AbortController();
     const onAbort = () => stopDump.abort();
@@ -199,14 +223,17 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
       session.cancel();
     });
     try {
-      const counted = countRows(session, tables).then((counts) => {
-        counting = false;
-        return counts;
-      }, (err) => {
-        counting = false;
-        stopDump.abort();
-        throw err;
-      });
+      const counted = countRows(session, tables).then(
+        (counts) => {
+          counting = false;
+          return counts;
+        },
+        (err) => {
+          counting = false;
+          stopDump.abort();
+          throw err;
+        },
+      );
       const [counts] = await Promise.all([counted, dump]);
       return { snapshot, tables: counts, indexes, constraints, sequences };
     } catch (err) {
@@ -229,5 +256,8 @@ async function sizeOf(p: string): Promise<number> {
 }
 
 function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(() => true, () => false);
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
 }

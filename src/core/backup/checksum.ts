@@ -39,11 +39,14 @@ export function formatChecksums(lines: readonly ChecksumLine[]): string {
 }
 
 export function parseChecksums(text: string): ChecksumLine[] {
-  return text.split(/\r?\n/).filter((l) => l.trim()).map((l) => {
-    const m = /^([0-9a-f]{64})\s+\*?(.+)$/i.exec(l.trim());
-    if (!m) throw new Error(`not a sha256sum line: ${l.slice(0, 80)}`);
-    return { sha256: m[1].toLowerCase(), file: m[2] };
-  });
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .map((l) => {
+      const m = /^([0-9a-f]{64})\s+\*?(.+)$/i.exec(l.trim());
+      if (!m) throw new Error(`not a sha256sum line: ${l.slice(0, 80)}`);
+      return { sha256: m[1].toLowerCase(), file: m[2] };
+    });
 }
 
 export type ChecksumVerdict = { ok: true } | { ok: false; reason: string };
@@ -55,7 +58,8 @@ export async function verifyChecksums(dumpPath: string, expected: readonly Check
   for (const e of expected) {
     const got = byFile.get(e.file);
     if (got === undefined) return { ok: false, reason: `${e.file} is missing` };
-    if (got !== e.sha256) return { ok: false, reason: `${e.file} has SHA-256 ${got}, expected ${e.sha256}: the file changed or is damaged` };
+    if (got !== e.sha256)
+      return { ok: false, reason: `${e.file} has SHA-256 ${got}, expected ${e.sha256}: the file changed or is damaged` };
     byFile.delete(e.file);
   }
   if (byFile.size) return { ok: false, reason: `unexpected files: ${[...byFile.keys()].join(', ')}` };

@@ -11,7 +11,8 @@ import { PgTunerError } from '../errors';
 export function libpqEnvironment(profile: ConnectionProfile, password: string | undefined, database = profile.database): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PGAPPNAME: APPLICATION_NAME, PGCONNECT_TIMEOUT: '10' };
   // Inherited connection settings must not leak into a run meant for this profile.
-  for (const key of ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGPASSWORD', 'PGSSLMODE', 'PGSERVICE', 'PGOPTIONS']) delete env[key];
+  for (const key of ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGPASSWORD', 'PGSSLMODE', 'PGSERVICE', 'PGOPTIONS'])
+    delete env[key];
   if (profile.host) env.PGHOST = profile.host;
   if (profile.port) env.PGPORT = String(profile.port);
   if (profile.user) env.PGUSER = profile.user;

@@ -76,8 +76,13 @@ export function fileKeyring(file: string = defaultKeyFile()): BackupKeyring {
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) throw new PgTunerError('BAD_INPUT', `The backup signing key ${file} is not a regular file.`);
-      if (stat.mode & 0o077) throw new PgTunerError('BAD_INPUT', `The backup signing key ${file} can be read by other users (mode ${(stat.mode & 0o777).toString(8)}); run chmod 600 on it.`);
-      if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) throw new PgTunerError('BAD_INPUT', `The backup signing key ${file} belongs to another user.`);
+      if (stat.mode & 0o077)
+        throw new PgTunerError(
+          'BAD_INPUT',
+          `The backup signing key ${file} can be read by other users (mode ${(stat.mode & 0o777).toString(8)}); run chmod 600 on it.`,
+        );
+      if (typeof process.getuid === 'function' && stat.uid !== process.getuid())
+        throw new PgTunerError('BAD_INPUT', `The backup signing key ${file} belongs to another user.`);
       const secret = Buffer.from((await handle.readFile('utf8')).trim(), 'base64');
       return backupKey(secret);
     } finally {

@@ -36,7 +36,12 @@ export interface BackupIdentity {
  * own, apart from every identified server.
  */
 export function backupGroup(identity: BackupIdentity): string {
-  return [identity.systemIdentifier ? `system ${identity.systemIdentifier}` : 'unidentified', identity.host, String(identity.port), identity.database].join('\u0000');
+  return [
+    identity.systemIdentifier ? `system ${identity.systemIdentifier}` : 'unidentified',
+    identity.host,
+    String(identity.port),
+    identity.database,
+  ].join('\u0000');
 }
 
 /** A readable form of a group key, for messages. */
@@ -75,11 +80,25 @@ export async function listBackups(directory: string, options: ListOptions = {}):
     if (!parsed) continue;
     const dumpPath = path.join(directory, name);
     const manifest = await readManifest(dumpPath).catch(() => undefined);
-    const hasChecksum = await fs.access(companionPaths(dumpPath).checksum).then(() => true, () => false);
-    const sizeBytes = manifest?.sizeBytes ?? (await fs.stat(dumpPath).then((s) => s.size, () => 0));
+    const hasChecksum = await fs.access(companionPaths(dumpPath).checksum).then(
+      () => true,
+      () => false,
+    );
+    const sizeBytes =
+      manifest?.sizeBytes ??
+      (await fs.stat(dumpPath).then(
+        (s) => s.size,
+        () => 0,
+      ));
     entries.push({
-      dumpPath, database: manifest?.database ?? parsed.database, takenAt: parsed.takenAt, sizeBytes, complete: !!manifest && hasChecksum, manifest,
-      trust: assessBackup(dumpPath, manifest, keys, now), group: backupGroup(identityOf(manifest, parsed.database)),
+      dumpPath,
+      database: manifest?.database ?? parsed.database,
+      takenAt: parsed.takenAt,
+      sizeBytes,
+      complete: !!manifest && hasChecksum,
+      manifest,
+      trust: assessBackup(dumpPath, manifest, keys, now),
+      group: backupGroup(identityOf(manifest, parsed.database)),
     });
   }
   return entries.sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime());
@@ -115,12 +134,17 @@ export function newestBackup(entries: readonly BackupEntry[], directory: string,
   let group = groups.length === 1 ? groups[0] : undefined;
   if (groups.length > 1 && options.prefer) group = groups.find((g) => g === backupGroup(options.prefer!));
   if (groups.length > 1 && !group) {
-    throw new PgTunerError('BAD_INPUT', `${directory} holds backups of ${groups.length} servers or databases (${groups.map(describeGroup).join('; ')}); pass the .dump file to use.`);
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `${directory} holds backups of ${groups.length} servers or databases (${groups.map(describeGroup).join('; ')}); pass the .dump file to use.`,
+    );
   }
   const entry = usable.find((e) => e.group === group);
   const untrusted = complete.filter((e) => !usable.includes(e));
   if (!entry) {
-    const why = untrusted.length ? ` (${untrusted.length} skipped: ${untrusted.map((e) => `${path.basename(e.dumpPath)}: ${e.trust.problems.join('; ')}`).join(' | ')})` : '';
+    const why = untrusted.length
+      ? ` (${untrusted.length} skipped: ${untrusted.map((e) => `${path.basename(e.dumpPath)}: ${e.trust.problems.join('; ')}`).join(' | ')})`
+      : '';
     throw new PgTunerError('BAD_INPUT', `No trusted complete backup in ${directory}${why}; pass the .dump file or --dir <folder>.`);
   }
   return { entry, skipped: untrusted.filter((e) => e.takenAt.getTime() >= entry.takenAt.getTime()) };

@@ -90,7 +90,10 @@ export async function readManifest(dumpPath: string): Promise<BackupManifest> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch {
-    throw new PgTunerError('BAD_INPUT', `${dumpPath} has no manifest (${file}); only backups made by PG Tuner can be restore-tested against their row counts.`);
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `${dumpPath} has no manifest (${file}); only backups made by PG Tuner can be restore-tested against their row counts.`,
+    );
   }
   let manifest: BackupManifest;
   try {
@@ -98,7 +101,8 @@ export async function readManifest(dumpPath: string): Promise<BackupManifest> {
   } catch (err) {
     throw new PgTunerError('BAD_INPUT', `${file} is not valid JSON: ${(err as Error).message}`);
   }
-  if (manifest.kind !== 'pgtuner-backup' || !Array.isArray(manifest.tables)) throw new PgTunerError('BAD_INPUT', `${file} is not a PG Tuner backup manifest.`);
+  if (manifest.kind !== 'pgtuner-backup' || !Array.isArray(manifest.tables))
+    throw new PgTunerError('BAD_INPUT', `${file} is not a PG Tuner backup manifest.`);
   return manifest;
 }
 
@@ -131,7 +135,9 @@ export async function recordRestoreTest(dumpPath: string, summary: RestoreTestSu
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 

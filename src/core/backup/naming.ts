@@ -15,7 +15,10 @@ const MAX_IDENTIFIER_BYTES = 63;
 
 /** 2026-11-23T17:53:00.123Z → "20261123T175300Z". */
 export function utcStamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** "20261123T175300Z" → Date, or undefined when the text is not a stamp. */
@@ -26,6 +29,7 @@ export function parseUtcStamp(stamp: string): Date | undefined {
 
 /** The database name made safe for a file name (path separators and control characters replaced). */
 function fileSafe(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
   return name.replace(/[\\/:*?"<>|\x00-\x1f]/g, '_');
 }
 

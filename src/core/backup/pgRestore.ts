@@ -45,10 +45,24 @@ export interface PgRestoreOptions {
  * Ownership and grants are left out: roles are not part of a database dump and may not exist
  * where the dump is restored.
  */
-export async function runPgRestore(tools: BackupTools, db: Database, dumpPath: string, database: string, options: PgRestoreOptions): Promise<void> {
+export async function runPgRestore(
+  tools: BackupTools,
+  db: Database,
+  dumpPath: string,
+  database: string,
+  options: PgRestoreOptions,
+): Promise<void> {
   const password = await db.passwordForChildProcess();
-  const args = [`--dbname=${dbnameConninfo(database)}`, `--jobs=${options.jobs}`, '--exit-on-error', '--no-owner', '--no-acl',
-    '--no-password', '--verbose', dumpPath];
+  const args = [
+    `--dbname=${dbnameConninfo(database)}`,
+    `--jobs=${options.jobs}`,
+    '--exit-on-error',
+    '--no-owner',
+    '--no-acl',
+    '--no-password',
+    '--verbose',
+    dumpPath,
+  ];
   await runTool(tools.pgRestore.path, args, {
     env: libpqEnvironment(db.profile, password, database),
     signal: options.signal,

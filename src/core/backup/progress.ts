@@ -25,7 +25,11 @@ export function tableFromVerboseLine(line: string): string | undefined {
 }
 
 /** Counts handled tables from verbose lines and reports each step, never beyond the total. */
-export function tableCounter(phase: ToolProgress['phase'], tablesTotal: number, report?: (p: ToolProgress) => void): (line: string) => void {
+export function tableCounter(
+  phase: ToolProgress['phase'],
+  tablesTotal: number,
+  report?: (p: ToolProgress) => void,
+): (line: string) => void {
   let tablesDone = 0;
   return (line) => {
     const table = tableFromVerboseLine(line);
@@ -38,5 +42,9 @@ export function tableCounter(phase: ToolProgress['phase'], tablesTotal: number, 
 /** Progress as Run.onProgress takes it: a line for people and the share of tables done. */
 export function reportTo(onProgress: Run['onProgress']): ((p: ToolProgress) => void) | undefined {
   if (!onProgress) return undefined;
-  return (p) => onProgress(`${p.phase} ${p.tablesDone}/${p.tablesTotal} tables${p.table ? ` (${p.table})` : ''}`, p.tablesTotal ? p.tablesDone / p.tablesTotal : undefined);
+  return (p) =>
+    onProgress(
+      `${p.phase} ${p.tablesDone}/${p.tablesTotal} tables${p.table ? ` (${p.table})` : ''}`,
+      p.tablesTotal ? p.tablesDone / p.tablesTotal : undefined,
+    );
 }

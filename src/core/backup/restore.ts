@@ -47,7 +47,8 @@ export interface RestoreTarget {
 
 const DATABASE_EXISTS_SQL = 'SELECT 1 FROM pg_database WHERE datname = $1';
 const TARGET_SESSIONS_SQL = 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()';
-const TERMINATE_SESSIONS_SQL = 'SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()';
+const TERMINATE_SESSIONS_SQL =
+  'SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()';
 const PING_SQL = 'SELECT 1';
 const renameDatabaseSql = (from: string, to: string) => `ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`;
 /** SQLSTATE object_in_use: "database is being accessed by other users". */
@@ -80,7 +81,10 @@ export async function restoreBackup(db: Database, input: RestoreInput, run: Run)
   if (!target.trim()) throw new PgTunerError('BAD_INPUT', 'Name the database to restore into.');
   const { manifest } = await requireTrusted(dumpPath, input);
   if (target === manifest.database && input.confirmSourceName !== target) {
-    throw new PgTunerError('BAD_INPUT', `"${target}" is the database this backup was taken from. Restoring over it replaces its current data; confirm by typing its name.`);
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `"${target}" is the database this backup was taken from. Restoring over it replaces its current data; confirm by typing its name.`,
+    );
   }
   const checksum = await checkDumpChecksum(dumpPath, signal, manifest);
   if (!checksum.ok) throw new PgTunerError('CHECKSUM_MISMATCH', `Not restoring ${dumpPath}: ${checksum.reason}.`);
@@ -89,21 +93,29 @@ export async function restoreBackup(db: Database, input: RestoreInput, run: Run)
   const tools = await discoverTools(server.versionNum, toolSearchOf(settings));
   const before = await inspectRestoreTarget(db, input, run);
   if ((before.exists || before.production) && !input.confirmed) {
-    throw new PgTunerError('BAD_INPUT', before.exists
-      ? `"${target}" exists: restoring replaces its contents (after a safety backup). Confirm to go ahead.`
-      : `Restoring on the production connection "${db.profile.name}" needs confirmation.`);
+    throw new PgTunerError(
+      'BAD_INPUT',
+      before.exists
+        ? `"${target}" exists: restoring replaces its contents (after a safety backup). Confirm to go ahead.`
+        : `Restoring on the production connection "${db.profile.name}" needs confirmation.`,
+    );
   }
   const stamp = utcStamp(new Date()).toLowerCase();
   const temp = derivedDatabaseName(target, `_pgtuner_restore_${stamp}`);
   const old = derivedDatabaseName(target, `_pgtuner_old_${stamp}`);
-  if (new Set([target, temp, old]).size < 3) throw new PgTunerError('BAD_INPUT', `The database name "${target}" is too long to restore into safely.`);
+  if (new Set([target, temp, old]).size < 3)
+    throw new PgTunerError('BAD_INPUT', `The database name "${target}" is too long to restore into safely.`);
 
   // CREATE / ALTER / DROP DATABASE run from a database that is neither the target nor the temporary one.
   const { admin, endAdmin } = await adminConnection(db, [target, temp, old]);
   let safetyBackup: BackupResult | undefined;
   const failure = (err: unknown, state: string): PgTunerError => {
     const e = err instanceof PgTunerError ? err : new PgTunerError('BACKUP_ERROR', (err as Error).message, { cause: err });
-    const safety = safetyBackup ? ` Safety backup of "${target}" taken before the restore: ${safetyBackup.dumpPath}.` : before.exists ? ' No safety backup was taken.' : '';
+    const safety = safetyBackup
+      ? ` Safety backup of "${target}" taken before the restore: ${safetyBackup.dumpPath}.`
+      : before.exists
+        ? ' No safety backup was taken.'
+        : '';
     return new PgTunerError(e.code, `${e.message}\n${state}${safety}`, { sqlState: e.sqlState, cause: err });
   };
   const unchanged = before.exists ? `"${target}" was not changed.` : `"${target}" was not created.`;
@@ -111,13 +123,20 @@ export async function restoreBackup(db: Database, input: RestoreInput, run: Run)
     if (before.exists) {
       const sessions = await admin.withSession((s) => countSessions(s, target), signal);
       if (sessions > 0 && !input.terminateSessions) {
-        throw new PgTunerError('BAD_INPUT', `${sessions} other session(s) are connected to "${target}"; the restore would have to disconnect them. Close them, or confirm disconnecting them.`);
+        throw new PgTunerError(
+          'BAD_INPUT',
+          `${sessions} other session(s) are connected to "${target}"; the restore would have to disconnect them. Close them, or confirm disconnecting them.`,
+        );
       }
       const targetDb = siblingDatabase(db, target);
       try {
         // A safety backup removes nothing: retention is for the backups the user takes.
         const noRetention = { ...settings, 'backup.keep': 0, 'backup.maxAgeDays': 0 };
-        safetyBackup = await backupDatabase(targetDb, { directory: input.safetyDirectory, keys: input.keys }, { ...run, settings: noRetention });
+        safetyBackup = await backupDatabase(
+          targetDb,
+          { directory: input.safetyDirectory, keys: input.keys },
+          { ...run, settings: noRetention },
+        );
       } finally {
         await targetDb.end();
       }
@@ -128,7 +147,12 @@ export async function restoreBackup(db: Database, input: RestoreInput, run: Run)
     let restoreMs: number;
     let terminatedSessions = 0;
     try {
-      await runPgRestore(tools, db, dumpPath, temp, { jobs: jobsOf(settings), tablesTotal: manifest.tables.length, signal, onProgress: reportTo(run.onProgress) });
+      await runPgRestore(tools, db, dumpPath, temp, {
+        jobs: jobsOf(settings),
+        tablesTotal: manifest.tables.length,
+        signal,
+        onProgress: reportTo(run.onProgress),
+      });
       restoreMs = Date.now() - started;
       if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Restore cancelled.');
       terminatedSessions = await swapIn(admin, target, temp, before.exists ? old : undefined, !!input.terminateSessions);
@@ -138,13 +162,16 @@ export async function restoreBackup(db: Database, input: RestoreInput, run: Run)
     }
     let leftOver: string | undefined;
     if (before.exists) {
-      await admin.withSession((s) => s.query(dropDatabaseSql(old, server.versionNum))).catch(() => {
-        leftOver = old;
-      });
+      await admin
+        .withSession((s) => s.query(dropDatabaseSql(old, server.versionNum)))
+        .catch(() => {
+          leftOver = old;
+        });
     }
     return { targetDatabase: target, created: !before.exists, safetyBackup, restoreMs, terminatedSessions, leftOver };
   } catch (err) {
-    if (signal?.aborted) throw failure(new PgTunerError('CANCELLED', 'Restore cancelled; the temporary database was dropped.', { cause: err }), unchanged);
+    if (signal?.aborted)
+      throw failure(new PgTunerError('CANCELLED', 'Restore cancelled; the temporary database was dropped.', { cause: err }), unchanged);
     throw failure(err, unchanged);
   } finally {
     await endAdmin();
@@ -170,7 +197,11 @@ async function swapIn(admin: Database, target: string, temp: string, old: string
     const done = await admin.withSession(async (s) => {
       const sessions = await countSessions(s, target);
       if (sessions > 0) {
-        if (!terminateSessions) throw new PgTunerError('BAD_INPUT', `${sessions} other session(s) connected to "${target}" while it was being restored; not disconnecting them.`);
+        if (!terminateSessions)
+          throw new PgTunerError(
+            'BAD_INPUT',
+            `${sessions} other session(s) connected to "${target}" while it was being restored; not disconnecting them.`,
+          );
         terminated += (await s.query<{ n: number }>(TERMINATE_SESSIONS_SQL, [target])).rows[0].n;
       }
       try {

@@ -37,7 +37,6 @@ export interface RestoreTestResult {
   testedAt: string;
 }
 
-
 /**
  * Proves a backup restores: checksum, archive listing, pg_restore into a scratch database on the
  * server of `db`, then exact row counts, indexes, constraints, sequences and the user's queries
@@ -53,13 +52,25 @@ export async function restoreTest(db: Database, input: RestoreTestInput, run: Ru
   const started = Date.now();
   const testedAt = (input.now ?? (() => new Date()))();
   const { manifest, verdict } = await requireTrusted(dumpPath, input);
-  const keys = verdict.authenticated ? (await input.keys?.verifyingKeys()) ?? [] : [];
+  const keys = verdict.authenticated ? ((await input.keys?.verifyingKeys()) ?? []) : [];
   const base: RestoreTestResult = {
-    ok: false, dumpPath, database: manifest.database, message: '', scratchKept: false, totalMs: 0, tables: [], checks: [], testedAt: testedAt.toISOString(),
+    ok: false,
+    dumpPath,
+    database: manifest.database,
+    message: '',
+    scratchKept: false,
+    totalMs: 0,
+    tables: [],
+    checks: [],
+    testedAt: testedAt.toISOString(),
   };
   const finish = async (partial: Partial<RestoreTestResult> & { message: string }): Promise<RestoreTestResult> => {
     const result = { ...base, ...partial, totalMs: Date.now() - started };
-    await recordRestoreTest(dumpPath, { ok: result.ok, testedAt: result.testedAt, message: result.message, restoreMs: result.restoreMs }, keys).catch(() => undefined);
+    await recordRestoreTest(
+      dumpPath,
+      { ok: result.ok, testedAt: result.testedAt, message: result.message, restoreMs: result.restoreMs },
+      keys,
+    ).catch(() => undefined);
     return result;
   };
   const total = manifest.tables.length;
@@ -94,7 +105,10 @@ export async function restoreTest(db: Database, input: RestoreTestInput, run: Ru
       archiveEntries = await listArchive(tools, dumpPath, signal);
     } catch (err) {
       cancelled(err);
-      return (await checksumFailure()) ?? finish({ failedAt: 'list', message: `pg_restore --list could not read the archive: ${(err as Error).message}` });
+      return (
+        (await checksumFailure()) ??
+        finish({ failedAt: 'list', message: `pg_restore --list could not read the archive: ${(err as Error).message}` })
+      );
     }
 
     const scratch = scratchDatabaseName(manifest.database, testedAt);
@@ -105,12 +119,25 @@ export async function restoreTest(db: Database, input: RestoreTestInput, run: Ru
     try {
       const restoreStarted = Date.now();
       try {
-        await runPgRestore(tools, db, dumpPath, scratch, { jobs: jobsOf(settings), tablesTotal: total, signal: stopRestore.signal, onProgress });
+        await runPgRestore(tools, db, dumpPath, scratch, {
+          jobs: jobsOf(settings),
+          tablesTotal: total,
+          signal: stopRestore.signal,
+          onProgress,
+        });
       } catch (err) {
         cancelled(err);
         const message = (err as Error).message;
-        return (await checksumFailure()) ?? await finish({ failedAt: 'restore', scratchDatabase: scratch, scratchKept: keepScratch, archiveEntries,
-          message: `pg_restore failed after ${formatSeconds((Date.now() - restoreStarted) / 1000)}${/end of file/.test(message) ? ' (the archive ends early: the dump is truncated)' : ''}: ${message}` });
+        return (
+          (await checksumFailure()) ??
+          (await finish({
+            failedAt: 'restore',
+            scratchDatabase: scratch,
+            scratchKept: keepScratch,
+            archiveEntries,
+            message: `pg_restore failed after ${formatSeconds((Date.now() - restoreStarted) / 1000)}${/end of file/.test(message) ? ' (the archive ends early: the dump is truncated)' : ''}: ${message}`,
+          }))
+        );
       }
       const restoreMs = Date.now() - restoreStarted;
       const damaged = await checksumFailure();
@@ -119,15 +146,23 @@ export async function restoreTest(db: Database, input: RestoreTestInput, run: Ru
       progress('verifying');
       const target = siblingDatabase(db, scratch);
       try {
-        const verification = await target.withSession((s: Session) =>
-          verifyRestored(s, manifest, verificationQueriesOf(settings), (done) => progress('verifying', done)), signal);
+        const verification = await target.withSession(
+          (s: Session) => verifyRestored(s, manifest, verificationQueriesOf(settings), (done) => progress('verifying', done)),
+          signal,
+        );
         // A query cancelled by the user reads as a failed check: the test did not finish, so it is
         // neither a result nor recorded in the manifest.
         if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Cancelled during verification.');
         const failed = verification.checks.filter((c) => !c.ok);
         return await finish({
-          ok: verification.ok, failedAt: verification.ok ? undefined : 'verify', scratchDatabase: scratch, scratchKept: keepScratch,
-          restoreMs, archiveEntries, tables: verification.tables, checks: verification.checks,
+          ok: verification.ok,
+          failedAt: verification.ok ? undefined : 'verify',
+          scratchDatabase: scratch,
+          scratchKept: keepScratch,
+          restoreMs,
+          archiveEntries,
+          tables: verification.tables,
+          checks: verification.checks,
           message: verification.ok
             ? `Restore-test passed: ${verification.tables.length} tables with exact row counts, restored in ${formatSeconds(restoreMs / 1000)}.`
             : `Restore-test failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join(' | ')}`,

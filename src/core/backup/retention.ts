@@ -43,7 +43,13 @@ export function retentionCandidates(entries: readonly BackupEntry[], identity: B
 }
 
 /** Applies the policy to the backups of `identity` in `directory`; returns the removed dump paths. */
-export async function applyRetention(directory: string, identity: BackupIdentity, policy: RetentionPolicy, keys: BackupKeyring | undefined, now = new Date()): Promise<string[]> {
+export async function applyRetention(
+  directory: string,
+  identity: BackupIdentity,
+  policy: RetentionPolicy,
+  keys: BackupKeyring | undefined,
+  now = new Date(),
+): Promise<string[]> {
   if (!keys) return [];
   const mine = retentionCandidates(await listBackups(directory, { keys, now }), identity);
   const doomed = planRetention(mine, policy, now);

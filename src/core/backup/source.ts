@@ -27,7 +27,12 @@ export async function readBackupSource(db: Database, session: Session): Promise<
   return {
     version: info.version,
     versionNum: info.versionNum,
-    identity: { database: info.database, host: db.profile.host ?? 'localhost', port: db.profile.port ?? 5432, systemIdentifier: systemIdentifier ?? undefined },
+    identity: {
+      database: info.database,
+      host: db.profile.host ?? 'localhost',
+      port: db.profile.port ?? 5432,
+      systemIdentifier: systemIdentifier ?? undefined,
+    },
   };
 }
 
@@ -35,7 +40,11 @@ export async function readBackupSource(db: Database, session: Session): Promise<
  * The newest trusted backup in `directory` (authenticated, not future-dated) of one server and
  * database: with several in the folder, the one of `db` when it is among them.
  */
-export async function newestTrustedBackup(db: Database, input: { directory: string; keys?: BackupKeyring; trustUnsigned?: boolean }, run: Run): Promise<NewestBackup> {
+export async function newestTrustedBackup(
+  db: Database,
+  input: { directory: string; keys?: BackupKeyring; trustUnsigned?: boolean },
+  run: Run,
+): Promise<NewestBackup> {
   const entries = await listBackups(input.directory, { keys: input.keys });
   const source = await db.withSession((session) => readBackupSource(db, session), run.signal);
   return newestBackup(entries, input.directory, { trustUnsigned: input.trustUnsigned, prefer: source.identity });

@@ -67,13 +67,17 @@ export async function discoverTools(serverVersionNum: number, search: ToolSearch
     ? `the tools folder ${search.toolsDirectory} (setting pgtuner.backup.toolsDirectory)`
     : `PATH or ${search.versionedRoot ?? DEFAULT_VERSIONED_ROOT}/*/bin`;
   if (rejected.length) {
-    throw new PgTunerError('TOOL_VERSION',
+    throw new PgTunerError(
+      'TOOL_VERSION',
       `The server runs PostgreSQL ${needed}, but the pg_dump found is too old (${rejected.join('; ')}). ` +
-      `pg_dump must be version ${needed} or newer: install postgresql-client-${needed} or point pgtuner.backup.toolsDirectory at a newer bin folder.`);
+        `pg_dump must be version ${needed} or newer: install postgresql-client-${needed} or point pgtuner.backup.toolsDirectory at a newer bin folder.`,
+    );
   }
-  throw new PgTunerError('TOOL_MISSING',
+  throw new PgTunerError(
+    'TOOL_MISSING',
     `pg_dump and pg_restore (version ${needed} or newer) were not found in ${where}. ` +
-    `Install the PostgreSQL client tools (e.g. postgresql-client-${needed}) or set pgtuner.backup.toolsDirectory to their folder.`);
+      `Install the PostgreSQL client tools (e.g. postgresql-client-${needed}) or set pgtuner.backup.toolsDirectory to their folder.`,
+  );
 }
 
 const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
@@ -84,7 +88,10 @@ function candidateFolders(search: ToolSearch): string[] {
   const root = search.versionedRoot ?? DEFAULT_VERSIONED_ROOT;
   let versioned: string[] = [];
   try {
-    versioned = fs.readdirSync(root).filter((d) => /^\d+(\.\d+)?$/.test(d)).map((d) => path.join(root, d, 'bin'));
+    versioned = fs
+      .readdirSync(root)
+      .filter((d) => /^\d+(\.\d+)?$/.test(d))
+      .map((d) => path.join(root, d, 'bin'));
   } catch {
     // No versioned installs on this machine.
   }

@@ -48,7 +48,10 @@ export function assessBackup(dumpPath: string, manifest: BackupManifest | undefi
   const named = parseDumpName(name)?.takenAt;
   const started = manifest ? Date.parse(manifest.startedAt) : NaN;
   const futureDated = (!!named && named.getTime() > limit) || (!Number.isNaN(started) && started > limit);
-  if (futureDated) problems.push(`it is dated in the future (${(named && named.getTime() > limit ? named.toISOString() : manifest?.startedAt)}, now ${now.toISOString()})`);
+  if (futureDated)
+    problems.push(
+      `it is dated in the future (${named && named.getTime() > limit ? named.toISOString() : manifest?.startedAt}, now ${now.toISOString()})`,
+    );
   return { authenticated, futureDated, trusted: authenticated && !futureDated, problems };
 }
 
@@ -56,7 +59,10 @@ export function assessBackup(dumpPath: string, manifest: BackupManifest | undefi
  * Reads the manifest and refuses an untrusted backup unless the user confirmed it
  * (options.trustUnsigned). Returns the manifest and the verdict.
  */
-export async function requireTrusted(dumpPath: string, options: TrustOptions): Promise<{ manifest: BackupManifest; verdict: TrustVerdict }> {
+export async function requireTrusted(
+  dumpPath: string,
+  options: TrustOptions,
+): Promise<{ manifest: BackupManifest; verdict: TrustVerdict }> {
   const manifest = await readManifest(dumpPath);
   const keys = (await options.keys?.verifyingKeys()) ?? [];
   const verdict = assessBackup(dumpPath, manifest, keys, (options.now ?? (() => new Date()))());
@@ -65,7 +71,9 @@ export async function requireTrusted(dumpPath: string, options: TrustOptions): P
 }
 
 export function untrustedError(dumpPath: string, verdict: TrustVerdict): PgTunerError {
-  return new PgTunerError('BAD_INPUT',
+  return new PgTunerError(
+    'BAD_INPUT',
     `Refusing to restore ${path.basename(dumpPath)}: ${verdict.problems.join('; ')}. pg_restore runs whatever SQL a dump holds; ` +
-    'use it only if you know where it came from (CLI: --trust-unsigned; editor: confirm in the dialog).');
+      'use it only if you know where it came from (CLI: --trust-unsigned; editor: confirm in the dialog).',
+  );
 }

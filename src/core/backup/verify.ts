@@ -14,8 +14,9 @@ export interface VerificationQuery {
 
 /** pgtuner.backup.verificationQueries, without entries that are not {"sql": "…", "expected": …}. */
 export function verificationQueriesOf(settings: Settings): VerificationQuery[] {
-  return settings['backup.verificationQueries'].filter((q): q is VerificationQuery =>
-    !!q && typeof q === 'object' && typeof (q as VerificationQuery).sql === 'string' && 'expected' in q);
+  return settings['backup.verificationQueries'].filter(
+    (q): q is VerificationQuery => !!q && typeof q === 'object' && typeof (q as VerificationQuery).sql === 'string' && 'expected' in q,
+  );
 }
 
 export interface TableCheck {
@@ -47,30 +48,48 @@ const key = (...parts: string[]) => parts.join('\u0000');
 const show = (schema: string, name: string) => `${schema}.${name}`;
 
 /** Compares a restored database with the manifest of the backup it came from. */
-export async function verifyRestored(session: Session, manifest: BackupManifest, queries: readonly VerificationQuery[] = [], onTable?: (done: number, total: number) => void): Promise<Verification> {
+export async function verifyRestored(
+  session: Session,
+  manifest: BackupManifest,
+  queries: readonly VerificationQuery[] = [],
+  onTable?: (done: number, total: number) => void,
+): Promise<Verification> {
   const present = new Set((await listTables(session)).map((t) => key(t.schema, t.name)));
   const existing = manifest.tables.filter((t) => present.has(key(t.schema, t.name)));
-  const counted = new Map((await countRows(session, existing, (done) => onTable?.(done, manifest.tables.length))).map((c) => [key(c.schema, c.name), c.rows]));
+  const counted = new Map(
+    (await countRows(session, existing, (done) => onTable?.(done, manifest.tables.length))).map((c) => [key(c.schema, c.name), c.rows]),
+  );
   const tables: TableCheck[] = manifest.tables.map((t) => {
     const actual = counted.get(key(t.schema, t.name)) ?? null;
     return { schema: t.schema, name: t.name, expected: t.rows, actual, ok: actual === t.rows };
   });
   const badTables = tables.filter((t) => !t.ok);
-  const checks: Check[] = [{
-    name: 'row counts',
-    ok: badTables.length === 0,
-    detail: badTables.length === 0
-      ? `${tables.length} tables, ${tables.reduce((s, t) => s + t.actual!, 0)} rows, every count exact`
-      : badTables.map((t) => t.actual === null ? `${show(t.schema, t.name)} is missing` : `${show(t.schema, t.name)} has ${t.actual} rows, expected ${t.expected}`).join('; '),
-  }];
+  const checks: Check[] = [
+    {
+      name: 'row counts',
+      ok: badTables.length === 0,
+      detail:
+        badTables.length === 0
+          ? `${tables.length} tables, ${tables.reduce((s, t) => s + t.actual!, 0)} rows, every count exact`
+          : badTables
+              .map((t) =>
+                t.actual === null
+                  ? `${show(t.schema, t.name)} is missing`
+                  : `${show(t.schema, t.name)} has ${t.actual} rows, expected ${t.expected}`,
+              )
+              .join('; '),
+    },
+  ];
 
   const indexes = new Set((await listIndexes(session)).map((i) => key(i.schema, i.table, i.name)));
   const missingIndexes = manifest.indexes.filter((i) => !indexes.has(key(i.schema, i.table, i.name)));
   checks.push({
     name: 'indexes',
     ok: missingIndexes.length === 0,
-    detail: missingIndexes.length === 0 ? `${manifest.indexes.length} indexes present and valid`
-      : `missing or invalid: ${missingIndexes.map((i) => show(i.schema, i.name)).join(', ')}`,
+    detail:
+      missingIndexes.length === 0
+        ? `${manifest.indexes.length} indexes present and valid`
+        : `missing or invalid: ${missingIndexes.map((i) => show(i.schema, i.name)).join(', ')}`,
   });
 
   const constraints = new Set((await listConstraints(session)).map((c) => key(c.schema, c.table, c.name, c.type)));
@@ -78,8 +97,10 @@ export async function verifyRestored(session: Session, manifest: BackupManifest,
   checks.push({
     name: 'constraints',
     ok: missingConstraints.length === 0,
-    detail: missingConstraints.length === 0 ? `${manifest.constraints.length} constraints present`
-      : `missing: ${missingConstraints.map((c) => `${c.name} on ${show(c.schema, c.table)}`).join(', ')}`,
+    detail:
+      missingConstraints.length === 0
+        ? `${manifest.constraints.length} constraints present`
+        : `missing: ${missingConstraints.map((c) => `${c.name} on ${show(c.schema, c.table)}`).join(', ')}`,
   });
 
   const sequences = new Map((await listSequences(session)).map((s) => [key(s.schema, s.name), s.lastValue]));
@@ -92,8 +113,14 @@ export async function verifyRestored(session: Session, manifest: BackupManifest,
   checks.push({
     name: 'sequences',
     ok: behind.length === 0,
-    detail: behind.length === 0 ? `${manifest.sequences.length} sequences at or past their backed-up values`
-      : behind.map((s) => `${show(s.schema, s.name)} is ${sequences.get(key(s.schema, s.name)) ?? 'missing'}, expected at least ${s.lastValue}`).join('; '),
+    detail:
+      behind.length === 0
+        ? `${manifest.sequences.length} sequences at or past their backed-up values`
+        : behind
+            .map(
+              (s) => `${show(s.schema, s.name)} is ${sequences.get(key(s.schema, s.name)) ?? 'missing'}, expected at least ${s.lastValue}`,
+            )
+            .join('; '),
   });
 
   for (const q of queries) checks.push(await runVerificationQuery(session, q));
@@ -119,10 +146,16 @@ async function runVerificationQuery(session: Session, q: VerificationQuery): Pro
       return session.userQuery(sql);
     });
     const rows = result.rows.map((r) => result.fields.map((f) => normalize(r[f.name])));
-    const actual = Array.isArray(q.expected) ? rows : rows[0]?.[0] ?? null;
-    const expected = Array.isArray(q.expected) ? (q.expected as unknown[]).map((r) => (Array.isArray(r) ? r : [r]).map(normalize)) : normalize(q.expected);
+    const actual = Array.isArray(q.expected) ? rows : (rows[0]?.[0] ?? null);
+    const expected = Array.isArray(q.expected)
+      ? (q.expected as unknown[]).map((r) => (Array.isArray(r) ? r : [r]).map(normalize))
+      : normalize(q.expected);
     const ok = JSON.stringify(actual) === JSON.stringify(expected);
-    return { name, ok, detail: ok ? `returned ${JSON.stringify(actual)}` : `returned ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}` };
+    return {
+      name,
+      ok,
+      detail: ok ? `returned ${JSON.stringify(actual)}` : `returned ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`,
+    };
   } catch (err) {
     return { name, ok: false, detail: `failed: ${(err as Error).message}` };
   }

@@ -52,7 +52,13 @@ SELECT n.nspname AS schema, t.relname AS "table", i.relname AS name, am.amname A
   JOIN pg_am am ON am.oid = i.relam
  WHERE x.indrelid = ANY($1::oid[])`;
 
-interface RawKey { column: string | null; text: string; opclass: string | null; defaultOpclass: boolean | null; option: number | null }
+interface RawKey {
+  column: string | null;
+  text: string;
+  opclass: string | null;
+  defaultOpclass: boolean | null;
+  option: number | null;
+}
 
 export async function readIndexes(session: Session, tableOids: number[]): Promise<ExistingIndex[]> {
   if (!tableOids.length) return [];

@@ -1,5 +1,14 @@
 import * as path from 'path';
-import { ConnectionProfile, ConnectionTarget, databaseUrlFromDotenv, ENVIRONMENTS, Environment, SslMode, targetFromEnvironment, targetFromUrl } from './profile';
+import {
+  ConnectionProfile,
+  ConnectionTarget,
+  databaseUrlFromDotenv,
+  ENVIRONMENTS,
+  Environment,
+  SslMode,
+  targetFromEnvironment,
+  targetFromUrl,
+} from './profile';
 import { parseProfileSettings } from './profileSettings';
 
 /** Where a connection was found; settings ones can be edited and removed, the others are read-only. */
@@ -13,7 +22,10 @@ export type ConnectionOrigin = 'workspace settings' | 'user settings' | '.env' |
 export type ConnectionScope = 'user' | 'workspace' | 'dotenv' | 'environment';
 
 const SCOPE_OF: Record<ConnectionOrigin, ConnectionScope> = {
-  'user settings': 'user', 'workspace settings': 'workspace', '.env': 'dotenv', 'PG* environment': 'environment',
+  'user settings': 'user',
+  'workspace settings': 'workspace',
+  '.env': 'dotenv',
+  'PG* environment': 'environment',
 };
 /** Appended to the name of a connection whose name a connection of the user's own already has. */
 const SCOPE_LABEL: Record<ConnectionScope, string> = { user: 'user', workspace: 'workspace', dotenv: '.env', environment: 'PG*' };
@@ -106,7 +118,12 @@ export function collectConnections(sources: ConnectionSources): ConnectionCatalo
 /** Whether the opened folder (possibly a cloned repository) defines this connection. */
 export const isFolderControlled = (e: { scope: ConnectionScope }): boolean => e.scope === 'workspace' || e.scope === 'dotenv';
 
-function entry(profile: ConnectionProfile, origin: ConnectionOrigin, password?: () => Promise<string | undefined>, ssl?: ConnectionTarget['ssl']): ConnectionEntry {
+function entry(
+  profile: ConnectionProfile,
+  origin: ConnectionOrigin,
+  password?: () => Promise<string | undefined>,
+  ssl?: ConnectionTarget['ssl'],
+): ConnectionEntry {
   return { name: profile.name, sourceName: profile.name, profile, origin, scope: SCOPE_OF[origin], password, ssl };
 }
 
@@ -174,7 +191,13 @@ export function findByIdentity(entries: readonly ConnectionEntry[], id: Connecti
  */
 export function identityChanges(remembered: ConnectionIdentity, now: ConnectionIdentity): string[] {
   const show = (v: unknown, fallback: string) => (v === undefined || v === '' ? fallback : String(v));
-  const fields: [keyof Endpoint | 'sslmode', string][] = [['host', '(default host)'], ['port', '5432'], ['database', '(default database)'], ['user', '(default user)'], ['sslmode', 'prefer']];
+  const fields: [keyof Endpoint | 'sslmode', string][] = [
+    ['host', '(default host)'],
+    ['port', '5432'],
+    ['database', '(default database)'],
+    ['user', '(default user)'],
+    ['sslmode', 'prefer'],
+  ];
   const changes = fields
     .filter(([k, fallback]) => show(remembered[k], fallback) !== show(now[k], fallback))
     .map(([k, fallback]) => `${k} ${show(remembered[k], fallback)} → ${show(now[k], fallback)}`);

@@ -23,49 +23,109 @@ export function toPgTunerError(err: unknown, profile: ConnectionProfile, secrets
 
   switch (e.code) {
     case 'ECONNREFUSED':
-      return new PgTunerError('SERVER_DOWN', `Cannot reach PostgreSQL at ${host}: connection refused. Is the server running and listening on that port?`, { cause: err });
+      return new PgTunerError(
+        'SERVER_DOWN',
+        `Cannot reach PostgreSQL at ${host}: connection refused. Is the server running and listening on that port?`,
+        { cause: err },
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new PgTunerError('SERVER_DOWN', `Cannot resolve host "${profile.host}". Check the host name in the connection "${profile.name}".`, { cause: err });
+      return new PgTunerError(
+        'SERVER_DOWN',
+        `Cannot resolve host "${profile.host}". Check the host name in the connection "${profile.name}".`,
+        { cause: err },
+      );
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'ETIMEDOUT':
-      return new PgTunerError('SERVER_DOWN', `Cannot reach PostgreSQL at ${host} (${e.code}). Check the network, firewall and host.`, { cause: err });
+      return new PgTunerError('SERVER_DOWN', `Cannot reach PostgreSQL at ${host} (${e.code}). Check the network, firewall and host.`, {
+        cause: err,
+      });
     case 'ECONNRESET':
-      return new PgTunerError('SERVER_DOWN', `The connection to ${host} was reset by the server. It may be restarting or rejecting this client.`, { cause: err });
+      return new PgTunerError(
+        'SERVER_DOWN',
+        `The connection to ${host} was reset by the server. It may be restarting or rejecting this client.`,
+        { cause: err },
+      );
     case '28P01':
-      return new PgTunerError('AUTH_FAILED', `Password authentication failed for ${where}. Update the password with "PG Tuner: Add Connection" (it is kept in secret storage).`, { sqlState, cause: err });
+      return new PgTunerError(
+        'AUTH_FAILED',
+        `Password authentication failed for ${where}. Update the password with "PG Tuner: Add Connection" (it is kept in secret storage).`,
+        { sqlState, cause: err },
+      );
     case '28000':
       if (/SSL off|no encryption/i.test(raw)) {
-        return new PgTunerError('SSL', `The server at ${host} only accepts SSL connections from this client. Set sslmode to "require" (or verify-full) for "${profile.name}".`, { sqlState, cause: err });
+        return new PgTunerError(
+          'SSL',
+          `The server at ${host} only accepts SSL connections from this client. Set sslmode to "require" (or verify-full) for "${profile.name}".`,
+          { sqlState, cause: err },
+        );
       }
-      return new PgTunerError('AUTH_FAILED', `The server rejected ${where}: ${raw}. Check pg_hba.conf or the user name.`, { sqlState, cause: err });
+      return new PgTunerError('AUTH_FAILED', `The server rejected ${where}: ${raw}. Check pg_hba.conf or the user name.`, {
+        sqlState,
+        cause: err,
+      });
     case '3D000':
-      return new PgTunerError('DATABASE_MISSING', `Database "${profile.database}" does not exist on ${host}. Create it or fix the database name in "${profile.name}".`, { sqlState, cause: err });
+      return new PgTunerError(
+        'DATABASE_MISSING',
+        `Database "${profile.database}" does not exist on ${host}. Create it or fix the database name in "${profile.name}".`,
+        { sqlState, cause: err },
+      );
     case '42501':
-      return new PgTunerError('PERMISSION_DENIED', `Permission denied for ${profile.user ?? 'this user'}: ${raw}. Ask for the needed grant or use a role that has it.`, { sqlState, cause: err });
+      return new PgTunerError(
+        'PERMISSION_DENIED',
+        `Permission denied for ${profile.user ?? 'this user'}: ${raw}. Ask for the needed grant or use a role that has it.`,
+        { sqlState, cause: err },
+      );
     case '57014':
       return /statement timeout/i.test(raw)
-        ? new PgTunerError('TIMEOUT', `The statement ran longer than the statement timeout and was stopped. Raise "pgtuner.statementTimeoutSeconds" or make the query cheaper.`, { sqlState, cause: err })
+        ? new PgTunerError(
+            'TIMEOUT',
+            `The statement ran longer than the statement timeout and was stopped. Raise "pgtuner.statementTimeoutSeconds" or make the query cheaper.`,
+            { sqlState, cause: err },
+          )
         : new PgTunerError('CANCELLED', 'The query was cancelled.', { sqlState, cause: err });
     case '25006':
-      return new PgTunerError('READ_ONLY', `This statement would write, and the session is read-only (production profile "${profile.name}").`, { sqlState, cause: err });
+      return new PgTunerError(
+        'READ_ONLY',
+        `This statement would write, and the session is read-only (production profile "${profile.name}").`,
+        { sqlState, cause: err },
+      );
     case '53300':
-      return new PgTunerError('SERVER_DOWN', `The server at ${host} has no free connection slots (too many clients). Try again later or raise max_connections.`, { sqlState, cause: err });
+      return new PgTunerError(
+        'SERVER_DOWN',
+        `The server at ${host} has no free connection slots (too many clients). Try again later or raise max_connections.`,
+        { sqlState, cause: err },
+      );
     case '57P03':
-      return new PgTunerError('SERVER_DOWN', `The server at ${host} is starting up or shutting down. Try again in a moment.`, { sqlState, cause: err });
+      return new PgTunerError('SERVER_DOWN', `The server at ${host} is starting up or shutting down. Try again in a moment.`, {
+        sqlState,
+        cause: err,
+      });
   }
   if (/does not support SSL/i.test(raw)) {
-    return new PgTunerError('SSL', `The server at ${host} does not accept SSL. Set sslmode to "disable" or "prefer" for "${profile.name}".`, { cause: err });
+    return new PgTunerError(
+      'SSL',
+      `The server at ${host} does not accept SSL. Set sslmode to "disable" or "prefer" for "${profile.name}".`,
+      { cause: err },
+    );
   }
   if (/self[- ]signed certificate|unable to verify|certificate/i.test(raw)) {
-    return new PgTunerError('SSL', `The server's SSL certificate could not be verified (${raw}). Use sslmode "require" to skip verification, or install the CA.`, { cause: err });
+    return new PgTunerError(
+      'SSL',
+      `The server's SSL certificate could not be verified (${raw}). Use sslmode "require" to skip verification, or install the CA.`,
+      { cause: err },
+    );
   }
   if (/timeout expired|Connection terminated due to connection timeout|timeout exceeded when trying to connect/i.test(raw)) {
     return new PgTunerError('SERVER_DOWN', `Timed out connecting to ${host}. Is the server up and reachable?`, { cause: err });
   }
   if (/password must be a string|SASL: SCRAM-SERVER-FIRST-MESSAGE: client password/i.test(raw)) {
-    return new PgTunerError('AUTH_FAILED', `The server at ${host} asks for a password and none is stored for "${profile.name}". Add it with "PG Tuner: Add Connection" or in ~/.pgpass.`, { cause: err });
+    return new PgTunerError(
+      'AUTH_FAILED',
+      `The server at ${host} asks for a password and none is stored for "${profile.name}". Add it with "PG Tuner: Add Connection" or in ~/.pgpass.`,
+      { cause: err },
+    );
   }
   return new PgTunerError('QUERY_FAILED', raw, { sqlState, cause: err });
 }

@@ -16,7 +16,10 @@ const DEFAULTS: Required<DatabaseOptions> = { connectTimeoutMs: 10_000, statemen
 
 /** The connection and statement timeouts the user set (pgtuner.connectTimeoutSeconds, statementTimeoutSeconds). */
 export function databaseOptions(settings: Settings): DatabaseOptions {
-  return { connectTimeoutMs: secondsToMs(settings.connectTimeoutSeconds), statementTimeoutMs: secondsToMs(settings.statementTimeoutSeconds) };
+  return {
+    connectTimeoutMs: secondsToMs(settings.connectTimeoutSeconds),
+    statementTimeoutMs: secondsToMs(settings.statementTimeoutSeconds),
+  };
 }
 export const APPLICATION_NAME = 'pgtuner';
 
@@ -214,7 +217,12 @@ export class Database {
       // The server sends its backend pid at connect (BackendKeyData); ask only if the driver lacks it.
       const known = (client as unknown as { processID?: number | null }).processID;
       const pid = known ?? Number((await client.query<{ pid: number }>(BACKEND_PID_SQL)).rows[0].pid);
-      const session = new Session(client, pid, (err) => this.wrap(err), (p) => this.cancelBackend(p));
+      const session = new Session(
+        client,
+        pid,
+        (err) => this.wrap(err),
+        (p) => this.cancelBackend(p),
+      );
       const onAbort = () => session.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {

@@ -53,7 +53,12 @@ const SSL_FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey'] as const;
  * stays in a closure. pg-connection-string reads the SSL files with libpq's meaning of sslmode
  * (require with a root certificate verifies the chain, verify-ca needs one).
  */
-export function targetFromUrl(url: string, name = 'url', environment: Environment = 'development', source: ProfileSource = 'url'): ConnectionTarget {
+export function targetFromUrl(
+  url: string,
+  name = 'url',
+  environment: Environment = 'development',
+  source: ProfileSource = 'url',
+): ConnectionTarget {
   if (!/^postgres(ql)?:\/\//i.test(url.trim())) {
     throw new PgTunerError('BAD_INPUT', 'A database URL must start with postgres:// or postgresql://');
   }
@@ -79,7 +84,7 @@ export function targetFromUrl(url: string, name = 'url', environment: Environmen
   return {
     profile,
     password: password === undefined ? undefined : async () => password,
-    ssl: namesSslFiles && typeof parsed.ssl === 'object' ? parsed.ssl as TlsOptions : undefined,
+    ssl: namesSslFiles && typeof parsed.ssl === 'object' ? (parsed.ssl as TlsOptions) : undefined,
   };
 }
 
@@ -87,7 +92,8 @@ export function targetFromUrl(url: string, name = 'url', environment: Environmen
 function urlProblem(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ENOENT' || e?.code === 'EACCES') return `The database URL names an SSL file that cannot be read: ${e.path}.`;
-  if (/sslrootcert/.test(String(e?.message))) return 'The database URL has sslmode=verify-ca without sslrootcert: name the CA file (sslrootcert=…), or use sslmode=verify-full.';
+  if (/sslrootcert/.test(String(e?.message)))
+    return 'The database URL has sslmode=verify-ca without sslrootcert: name the CA file (sslrootcert=…), or use sslmode=verify-full.';
   return 'The database URL could not be parsed (expected postgres://user@host:port/database).';
 }
 
@@ -124,8 +130,10 @@ export function databaseUrlFromDotenv(text: string): string | undefined {
 export function validateProfile(p: Partial<ConnectionProfile>): string[] {
   const problems: string[] = [];
   if (!p.name || !p.name.trim()) problems.push('name is required');
-  if (p.port !== undefined && (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535)) problems.push(`port ${p.port} is not a TCP port`);
-  if (p.environment !== undefined && !ENVIRONMENTS.includes(p.environment)) problems.push(`environment must be one of ${ENVIRONMENTS.join(', ')}`);
+  if (p.port !== undefined && (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535))
+    problems.push(`port ${p.port} is not a TCP port`);
+  if (p.environment !== undefined && !ENVIRONMENTS.includes(p.environment))
+    problems.push(`environment must be one of ${ENVIRONMENTS.join(', ')}`);
   if (p.sslmode !== undefined && !isSslMode(p.sslmode)) problems.push(`sslmode must be one of ${SSL_MODES.join(', ')}`);
   if ((p as { password?: unknown }).password !== undefined) problems.push('a password must not be stored in settings');
   return problems;

@@ -72,8 +72,11 @@ export async function newProfile(input: NewProfileInput): Promise<{ profile: Sto
   if (input.url) {
     const target = targetFromUrl(input.url, input.name, given.environment);
     if (target.ssl) {
-      throw new PgTunerError('BAD_INPUT', `Connection "${input.name}": a saved connection does not keep sslrootcert, sslcert or sslkey; ` +
-        'put the URL in DATABASE_URL of the workspace .env, or pass it to the CLI with --db.');
+      throw new PgTunerError(
+        'BAD_INPUT',
+        `Connection "${input.name}": a saved connection does not keep sslrootcert, sslcert or sslkey; ` +
+          'put the URL in DATABASE_URL of the workspace .env, or pass it to the CLI with --db.',
+      );
     }
     // Fields given next to the URL refine it (e.g. a different sslmode).
     fields = { ...target.profile, ...given };

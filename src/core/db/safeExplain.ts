@@ -54,7 +54,10 @@ export async function explainStatement(db: Database, input: ExplainInput, run: R
   const production = isProduction(db.profile);
   const mode = rolledBack(run.settings, production && !input.confirmedWrite);
   run.onProgress?.(input.analyze ? 'Running EXPLAIN ANALYZE (rolled back afterwards)' : 'Running EXPLAIN');
-  return db.withSession((session) => session.transaction(mode, () => explainInSession(session, statement, { ...input, production })), run.signal);
+  return db.withSession(
+    (session) => session.transaction(mode, () => explainInSession(session, statement, { ...input, production })),
+    run.signal,
+  );
 }
 
 /** Production profiles: read-only transactions, no trial builds, no side effects under ANALYZE. */
@@ -70,7 +73,11 @@ export function rolledBack(settings: Settings, readOnly: boolean): TransactionMo
  * baseline, the what-if plans and trial builds). Parameters: bound values when given, else a
  * generic plan. With ANALYZE, side effects are looked for first and handled by the policy.
  */
-export async function explainInSession(session: Session, statement: string, options: Omit<StatementInput, 'sql'> & { analyze: boolean; production?: boolean }): Promise<Plan> {
+export async function explainInSession(
+  session: Session,
+  statement: string,
+  options: Omit<StatementInput, 'sql'> & { analyze: boolean; production?: boolean },
+): Promise<Plan> {
   const paramCount = highestParam(statement);
   if (paramCount > 0 && !options.params?.length) return genericPlan(session, statement, paramCount);
   if (options.params && options.params.length < paramCount) {
@@ -80,8 +87,10 @@ export async function explainInSession(session: Session, statement: string, opti
   let analyze = options.analyze;
   let note: string | undefined;
   if (analyze) {
-    const effects = await withPosition(statement, 'EXPLAIN (VERBOSE, FORMAT JSON) '.length, session, () => findSideEffects(session, statement, params));
-    const policy = options.production && options.sideEffects === 'allow' ? 'plain' : options.sideEffects ?? 'refuse';
+    const effects = await withPosition(statement, 'EXPLAIN (VERBOSE, FORMAT JSON) '.length, session, () =>
+      findSideEffects(session, statement, params),
+    );
+    const policy = options.production && options.sideEffects === 'allow' ? 'plain' : (options.sideEffects ?? 'refuse');
     if (effects.length && policy === 'refuse') throw sideEffectsError(effects);
     if (effects.length && policy === 'plain') {
       analyze = false;
@@ -99,7 +108,9 @@ async function genericPlan(session: Session, statement: string, paramCount: numb
   const version = await readServerVersionNum(session);
   if (version >= 160000) {
     const prefix = 'EXPLAIN (GENERIC_PLAN, FORMAT JSON) ';
-    return parsePlan((await withPosition(statement, prefix.length, session, () => session.userQuery(prefix + statement))).rows[0]['QUERY PLAN']);
+    return parsePlan(
+      (await withPosition(statement, prefix.length, session, () => session.userQuery(prefix + statement))).rows[0]['QUERY PLAN'],
+    );
   }
   const prefix = `PREPARE ${PREPARED_NAME} AS `;
   await withPosition(statement, prefix.length, session, () => session.userQuery(prefix + statement));
@@ -118,13 +129,19 @@ export function singleStatement(sql: string): string {
   const statements = splitStatements(sql);
   if (statements.length === 0) throw new PgTunerError('BAD_INPUT', 'There is no SQL statement to explain.');
   if (statements.length > 1) {
-    throw new PgTunerError('MULTIPLE_STATEMENTS', `Found ${statements.length} statements; select the one to explain (or put the cursor inside it).`);
+    throw new PgTunerError(
+      'MULTIPLE_STATEMENTS',
+      `Found ${statements.length} statements; select the one to explain (or put the cursor inside it).`,
+    );
   }
   // splitStatements gives the text from its first token to its last: no leading comments, no `;`.
   const { text } = statements[0];
   if (!EXPLAINABLE.test(text)) {
     const word = text.split(/\s+/)[0] ?? '';
-    throw new PgTunerError('BAD_INPUT', `${word.toUpperCase()} cannot be explained: only SELECT, WITH, VALUES, TABLE, INSERT, UPDATE, DELETE and MERGE statements have plans.`);
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `${word.toUpperCase()} cannot be explained: only SELECT, WITH, VALUES, TABLE, INSERT, UPDATE, DELETE and MERGE statements have plans.`,
+    );
   }
   return text;
 }
@@ -141,7 +158,11 @@ async function withPosition<T>(statement: string, prefixLength: number, session:
 function explainError(err: unknown, statement: string, prefixLength: number, session: Session): Error {
   const e = err as { position?: string; message?: string; code?: string };
   if (/cannot insert multiple commands/.test(e.message ?? '')) {
-    return new PgTunerError('MULTIPLE_STATEMENTS', 'The server read more than one statement in this text; select only the statement to explain.', { sqlState: e.code, cause: err });
+    return new PgTunerError(
+      'MULTIPLE_STATEMENTS',
+      'The server read more than one statement in this text; select only the statement to explain.',
+      { sqlState: e.code, cause: err },
+    );
   }
   const wrapped = session.wrapError(err);
   if (e.position && e.code && /^42/.test(e.code)) {

@@ -85,10 +85,15 @@ export async function readServerVersionNum(session: Session): Promise<number> {
 
 function serverInfoFromRow(row: Record<string, unknown>): ServerInfo {
   const found = row.extensions as { name: string; version: string | null; schema: string | null }[];
-  const extensions = Object.fromEntries(TRACKED_EXTENSIONS.map((name) => {
-    const e = found.find((x) => x.name === name);
-    return [name, { name, available: !!e, installed: !!e?.version, installedVersion: e?.version ?? undefined, schema: e?.schema ?? undefined }];
-  })) as ServerInfo['extensions'];
+  const extensions = Object.fromEntries(
+    TRACKED_EXTENSIONS.map((name) => {
+      const e = found.find((x) => x.name === name);
+      return [
+        name,
+        { name, available: !!e, installed: !!e?.version, installedVersion: e?.version ?? undefined, schema: e?.schema ?? undefined },
+      ];
+    }),
+  ) as ServerInfo['extensions'];
   return {
     version: row.version as string,
     versionNum: row.version_num as number,
@@ -98,15 +103,21 @@ function serverInfoFromRow(row: Record<string, unknown>): ServerInfo {
     readsAllStats: row.reads_all_stats as boolean,
     inRecovery: row.in_recovery as boolean,
     standardConformingStrings: row.standard_conforming_strings as boolean,
-    preloadedLibraries: row.shared_preload_libraries === null || row.shared_preload_libraries === undefined ? null
-      : String(row.shared_preload_libraries).split(',').map((s) => s.trim().replace(/^"|"$/g, '').toLowerCase()).filter(Boolean),
+    preloadedLibraries:
+      row.shared_preload_libraries === null || row.shared_preload_libraries === undefined
+        ? null
+        : String(row.shared_preload_libraries)
+            .split(',')
+            .map((s) => s.trim().replace(/^"|"$/g, '').toLowerCase())
+            .filter(Boolean),
     extensions,
   };
 }
 
 /** One line per fact, for people (Test Connection, `pgtuner check`). */
 export function describeServerInfo(info: ServerInfo): string[] {
-  const ext = Object.values(info.extensions).map((e) =>
-    `${e.name}: ${e.installed ? `installed (${e.installedVersion})` : e.available ? 'available, not installed' : 'not available'}`);
+  const ext = Object.values(info.extensions).map(
+    (e) => `${e.name}: ${e.installed ? `installed (${e.installedVersion})` : e.available ? 'available, not installed' : 'not available'}`,
+  );
   return [`PostgreSQL ${info.version}`, `user ${info.user}${info.isSuperuser ? ' (superuser)' : ''}, database ${info.database}`, ...ext];
 }

@@ -19,15 +19,47 @@ export type SideEffectPolicy = 'refuse' | 'plain' | 'allow';
  * wait: running them changes nothing. Matched in pg_catalog only, never a user's namesake.
  */
 const HARMLESS_BUILTINS = [
-  'clock_timestamp', 'timeofday', 'random', 'gen_random_uuid', 'pg_sleep', 'pg_sleep_for', 'pg_sleep_until',
-  'currval', 'lastval', 'pg_sequence_last_value', 'pg_relation_size', 'pg_table_size', 'pg_total_relation_size',
-  'pg_indexes_size', 'pg_database_size', 'pg_tablespace_size', 'pg_is_in_recovery', 'pg_blocking_pids',
-  'pg_safe_snapshot_blocking_pids', 'pg_lock_status', 'pg_current_wal_lsn', 'pg_current_wal_insert_lsn',
-  'pg_current_wal_flush_lsn', 'pg_last_wal_receive_lsn', 'pg_last_wal_replay_lsn', 'pg_last_xact_replay_timestamp',
-  'pg_jit_available', 'pg_partition_tree', 'pg_partition_ancestors', 'pg_xact_status', 'txid_status',
-  'pg_notification_queue_usage', 'current_query', 'pg_stat_have_stats', 'pg_is_wal_replay_paused',
-  'pg_get_wal_replay_pause_state', 'pg_xact_commit_timestamp', 'pg_last_committed_xact',
-  'tsvector_update_trigger', 'tsvector_update_trigger_column', 'suppress_redundant_updates_trigger',
+  'clock_timestamp',
+  'timeofday',
+  'random',
+  'gen_random_uuid',
+  'pg_sleep',
+  'pg_sleep_for',
+  'pg_sleep_until',
+  'currval',
+  'lastval',
+  'pg_sequence_last_value',
+  'pg_relation_size',
+  'pg_table_size',
+  'pg_total_relation_size',
+  'pg_indexes_size',
+  'pg_database_size',
+  'pg_tablespace_size',
+  'pg_is_in_recovery',
+  'pg_blocking_pids',
+  'pg_safe_snapshot_blocking_pids',
+  'pg_lock_status',
+  'pg_current_wal_lsn',
+  'pg_current_wal_insert_lsn',
+  'pg_current_wal_flush_lsn',
+  'pg_last_wal_receive_lsn',
+  'pg_last_wal_replay_lsn',
+  'pg_last_xact_replay_timestamp',
+  'pg_jit_available',
+  'pg_partition_tree',
+  'pg_partition_ancestors',
+  'pg_xact_status',
+  'txid_status',
+  'pg_notification_queue_usage',
+  'current_query',
+  'pg_stat_have_stats',
+  'pg_is_wal_replay_paused',
+  'pg_get_wal_replay_pause_state',
+  'pg_xact_commit_timestamp',
+  'pg_last_committed_xact',
+  'tsvector_update_trigger',
+  'tsvector_update_trigger_column',
+  'suppress_redundant_updates_trigger',
 ];
 
 /** Verbose plan: expands views, rules and column defaults into the expressions that will run. */
@@ -73,7 +105,10 @@ export async function findSideEffects(session: Session, statement: string, param
   }
   if (writes.length) {
     const r = await session.query<{ tgname: string; relation: string; signature: string }>(WRITE_TRIGGERS_SQL, [
-      writes.map((w) => w.schema), writes.map((w) => w.relation), HARMLESS_BUILTINS]);
+      writes.map((w) => w.schema),
+      writes.map((w) => w.relation),
+      HARMLESS_BUILTINS,
+    ]);
     effects.push(...r.rows.map((row) => `trigger ${row.tgname} on ${row.relation} runs ${row.signature}`));
   }
   return effects;
@@ -81,9 +116,11 @@ export async function findSideEffects(session: Session, statement: string, param
 
 /** The error a face shows (or answers by asking the user) when ANALYZE would run side effects. */
 export function sideEffectsError(effects: string[]): PgTunerError {
-  return new PgTunerError('SIDE_EFFECTS',
+  return new PgTunerError(
+    'SIDE_EFFECTS',
     `EXPLAIN ANALYZE would execute functions with side effects that the rollback does not undo ` +
-    `(sequences, other databases, locks, session settings, notifications): ${effects.join(', ')}. Run plain EXPLAIN, or allow side effects explicitly.`);
+      `(sequences, other databases, locks, session settings, notifications): ${effects.join(', ')}. Run plain EXPLAIN, or allow side effects explicitly.`,
+  );
 }
 
 export const PLAIN_INSTEAD_NOTE = (effects: string[]) =>
@@ -113,7 +150,8 @@ function collectFromPlan(node: unknown, names: Set<string>, writes: { schema: st
     if (o['Node Type'] === 'ModifyTable') {
       // One target, or several ("Target Tables") when the table has inheritance children.
       const targets = Array.isArray(o['Target Tables']) ? (o['Target Tables'] as Record<string, unknown>[]) : [o];
-      for (const t of targets) if (typeof t['Relation Name'] === 'string') writes.push({ schema: String(t['Schema'] ?? 'public'), relation: t['Relation Name'] });
+      for (const t of targets)
+        if (typeof t['Relation Name'] === 'string') writes.push({ schema: String(t['Schema'] ?? 'public'), relation: t['Relation Name'] });
     }
     if (typeof o['Function Name'] === 'string') names.add(o['Function Name'] as string);
     for (const value of Object.values(o)) collectFromPlan(value, names, writes);

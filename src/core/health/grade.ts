@@ -16,8 +16,17 @@ export function worst(severities: Severity[]): Severity {
 }
 
 /** The advice only when there is something to act on, and a plain note otherwise. */
-export function outcome(status: Severity, p: { figure: string; threshold: string; advice: string; okAdvice?: string; details?: Detail[] }): Outcome {
-  return { status, figure: p.figure, threshold: p.threshold, advice: status === 'ok' ? (p.okAdvice ?? '') : p.advice, details: p.details ?? [] };
+export function outcome(
+  status: Severity,
+  p: { figure: string; threshold: string; advice: string; okAdvice?: string; details?: Detail[] },
+): Outcome {
+  return {
+    status,
+    figure: p.figure,
+    threshold: p.threshold,
+    advice: status === 'ok' ? (p.okAdvice ?? '') : p.advice,
+    details: p.details ?? [],
+  };
 }
 
 /** "warning ≥ 70%, critical ≥ 90%" */

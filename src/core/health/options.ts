@@ -101,9 +101,14 @@ export function resolveHealthOptions(given: Record<string, unknown> = {}): Healt
     if (value === undefined || value === null) continue;
     // Own properties only: `in` also accepts toString, constructor… inherited from Object.prototype.
     if (!Object.prototype.hasOwnProperty.call(DEFAULT_HEALTH_OPTIONS, name)) problems.push(`unknown threshold "${name}"`);
-    else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) problems.push(`"${name}" must be a number ≥ 0 (got ${JSON.stringify(value)})`);
+    else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      problems.push(`"${name}" must be a number ≥ 0 (got ${JSON.stringify(value)})`);
     else merged[name] = value;
   }
-  if (problems.length) throw new PgTunerError('BAD_INPUT', `Health thresholds: ${problems.join('; ')}. Known thresholds: ${Object.keys(DEFAULT_HEALTH_OPTIONS).join(', ')}.`);
+  if (problems.length)
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `Health thresholds: ${problems.join('; ')}. Known thresholds: ${Object.keys(DEFAULT_HEALTH_OPTIONS).join(', ')}.`,
+    );
   return merged as unknown as HealthOptions;
 }

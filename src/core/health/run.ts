@@ -20,11 +20,27 @@ import { CheckContext, CheckResult, CheckStatus, HealthCheck, HealthReport, Outc
 
 /** Every check, in report order. */
 export const HEALTH_CHECKS: readonly HealthCheck[] = [
-  connections, idleInTransaction, longQueries, blockedQueries,
-  cacheHit, wraparound, multixactWraparound, deadTuples, staleMaintenance, bloat,
-  sequencesNearMax, invalidIndexes, unusedAndDuplicateIndexes, invalidConstraints, noPrimaryKey,
-  replicationLag, replicationSlots, slowestStatements,
-  sharedBuffers, workMem, randomPageCost,
+  connections,
+  idleInTransaction,
+  longQueries,
+  blockedQueries,
+  cacheHit,
+  wraparound,
+  multixactWraparound,
+  deadTuples,
+  staleMaintenance,
+  bloat,
+  sequencesNearMax,
+  invalidIndexes,
+  unusedAndDuplicateIndexes,
+  invalidConstraints,
+  noPrimaryKey,
+  replicationLag,
+  replicationSlots,
+  slowestStatements,
+  sharedBuffers,
+  workMem,
+  randomPageCost,
 ];
 
 /**
@@ -38,7 +54,7 @@ SELECT set_config('lock_timeout', '2s', false) AS lock_timeout, set_config('jit'
 const RESET_RUN_SETTINGS_SQL = `SELECT set_config(name, reset_val, false) FROM pg_settings WHERE name IN ('lock_timeout', 'jit')`;
 
 const REQUIREMENT_TEXT: Record<Requirement, string> = {
-  pg_read_all_stats: 'membership in pg_read_all_stats (or pg_monitor) to see other roles\' sessions: GRANT pg_monitor TO <role>',
+  pg_read_all_stats: "membership in pg_read_all_stats (or pg_monitor) to see other roles' sessions: GRANT pg_monitor TO <role>",
 };
 
 const PERMISSION_DENIED = '42501';
@@ -63,7 +79,8 @@ export async function runHealthChecks(db: Database, input: HealthInput, run: Run
 /** The checks to run, in report order; an unknown id is bad input (before anything connects). */
 function selectChecks(only: string[] | undefined): readonly HealthCheck[] {
   const unknown = (only ?? []).filter((id) => !HEALTH_CHECKS.some((c) => c.id === id));
-  if (unknown.length) throw new PgTunerError('BAD_INPUT', `Unknown health check ${unknown.join(', ')}; known: ${HEALTH_CHECKS.map((c) => c.id).join(', ')}.`);
+  if (unknown.length)
+    throw new PgTunerError('BAD_INPUT', `Unknown health check ${unknown.join(', ')}; known: ${HEALTH_CHECKS.map((c) => c.id).join(', ')}.`);
   return only ? HEALTH_CHECKS.filter((c) => only.includes(c.id)) : HEALTH_CHECKS;
 }
 
@@ -76,10 +93,13 @@ async function runChecks(session: Session, checks: readonly HealthCheck[], optio
     session,
     options,
     server,
-    indexAnalysis: () => (analysis ??= readIndexUsage(session).then((report) => analyzeIndexUsage(report, {
-      bloatedPercent: options.bloatWarningPercent,
-      bloatedMinBytes: options.bloatMinMegabytes * 1024 * 1024,
-    }))),
+    indexAnalysis: () =>
+      (analysis ??= readIndexUsage(session).then((report) =>
+        analyzeIndexUsage(report, {
+          bloatedPercent: options.bloatWarningPercent,
+          bloatedMinBytes: options.bloatMinMegabytes * 1024 * 1024,
+        }),
+      )),
   };
 
   const results: CheckResult[] = [];
@@ -111,7 +131,13 @@ async function runOne(check: HealthCheck, ctx: CheckContext): Promise<Outcome> {
   } catch (err) {
     if (err instanceof PgTunerError && (err.code === 'SERVER_DOWN' || err.code === 'CANCELLED')) throw err;
     if (err instanceof PgTunerError && err.sqlState === PERMISSION_DENIED) return skipped(`a privilege this role lacks (${err.message})`);
-    return { status: 'error', figure: `the check failed: ${(err as Error).message}`, threshold: '', advice: 'Look at the message; the other checks still ran.', details: [] };
+    return {
+      status: 'error',
+      figure: `the check failed: ${(err as Error).message}`,
+      threshold: '',
+      advice: 'Look at the message; the other checks still ran.',
+      details: [],
+    };
   }
 }
 

@@ -82,7 +82,10 @@ export function nextVersion(existing: string[], c: Convention, now: Date): strin
     return next.toString().padStart(c.width, '0');
   }
   let t = Math.floor(now.getTime() / 1000) * 1000;
-  const latest = existing.filter((v) => TIMESTAMP_VERSION.test(v)).sort().pop();
+  const latest = existing
+    .filter((v) => TIMESTAMP_VERSION.test(v))
+    .sort()
+    .pop();
   // Two files generated within the same second (or a clock behind the newest file) still sort after it.
   while (latest && formatTimestamp(new Date(t)) <= latest) t += 1000;
   return formatTimestamp(new Date(t));

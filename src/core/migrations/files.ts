@@ -56,17 +56,22 @@ export async function scanFolder(directory: string): Promise<FolderEntry[]> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : `cannot be read (${code})`;
-    throw new PgTunerError('BAD_INPUT', `The migrations folder ${directory} ${why}. Create it with "New Migration" or point pgtuner.migrations.directory (CLI: --dir) at your migrations.`);
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `The migrations folder ${directory} ${why}. Create it with "New Migration" or point pgtuner.migrations.directory (CLI: --dir) at your migrations.`,
+    );
   }
   // Dotfiles are editor leftovers (.#001_x.sql), not migrations.
   const sqlFiles = names.filter((n) => !n.startsWith('.') && n.toLowerCase().endsWith('.sql')).sort();
-  return Promise.all(sqlFiles.map(async (file): Promise<FolderEntry> => {
-    try {
-      return { file, text: await fsp.readFile(path.join(directory, file), 'utf8') };
-    } catch (err) {
-      return { file, error: (err as NodeJS.ErrnoException).code ?? String(err) };
-    }
-  }));
+  return Promise.all(
+    sqlFiles.map(async (file): Promise<FolderEntry> => {
+      try {
+        return { file, text: await fsp.readFile(path.join(directory, file), 'utf8') };
+      } catch (err) {
+        return { file, error: (err as NodeJS.ErrnoException).code ?? String(err) };
+      }
+    }),
+  );
 }
 
 export async function readMigrationFolder(directory: string): Promise<MigrationFolder> {
@@ -103,7 +108,9 @@ export async function readMigrationFolder(directory: string): Promise<MigrationF
   for (const names of namesByVersion.values()) {
     if (names.size > 1) {
       const [first] = names;
-      problems.push(`Version ${/^\d+/.exec(first)?.[0]} is used by more than one migration (${[...names].join(', ')}); give each its own number.`);
+      problems.push(
+        `Version ${/^\d+/.exec(first)?.[0]} is used by more than one migration (${[...names].join(', ')}); give each its own number.`,
+      );
     }
   }
 
@@ -121,8 +128,13 @@ export async function readMigrationFolder(directory: string): Promise<MigrationF
 }
 
 function toMigration(
-  directory: string, convention: Convention, name: string, version: string,
-  up: FolderEntry, down: FolderEntry | undefined, problems: string[],
+  directory: string,
+  convention: Convention,
+  name: string,
+  version: string,
+  up: FolderEntry,
+  down: FolderEntry | undefined,
+  problems: string[],
 ): Migration | undefined {
   const upFile = path.join(directory, up.file);
   if (convention.layout === 'dbmate') {
@@ -132,15 +144,23 @@ function toMigration(
       return undefined;
     }
     return {
-      version, name, upFile, downFile: sections.down ? upFile : undefined, up: sections.up, down: sections.down,
-      checksum: checksum(sections.up.sql), downChecksum: sections.down ? checksum(sections.down.sql) : NO_DOWN,
+      version,
+      name,
+      upFile,
+      downFile: sections.down ? upFile : undefined,
+      up: sections.up,
+      down: sections.down,
+      checksum: checksum(sections.up.sql),
+      downChecksum: sections.down ? checksum(sections.down.sql) : NO_DOWN,
     };
   }
   if (!down) {
     problems.push(`${up.file} has no ${name}.down.sql: every migration needs a way back (an empty .down.sql if nothing can be undone).`);
   }
   return {
-    version, name, upFile,
+    version,
+    name,
+    upFile,
     downFile: down ? path.join(directory, down.file) : undefined,
     up: { sql: up.text as string, firstLine: 1 },
     down: down ? { sql: down.text as string, firstLine: 1 } : undefined,
@@ -179,5 +199,8 @@ export function compareVersions(a: string, b: string): number {
 /** Stops with one message listing every problem, before anything touches the database. */
 export function assertRunnable(folder: MigrationFolder): void {
   if (folder.problems.length === 0) return;
-  throw new PgTunerError('BAD_INPUT', `Nothing was run: fix the migrations folder ${folder.directory} first:\n- ${folder.problems.join('\n- ')}`);
+  throw new PgTunerError(
+    'BAD_INPUT',
+    `Nothing was run: fix the migrations folder ${folder.directory} first:\n- ${folder.problems.join('\n- ')}`,
+  );
 }

@@ -45,7 +45,10 @@ export async function acquireMigrationLock(session: Session, schema: string, opt
   while (!(await session.query<{ locked: boolean }>(TRY_LOCK_SQL, [key.toString()])).rows[0].locked) {
     if (options.signal?.aborted) throw new PgTunerError('CANCELLED', 'Cancelled while waiting for another migration runner.');
     if (Date.now() - started > timeoutMs) {
-      throw new PgTunerError('TIMEOUT', `Another migration runner kept the migration lock for ${Math.round(timeoutMs / 1000)} s; nothing was applied. Try again when it has finished.`);
+      throw new PgTunerError(
+        'TIMEOUT',
+        `Another migration runner kept the migration lock for ${Math.round(timeoutMs / 1000)} s; nothing was applied. Try again when it has finished.`,
+      );
     }
     if (!reported) {
       reported = true;

@@ -21,7 +21,16 @@ import { dropNewInvalidIndexes, indexBuildTarget, indexesOfTable, skippedInvalid
 import { acquireMigrationLock, LockOptions } from './lock';
 import { ExecutionPlan, planExecution, PlannedStatement } from './statements';
 import { assertUnchanged } from './status';
-import { AppliedRow, ensureTrackingTable, forgetApplied, readApplied, recordApplied, recordDownChecksum, trackingSchemaOf, trackingTableName } from './tracking';
+import {
+  AppliedRow,
+  ensureTrackingTable,
+  forgetApplied,
+  readApplied,
+  recordApplied,
+  recordDownChecksum,
+  trackingSchemaOf,
+  trackingTableName,
+} from './tracking';
 
 export interface ApplyInput {
   /** The migrations folder. */
@@ -106,18 +115,30 @@ export async function applyPending(db: Database, input: ApplyInput, run: Run): P
     const pending = folder.migrations.filter((m) => !done.has(m.name));
     const versionNum = await readServerVersionNum(session);
     const plans: Step[] = pending.map((m) => ({
-      migration: m, file: m.upFile, plan: planFor(m, m.up, versionNum),
+      migration: m,
+      file: m.upFile,
+      plan: planFor(m, m.up, versionNum),
       track: (ms) => recordApplied(session, schema, m.name, m.checksum, m.downChecksum, ms),
     }));
 
-    const result: ApplyResult = { directory: input.directory, convention: describeConvention(folder.convention), trackingTable: trackingTableName(schema), applied: [], notRun: [] };
+    const result: ApplyResult = {
+      directory: input.directory,
+      convention: describeConvention(folder.convention),
+      trackingTable: trackingTableName(schema),
+      applied: [],
+      notRun: [],
+    };
     if (pending.length && input.confirm && !(await input.confirm(pending.map((m) => m.name)))) {
       return { ...result, notRun: pending.map((m) => m.name), declined: true };
     }
     await ensureTrackingTable(session, schema);
     await recordLegacyDownChecksums(session, schema, folder, applied, run.onProgress);
-    const { ran, failed, notRun } = await runSteps(session, plans, run, (step) =>
-      `Applying ${step.migration.name}${step.plan.transactional ? '' : ` (outside a transaction: ${step.plan.reason})`}…`);
+    const { ran, failed, notRun } = await runSteps(
+      session,
+      plans,
+      run,
+      (step) => `Applying ${step.migration.name}${step.plan.transactional ? '' : ` (outside a transaction: ${step.plan.reason})`}…`,
+    );
     return { ...result, applied: ran, failed, notRun };
   });
   if (run.signal?.aborted) throwIfCut('applied', 'is not recorded as applied', result.applied, result.failed, result.notRun);
@@ -127,14 +148,18 @@ export async function applyPending(db: Database, input: ApplyInput, run: Run): P
 /** Rolls back the last `steps` applied migrations (newest first) with their down SQL; cancelled, like applyPending. */
 export async function rollback(db: Database, input: RollbackInput, run: Run): Promise<RollbackResult> {
   const { steps } = input;
-  if (!Number.isInteger(steps) || steps < 1) throw new PgTunerError('BAD_INPUT', `The number of migrations to roll back must be a whole number of at least 1 (got ${steps}).`);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new PgTunerError('BAD_INPUT', `The number of migrations to roll back must be a whole number of at least 1 (got ${steps}).`);
   const folder = await readMigrationFolder(input.directory);
   assertRunnable(folder);
   const schema = trackingSchemaOf(run.settings);
   const result = await withMigrationSession(db, schema, input, run, async (session) => {
     const applied = await readApplied(session, schema);
     if (steps > applied.length) {
-      throw new PgTunerError('BAD_INPUT', `Only ${applied.length} migration(s) are applied in ${trackingTableName(schema)}; cannot roll back ${steps}. Nothing was rolled back.`);
+      throw new PgTunerError(
+        'BAD_INPUT',
+        `Only ${applied.length} migration(s) are applied in ${trackingTableName(schema)}; cannot roll back ${steps}. Nothing was rolled back.`,
+      );
     }
     const targets = applied.slice(-steps).reverse();
     assertUnchanged(folder.migrations, targets);
@@ -142,7 +167,9 @@ export async function rollback(db: Database, input: RollbackInput, run: Run): Pr
     const plans: Step[] = targets.map((row) => {
       const migration = migrationFor(folder, row);
       return {
-        migration, file: migration.downFile as string, plan: planFor(migration, migration.down as MigrationSection, versionNum),
+        migration,
+        file: migration.downFile as string,
+        plan: planFor(migration, migration.down as MigrationSection, versionNum),
         track: () => forgetApplied(session, schema, migration.name),
       };
     });
@@ -152,7 +179,9 @@ export async function rollback(db: Database, input: RollbackInput, run: Run): Pr
       return { ...result, notRun: plans.map((p) => p.migration.name), declined: true };
     }
     for (const row of targets.filter((t) => t.downChecksum === null)) {
-      run.onProgress?.(`${row.name} was applied by an older PG Tuner that did not record its down checksum; running its down file as it is now.`);
+      run.onProgress?.(
+        `${row.name} was applied by an older PG Tuner that did not record its down checksum; running its down file as it is now.`,
+      );
     }
     const { ran, failed, notRun } = await runSteps(session, plans, run, (step) => `Rolling back ${step.migration.name}…`);
     return { ...result, rolledBack: ran, failed, notRun };
@@ -165,11 +194,21 @@ export async function rollback(db: Database, input: RollbackInput, run: Run): Pr
  * A cancel that cut the run short ends in CANCELLED (the CLI exits 130), saying what was done
  * and what was not. Thrown after the session is released, so the message is kept as it is.
  */
-function throwIfCut(verb: string, stoppedState: string, done: MigrationRun[], stopped: MigrationFailure | undefined, notRun: string[]): void {
+function throwIfCut(
+  verb: string,
+  stoppedState: string,
+  done: MigrationRun[],
+  stopped: MigrationFailure | undefined,
+  notRun: string[],
+): void {
   if (!stopped && notRun.length === 0) return;
   const parts = ['Cancelled by the user.'];
   if (stopped) parts.push(`${stopped.name} did not complete and ${stoppedState}: ${stopped.message.replace(/\.?$/, '.')}`);
-  parts.push(done.length ? `${verb[0].toUpperCase()}${verb.slice(1)} before the cancel: ${done.map((r) => r.name).join(', ')}.` : `Nothing was ${verb}.`);
+  parts.push(
+    done.length
+      ? `${verb[0].toUpperCase()}${verb.slice(1)} before the cancel: ${done.map((r) => r.name).join(', ')}.`
+      : `Nothing was ${verb}.`,
+  );
   if (notRun.length) parts.push(`Not run: ${notRun.join(', ')}.`);
   throw new PgTunerError('CANCELLED', parts.join(' '), { sqlState: stopped?.sqlState });
 }
@@ -178,7 +217,13 @@ function throwIfCut(verb: string, stoppedState: string, done: MigrationRun[], st
  * Rows an older PG Tuner wrote have no down checksum: record the down file as it is now (after
  * the up checksum matched), so from now on a changed down is refused like a changed up.
  */
-async function recordLegacyDownChecksums(session: Session, schema: string, folder: MigrationFolder, applied: AppliedRow[], onProgress: Run['onProgress']): Promise<void> {
+async function recordLegacyDownChecksums(
+  session: Session,
+  schema: string,
+  folder: MigrationFolder,
+  applied: AppliedRow[],
+  onProgress: Run['onProgress'],
+): Promise<void> {
   const byName = new Map(folder.migrations.map((m) => [m.name, m]));
   const legacy = applied.filter((a) => a.downChecksum === null && byName.has(a.name));
   for (const row of legacy) await recordDownChecksum(session, schema, row.name, (byName.get(row.name) as Migration).downChecksum);
@@ -188,10 +233,16 @@ async function recordLegacyDownChecksums(session: Session, schema: string, folde
 function migrationFor(folder: MigrationFolder, row: AppliedRow): Migration {
   const migration = folder.migrations.find((m) => m.name === row.name);
   if (!migration) {
-    throw new PgTunerError('BAD_INPUT', `${row.name} is applied but its file is not in ${folder.directory}; restore it to roll it back. Nothing was rolled back.`);
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `${row.name} is applied but its file is not in ${folder.directory}; restore it to roll it back. Nothing was rolled back.`,
+    );
   }
   if (!migration.down) {
-    throw new PgTunerError('BAD_INPUT', `${migration.name} has no down SQL (${migration.upFile}), so it cannot be rolled back. Nothing was rolled back.`);
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `${migration.name} has no down SQL (${migration.upFile}), so it cannot be rolled back. Nothing was rolled back.`,
+    );
   }
   return migration;
 }
@@ -211,7 +262,13 @@ function planFor(migration: Migration, section: MigrationSection, versionNum: nu
  * A second session watches what it waits for (a concurrent index build waits for every older
  * transaction) and names the blockers through onProgress.
  */
-async function withMigrationSession<T>(db: Database, schema: string, input: ApplyInput, run: Run, fn: (session: Session) => Promise<T>): Promise<T> {
+async function withMigrationSession<T>(
+  db: Database,
+  schema: string,
+  input: ApplyInput,
+  run: Run,
+  fn: (session: Session) => Promise<T>,
+): Promise<T> {
   return db.withSession(async (session) => {
     const previousTimeout = (await session.query<{ value: string }>(GET_STATEMENT_TIMEOUT_SQL)).rows[0].value;
     await session.query(SET_STATEMENT_TIMEOUT_SQL, [MIGRATION_STATEMENT_TIMEOUT]);
@@ -241,7 +298,12 @@ interface Step {
 }
 
 /** Runs the steps in order, up to the first failure or a cancel. */
-async function runSteps(session: Session, steps: Step[], run: Run, announce: (step: Step) => string): Promise<{ ran: MigrationRun[]; failed?: MigrationFailure; notRun: string[] }> {
+async function runSteps(
+  session: Session,
+  steps: Step[],
+  run: Run,
+  announce: (step: Step) => string,
+): Promise<{ ran: MigrationRun[]; failed?: MigrationFailure; notRun: string[] }> {
   const ran: MigrationRun[] = [];
   for (const [i, step] of steps.entries()) {
     if (run.signal?.aborted) return { ran, notRun: steps.slice(i).map((s) => s.migration.name) };
@@ -260,13 +322,21 @@ async function runStep(session: Session, { migration, file, plan, track }: Step)
   const failure = plan.transactional
     ? await runInTransaction(session, plan, track, started)
     : await runOutsideTransaction(session, plan, track, started);
-  if (failure) return { failure: { name: migration.name, file, transactional: plan.transactional, statementsTotal: plan.statements.length, ...failure } };
+  if (failure)
+    return {
+      failure: { name: migration.name, file, transactional: plan.transactional, statementsTotal: plan.statements.length, ...failure },
+    };
   return { run: { name: migration.name, file, executionMs: Math.round(performance.now() - started), transactional: plan.transactional } };
 }
 
 type FailureDetail = Pick<MigrationFailure, 'line' | 'message' | 'sqlState' | 'statementsRun' | 'droppedInvalidIndexes'>;
 
-async function runInTransaction(session: Session, plan: ExecutionPlan, track: (ms: number) => Promise<unknown>, started: number): Promise<FailureDetail | undefined> {
+async function runInTransaction(
+  session: Session,
+  plan: ExecutionPlan,
+  track: (ms: number) => Promise<unknown>,
+  started: number,
+): Promise<FailureDetail | undefined> {
   let index = 0;
   try {
     await session.transaction({ commit: true }, async () => {
@@ -280,7 +350,12 @@ async function runInTransaction(session: Session, plan: ExecutionPlan, track: (m
   }
 }
 
-async function runOutsideTransaction(session: Session, plan: ExecutionPlan, track: (ms: number) => Promise<unknown>, started: number): Promise<FailureDetail | undefined> {
+async function runOutsideTransaction(
+  session: Session,
+  plan: ExecutionPlan,
+  track: (ms: number) => Promise<unknown>,
+  started: number,
+): Promise<FailureDetail | undefined> {
   for (const [index, statement] of plan.statements.entries()) {
     const target = indexBuildTarget(statement.text);
     const before = target ? await indexesOfTable(session, target.relation) : [];
@@ -288,8 +363,11 @@ async function runOutsideTransaction(session: Session, plan: ExecutionPlan, trac
     if (stale) {
       const name = qualifiedName(stale.schema, stale.name);
       return {
-        line: statement.line, statementsRun: index, droppedInvalidIndexes: [],
-        message: `The index ${name} already exists but is INVALID (left by an earlier failed build), so IF NOT EXISTS would skip it. ` +
+        line: statement.line,
+        statementsRun: index,
+        droppedInvalidIndexes: [],
+        message:
+          `The index ${name} already exists but is INVALID (left by an earlier failed build), so IF NOT EXISTS would skip it. ` +
           `Drop it (DROP INDEX CONCURRENTLY ${name};) and apply again.${ranBefore(index)}`,
       };
     }

@@ -40,7 +40,8 @@ const NON_TRANSACTIONAL: NonTransactional[] = [
 
 const BEGIN = /^(BEGIN|START\s+TRANSACTION)\b/i;
 const COMMIT = /^(COMMIT|END)\b/i;
-const TRANSACTION_CONTROL = /^(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|COMMIT\s+PREPARED)\b/i;
+const TRANSACTION_CONTROL =
+  /^(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|COMMIT\s+PREPARED)\b/i;
 
 /**
  * Splits a section into statements and decides the mode. A file wrapped in its own
@@ -57,10 +58,15 @@ export function planExecution(section: MigrationSection, serverVersionNum: numbe
   }
   const control = statements.find((s) => TRANSACTION_CONTROL.test(s.text));
   if (control) {
-    throw new PgTunerError('BAD_INPUT', `line ${control.line}: "${firstWords(control.text)}" — PG Tuner runs each migration in its own transaction (or none, for CONCURRENTLY); remove transaction control from the file.`);
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `line ${control.line}: "${firstWords(control.text)}" — PG Tuner runs each migration in its own transaction (or none, for CONCURRENTLY); remove transaction control from the file.`,
+    );
   }
   const needsOwn = statements
-    .map((s) => NON_TRANSACTIONAL.find((n) => n.pattern.test(s.text) && (n.beforeVersion === undefined || serverVersionNum < n.beforeVersion)))
+    .map((s) =>
+      NON_TRANSACTIONAL.find((n) => n.pattern.test(s.text) && (n.beforeVersion === undefined || serverVersionNum < n.beforeVersion)),
+    )
     .find((n) => n !== undefined);
   if (needsOwn) return { transactional: false, reason: `${needsOwn.label} cannot run inside a transaction`, statements };
   if (section.transaction === false) return { transactional: false, reason: 'the file asks for transaction:false', statements };

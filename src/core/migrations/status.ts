@@ -50,15 +50,27 @@ export function describeStatus(folder: MigrationFolder, applied: AppliedRow[], t
     const row = byName.get(m.name);
     const state: MigrationState = !row ? 'pending' : changedFiles(m, row).length === 0 ? 'applied' : 'changed';
     return {
-      name: m.name, version: m.version, state,
-      appliedAt: row?.appliedAt.toISOString(), executionMs: row?.executionMs,
-      upFile: m.upFile, downFile: m.downFile, hasDown: m.downFile !== undefined,
+      name: m.name,
+      version: m.version,
+      state,
+      appliedAt: row?.appliedAt.toISOString(),
+      executionMs: row?.executionMs,
+      upFile: m.upFile,
+      downFile: m.downFile,
+      hasDown: m.downFile !== undefined,
     };
   });
   const inFolder = new Set(folder.migrations.map((m) => m.name));
   for (const row of applied) {
     if (inFolder.has(row.name)) continue;
-    entries.push({ name: row.name, version: versionOf(row.name), state: 'missing-file', appliedAt: row.appliedAt.toISOString(), executionMs: row.executionMs, hasDown: false });
+    entries.push({
+      name: row.name,
+      version: versionOf(row.name),
+      state: 'missing-file',
+      appliedAt: row.appliedAt.toISOString(),
+      executionMs: row.executionMs,
+      hasDown: false,
+    });
   }
   entries.sort((a, b) => compareVersions(a.version, b.version) || a.name.localeCompare(b.name));
   return {
@@ -93,8 +105,16 @@ export function assertUnchanged(migrations: Migration[], applied: AppliedRow[]):
   const byName = new Map(migrations.map((m) => [m.name, m]));
   const lines = applied.flatMap((a) => {
     const m = byName.get(a.name);
-    return m ? changedFiles(m, a).map((c) => `${c.file} was changed after it was applied on ${a.appliedAt.toISOString()} (checksum then ${c.then.slice(0, 12)}…, now ${c.now.slice(0, 12)}…).`) : [];
+    return m
+      ? changedFiles(m, a).map(
+          (c) =>
+            `${c.file} was changed after it was applied on ${a.appliedAt.toISOString()} (checksum then ${c.then.slice(0, 12)}…, now ${c.now.slice(0, 12)}…).`,
+        )
+      : [];
   });
   if (lines.length === 0) return;
-  throw new PgTunerError('CHECKSUM_MISMATCH', `Nothing was run: ${lines.join(' ')} An applied migration (its up and its down) must not change: restore the file (e.g. git checkout) and put the new change in a new migration.`);
+  throw new PgTunerError(
+    'CHECKSUM_MISMATCH',
+    `Nothing was run: ${lines.join(' ')} An applied migration (its up and its down) must not change: restore the file (e.g. git checkout) and put the new change in a new migration.`,
+  );
 }

@@ -57,7 +57,8 @@ const selectAppliedSql = (table: string, hasDownChecksum: boolean) =>
 const insertAppliedSql = (table: string) => `INSERT INTO ${table} (name, checksum, down_checksum, execution_ms) VALUES ($1, $2, $3, $4)`;
 
 /** Rows an older PG Tuner wrote get the down checksum of the file as it is now (first seen, then kept). */
-const recordDownChecksumSql = (table: string) => `UPDATE ${table} SET ${DOWN_CHECKSUM_COLUMN} = $2 WHERE name = $1 AND ${DOWN_CHECKSUM_COLUMN} IS NULL`;
+const recordDownChecksumSql = (table: string) =>
+  `UPDATE ${table} SET ${DOWN_CHECKSUM_COLUMN} = $2 WHERE name = $1 AND ${DOWN_CHECKSUM_COLUMN} IS NULL`;
 
 const deleteAppliedSql = (table: string) => `DELETE FROM ${table} WHERE name = $1`;
 
@@ -79,8 +80,11 @@ async function trackingColumns(session: Session, schema: string): Promise<string
   if (columns.length === 0) return [];
   const missing = EXPECTED_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length) {
-    throw new PgTunerError('MIGRATION_ERROR', `${trackingTableName(schema)} exists but belongs to another tool (its columns: ${columns.join(', ')}). ` +
-      `Set pgtuner.migrations.trackingSchema (CLI: --tracking-schema) to a schema of PG Tuner's own, e.g. "pgtuner".`);
+    throw new PgTunerError(
+      'MIGRATION_ERROR',
+      `${trackingTableName(schema)} exists but belongs to another tool (its columns: ${columns.join(', ')}). ` +
+        `Set pgtuner.migrations.trackingSchema (CLI: --tracking-schema) to a schema of PG Tuner's own, e.g. "pgtuner".`,
+    );
   }
   return columns;
 }
@@ -108,7 +112,14 @@ export async function readApplied(session: Session, schema: string): Promise<App
   return (await session.query<AppliedRow>(selectAppliedSql(trackingTableName(schema), columns.includes(DOWN_CHECKSUM_COLUMN)))).rows;
 }
 
-export async function recordApplied(session: Session, schema: string, name: string, checksum: string, downChecksum: string, executionMs: number): Promise<void> {
+export async function recordApplied(
+  session: Session,
+  schema: string,
+  name: string,
+  checksum: string,
+  downChecksum: string,
+  executionMs: number,
+): Promise<void> {
   await session.queryRaw(insertAppliedSql(trackingTableName(schema)), [name, checksum, downChecksum, Math.round(executionMs)]);
 }
 

@@ -30,19 +30,43 @@ export function findHotspots(plan: Plan): Hotspot[] {
       out.push({ nodeId: n.id, kind: 'seq-scan', share: s, message: `Sequential scan${where} takes ${pct(s)}${removed}.` });
     }
     if ((n.nodeType === 'Sort' || n.nodeType === 'Incremental Sort') && (s >= MIN_SHARE || /external/i.test(n.sortMethod ?? ''))) {
-      out.push({ nodeId: n.id, kind: 'sort', share: s, message: `Sort takes ${pct(s)}${n.sortMethod ? ` (${n.sortMethod})` : ''}; an index in the ORDER BY order avoids it.` });
+      out.push({
+        nodeId: n.id,
+        kind: 'sort',
+        share: s,
+        message: `Sort takes ${pct(s)}${n.sortMethod ? ` (${n.sortMethod})` : ''}; an index in the ORDER BY order avoids it.`,
+      });
     }
     if (parent?.nodeType === 'Nested Loop' && parent.children[1] === n && (n.loops ?? 1) > 1) {
       const inner = inclusiveShare(n, total, plan.analyzed);
       if (inner >= MIN_SHARE) {
-        out.push({ nodeId: n.id, kind: 'nested-loop-inner', share: inner, message: `Inner side of a nested loop runs ${fmt(n.loops ?? 0)} times and takes ${pct(inner)}${where}.` });
+        out.push({
+          nodeId: n.id,
+          kind: 'nested-loop-inner',
+          share: inner,
+          message: `Inner side of a nested loop runs ${fmt(n.loops ?? 0)} times and takes ${pct(inner)}${where}.`,
+        });
       }
     }
-    if (n.nodeType === 'Index Only Scan' && (n.heapFetches ?? 0) > 0 && (n.heapFetches ?? 0) >= (n.actualRows ?? 0) * (n.loops ?? 1) * 0.1) {
-      out.push({ nodeId: n.id, kind: 'heap-fetches', share: s, message: `Index-only scan${where} still fetched ${fmt(n.heapFetches ?? 0)} heap rows; VACUUM the table to update its visibility map.` });
+    if (
+      n.nodeType === 'Index Only Scan' &&
+      (n.heapFetches ?? 0) > 0 &&
+      (n.heapFetches ?? 0) >= (n.actualRows ?? 0) * (n.loops ?? 1) * 0.1
+    ) {
+      out.push({
+        nodeId: n.id,
+        kind: 'heap-fetches',
+        share: s,
+        message: `Index-only scan${where} still fetched ${fmt(n.heapFetches ?? 0)} heap rows; VACUUM the table to update its visibility map.`,
+      });
     }
     if (!truncated && (n.misestimate ?? 1) >= MISESTIMATE_FACTOR && Math.max(n.planRows, n.actualRows ?? 0) >= MISESTIMATE_MIN_ROWS) {
-      out.push({ nodeId: n.id, kind: 'misestimate', share: s, message: `Row estimate off by ${Math.round(n.misestimate ?? 1)}× (${fmt(n.planRows)} estimated, ${fmt(n.actualRows ?? 0)} actual)${where}; ANALYZE or extended statistics may help.` });
+      out.push({
+        nodeId: n.id,
+        kind: 'misestimate',
+        share: s,
+        message: `Row estimate off by ${Math.round(n.misestimate ?? 1)}× (${fmt(n.planRows)} estimated, ${fmt(n.actualRows ?? 0)} actual)${where}; ANALYZE or extended statistics may help.`,
+      });
     }
     const childTruncated = n.nodeType === 'Limit' || (truncated && !BLOCKING.has(n.nodeType));
     for (const c of n.children) visit(c, n, childTruncated);
@@ -61,7 +85,7 @@ function exclusiveCost(n: PlanNode): number {
 
 function inclusiveShare(n: PlanNode, total: number, analyzed: boolean): number {
   if (total <= 0) return 0;
-  return analyzed ? (n.inclusiveMs ?? 0) / total : n.totalCost * (n.loops ?? 1) / total;
+  return analyzed ? (n.inclusiveMs ?? 0) / total : (n.totalCost * (n.loops ?? 1)) / total;
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -9,14 +9,22 @@ export function formatPlanText(plan: Plan): string {
   const visit = (n: PlanNode, depth: number) => {
     const indent = depth === 0 ? '' : ' '.repeat(depth * 6 - 4) + '->  ';
     const detailIndent = ' '.repeat(depth === 0 ? 2 : depth * 6 + 2);
-    lines.push(`${indent}${title(n)}  (cost=${n.startupCost.toFixed(2)}..${n.totalCost.toFixed(2)} rows=${n.planRows} width=${n.planWidth})${actual(n)}`);
+    lines.push(
+      `${indent}${title(n)}  (cost=${n.startupCost.toFixed(2)}..${n.totalCost.toFixed(2)} rows=${n.planRows} width=${n.planWidth})${actual(n)}`,
+    );
     for (const c of n.conditions) lines.push(`${detailIndent}${c.label}: ${c.text}`);
-    if (n.rowsRemovedByFilter !== undefined) lines.push(`${detailIndent}Rows Removed by Filter: ${Math.round(n.rowsRemovedByFilter / (n.loops || 1))}`);
+    if (n.rowsRemovedByFilter !== undefined)
+      lines.push(`${detailIndent}Rows Removed by Filter: ${Math.round(n.rowsRemovedByFilter / (n.loops || 1))}`);
     if (n.heapFetches !== undefined) lines.push(`${detailIndent}Heap Fetches: ${n.heapFetches}`);
     if (n.sortMethod) lines.push(`${detailIndent}Sort Method: ${n.sortMethod}`);
     if (n.buffers) {
       const b = n.buffers;
-      const parts = [b.sharedHit && `hit=${b.sharedHit}`, b.sharedRead && `read=${b.sharedRead}`, b.sharedDirtied && `dirtied=${b.sharedDirtied}`, b.sharedWritten && `written=${b.sharedWritten}`].filter(Boolean);
+      const parts = [
+        b.sharedHit && `hit=${b.sharedHit}`,
+        b.sharedRead && `read=${b.sharedRead}`,
+        b.sharedDirtied && `dirtied=${b.sharedDirtied}`,
+        b.sharedWritten && `written=${b.sharedWritten}`,
+      ].filter(Boolean);
       if (parts.length) lines.push(`${detailIndent}Buffers: shared ${parts.join(' ')}`);
     }
     for (const c of n.children) visit(c, depth + 1);
@@ -28,7 +36,10 @@ export function formatPlanText(plan: Plan): string {
 }
 
 function title(n: PlanNode): string {
-  let t = n.joinType && /Join|Nested Loop/.test(n.nodeType) && n.joinType !== 'Inner' ? `${n.nodeType.replace(' Join', '')} ${n.joinType} Join` : n.nodeType;
+  let t =
+    n.joinType && /Join|Nested Loop/.test(n.nodeType) && n.joinType !== 'Inner'
+      ? `${n.nodeType.replace(' Join', '')} ${n.joinType} Join`
+      : n.nodeType;
   if (n.index) t += ` using ${n.index}`;
   if (n.relation) t += ` on ${n.schema ? `${n.schema}.` : ''}${n.relation}${n.alias && n.alias !== n.relation ? ` ${n.alias}` : ''}`;
   return t;

@@ -15,12 +15,13 @@ interface Common {
   /** Read per workspace folder (multi-root) rather than once per window. */
   resource?: boolean;
 }
-export type SettingSpec = Common & (
-  | { type: 'number'; default: number; minimum?: number; maximum?: number; integer?: boolean; unit?: string }
-  | { type: 'boolean'; default: boolean }
-  | { type: 'string'; default: string; enum?: readonly string[] }
-  | { type: 'array'; default: readonly unknown[] }
-);
+export type SettingSpec = Common &
+  (
+    | { type: 'number'; default: number; minimum?: number; maximum?: number; integer?: boolean; unit?: string }
+    | { type: 'boolean'; default: boolean }
+    | { type: 'string'; default: string; enum?: readonly string[] }
+    | { type: 'array'; default: readonly unknown[] }
+  );
 
 const number = (value: number, bounds: { minimum?: number; maximum?: number; integer?: boolean; unit?: string } = {}, restricted = false) =>
   ({ type: 'number', default: value, ...bounds, restricted }) as const;
@@ -28,8 +29,9 @@ const string = (value: string, restricted = false, extra: { enum?: readonly stri
   ({ type: 'string', default: value, restricted, ...extra }) as const;
 const boolean = (value: boolean, restricted = false) => ({ type: 'boolean', default: value, restricted }) as const;
 
-const healthThresholds = Object.fromEntries(Object.entries(DEFAULT_HEALTH_OPTIONS).map(([name, value]) =>
-  [`health.${name}`, number(value, { minimum: 0 })])) as { [K in keyof HealthOptions as `health.${K}`]: ReturnType<typeof number> };
+const healthThresholds = Object.fromEntries(
+  Object.entries(DEFAULT_HEALTH_OPTIONS).map(([name, value]) => [`health.${name}`, number(value, { minimum: 0 })]),
+) as { [K in keyof HealthOptions as `health.${K}`]: ReturnType<typeof number> };
 
 export const SETTINGS = {
   connectTimeoutSeconds: number(10, { minimum: 1, unit: 's' }),
@@ -54,12 +56,19 @@ export const SETTINGS = {
 } satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;
-type ValueOf<S> = S extends { type: 'number' } ? number : S extends { type: 'boolean' } ? boolean : S extends { type: 'string' } ? string : readonly unknown[];
+type ValueOf<S> = S extends { type: 'number' }
+  ? number
+  : S extends { type: 'boolean' }
+    ? boolean
+    : S extends { type: 'string' }
+      ? string
+      : readonly unknown[];
 /** Every setting with a valid value (the user's, or the default). */
 export type Settings = { readonly [K in SettingKey]: ValueOf<(typeof SETTINGS)[K]> };
 
-export const DEFAULT_SETTINGS: Settings = Object.freeze(Object.fromEntries(
-  Object.entries(SETTINGS).map(([key, spec]) => [key, spec.default]))) as Settings;
+export const DEFAULT_SETTINGS: Settings = Object.freeze(
+  Object.fromEntries(Object.entries(SETTINGS).map(([key, spec]) => [key, spec.default])),
+) as Settings;
 
 /**
  * The settings from `read(key)` (undefined: not set). A value of the wrong type or out of bounds
@@ -100,7 +109,9 @@ export const secondsToMs = (seconds: number) => Math.round(seconds * 1000);
 
 /** The health thresholds as HealthOptions. */
 export function healthOptionsOf(settings: Settings): HealthOptions {
-  return Object.fromEntries(Object.keys(DEFAULT_HEALTH_OPTIONS).map((name) => [name, settings[`health.${name}` as SettingKey]])) as unknown as HealthOptions;
+  return Object.fromEntries(
+    Object.keys(DEFAULT_HEALTH_OPTIONS).map((name) => [name, settings[`health.${name}` as SettingKey]]),
+  ) as unknown as HealthOptions;
 }
 
 /**
@@ -109,5 +120,9 @@ export function healthOptionsOf(settings: Settings): HealthOptions {
  */
 export function healthSettingsOf(thresholds: Record<string, unknown>): Partial<Settings> {
   resolveHealthOptions(thresholds);
-  return Object.fromEntries(Object.entries(thresholds).filter(([, value]) => value !== undefined && value !== null).map(([name, value]) => [`health.${name}`, value]));
+  return Object.fromEntries(
+    Object.entries(thresholds)
+      .filter(([, value]) => value !== undefined && value !== null)
+      .map(([name, value]) => [`health.${name}`, value]),
+  );
 }

@@ -203,7 +203,22 @@ export function literalAt(source: string, offset: number): { start: number; end:
   return undefined;
 }
 
-const KEYWORDS_BEFORE_EXPRESSION = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
+const KEYWORDS_BEFORE_EXPRESSION = new Set([
+  'return',
+  'typeof',
+  'instanceof',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'case',
+  'do',
+  'else',
+  'yield',
+  'await',
+]);
 
 /** Index just past the regex literal starting at `i` (its flags included); a `/` inside [...] does not end it. */
 function regexEnd(source: string, i: number): number {

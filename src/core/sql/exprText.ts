@@ -30,30 +30,59 @@ const NON_ASSOCIATIVE = new Set([Prec.Is, Prec.Comparison, Prec.Like]);
 
 function binaryPrec(op: string): Prec {
   switch (op) {
-    case 'OR': return Prec.Or;
-    case 'AND': return Prec.And;
-    case '=': case '!=': case '<': case '<=': case '>': case '>=': return Prec.Comparison;
-    case 'IN': case 'NOT IN': case 'LIKE': case 'NOT LIKE': case 'ILIKE': case 'NOT ILIKE': return Prec.Like;
-    case '+': case '-': return Prec.Additive;
-    case '*': case '/': case '%': return Prec.Multiplicative;
-    case '^': return Prec.Power;
-    case 'AT TIME ZONE': return Prec.AtTimeZone;
-    default: return Prec.OtherOp;
+    case 'OR':
+      return Prec.Or;
+    case 'AND':
+      return Prec.And;
+    case '=':
+    case '!=':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return Prec.Comparison;
+    case 'IN':
+    case 'NOT IN':
+    case 'LIKE':
+    case 'NOT LIKE':
+    case 'ILIKE':
+    case 'NOT ILIKE':
+      return Prec.Like;
+    case '+':
+    case '-':
+      return Prec.Additive;
+    case '*':
+    case '/':
+    case '%':
+      return Prec.Multiplicative;
+    case '^':
+      return Prec.Power;
+    case 'AT TIME ZONE':
+      return Prec.AtTimeZone;
+    default:
+      return Prec.OtherOp;
   }
 }
 
 function precOf(e: Expr): Prec {
   switch (e.type) {
-    case 'binary': return binaryPrec(e.op);
+    case 'binary':
+      return binaryPrec(e.op);
     case 'unary':
       if (e.op === 'NOT') return Prec.Not;
       if (e.op === '-' || e.op === '+') return Prec.UnaryMinus;
       return Prec.Is;
-    case 'ternary': return Prec.Like;
-    case 'member': return Prec.OtherOp;
-    case 'cast': return Prec.Cast;
-    case 'integer': case 'numeric': return e.value < 0 ? Prec.UnaryMinus : Prec.Atom;
-    default: return Prec.Atom;
+    case 'ternary':
+      return Prec.Like;
+    case 'member':
+      return Prec.OtherOp;
+    case 'cast':
+      return Prec.Cast;
+    case 'integer':
+    case 'numeric':
+      return e.value < 0 ? Prec.UnaryMinus : Prec.Atom;
+    default:
+      return Prec.Atom;
   }
 }
 
@@ -110,7 +139,12 @@ export function exprSql(e: Expr): string {
     case 'substring':
       return `substring(${exprSql(e.value)}${e.from ? ` FROM ${exprSql(e.from)}` : ''}${e.for ? ` FOR ${exprSql(e.for)}` : ''})`;
     // A subquery keeps its qualifiers: it may read several tables.
-    case 'select': case 'union': case 'union all': case 'values': case 'with': case 'with recursive':
+    case 'select':
+    case 'union':
+    case 'union all':
+    case 'values':
+    case 'with':
+    case 'with recursive':
       return `(${toSql.statement(e)})`;
     default:
       // Rare in index keys and predicates (OVERLAY, DEFAULT, window calls): the library's own

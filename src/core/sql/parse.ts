@@ -24,7 +24,11 @@ export function tryExtractShape(sql: string): { shape: QueryShape } | { error: P
     return { shape: extractShape(sql) };
   } catch (err) {
     if (err instanceof PgTunerError) return { error: err };
-    return { error: new PgTunerError('INTERNAL', `Could not analyse the statement: ${err instanceof Error ? err.message : String(err)}`, { cause: err }) };
+    return {
+      error: new PgTunerError('INTERNAL', `Could not analyse the statement: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      }),
+    };
   }
 }
 
@@ -32,8 +36,10 @@ function parseOne(sql: string): Statement {
   const statements = splitStatements(sql);
   if (statements.length === 0) throw new PgTunerError('BAD_INPUT', 'No SQL statement found: the text is empty or only comments.');
   if (statements.length > 1) {
-    throw new PgTunerError('MULTIPLE_STATEMENTS',
-      `Found ${statements.length} statements; select one statement (or put the cursor in it) and run again.`);
+    throw new PgTunerError(
+      'MULTIPLE_STATEMENTS',
+      `Found ${statements.length} statements; select one statement (or put the cursor in it) and run again.`,
+    );
   }
   let parsed: Statement[];
   try {
@@ -42,7 +48,10 @@ function parseOne(sql: string): Statement {
     throw syntaxError(sql, err);
   }
   if (parsed.length !== 1) {
-    throw new PgTunerError('MULTIPLE_STATEMENTS', `Found ${parsed.length} statements; select one statement (or put the cursor in it) and run again.`);
+    throw new PgTunerError(
+      'MULTIPLE_STATEMENTS',
+      `Found ${parsed.length} statements; select one statement (or put the cursor in it) and run again.`,
+    );
   }
   return parsed[0];
 }

@@ -15,17 +15,24 @@ export interface ColumnRef {
 }
 
 export type PredicateOp =
-  | '=' | 'IN' | '<' | '<=' | '>' | '>=' | 'BETWEEN'
-  | 'IS NULL' | 'IS NOT NULL'
-  | 'LIKE_PREFIX'          // LIKE 'abc%' (btree with text_pattern_ops or C collation)
-  | 'LIKE_INFIX'           // LIKE / ILIKE '%x%' (trigram)
-  | 'ARRAY_OVERLAP'        // &&
-  | 'ARRAY_CONTAINS'       // @> on arrays
-  | 'ARRAY_CONTAINED'      // <@ on arrays
-  | 'JSONB_CONTAINS'       // @> on jsonb
-  | 'JSONB_EXISTS'         // ? ?| ?&
-  | 'FULLTEXT'             // @@
-  | '<>'                   // not indexable by btree, recorded for partial-index reasoning
+  | '='
+  | 'IN'
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'BETWEEN'
+  | 'IS NULL'
+  | 'IS NOT NULL'
+  | 'LIKE_PREFIX' // LIKE 'abc%' (btree with text_pattern_ops or C collation)
+  | 'LIKE_INFIX' // LIKE / ILIKE '%x%' (trigram)
+  | 'ARRAY_OVERLAP' // &&
+  | 'ARRAY_CONTAINS' // @> on arrays
+  | 'ARRAY_CONTAINED' // <@ on arrays
+  | 'JSONB_CONTAINS' // @> on jsonb
+  | 'JSONB_EXISTS' // ? ?| ?&
+  | 'FULLTEXT' // @@
+  | '<>' // not indexable by btree, recorded for partial-index reasoning
   | 'OTHER';
 
 export interface Predicate {

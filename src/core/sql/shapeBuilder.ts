@@ -9,7 +9,16 @@
  * cannot then mean another table, since PostgreSQL would reject the name as ambiguous.
  */
 import type {
-  Expr, ExprBinary, ExprRef, From, OrderByStatement, QName, QNameAliased, SelectFromStatement, SelectedColumn, Statement,
+  Expr,
+  ExprBinary,
+  ExprRef,
+  From,
+  OrderByStatement,
+  QName,
+  QNameAliased,
+  SelectFromStatement,
+  SelectedColumn,
+  Statement,
 } from 'pgsql-ast-parser';
 import { exprSql } from './exprText';
 import type { ColumnRef, OrderKey, Predicate, PredicateOp, QueryShape, StatementKind, TableUsage } from './shape';
@@ -38,7 +47,18 @@ interface SideInfo {
   column?: { occurrence: Occurrence; name: string };
 }
 
-const FLIPPED: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '@>': '<@', '<@': '@>', '=': '=', '!=': '!=', '&&': '&&', '@@': '@@' };
+const FLIPPED: Record<string, string> = {
+  '<': '>',
+  '<=': '>=',
+  '>': '<',
+  '>=': '<=',
+  '@>': '<@',
+  '<@': '@>',
+  '=': '=',
+  '!=': '!=',
+  '&&': '&&',
+  '@@': '@@',
+};
 
 function tableKey(usage: Pick<TableUsage, 'schema' | 'table'>): string {
   return usage.schema ? `${usage.schema}.${usage.table}` : usage.table;
@@ -76,7 +96,8 @@ export class ShapeBuilder {
       case 'select':
         this.select(st, parent, ctes, top);
         return 'select';
-      case 'union': case 'union all':
+      case 'union':
+      case 'union all':
         this.statement(st.left, parent, ctes, false);
         this.statement(st.right, parent, ctes, false);
         return 'select';
@@ -160,9 +181,10 @@ export class ShapeBuilder {
       const before = [...scope.occurrences];
       let occurrence: Occurrence;
       if (item.type === 'table') {
-        occurrence = !item.name.schema && scope.ctes.has(item.name.name)
-          ? this.derived(scope, item.name.alias ?? item.name.name)
-          : this.addTable(scope, item.name);
+        occurrence =
+          !item.name.schema && scope.ctes.has(item.name.name)
+            ? this.derived(scope, item.name.alias ?? item.name.name)
+            : this.addTable(scope, item.name);
       } else if (item.type === 'statement') {
         this.statement(item.statement, item.lateral ? scope : scope.parent, scope.ctes, false);
         occurrence = this.derived(scope, item.alias);
@@ -243,7 +265,8 @@ export class ShapeBuilder {
         const side = this.side(e.operand, scope);
         if (!this.isLocal(side)) return;
         if (e.op === 'IS NULL' || e.op === 'IS NOT NULL') this.addPredicate(side, e.operand, e.op, e, { constant: true });
-        else if (e.op === 'IS TRUE' || e.op === 'IS FALSE') this.addPredicate(side, e.operand, '=', e, { constant: true, valueSql: e.op === 'IS TRUE' ? 'true' : 'false' });
+        else if (e.op === 'IS TRUE' || e.op === 'IS FALSE')
+          this.addPredicate(side, e.operand, '=', e, { constant: true, valueSql: e.op === 'IS TRUE' ? 'true' : 'false' });
         else if (e.op === 'NOT' && side.column) this.addPredicate(side, e.operand, '=', e, { constant: true, valueSql: 'false' });
         else this.addPredicate(side, e.operand, 'OTHER', e, { constant: false });
         return;
@@ -274,10 +297,17 @@ export class ShapeBuilder {
   }
 
   private binaryPredicate(side: SideInfo, target: Expr, op: string, value: Expr, whole: Expr): void {
-    const any = value.type === 'call' && value.function.name === 'any' && !value.function.schema && value.args.length === 1 ? value.args[0] : undefined;
+    const any =
+      value.type === 'call' && value.function.name === 'any' && !value.function.schema && value.args.length === 1
+        ? value.args[0]
+        : undefined;
     const compared = any ?? value;
     const constant = isLiteral(compared);
-    const valueSql = constant ? ((op === 'IN' || op === 'NOT IN') && value.type !== 'list' ? `(${exprSql(value)})` : exprSql(value)) : undefined;
+    const valueSql = constant
+      ? (op === 'IN' || op === 'NOT IN') && value.type !== 'list'
+        ? `(${exprSql(value)})`
+        : exprSql(value)
+      : undefined;
     const details = { constant, valueSql, param: paramNumber(compared) };
     const mapped = any ? (op === '=' ? 'IN' : 'OTHER') : mapOperator(op, value);
     const predicateOp = mapped === 'LIKE' || mapped === 'ILIKE' ? likeKind(compared, mapped === 'ILIKE') : mapped;
@@ -285,8 +315,13 @@ export class ShapeBuilder {
     this.addPredicate(side, target, predicateOp, whole, { ...details, caseInsensitive });
   }
 
-  private addPredicate(side: SideInfo, target: Expr, op: PredicateOp, whole: Expr,
-    details: { constant: boolean; valueSql?: string; param?: number; caseInsensitive?: boolean }): void {
+  private addPredicate(
+    side: SideInfo,
+    target: Expr,
+    op: PredicateOp,
+    whole: Expr,
+    details: { constant: boolean; valueSql?: string; param?: number; caseInsensitive?: boolean },
+  ): void {
     const occurrence = [...side.occurrences][0];
     if (!occurrence.usage) return;
     const predicate: Predicate = { target: this.columnRef(target, side), op, constant: details.constant, sql: exprSql(whole) };
@@ -354,7 +389,12 @@ export class ShapeBuilder {
       case 'parameter':
         this.paramCount = Math.max(this.paramCount, paramNumber(e) ?? 0);
         return;
-      case 'select': case 'union': case 'union all': case 'values': case 'with': case 'with recursive':
+      case 'select':
+      case 'union':
+      case 'union all':
+      case 'values':
+      case 'with':
+      case 'with recursive':
         this.statement(e, scope, scope.ctes, false);
         return;
       case 'array select':
@@ -363,8 +403,14 @@ export class ShapeBuilder {
       case 'call': {
         const countStar = e.args.length === 1 && e.args[0].type === 'ref' && e.args[0].name === '*' && !e.args[0].table;
         for (const arg of countStar ? [] : e.args) this.walk(arg, scope);
-        for (const x of [e.filter, ...(e.orderBy ?? []).map((o) => o.by), e.withinGroup?.by,
-          ...(e.over?.partitionBy ?? []), ...(e.over?.orderBy ?? []).map((o) => o.by)]) if (x) this.walk(x, scope);
+        for (const x of [
+          e.filter,
+          ...(e.orderBy ?? []).map((o) => o.by),
+          e.withinGroup?.by,
+          ...(e.over?.partitionBy ?? []),
+          ...(e.over?.orderBy ?? []).map((o) => o.by),
+        ])
+          if (x) this.walk(x, scope);
         return;
       }
       default:
@@ -410,7 +456,15 @@ export class ShapeBuilder {
   }
 
   private addTable(scope: Scope, name: QNameAliased): Occurrence {
-    const usage: TableUsage = { table: name.name, predicates: [], joinKeys: [], orderBy: [], groupBy: [], columnsRead: [], readsAllColumns: false };
+    const usage: TableUsage = {
+      table: name.name,
+      predicates: [],
+      joinKeys: [],
+      orderBy: [],
+      groupBy: [],
+      columnsRead: [],
+      readsAllColumns: false,
+    };
     if (name.schema) usage.schema = name.schema;
     if (name.alias) usage.alias = name.alias;
     this.tables.push(usage);
@@ -443,30 +497,55 @@ function columnNames(e: Expr): string[] {
 /** Direct sub-expressions, not descending into subqueries. */
 function childExprs(e: Expr): Expr[] {
   switch (e.type) {
-    case 'binary': return [e.left, e.right];
-    case 'unary': return [e.operand];
-    case 'ternary': return [e.value, e.lo, e.hi];
-    case 'cast': return [e.operand];
-    case 'member': return [e.operand];
-    case 'arrayIndex': return [e.array, e.index];
-    case 'list': case 'array': return e.expressions;
-    case 'call': return e.args;
-    case 'extract': return [e.from];
-    case 'case': return [e.value, ...e.whens.flatMap((w) => [w.when, w.value]), e.else].filter((x): x is Expr => !!x);
-    case 'substring': return [e.value, e.from, e.for].filter((x): x is Expr => !!x);
-    case 'overlay': return [e.value, e.placing, e.from, e.for].filter((x): x is Expr => !!x);
-    default: return [];
+    case 'binary':
+      return [e.left, e.right];
+    case 'unary':
+      return [e.operand];
+    case 'ternary':
+      return [e.value, e.lo, e.hi];
+    case 'cast':
+      return [e.operand];
+    case 'member':
+      return [e.operand];
+    case 'arrayIndex':
+      return [e.array, e.index];
+    case 'list':
+    case 'array':
+      return e.expressions;
+    case 'call':
+      return e.args;
+    case 'extract':
+      return [e.from];
+    case 'case':
+      return [e.value, ...e.whens.flatMap((w) => [w.when, w.value]), e.else].filter((x): x is Expr => !!x);
+    case 'substring':
+      return [e.value, e.from, e.for].filter((x): x is Expr => !!x);
+    case 'overlay':
+      return [e.value, e.placing, e.from, e.for].filter((x): x is Expr => !!x);
+    default:
+      return [];
   }
 }
 
 /** A literal (possibly cast, negated, or a list/array of literals): usable in a partial-index WHERE. */
 function isLiteral(e: Expr): boolean {
   switch (e.type) {
-    case 'string': case 'integer': case 'numeric': case 'boolean': case 'null': case 'constant': return true;
-    case 'cast': return isLiteral(e.operand);
-    case 'unary': return (e.op === '-' || e.op === '+') && isLiteral(e.operand);
-    case 'list': case 'array': return e.expressions.every(isLiteral);
-    default: return false;
+    case 'string':
+    case 'integer':
+    case 'numeric':
+    case 'boolean':
+    case 'null':
+    case 'constant':
+      return true;
+    case 'cast':
+      return isLiteral(e.operand);
+    case 'unary':
+      return (e.op === '-' || e.op === '+') && isLiteral(e.operand);
+    case 'list':
+    case 'array':
+      return e.expressions.every(isLiteral);
+    default:
+      return false;
   }
 }
 
@@ -480,18 +559,34 @@ function paramNumber(e: Expr): number | undefined {
 /** Shape operator for a binary operator; LIKE/ILIKE are refined by their pattern afterwards. */
 function mapOperator(op: string, value: Expr): PredicateOp | 'LIKE' | 'ILIKE' {
   switch (op) {
-    case '=': case 'IN': case '<': case '<=': case '>': case '>=': return op;
-    case '!=': return '<>';
-    case 'LIKE': case 'ILIKE': return op;
-    case '&&': return 'ARRAY_OVERLAP';
+    case '=':
+    case 'IN':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return op;
+    case '!=':
+      return '<>';
+    case 'LIKE':
+    case 'ILIKE':
+      return op;
+    case '&&':
+      return 'ARRAY_OVERLAP';
     case '@>': {
       const kind = containerKind(value);
       return kind === 'array' ? 'ARRAY_CONTAINS' : kind === 'jsonb' ? 'JSONB_CONTAINS' : 'OTHER';
     }
-    case '<@': return containerKind(value) === 'array' ? 'ARRAY_CONTAINED' : 'OTHER';
-    case '?': case '?|': case '?&': return 'JSONB_EXISTS';
-    case '@@': return 'FULLTEXT';
-    default: return 'OTHER';
+    case '<@':
+      return containerKind(value) === 'array' ? 'ARRAY_CONTAINED' : 'OTHER';
+    case '?':
+    case '?|':
+    case '?&':
+      return 'JSONB_EXISTS';
+    case '@@':
+      return 'FULLTEXT';
+    default:
+      return 'OTHER';
   }
 }
 
@@ -499,7 +594,9 @@ function mapOperator(op: string, value: Expr): PredicateOp | 'LIKE' | 'ILIKE' {
  *  query alone (ARRAY[...], casts, JSON-looking string literals); undefined when unknowable. */
 function containerKind(e: Expr): 'array' | 'jsonb' | undefined {
   switch (e.type) {
-    case 'array': case 'array select': return 'array';
+    case 'array':
+    case 'array select':
+      return 'array';
     case 'cast':
       if (e.to.kind === 'array') return 'array';
       if (e.to.name === 'jsonb' || e.to.name === 'json') return 'jsonb';

@@ -1,6 +1,15 @@
 import { groupBy } from '../groupBy';
 import { estimateBtreeBloat } from './bloat';
-import { AnalyzedIndex, BadgeKind, DEFAULT_USAGE_OPTIONS, IndexAnalysis, IndexUsage, IndexUsageReport, UsageKey, UsageOptions } from './types';
+import {
+  AnalyzedIndex,
+  BadgeKind,
+  DEFAULT_USAGE_OPTIONS,
+  IndexAnalysis,
+  IndexUsage,
+  IndexUsageReport,
+  UsageKey,
+  UsageOptions,
+} from './types';
 
 const DROP_REASONS: readonly BadgeKind[] = ['unused', 'duplicate', 'redundant', 'invalid'];
 
@@ -25,7 +34,12 @@ function candidate(index: AnalyzedIndex): Candidate {
 /** Of identical indexes, the one to keep: the constraint's, else a unique one, else the most scanned, else the first by name. */
 function keepFirst(x: Candidate, y: Candidate): number {
   const [a, b] = [x.index, y.index];
-  return Number(!!b.constraint) - Number(!!a.constraint) || Number(b.unique) - Number(a.unique) || b.scans - a.scans || a.name.localeCompare(b.name);
+  return (
+    Number(!!b.constraint) - Number(!!a.constraint) ||
+    Number(b.unique) - Number(a.unique) ||
+    b.scans - a.scans ||
+    a.name.localeCompare(b.name)
+  );
 }
 
 /**
@@ -71,21 +85,48 @@ export function analyzeIndexUsage(report: IndexUsageReport, options: UsageOption
     for (const a of usable) {
       if (duplicates.has(a)) continue;
       const wider = usable.find((b) => !duplicates.has(b) && coveredBy(a, b));
-      if (wider) a.index.badges.push({ kind: 'redundant', other: fullName(wider.index), reason: `its keys are a prefix of ${wider.index.name}, which serves the same scans` });
+      if (wider)
+        a.index.badges.push({
+          kind: 'redundant',
+          other: fullName(wider.index),
+          reason: `its keys are a prefix of ${wider.index.name}, which serves the same scans`,
+        });
     }
   }
 
-  const counts = { indexes: indexes.length, unused: 0, duplicate: 0, redundant: 0, invalid: 0, bloated: 0, droppable: 0, droppableBytes: 0 };
+  const counts = {
+    indexes: indexes.length,
+    unused: 0,
+    duplicate: 0,
+    redundant: 0,
+    invalid: 0,
+    bloated: 0,
+    droppable: 0,
+    droppableBytes: 0,
+  };
   for (const i of indexes) {
     if (!i.valid && !i.beingBuilt) {
-      i.badges.push({ kind: 'invalid', reason: 'invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX left it): updated on every write, never used by queries' });
+      i.badges.push({
+        kind: 'invalid',
+        reason: 'invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX left it): updated on every write, never used by queries',
+      });
     }
-    if (i.valid && !protectsData(i) && i.scans === 0) i.badges.push({ kind: 'unused', reason: `no index scans ${since(report.statsResetAt)}` });
+    if (i.valid && !protectsData(i) && i.scans === 0)
+      i.badges.push({ kind: 'unused', reason: `no index scans ${since(report.statsResetAt)}` });
     if (i.method === 'btree' && !i.locked && i.rows !== undefined && i.storedWidth !== undefined) {
-      const estimate = estimateBtreeBloat({ bytes: i.bytes, rows: i.rows, storedWidth: i.storedWidth, fillfactor: i.fillfactor, blockSize: report.blockSize });
+      const estimate = estimateBtreeBloat({
+        bytes: i.bytes,
+        rows: i.rows,
+        storedWidth: i.storedWidth,
+        fillfactor: i.fillfactor,
+        blockSize: report.blockSize,
+      });
       i.bloatBytes = estimate.wastedBytes;
       if (estimate.wastedPercent >= options.bloatedPercent && estimate.wastedBytes >= options.bloatedMinBytes) {
-        i.badges.push({ kind: 'bloated', reason: `about ${Math.round(estimate.wastedPercent)}% of it is estimated free space; REINDEX CONCURRENTLY would shrink it` });
+        i.badges.push({
+          kind: 'bloated',
+          reason: `about ${Math.round(estimate.wastedPercent)}% of it is estimated free space; REINDEX CONCURRENTLY would shrink it`,
+        });
       }
     }
     i.droppable = !protectsData(i) && i.badges.some((b) => DROP_REASONS.includes(b.kind));

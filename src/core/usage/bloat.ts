@@ -27,7 +27,13 @@ function compare(actualBytes: number, expectedBytes: number): BloatEstimate {
 }
 
 /** A btree's expected size: leaf pages filled to its fillfactor (default 90), ~1% internal pages, one metapage. */
-export function estimateBtreeBloat(p: { bytes: number; rows: number; storedWidth: number; fillfactor?: number; blockSize: number }): BloatEstimate {
+export function estimateBtreeBloat(p: {
+  bytes: number;
+  rows: number;
+  storedWidth: number;
+  fillfactor?: number;
+  blockSize: number;
+}): BloatEstimate {
   const perTuple = align(INDEX_TUPLE_HEADER + p.storedWidth) + LINE_POINTER;
   const usable = (p.blockSize - PAGE_HEADER - BTREE_SPECIAL) * ((p.fillfactor ?? 90) / 100);
   const leafPages = Math.ceil((p.rows * perTuple) / usable);
@@ -36,7 +42,13 @@ export function estimateBtreeBloat(p: { bytes: number; rows: number; storedWidth
 }
 
 /** A heap's expected size: rows of header + average width, pages filled to its fillfactor (default 100). */
-export function estimateTableBloat(p: { bytes: number; rows: number; rowWidth: number; fillfactor?: number; blockSize: number }): BloatEstimate {
+export function estimateTableBloat(p: {
+  bytes: number;
+  rows: number;
+  rowWidth: number;
+  fillfactor?: number;
+  blockSize: number;
+}): BloatEstimate {
   const perTuple = align(HEAP_TUPLE_HEADER + p.rowWidth) + LINE_POINTER;
   const usable = (p.blockSize - PAGE_HEADER) * ((p.fillfactor ?? 100) / 100);
   const pages = Math.max(1, Math.ceil((p.rows * perTuple) / usable));

@@ -55,18 +55,34 @@ export async function readIndexDefinition(db: Database, index: { schema: string;
  * snapshot): what a drop migration's .down needs to recreate the index valid, with its partitions
  * attached. Empty `partitions` for an ordinary index.
  */
-export async function readIndexForDrop(db: Database, index: { schema: string; name: string }, run: Run): Promise<{ definition: string; partitions: PartitionIndex[] }> {
+export async function readIndexForDrop(
+  db: Database,
+  index: { schema: string; name: string },
+  run: Run,
+): Promise<{ definition: string; partitions: PartitionIndex[] }> {
   const name = qualifiedName(index.schema, index.name);
   try {
-    return await db.withSession((session) => session.transaction({ readOnly: true, lockTimeoutMs: LOCK_TIMEOUT_MS }, async () => {
-      const row = (await session.query<{ definition: string }>(INDEX_DEFINITION_SQL, [index.schema, index.name])).rows[0];
-      if (!row) throw new PgTunerError('BAD_INPUT', `Index ${name} no longer exists (dropped or renamed since the Indexes view loaded). Refresh the view.`);
-      const partitions = (await session.query<PartitionIndex>(PARTITION_INDEXES_SQL, [index.schema, index.name])).rows;
-      return { definition: row.definition, partitions };
-    }), run.signal);
+    return await db.withSession(
+      (session) =>
+        session.transaction({ readOnly: true, lockTimeoutMs: LOCK_TIMEOUT_MS }, async () => {
+          const row = (await session.query<{ definition: string }>(INDEX_DEFINITION_SQL, [index.schema, index.name])).rows[0];
+          if (!row)
+            throw new PgTunerError(
+              'BAD_INPUT',
+              `Index ${name} no longer exists (dropped or renamed since the Indexes view loaded). Refresh the view.`,
+            );
+          const partitions = (await session.query<PartitionIndex>(PARTITION_INDEXES_SQL, [index.schema, index.name])).rows;
+          return { definition: row.definition, partitions };
+        }),
+      run.signal,
+    );
   } catch (err) {
     if (err instanceof PgTunerError && err.sqlState === LOCK_NOT_AVAILABLE) {
-      throw new PgTunerError('TIMEOUT', `The definition of ${name} could not be read: another session holds an exclusive lock on its table. Try again when that session finishes.`, { sqlState: err.sqlState, cause: err });
+      throw new PgTunerError(
+        'TIMEOUT',
+        `The definition of ${name} could not be read: another session holds an exclusive lock on its table. Try again when that session finishes.`,
+        { sqlState: err.sqlState, cause: err },
+      );
     }
     throw err;
   }

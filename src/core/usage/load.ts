@@ -98,13 +98,34 @@ const NULLS_NOT_DISTINCT_SINCE = 150000;
 
 /** One row of INDEX_USAGE_SQL: one stored column of one index. */
 interface ColumnRow {
-  oid: number; schema: string; table: string; name: string; method: string; locked: boolean;
-  q_table: string | null; q_name: string | null;
-  definition: string | null; predicate: string | null;
-  nkey: number; unique: boolean; primary: boolean; valid: boolean; being_built: boolean;
-  constraint_name: string | null; constraint_type: keyof typeof CONSTRAINT_KINDS | null;
-  scans: number | null; tuples_read: number | null; pages: number; rows: number; reloptions: string[] | null;
-  n: number; key: string | null; opclass: string | null; option: number | null; collation: string | null; avg_width: number | null;
+  oid: number;
+  schema: string;
+  table: string;
+  name: string;
+  method: string;
+  locked: boolean;
+  q_table: string | null;
+  q_name: string | null;
+  definition: string | null;
+  predicate: string | null;
+  nkey: number;
+  unique: boolean;
+  primary: boolean;
+  valid: boolean;
+  being_built: boolean;
+  constraint_name: string | null;
+  constraint_type: keyof typeof CONSTRAINT_KINDS | null;
+  scans: number | null;
+  tuples_read: number | null;
+  pages: number;
+  rows: number;
+  reloptions: string[] | null;
+  n: number;
+  key: string | null;
+  opclass: string | null;
+  option: number | null;
+  collation: string | null;
+  avg_width: number | null;
 }
 
 /** reloptions come as ["fillfactor=70", …]. */
@@ -123,7 +144,13 @@ function orderingOf(key: UsageKey): string {
 
 function keyOf(row: ColumnRow): UsageKey {
   const option = row.option ?? 0;
-  return { text: row.key ?? '', opclass: row.opclass ?? '', desc: (option & 1) === 1, nullsFirst: (option & 2) === 2, collation: row.collation ?? undefined };
+  return {
+    text: row.key ?? '',
+    opclass: row.opclass ?? '',
+    desc: (option & 1) === 1,
+    nullsFirst: (option & 2) === 2,
+    collation: row.collation ?? undefined,
+  };
 }
 
 /** What pg_get_indexdef prints for a plain index, from names the server quoted where they need it. */
@@ -172,7 +199,12 @@ function byQualifiedName(x: IndexUsage, y: IndexUsage): number {
 /** Rows come grouped by index in practice, but SQL does not promise it: they are grouped by oid and each index's keys put in order. */
 function assemble(rows: ColumnRow[], blockSize: number): IndexUsage[] {
   return [...groupBy(rows, (row) => row.oid).values()]
-    .map((columns) => indexOf(columns.sort((a, b) => a.n - b.n), blockSize))
+    .map((columns) =>
+      indexOf(
+        columns.sort((a, b) => a.n - b.n),
+        blockSize,
+      ),
+    )
     .sort(byQualifiedName);
 }
 
@@ -191,7 +223,8 @@ SELECT set_config('lock_timeout', '2s', true), set_config('jit', 'off', true),
 export async function readIndexUsage(session: Session): Promise<IndexUsageReport> {
   const { setup, rows } = await session.transaction({ readOnly: true }, async () => {
     const setup = (await session.query<{ version_num: number; block_size: number; stats_reset: Date | null }>(SETUP_SQL)).rows[0];
-    const rows = (await session.query<ColumnRow>(setup.version_num >= NULLS_NOT_DISTINCT_SINCE ? INDEX_USAGE_SQL : INDEX_USAGE_SQL_PRE15)).rows;
+    const rows = (await session.query<ColumnRow>(setup.version_num >= NULLS_NOT_DISTINCT_SINCE ? INDEX_USAGE_SQL : INDEX_USAGE_SQL_PRE15))
+      .rows;
     return { setup, rows };
   });
   return { statsResetAt: setup.stats_reset?.toISOString(), blockSize: setup.block_size, indexes: assemble(rows, setup.block_size) };

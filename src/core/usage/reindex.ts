@@ -33,7 +33,10 @@ export function reindexConcurrently(db: Database, index: { schema: string; name:
   return db.withSession(async (session) => {
     const version = await readServerVersionNum(session);
     if (version < MIN_VERSION) {
-      throw new PgTunerError('BAD_INPUT', 'REINDEX CONCURRENTLY needs PostgreSQL 12 or later; on this server use CREATE INDEX CONCURRENTLY of a copy, then drop the old one.');
+      throw new PgTunerError(
+        'BAD_INPUT',
+        'REINDEX CONCURRENTLY needs PostgreSQL 12 or later; on this server use CREATE INDEX CONCURRENTLY of a copy, then drop the old one.',
+      );
     }
     await session.query(DISABLE_TIMEOUT_SQL);
     try {
@@ -41,9 +44,17 @@ export function reindexConcurrently(db: Database, index: { schema: string; name:
     } catch (err) {
       // A cancelled or failed rebuild leaves a copy behind; a lost connection leaves nothing to ask.
       if (!(err instanceof PgTunerError) || err.code === 'SERVER_DOWN') throw err;
-      const leftovers = (await session.query<{ name: string }>(LEFTOVER_COPIES_SQL, [index.schema, index.name])).rows.map((r) => qualifiedName(index.schema, r.name));
-      const cleanup = leftovers.length ? ` PostgreSQL left the invalid copy ${leftovers.join(', ')} behind: drop it with DROP INDEX CONCURRENTLY.` : '';
-      throw new PgTunerError(err.code, `REINDEX CONCURRENTLY of ${qualifiedName(index.schema, index.name)} failed: ${err.message}${cleanup}`, { sqlState: err.sqlState, cause: err });
+      const leftovers = (await session.query<{ name: string }>(LEFTOVER_COPIES_SQL, [index.schema, index.name])).rows.map((r) =>
+        qualifiedName(index.schema, r.name),
+      );
+      const cleanup = leftovers.length
+        ? ` PostgreSQL left the invalid copy ${leftovers.join(', ')} behind: drop it with DROP INDEX CONCURRENTLY.`
+        : '';
+      throw new PgTunerError(
+        err.code,
+        `REINDEX CONCURRENTLY of ${qualifiedName(index.schema, index.name)} failed: ${err.message}${cleanup}`,
+        { sqlState: err.sqlState, cause: err },
+      );
     } finally {
       await session.query(RESTORE_TIMEOUT_SQL);
     }

@@ -47,7 +47,11 @@ const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
 
 export async function loadTableStats(db: Database, table: { schema: string; table: string }, run: Run): Promise<TableStats> {
   const row = (await db.withSession((session) => session.query(TABLE_STATS_SQL, [table.schema, table.table]), run.signal)).rows[0];
-  if (!row) throw new PgTunerError('BAD_INPUT', `Table ${table.schema}.${table.table} was not found (dropped or renamed?). Refresh the Indexes view.`);
+  if (!row)
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `Table ${table.schema}.${table.table} was not found (dropped or renamed?). Refresh the Indexes view.`,
+    );
   return {
     schema: row.schema,
     table: row.table,

@@ -22,21 +22,34 @@ import { editorKeyring } from './keys';
 import { backupDirectory, ensureGitIgnored } from './settings';
 
 /** Argument forms: tests and tree rows pass them; with none, the command asks. */
-export interface BackupArgs { directory?: string }
-export interface DumpArg { dumpPath?: string }
+export interface BackupArgs {
+  directory?: string;
+}
+export interface DumpArg {
+  dumpPath?: string;
+}
 /**
  * `confirmed` skips the question asked before a restore-test on a production server (tests,
  * scripts); `trustUnsigned` the one asked before using an unauthenticated or future-dated backup.
  */
-export interface RestoreTestArgs extends DumpArg { confirmed?: boolean; trustUnsigned?: boolean }
+export interface RestoreTestArgs extends DumpArg {
+  confirmed?: boolean;
+  trustUnsigned?: boolean;
+}
 /**
  * `confirmed` answers the question asked before replacing an existing database or restoring on a
  * production connection; `terminateSessions` the one asked when sessions are connected to the target.
  */
 export interface RestoreArgs extends DumpArg {
-  targetDatabase?: string; confirmSourceName?: string; confirmed?: boolean; terminateSessions?: boolean; trustUnsigned?: boolean;
+  targetDatabase?: string;
+  confirmSourceName?: string;
+  confirmed?: boolean;
+  terminateSessions?: boolean;
+  trustUnsigned?: boolean;
 }
-export interface DeleteArgs extends DumpArg { confirmed?: boolean }
+export interface DeleteArgs extends DumpArg {
+  confirmed?: boolean;
+}
 
 /** The Backups view of a window: its commands refresh the tree registerBackup shows. */
 const trees = new WeakMap<Services, BackupsTree>();
@@ -44,7 +57,10 @@ const trees = new WeakMap<Services, BackupsTree>();
 function backupsTree(services: Services): BackupsTree {
   let tree = trees.get(services);
   if (!tree) {
-    tree = new BackupsTree(() => backupDirectory(readSettings(services.log), services.context.globalStorageUri), editorKeyring(services.context.secrets));
+    tree = new BackupsTree(
+      () => backupDirectory(readSettings(services.log), services.context.globalStorageUri),
+      editorKeyring(services.context.secrets),
+    );
     trees.set(services, tree);
     services.context.subscriptions.push(tree);
   }
@@ -73,12 +89,19 @@ export function backupCommands(services: Services): Record<string, Command> {
     const folder = arg?.directory ?? directory();
     if (await ensureGitIgnored(folder)) log.info(`Added ${folder} to the workspace .gitignore.`);
     const database = active.profile.database ?? active.profile.name;
-    const result = await runner.withProgress(`PG Tuner: backing up ${database}`, (run) => backupDatabase(active.database, { directory: folder, keys }, run));
+    const result = await runner.withProgress(`PG Tuner: backing up ${database}`, (run) =>
+      backupDatabase(active.database, { directory: folder, keys }, run),
+    );
     const m = result.manifest;
-    log.info(`Backup ${result.dumpPath}: ${m.tables.length} tables, ${formatBytes(m.sizeBytes)} in ${formatSeconds(m.durationMs / 1000)} (pg_dump ${m.pgDumpVersion}).`);
+    log.info(
+      `Backup ${result.dumpPath}: ${m.tables.length} tables, ${formatBytes(m.sizeBytes)} in ${formatSeconds(m.durationMs / 1000)} (pg_dump ${m.pgDumpVersion}).`,
+    );
     for (const d of result.deleted) log.info(`Retention removed ${d}`);
-    void vscode.window.showInformationMessage(
-      `Backed up ${m.database}: ${formatBytes(m.sizeBytes)}, ${m.tables.length} tables in ${formatSeconds(m.durationMs / 1000)}.`, 'Test Restore')
+    void vscode.window
+      .showInformationMessage(
+        `Backed up ${m.database}: ${formatBytes(m.sizeBytes)}, ${m.tables.length} tables in ${formatSeconds(m.durationMs / 1000)}.`,
+        'Test Restore',
+      )
       .then((choice) => choice && vscode.commands.executeCommand('pgtuner.testRestore', { dumpPath: result.dumpPath }));
     return result;
   };
@@ -88,14 +111,18 @@ export function backupCommands(services: Services): Record<string, Command> {
     if (!dumpPath) return undefined;
     // The backup is a file: any server can prove it restores, not only the one it came from.
     const lab = readSettings(log)['backup.restoreTestConnection'].trim();
-    const server = lab ? services.connections.named(lab, 'pgtuner.backup.restoreTestConnection') : await services.connections.requireActive();
+    const server = lab
+      ? services.connections.named(lab, 'pgtuner.backup.restoreTestConnection')
+      : await services.connections.requireActive();
     if (!server) return undefined;
     const trustUnsigned = arg?.trustUnsigned || undefined;
     if (!trustUnsigned && !(await confirmTrust(dumpPath, 'Test Restore Anyway'))) return undefined;
-    if (server.profile.environment === 'production' && !arg?.confirmed && !(await confirmOnProduction(server.profile.name, dumpPath))) return undefined;
+    if (server.profile.environment === 'production' && !arg?.confirmed && !(await confirmOnProduction(server.profile.name, dumpPath)))
+      return undefined;
     log.info(`restore-test ${path.basename(dumpPath)} on the server of ${server.profile.name}`);
     const result = await runner.withProgress(`PG Tuner: restore-testing ${path.basename(dumpPath)} on ${server.profile.name}`, (run) =>
-      restoreTest(server.database, { dumpPath, keys, trustUnsigned: true }, run));
+      restoreTest(server.database, { dumpPath, keys, trustUnsigned: true }, run),
+    );
     for (const c of result.checks) log.info(`restore-test ${path.basename(dumpPath)}: ${c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
     if (result.ok) {
       log.info(result.message);
@@ -119,8 +146,13 @@ export function backupCommands(services: Services): Record<string, Command> {
     log.warn(`${path.basename(dumpPath)} is not trusted: ${verdict.problems.join('; ')}`);
     const choice = await vscode.window.showWarningMessage(
       `${path.basename(dumpPath)} cannot be trusted: ${verdict.problems.join('; ')}.`,
-      { modal: true, detail: 'pg_restore runs whatever SQL a dump holds. Use this backup only if you know where it came from (PG Tuner signs the backups it takes with a key kept in your secret storage).' },
-      proceed);
+      {
+        modal: true,
+        detail:
+          'pg_restore runs whatever SQL a dump holds. Use this backup only if you know where it came from (PG Tuner signs the backups it takes with a key kept in your secret storage).',
+      },
+      proceed,
+    );
     return choice === proceed;
   };
 
@@ -128,10 +160,17 @@ export function backupCommands(services: Services): Record<string, Command> {
   const confirmOnProduction = async (connection: string, dumpPath: string): Promise<boolean> => {
     const choice = await vscode.window.showWarningMessage(
       `Test Restore would restore ${path.basename(dumpPath)} into a scratch database on the PRODUCTION server of "${connection}".`,
-      { modal: true, detail: 'pg_restore loads that server (CPU, disk and I/O) until the test ends. To test on another server, name its connection in the setting pgtuner.backup.restoreTestConnection.' },
+      {
+        modal: true,
+        detail:
+          'pg_restore loads that server (CPU, disk and I/O) until the test ends. To test on another server, name its connection in the setting pgtuner.backup.restoreTestConnection.',
+      },
       // The safe choice first: it is the one Enter picks.
-      'Open Setting', 'Test on Production');
-    if (choice === 'Open Setting') void vscode.commands.executeCommand('workbench.action.openSettings', 'pgtuner.backup.restoreTestConnection');
+      'Open Setting',
+      'Test on Production',
+    );
+    if (choice === 'Open Setting')
+      void vscode.commands.executeCommand('workbench.action.openSettings', 'pgtuner.backup.restoreTestConnection');
     return choice === 'Test on Production';
   };
 
@@ -145,14 +184,18 @@ export function backupCommands(services: Services): Record<string, Command> {
     let confirm = arg?.confirmSourceName;
     if (target === undefined) {
       target = await vscode.window.showInputBox({
-        title: 'PG Tuner: Restore Database', prompt: `Database to restore ${path.basename(dumpPath)} into (an existing one is backed up first)`,
-        value: source ? `${source}_restored` : '', ignoreFocusOut: true,
+        title: 'PG Tuner: Restore Database',
+        prompt: `Database to restore ${path.basename(dumpPath)} into (an existing one is backed up first)`,
+        value: source ? `${source}_restored` : '',
+        ignoreFocusOut: true,
       });
       if (!target) return undefined;
       if (target === source) {
         confirm = await vscode.window.showInputBox({
-          title: `"${target}" is the database this backup came from`, prompt: `Its current data will be replaced (after a safety backup). Type "${target}" to confirm.`,
-          ignoreFocusOut: true, validateInput: (v) => (v === target ? undefined : `Type ${target} exactly`),
+          title: `"${target}" is the database this backup came from`,
+          prompt: `Its current data will be replaced (after a safety backup). Type "${target}" to confirm.`,
+          ignoreFocusOut: true,
+          validateInput: (v) => (v === target ? undefined : `Type ${target} exactly`),
         });
         if (confirm !== target) return undefined;
       }
@@ -168,10 +211,14 @@ export function backupCommands(services: Services): Record<string, Command> {
         where.exists
           ? `Replace the contents of "${targetDatabase}"${where.production ? ` on the PRODUCTION connection "${active.profile.name}"` : ''} with ${path.basename(dumpPath)}?`
           : `Restore ${path.basename(dumpPath)} into a new database "${targetDatabase}" on the PRODUCTION connection "${active.profile.name}"?`,
-        { modal: true, detail: where.exists
-          ? `PG Tuner first backs "${targetDatabase}" up into ${safetyDirectory}, restores into a new database, and swaps the names only after pg_restore succeeded; "${targetDatabase}" is left as it is if anything fails.`
-          : 'The backup is restored into a temporary database, renamed only after pg_restore succeeded.' },
-        restore);
+        {
+          modal: true,
+          detail: where.exists
+            ? `PG Tuner first backs "${targetDatabase}" up into ${safetyDirectory}, restores into a new database, and swaps the names only after pg_restore succeeded; "${targetDatabase}" is left as it is if anything fails.`
+            : 'The backup is restored into a temporary database, renamed only after pg_restore succeeded.',
+        },
+        restore,
+      );
       if (choice !== restore) return undefined;
       confirmed = true;
     }
@@ -180,14 +227,25 @@ export function backupCommands(services: Services): Record<string, Command> {
       const disconnect = 'Disconnect and Restore';
       const choice = await vscode.window.showWarningMessage(
         `${where.sessions} other session(s) are connected to "${targetDatabase}".`,
-        { modal: true, detail: 'The restored database can take its name only when nobody is connected to it. Disconnect them (pg_terminate_backend) at the swap, or cancel and close them first.' },
-        disconnect);
+        {
+          modal: true,
+          detail:
+            'The restored database can take its name only when nobody is connected to it. Disconnect them (pg_terminate_backend) at the swap, or cancel and close them first.',
+        },
+        disconnect,
+      );
       if (choice !== disconnect) return undefined;
       terminateSessions = true;
     }
     const result = await runner.withProgress(`PG Tuner: restoring into ${targetDatabase}`, (run) =>
-      restoreBackup(active.database, { dumpPath, targetDatabase, confirmSourceName: confirm, confirmed, terminateSessions, keys, trustUnsigned: true, safetyDirectory }, run));
-    const safety = (result.safetyBackup ? ` Safety backup of the previous contents: ${result.safetyBackup.dumpPath}.` : '') +
+      restoreBackup(
+        active.database,
+        { dumpPath, targetDatabase, confirmSourceName: confirm, confirmed, terminateSessions, keys, trustUnsigned: true, safetyDirectory },
+        run,
+      ),
+    );
+    const safety =
+      (result.safetyBackup ? ` Safety backup of the previous contents: ${result.safetyBackup.dumpPath}.` : '') +
       (result.leftOver ? ` The replaced database is kept as "${result.leftOver}" (it could not be dropped).` : '');
     log.info(`Restored ${dumpPath} into ${targetDatabase} in ${formatSeconds(result.restoreMs / 1000)}.${safety}`);
     void vscode.window.showInformationMessage(`Restored into ${targetDatabase} in ${formatSeconds(result.restoreMs / 1000)}.${safety}`);
@@ -199,7 +257,11 @@ export function backupCommands(services: Services): Record<string, Command> {
     const dumpPath = arg?.dumpPath ?? (await pickBackup(folder, 'PG Tuner: Delete Backup'));
     if (!dumpPath) return false;
     if (!arg?.confirmed) {
-      const choice = await vscode.window.showWarningMessage(`Delete the backup ${path.basename(dumpPath)} with its checksum and manifest?`, { modal: true }, 'Delete');
+      const choice = await vscode.window.showWarningMessage(
+        `Delete the backup ${path.basename(dumpPath)} with its checksum and manifest?`,
+        { modal: true },
+        'Delete',
+      );
       if (choice !== 'Delete') return false;
     }
     // Only a backup inside the backup folder: an argument naming any other path deletes nothing.
@@ -213,7 +275,9 @@ export function backupCommands(services: Services): Record<string, Command> {
     if (!fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', `${dumpPath} does not exist.`);
     const uri = vscode.Uri.file(dumpPath);
     // The OS file manager on desktop; remote and web hosts have only the Explorer.
-    await vscode.commands.executeCommand('revealFileInOS', uri).then(undefined, () => vscode.commands.executeCommand('revealInExplorer', uri));
+    await vscode.commands
+      .executeCommand('revealFileInOS', uri)
+      .then(undefined, () => vscode.commands.executeCommand('revealInExplorer', uri));
   };
 
   return {
@@ -232,10 +296,13 @@ async function pickBackup(directory: string, title: string): Promise<string | un
     void vscode.window.showInformationMessage(`No backups in ${directory} yet. Run "PG Tuner: Back Up Database" first.`);
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(entries.map((e: BackupEntry) => ({
-    label: path.basename(e.dumpPath),
-    description: `${formatBytes(e.sizeBytes)} · ${e.manifest?.lastRestoreTest ? (e.manifest.lastRestoreTest.ok ? 'verified' : 'restore-test failed') : 'not verified'}`,
-    dumpPath: e.dumpPath,
-  })), { title, placeHolder: 'Which backup?' });
+  const picked = await vscode.window.showQuickPick(
+    entries.map((e: BackupEntry) => ({
+      label: path.basename(e.dumpPath),
+      description: `${formatBytes(e.sizeBytes)} · ${e.manifest?.lastRestoreTest ? (e.manifest.lastRestoreTest.ok ? 'verified' : 'restore-test failed') : 'not verified'}`,
+      dumpPath: e.dumpPath,
+    })),
+    { title, placeHolder: 'Which backup?' },
+  );
   return picked?.dumpPath;
 }

@@ -27,7 +27,10 @@ export async function ensureGitIgnored(directory: string): Promise<boolean> {
   const file = path.join(root, '.gitignore');
   const text = await fs.readFile(file, 'utf8').catch(() => '');
   const bare = entry.slice(1, -1);
-  const listed = text.split(/\r?\n/).map((l) => l.trim()).some((l) => [entry, bare, `${bare}/`, `/${bare}`].includes(l));
+  const listed = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .some((l) => [entry, bare, `${bare}/`, `/${bare}`].includes(l));
   if (listed) return false;
   await fs.writeFile(file, `${text}${text && !text.endsWith('\n') ? '\n' : ''}# PG Tuner backups (database dumps)\n${entry}\n`);
   return true;

@@ -18,7 +18,8 @@ export interface AddConnectionArgs extends NewProfileInput {
  */
 export async function addConnection(manager: ConnectionManager, args: AddConnectionArgs): Promise<ConnectionEntry> {
   if (typeof args?.name !== 'string' || !args.name.trim()) throw new PgTunerError('BAD_INPUT', 'A connection needs a name.');
-  if (args.scope !== undefined && args.scope !== 'user' && args.scope !== 'workspace') throw new PgTunerError('BAD_INPUT', 'scope must be "user" or "workspace".');
+  if (args.scope !== undefined && args.scope !== 'user' && args.scope !== 'workspace')
+    throw new PgTunerError('BAD_INPUT', 'scope must be "user" or "workspace".');
   const { profile, password } = await newProfile(args);
   const saved = await manager.save(profile, password, args.scope ?? manager.defaultScope());
   return manager.select(saved.name);
@@ -60,7 +61,8 @@ async function askForConnection(manager: ConnectionManager): Promise<AddConnecti
     hasPassword = password !== undefined;
   } else {
     const port = await ask({
-      prompt: 'Port', value: '5432',
+      prompt: 'Port',
+      value: '5432',
       validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 65535 ? undefined : 'A port is a number from 1 to 65535'),
     });
     if (port === undefined) return undefined;
@@ -80,9 +82,12 @@ async function askForConnection(manager: ConnectionManager): Promise<AddConnecti
       if (!name) return 'A name is required';
       const scope = manager.defaultScope();
       const warn = (message: string) => ({ message, severity: vscode.InputBoxValidationSeverity.Warning });
-      if (manager.list().some((e) => e.scope === scope && e.sourceName === name)) return warn(`Replaces the existing connection "${name}" in ${scope} settings`);
+      if (manager.list().some((e) => e.scope === scope && e.sourceName === name))
+        return warn(`Replaces the existing connection "${name}" in ${scope} settings`);
       if (scope === 'workspace' && manager.list().some((e) => e.scope === 'user' && e.sourceName === name)) {
-        return warn(`Your user settings have a connection "${name}"; this one is saved in the workspace and listed as "${name} (workspace)"`);
+        return warn(
+          `Your user settings have a connection "${name}"; this one is saved in the workspace and listed as "${name} (workspace)"`,
+        );
       }
       return undefined;
     },

@@ -6,7 +6,10 @@ import type { ActiveState } from './connectionManager';
 export async function askToUseChanged({ entry, changes }: ActiveState): Promise<boolean> {
   const answer = await vscode.window.showWarningMessage(
     `The connection "${entry.name}" changed since you chose it: ${changes.join('; ')}. Use it?`,
-    { modal: true, detail: `It now connects to ${describeProfile(entry.profile)} (${entry.profile.environment}, sslmode ${entry.profile.sslmode ?? 'prefer'}), as defined in ${entry.origin}.` },
+    {
+      modal: true,
+      detail: `It now connects to ${describeProfile(entry.profile)} (${entry.profile.environment}, sslmode ${entry.profile.sslmode ?? 'prefer'}), as defined in ${entry.origin}.`,
+    },
     'Use',
   );
   return answer === 'Use';

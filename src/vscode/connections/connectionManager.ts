@@ -1,6 +1,13 @@
 import * as vscode from 'vscode';
 import {
-  ConnectionCatalog, ConnectionEntry, ConnectionIdentity, findByIdentity, identityChanges, identityOf, isEditable, isFolderControlled,
+  ConnectionCatalog,
+  ConnectionEntry,
+  ConnectionIdentity,
+  findByIdentity,
+  identityChanges,
+  identityOf,
+  isEditable,
+  isFolderControlled,
 } from '../../core/db/connectionCatalog';
 import { Database } from '../../core/db/database';
 import { ConnectionProfile, describeProfile } from '../../core/db/profile';
@@ -56,7 +63,11 @@ export class ConnectionManager implements ConnectionService {
   /** Fires after the list of connections (or the active one) changed. */
   readonly onDidChangeConnections = this.listEmitter.event;
 
-  constructor(private readonly stores: ConnectionStores, private readonly prompts: ConnectionPrompts, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly stores: ConnectionStores,
+    private readonly prompts: ConnectionPrompts,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.reload();
     this.disposables.push(stores.sources.onDidChange(() => this.reload()));
   }
@@ -109,7 +120,11 @@ export class ConnectionManager implements ConnectionService {
 
   named(name: string, setting: string): ActiveConnection {
     const entry = this.find(name);
-    if (!entry) throw new PgTunerError('BAD_INPUT', `There is no connection named "${name}" (setting ${setting}). Add it with "PG Tuner: Add Connection" or fix the setting.`);
+    if (!entry)
+      throw new PgTunerError(
+        'BAD_INPUT',
+        `There is no connection named "${name}" (setting ${setting}). Add it with "PG Tuner: Add Connection" or fix the setting.`,
+      );
     return this.connectionOf(entry);
   }
 
@@ -126,7 +141,9 @@ export class ConnectionManager implements ConnectionService {
     const entry = this.find(name);
     if (!entry) throw new PgTunerError('BAD_INPUT', `There is no connection named "${name}". Add it with "PG Tuner: Add Connection".`);
     await this.stores.workspaceState.update(ACTIVE_KEY, identityOf(entry));
-    this.log.info(`active connection: ${entry.name} (${entry.profile.environment}, ${describeProfile(entry.profile)}, from ${entry.origin})`);
+    this.log.info(
+      `active connection: ${entry.name} (${entry.profile.environment}, ${describeProfile(entry.profile)}, from ${entry.origin})`,
+    );
     this.activeEmitter.fire(entry.profile);
     this.listEmitter.fire();
     return entry;
@@ -156,7 +173,10 @@ export class ConnectionManager implements ConnectionService {
     this.reload();
     const saved = this.loaded.entries.find((e) => e.scope === scope && e.sourceName === profile.name);
     if (!saved) {
-      throw new PgTunerError('BAD_INPUT', `Connection "${profile.name}" was saved to ${scope} settings, but ${scope} settings are not used here${this.restrictedModeNote ? ` (${this.restrictedModeNote})` : ''}.`);
+      throw new PgTunerError(
+        'BAD_INPUT',
+        `Connection "${profile.name}" was saved to ${scope} settings, but ${scope} settings are not used here${this.restrictedModeNote ? ` (${this.restrictedModeNote})` : ''}.`,
+      );
     }
     return saved;
   }
@@ -178,7 +198,10 @@ export class ConnectionManager implements ConnectionService {
     const { sources, passwords, pools, workspaceState } = this.stores;
     const scope = settingsScope(entry);
     const wasActive = this.activeState()?.entry === entry;
-    await sources.writeSettings(scope, sources.settingsAt(scope).filter((p) => !(isNamed(p) && p.name === entry.sourceName)));
+    await sources.writeSettings(
+      scope,
+      sources.settingsAt(scope).filter((p) => !(isNamed(p) && p.name === entry.sourceName)),
+    );
     await passwords.delete(scope, sourceProfile(entry));
     pools.end(entry.name);
     if (wasActive) await workspaceState.update(ACTIVE_KEY, undefined);
@@ -228,7 +251,12 @@ export class ConnectionManager implements ConnectionService {
       void this.stores.workspaceState.update(ACTIVE_KEY, identityOf(entry));
       return { entry, changes: [] };
     }
-    return { entry, changes: [`it was remembered by its name only (an earlier PG Tuner), and now comes from ${entry.origin} with ${describeProfile(entry.profile)}, ${entry.profile.environment}`] };
+    return {
+      entry,
+      changes: [
+        `it was remembered by its name only (an earlier PG Tuner), and now comes from ${entry.origin} with ${describeProfile(entry.profile)}, ${entry.profile.environment}`,
+      ],
+    };
   }
 
   private reload(): void {
@@ -243,7 +271,10 @@ export class ConnectionManager implements ConnectionService {
     this.reportedProblems = problems;
     const after = this.activeEntry();
     const pending = this.pendingActive();
-    if (pending) this.log.warn(`active connection "${pending.entry.name}" changed: ${pending.changes.join('; ')}; it is confirmed before its next use`);
+    if (pending)
+      this.log.warn(
+        `active connection "${pending.entry.name}" changed: ${pending.changes.join('; ')}; it is confirmed before its next use`,
+      );
     if (JSON.stringify(before?.profile) !== JSON.stringify(after?.profile)) this.activeEmitter.fire(after?.profile);
     this.listEmitter.fire();
   }
@@ -263,4 +294,5 @@ function settingsScope(entry: ConnectionEntry): ProfileScope {
 /** The profile with its name as written in settings (what its password is stored under). */
 const sourceProfile = (entry: ConnectionEntry): ConnectionProfile => ({ ...entry.profile, name: entry.sourceName });
 
-const isNamed = (p: unknown): p is { name: string } => typeof p === 'object' && p !== null && typeof (p as { name?: unknown }).name === 'string';
+const isNamed = (p: unknown): p is { name: string } =>
+  typeof p === 'object' && p !== null && typeof (p as { name?: unknown }).name === 'string';

@@ -17,11 +17,16 @@ export class ConnectionSources implements vscode.Disposable {
   private envWatcher?: { file: string; watcher: vscode.FileSystemWatcher };
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor(private readonly passwords: PasswordStore, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly passwords: PasswordStore,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     const changed = () => this.changeEmitter.fire();
     this.disposables.push(
       // Only the settings the list is made of: a health threshold changing must not reload the views.
-      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('pgtuner.connections') || e.affectsConfiguration('pgtuner.envFile')) changed(); }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('pgtuner.connections') || e.affectsConfiguration('pgtuner.envFile')) changed();
+      }),
       vscode.workspace.onDidGrantWorkspaceTrust(changed),
       vscode.workspace.onDidChangeWorkspaceFolders(changed),
       { dispose: () => this.envWatcher?.watcher.dispose() },
@@ -83,7 +88,9 @@ export class ConnectionSources implements vscode.Disposable {
     this.envWatcher?.watcher.dispose();
     this.envWatcher = undefined;
     if (!file) return;
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)),
+    );
     const changed = () => this.changeEmitter.fire();
     watcher.onDidChange(changed);
     watcher.onDidCreate(changed);

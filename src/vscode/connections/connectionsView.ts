@@ -25,8 +25,10 @@ class ConnectionsTree implements vscode.TreeDataProvider<ConnectionEntry> {
     const item = new vscode.TreeItem(entry.name);
     item.description = `${entry.profile.environment}${active ? ' · active' : ''}${changed ? ' · active, changed: confirmed before use' : ''}`;
     item.tooltip = `${describeProfile(entry.profile)}\nfrom ${entry.origin}`;
-    item.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : 'database',
-      entry.profile.environment === 'production' ? new vscode.ThemeColor('list.warningForeground') : undefined);
+    item.iconPath = new vscode.ThemeIcon(
+      active ? 'pass-filled' : 'database',
+      entry.profile.environment === 'production' ? new vscode.ThemeColor('list.warningForeground') : undefined,
+    );
     item.contextValue = isEditable(entry) ? 'pgtuner.connection.editable' : 'pgtuner.connection.detected';
     item.command = { command: 'pgtuner.selectConnection', title: 'Select Connection', arguments: [{ name: entry.name }] };
     return item;
@@ -35,7 +37,9 @@ class ConnectionsTree implements vscode.TreeDataProvider<ConnectionEntry> {
 
 export function createConnectionsView(manager: ConnectionManager): vscode.Disposable {
   const view = vscode.window.createTreeView('pgtuner.connections', { treeDataProvider: new ConnectionsTree(manager) });
-  const updateMessage = () => { view.message = manager.restrictedModeNote; };
+  const updateMessage = () => {
+    view.message = manager.restrictedModeNote;
+  };
   updateMessage();
   return vscode.Disposable.from(view, manager.onDidChangeConnections(updateMessage));
 }

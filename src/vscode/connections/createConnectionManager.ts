@@ -12,15 +12,18 @@ export function createConnectionManager(context: vscode.ExtensionContext, log: v
   const passwords = new PasswordStore(context.secrets, workspaceId);
   const sources = new ConnectionSources(passwords, log);
   const pools = new DatabasePool(() => readSettings(log));
-  const manager: ConnectionManager = new ConnectionManager({ sources, passwords, pools, workspaceState: context.workspaceState }, {
-    pick: () => pickConnection(manager),
-    confirmChanged: askToUseChanged,
-    warn: (message) => void vscode.window.showWarningMessage(message),
-  }, log);
+  const manager: ConnectionManager = new ConnectionManager(
+    { sources, passwords, pools, workspaceState: context.workspaceState },
+    {
+      pick: () => pickConnection(manager),
+      confirmChanged: askToUseChanged,
+      warn: (message) => void vscode.window.showWarningMessage(message),
+    },
+    log,
+  );
   context.subscriptions.push(sources, pools);
   return manager;
 }
 
 /** Which workspace workspace-level passwords belong to: the .code-workspace file, else the first folder. */
-const workspaceId = (): string | undefined =>
-  (vscode.workspace.workspaceFile ?? vscode.workspace.workspaceFolders?.[0]?.uri)?.toString();
+const workspaceId = (): string | undefined => (vscode.workspace.workspaceFile ?? vscode.workspace.workspaceFolders?.[0]?.uri)?.toString();

@@ -54,7 +54,7 @@ export function connectionsCommands(services: AppServices): Record<string, Comma
         const entry = await entryFrom(manager, arg, async () => {
           // The active connection, confirmed first when its profile changed since it was chosen.
           const active = await manager.confirmActive();
-          return active === 'cancelled' ? undefined : active ?? pickConnection(manager, 'PG Tuner: Test Connection');
+          return active === 'cancelled' ? undefined : (active ?? pickConnection(manager, 'PG Tuner: Test Connection'));
         });
         return entry && testConnection(manager, entry, runner, log);
       },
@@ -82,7 +82,11 @@ function nameOf(arg: NameArg): string {
 }
 
 /** The connection named by the argument, or the one `ask` returns when there is no argument. */
-async function entryFrom(manager: ConnectionManager, arg: NameArg, ask: () => Promise<ConnectionEntry | undefined>): Promise<ConnectionEntry | undefined> {
+async function entryFrom(
+  manager: ConnectionManager,
+  arg: NameArg,
+  ask: () => Promise<ConnectionEntry | undefined>,
+): Promise<ConnectionEntry | undefined> {
   if (!arg) return ask();
   const name = nameOf(arg);
   const entry = manager.find(name);
@@ -93,7 +97,9 @@ async function entryFrom(manager: ConnectionManager, arg: NameArg, ask: () => Pr
 async function pickRemovable(manager: ConnectionManager): Promise<ConnectionEntry | undefined> {
   const removable = manager.list().filter(isEditable);
   if (!removable.length) {
-    void vscode.window.showInformationMessage('There is no saved connection to remove (connections from .env or PG* variables are changed there).');
+    void vscode.window.showInformationMessage(
+      'There is no saved connection to remove (connections from .env or PG* variables are changed there).',
+    );
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
@@ -105,6 +111,9 @@ async function pickRemovable(manager: ConnectionManager): Promise<ConnectionEntr
 
 async function confirmRemoval(entry: ConnectionEntry): Promise<boolean> {
   const answer = await vscode.window.showWarningMessage(
-    `Remove the connection "${entry.name}"? Its saved password is deleted from secret storage too.`, { modal: true }, 'Remove');
+    `Remove the connection "${entry.name}"? Its saved password is deleted from secret storage too.`,
+    { modal: true },
+    'Remove',
+  );
   return answer === 'Remove';
 }

@@ -13,7 +13,10 @@ export type PasswordScope = 'user' | 'workspace';
  */
 export class PasswordStore {
   /** `workspaceId`: the opened workspace (folder or .code-workspace URI) that workspace passwords belong to. */
-  constructor(private readonly secrets: Pick<vscode.SecretStorage, 'get' | 'store' | 'delete'>, private readonly workspaceId: () => string | undefined) {}
+  constructor(
+    private readonly secrets: Pick<vscode.SecretStorage, 'get' | 'store' | 'delete'>,
+    private readonly workspaceId: () => string | undefined,
+  ) {}
 
   /**
    * The stored password. A user profile without one under its key gets the one an earlier version

@@ -7,7 +7,10 @@ import { promptNewConnection } from './addConnection';
 type Item = vscode.QuickPickItem & { entry?: ConnectionEntry };
 
 /** Quick pick over every known connection, with "Add Connection…" at the end. Undefined when cancelled. */
-export async function pickConnection(manager: ConnectionManager, title = 'PG Tuner: Select Connection'): Promise<ConnectionEntry | undefined> {
+export async function pickConnection(
+  manager: ConnectionManager,
+  title = 'PG Tuner: Select Connection',
+): Promise<ConnectionEntry | undefined> {
   const active = manager.activeEntry();
   const items: Item[] = manager.list().map((entry) => ({
     label: `${entry === active ? '$(check) ' : ''}${entry.name}`,

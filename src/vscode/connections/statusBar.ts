@@ -15,12 +15,16 @@ export function createConnectionStatusBar(manager: ConnectionManager): vscode.Di
       item.text = `$(warning) ${pending.entry.name} · changed`;
       item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
       tooltip.appendMarkdown('**PG Tuner connection changed since you chose it**\n\n');
-      tooltip.appendText(`${pending.changes.join('; ')}. It now connects to ${describeProfile(pending.entry.profile)} (${pending.entry.profile.environment}) from ${pending.entry.origin}; PG Tuner asks before using it.`);
+      tooltip.appendText(
+        `${pending.changes.join('; ')}. It now connects to ${describeProfile(pending.entry.profile)} (${pending.entry.profile.environment}) from ${pending.entry.origin}; PG Tuner asks before using it.`,
+      );
     } else if (entry) {
       const production = entry.profile.environment === 'production';
       item.text = `$(database) ${entry.name} · ${entry.profile.environment}`;
       item.backgroundColor = production ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-      tooltip.appendMarkdown(`**PG Tuner connection** — ${entry.profile.environment}${production ? ' (read-only EXPLAIN sessions)' : ''}\n\n`);
+      tooltip.appendMarkdown(
+        `**PG Tuner connection** — ${entry.profile.environment}${production ? ' (read-only EXPLAIN sessions)' : ''}\n\n`,
+      );
       tooltip.appendText(`${describeProfile(entry.profile)} — from ${entry.origin}`);
     } else {
       item.text = '$(database) PG Tuner: no connection';

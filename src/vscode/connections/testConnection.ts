@@ -7,14 +7,18 @@ import { ConnectionEntry, isEditable } from '../../core/db/connectionCatalog';
 
 /** What pgtuner.testConnection returns (and shows): the server facts, or the error's code and message. */
 export type ConnectionTestResult =
-  | { ok: true; name: string; info: ServerInfo; summary: string }
-  | { ok: false; name: string; code: PgTunerErrorCode; message: string };
+  { ok: true; name: string; info: ServerInfo; summary: string } | { ok: false; name: string; code: PgTunerErrorCode; message: string };
 
 /**
  * Connects, reads server version, user, database and the tuning extensions, and tells the user;
  * after a wrong password offers to set it. Cancelling stops the test (reported by the runner).
  */
-export async function testConnection(manager: ConnectionManager, entry: ConnectionEntry, runner: Runner, log: vscode.LogOutputChannel): Promise<ConnectionTestResult> {
+export async function testConnection(
+  manager: ConnectionManager,
+  entry: ConnectionEntry,
+  runner: Runner,
+  log: vscode.LogOutputChannel,
+): Promise<ConnectionTestResult> {
   const result = await runner.withProgress(`PG Tuner: testing "${entry.name}"…`, (run) => runTest(manager, entry, run.signal));
   if (result.ok) {
     log.info(`test of "${entry.name}" succeeded: ${result.summary}`);
@@ -24,7 +28,12 @@ export async function testConnection(manager: ConnectionManager, entry: Connecti
     const canSetPassword = result.code === 'AUTH_FAILED' && isEditable(entry);
     void vscode.window.showErrorMessage(result.message, ...(canSetPassword ? ['Set Password'] : [])).then(async (choice) => {
       if (choice !== 'Set Password') return;
-      const password = await vscode.window.showInputBox({ title: `Password for "${entry.name}"`, prompt: 'Kept in VS Code secret storage', password: true, ignoreFocusOut: true });
+      const password = await vscode.window.showInputBox({
+        title: `Password for "${entry.name}"`,
+        prompt: 'Kept in VS Code secret storage',
+        password: true,
+        ignoreFocusOut: true,
+      });
       if (password === undefined) return;
       await manager.setPassword(entry, password);
       await testConnection(manager, entry, runner, log).catch((err: unknown) => runner.report('Test Connection', err));
@@ -42,6 +51,11 @@ async function runTest(manager: ConnectionManager, entry: ConnectionEntry, signa
     // The Database already turned driver errors into PgTunerErrors with the password scrubbed.
     if (err instanceof PgTunerError && err.code === 'CANCELLED') throw err;
     if (err instanceof PgTunerError) return { ok: false, name: entry.name, code: err.code, message: err.message };
-    return { ok: false, name: entry.name, code: 'INTERNAL', message: `Unexpected error while testing "${entry.name}": ${(err as Error)?.message ?? err}` };
+    return {
+      ok: false,
+      name: entry.name,
+      code: 'INTERNAL',
+      message: `Unexpected error while testing "${entry.name}": ${(err as Error)?.message ?? err}`,
+    };
   }
 }

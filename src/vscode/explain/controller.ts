@@ -32,9 +32,7 @@ function productionSafe(active: ActiveConnection, policy: 'plain' | 'allow' | un
 
 /** What a command returns (tests drive the commands and read this). */
 export type CommandOutcome<T> =
-  | ({ status: 'done' } & T)
-  | { status: 'cancelled'; message: string }
-  | { status: 'failed'; code: string; message: string };
+  ({ status: 'done' } & T) | { status: 'cancelled'; message: string } | { status: 'failed'; code: string; message: string };
 
 export interface ExplainAgainArgs {
   /** Index into the panel's current suggestions. */
@@ -83,8 +81,15 @@ export class ExplainController {
 
       const title = `PG Tuner: ${TITLES[mode]}${analyze ? ' (EXPLAIN ANALYZE)' : ''}`;
       // Production plans read-only unless the statement writes (or might): confirmAnalyze said so and the user went on.
-      const input: ExplainInput = { sql, params: generic ? undefined : params, analyze, sideEffects: productionSafe(active, args.sideEffects), confirmedWrite: writes !== false };
-      const engine = () => this.services.runner.withProgress(title, (run) => runEngine(mode, active.database, input, run), target?.document?.uri);
+      const input: ExplainInput = {
+        sql,
+        params: generic ? undefined : params,
+        analyze,
+        sideEffects: productionSafe(active, args.sideEffects),
+        confirmedWrite: writes !== false,
+      };
+      const engine = () =>
+        this.services.runner.withProgress(title, (run) => runEngine(mode, active.database, input, run), target?.document?.uri);
       let outcome: Awaited<ReturnType<typeof engine>>;
       try {
         outcome = await engine();
@@ -119,10 +124,14 @@ export class ExplainController {
     try {
       const panel = PlanPanel.active;
       const suggestions = panel?.currentResult?.suggestions ?? [];
-      if (!panel || !this.source) throw new PgTunerError('BAD_INPUT', 'Run "Explain & Suggest Index" first; its suggestions can then be tried.');
-      const index = args.suggestion ? suggestions.indexOf(args.suggestion) : args.suggestionIndex ?? (await pickSuggestion(suggestions));
+      if (!panel || !this.source)
+        throw new PgTunerError('BAD_INPUT', 'Run "Explain & Suggest Index" first; its suggestions can then be tried.');
+      const index = args.suggestion ? suggestions.indexOf(args.suggestion) : (args.suggestionIndex ?? (await pickSuggestion(suggestions)));
       if (!args.suggestion && index !== undefined && !isSuggestionIndex(index, suggestions.length)) {
-        throw new PgTunerError('BAD_INPUT', `No suggestion number ${JSON.stringify(index)}: the panel shows ${suggestions.length} (0 to ${suggestions.length - 1}).`);
+        throw new PgTunerError(
+          'BAD_INPUT',
+          `No suggestion number ${JSON.stringify(index)}: the panel shows ${suggestions.length} (0 to ${suggestions.length - 1}).`,
+        );
       }
       const suggestion = args.suggestion ?? (index === undefined ? undefined : suggestions[index]);
       if (!suggestion) return cancelled('No suggestion chosen.');
@@ -134,7 +143,9 @@ export class ExplainController {
         explainWithIndexes(active.database, { sql: source.sql, params: source.params, suggestions: [suggestion] }, run),
       );
       const after = planView(plan);
-      this.services.log.info(`Explain with ${suggestion.name} (hypothetical): cost ${fmt(panel.currentResult!.before.plan.totalCost)} → ${fmt(plan.totalCost)}\n${after.text}`);
+      this.services.log.info(
+        `Explain with ${suggestion.name} (hypothetical): cost ${fmt(panel.currentResult!.before.plan.totalCost)} → ${fmt(plan.totalCost)}\n${after.text}`,
+      );
       panel.showComparison(index ?? -1, after);
       return { status: 'done', after };
     } catch (err) {
@@ -166,8 +177,12 @@ export class ExplainController {
 
   private async createMigration(suggestion: Suggestion): Promise<unknown> {
     try {
-      const files = await vscode.commands.executeCommand<{ upPath: string; downPath?: string }>('pgtuner.createMigrationFromSuggestion', suggestion);
-      if (files) this.services.log.info(`Migration for ${suggestion.name}: ${files.upPath}${files.downPath ? ` and ${files.downPath}` : ''}`);
+      const files = await vscode.commands.executeCommand<{ upPath: string; downPath?: string }>(
+        'pgtuner.createMigrationFromSuggestion',
+        suggestion,
+      );
+      if (files)
+        this.services.log.info(`Migration for ${suggestion.name}: ${files.upPath}${files.downPath ? ` and ${files.downPath}` : ''}`);
       return files;
     } catch (err) {
       return this.fail('Create Migration', err);
@@ -195,7 +210,8 @@ export class ExplainController {
       `  cost ${fmt(plan.totalCost)}, planning ${ms(plan.planningMs)}, execution ${plan.analyzed ? ms(plan.executionMs) : 'not executed'}`,
       ...plan.hotspots.map((h) => `  hotspot: ${h.message}`),
       ...r.suggestions.map(
-        (s, i) => `  suggestion ${i + 1}: ${s.ddl} [${s.kinds.join(', ')}] cost ${fmt(s.evidence.costBefore)} → ${fmt(s.evidence.costAfter)}, verified by ${s.evidence.verifiedBy}. ${s.reason}`,
+        (s, i) =>
+          `  suggestion ${i + 1}: ${s.ddl} [${s.kinds.join(', ')}] cost ${fmt(s.evidence.costBefore)} → ${fmt(s.evidence.costAfter)}, verified by ${s.evidence.verifiedBy}. ${s.reason}`,
       ),
       ...r.notes.map((n) => `  note: ${n}`),
       r.before.text,
@@ -209,18 +225,29 @@ export class ExplainController {
    */
   private fail(title: string, err: unknown, target?: StatementTarget): CommandOutcome<never> {
     const code = err instanceof PgTunerError ? err.code : 'INTERNAL';
-    const raw = code === 'TIMEOUT'
-      ? `The statement ran longer than ${readSettings(this.services.log, target?.document?.uri).statementTimeoutSeconds} s and was stopped on the server. Raise "pgtuner.statementTimeoutSeconds" or make the query cheaper.`
-      : err instanceof Error ? err.message : String(err);
+    const raw =
+      code === 'TIMEOUT'
+        ? `The statement ran longer than ${readSettings(this.services.log, target?.document?.uri).statementTimeoutSeconds} s and was stopped on the server. Raise "pgtuner.statementTimeoutSeconds" or make the query cheaper.`
+        : err instanceof Error
+          ? err.message
+          : String(err);
     const { message, position } = target ? errorPosition(raw, target) : { message: raw };
     if (position && target?.document) revealPosition(target.document, position);
-    this.services.runner.report(title, err instanceof PgTunerError && message !== err.message ? new PgTunerError(err.code, message, { cause: err }) : err);
+    this.services.runner.report(
+      title,
+      err instanceof PgTunerError && message !== err.message ? new PgTunerError(err.code, message, { cause: err }) : err,
+    );
     return code === 'CANCELLED' ? { status: 'cancelled', message } : { status: 'failed', code, message };
   }
 }
 
 /** The engine call of each mode, in the shape the plan panel shows. */
-async function runEngine(mode: ExplainMode, db: Database, input: ExplainInput, run: Run): Promise<{ plan: Plan; suggestions: Suggestion[]; notes: string[] }> {
+async function runEngine(
+  mode: ExplainMode,
+  db: Database,
+  input: ExplainInput,
+  run: Run,
+): Promise<{ plan: Plan; suggestions: Suggestion[]; notes: string[] }> {
   if (mode === 'advise') {
     const advice = await advise(db, input, run);
     return { plan: advice.before, suggestions: advice.suggestions, notes: advice.notes };

@@ -17,7 +17,10 @@ export function explainCommands(services: Services): Record<string, Command> {
   return {
     'pgtuner.explainAndSuggest': { title: 'Explain & Suggest', run: (arg?: unknown) => controller.explain('advise', explainArgs(arg)) },
     'pgtuner.explain': { title: 'Explain', run: (arg?: unknown) => controller.explain('explain', explainArgs(arg)) },
-    'pgtuner.explainAgainWithIndex': { title: 'Explain Again With This Index', run: (arg?: ExplainAgainArgs) => controller.explainAgain(arg ?? {}) },
+    'pgtuner.explainAgainWithIndex': {
+      title: 'Explain Again With This Index',
+      run: (arg?: ExplainAgainArgs) => controller.explainAgain(arg ?? {}),
+    },
     'pgtuner.openSampleQuery': { title: 'Open Sample Query', run: openSampleQuery },
     // The plan panel for the extension tests (webview content is out of reach of the extension API):
     // what it last received and rendered, and a way to press its buttons.
@@ -35,11 +38,9 @@ export function explainCommands(services: Services): Record<string, Command> {
 /** The CodeLens on SQL files and the plan panel's lifetime. */
 export function registerExplain(services: Services): void {
   const codeLens = new StatementCodeLensProvider(services.log);
-  services.context.subscriptions.push(
-    codeLens,
-    vscode.languages.registerCodeLensProvider({ language: 'sql' }, codeLens),
-    { dispose: () => PlanPanel.active?.dispose() },
-  );
+  services.context.subscriptions.push(codeLens, vscode.languages.registerCodeLensProvider({ language: 'sql' }, codeLens), {
+    dispose: () => PlanPanel.active?.dispose(),
+  });
 }
 
 /** Editor context menus pass the document's URI; CodeLens and tests pass an ExplainArgs object. */

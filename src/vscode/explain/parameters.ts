@@ -13,7 +13,12 @@ export type ParameterChoice = { kind: 'values'; values: unknown[] } | { kind: 'g
 type Memory = Record<string, string[]>;
 
 /** Asks for the values of $1..$count; undefined when the user cancels. */
-export async function askParameters(state: vscode.Memento, sql: string, count: number, expressions: string[]): Promise<ParameterChoice | undefined> {
+export async function askParameters(
+  state: vscode.Memento,
+  sql: string,
+  count: number,
+  expressions: string[],
+): Promise<ParameterChoice | undefined> {
   const remembered = (state.get<Memory>(MEMORY_KEY) ?? {})[sql];
   type Item = vscode.QuickPickItem & { choice: 'last' | 'enter' | 'generic' };
   const items: Item[] = [];
@@ -22,9 +27,17 @@ export async function askParameters(state: vscode.Memento, sql: string, count: n
   }
   items.push(
     { choice: 'enter', label: 'Enter values…', description: `for ${placeholders(count)}` },
-    { choice: 'generic', label: 'Generic plan', description: 'no values, plain EXPLAIN', detail: 'The plan PostgreSQL uses for any value; the statement is not executed.' },
+    {
+      choice: 'generic',
+      label: 'Generic plan',
+      description: 'no values, plain EXPLAIN',
+      detail: 'The plan PostgreSQL uses for any value; the statement is not executed.',
+    },
   );
-  const picked = await vscode.window.showQuickPick(items, { title: `The statement has ${count} parameter${count > 1 ? 's' : ''}`, ignoreFocusOut: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `The statement has ${count} parameter${count > 1 ? 's' : ''}`,
+    ignoreFocusOut: true,
+  });
   if (!picked) return undefined;
   if (picked.choice === 'generic') return { kind: 'generic' };
   if (picked.choice === 'last') return { kind: 'values', values: remembered!.map(toValue) };

@@ -39,12 +39,17 @@ export class PlanPanel implements vscode.Disposable {
     let current = PlanPanel.current;
     if (!current) {
       const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
-      const panel = vscode.window.createWebviewPanel('pgtuner.plan', 'Plan', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-        enableScripts: true,
-        enableCommandUris: false,
-        localResourceRoots: [mediaRoot],
-        retainContextWhenHidden: true,
-      });
+      const panel = vscode.window.createWebviewPanel(
+        'pgtuner.plan',
+        'Plan',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        {
+          enableScripts: true,
+          enableCommandUris: false,
+          localResourceRoots: [mediaRoot],
+          retainContextWhenHidden: true,
+        },
+      );
       panel.iconPath = vscode.Uri.joinPath(mediaRoot, 'pgtuner.svg');
       current = PlanPanel.current = new PlanPanel(panel, mediaRoot, onAction);
     } else {

@@ -39,7 +39,11 @@ export async function confirmAnalyze(profile: ConnectionProfile, writes: boolean
 export async function confirmSideEffects(profile: ConnectionProfile, message: string): Promise<'plain' | 'allow' | undefined> {
   const plain = 'Plain EXPLAIN (do not execute)';
   if (profile.environment === 'production') {
-    const choice = await vscode.window.showWarningMessage(`"${profile.name}" is a production connection: EXPLAIN ANALYZE is refused. ${message}`, { modal: true }, plain);
+    const choice = await vscode.window.showWarningMessage(
+      `"${profile.name}" is a production connection: EXPLAIN ANALYZE is refused. ${message}`,
+      { modal: true },
+      plain,
+    );
     return choice === plain ? 'plain' : undefined;
   }
   const run = 'Run Them Anyway';

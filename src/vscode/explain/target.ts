@@ -48,7 +48,9 @@ export async function resolveStatement(args: ExplainArgs): Promise<StatementTarg
   if (!document) throw new PgTunerError('BAD_INPUT', 'Open a SQL file (or select SQL in a JS/TS file) to explain a query.');
   const range = args.range
     ? new vscode.Range(args.range.start.line, args.range.start.character, args.range.end.line, args.range.end.character)
-    : editor && editor.document === document ? editor.selection : undefined;
+    : editor && editor.document === document
+      ? editor.selection
+      : undefined;
 
   if (isJsLanguage(document.languageId)) {
     const { sql, params } = sqlFromJsString(jsSqlText(document, range));
@@ -74,7 +76,11 @@ function jsSqlText(document: vscode.TextDocument, range: vscode.Range | undefine
   if (range && !range.isEmpty) return document.getText(range);
   const text = document.getText();
   const literal = range && literalAt(text, document.offsetAt(range.start));
-  if (!literal) throw new PgTunerError('BAD_INPUT', 'Put the cursor in the SQL string or template literal, or select the SQL (a concatenation of several literals needs a selection).');
+  if (!literal)
+    throw new PgTunerError(
+      'BAD_INPUT',
+      'Put the cursor in the SQL string or template literal, or select the SQL (a concatenation of several literals needs a selection).',
+    );
   return text.slice(literal.start, literal.end);
 }
 

@@ -30,24 +30,37 @@ class HealthDisplay implements vscode.Disposable {
 
   show(report: HealthReport): void {
     if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel('pgtuner.healthReport', 'Database Health', vscode.ViewColumn.Active, { enableScripts: false });
+      this.panel = vscode.window.createWebviewPanel('pgtuner.healthReport', 'Database Health', vscode.ViewColumn.Active, {
+        enableScripts: false,
+      });
       this.panel.onDidDispose(() => (this.panel = undefined));
     }
     this.panel.title = `Health: ${report.server.database}`;
-    this.panel.webview.html = renderHealthReport(report, { cspSource: this.panel.webview.cspSource, nonce: crypto.randomBytes(16).toString('base64') });
+    this.panel.webview.html = renderHealthReport(report, {
+      cspSource: this.panel.webview.cspSource,
+      nonce: crypto.randomBytes(16).toString('base64'),
+    });
     this.panel.reveal(undefined, true);
   }
 
   indicate(report: HealthReport): void {
     const c = report.counts;
-    const [icon, text] = c.critical || c.error
-      ? ['$(error)', `${c.critical} critical${c.error ? `, ${c.error} failed` : ''}`]
-      : c.warning ? ['$(warning)', `${c.warning} warning${c.warning === 1 ? '' : 's'}`] : ['$(pass)', 'healthy'];
+    const [icon, text] =
+      c.critical || c.error
+        ? ['$(error)', `${c.critical} critical${c.error ? `, ${c.error} failed` : ''}`]
+        : c.warning
+          ? ['$(warning)', `${c.warning} warning${c.warning === 1 ? '' : 's'}`]
+          : ['$(pass)', 'healthy'];
     this.status.text = `${icon} DB ${text}`;
-    this.status.tooltip = `${report.server.database}: ${c.critical} critical, ${c.warning} warning, ${c.error} failed, ${c.skipped} skipped, ${c.ok} ok ` +
+    this.status.tooltip =
+      `${report.server.database}: ${c.critical} critical, ${c.warning} warning, ${c.error} failed, ${c.skipped} skipped, ${c.ok} ok ` +
       `(checked ${new Date(report.startedAt).toLocaleTimeString()} in ${report.durationMs} ms). Click to check again.`;
-    this.status.backgroundColor = c.critical || c.error ? new vscode.ThemeColor('statusBarItem.errorBackground')
-      : c.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.status.backgroundColor =
+      c.critical || c.error
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : c.warning
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.status.show();
   }
 
@@ -87,7 +100,8 @@ export function healthCommands(services: Services): Record<string, Command> {
     if (!active) return undefined;
     const overrides = healthSettingsOf(arg?.thresholds ?? {});
     const report = await services.runner.withProgress(`Checking the health of ${active.profile.name}`, (run) =>
-      runHealthChecks(active.database, { only: arg?.only }, { ...run, settings: { ...run.settings, ...overrides } }));
+      runHealthChecks(active.database, { only: arg?.only }, { ...run, settings: { ...run.settings, ...overrides } }),
+    );
     services.log.info(`checkHealth ${active.profile.name}: ${JSON.stringify(report.counts)} in ${report.durationMs} ms`);
     display.indicate(report);
     if (arg?.reveal !== false) display.show(report);

@@ -21,7 +21,10 @@ export function escapeHtml(text: unknown): string {
 function detailsTable(r: CheckResult): string {
   if (!r.details.length) return '';
   const columns = [...new Set(r.details.flatMap((d) => Object.keys(d)))];
-  const rows = r.details.slice(0, DETAIL_ROWS).map((d) => `<tr>${columns.map((c) => `<td>${escapeHtml(d[c])}</td>`).join('')}</tr>`).join('');
+  const rows = r.details
+    .slice(0, DETAIL_ROWS)
+    .map((d) => `<tr>${columns.map((c) => `<td>${escapeHtml(d[c])}</td>`).join('')}</tr>`)
+    .join('');
   const more = r.details.length > DETAIL_ROWS ? `<p class="more">… and ${r.details.length - DETAIL_ROWS} more</p>` : '';
   return `<details${r.status === 'ok' ? '' : ' open'}><summary>${r.details.length} row${r.details.length === 1 ? '' : 's'}</summary>
 <table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>${more}</details>`;
@@ -39,7 +42,9 @@ ${detailsTable(r)}
 
 export function renderHealthReport(report: HealthReport, csp: { cspSource: string; nonce: string }): string {
   const c = report.counts;
-  const summary = GROUPS.filter((g) => c[g.status] > 0).map((g) => `<span class="pill ${g.status}">${c[g.status]} ${escapeHtml(g.status)}</span>`).join(' ');
+  const summary = GROUPS.filter((g) => c[g.status] > 0)
+    .map((g) => `<span class="pill ${g.status}">${c[g.status]} ${escapeHtml(g.status)}</span>`)
+    .join(' ');
   const sections = GROUPS.map((g) => {
     const group = report.results.filter((r) => r.status === g.status);
     return group.length ? `<h2>${g.title} (${group.length})</h2>${group.map(checkCard).join('\n')}` : '';

@@ -15,7 +15,12 @@ export interface ProductionArgs {
 const BACKUP_COMMAND = 'pgtuner.backupDatabase';
 
 /** True when the change may go ahead (always outside production). */
-export async function confirmProductionChange(profile: ConnectionProfile, action: string, args: ProductionArgs | undefined, log: vscode.LogOutputChannel): Promise<boolean> {
+export async function confirmProductionChange(
+  profile: ConnectionProfile,
+  action: string,
+  args: ProductionArgs | undefined,
+  log: vscode.LogOutputChannel,
+): Promise<boolean> {
   if (profile.environment !== 'production') return true;
   const database = profile.database ?? profile.user ?? profile.name;
   let typed = args?.confirmDatabase;
@@ -25,17 +30,22 @@ export async function confirmProductionChange(profile: ConnectionProfile, action
     const choice = await vscode.window.showWarningMessage(
       `"${profile.name}" is a PRODUCTION connection. ${action} on database "${database}"?`,
       { modal: true, detail: 'Back Up First takes a pg_dump backup before anything changes.' },
-      backUp, 'Continue');
+      backUp,
+      'Continue',
+    );
     if (!choice) return false;
     backupFirst = choice === backUp;
     typed = await vscode.window.showInputBox({
-      title: `PG Tuner: ${action} on production`, prompt: `Type the database name "${database}" to confirm`, ignoreFocusOut: true,
+      title: `PG Tuner: ${action} on production`,
+      prompt: `Type the database name "${database}" to confirm`,
+      ignoreFocusOut: true,
       validateInput: (v) => (v === database ? undefined : `Type ${database} exactly`),
     });
   }
   if (typed !== database) {
     log.warn(`${action}: not confirmed (the database name typed did not match "${database}"); nothing was changed.`);
-    if (typed !== undefined) void vscode.window.showWarningMessage(`Not confirmed: the name typed is not "${database}". Nothing was changed.`);
+    if (typed !== undefined)
+      void vscode.window.showWarningMessage(`Not confirmed: the name typed is not "${database}". Nothing was changed.`);
     return false;
   }
   if (!backupFirst) return true;

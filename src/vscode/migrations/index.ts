@@ -7,7 +7,13 @@
 import * as vscode from 'vscode';
 import { Suggestion } from '../../core/advisor/types';
 import { PgTunerError } from '../../core/errors';
-import { GeneratedMigration, generateBlankMigration, generateDropIndexMigration, generateIndexMigration, IndexToDrop } from '../../core/migrations/generate';
+import {
+  GeneratedMigration,
+  generateBlankMigration,
+  generateDropIndexMigration,
+  generateIndexMigration,
+  IndexToDrop,
+} from '../../core/migrations/generate';
 import { applyPending, ApplyResult, MigrationFailure, rollback, RollbackResult } from '../../core/migrations/runner';
 import { migrationStatus, MigrationStatus } from '../../core/migrations/status';
 import { Run } from '../../core/run';
@@ -20,12 +26,21 @@ import { confirmProductionChange, ProductionArgs } from './confirm';
 import { MigrationsTree } from './migrationsView';
 import { migrationsDirectory, migrationsWorkspaceFolder } from './settings';
 
-export interface NewMigrationArgs { name?: string }
+export interface NewMigrationArgs {
+  name?: string;
+}
 export type ApplyArgs = ProductionArgs;
-export interface RollbackArgs extends ProductionArgs { steps?: number }
+export interface RollbackArgs extends ProductionArgs {
+  steps?: number;
+}
 
 /** A row of the view as rendered, for tests (pgtuner.test.migrationsViewItems). */
-export interface MigrationViewItem { label: string; description?: string; icon?: string; contextValue?: string }
+export interface MigrationViewItem {
+  label: string;
+  description?: string;
+  icon?: string;
+  contextValue?: string;
+}
 
 /** The Migrations view's model, one per window: the view shows it, the commands refresh it. */
 const trees = new WeakMap<Services, MigrationsTree>();
@@ -52,7 +67,8 @@ export function migrationsCommands(services: Services): Record<string, Command> 
 
   const directoryOf = (settings: Settings): string => {
     const dir = migrationsDirectory(settings);
-    if (!dir) throw new PgTunerError('BAD_INPUT', 'Open a folder first: migrations live in the workspace (setting pgtuner.migrations.directory).');
+    if (!dir)
+      throw new PgTunerError('BAD_INPUT', 'Open a folder first: migrations live in the workspace (setting pgtuner.migrations.directory).');
     return dir;
   };
   const currentSettings = () => readSettings(log, migrationsWorkspaceFolder());
@@ -68,7 +84,8 @@ export function migrationsCommands(services: Services): Record<string, Command> 
 
   const opened = async (created: GeneratedMigration, what: string): Promise<GeneratedMigration> => {
     await vscode.window.showTextDocument(vscode.Uri.file(created.upPath), { preview: false });
-    if (created.downPath) await vscode.window.showTextDocument(vscode.Uri.file(created.downPath), { preview: false, viewColumn: vscode.ViewColumn.Beside });
+    if (created.downPath)
+      await vscode.window.showTextDocument(vscode.Uri.file(created.downPath), { preview: false, viewColumn: vscode.ViewColumn.Beside });
     log.info(`${what}: ${[created.upPath, created.downPath].filter(Boolean).join(' and ')}`);
     return created;
   };
@@ -84,19 +101,34 @@ export function migrationsCommands(services: Services): Record<string, Command> 
 
   const newMigration = async (arg: NewMigrationArgs | undefined): Promise<GeneratedMigration | undefined> => {
     const directory = directoryOf(currentSettings());
-    const name = arg?.name ?? (await vscode.window.showInputBox({ title: 'PG Tuner: New Migration', prompt: 'What does the migration do?', placeHolder: 'add orders status', ignoreFocusOut: true }));
+    const name =
+      arg?.name ??
+      (await vscode.window.showInputBox({
+        title: 'PG Tuner: New Migration',
+        prompt: 'What does the migration do?',
+        placeHolder: 'add orders status',
+        ignoreFocusOut: true,
+      }));
     if (!name?.trim()) return undefined;
     return opened(await generateBlankMigration({ directory, name }), 'New migration');
   };
 
   const fromSuggestion = async (suggestion: Suggestion | undefined): Promise<GeneratedMigration> => {
-    if (!suggestion?.ddl || !suggestion.down || !suggestion.name) throw new PgTunerError('BAD_INPUT', 'Create Migration from Suggestion needs an advisor suggestion (run "Explain & Suggest Index" first).');
-    const created = await generateIndexMigration({ directory: directoryOf(currentSettings()), suggestion: { ...suggestion, requires: suggestion.requires ?? [] } });
+    if (!suggestion?.ddl || !suggestion.down || !suggestion.name)
+      throw new PgTunerError(
+        'BAD_INPUT',
+        'Create Migration from Suggestion needs an advisor suggestion (run "Explain & Suggest Index" first).',
+      );
+    const created = await generateIndexMigration({
+      directory: directoryOf(currentSettings()),
+      suggestion: { ...suggestion, requires: suggestion.requires ?? [] },
+    });
     return opened(created, `Migration for ${suggestion.name}`);
   };
 
   const dropIndex = async (index: IndexToDrop | undefined): Promise<GeneratedMigration | undefined> => {
-    if (!index?.schema || !index.table || !index.name || !index.definition) throw new PgTunerError('BAD_INPUT', 'Create Drop Index Migration needs an index (pick one in the Indexes view).');
+    if (!index?.schema || !index.table || !index.name || !index.definition)
+      throw new PgTunerError('BAD_INPUT', 'Create Drop Index Migration needs an index (pick one in the Indexes view).');
     const directory = directoryOf(currentSettings());
     let partitions = index.partitions;
     if (!partitions && /\sON\s+ONLY\s/i.test(index.definition)) {
@@ -114,10 +146,14 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     // Confirmed under the migration lock, with what is pending then: counted before the lock,
     // another runner could roll back (or a file appear) in between.
     const confirm = (names: string[]) => confirmProductionChange(active.profile, `Apply ${names.length} pending migration(s)`, arg, log);
-    const result = await runner.withProgress('PG Tuner: applying migrations', (run) =>
-      applyPending(active.database, { directory: directoryOf(run.settings), confirm }, logged(run)), migrationsWorkspaceFolder());
+    const result = await runner.withProgress(
+      'PG Tuner: applying migrations',
+      (run) => applyPending(active.database, { directory: directoryOf(run.settings), confirm }, logged(run)),
+      migrationsWorkspaceFolder(),
+    );
     if (result.declined) return undefined;
-    for (const r of result.applied) log.info(`Applied ${r.name} in ${r.executionMs} ms${r.transactional ? '' : ' (outside a transaction)'}.`);
+    for (const r of result.applied)
+      log.info(`Applied ${r.name} in ${r.executionMs} ms${r.transactional ? '' : ' (outside a transaction)'}.`);
     const done = result.applied.length ? `Applied ${result.applied.length} migration(s). ` : '';
     if (result.failed) showFailure(result.failed, done);
     else void vscode.window.showInformationMessage(done || 'The database is up to date: no pending migration.');
@@ -137,15 +173,25 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     let steps = arg?.steps;
     if (steps === undefined) {
       const answer = await vscode.window.showInputBox({
-        title: 'PG Tuner: Roll Back Migrations', prompt: `How many migrations to roll back (newest first; ${applied.length} applied)?`, value: '1', ignoreFocusOut: true,
-        validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= applied.length ? undefined : `A whole number from 1 to ${applied.length}`),
+        title: 'PG Tuner: Roll Back Migrations',
+        prompt: `How many migrations to roll back (newest first; ${applied.length} applied)?`,
+        value: '1',
+        ignoreFocusOut: true,
+        validateInput: (v) =>
+          /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= applied.length
+            ? undefined
+            : `A whole number from 1 to ${applied.length}`,
       });
       if (!answer) return undefined;
       steps = Number(answer);
     }
     if (!(await confirmProductionChange(active.profile, `Roll back ${steps} migration(s)`, arg, log))) return undefined;
     const input = { directory: status.directory, steps };
-    const result = await runner.withProgress('PG Tuner: rolling back migrations', (run) => rollback(active.database, input, logged(run)), migrationsWorkspaceFolder());
+    const result = await runner.withProgress(
+      'PG Tuner: rolling back migrations',
+      (run) => rollback(active.database, input, logged(run)),
+      migrationsWorkspaceFolder(),
+    );
     for (const r of result.rolledBack) log.info(`Rolled back ${r.name} in ${r.executionMs} ms.`);
     const done = result.rolledBack.length ? `Rolled back ${result.rolledBack.map((r) => r.name).join(', ')}. ` : '';
     if (result.failed) showFailure(result.failed, done);
@@ -160,12 +206,16 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     const status = await migrationStatus(active.database, { directory: directoryOf(settings) }, { settings });
     const count = (state: string) => status.entries.filter((e) => e.state === state).length;
     log.info(`Migrations in ${status.directory} (${status.conventionLabel}), tracked in ${status.trackingTable}:`);
-    for (const e of status.entries) log.info(`  ${e.state.padEnd(12)} ${e.name}${e.appliedAt ? ` ${e.appliedAt} (${e.executionMs} ms)` : ''}${e.hasDown ? '' : ' [no down]'}`);
+    for (const e of status.entries)
+      log.info(
+        `  ${e.state.padEnd(12)} ${e.name}${e.appliedAt ? ` ${e.appliedAt} (${e.executionMs} ms)` : ''}${e.hasDown ? '' : ' [no down]'}`,
+      );
     for (const p of status.problems) log.warn(`  problem: ${p}`);
     await vscode.commands.executeCommand('pgtuner.migrations.focus');
     const changed = count('changed') + count('missing-file');
     const summary = `${count('applied')} applied, ${count('pending')} pending${changed ? `, ${changed} changed or missing after apply` : ''}${status.problems.length ? `, ${status.problems.length} problem(s) in the folder` : ''}.`;
-    if (changed || status.problems.length) void vscode.window.showWarningMessage(`Migrations: ${summary}`, 'Show Log').then((c) => c && log.show());
+    if (changed || status.problems.length)
+      void vscode.window.showWarningMessage(`Migrations: ${summary}`, 'Show Log').then((c) => c && log.show());
     else void vscode.window.showInformationMessage(`Migrations: ${summary}`);
     return status;
   };
@@ -173,7 +223,12 @@ export function migrationsCommands(services: Services): Record<string, Command> 
   const viewItems = async (): Promise<MigrationViewItem[]> =>
     (await tree.rows()).map((row) => {
       const item = tree.getTreeItem(row);
-      return { label: String(item.label), description: item.description as string | undefined, icon: (item.iconPath as vscode.ThemeIcon | undefined)?.id, contextValue: item.contextValue };
+      return {
+        label: String(item.label),
+        description: item.description as string | undefined,
+        icon: (item.iconPath as vscode.ThemeIcon | undefined)?.id,
+        contextValue: item.contextValue,
+      };
     });
 
   return {

@@ -39,7 +39,10 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vs
   private watchedDirectory?: string;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly settings: () => Settings, private readonly connections: ConnectionService) {
+  constructor(
+    private readonly settings: () => Settings,
+    private readonly connections: ConnectionService,
+  ) {
     this.subscription = connections.onDidChangeActive(() => this.refresh());
   }
 
@@ -90,7 +93,8 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vs
     const tooltip = new vscode.MarkdownString();
     tooltip.appendText(`${entry.name}: ${item.description}\n\n${entry.upFile ?? '(the file is gone from the folder)'}`);
     if (entry.downFile && entry.downFile !== entry.upFile) tooltip.appendText(`\n\n${entry.downFile}`);
-    if (entry.state === 'changed') tooltip.appendText('\n\nThis file changed after it was applied; apply and roll back refuse to run until it is restored.');
+    if (entry.state === 'changed')
+      tooltip.appendText('\n\nThis file changed after it was applied; apply and roll back refuse to run until it is restored.');
     item.tooltip = tooltip;
     if (entry.upFile) {
       item.resourceUri = vscode.Uri.file(entry.upFile);

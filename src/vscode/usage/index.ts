@@ -22,7 +22,13 @@ import { tableStatsMarkdown } from './tableStatsMarkdown';
 export type IndexArg = IndexesNode | { schema: string; table: string; name: string; definition?: string; confirmed?: boolean };
 
 /** What the view shows, for tests: each row's label, description and context value. */
-export interface IndexViewRow { path: string; label: string; description?: string; contextValue?: string; icon?: string }
+export interface IndexViewRow {
+  path: string;
+  label: string;
+  description?: string;
+  contextValue?: string;
+  icon?: string;
+}
 
 /** The view and its model, one per window: the view shows the tree, the commands act on it. */
 class IndexesView implements vscode.Disposable {
@@ -68,7 +74,7 @@ class IndexesView implements vscode.Disposable {
       return analysis;
     } catch (err) {
       // A failed load must not leave a broken tree behind.
-      this.loadError = `Could not load the indexes: ${err instanceof PgTunerError ? err.message : (err as Error)?.message ?? err}`;
+      this.loadError = `Could not load the indexes: ${err instanceof PgTunerError ? err.message : ((err as Error)?.message ?? err)}`;
       log.error(this.loadError);
       setTimeout(() => this.updateMessage(), 0);
       return undefined;
@@ -106,7 +112,11 @@ export function usageCommands(services: Services): Record<string, Command> {
     if (!wanted) throw new PgTunerError('BAD_INPUT', 'Pick an index in the PG Tuner "Indexes" view.');
     const analysis = tree.loaded ?? (await view.loadNow());
     const found = analysis?.indexes.find((i) => i.schema === wanted.schema && i.name === wanted.name);
-    if (!found) throw new PgTunerError('BAD_INPUT', `Index ${wanted.schema}.${wanted.name} was not found (dropped or renamed?). Refresh the Indexes view.`);
+    if (!found)
+      throw new PgTunerError(
+        'BAD_INPUT',
+        `Index ${wanted.schema}.${wanted.name} was not found (dropped or renamed?). Refresh the Indexes view.`,
+      );
     return found;
   };
   const confirmedIn = (arg: IndexArg | undefined) => !!(arg && 'confirmed' in arg && arg.confirmed);
@@ -131,7 +141,13 @@ export function usageCommands(services: Services): Record<string, Command> {
       for (const child of await tree.getChildren(node)) {
         const item = tree.getTreeItem(child);
         const label = String(item.label);
-        out.push({ path: [...path, label].join('/'), label, description: item.description as string | undefined, contextValue: item.contextValue, icon: (item.iconPath as vscode.ThemeIcon | undefined)?.id });
+        out.push({
+          path: [...path, label].join('/'),
+          label,
+          description: item.description as string | undefined,
+          contextValue: item.contextValue,
+          icon: (item.iconPath as vscode.ThemeIcon | undefined)?.id,
+        });
         await walk(child, [...path, label]);
       }
     };
@@ -142,16 +158,30 @@ export function usageCommands(services: Services): Record<string, Command> {
   const generateDropMigration = async (arg: IndexArg | undefined) => {
     const index = await resolve(arg);
     if (index.constraint) {
-      throw new PgTunerError('BAD_INPUT', `${index.name} backs the ${index.constraint.kind} constraint ${index.constraint.name}: DROP INDEX refuses it. Drop the constraint instead (ALTER TABLE … DROP CONSTRAINT) if you really mean to.`);
+      throw new PgTunerError(
+        'BAD_INPUT',
+        `${index.name} backs the ${index.constraint.kind} constraint ${index.constraint.name}: DROP INDEX refuses it. Drop the constraint instead (ALTER TABLE … DROP CONSTRAINT) if you really mean to.`,
+      );
     }
     const active = await connections.requireActive();
     if (!active) return undefined;
-    const current = await runner.withProgress(`Reading the definition of ${index.name}`, (run) => readIndexForDrop(active.database, index, run));
+    const current = await runner.withProgress(`Reading the definition of ${index.name}`, (run) =>
+      readIndexForDrop(active.database, index, run),
+    );
     if (index.unique && !confirmedIn(arg)) {
-      const go = await vscode.window.showWarningMessage(`${index.name} is a unique index: dropping it stops enforcing uniqueness. Generate the drop migration anyway?`, { modal: true }, 'Generate');
+      const go = await vscode.window.showWarningMessage(
+        `${index.name} is a unique index: dropping it stops enforcing uniqueness. Generate the drop migration anyway?`,
+        { modal: true },
+        'Generate',
+      );
       if (go !== 'Generate') return undefined;
     }
-    return vscode.commands.executeCommand('pgtuner.createDropIndexMigration', { schema: index.schema, table: index.table, name: index.name, ...current });
+    return vscode.commands.executeCommand('pgtuner.createDropIndexMigration', {
+      schema: index.schema,
+      table: index.table,
+      name: index.name,
+      ...current,
+    });
   };
 
   const reindex = async (arg: IndexArg | undefined) => {
@@ -162,8 +192,12 @@ export function usageCommands(services: Services): Record<string, Command> {
       const where = active.profile.environment === 'production' ? ` on PRODUCTION (${active.profile.name})` : ` on ${active.profile.name}`;
       const go = await vscode.window.showWarningMessage(
         `Rebuild ${index.schema}.${index.name}${where}?`,
-        { modal: true, detail: `${reindexStatement(index)}\n\nReads and writes continue during the rebuild, but it takes time, I/O and about ${formatBytes(index.bytes)} of extra disk space until it finishes.` },
-        'Reindex Concurrently');
+        {
+          modal: true,
+          detail: `${reindexStatement(index)}\n\nReads and writes continue during the rebuild, but it takes time, I/O and about ${formatBytes(index.bytes)} of extra disk space until it finishes.`,
+        },
+        'Reindex Concurrently',
+      );
       if (go !== 'Reindex Concurrently') return undefined;
     }
     const started = Date.now();
@@ -179,7 +213,9 @@ export function usageCommands(services: Services): Record<string, Command> {
     const active = await connections.requireActive();
     if (!active) return undefined;
     // As the database has it now: the view may be stale.
-    const definition = await runner.withProgress(`Reading the definition of ${index.name}`, (run) => readIndexDefinition(active.database, index, run));
+    const definition = await runner.withProgress(`Reading the definition of ${index.name}`, (run) =>
+      readIndexDefinition(active.database, index, run),
+    );
     const text = `${definition};`;
     await vscode.env.clipboard.writeText(text);
     void vscode.window.setStatusBarMessage(`Copied the definition of ${index.name}`, 3000);
@@ -191,7 +227,9 @@ export function usageCommands(services: Services): Record<string, Command> {
     if (!target) throw new PgTunerError('BAD_INPUT', 'Pick a table or an index in the PG Tuner "Indexes" view.');
     const active = await connections.requireActive();
     if (!active) return undefined;
-    const stats = await runner.withProgress(`Table stats of ${target.schema}.${target.table}`, (run) => loadTableStats(active.database, { schema: target.schema, table: target.table }, run));
+    const stats = await runner.withProgress(`Table stats of ${target.schema}.${target.table}`, (run) =>
+      loadTableStats(active.database, { schema: target.schema, table: target.table }, run),
+    );
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: tableStatsMarkdown(stats) });
     await vscode.window.showTextDocument(doc, { preview: true });
     return stats;
@@ -205,12 +243,15 @@ export function usageCommands(services: Services): Record<string, Command> {
     'pgtuner.indexes.filter': {
       title: 'Filter Indexes',
       run: async (text?: string) => {
-        const value = typeof text === 'string' ? text : await vscode.window.showInputBox({
-          title: 'Filter indexes',
-          value: tree.filter,
-          prompt: `Words in schema.table.index names, and/or: ${IndexesTree.filterWords.join(', ')}. Empty clears the filter.`,
-          placeHolder: 'e.g. orders unused',
-        });
+        const value =
+          typeof text === 'string'
+            ? text
+            : await vscode.window.showInputBox({
+                title: 'Filter indexes',
+                value: tree.filter,
+                prompt: `Words in schema.table.index names, and/or: ${IndexesTree.filterWords.join(', ')}. Empty clears the filter.`,
+                placeHolder: 'e.g. orders unused',
+              });
         if (value !== undefined) await setFilter(value.trim());
       },
     },

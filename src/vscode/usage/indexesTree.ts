@@ -37,7 +37,9 @@ function matches(i: AnalyzedIndex, words: string[]): boolean {
 /** "3 unused, 1 duplicate" for a set of indexes (empty when nothing is flagged). */
 export function badgeSummary(list: AnalyzedIndex[]): string {
   return BADGE_WORDS.map((kind) => [kind, list.filter((i) => i.badges.some((b) => b.kind === kind)).length] as const)
-    .filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`).join(', ');
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${kind}`)
+    .join(', ');
 }
 
 export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
@@ -101,15 +103,27 @@ export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
       await this.ensureLoaded();
       const schemas = groupBy(this.visible(), (i) => i.schema);
       const nodes = [...schemas].map(([schema, indexes]): IndexesNode => ({ kind: 'schema', schema, indexes }));
-      return this.ordered(nodes, (n) => (n as { indexes: AnalyzedIndex[] }).indexes, (n) => (n as { schema: string }).schema);
+      return this.ordered(
+        nodes,
+        (n) => (n as { indexes: AnalyzedIndex[] }).indexes,
+        (n) => (n as { schema: string }).schema,
+      );
     }
     if (node.kind === 'schema') {
       const tables = groupBy(node.indexes, (i) => i.table);
       const nodes = [...tables].map(([table, indexes]): IndexesNode => ({ kind: 'table', schema: node.schema, table, indexes }));
-      return this.ordered(nodes, (n) => (n as { indexes: AnalyzedIndex[] }).indexes, (n) => (n as { table: string }).table);
+      return this.ordered(
+        nodes,
+        (n) => (n as { indexes: AnalyzedIndex[] }).indexes,
+        (n) => (n as { table: string }).table,
+      );
     }
     if (node.kind === 'table') {
-      return this.ordered(node.indexes, (i) => [i], (i) => i.name).map((index): IndexesNode => ({ kind: 'index', index }));
+      return this.ordered(
+        node.indexes,
+        (i) => [i],
+        (i) => i.name,
+      ).map((index): IndexesNode => ({ kind: 'index', index }));
     }
     return [];
   }
@@ -119,7 +133,14 @@ export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
     if (node.kind === 'schema') {
       const tables = new Set(node.indexes.map((i) => i.table)).size;
       const item = new vscode.TreeItem(node.schema, vscode.TreeItemCollapsibleState.Expanded);
-      item.description = [`${tables} table${tables === 1 ? '' : 's'}`, `${node.indexes.length} indexes`, formatBytes(bytesOf(node.indexes)), badgeSummary(node.indexes)].filter(Boolean).join(' · ');
+      item.description = [
+        `${tables} table${tables === 1 ? '' : 's'}`,
+        `${node.indexes.length} indexes`,
+        formatBytes(bytesOf(node.indexes)),
+        badgeSummary(node.indexes),
+      ]
+        .filter(Boolean)
+        .join(' · ');
       item.iconPath = new vscode.ThemeIcon('symbol-namespace');
       item.contextValue = 'schema';
       item.id = `schema:${node.schema}`;
@@ -127,7 +148,13 @@ export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
     }
     if (node.kind === 'table') {
       const item = new vscode.TreeItem(node.table, expand);
-      item.description = [`${node.indexes.length} index${node.indexes.length === 1 ? '' : 'es'}`, formatBytes(bytesOf(node.indexes)), badgeSummary(node.indexes)].filter(Boolean).join(' · ');
+      item.description = [
+        `${node.indexes.length} index${node.indexes.length === 1 ? '' : 'es'}`,
+        formatBytes(bytesOf(node.indexes)),
+        badgeSummary(node.indexes),
+      ]
+        .filter(Boolean)
+        .join(' · ');
       item.iconPath = new vscode.ThemeIcon('table');
       item.contextValue = 'table';
       item.id = `table:${node.schema}.${node.table}`;
@@ -140,9 +167,18 @@ export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
     const item = new vscode.TreeItem(i.name, vscode.TreeItemCollapsibleState.None);
     const badges = i.badges.map((b) => b.kind);
     // Badges first: the sidebar is narrow and cuts the end of the line.
-    item.description = [badges.length ? `⚑ ${badges.join(', ')}` : '', `${formatCount(i.scans)} scans`, `${formatCount(i.tuplesRead)} read`, formatBytes(i.bytes)].filter(Boolean).join(' · ');
-    item.iconPath = badges.includes('invalid') ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
-      : i.badges.length ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'))
+    item.description = [
+      badges.length ? `⚑ ${badges.join(', ')}` : '',
+      `${formatCount(i.scans)} scans`,
+      `${formatCount(i.tuplesRead)} read`,
+      formatBytes(i.bytes),
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    item.iconPath = badges.includes('invalid')
+      ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
+      : i.badges.length
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'))
         : new vscode.ThemeIcon(i.constraint ? 'key' : 'symbol-field');
     // Catalog names are text, not Markdown: escaped, and rendered untrusted (no command links, HTML or icons).
     const tip = new vscode.MarkdownString(indexTooltipMarkdown(i, this.analysis?.statsResetAt), false);
@@ -159,7 +195,9 @@ export class IndexesTree implements vscode.TreeDataProvider<IndexesNode> {
   message(): string | undefined {
     const a = this.analysis;
     if (!a) return undefined;
-    const since = a.statsResetAt ? `Scans since the stats reset on ${new Date(a.statsResetAt).toLocaleString()}` : 'Scans since statistics began (never reset)';
+    const since = a.statsResetAt
+      ? `Scans since the stats reset on ${new Date(a.statsResetAt).toLocaleString()}`
+      : 'Scans since statistics began (never reset)';
     const flagged = badgeSummary(a.indexes);
     const shown = this.filter ? ` · filter "${this.filter}": ${this.visible().length} shown` : '';
     return `${since} · ${a.counts.indexes} indexes${flagged ? `: ${flagged}` : ''}${shown}`;

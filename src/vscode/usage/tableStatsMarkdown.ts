@@ -13,7 +13,10 @@ export function tableStatsMarkdown(s: TableStats): string {
     ['Live / dead rows', `${formatCount(s.liveRows)} / ${formatCount(s.deadRows)}`],
     ['Sequential scans (rows read)', `${formatCount(s.seqScans)} (${formatCount(s.seqRowsRead)})`],
     ['Index scans', formatCount(s.indexScans)],
-    ['Inserts / updates (HOT) / deletes', `${formatCount(s.inserts)} / ${formatCount(s.updates)} (${formatCount(s.hotUpdates)}) / ${formatCount(s.deletes)}`],
+    [
+      'Inserts / updates (HOT) / deletes',
+      `${formatCount(s.inserts)} / ${formatCount(s.updates)} (${formatCount(s.hotUpdates)}) / ${formatCount(s.deletes)}`,
+    ],
     ['Rows changed since last analyze', formatCount(s.modifiedSinceAnalyze)],
     ['Last vacuum / autovacuum', `${when(s.lastVacuum)} / ${when(s.lastAutovacuum)}`],
     ['Last analyze / autoanalyze', `${when(s.lastAnalyze)} / ${when(s.lastAutoanalyze)}`],

@@ -24,8 +24,14 @@ export function indexTooltipMarkdown(i: AnalyzedIndex, statsResetAt: string | un
   const e = escapeMarkdown;
   const backs = i.constraint ? `, backs ${e(i.constraint.kind)} ${e(i.constraint.name)}` : '';
   const parts = [`**${e(`${i.schema}.${i.name}`)}** on ${e(i.table)} (${e(i.method)}${i.unique ? ', unique' : ''}${backs})\n\n`];
-  parts.push(i.definition ? codeBlock(i.definition, 'sql') : '_Definition not read: another session holds an exclusive lock on this table or index. Refresh later._\n\n');
-  parts.push(`\n${formatCount(i.scans)} scans, ${formatCount(i.tuplesRead)} tuples read ${statsResetAt ? `since ${e(statsResetAt)}` : 'since statistics began'}; ${formatBytes(i.bytes)}\n\n`);
+  parts.push(
+    i.definition
+      ? codeBlock(i.definition, 'sql')
+      : '_Definition not read: another session holds an exclusive lock on this table or index. Refresh later._\n\n',
+  );
+  parts.push(
+    `\n${formatCount(i.scans)} scans, ${formatCount(i.tuplesRead)} tuples read ${statsResetAt ? `since ${e(statsResetAt)}` : 'since statistics began'}; ${formatBytes(i.bytes)}\n\n`,
+  );
   for (const b of i.badges) parts.push(`- **${e(b.kind)}**: ${e(b.reason)}\n`);
   if (i.droppable) parts.push('\nCandidate for dropping: review it, then "Generate Drop Migration".');
   else if (i.unique || i.constraint) parts.push('\nEnforces uniqueness or backs a constraint: never proposed for dropping.');

@@ -29,10 +29,15 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
     await production.end();
   });
 
-  const suggest = (sql: string, input: Omit<AdviseInput, 'sql'> = {}, run: Run = defaultRun(), on = db) => advise(on, { sql, ...input }, run);
+  const suggest = (sql: string, input: Omit<AdviseInput, 'sql'> = {}, run: Run = defaultRun(), on = db) =>
+    advise(on, { sql, ...input }, run);
   const only = (r: AdviseResult, table?: string): Suggestion => {
     const list = table ? r.suggestions.filter((s) => s.table === table) : r.suggestions;
-    assert.equal(list.length, 1, `expected one suggestion${table ? ` on ${table}` : ''}, got ${JSON.stringify(r.suggestions.map((s) => s.ddl))} notes ${JSON.stringify(r.notes)}`);
+    assert.equal(
+      list.length,
+      1,
+      `expected one suggestion${table ? ` on ${table}` : ''}, got ${JSON.stringify(r.suggestions.map((s) => s.ddl))} notes ${JSON.stringify(r.notes)}`,
+    );
     return list[0];
   };
 
@@ -54,7 +59,10 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
     const sql = "SELECT id, severity FROM alerts WHERE facility_id = 42 AND created_at >= '2023-02-01' AND created_at < '2023-06-01'";
     const s = only(await suggest(sql));
     assert.equal(s.table, 'public.alerts');
-    assert.match(s.ddl, /^CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_alerts_facility_id_created_at\w* ON public\.alerts \(facility_id, created_at\)/);
+    assert.match(
+      s.ddl,
+      /^CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_alerts_facility_id_created_at\w* ON public\.alerts \(facility_id, created_at\)/,
+    );
     assert.ok(s.kinds.includes('composite'));
     assert.equal(s.evidence.verifiedBy, 'hypopg');
     assert.ok(s.evidence.costAfter < s.evidence.costBefore * 0.8, `cost ${s.evidence.costBefore} → ${s.evidence.costAfter}`);
@@ -66,7 +74,10 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
   it('follows ORDER BY … DESC so LIMIT reads the first rows without a sort', async () => {
     const sql = "SELECT id, email, created_at FROM users WHERE role = 'director' ORDER BY created_at DESC LIMIT 20";
     const r = await suggest(sql);
-    assert.ok(r.before.hotspots.some((h) => h.kind === 'seq-scan' || h.kind === 'sort'), 'baseline hotspot found');
+    assert.ok(
+      r.before.hotspots.some((h) => h.kind === 'seq-scan' || h.kind === 'sort'),
+      'baseline hotspot found',
+    );
     const s = only(r);
     assert.match(s.ddl, /\(role, created_at DESC\)/);
     const after = await realPlanWith(s, sql);
@@ -91,7 +102,8 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
   it('adds INCLUDE columns when that gives an index-only scan (covering)', async () => {
     // An index-only scan pays only on pages the visibility map marks all-visible: make sure they are.
     await db.query('VACUUM (ANALYZE) orders');
-    const visible = (await db.query("SELECT relallvisible::float8 / relpages AS share FROM pg_class WHERE relname = 'orders'")).rows[0].share;
+    const visible = (await db.query("SELECT relallvisible::float8 / relpages AS share FROM pg_class WHERE relname = 'orders'")).rows[0]
+      .share;
     assert.ok(visible > 0.9, `orders is ${visible} all-visible after VACUUM`);
     const sql = 'SELECT created_at, total FROM orders WHERE user_id BETWEEN 1000 AND 3000';
     const s = only(await suggest(sql));
@@ -107,7 +119,10 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
     assert.match(s.ddl, /USING gin \(skills\)/);
     assert.equal(s.evidence.verifiedBy, 'trial-build');
     assert.match(s.evidence.note ?? '', /SHARE lock/);
-    assert.ok(s.evidence.msAfter !== null && s.evidence.msBefore !== null && s.evidence.msAfter < s.evidence.msBefore, `ms ${s.evidence.msBefore} → ${s.evidence.msAfter}`);
+    assert.ok(
+      s.evidence.msAfter !== null && s.evidence.msBefore !== null && s.evidence.msAfter < s.evidence.msBefore,
+      `ms ${s.evidence.msBefore} → ${s.evidence.msAfter}`,
+    );
   });
 
   it('uses jsonb_path_ops when only @> is used on jsonb', async () => {
@@ -171,7 +186,10 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
     const unresolved = await count('SELECT count(*) AS n FROM alerts WHERE resolved_at IS NULL');
     const orders = await count('SELECT count(*) AS n FROM orders');
     const u = await suggest('UPDATE alerts SET resolved_at = now() WHERE facility_id = 321 AND resolved_at IS NULL');
-    assert.ok(u.suggestions.some((s) => s.table === 'public.alerts' && /facility_id/.test(s.ddl)), JSON.stringify(u.suggestions));
+    assert.ok(
+      u.suggestions.some((s) => s.table === 'public.alerts' && /facility_id/.test(s.ddl)),
+      JSON.stringify(u.suggestions),
+    );
     await suggest("DELETE FROM orders WHERE status = 'pending' AND total > 100");
     await suggest('WITH gone AS (DELETE FROM orders WHERE id <= 1000 RETURNING id) SELECT count(*) FROM gone');
     assert.equal(await count('SELECT count(*) AS n FROM alerts WHERE resolved_at IS NULL'), unresolved);
@@ -182,9 +200,15 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
     await db.query('CREATE INDEX existing_fac_created ON alerts (facility_id, created_at)');
     try {
       // minPlanCost 0: with the index the plan is cheap, and the served-by check must be what stops the candidate.
-      const r = await suggest("SELECT facility_id, created_at FROM alerts WHERE facility_id = 42 AND created_at >= '2023-02-01' AND created_at < '2023-06-01'", { minPlanCost: 0 });
+      const r = await suggest(
+        "SELECT facility_id, created_at FROM alerts WHERE facility_id = 42 AND created_at >= '2023-02-01' AND created_at < '2023-06-01'",
+        { minPlanCost: 0 },
+      );
       assert.deepEqual(r.suggestions, []);
-      assert.ok(r.notes.some((n) => /^existing_fac_created already serves /.test(n)), r.notes.join(' | '));
+      assert.ok(
+        r.notes.some((n) => /^existing_fac_created already serves /.test(n)),
+        r.notes.join(' | '),
+      );
     } finally {
       await db.query('DROP INDEX existing_fac_created');
     }
@@ -211,14 +235,22 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
 
   it('refuses several statements and reports syntax errors with line and column', async () => {
     await assert.rejects(suggest('SELECT 1; SELECT 2'), (e: PgTunerError) => e.code === 'MULTIPLE_STATEMENTS');
-    await assert.rejects(suggest('SELECT id\nFROM users\nWHERE id = = 3'), (e: PgTunerError) => e.code === 'PARSE_ERROR' && /line 3, column \d+/.test(e.message));
-    await assert.rejects(suggest('CREATE TABLE x (a int)'), (e: PgTunerError) => e.code === 'BAD_INPUT' && /cannot be explained/.test(e.message));
+    await assert.rejects(
+      suggest('SELECT id\nFROM users\nWHERE id = = 3'),
+      (e: PgTunerError) => e.code === 'PARSE_ERROR' && /line 3, column \d+/.test(e.message),
+    );
+    await assert.rejects(
+      suggest('CREATE TABLE x (a int)'),
+      (e: PgTunerError) => e.code === 'BAD_INPUT' && /cannot be explained/.test(e.message),
+    );
   });
 
   it('verifies by trial builds when HypoPG is absent', async () => {
     await db.query('DROP EXTENSION hypopg');
     try {
-      const r = await suggest("SELECT id, severity FROM alerts WHERE facility_id = 42 AND created_at >= '2023-02-01' AND created_at < '2023-06-01'");
+      const r = await suggest(
+        "SELECT id, severity FROM alerts WHERE facility_id = 42 AND created_at >= '2023-02-01' AND created_at < '2023-06-01'",
+      );
       const s = only(r);
       assert.equal(s.evidence.verifiedBy, 'trial-build');
       assert.ok(s.evidence.msAfter !== null && s.evidence.msAfter < s.evidence.msBefore!);
@@ -234,14 +266,20 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
     const s = only(await suggest("SELECT id FROM users WHERE skills @> ARRAY['drone','nuke']", {}, defaultRun(), production));
     assert.equal(s.evidence.verifiedBy, 'none');
     assert.match(s.reason, /production/);
-    await assert.rejects(suggest('UPDATE alerts SET severity = severity WHERE id = 1', {}, defaultRun(), production), (e: PgTunerError) => e.code === 'READ_ONLY');
+    await assert.rejects(
+      suggest('UPDATE alerts SET severity = severity WHERE id = 1', {}, defaultRun(), production),
+      (e: PgTunerError) => e.code === 'READ_ONLY',
+    );
   });
 
   it('explains again with a suggestion in place (HypoPG, or a trial build for GIN)', async () => {
     const btreeSql = "SELECT id, email, created_at FROM users WHERE role = 'director' ORDER BY created_at DESC LIMIT 20";
     const btree = only(await suggest(btreeSql));
     const hypothetical = await explainWithIndexes(db, { sql: btreeSql, suggestions: [btree] }, defaultRun());
-    assert.ok(indexesUsed(hypothetical).some((name) => /^<\d+>btree/.test(name!)), JSON.stringify(indexesUsed(hypothetical)));
+    assert.ok(
+      indexesUsed(hypothetical).some((name) => /^<\d+>btree/.test(name!)),
+      JSON.stringify(indexesUsed(hypothetical)),
+    );
     assert.ok(Math.abs(hypothetical.totalCost - btree.evidence.costAfter) < 0.01);
     const ginSql = "SELECT id FROM users WHERE skills @> ARRAY['drone','nuke']";
     const gin = only(await suggest(ginSql));
@@ -255,8 +293,13 @@ describe('advisor (real PostgreSQL + HypoPG)', function () {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
     await assert.rejects(suggest(slow, {}, defaultRun({ signal: controller.signal })), (e: PgTunerError) => e.code === 'CANCELLED');
-    await assert.rejects(suggest(slow, {}, defaultRun({ settings: { statementTimeoutSeconds: 0.2 } })), (e: PgTunerError) => e.code === 'TIMEOUT');
-    const busy = await db.query("SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%events a JOIN events b%' AND pid <> pg_backend_pid()");
+    await assert.rejects(
+      suggest(slow, {}, defaultRun({ settings: { statementTimeoutSeconds: 0.2 } })),
+      (e: PgTunerError) => e.code === 'TIMEOUT',
+    );
+    const busy = await db.query(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%events a JOIN events b%' AND pid <> pg_backend_pid()",
+    );
     assert.equal(Number(busy.rows[0].n), 0, 'nothing left running on the server');
   });
 });

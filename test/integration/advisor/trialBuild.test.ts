@@ -18,11 +18,14 @@ describe('advisor trial builds (issue 11)', function () {
   before(async () => {
     url = await freshDatabase(['pg_trgm']);
     db = new Database(targetFromUrl(url), { statementTimeoutMs: 60_000 });
-    await queryUrl(url, `CREATE SCHEMA "Sales";
+    await queryUrl(
+      url,
+      `CREATE SCHEMA "Sales";
       CREATE TABLE "Sales"."Order Items" (id int PRIMARY KEY, "Tags" text[], note text);
       INSERT INTO "Sales"."Order Items" SELECT g, CASE WHEN g % 5000 = 0 THEN ARRAY['rare'] ELSE ARRAY['common', 'x' || (g % 50)] END, repeat('n', 50)
         FROM generate_series(1, 100000) g;
-      ANALYZE "Sales"."Order Items"`);
+      ANALYZE "Sales"."Order Items"`,
+    );
   });
   after(() => db.end());
 

@@ -28,10 +28,19 @@ describe('CLI: --connection from workspace settings', function () {
     password = cluster.password;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-connection-'));
     fs.mkdirSync(path.join(dir, '.vscode'));
-    fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'pgtuner.connections': [
-      { name: 'team', host: '127.0.0.1', port, database, user: 'postgres', sslmode: 'disable', environment: 'staging' },
-      { name: 'remote', host: 'db.example.invalid', port: 5432, database: 'shop', user: 'app', sslmode: 'disable' },
-    ] }, null, 2));
+    fs.writeFileSync(
+      path.join(dir, '.vscode', 'settings.json'),
+      JSON.stringify(
+        {
+          'pgtuner.connections': [
+            { name: 'team', host: '127.0.0.1', port, database, user: 'postgres', sslmode: 'disable', environment: 'staging' },
+            { name: 'remote', host: 'db.example.invalid', port: 5432, database: 'shop', user: 'app', sslmode: 'disable' },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
   });
 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -39,7 +48,12 @@ describe('CLI: --connection from workspace settings', function () {
   /** Runs the CLI in the workspace folder with only the PG* variables given (none inherited). */
   function run(args: string[], env: Record<string, string>, timeoutMs = 60_000) {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^PG|^DATABASE_URL$/.test(k)));
-    const r = spawnSync(process.execPath, [CLI_PATH, ...args], { cwd: dir, env: { ...clean, ...env }, encoding: 'utf8', timeout: timeoutMs });
+    const r = spawnSync(process.execPath, [CLI_PATH, ...args], {
+      cwd: dir,
+      env: { ...clean, ...env },
+      encoding: 'utf8',
+      timeout: timeoutMs,
+    });
     assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password), 'the password is never printed');
     return r;
   }
@@ -49,7 +63,7 @@ describe('CLI: --connection from workspace settings', function () {
     return file;
   };
 
-  it('connects with the ~/.pgpass line of the profile\'s server and says on stderr where the profile came from', () => {
+  it("connects with the ~/.pgpass line of the profile's server and says on stderr where the profile came from", () => {
     const r = run(['check', '--connection', 'team', '--json'], {
       PGPASSFILE: pgpass(`db.example.invalid:5432:*:postgres:wrong\n127.0.0.1:${port}:${database}:postgres:${password}\n`),
     });
@@ -61,7 +75,11 @@ describe('CLI: --connection from workspace settings', function () {
 
   it('does not send PGPASSWORD when PGHOST/PGPORT name another server', () => {
     // The run is bounded: pg once left the socket of a failed authentication open and the CLI never exited.
-    const r = run(['check', '--connection', 'team'], { PGPASSWORD: password, PGHOST: 'db.elsewhere.invalid', PGPASSFILE: pgpass('') }, 15_000);
+    const r = run(
+      ['check', '--connection', 'team'],
+      { PGPASSWORD: password, PGHOST: 'db.elsewhere.invalid', PGPASSFILE: pgpass('') },
+      15_000,
+    );
     assert.equal(r.error, undefined, 'the CLI exits by itself after a failed authentication');
     assert.equal(r.status, 1, r.stdout);
     assert.ok(!r.stdout.includes('connected to'), r.stdout);
@@ -69,8 +87,13 @@ describe('CLI: --connection from workspace settings', function () {
     assert.match(r.stderr, /asks for a password and none is stored/);
   });
 
-  it('sends PGPASSWORD when PGHOST/PGPORT name the profile\'s server', () => {
-    const r = run(['check', '--connection', 'team'], { PGPASSWORD: password, PGHOST: '127.0.0.1', PGPORT: String(port), PGPASSFILE: pgpass('') });
+  it("sends PGPASSWORD when PGHOST/PGPORT name the profile's server", () => {
+    const r = run(['check', '--connection', 'team'], {
+      PGPASSWORD: password,
+      PGHOST: '127.0.0.1',
+      PGPORT: String(port),
+      PGPASSFILE: pgpass(''),
+    });
     assert.equal(r.status, 0, r.stderr);
   });
 

@@ -101,7 +101,9 @@ describe('Connection errors', () => {
     setTimeout(() => controller.abort(), 500);
     await expectError(() => db.withSession((s) => s.query('SELECT pg_sleep(60)'), controller.signal), 'CANCELLED', [cluster.password]);
     assert.ok(Date.now() - started < 10_000, 'cancelled long before the statement would have ended');
-    const still = await db.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'`);
+    const still = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'`,
+    );
     assert.equal(Number(still.rows[0].n), 0, 'the backend no longer runs the statement');
     assert.equal((await db.query('SELECT 2 AS two')).rows[0].two, 2, 'the pool still works after a cancel');
   });
@@ -196,12 +198,15 @@ describe('Connection errors', () => {
 async function requireSslOnly(cluster: Cluster): Promise<void> {
   const cert = path.join(cluster.dataDir, 'server.crt');
   const key = path.join(cluster.dataDir, 'server.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=pgtuner-test',
-    '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  fs.writeFileSync(path.join(cluster.dataDir, 'pg_hba.conf'), [
-    'local all all trust',
-    'hostssl all all 127.0.0.1/32 scram-sha-256',
-  ].join('\n') + '\n');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=pgtuner-test', '-keyout', key, '-out', cert],
+    { stdio: 'ignore' },
+  );
+  fs.writeFileSync(
+    path.join(cluster.dataDir, 'pg_hba.conf'),
+    ['local all all trust', 'hostssl all all 127.0.0.1/32 scram-sha-256'].join('\n') + '\n',
+  );
   fs.chmodSync(key, 0o600);
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', cert, key, path.join(cluster.dataDir, 'pg_hba.conf')]);
   await cluster.sql('postgres', 'ALTER SYSTEM SET ssl = on');

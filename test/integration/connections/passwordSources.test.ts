@@ -39,12 +39,17 @@ describe('Connection password sources', () => {
 
   it('uses the matching ~/.pgpass line when the profile has no password', async () => {
     const cluster = await getCluster();
-    const user = await connectWithPgpass(`# other servers first\notherhost:5432:*:postgres:nope\n127.0.0.1:${cluster.port}:*:postgres:${cluster.password}\n`);
+    const user = await connectWithPgpass(
+      `# other servers first\notherhost:5432:*:postgres:nope\n127.0.0.1:${cluster.port}:*:postgres:${cluster.password}\n`,
+    );
     assert.equal(user, 'postgres');
   });
 
   it('without a password anywhere, says that none is stored (AUTH_FAILED)', async () => {
-    await assert.rejects(connectWithPgpass(undefined), (err: unknown) =>
-      err instanceof PgTunerError && err.code === 'AUTH_FAILED' && /asks for a password and none is stored/.test(err.message));
+    await assert.rejects(
+      connectWithPgpass(undefined),
+      (err: unknown) =>
+        err instanceof PgTunerError && err.code === 'AUTH_FAILED' && /asks for a password and none is stored/.test(err.message),
+    );
   });
 });

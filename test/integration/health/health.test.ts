@@ -54,7 +54,9 @@ describe('Health checks', () => {
   before(async () => {
     url = await freshDatabase([]);
     db = new Database(targetFromUrl(url));
-    await run(url, `
+    await run(
+      url,
+      `
       CREATE TABLE orders (id serial PRIMARY KEY, customer_id int, note text);
       INSERT INTO orders (customer_id) SELECT g % 50 FROM generate_series(1, 1000) g;
       SELECT setval('orders_id_seq', 2000000000);
@@ -68,7 +70,8 @@ describe('Health checks', () => {
       INSERT INTO dead SELECT g, g FROM generate_series(1, 5000) g;
       CREATE TABLE dupes (id int PRIMARY KEY, v int);
       INSERT INTO dupes VALUES (1, 1), (2, 1);
-      ALTER TABLE orders ADD CONSTRAINT positive_customer CHECK (customer_id >= 0) NOT VALID;`);
+      ALTER TABLE orders ADD CONSTRAINT positive_customer CHECK (customer_id >= 0) NOT VALID;`,
+    );
     await run(url, 'DELETE FROM dead WHERE id <= 3000');
     await assert.rejects(run(url, 'CREATE UNIQUE INDEX CONCURRENTLY dupes_v ON dupes (v)'));
 
@@ -82,7 +85,11 @@ describe('Health checks', () => {
     pid.waiter = await backendPid(waiter);
     await blocker.query('BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
     waiting = waiter.query('SELECT count(*) FROM orders').catch((err) => err);
-    await until('the waiting query', async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid.waiter])).rowCount === 1);
+    await until(
+      'the waiting query',
+      async () =>
+        (await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid.waiter])).rowCount === 1,
+    );
     report = await runHealthChecks(db, {}, withThresholds(EAGER));
   });
 
@@ -102,14 +109,18 @@ describe('Health checks', () => {
     assert.ok(report.durationMs > 0 && report.durationMs < 30_000);
     for (const r of report.results) {
       assert.ok(r.figure.length > 0, `${r.id} has a figure`);
-      if (r.status === 'warning' || r.status === 'critical') assert.ok(r.advice.length > 0 && r.threshold.length > 0, `${r.id} says what to do`);
+      if (r.status === 'warning' || r.status === 'critical')
+        assert.ok(r.advice.length > 0 && r.threshold.length > 0, `${r.id} says what to do`);
     }
   });
 
   it('finds the session idle in a transaction', () => {
     const r = result('idle-in-transaction');
     assert.notEqual(r.status, 'ok');
-    assert.ok(r.details.some((d) => d.pid === pid.idle), JSON.stringify(r.details));
+    assert.ok(
+      r.details.some((d) => d.pid === pid.idle),
+      JSON.stringify(r.details),
+    );
   });
 
   it('finds the blocked query and names the session that blocks it', () => {
@@ -134,7 +145,10 @@ describe('Health checks', () => {
   it('reports the invalid index left by a failed CREATE UNIQUE INDEX CONCURRENTLY', () => {
     const r = result('invalid-indexes');
     assert.equal(r.status, 'warning');
-    assert.deepEqual(r.details.map((d) => d.index), ['dupes_v']);
+    assert.deepEqual(
+      r.details.map((d) => d.index),
+      ['dupes_v'],
+    );
   });
 
   it('summarises unused, duplicate and redundant indexes', () => {
@@ -150,14 +164,23 @@ describe('Health checks', () => {
   it('does not wait for a table another session holds locked: its indexes are listed without a definition', () => {
     // orders is under the blocker's ACCESS EXCLUSIVE lock for the whole run.
     const r = result('unused-duplicate-indexes');
-    assert.ok(r.details.some((d) => d.index === 'orders_customer'), 'scans are still known');
-    assert.ok(report.results.every((x) => x.durationMs < 2_000), 'no check waited on the lock');
+    assert.ok(
+      r.details.some((d) => d.index === 'orders_customer'),
+      'scans are still known',
+    );
+    assert.ok(
+      report.results.every((x) => x.durationMs < 2_000),
+      'no check waited on the lock',
+    );
   });
 
   it('lists the table without a primary key', () => {
     const r = result('no-primary-key');
     assert.equal(r.status, 'warning');
-    assert.deepEqual(r.details.map((d) => d.table), ['no_pk']);
+    assert.deepEqual(
+      r.details.map((d) => d.table),
+      ['no_pk'],
+    );
   });
 
   it('finds the table with many dead rows', () => {
@@ -172,7 +195,10 @@ describe('Health checks', () => {
   it('reports the constraint added NOT VALID', () => {
     const r = result('invalid-constraints');
     assert.equal(r.status, 'warning');
-    assert.deepEqual(r.details.map((d) => d.constraint), ['positive_customer']);
+    assert.deepEqual(
+      r.details.map((d) => d.constraint),
+      ['positive_customer'],
+    );
   });
 
   it('gives settings advice and says how to enable pg_stat_statements when it is missing', () => {
@@ -188,14 +214,30 @@ describe('Health checks', () => {
     await blocker.query('ROLLBACK; BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
     await waiting;
     waiting = waiter.query('SELECT count(*) FROM orders').catch((err) => err);
-    await until('the query waiting again', async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid.waiter])).rowCount === 1);
-    const calm = await runHealthChecks(db, { only: ['connections', 'idle-in-transaction', 'blocked-queries'] }, withThresholds({ idleInTransactionWarningSeconds: 3600 }));
-    assert.deepEqual(calm.results.map((r) => [r.id, r.status]), [['connections', 'ok'], ['idle-in-transaction', 'ok'], ['blocked-queries', 'ok']]);
+    await until(
+      'the query waiting again',
+      async () =>
+        (await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid.waiter])).rowCount === 1,
+    );
+    const calm = await runHealthChecks(
+      db,
+      { only: ['connections', 'idle-in-transaction', 'blocked-queries'] },
+      withThresholds({ idleInTransactionWarningSeconds: 3600 }),
+    );
+    assert.deepEqual(
+      calm.results.map((r) => [r.id, r.status]),
+      [
+        ['connections', 'ok'],
+        ['idle-in-transaction', 'ok'],
+        ['blocked-queries', 'ok'],
+      ],
+    );
   });
 
   it('tracks multixact ID age: row locks shared by two sessions make it grow', async () => {
     // A critical threshold of one ID: any age at all is a finding, so the test sees the figure move.
-    const check = async () => (await runHealthChecks(db, { only: ['multixact-wraparound'] }, withThresholds({ xidAgeCriticalMillions: 1e-6 }))).results[0];
+    const check = async () =>
+      (await runHealthChecks(db, { only: ['multixact-wraparound'] }, withThresholds({ xidAgeCriticalMillions: 1e-6 }))).results[0];
     const oldestAge = (r: CheckResult) => Math.max(...r.details.map((d) => Number(d.age)));
     const before = await check();
     await run(url, 'CREATE TABLE shared_rows (id int PRIMARY KEY); INSERT INTO shared_rows VALUES (1)');
@@ -217,10 +259,23 @@ describe('Health checks', () => {
   it('judges the server settings by their thresholds (health.randomPageCostWarning, sharedBuffers…, workMem…)', async () => {
     // The test cluster keeps the defaults: random_page_cost 4, shared_buffers 128 MB, work_mem 4 MB.
     assert.equal(result('setting-random-page-cost').status, 'warning');
-    const relaxed = await runHealthChecks(db, { only: ['setting-shared-buffers', 'setting-work-mem', 'setting-random-page-cost'] },
-      withThresholds({ randomPageCostWarning: 5, sharedBuffersWarningMegabytes: 64, workMemWarningMegabytes: 2 }));
-    assert.deepEqual(relaxed.results.map((r) => [r.id, r.status]), [['setting-shared-buffers', 'ok'], ['setting-work-mem', 'ok'], ['setting-random-page-cost', 'ok']]);
-    assert.deepEqual(relaxed.results.map((r) => r.threshold.match(/(\d+)( MB)? or (less|more)/)?.[0]), ['64 MB or less', '2 MB or less', '5 or more']);
+    const relaxed = await runHealthChecks(
+      db,
+      { only: ['setting-shared-buffers', 'setting-work-mem', 'setting-random-page-cost'] },
+      withThresholds({ randomPageCostWarning: 5, sharedBuffersWarningMegabytes: 64, workMemWarningMegabytes: 2 }),
+    );
+    assert.deepEqual(
+      relaxed.results.map((r) => [r.id, r.status]),
+      [
+        ['setting-shared-buffers', 'ok'],
+        ['setting-work-mem', 'ok'],
+        ['setting-random-page-cost', 'ok'],
+      ],
+    );
+    assert.deepEqual(
+      relaxed.results.map((r) => r.threshold.match(/(\d+)( MB)? or (less|more)/)?.[0]),
+      ['64 MB or less', '2 MB or less', '5 or more'],
+    );
   });
 
   it('rejects unknown thresholds and check ids with a clear message', async () => {
@@ -240,7 +295,10 @@ describe('Health checks with pg_stat_statements', () => {
       const report = await runHealthChecks(db, { only: ['slowest-statements'] }, withThresholds({ slowStatementWarningMs: 20 }));
       const r = report.results[0];
       assert.equal(r.status, 'warning', r.figure);
-      assert.ok(r.details.some((d) => /pg_sleep/.test(String(d.query)) && Number(d.mean_ms) >= 30 && d.calls === 2), JSON.stringify(r.details));
+      assert.ok(
+        r.details.some((d) => /pg_sleep/.test(String(d.query)) && Number(d.mean_ms) >= 30 && d.calls === 2),
+        JSON.stringify(r.details),
+      );
     } finally {
       await db.end();
     }
@@ -254,9 +312,12 @@ describe('Health start-up', () => {
     try {
       await run(url, 'SELECT pg_stat_statements_reset()');
       await runHealthChecks(db, { only: [] }, defaultRun());
-      const rows = await queryUrl<{ query: string; calls: string }>(url, `
+      const rows = await queryUrl<{ query: string; calls: string }>(
+        url,
+        `
         SELECT query, calls::text FROM pg_stat_statements
-         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query !~ 'pg_stat_statements'`);
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query !~ 'pg_stat_statements'`,
+      );
       const startUp = rows.filter((r) => !/reset_val/.test(r.query));
       assert.equal(startUp.length, 1, JSON.stringify(rows.map((r) => r.query)));
       assert.match(startUp[0].query, /set_config\(\$\d+[\s\S]*pg_available_extensions/);
@@ -273,13 +334,19 @@ describe('Health checks as a role without monitoring privileges', () => {
     const cluster = await getCluster();
     const database = decodeURIComponent(new URL(url).pathname.slice(1));
     const role = `plain_${Date.now().toString(36)}`;
-    await run(url, `CREATE ROLE ${role} LOGIN PASSWORD 'plain-pw'; GRANT CONNECT ON DATABASE "${database}" TO ${role};
-      CREATE TABLE owned (id serial PRIMARY KEY); SELECT setval('owned_id_seq', 5);`);
+    await run(
+      url,
+      `CREATE ROLE ${role} LOGIN PASSWORD 'plain-pw'; GRANT CONNECT ON DATABASE "${database}" TO ${role};
+      CREATE TABLE owned (id serial PRIMARY KEY); SELECT setval('owned_id_seq', 5);`,
+    );
     const db = new Database(targetFromUrl(cluster.url(database, role, 'plain-pw')));
     try {
       const report = await runHealthChecks(db, {}, defaultRun());
       assert.equal(report.server.user, role);
-      assert.deepEqual(report.results.filter((r) => r.status === 'error'), []);
+      assert.deepEqual(
+        report.results.filter((r) => r.status === 'error'),
+        [],
+      );
       for (const id of ['idle-in-transaction', 'long-running-queries', 'blocked-queries', 'replication-lag']) {
         const r = report.results.find((x) => x.id === id)!;
         assert.equal(r.status, 'skipped', id);

@@ -15,9 +15,10 @@ const SCHEMA_MIGRATIONS = {
 CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int NOT NULL, state order_state NOT NULL DEFAULT 'new', note text);
 INSERT INTO orders SELECT g, g % 100, 'new', 'n' || g FROM generate_series(1, 2000) g;`,
   '001_orders.down.sql': 'DROP TABLE orders;\nDROP TYPE order_state;',
-  '002_orders_customer_idx.sql': '-- built without blocking writes\nCREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_idx ON orders (customer_id);',
+  '002_orders_customer_idx.sql':
+    '-- built without blocking writes\nCREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_idx ON orders (customer_id);',
   '002_orders_customer_idx.down.sql': 'DROP INDEX CONCURRENTLY IF EXISTS orders_customer_idx;',
-  '003_orders_paid_at.sql': 'ALTER TABLE orders ADD COLUMN paid_at timestamptz;\nCOMMENT ON COLUMN orders.paid_at IS \'when it was paid\';',
+  '003_orders_paid_at.sql': "ALTER TABLE orders ADD COLUMN paid_at timestamptz;\nCOMMENT ON COLUMN orders.paid_at IS 'when it was paid';",
   '003_orders_paid_at.down.sql': 'ALTER TABLE orders DROP COLUMN paid_at;',
 };
 
@@ -41,7 +42,14 @@ describe('migrations runner', () => {
     const before = await schemaDump(url);
     const up = await applyPending(db, { directory: dir }, defaultRun());
     assert.equal(up.failed, undefined);
-    assert.deepEqual(up.applied.map((r) => [r.name, r.transactional]), [['001_orders', true], ['002_orders_customer_idx', false], ['003_orders_paid_at', true]]);
+    assert.deepEqual(
+      up.applied.map((r) => [r.name, r.transactional]),
+      [
+        ['001_orders', true],
+        ['002_orders_customer_idx', false],
+        ['003_orders_paid_at', true],
+      ],
+    );
     assert.deepEqual(await trackedNames(url), ['001_orders', '002_orders_customer_idx', '003_orders_paid_at']);
     const migrated = await schemaDump(url);
     assert.match(migrated, /CREATE INDEX orders_customer_idx ON public\.orders USING btree \(customer_id\)/);
@@ -52,7 +60,10 @@ describe('migrations runner', () => {
 
     const down = await rollback(db, { directory: dir, steps: 3 }, defaultRun());
     assert.equal(down.failed, undefined);
-    assert.deepEqual(down.rolledBack.map((r) => r.name), ['003_orders_paid_at', '002_orders_customer_idx', '001_orders']);
+    assert.deepEqual(
+      down.rolledBack.map((r) => r.name),
+      ['003_orders_paid_at', '002_orders_customer_idx', '001_orders'],
+    );
     assert.deepEqual(await trackedNames(url), []);
     assert.equal(await schemaDump(url), before);
   });
@@ -64,8 +75,14 @@ describe('migrations runner', () => {
     await applyPending(db, { directory: dir }, defaultRun());
     fs.writeFileSync(path.join(dir, '003_orders_paid_at.sql'), SCHEMA_MIGRATIONS['003_orders_paid_at.sql']);
     const status = await migrationStatus(db, { directory: dir }, defaultRun());
-    assert.deepEqual(status.entries.map((e) => [e.name, e.state, e.hasDown]),
-      [['001_orders', 'applied', true], ['002_orders_customer_idx', 'applied', true], ['003_orders_paid_at', 'pending', false]]);
+    assert.deepEqual(
+      status.entries.map((e) => [e.name, e.state, e.hasDown]),
+      [
+        ['001_orders', 'applied', true],
+        ['002_orders_customer_idx', 'applied', true],
+        ['003_orders_paid_at', 'pending', false],
+      ],
+    );
     assert.ok(Date.now() - Date.parse(status.entries[0].appliedAt as string) < 60_000);
     assert.ok(Number.isInteger(status.entries[0].executionMs));
     assert.match(status.problems.join('\n'), /003_orders_paid_at\.sql has no 003_orders_paid_at\.down\.sql/);
@@ -81,7 +98,10 @@ describe('migrations runner', () => {
       '003_later.down.sql': 'ALTER TABLE emails DROP COLUMN verified;',
     });
     const result = await applyPending(db, { directory: dir }, defaultRun());
-    assert.deepEqual(result.applied.map((r) => r.name), ['001_emails']);
+    assert.deepEqual(
+      result.applied.map((r) => r.name),
+      ['001_emails'],
+    );
     assert.equal(result.failed?.name, '002_unique_address');
     assert.equal(result.failed?.transactional, false);
     assert.equal(result.failed?.line, 1);
@@ -114,7 +134,10 @@ describe('migrations runner', () => {
       '002_broken.down.sql': 'DROP TABLE half;',
     });
     const result = await applyPending(db, { directory: dir }, defaultRun());
-    assert.deepEqual(result.applied.map((r) => r.name), ['001_ok']);
+    assert.deepEqual(
+      result.applied.map((r) => r.name),
+      ['001_ok'],
+    );
     assert.equal(result.failed?.transactional, true);
     assert.equal(result.failed?.line, 5, 'points at the line of the error inside the statement');
     assert.match(result.failed?.message ?? '', /type "nosuchtype" does not exist/);
@@ -137,12 +160,18 @@ describe('migrations runner', () => {
     });
     assert.deepEqual(await trackedNames(url), ['001_orders', '002_orders_customer_idx']);
     const status = await migrationStatus(db, { directory: dir }, defaultRun());
-    assert.deepEqual(status.entries.map((e) => e.state), ['changed', 'applied', 'pending']);
+    assert.deepEqual(
+      status.entries.map((e) => e.state),
+      ['changed', 'applied', 'pending'],
+    );
     await assert.rejects(rollback(db, { directory: dir, steps: 2 }, defaultRun()), /changed after it was applied/);
   });
 
   it('normalises line endings, so a CRLF checkout of an applied file is not a change', async () => {
-    const dir = migrationsFolder({ '001_a.sql': 'CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n', '001_a.down.sql': 'DROP TABLE a, b;' });
+    const dir = migrationsFolder({
+      '001_a.sql': 'CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n',
+      '001_a.down.sql': 'DROP TABLE a, b;',
+    });
     await applyPending(db, { directory: dir }, defaultRun());
     fs.writeFileSync(path.join(dir, '001_a.sql'), 'CREATE TABLE a (id int);\r\nCREATE TABLE b (id int);\r\n');
     const status = await migrationStatus(db, { directory: dir }, defaultRun());
@@ -161,21 +190,30 @@ describe('migrations runner', () => {
     const other = openDatabase(url);
     open.push(other);
     const waits: string[] = [];
-    const run = (d: Database) => applyPending(d, { directory: dir, lock: { pollMs: 50 } }, defaultRun({ onProgress: (m) => waits.push(m) }));
-    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('runners did not finish within 60 s: deadlock?')), 60_000).unref());
+    const run = (d: Database) =>
+      applyPending(d, { directory: dir, lock: { pollMs: 50 } }, defaultRun({ onProgress: (m) => waits.push(m) }));
+    const deadline = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('runners did not finish within 60 s: deadlock?')), 60_000).unref(),
+    );
     const [a, b] = await Promise.race([Promise.all([run(db), run(other)]), deadline]);
     assert.equal(a.failed, undefined, a.failed?.message);
     assert.equal(b.failed, undefined, b.failed?.message);
     const names = [...a.applied, ...b.applied].map((r) => r.name).sort();
     assert.deepEqual(names, ['001_big', '002_big_v', '003_big_id']);
     assert.deepEqual(await trackedNames(url), ['001_big', '002_big_v', '003_big_id']);
-    assert.ok(waits.some((m) => /Another migration runner \(backend \d+, pgtuner\) is applying/.test(m)), 'the second runner waited for the first');
+    assert.ok(
+      waits.some((m) => /Another migration runner \(backend \d+, pgtuner\) is applying/.test(m)),
+      'the second runner waited for the first',
+    );
     assert.deepEqual(await invalidIndexes(url), []);
   });
 
   it('names the session a concurrent index build is waiting for, and finishes once it ends', async () => {
     await query(url, 'CREATE TABLE t (a int); INSERT INTO t SELECT generate_series(1, 1000)');
-    const dir = migrationsFolder({ '001_t_a.sql': 'CREATE INDEX CONCURRENTLY t_a_idx ON t (a);', '001_t_a.down.sql': 'DROP INDEX CONCURRENTLY t_a_idx;' });
+    const dir = migrationsFolder({
+      '001_t_a.sql': 'CREATE INDEX CONCURRENTLY t_a_idx ON t (a);',
+      '001_t_a.down.sql': 'DROP INDEX CONCURRENTLY t_a_idx;',
+    });
     const blocker = new Client({ connectionString: url, application_name: 'forgotten-report' });
     await blocker.connect();
     try {
@@ -187,11 +225,19 @@ describe('migrations runner', () => {
       const waiting = () => messages.filter((m) => m.startsWith('Waiting for'));
       const deadline = Date.now() + 15_000;
       while (!waiting().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      assert.match(waiting()[0] ?? `(no message; progress: ${messages.join(' | ')})`, new RegExp(`^Waiting for backend ${blockerPid} \\(forgotten-report, idle in transaction, transaction open \\d+ s: SELECT pg_backend_pid\\(\\) AS pid\\)`));
+      assert.match(
+        waiting()[0] ?? `(no message; progress: ${messages.join(' | ')})`,
+        new RegExp(
+          `^Waiting for backend ${blockerPid} \\(forgotten-report, idle in transaction, transaction open \\d+ s: SELECT pg_backend_pid\\(\\) AS pid\\)`,
+        ),
+      );
       assert.deepEqual(await trackedNames(url), [], 'the build is still waiting');
       await blocker.query('COMMIT');
       const result = await applying;
-      assert.deepEqual(result.applied.map((r) => r.name), ['001_t_a']);
+      assert.deepEqual(
+        result.applied.map((r) => r.name),
+        ['001_t_a'],
+      );
     } finally {
       await blocker.end();
     }
@@ -200,9 +246,15 @@ describe('migrations runner', () => {
   it('keeps its tracking table in the configured schema and refuses a foreign schema_migrations', async () => {
     const dir = migrationsFolder({ '001_a.sql': 'CREATE TABLE a (id int);', '001_a.down.sql': 'DROP TABLE a;' });
     await query(url, 'CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)');
-    await assert.rejects(applyPending(db, { directory: dir }, defaultRun()), /schema_migrations exists but belongs to another tool \(its columns: version, dirty\)/);
+    await assert.rejects(
+      applyPending(db, { directory: dir }, defaultRun()),
+      /schema_migrations exists but belongs to another tool \(its columns: version, dirty\)/,
+    );
     const result = await applyPending(db, { directory: dir }, defaultRun({ settings: { 'migrations.trackingSchema': 'PG Tuner' } }));
-    assert.deepEqual(result.applied.map((r) => r.name), ['001_a']);
+    assert.deepEqual(
+      result.applied.map((r) => r.name),
+      ['001_a'],
+    );
     assert.equal(result.trackingTable, '"PG Tuner".schema_migrations');
     assert.deepEqual(await trackedNames(url, 'PG Tuner'), ['001_a']);
   });
@@ -228,7 +280,10 @@ describe('migrations runner', () => {
     });
 
     it('duplicate numbers', async () => {
-      await expectRefusal(migrationsFolder({ ...good, '001_other.sql': 'SELECT 1;', '001_other.down.sql': '' }), /Version 001 is used by more than one migration \(001_good, 001_other\)/);
+      await expectRefusal(
+        migrationsFolder({ ...good, '001_other.sql': 'SELECT 1;', '001_other.down.sql': '' }),
+        /Version 001 is used by more than one migration \(001_good, 001_other\)/,
+      );
     });
 
     it('an unreadable file', async () => {
@@ -239,20 +294,32 @@ describe('migrations runner', () => {
     });
 
     it('a file that follows no convention', async () => {
-      await expectRefusal(migrationsFolder({ ...good, 'seed.sql': 'SELECT 1;' }), /seed\.sql does not follow the folder's convention, numbered/);
+      await expectRefusal(
+        migrationsFolder({ ...good, 'seed.sql': 'SELECT 1;' }),
+        /seed\.sql does not follow the folder's convention, numbered/,
+      );
     });
 
     it('transaction control inside a file', async () => {
-      await expectRefusal(migrationsFolder({ ...good, '002_x.sql': 'CREATE TABLE y (id int);\nCOMMIT;\nCREATE TABLE z (id int);', '002_x.down.sql': '' }), /002_x, line 2: "COMMIT"/);
+      await expectRefusal(
+        migrationsFolder({ ...good, '002_x.sql': 'CREATE TABLE y (id int);\nCOMMIT;\nCREATE TABLE z (id int);', '002_x.down.sql': '' }),
+        /002_x, line 2: "COMMIT"/,
+      );
     });
 
     it('rolling back more than was applied, or a migration without a down', async () => {
-      await assert.rejects(rollback(db, { directory: migrationsFolder(good), steps: 1 }, defaultRun()), /Only 0 migration\(s\) are applied/);
+      await assert.rejects(
+        rollback(db, { directory: migrationsFolder(good), steps: 1 }, defaultRun()),
+        /Only 0 migration\(s\) are applied/,
+      );
       await assert.rejects(rollback(db, { directory: migrationsFolder(good), steps: 0 }, defaultRun()), /at least 1/);
       // A dbmate file may leave out its down section: applied, then refused when rolled back.
       const upOnly = migrationsFolder({ '20260101090000_t.sql': '-- migrate:up\nCREATE TABLE t (id int);\n' });
       await applyPending(db, { directory: upOnly }, defaultRun());
-      await assert.rejects(rollback(db, { directory: upOnly, steps: 1 }, defaultRun()), /20260101090000_t has no down SQL .*Nothing was rolled back/);
+      await assert.rejects(
+        rollback(db, { directory: upOnly, steps: 1 }, defaultRun()),
+        /20260101090000_t has no down SQL .*Nothing was rolled back/,
+      );
       assert.deepEqual(await trackedNames(url), ['20260101090000_t']);
       assert.deepEqual(await query(url, "SELECT to_regclass('t')::text AS t"), [{ t: 't' }]);
     });

@@ -35,7 +35,9 @@ export async function trackedNames(url: string, schema = 'public'): Promise<stri
 }
 
 export async function invalidIndexes(url: string): Promise<string[]> {
-  return (await query<{ name: string }>(url, 'SELECT indexrelid::regclass::text AS name FROM pg_index WHERE NOT indisvalid')).map((r) => r.name);
+  return (await query<{ name: string }>(url, 'SELECT indexrelid::regclass::text AS name FROM pg_index WHERE NOT indisvalid')).map(
+    (r) => r.name,
+  );
 }
 
 /**
@@ -47,10 +49,26 @@ export async function schemaDump(url: string): Promise<string> {
   const bundled = path.join(cluster.binDir, 'pg_dump');
   const pgDump = fs.existsSync(bundled) ? bundled : 'pg_dump';
   const u = new URL(url);
-  const out = execFileSync(pgDump, [
-    '--schema-only', '--no-owner', '--exclude-table=public.schema_migrations',
-    '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), '-d', decodeURIComponent(u.pathname.slice(1)),
-  ], { env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password), PGSSLMODE: 'disable' }, encoding: 'utf8' });
+  const out = execFileSync(
+    pgDump,
+    [
+      '--schema-only',
+      '--no-owner',
+      '--exclude-table=public.schema_migrations',
+      '-h',
+      u.hostname,
+      '-p',
+      u.port,
+      '-U',
+      decodeURIComponent(u.username),
+      '-d',
+      decodeURIComponent(u.pathname.slice(1)),
+    ],
+    { env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password), PGSSLMODE: 'disable' }, encoding: 'utf8' },
+  );
   // Drop comments and pg_dump's per-run random \restrict key lines.
-  return out.split('\n').filter((l) => l && !l.startsWith('--') && !/^\\(un)?restrict /.test(l)).join('\n');
+  return out
+    .split('\n')
+    .filter((l) => l && !l.startsWith('--') && !/^\\(un)?restrict /.test(l))
+    .join('\n');
 }

@@ -51,16 +51,33 @@ export const CORPUS: HostileCase[] = [
   { id: 'control (harmless statement)', sql: (_, k) => base(k), generic: true, verify: true, cli: true, control: true },
 
   // Line comments ended by CR / CRLF.
-  { id: 'CR line comment → COMMIT; DELETE; CREATE ROLE', sql: crSmuggle('COMMIT; DELETE FROM t; CREATE ROLE hx_cr_commit'), generic: true, verify: true, cli: true },
+  {
+    id: 'CR line comment → COMMIT; DELETE; CREATE ROLE',
+    sql: crSmuggle('COMMIT; DELETE FROM t; CREATE ROLE hx_cr_commit'),
+    generic: true,
+    verify: true,
+    cli: true,
+  },
   {
     id: 'CRLF line comments → COMMIT; DELETE; CREATE ROLE',
     sql: (_, k) => `${base(k)} --a\r\n--b\r; COMMIT; DELETE FROM t; CREATE ROLE hx_crlf; SELECT 2 AS two\r\n, 3 AS three`,
-    generic: true, verify: true, cli: true,
+    generic: true,
+    verify: true,
+    cli: true,
   },
   { id: 'CR line comment → END; DELETE', sql: crSmuggle('END; DELETE FROM t; CREATE ROLE hx_cr_end'), generic: true, verify: true },
-  { id: 'CR line comment → ROLLBACK; DELETE', sql: crSmuggle('ROLLBACK; DELETE FROM t; CREATE ROLE hx_cr_rollback'), generic: true, verify: true },
+  {
+    id: 'CR line comment → ROLLBACK; DELETE',
+    sql: crSmuggle('ROLLBACK; DELETE FROM t; CREATE ROLE hx_cr_rollback'),
+    generic: true,
+    verify: true,
+  },
   { id: 'CR line comment → COMMIT; SET ROLE', sql: crSmuggle('COMMIT; SET ROLE hx_mallory'), generic: true },
-  { id: 'CR line comment → COMMIT; SET SESSION AUTHORIZATION', sql: crSmuggle('COMMIT; SET SESSION AUTHORIZATION hx_mallory'), generic: true },
+  {
+    id: 'CR line comment → COMMIT; SET SESSION AUTHORIZATION',
+    sql: crSmuggle('COMMIT; SET SESSION AUTHORIZATION hx_mallory'),
+    generic: true,
+  },
   { id: 'CR line comment → COMMIT; RESET ALL', sql: crSmuggle('COMMIT; RESET ALL'), generic: true },
   {
     id: 'CR line comment → COMMIT; SET statement_timeout/search_path; PREPARE',
@@ -70,7 +87,8 @@ export const CORPUS: HostileCase[] = [
   {
     id: 'CR line comment → COMMIT; DO block',
     sql: crSmuggle(`COMMIT; DO $do$ BEGIN DELETE FROM t; EXECUTE 'CREATE ROLE hx_do'; END $do$`),
-    generic: true, verify: true,
+    generic: true,
+    verify: true,
   },
   { id: 'CR line comment → COMMIT; CALL committing procedure', sql: crSmuggle('COMMIT; CALL purge_t()'), generic: true, verify: true },
 
@@ -78,29 +96,37 @@ export const CORPUS: HostileCase[] = [
   {
     id: "standard_conforming_strings=off 'x\\'' → COMMIT; DELETE",
     sql: (_, k) => `${base(k)} AND title <> 'x\\''; COMMIT; DELETE FROM t; CREATE ROLE hx_scs; SELECT '1'`,
-    scs: true, generic: true, cli: true,
+    scs: true,
+    generic: true,
+    cli: true,
   },
 
   // Quoting that both sides must agree on (harmless when lexed right).
   {
     id: "E'…' string with escaped quotes",
     sql: (_, k) => `${base(k)} AND title <> E'\\'\\047\\x27\\u0027; COMMIT; DELETE FROM t; CREATE ROLE hx_estring; --'`,
-    generic: true, verify: true, cli: true,
+    generic: true,
+    verify: true,
+    cli: true,
   },
   {
     id: 'dollar quotes with tags',
     sql: (_, k) => `${base(k)} AND title <> $a$ $b$ '; COMMIT; DELETE FROM t; CREATE ROLE hx_dollar; $b$ --\r $a$`,
-    generic: true, verify: true,
+    generic: true,
+    verify: true,
   },
   {
     id: 'dollar quote then CR line comment',
-    sql: (_, k) => `${base(k)} AND title <> $q$ --x\r $q$ --y\r; COMMIT; DELETE FROM t; CREATE ROLE hx_dollar_cr; SELECT 2 AS two\n, 3 AS three`,
-    generic: true, verify: true,
+    sql: (_, k) =>
+      `${base(k)} AND title <> $q$ --x\r $q$ --y\r; COMMIT; DELETE FROM t; CREATE ROLE hx_dollar_cr; SELECT 2 AS two\n, 3 AS three`,
+    generic: true,
+    verify: true,
   },
   {
     id: 'nested block comments',
     sql: (_, k) => `${base(k)} /* a /* b */ ; COMMIT; DELETE FROM t; CREATE ROLE hx_nested; --\r */ AND true`,
-    generic: true, verify: true,
+    generic: true,
+    verify: true,
   },
 
   // Statements that are not explainable at all.
@@ -117,18 +143,23 @@ export const CORPUS: HostileCase[] = [
   {
     id: 'dblink_exec into another database',
     sql: (c, k) => `${base(k)} AND (SELECT dblink_exec('${c.dblink}', 'DELETE FROM victim; CREATE ROLE hx_dblink')) IS NOT NULL`,
-    generic: true, verify: true, cli: true,
+    generic: true,
+    verify: true,
+    cli: true,
   },
   { id: 'setval', sql: (_, k) => `${base(k)} AND (SELECT setval('s', 424242)) > 0`, generic: true, verify: true, cli: true },
   { id: 'nextval', sql: (_, k) => `SELECT id, title, nextval('s') AS n FROM t WHERE k = ${k}`, generic: true },
   {
     id: 'pg_advisory_lock (session level)',
     sql: (_, k) => `${base(k)} AND (SELECT pg_advisory_lock(4242)::text || pg_try_advisory_lock_shared(4243)::text) IS NOT NULL`,
-    generic: true, verify: true, cli: true,
+    generic: true,
+    verify: true,
+    cli: true,
   },
   {
     id: "set_config('role' / search_path / statement_timeout, …, false)",
-    sql: (_, k) => `SELECT id, set_config('role', 'hx_mallory', false) AS r, set_config('search_path', 'evil', false) AS p, set_config('statement_timeout', '0', false) AS st FROM t WHERE k = ${k}`,
+    sql: (_, k) =>
+      `SELECT id, set_config('role', 'hx_mallory', false) AS r, set_config('search_path', 'evil', false) AS p, set_config('statement_timeout', '0', false) AS st FROM t WHERE k = ${k}`,
     generic: true,
   },
   { id: 'user VOLATILE function that deletes', sql: (_, k) => `${base(k)} AND (SELECT purge_fn()) > 0`, generic: true },
@@ -145,11 +176,28 @@ export interface JsCase {
 }
 
 export const JS_CORPUS: JsCase[] = [
-  { id: 'double-quoted string, \\r escape', source: String.raw`"SELECT id, title FROM t WHERE k = 5 --x\r; COMMIT; DELETE FROM t; CREATE ROLE hx_js_dq; SELECT 2 AS two\n, 3 AS three"` },
-  { id: 'tagged template with ${…} (generic plan), \\r escape', source: 'sql`SELECT id, title FROM t WHERE k = ${queue} --x\\r; COMMIT; DELETE FROM t; CREATE ROLE hx_js_tpl; SELECT 2 AS two\\n, 3 AS three`' },
-  { id: "single-quoted string, \\u000d / \\x0d / \\u{a} escapes", source: String.raw`'SELECT id, title FROM t WHERE k = 5 --x\u000d; COMMIT; DELETE FROM t; --y\x0d; CREATE ROLE hx_js_u; SELECT 2 AS two\u{a}, 3 AS three'` },
-  { id: 'concatenation of literals, \\r escape', source: String.raw`'SELECT id, title FROM t WHERE k = 5 --x\r' + '; COMMIT; DELETE FROM t; CREATE ROLE hx_js_cat; SELECT 2 AS two\n' + ', 3 AS three'` },
-  { id: "standard_conforming_strings=off, 'x\\'' in a JS string", source: String.raw`"SELECT id, title FROM t WHERE k = 5 AND title <> 'x\\''; COMMIT; DELETE FROM t; CREATE ROLE hx_js_scs; SELECT '1'"`, scs: true },
+  {
+    id: 'double-quoted string, \\r escape',
+    source: String.raw`"SELECT id, title FROM t WHERE k = 5 --x\r; COMMIT; DELETE FROM t; CREATE ROLE hx_js_dq; SELECT 2 AS two\n, 3 AS three"`,
+  },
+  {
+    id: 'tagged template with ${…} (generic plan), \\r escape',
+    source:
+      'sql`SELECT id, title FROM t WHERE k = ${queue} --x\\r; COMMIT; DELETE FROM t; CREATE ROLE hx_js_tpl; SELECT 2 AS two\\n, 3 AS three`',
+  },
+  {
+    id: 'single-quoted string, \\u000d / \\x0d / \\u{a} escapes',
+    source: String.raw`'SELECT id, title FROM t WHERE k = 5 --x\u000d; COMMIT; DELETE FROM t; --y\x0d; CREATE ROLE hx_js_u; SELECT 2 AS two\u{a}, 3 AS three'`,
+  },
+  {
+    id: 'concatenation of literals, \\r escape',
+    source: String.raw`'SELECT id, title FROM t WHERE k = 5 --x\r' + '; COMMIT; DELETE FROM t; CREATE ROLE hx_js_cat; SELECT 2 AS two\n' + ', 3 AS three'`,
+  },
+  {
+    id: "standard_conforming_strings=off, 'x\\'' in a JS string",
+    source: String.raw`"SELECT id, title FROM t WHERE k = 5 AND title <> 'x\\''; COMMIT; DELETE FROM t; CREATE ROLE hx_js_scs; SELECT '1'"`,
+    scs: true,
+  },
 ];
 
 /**
@@ -163,7 +211,16 @@ export interface MigrationCase {
 }
 
 export const MIGRATION_CORPUS: MigrationCase[] = [
-  { id: 'CR in a literal of an expression index', sql: "SELECT id FROM docs WHERE lower(title || 'x\rDROP TABLE canary; CREATE ROLE hx_mig_cr; --') = 'a'" },
-  { id: 'CRLF, VT, FF, NEL, U+2028 in a literal', sql: "SELECT id FROM docs WHERE lower(title || 'x\r\nDROP TABLE canary;\vCREATE ROLE hx_mig_mix;\f\u0085\u2028DROP TABLE canary; --') = 'a'" },
-  { id: 'CR in a full-text expression (GIN, trial build)', sql: "SELECT id FROM docs WHERE to_tsvector('english', title || ' \rDROP TABLE canary; CREATE ROLE hx_mig_fts; -- ' || body) @@ to_tsquery('english', 'doc')" },
+  {
+    id: 'CR in a literal of an expression index',
+    sql: "SELECT id FROM docs WHERE lower(title || 'x\rDROP TABLE canary; CREATE ROLE hx_mig_cr; --') = 'a'",
+  },
+  {
+    id: 'CRLF, VT, FF, NEL, U+2028 in a literal',
+    sql: "SELECT id FROM docs WHERE lower(title || 'x\r\nDROP TABLE canary;\vCREATE ROLE hx_mig_mix;\f\u0085\u2028DROP TABLE canary; --') = 'a'",
+  },
+  {
+    id: 'CR in a full-text expression (GIN, trial build)',
+    sql: "SELECT id FROM docs WHERE to_tsvector('english', title || ' \rDROP TABLE canary; CREATE ROLE hx_mig_fts; -- ' || body) @@ to_tsquery('english', 'doc')",
+  },
 ];

@@ -104,7 +104,9 @@ async function connect(url: string): Promise<Client> {
 }
 
 async function makeFixture(cluster: Cluster, name: string, rows: number, options: { hypopg: boolean; scsOff?: boolean }): Promise<Fixture> {
-  const url = await cluster.createDatabase(undefined, { extensions: ['pg_trgm', ...(options.hypopg && cluster.hypopgAvailable ? ['hypopg'] : [])] });
+  const url = await cluster.createDatabase(undefined, {
+    extensions: ['pg_trgm', ...(options.hypopg && cluster.hypopgAvailable ? ['hypopg'] : [])],
+  });
   // A database-level setting reaches every later session, the tool's included.
   if (options.scsOff) await cluster.sql('postgres', `ALTER DATABASE "${dbName(url)}" SET standard_conforming_strings = off`);
   const admin = await connect(url);
@@ -116,7 +118,9 @@ async function makeFixture(cluster: Cluster, name: string, rows: number, options
 async function globalState(w: World): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const f of [w.main, w.noHypo, w.scs, w.scsNoHypo, w.verifySource]) {
-    const r = await f.admin.query('SELECT (SELECT count(*)::int FROM t) AS rows, (SELECT sum(k)::text FROM t) AS sum_k, last_value::text AS seq_last_value, is_called AS seq_is_called FROM s');
+    const r = await f.admin.query(
+      'SELECT (SELECT count(*)::int FROM t) AS rows, (SELECT sum(k)::text FROM t) AS sum_k, last_value::text AS seq_last_value, is_called AS seq_is_called FROM s',
+    );
     out[f.name] = r.rows[0];
   }
   out.otherDatabaseVictimRows = (await w.other.admin.query('SELECT count(*)::int AS n FROM victim')).rows[0].n;
@@ -139,10 +143,14 @@ async function repair(w: World, now: Record<string, unknown> | undefined): Promi
   const changed = (key: string) => !now || JSON.stringify(now[key]) !== JSON.stringify(w.pristine[key]);
   for (const f of [w.main, w.noHypo, w.scs, w.scsNoHypo, w.verifySource]) if (changed(f.name)) await f.admin.query(repairSql(f.rows));
   if (changed('otherDatabaseVictimRows')) await w.other.admin.query('TRUNCATE victim; INSERT INTO victim SELECT generate_series(1, 100);');
-  if (changed('migCanaryRows')) await w.mig.admin.query('CREATE TABLE IF NOT EXISTS canary (x int); TRUNCATE canary; INSERT INTO canary SELECT generate_series(1, 10);');
+  if (changed('migCanaryRows'))
+    await w.mig.admin.query(
+      'CREATE TABLE IF NOT EXISTS canary (x int); TRUNCATE canary; INSERT INTO canary SELECT generate_series(1, 10);',
+    );
   const extra = (await w.server.query(`SELECT rolname FROM pg_roles WHERE rolname LIKE 'hx\\_%' AND rolname <> 'hx_mallory'`)).rows;
   for (const r of extra) await w.server.query(`DROP ROLE IF EXISTS "${r.rolname}"`);
-  if (changed('advisoryLocks')) await w.server.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`);
+  if (changed('advisoryLocks'))
+    await w.server.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`);
 }
 
 const describeOutcome = (o: { ok: true; value?: unknown } | { ok: false; error: unknown }) =>
@@ -159,7 +167,10 @@ function stateDiff(before: State, after: State, prefix = ''): string[] {
     if (Array.isArray(b) || Array.isArray(a)) {
       const had = new Set((b as unknown[]) ?? []);
       const has = new Set((a as unknown[]) ?? []);
-      const changes = [...[...has].filter((x) => !had.has(x)).map((x) => `+${x}`), ...[...had].filter((x) => !has.has(x)).map((x) => `-${x}`)];
+      const changes = [
+        ...[...has].filter((x) => !had.has(x)).map((x) => `+${x}`),
+        ...[...had].filter((x) => !has.has(x)).map((x) => `-${x}`),
+      ];
       if (changes.length) out.push(`${prefix}${key}: ${changes.join(' ')}`);
     } else if (b && a && typeof b === 'object' && typeof a === 'object') {
       out.push(...stateDiff(b as State, a as State, `${prefix}${key}.`));
@@ -184,7 +195,9 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
     if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "node esbuild.js" first`);
     const cluster = await getCluster();
     const server = await connect(cluster.url('postgres'));
-    await server.query(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hx_mallory') THEN CREATE ROLE hx_mallory NOLOGIN; END IF; END $$`);
+    await server.query(
+      `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hx_mallory') THEN CREATE ROLE hx_mallory NOLOGIN; END IF; END $$`,
+    );
     const otherUrl = await cluster.createDatabase(undefined, { extensions: [] });
     const other = { url: otherUrl, admin: await connect(otherUrl) };
     await other.admin.query(VICTIM_SQL);
@@ -205,7 +218,13 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
     const src = new Database(targetFromUrl(verifySource.url));
     let dumpPath: string;
     try {
-      dumpPath = (await backupDatabase(src, { directory: path.join(tmp, 'backups') }, defaultRun({ settings: { 'backup.toolsDirectory': cluster.binDir } }))).dumpPath;
+      dumpPath = (
+        await backupDatabase(
+          src,
+          { directory: path.join(tmp, 'backups') },
+          defaultRun({ settings: { 'backup.toolsDirectory': cluster.binDir } }),
+        )
+      ).dumpPath;
     } finally {
       await src.end();
     }
@@ -218,7 +237,17 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
 
   after(async () => {
     if (!w) return;
-    for (const c of [w.main.admin, w.noHypo.admin, w.scs.admin, w.scsNoHypo.admin, w.verifySource.admin, w.other.admin, w.mig.admin, w.server]) await c.end().catch(() => undefined);
+    for (const c of [
+      w.main.admin,
+      w.noHypo.admin,
+      w.scs.admin,
+      w.scsNoHypo.admin,
+      w.verifySource.admin,
+      w.other.admin,
+      w.mig.admin,
+      w.server,
+    ])
+      await c.end().catch(() => undefined);
     fs.rmSync(w.tmp, { recursive: true, force: true });
   });
 
@@ -235,7 +264,12 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
    * Runs `call` on a fresh Database (one pooled connection) for the fixture and profile, then
    * asserts the world and the pooled session are as before. Returns how the call ended.
    */
-  async function unchangedAfter<T>(url: string, profile: Environment, call: (db: Database) => Promise<T>, options: { mustSucceed?: boolean } = {}) {
+  async function unchangedAfter<T>(
+    url: string,
+    profile: Environment,
+    call: (db: Database) => Promise<T>,
+    options: { mustSucceed?: boolean } = {},
+  ) {
     const db = new Database(targetFromUrl(url, `hostile-${profile}`, profile), { maxConnections: 1, statementTimeoutMs: 20_000 });
     try {
       const sessionBefore = await sessionState(db);
@@ -265,17 +299,39 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
   }
 
   const fixtureFor = (c: HostileCase, trialBuilds: boolean): Fixture =>
-    c.scs ? (trialBuilds ? w.scsNoHypo : w.scs) : (trialBuilds ? w.noHypo : w.main);
+    c.scs ? (trialBuilds ? w.scsNoHypo : w.scs) : trialBuilds ? w.noHypo : w.main;
 
-  type EnginePath = { name: string; applies: (c: HostileCase) => boolean; run: (db: Database, c: HostileCase) => Promise<unknown>; trialBuilds?: boolean };
+  type EnginePath = {
+    name: string;
+    applies: (c: HostileCase) => boolean;
+    run: (db: Database, c: HostileCase) => Promise<unknown>;
+    trialBuilds?: boolean;
+  };
   // The database's profile is development or production: the engine reads read-only and trial builds from it.
   const trialBuildRun = defaultRun({ settings: { 'advisor.trialBuildTimeoutSeconds': 20 } });
   const ENGINE_PATHS: EnginePath[] = [
-    { name: 'Explain (ANALYZE)', applies: () => true, run: (db, c) => explainStatement(db, { sql: c.sql(w.ctx, '5'), analyze: true }, defaultRun()) },
-    { name: 'Explain (plain)', applies: () => true, run: (db, c) => explainStatement(db, { sql: c.sql(w.ctx, '5'), analyze: false }, defaultRun()) },
-    { name: 'generic plan ($1 without a value)', applies: (c) => !!c.generic, run: (db, c) => explainStatement(db, { sql: c.sql(w.ctx, '$1'), analyze: true }, defaultRun()) },
+    {
+      name: 'Explain (ANALYZE)',
+      applies: () => true,
+      run: (db, c) => explainStatement(db, { sql: c.sql(w.ctx, '5'), analyze: true }, defaultRun()),
+    },
+    {
+      name: 'Explain (plain)',
+      applies: () => true,
+      run: (db, c) => explainStatement(db, { sql: c.sql(w.ctx, '5'), analyze: false }, defaultRun()),
+    },
+    {
+      name: 'generic plan ($1 without a value)',
+      applies: (c) => !!c.generic,
+      run: (db, c) => explainStatement(db, { sql: c.sql(w.ctx, '$1'), analyze: true }, defaultRun()),
+    },
     { name: 'Explain & Suggest (HypoPG)', applies: () => true, run: (db, c) => advise(db, { sql: c.sql(w.ctx, '5') }, defaultRun()) },
-    { name: 'Explain & Suggest (no HypoPG: trial builds)', applies: () => true, trialBuilds: true, run: (db, c) => advise(db, { sql: c.sql(w.ctx, '5') }, trialBuildRun) },
+    {
+      name: 'Explain & Suggest (no HypoPG: trial builds)',
+      applies: () => true,
+      trialBuilds: true,
+      run: (db, c) => advise(db, { sql: c.sql(w.ctx, '5') }, trialBuildRun),
+    },
   ];
 
   for (const p of ENGINE_PATHS) {
@@ -283,11 +339,16 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
       for (const profile of PROFILES) {
         for (const c of CORPUS.filter(p.applies)) {
           it(`${profile}: ${c.id}`, async () => {
-            const outcome = await unchangedAfter(fixtureFor(c, !!p.trialBuilds).url, profile, (db) => p.run(db, c), { mustSucceed: c.control });
+            const outcome = await unchangedAfter(fixtureFor(c, !!p.trialBuilds).url, profile, (db) => p.run(db, c), {
+              mustSucceed: c.control,
+            });
             if (c.control && p.trialBuilds && profile === 'development' && outcome.ok) {
               // The control proves trial builds really ran on this database.
               const r = outcome.value as Awaited<ReturnType<typeof advise>>;
-              assert.ok(r.suggestions.some((s) => s.evidence.verifiedBy === 'trial-build'), `no trial build: ${JSON.stringify(r.suggestions.map((s) => s.evidence))} ${JSON.stringify(r.notes)}`);
+              assert.ok(
+                r.suggestions.some((s) => s.evidence.verifiedBy === 'trial-build'),
+                `no trial build: ${JSON.stringify(r.suggestions.map((s) => s.evidence))} ${JSON.stringify(r.notes)}`,
+              );
             }
           });
         }
@@ -299,10 +360,19 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
     for (const profile of PROFILES) {
       for (const c of CORPUS.filter((x) => x.verify)) {
         it(`${profile}: ${c.id}`, async () => {
-          const outcome = await unchangedAfter(w.verifySource.url, profile, (db) => restoreTest(db,
-            // The suite's own dump, unsigned: confirmed as the user would (the queries must be reached).
-            { dumpPath: w.dumpPath, trustUnsigned: true },
-            defaultRun({ settings: { 'backup.toolsDirectory': w.cluster.binDir, 'backup.verificationQueries': [{ sql: c.sql(w.ctx, '5'), expected: 5 }] } })));
+          const outcome = await unchangedAfter(w.verifySource.url, profile, (db) =>
+            restoreTest(
+              db,
+              // The suite's own dump, unsigned: confirmed as the user would (the queries must be reached).
+              { dumpPath: w.dumpPath, trustUnsigned: true },
+              defaultRun({
+                settings: {
+                  'backup.toolsDirectory': w.cluster.binDir,
+                  'backup.verificationQueries': [{ sql: c.sql(w.ctx, '5'), expected: 5 }],
+                },
+              }),
+            ),
+          );
           if (c.control) {
             assert.ok(outcome.ok, describeOutcome(outcome));
             const r = outcome.value as Awaited<ReturnType<typeof restoreTest>>;
@@ -336,7 +406,11 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
       },
       psql: async (_db: Database, dir: string, upPath: string) => {
         const psql = path.join(w.cluster.binDir, 'psql');
-        const r = spawnSync(fs.existsSync(psql) ? psql : 'psql', ['-X', '-q', '-d', w.mig.url, '-f', upPath], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+        const r = spawnSync(fs.existsSync(psql) ? psql : 'psql', ['-X', '-q', '-d', w.mig.url, '-f', upPath], {
+          encoding: 'utf8',
+          cwd: dir,
+          timeout: 60_000,
+        });
         if (r.status !== 0) throw new Error(`psql exited ${r.status}: ${r.stderr}`);
       },
     };
@@ -353,7 +427,12 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
               const suggestion = advice.suggestions[0];
               const { upPath } = await generateIndexMigration({ directory: dir, suggestion });
               await run(db, dir, upPath);
-              assertUnchanged(await globalState(w), before, 'server state', `applying ${path.basename(upPath)}:\n${fs.readFileSync(upPath, 'utf8')}`);
+              assertUnchanged(
+                await globalState(w),
+                before,
+                'server state',
+                `applying ${path.basename(upPath)}:\n${fs.readFileSync(upPath, 'utf8')}`,
+              );
               const index = (await w.mig.admin.query('SELECT to_regclass($1)::text AS i', [`public.${suggestion.name}`])).rows[0].i;
               assert.ok(index, `the migration did not create ${suggestion.name}`);
             } finally {
@@ -380,9 +459,22 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
       const u = new URL(url);
       const cwd = fs.mkdtempSync(path.join(w.tmp, 'ws-'));
       fs.mkdirSync(path.join(cwd, '.vscode'));
-      fs.writeFileSync(path.join(cwd, '.vscode', 'settings.json'), JSON.stringify({
-        'pgtuner.connections': [{ name: 'hostile-prod', host: u.hostname, port: Number(u.port), database: dbName(url), user: decodeURIComponent(u.username), sslmode: 'disable', environment: 'production' }],
-      }));
+      fs.writeFileSync(
+        path.join(cwd, '.vscode', 'settings.json'),
+        JSON.stringify({
+          'pgtuner.connections': [
+            {
+              name: 'hostile-prod',
+              host: u.hostname,
+              port: Number(u.port),
+              database: dbName(url),
+              user: decodeURIComponent(u.username),
+              sslmode: 'disable',
+              environment: 'production',
+            },
+          ],
+        }),
+      );
       return { cwd, env: { PGHOST: u.hostname, PGPORT: u.port, PGPASSWORD: decodeURIComponent(u.password) } };
     }
 
@@ -417,9 +509,13 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
           const file = path.join(fs.mkdtempSync(path.join(w.tmp, 'queries-')), 'queries.json');
           fs.writeFileSync(file, JSON.stringify([{ sql: c.sql(w.ctx, '5'), expected: 5 }]));
           const args = ['restore-test', w.dumpPath, '--tools', w.cluster.binDir, '--trust-unsigned', '--queries', file, '--json'];
-          await cliUnchanged(() => profile === 'production'
-            ? cli([...args, '--connection', 'hostile-prod'], productionWorkspace(w.verifySource.url))
-            : cli(args, { url: w.verifySource.url }), c.control);
+          await cliUnchanged(
+            () =>
+              profile === 'production'
+                ? cli([...args, '--connection', 'hostile-prod'], productionWorkspace(w.verifySource.url))
+                : cli(args, { url: w.verifySource.url }),
+            c.control,
+          );
         });
       }
     }
@@ -436,7 +532,13 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
 
     it('explain --production --allow-side-effects still never runs setval: plain plan with a note', async () => {
       let out: { code: number | null; stdout: string; stderr: string } | undefined;
-      await cliUnchanged(() => (out = cli(['explain', '--production', '--allow-side-effects', '--sql', "SELECT setval('s', 424242)", '--json'], { url: w.main.url })), false);
+      await cliUnchanged(
+        () =>
+          (out = cli(['explain', '--production', '--allow-side-effects', '--sql', "SELECT setval('s', 424242)", '--json'], {
+            url: w.main.url,
+          })),
+        false,
+      );
       assert.equal(out!.code, 0, out!.stderr);
       const json = JSON.parse(out!.stdout);
       assert.equal(json.plan.executionMs, null, 'plain EXPLAIN, not ANALYZE');
@@ -446,34 +548,48 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
 
   describe('defaults and session hygiene', () => {
     it('Explain: setval under ANALYZE is refused with SIDE_EFFECTS by default (engine)', async () => {
-      const outcome = await unchangedAfter(w.main.url, 'development', (db) => explainStatement(db, { sql: "SELECT setval('s', 424242)", analyze: true }, defaultRun()));
+      const outcome = await unchangedAfter(w.main.url, 'development', (db) =>
+        explainStatement(db, { sql: "SELECT setval('s', 424242)", analyze: true }, defaultRun()),
+      );
       assert.equal(outcome.ok, false, 'EXPLAIN ANALYZE ran setval');
       assert.equal((outcome as { error: { code?: string } }).error.code, 'SIDE_EFFECTS', describeOutcome(outcome));
     });
 
     it('Explain on production: side effects never run, even when allowed — plain EXPLAIN with a note (engine)', async () => {
-      const outcome = await unchangedAfter(w.main.url, 'production', (db) => explainStatement(db, { sql: "SELECT setval('s', 424242)", analyze: true, sideEffects: 'allow' }, defaultRun()), { mustSucceed: true });
+      const outcome = await unchangedAfter(
+        w.main.url,
+        'production',
+        (db) => explainStatement(db, { sql: "SELECT setval('s', 424242)", analyze: true, sideEffects: 'allow' }, defaultRun()),
+        { mustSucceed: true },
+      );
       const plan = (outcome as { value: Awaited<ReturnType<typeof explainStatement>> }).value;
       assert.equal(plan.analyzed, false, 'plain EXPLAIN, not ANALYZE');
       assert.match((plan.notes ?? []).join('\n'), /side effects/);
     });
 
     it('Explain & Suggest: setval under ANALYZE is refused with SIDE_EFFECTS by default (engine)', async () => {
-      const outcome = await unchangedAfter(w.main.url, 'development', (db) => advise(db, { sql: "SELECT id FROM t WHERE k = 5 AND (SELECT setval('s', 424242)) > 0" }, defaultRun()));
+      const outcome = await unchangedAfter(w.main.url, 'development', (db) =>
+        advise(db, { sql: "SELECT id FROM t WHERE k = 5 AND (SELECT setval('s', 424242)) > 0" }, defaultRun()),
+      );
       assert.equal(outcome.ok, false, 'EXPLAIN ANALYZE ran setval');
       assert.equal((outcome as { error: { code?: string } }).error.code, 'SIDE_EFFECTS', describeOutcome(outcome));
     });
 
     for (const profile of PROFILES) {
       it(`${profile}: after an error inside the guarded transaction the next generic plan on the same pooled session works`, async () => {
-        await unchangedAfter(w.main.url, profile, async (db) => {
-          // 1/0 is folded while planning, after the generic-plan path prepared its statement.
-          await assert.rejects(explainStatement(db, { sql: 'SELECT id FROM t WHERE k = $1 AND 1/0 = 1', analyze: true }, defaultRun()));
-          const plan = await explainStatement(db, { sql: 'SELECT id FROM t WHERE k = $1', analyze: true }, defaultRun());
-          assert.ok(plan.totalCost > 0);
-          const again = await explainStatement(db, { sql: 'SELECT id, title FROM t WHERE k = $1', analyze: true }, defaultRun());
-          assert.ok(again.totalCost > 0);
-        }, { mustSucceed: true });
+        await unchangedAfter(
+          w.main.url,
+          profile,
+          async (db) => {
+            // 1/0 is folded while planning, after the generic-plan path prepared its statement.
+            await assert.rejects(explainStatement(db, { sql: 'SELECT id FROM t WHERE k = $1 AND 1/0 = 1', analyze: true }, defaultRun()));
+            const plan = await explainStatement(db, { sql: 'SELECT id FROM t WHERE k = $1', analyze: true }, defaultRun());
+            assert.ok(plan.totalCost > 0);
+            const again = await explainStatement(db, { sql: 'SELECT id, title FROM t WHERE k = $1', analyze: true }, defaultRun());
+            assert.ok(again.totalCost > 0);
+          },
+          { mustSucceed: true },
+        );
       });
     }
   });

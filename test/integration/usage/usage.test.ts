@@ -41,7 +41,9 @@ describe('Index usage (whole database)', () => {
   before(async () => {
     url = await freshDatabase([]);
     db = new Database(targetFromUrl(url));
-    await run(url, `
+    await run(
+      url,
+      `
       CREATE TABLE dup_t (id int PRIMARY KEY, a int);
       INSERT INTO dup_t SELECT g, g % 100 FROM generate_series(1, 2000) g;
       CREATE INDEX dup_a1 ON dup_t (a);
@@ -62,7 +64,8 @@ describe('Index usage (whole database)', () => {
 
       CREATE TABLE "Mixed Case" (id int PRIMARY KEY, "Val" int);
       CREATE INDEX "Mixed Idx" ON "Mixed Case" ("Val");
-      ANALYZE;`);
+      ANALYZE;`,
+    );
     // A failed CREATE UNIQUE INDEX CONCURRENTLY (duplicate values) leaves an invalid index behind.
     await assert.rejects(run(url, 'CREATE UNIQUE INDEX CONCURRENTLY inv_v ON inv_t (v)'), /could not create unique index/);
     // A statistics reset gives the "since" date; then scan dup_a1 (before its twin exists) so it is
@@ -81,7 +84,13 @@ describe('Index usage (whole database)', () => {
     assert.equal(redAb.table, 'red_t');
     assert.equal(redAb.method, 'btree');
     assert.equal(redAb.definition, 'CREATE INDEX red_ab ON public.red_t USING btree (a, b)');
-    assert.deepEqual(redAb.keys.map((k) => [k.text, k.opclass, k.desc]), [['a', 'int4_ops', false], ['b', 'int4_ops', false]]);
+    assert.deepEqual(
+      redAb.keys.map((k) => [k.text, k.opclass, k.desc]),
+      [
+        ['a', 'int4_ops', false],
+        ['b', 'int4_ops', false],
+      ],
+    );
     assert.ok(redAb.bytes >= 8192);
     assert.equal(index('red_a_partial')!.predicate, 'b > 0');
     assert.equal(index('red_a_desc')!.keys[0].desc, true);
@@ -92,8 +101,10 @@ describe('Index usage (whole database)', () => {
     assert.match(index('red_a')!.badges.find((b) => b.kind === 'unused')!.reason, /since the statistics reset on \d{4}-\d{2}-\d{2}/);
   });
 
-  it('gives every index exactly pg_get_indexdef\'s definition, whatever its shape', async () => {
-    await run(url, `
+  it("gives every index exactly pg_get_indexdef's definition, whatever its shape", async () => {
+    await run(
+      url,
+      `
       CREATE SCHEMA "Odd Schema";
       CREATE TABLE "Odd Schema".shapes (id int PRIMARY KEY, "Mixed" int, "order" text, v varchar(20), c text COLLATE "C",
                                         tags int[], at timestamptz, email text, doc tsvector, "Old Name" int);
@@ -118,11 +129,18 @@ describe('Index usage (whole database)', () => {
       ALTER TABLE "Odd Schema".shapes RENAME COLUMN "Old Name" TO "select";
       CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at);
       CREATE TABLE parted_2026 PARTITION OF parted FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
-      CREATE INDEX parted_at ON parted (at);`);
+      CREATE INDEX parted_at ON parted (at);`,
+    );
     const usage = await db.withSession(readIndexUsage);
-    const actual = new Map((await query(url, `SELECT n.nspname AS schema, c.relname AS name, pg_get_indexdef(c.oid) AS def
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I') AND n.nspname NOT IN ('pg_catalog', 'pg_toast')`))
-      .map((r) => [`${r.schema}.${r.name}`, r.def]));
+    const actual = new Map(
+      (
+        await query(
+          url,
+          `SELECT n.nspname AS schema, c.relname AS name, pg_get_indexdef(c.oid) AS def
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I') AND n.nspname NOT IN ('pg_catalog', 'pg_toast')`,
+        )
+      ).map((r) => [`${r.schema}.${r.name}`, r.def]),
+    );
     const shapes = usage.indexes.filter((i) => i.schema === 'Odd Schema' || i.table.startsWith('parted'));
     assert.equal(shapes.length, 21);
     for (const i of usage.indexes) assert.equal(i.definition, actual.get(`${i.schema}.${i.name}`), `${i.schema}.${i.name}`);
@@ -174,7 +192,10 @@ describe('Index usage (whole database)', () => {
     assert.equal(invalid.definition, 'CREATE UNIQUE INDEX inv_v ON public.inv_t USING btree (v)');
     assert.equal(analysis.counts.invalid, 1);
     // A failed REINDEX CONCURRENTLY leaves its own invalid copy behind; the error names it.
-    await assert.rejects(reindexConcurrently(db, { schema: 'public', name: 'inv_v' }, defaultRun()), /could not create unique index[\s\S]*inv_v_ccnew/);
+    await assert.rejects(
+      reindexConcurrently(db, { schema: 'public', name: 'inv_v' }, defaultRun()),
+      /could not create unique index[\s\S]*inv_v_ccnew/,
+    );
     await run(url, 'DELETE FROM inv_t WHERE id = 2; DROP INDEX inv_v_ccnew');
     await reindexConcurrently(db, { schema: 'public', name: 'inv_v' }, defaultRun());
     const after = await loadIndexUsage(db, {}, defaultRun());
@@ -219,11 +240,14 @@ describe('Index usage (whole database)', () => {
   });
 
   it('estimates bloat: a btree that lost most of its rows is bloated', async () => {
-    await run(url, `
+    await run(
+      url,
+      `
       CREATE TABLE bloat_t (id int PRIMARY KEY, v int) WITH (autovacuum_enabled = false);
       INSERT INTO bloat_t SELECT g, g FROM generate_series(1, 200000) g;
       CREATE INDEX bloat_v ON bloat_t (v);
-      DELETE FROM bloat_t WHERE id % 10 <> 0;`);
+      DELETE FROM bloat_t WHERE id % 10 <> 0;`,
+    );
     await run(url, 'VACUUM ANALYZE bloat_t');
     const report = await db.withSession(readIndexUsage);
     const strict = analyzeIndexUsage(report, { bloatedPercent: 50, bloatedMinBytes: 1024 * 1024 });
@@ -244,18 +268,24 @@ describe('Index usage (whole database)', () => {
     await assert.rejects(loadTableStats(db, { schema: 'public', table: 'nope' }, defaultRun()), /not found/);
   });
 
-  it('reads one index\'s current definition, and says so when it is gone or its table is locked', async () => {
-    assert.equal(await readIndexDefinition(db, { schema: 'public', name: 'Mixed Idx' }, defaultRun()),
-      'CREATE INDEX "Mixed Idx" ON public."Mixed Case" USING btree ("Val")');
-    await assert.rejects(readIndexDefinition(db, { schema: 'public', name: 'gone_idx' }, defaultRun()),
-      (err: PgTunerError) => err.code === 'BAD_INPUT' && /public\.gone_idx no longer exists .*Refresh/.test(err.message));
+  it("reads one index's current definition, and says so when it is gone or its table is locked", async () => {
+    assert.equal(
+      await readIndexDefinition(db, { schema: 'public', name: 'Mixed Idx' }, defaultRun()),
+      'CREATE INDEX "Mixed Idx" ON public."Mixed Case" USING btree ("Val")',
+    );
+    await assert.rejects(
+      readIndexDefinition(db, { schema: 'public', name: 'gone_idx' }, defaultRun()),
+      (err: PgTunerError) => err.code === 'BAD_INPUT' && /public\.gone_idx no longer exists .*Refresh/.test(err.message),
+    );
     const locker = new Client({ connectionString: url });
     await locker.connect();
     try {
       await locker.query('BEGIN; LOCK TABLE "Mixed Case" IN ACCESS EXCLUSIVE MODE');
       const started = Date.now();
-      await assert.rejects(readIndexDefinition(db, { schema: 'public', name: 'Mixed Idx' }, defaultRun()),
-        (err: PgTunerError) => err.code === 'TIMEOUT' && /another session holds an exclusive lock/.test(err.message));
+      await assert.rejects(
+        readIndexDefinition(db, { schema: 'public', name: 'Mixed Idx' }, defaultRun()),
+        (err: PgTunerError) => err.code === 'TIMEOUT' && /another session holds an exclusive lock/.test(err.message),
+      );
       assert.ok(Date.now() - started < 10_000, 'gave up after the lock timeout');
     } finally {
       await locker.end();

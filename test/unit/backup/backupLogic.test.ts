@@ -52,7 +52,10 @@ describe('backup progress from --verbose', () => {
     const feed = tableCounter('dumping', 2, (p) => seen.push(p));
     for (const t of ['a', 'b', 'c']) feed(`pg_dump: dumping contents of table "public.${t}"`);
     feed('pg_dump: saving encoding = UTF8');
-    assert.deepEqual(seen.map((p) => p.tablesDone), [1, 2, 2]);
+    assert.deepEqual(
+      seen.map((p) => p.tablesDone),
+      [1, 2, 2],
+    );
   });
 });
 
@@ -60,9 +63,15 @@ describe('backup retention', () => {
   const now = new Date(Date.UTC(2026, 10, 23));
   const day = 86_400_000;
   const entry = (daysAgo: number, verified?: boolean): BackupEntry => ({
-    dumpPath: `/b/shop-${daysAgo}.dump`, database: 'shop', takenAt: new Date(now.getTime() - daysAgo * day), sizeBytes: 1, complete: true,
-    manifest: verified === undefined ? undefined : ({ lastRestoreTest: { ok: verified, testedAt: '', message: '' } } as unknown as BackupManifest),
-    trust: { authenticated: true, futureDated: false, trusted: true, problems: [] }, group: 'g',
+    dumpPath: `/b/shop-${daysAgo}.dump`,
+    database: 'shop',
+    takenAt: new Date(now.getTime() - daysAgo * day),
+    sizeBytes: 1,
+    complete: true,
+    manifest:
+      verified === undefined ? undefined : ({ lastRestoreTest: { ok: verified, testedAt: '', message: '' } } as unknown as BackupManifest),
+    trust: { authenticated: true, futureDated: false, trusted: true, problems: [] },
+    group: 'g',
   });
   const names = (list: BackupEntry[]) => list.map((e) => e.dumpPath).sort();
 

@@ -9,11 +9,23 @@ import { planRetention, retentionCandidates } from '../../../src/core/backup/ret
 import { assessBackup } from '../../../src/core/backup/trust';
 
 const manifest = (over: Partial<BackupManifest> = {}): BackupManifest => ({
-  kind: 'pgtuner-backup', version: 1, database: 'shop',
+  kind: 'pgtuner-backup',
+  version: 1,
+  database: 'shop',
   server: { host: 'db.internal', port: 5432, version: '15.18', versionNum: 150018, systemIdentifier: '7300000000000000001' },
-  file: 'shop-20261123T175307Z.dump', format: 'custom', pgDumpVersion: '15.18', startedAt: '2026-11-23T17:53:07.450Z', durationMs: 10,
-  sizeBytes: 100, snapshot: 's', tables: [{ schema: 'public', name: 't', rows: 1 }], indexes: [], constraints: [], sequences: [],
-  checksums: [{ sha256: 'a'.repeat(64), file: 'shop-20261123T175307Z.dump' }], ...over,
+  file: 'shop-20261123T175307Z.dump',
+  format: 'custom',
+  pgDumpVersion: '15.18',
+  startedAt: '2026-11-23T17:53:07.450Z',
+  durationMs: 10,
+  sizeBytes: 100,
+  snapshot: 's',
+  tables: [{ schema: 'public', name: 't', rows: 1 }],
+  indexes: [],
+  constraints: [],
+  sequences: [],
+  checksums: [{ sha256: 'a'.repeat(64), file: 'shop-20261123T175307Z.dump' }],
+  ...over,
 });
 const now = new Date('2026-11-24T00:00:00Z');
 
@@ -38,9 +50,19 @@ describe('backup manifest authentication', () => {
     assert.deepEqual([unsigned.trusted, unsigned.authenticated], [false, false]);
     assert.match(unsigned.problems.join(), /not signed/);
     assert.match(assessBackup('/b/shop-20261123T175308Z.dump', signed, [key], now).problems.join(), /describes another file/);
-    const future = assessBackup('/b/shop-20991231T235959Z.dump', signManifest(manifest({ file: 'shop-20991231T235959Z.dump' }), key), [key], now);
+    const future = assessBackup(
+      '/b/shop-20991231T235959Z.dump',
+      signManifest(manifest({ file: 'shop-20991231T235959Z.dump' }), key),
+      [key],
+      now,
+    );
     assert.deepEqual([future.authenticated, future.futureDated, future.trusted], [true, true, false]);
-    assert.equal(assessBackup('/b/shop-20261124T000200Z.dump', signManifest(manifest({ file: 'shop-20261124T000200Z.dump' }), key), [key], now).trusted, true, 'two minutes of clock skew are tolerated');
+    assert.equal(
+      assessBackup('/b/shop-20261124T000200Z.dump', signManifest(manifest({ file: 'shop-20261124T000200Z.dump' }), key), [key], now)
+        .trusted,
+      true,
+      'two minutes of clock skew are tolerated',
+    );
     assert.equal(assessBackup('/b/x.dump', undefined, [key], now).trusted, false);
   });
 
@@ -60,26 +82,52 @@ describe('backup manifest authentication', () => {
 
 describe('backup groups: retention and newest', () => {
   const day = 86_400_000;
-  const entry = (over: { system?: string; host?: string; database?: string; daysAgo: number; verified?: boolean; trusted?: boolean; future?: boolean }): BackupEntry => {
+  const entry = (over: {
+    system?: string;
+    host?: string;
+    database?: string;
+    daysAgo: number;
+    verified?: boolean;
+    trusted?: boolean;
+    future?: boolean;
+  }): BackupEntry => {
     const identity = { database: over.database ?? 'shop', host: over.host ?? 'db', port: 5432, systemIdentifier: over.system };
     return {
-      dumpPath: `/b/${identity.database}-${over.system ?? 'old'}-${over.daysAgo}.dump`, database: identity.database, takenAt: new Date(now.getTime() - over.daysAgo * day),
-      sizeBytes: 1, complete: true,
+      dumpPath: `/b/${identity.database}-${over.system ?? 'old'}-${over.daysAgo}.dump`,
+      database: identity.database,
+      takenAt: new Date(now.getTime() - over.daysAgo * day),
+      sizeBytes: 1,
+      complete: true,
       manifest: { lastRestoreTest: over.verified ? { ok: true, testedAt: '', message: '' } : undefined } as unknown as BackupManifest,
-      trust: { authenticated: over.trusted !== false, futureDated: !!over.future, trusted: over.trusted !== false && !over.future, problems: over.trusted === false ? ['not signed'] : over.future ? ['future'] : [] },
+      trust: {
+        authenticated: over.trusted !== false,
+        futureDated: !!over.future,
+        trusted: over.trusted !== false && !over.future,
+        problems: over.trusted === false ? ['not signed'] : over.future ? ['future'] : [],
+      },
       group: backupGroup(identity),
     };
   };
 
-  it('retention of one server never touches another server\'s, an old manifest\'s, or an unsigned backup of the same database', () => {
+  it("retention of one server never touches another server's, an old manifest's, or an unsigned backup of the same database", () => {
     const prod = entry({ system: 'P', daysAgo: 5, verified: true });
     const legacy = entry({ daysAgo: 6 });
     const planted = entry({ system: 'D', daysAgo: 9, trusted: false });
-    const dev = [entry({ system: 'D', daysAgo: 0 }), entry({ system: 'D', daysAgo: 1, verified: true }), entry({ system: 'D', daysAgo: 2 })];
+    const dev = [
+      entry({ system: 'D', daysAgo: 0 }),
+      entry({ system: 'D', daysAgo: 1, verified: true }),
+      entry({ system: 'D', daysAgo: 2 }),
+    ];
     const all = [prod, legacy, planted, ...dev];
     const candidates = retentionCandidates(all, { database: 'shop', host: 'db', port: 5432, systemIdentifier: 'D' });
-    assert.deepEqual(candidates.map((e) => e.dumpPath), dev.map((e) => e.dumpPath));
-    assert.deepEqual(planRetention(candidates, { keep: 1 }, now).map((e) => e.dumpPath), [dev[2].dumpPath]);
+    assert.deepEqual(
+      candidates.map((e) => e.dumpPath),
+      dev.map((e) => e.dumpPath),
+    );
+    assert.deepEqual(
+      planRetention(candidates, { keep: 1 }, now).map((e) => e.dumpPath),
+      [dev[2].dumpPath],
+    );
   });
 
   it('newest: skips unsigned and future-dated backups, and asks which group when there are several', () => {
@@ -93,7 +141,10 @@ describe('backup groups: retention and newest', () => {
     assert.equal(newestBackup(sorted, '/b', { trustUnsigned: true }).entry, unsigned, 'never the future-dated one');
     const other = entry({ system: 'Q', daysAgo: 0 });
     assert.throws(() => newestBackup([other, ...sorted], '/b'), /holds backups of 2 servers or databases/);
-    assert.equal(newestBackup([other, ...sorted], '/b', { prefer: { database: 'shop', host: 'db', port: 5432, systemIdentifier: 'P' } }).entry, real);
+    assert.equal(
+      newestBackup([other, ...sorted], '/b', { prefer: { database: 'shop', host: 'db', port: 5432, systemIdentifier: 'P' } }).entry,
+      real,
+    );
     assert.throws(() => newestBackup([future, unsigned], '/b'), /No trusted complete backup.*2 skipped/);
   });
 });

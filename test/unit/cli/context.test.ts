@@ -29,29 +29,40 @@ describe('CLI: which database a verb uses', () => {
   });
 
   it('reads settings.json with block comments and // inside strings, as VS Code does', () => {
-    const cwd = workspace('/* team settings\n   "pgtuner.connections": [] */\n{\n  "pgtuner.connections": [ /* staging */ { "name": "stage", "host": "db.stage", "database": "a//b" } ]\n}');
+    const cwd = workspace(
+      '/* team settings\n   "pgtuner.connections": [] */\n{\n  "pgtuner.connections": [ /* staging */ { "name": "stage", "host": "db.stage", "database": "a//b" } ]\n}',
+    );
     const { profile } = resolveTarget({ connection: 'stage' }, {}, cwd);
     assert.deepEqual([profile.host, profile.database], ['db.stage', 'a//b']);
   });
 
   it('names the line of a settings.json it cannot parse', () => {
     const cwd = workspace('{\n  "pgtuner.connections": [\n    { "name": "x" }}\n  ]\n}');
-    assert.throws(() => resolveTarget({ connection: 'x' }, {}, cwd), (e: PgTunerError) => e.code === 'BAD_INPUT' && /settings\.json line 3: /.test(e.message));
+    assert.throws(
+      () => resolveTarget({ connection: 'x' }, {}, cwd),
+      (e: PgTunerError) => e.code === 'BAD_INPUT' && /settings\.json line 3: /.test(e.message),
+    );
   });
 
   it('says what is wrong with a missing or invalid profile, or no database at all', () => {
     const cwd = workspace('{ "pgtuner.connections": [ { "name": "bad", "port": 0 }, { "name": "ok" } ] }');
-    assert.throws(() => resolveTarget({ connection: 'bad' }, {}, cwd), (e: PgTunerError) => e.code === 'BAD_INPUT' && /port 0 is not a TCP port/.test(e.message));
+    assert.throws(
+      () => resolveTarget({ connection: 'bad' }, {}, cwd),
+      (e: PgTunerError) => e.code === 'BAD_INPUT' && /port 0 is not a TCP port/.test(e.message),
+    );
     assert.throws(() => resolveTarget({ connection: 'nope' }, {}, cwd), /no such profile .*have: ok/);
     assert.throws(() => resolveTarget({}, {}, cwd), /No database given/);
   });
 
-  describe('--connection: a profile from the repository\'s .vscode/settings.json (issue 11)', () => {
+  describe("--connection: a profile from the repository's .vscode/settings.json (issue 11)", () => {
     /** Runs `fn` and returns what it wrote to stderr. */
     function stderrOf(fn: () => unknown): string {
       const original = process.stderr.write;
       let text = '';
-      (process.stderr as { write: unknown }).write = (chunk: string | Uint8Array) => { text += String(chunk); return true; };
+      (process.stderr as { write: unknown }).write = (chunk: string | Uint8Array) => {
+        text += String(chunk);
+        return true;
+      };
       try {
         fn();
       } finally {
@@ -59,15 +70,19 @@ describe('CLI: which database a verb uses', () => {
       }
       return text;
     }
-    const settings = JSON.stringify({ 'pgtuner.connections': [
-      { name: 'stage', host: 'db.stage', port: 6432, database: 'shop', user: 'app', sslmode: 'require', environment: 'staging' },
-      { name: 'plain', host: 'db.example.com', database: 'shop', user: 'app', sslmode: 'disable' },
-      { name: 'local', host: '127.0.0.1', port: 5433, database: 'shop', user: 'app', sslmode: 'disable' },
-    ] });
+    const settings = JSON.stringify({
+      'pgtuner.connections': [
+        { name: 'stage', host: 'db.stage', port: 6432, database: 'shop', user: 'app', sslmode: 'require', environment: 'staging' },
+        { name: 'plain', host: 'db.example.com', database: 'shop', user: 'app', sslmode: 'disable' },
+        { name: 'local', host: '127.0.0.1', port: 5433, database: 'shop', user: 'app', sslmode: 'disable' },
+      ],
+    });
 
     it('says on stderr which file and which server the profile came from, and never the password', () => {
       const cwd = workspace(settings);
-      const text = stderrOf(() => resolveTarget({ connection: 'stage' }, { PGPASSWORD: 'Secret-pw-1', PGHOST: 'db.stage', PGPORT: '6432' }, cwd));
+      const text = stderrOf(() =>
+        resolveTarget({ connection: 'stage' }, { PGPASSWORD: 'Secret-pw-1', PGHOST: 'db.stage', PGPORT: '6432' }, cwd),
+      );
       assert.ok(text.includes(path.join(cwd, '.vscode', 'settings.json')), text);
       assert.match(text, /app@db\.stage:6432\/shop/);
       assert.match(text, /sslmode require/);
@@ -78,7 +93,9 @@ describe('CLI: which database a verb uses', () => {
     it('does not send PGPASSWORD to a server other than the one PGHOST/PGPORT name (~/.pgpass is looked up by server instead)', async () => {
       const cwd = workspace(settings);
       let target!: ReturnType<typeof resolveTarget>;
-      const text = stderrOf(() => { target = resolveTarget({ connection: 'stage' }, { PGPASSWORD: 'for-localhost' }, cwd); });
+      const text = stderrOf(() => {
+        target = resolveTarget({ connection: 'stage' }, { PGPASSWORD: 'for-localhost' }, cwd);
+      });
       assert.equal(await target.password?.(), undefined, 'PGPASSWORD (meant for localhost:5432) must not go to db.stage:6432');
       assert.match(text, /PGPASSWORD is not sent to db\.stage:6432/);
       assert.match(text, /pgpass/);
@@ -91,8 +108,14 @@ describe('CLI: which database a verb uses', () => {
 
     it('refuses a workspace profile with sslmode=disable to a remote host unless --allow-insecure', () => {
       const cwd = workspace(settings);
-      assert.throws(() => resolveTarget({ connection: 'plain' }, {}, cwd), (e: PgTunerError) =>
-        e.code === 'BAD_INPUT' && /sslmode=disable/.test(e.message) && /db\.example\.com/.test(e.message) && /--allow-insecure/.test(e.message));
+      assert.throws(
+        () => resolveTarget({ connection: 'plain' }, {}, cwd),
+        (e: PgTunerError) =>
+          e.code === 'BAD_INPUT' &&
+          /sslmode=disable/.test(e.message) &&
+          /db\.example\.com/.test(e.message) &&
+          /--allow-insecure/.test(e.message),
+      );
       const allowed = resolveTarget({ connection: 'plain', 'allow-insecure': true } as never, {}, cwd);
       assert.equal(allowed.profile.host, 'db.example.com');
       assert.equal(resolveTarget({ connection: 'local' }, {}, cwd).profile.sslmode, 'disable', 'loopback without SSL is fine');

@@ -3,7 +3,11 @@ import { functionNamesIn } from '../../../src/core/db/sideEffects';
 
 describe('db/sideEffects: the function names a statement calls', () => {
   it('finds plain, qualified and quoted calls, lower-casing unquoted names', () => {
-    assert.deepEqual(functionNamesIn('SELECT NextVal(\'s\'), public.dblink_exec(\'x\', \'y\'), "Audit Me"(1) FROM t'), ['nextval', 'dblink_exec', 'Audit Me']);
+    assert.deepEqual(functionNamesIn("SELECT NextVal('s'), public.dblink_exec('x', 'y'), \"Audit Me\"(1) FROM t"), [
+      'nextval',
+      'dblink_exec',
+      'Audit Me',
+    ]);
   });
 
   it('ignores names inside strings, comments and dollar quotes', () => {

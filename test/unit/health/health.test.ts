@@ -12,8 +12,13 @@ describe('Health thresholds', () => {
   });
 
   it('names every bad threshold in one message', () => {
-    assert.throws(() => resolveHealthOptions({ nope: 1, deadTuplesMinRows: -1, cacheHitWarningPercent: '99' }),
-      (err: Error) => /unknown threshold "nope"/.test(err.message) && /"deadTuplesMinRows" must be a number ≥ 0/.test(err.message) && /"cacheHitWarningPercent"/.test(err.message));
+    assert.throws(
+      () => resolveHealthOptions({ nope: 1, deadTuplesMinRows: -1, cacheHitWarningPercent: '99' }),
+      (err: Error) =>
+        /unknown threshold "nope"/.test(err.message) &&
+        /"deadTuplesMinRows" must be a number ≥ 0/.test(err.message) &&
+        /"cacheHitWarningPercent"/.test(err.message),
+    );
   });
 });
 
@@ -37,13 +42,33 @@ describe('Bloat estimates', () => {
 
 describe('Health report HTML', () => {
   const report: HealthReport = {
-    startedAt: '2026-01-01T00:00:00.000Z', durationMs: 420,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    durationMs: 420,
     server: { version: '15.4', database: 'shop', user: 'app' },
     counts: { ok: 1, warning: 0, critical: 1, skipped: 0, error: 0 },
     results: [
-      { id: 'ok-one', title: 'Fine', category: 'schema', status: 'ok', figure: 'all good', threshold: '', advice: '', details: [], durationMs: 1 },
-      { id: 'bad-one', title: 'Bad', category: 'activity', status: 'critical', figure: '1 session', threshold: 'warning ≥ 1m', advice: 'End it.',
-        details: [{ pid: 7, query: '<script>alert(1)</script>' }], durationMs: 2 },
+      {
+        id: 'ok-one',
+        title: 'Fine',
+        category: 'schema',
+        status: 'ok',
+        figure: 'all good',
+        threshold: '',
+        advice: '',
+        details: [],
+        durationMs: 1,
+      },
+      {
+        id: 'bad-one',
+        title: 'Bad',
+        category: 'activity',
+        status: 'critical',
+        figure: '1 session',
+        threshold: 'warning ≥ 1m',
+        advice: 'End it.',
+        details: [{ pid: 7, query: '<script>alert(1)</script>' }],
+        durationMs: 2,
+      },
     ],
   };
 

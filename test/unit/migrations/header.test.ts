@@ -13,9 +13,14 @@ import { splitDbmate } from '../../../src/core/migrations/files';
 const BREAKS = ['\r', '\r\n', '\n', '\u2028', '\u2029', '\v', '\f', '\u0085'];
 
 const suggestion = (reason: string): Suggestion => ({
-  table: 'public.docs', method: 'btree', kinds: ['btree'], name: 'docs_title_idx',
+  table: 'public.docs',
+  method: 'btree',
+  kinds: ['btree'],
+  name: 'docs_title_idx',
   ddl: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS docs_title_idx ON public.docs (title);',
-  down: 'DROP INDEX CONCURRENTLY IF EXISTS public.docs_title_idx;', requires: [], reason,
+  down: 'DROP INDEX CONCURRENTLY IF EXISTS public.docs_title_idx;',
+  requires: [],
+  reason,
   evidence: { costBefore: 20, costAfter: 8, msBefore: null, msAfter: null, sizeBytes: null, verifiedBy: 'hypopg' },
 });
 
@@ -25,8 +30,12 @@ function assertOnlyComments(text: string, statements: string[]): void {
     if (line === '' || statements.includes(line)) continue;
     assert.match(line, /^-- /, `a line that is not a comment: ${JSON.stringify(line)}`);
   }
-  // eslint-disable-next-line no-control-regex
-  assert.doesNotMatch(text.replace(/\n/g, ''), /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/, 'control characters in the file');
+  assert.doesNotMatch(
+    text.replace(/\n/g, ''),
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/,
+    'control characters in the file',
+  );
 }
 
 describe('migrations/header comments', () => {
@@ -51,7 +60,10 @@ describe('migrations/header comments', () => {
   }
 
   it('strips other control characters (NUL, ESC, bidi overrides) and keeps the text readable', async () => {
-    const { upPath } = await generateIndexMigration({ directory: folder(), suggestion: suggestion("title = 'a\u0000b\u001b[2Jc\u202ed\u2066e\tf'") });
+    const { upPath } = await generateIndexMigration({
+      directory: folder(),
+      suggestion: suggestion("title = 'a\u0000b\u001b[2Jc\u202ed\u2066e\tf'"),
+    });
     const up = fs.readFileSync(upPath, 'utf8');
     assertOnlyComments(up, ['CREATE INDEX CONCURRENTLY IF NOT EXISTS docs_title_idx ON public.docs (title);']);
     assert.match(up, /^-- Why: title = 'ab\[2Jcde f'$/m);
@@ -59,7 +71,11 @@ describe('migrations/header comments', () => {
 
   it('a migration name cannot add a line, nor a dbmate section marker', async () => {
     const dir = folder({ '20260101090000_first.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n' });
-    const { upPath } = await generateBlankMigration({ directory: dir, name: 'rename\rmigrate:down\rDROP TABLE docs;', now: new Date('2026-11-23T18:30:05Z') });
+    const { upPath } = await generateBlankMigration({
+      directory: dir,
+      name: 'rename\rmigrate:down\rDROP TABLE docs;',
+      now: new Date('2026-11-23T18:30:05Z'),
+    });
     const text = fs.readFileSync(upPath, 'utf8');
     assertOnlyComments(text, []);
     const sections = splitDbmate(text);

@@ -14,7 +14,7 @@ describe('sql/embedded', () => {
   it('unescapes \\n \\\' \\" \\` and \\\\', () => {
     assert.equal(sqlFromJsString(`'SELECT \\'a\\'\\nFROM t'`).sql, "SELECT 'a'\nFROM t");
     assert.equal(sqlFromJsString(`"SELECT \\"Col\\" FROM t"`).sql, 'SELECT "Col" FROM t');
-    assert.equal(sqlFromJsString('`SELECT \\`x\\` AS a, \'\\\\\' AS b`').sql, "SELECT `x` AS a, '\\' AS b");
+    assert.equal(sqlFromJsString("`SELECT \\`x\\` AS a, '\\\\' AS b`").sql, "SELECT `x` AS a, '\\' AS b");
   });
 
   it('turns ${expr} into $n, in order, with the expression texts as params', () => {
@@ -33,7 +33,10 @@ describe('sql/embedded', () => {
   });
 
   it('strips a tag such as sql`…` or Prisma.sql`…`', () => {
-    assert.deepEqual(sqlFromJsString('sql`SELECT * FROM jobs WHERE id = ${id}`'), { sql: 'SELECT * FROM jobs WHERE id = $1', params: ['id'] });
+    assert.deepEqual(sqlFromJsString('sql`SELECT * FROM jobs WHERE id = ${id}`'), {
+      sql: 'SELECT * FROM jobs WHERE id = $1',
+      params: ['id'],
+    });
     assert.deepEqual(sqlFromJsString('Prisma.sql`SELECT 1`'), { sql: 'SELECT 1', params: [] });
   });
 
@@ -58,7 +61,10 @@ describe('sql/embedded', () => {
   });
 
   it('numbers interpolations after $n placeholders the text already has', () => {
-    assert.deepEqual(sqlFromJsString('`SELECT * FROM t WHERE a = $1 AND b = ${b}`'), { sql: 'SELECT * FROM t WHERE a = $1 AND b = $2', params: ['', 'b'] });
+    assert.deepEqual(sqlFromJsString('`SELECT * FROM t WHERE a = $1 AND b = ${b}`'), {
+      sql: 'SELECT * FROM t WHERE a = $1 AND b = $2',
+      params: ['', 'b'],
+    });
   });
 
   it('leaves plain SQL alone', () => {
@@ -82,7 +88,7 @@ describe('literalAt (the JS/TS literal under the cursor)', () => {
   });
 
   it('gives the whole template when the cursor is inside one of its ${…} expressions', () => {
-    assert.equal(at('q(`SELECT ${fn(\'a}\', |b)} FROM t`)'), '`SELECT ${fn(\'a}\', b)} FROM t`');
+    assert.equal(at("q(`SELECT ${fn('a}', |b)} FROM t`)"), "`SELECT ${fn('a}', b)} FROM t`");
   });
 
   it('finds nothing in code or comments, and is not fooled by quotes in comments or regexes', () => {

@@ -36,15 +36,27 @@ describe('sql/parse extractShape', () => {
   describe('comparison predicates', () => {
     it('= with a constant', () => {
       assert.deepEqual(onlyPredicate("SELECT id FROM t WHERE status = 'open'"), {
-        target: { column: 'status', columns: ['status'] }, op: '=', constant: true, valueSql: "'open'", sql: "status = 'open'",
+        target: { column: 'status', columns: ['status'] },
+        op: '=',
+        constant: true,
+        valueSql: "'open'",
+        sql: "status = 'open'",
       });
     });
 
     it('<, <=, >, >= and a constant on the left side flips the operator', () => {
       const ops = predicatesOf('SELECT 1 FROM t WHERE a < 1 AND b <= 2 AND c > 3 AND d >= 4 AND 5 < e AND 6 >= f');
-      assert.deepEqual(ops.map((p) => [p.target.column, p.op, p.valueSql]), [
-        ['a', '<', '1'], ['b', '<=', '2'], ['c', '>', '3'], ['d', '>=', '4'], ['e', '>', '5'], ['f', '<=', '6'],
-      ]);
+      assert.deepEqual(
+        ops.map((p) => [p.target.column, p.op, p.valueSql]),
+        [
+          ['a', '<', '1'],
+          ['b', '<=', '2'],
+          ['c', '>', '3'],
+          ['d', '>=', '4'],
+          ['e', '>', '5'],
+          ['f', '<=', '6'],
+        ],
+      );
       assert.equal(ops[4].sql, '5 < e');
     });
 
@@ -65,12 +77,21 @@ describe('sql/parse extractShape', () => {
 
     it('BETWEEN with both bounds as valueSql', () => {
       const p = onlyPredicate("SELECT 1 FROM t WHERE d BETWEEN DATE '2024-01-01' AND DATE '2024-02-01'");
-      assert.deepEqual([p.op, p.valueSql, p.sql], ['BETWEEN', "'2024-01-01'::date AND '2024-02-01'::date", "d BETWEEN '2024-01-01'::date AND '2024-02-01'::date"]);
+      assert.deepEqual(
+        [p.op, p.valueSql, p.sql],
+        ['BETWEEN', "'2024-01-01'::date AND '2024-02-01'::date", "d BETWEEN '2024-01-01'::date AND '2024-02-01'::date"],
+      );
     });
 
     it('<> and NOT IN are kept for partial-index reasoning but marked as such', () => {
       const ps = predicatesOf("SELECT 1 FROM t WHERE a != 1 AND b NOT IN ('x')");
-      assert.deepEqual(ps.map((p) => [p.op, p.sql]), [['<>', 'a <> 1'], ['OTHER', "b NOT IN ('x')"]]);
+      assert.deepEqual(
+        ps.map((p) => [p.op, p.sql]),
+        [
+          ['<>', 'a <> 1'],
+          ['OTHER', "b NOT IN ('x')"],
+        ],
+      );
     });
 
     it('a non-literal value is not constant and has no valueSql', () => {
@@ -83,24 +104,45 @@ describe('sql/parse extractShape', () => {
     });
 
     it('nested parenthesised ANDs are flattened', () => {
-      assert.deepEqual(predicatesOf('SELECT 1 FROM t WHERE (a = 1 AND (b = 2 AND c = 3))').map((p) => p.target.column), ['a', 'b', 'c']);
+      assert.deepEqual(
+        predicatesOf('SELECT 1 FROM t WHERE (a = 1 AND (b = 2 AND c = 3))').map((p) => p.target.column),
+        ['a', 'b', 'c'],
+      );
     });
   });
 
   describe('null and boolean tests', () => {
     it('IS NULL and IS NOT NULL are constant predicates', () => {
       const ps = predicatesOf('SELECT 1 FROM t WHERE a IS NULL AND b IS NOT NULL');
-      assert.deepEqual(ps.map((p) => [p.target.column, p.op, p.constant, p.sql]), [['a', 'IS NULL', true, 'a IS NULL'], ['b', 'IS NOT NULL', true, 'b IS NOT NULL']]);
+      assert.deepEqual(
+        ps.map((p) => [p.target.column, p.op, p.constant, p.sql]),
+        [
+          ['a', 'IS NULL', true, 'a IS NULL'],
+          ['b', 'IS NOT NULL', true, 'b IS NOT NULL'],
+        ],
+      );
     });
 
     it('a bare boolean column is = true, NOT column is = false', () => {
       const ps = predicatesOf('SELECT 1 FROM t WHERE is_active AND NOT is_deleted');
-      assert.deepEqual(ps.map((p) => [p.target.column, p.op, p.valueSql, p.sql]), [['is_active', '=', 'true', 'is_active'], ['is_deleted', '=', 'false', 'NOT is_deleted']]);
+      assert.deepEqual(
+        ps.map((p) => [p.target.column, p.op, p.valueSql, p.sql]),
+        [
+          ['is_active', '=', 'true', 'is_active'],
+          ['is_deleted', '=', 'false', 'NOT is_deleted'],
+        ],
+      );
     });
 
     it('IS TRUE / IS FALSE are = true / false, keeping their own text', () => {
       const ps = predicatesOf('SELECT 1 FROM t WHERE a IS TRUE AND b IS FALSE');
-      assert.deepEqual(ps.map((p) => [p.op, p.valueSql, p.sql]), [['=', 'true', 'a IS TRUE'], ['=', 'false', 'b IS FALSE']]);
+      assert.deepEqual(
+        ps.map((p) => [p.op, p.valueSql, p.sql]),
+        [
+          ['=', 'true', 'a IS TRUE'],
+          ['=', 'false', 'b IS FALSE'],
+        ],
+      );
     });
 
     it('= false with a literal boolean', () => {
@@ -121,7 +163,10 @@ describe('sql/parse extractShape', () => {
     });
 
     it("ILIKE '%x%' and ILIKE 'abc%' are case-insensitive LIKE_INFIX (trigram)", () => {
-      assert.deepEqual([onlyPredicate("SELECT 1 FROM t WHERE name ILIKE '%abc%'")].map((p) => [p.op, p.caseInsensitive]), [['LIKE_INFIX', true]]);
+      assert.deepEqual(
+        [onlyPredicate("SELECT 1 FROM t WHERE name ILIKE '%abc%'")].map((p) => [p.op, p.caseInsensitive]),
+        [['LIKE_INFIX', true]],
+      );
       assert.equal(onlyPredicate("SELECT 1 FROM t WHERE name ILIKE 'abc%'").op, 'LIKE_INFIX');
     });
 
@@ -144,12 +189,21 @@ describe('sql/parse extractShape', () => {
 
     it('@> and <@ with an array-typed cast', () => {
       const ps = predicatesOf("SELECT 1 FROM t WHERE tags @> '{a,b}'::text[] AND ids <@ ARRAY[1, 2]::int[]");
-      assert.deepEqual(ps.map((p) => [p.op, p.valueSql]), [['ARRAY_CONTAINS', "'{a,b}'::text[]"], ['ARRAY_CONTAINED', 'ARRAY[1, 2]::int[]']]);
+      assert.deepEqual(
+        ps.map((p) => [p.op, p.valueSql]),
+        [
+          ['ARRAY_CONTAINS', "'{a,b}'::text[]"],
+          ['ARRAY_CONTAINED', 'ARRAY[1, 2]::int[]'],
+        ],
+      );
     });
 
     it('@> with a JSON-looking string or a ::jsonb cast is JSONB_CONTAINS', () => {
       const ps = predicatesOf(`SELECT 1 FROM t WHERE doc @> '{"a": 1}' AND meta @> '[1]'::jsonb`);
-      assert.deepEqual(ps.map((p) => p.op), ['JSONB_CONTAINS', 'JSONB_CONTAINS']);
+      assert.deepEqual(
+        ps.map((p) => p.op),
+        ['JSONB_CONTAINS', 'JSONB_CONTAINS'],
+      );
     });
 
     it('@> with a bare parameter cannot be classified from the query alone', () => {
@@ -158,7 +212,14 @@ describe('sql/parse extractShape', () => {
 
     it('?, ?| and ?& are JSONB_EXISTS', () => {
       const ps = predicatesOf("SELECT 1 FROM t WHERE doc ? 'k' AND doc ?| ARRAY['a'] AND doc ?& ARRAY['b']");
-      assert.deepEqual(ps.map((p) => [p.op, p.sql]), [['JSONB_EXISTS', "doc ? 'k'"], ['JSONB_EXISTS', "doc ?| ARRAY['a']"], ['JSONB_EXISTS', "doc ?& ARRAY['b']"]]);
+      assert.deepEqual(
+        ps.map((p) => [p.op, p.sql]),
+        [
+          ['JSONB_EXISTS', "doc ? 'k'"],
+          ['JSONB_EXISTS', "doc ?| ARRAY['a']"],
+          ['JSONB_EXISTS', "doc ?& ARRAY['b']"],
+        ],
+      );
     });
 
     it('a jsonb member compared with a constant is an expression target', () => {
@@ -188,12 +249,20 @@ describe('sql/parse extractShape', () => {
     it('prints expressions with minimal, correct parentheses', () => {
       const p = onlyPredicate('SELECT 1 FROM t WHERE (a + b) * c = 1 AND TRUE');
       assert.equal(p.target.expression, '(a + b) * c');
-      assert.equal(onlyPredicate("SELECT 1 FROM t WHERE (created_at AT TIME ZONE 'UTC')::date = $1").target.expression, "(created_at AT TIME ZONE 'UTC')::date");
+      assert.equal(
+        onlyPredicate("SELECT 1 FROM t WHERE (created_at AT TIME ZONE 'UTC')::date = $1").target.expression,
+        "(created_at AT TIME ZONE 'UTC')::date",
+      );
     });
 
     it('prints CASE and SUBSTRING targets unqualified', () => {
-      const ps = predicatesOf("SELECT 1 FROM t WHERE CASE WHEN t.a > 0 THEN t.b ELSE 'x' END = 'y' AND substring(t.c from 1 for 3) = 'abc'");
-      assert.deepEqual(ps.map((p) => p.target.expression), ["CASE WHEN a > 0 THEN b ELSE 'x' END", 'substring(c FROM 1 FOR 3)']);
+      const ps = predicatesOf(
+        "SELECT 1 FROM t WHERE CASE WHEN t.a > 0 THEN t.b ELSE 'x' END = 'y' AND substring(t.c from 1 for 3) = 'abc'",
+      );
+      assert.deepEqual(
+        ps.map((p) => p.target.expression),
+        ["CASE WHEN a > 0 THEN b ELSE 'x' END", 'substring(c FROM 1 FOR 3)'],
+      );
     });
 
     it('quotes identifiers that need it', () => {
@@ -206,7 +275,13 @@ describe('sql/parse extractShape', () => {
     it('$n on either side, through casts; paramCount is the highest number', () => {
       const shape = extractShape('SELECT 1 FROM t WHERE a = $2::int AND $1 < b LIMIT $3');
       const ps = shape.tables[0].predicates;
-      assert.deepEqual(ps.map((p) => [p.target.column, p.op, p.param, p.constant]), [['a', '=', 2, false], ['b', '>', 1, false]]);
+      assert.deepEqual(
+        ps.map((p) => [p.target.column, p.op, p.param, p.constant]),
+        [
+          ['a', '=', 2, false],
+          ['b', '>', 1, false],
+        ],
+      );
       assert.equal(shape.paramCount, 3);
       assert.equal(shape.limit, undefined);
     });
@@ -215,7 +290,10 @@ describe('sql/parse extractShape', () => {
   describe('tables, aliases and joins', () => {
     it('keeps the schema and alias and attributes alias-qualified columns', () => {
       const shape = extractShape('SELECT o.id FROM sales.orders AS o WHERE o.total > 10');
-      assert.deepEqual(shape.tables.map((t) => [t.schema, t.table, t.alias]), [['sales', 'orders', 'o']]);
+      assert.deepEqual(
+        shape.tables.map((t) => [t.schema, t.table, t.alias]),
+        [['sales', 'orders', 'o']],
+      );
       assert.deepEqual(shape.tables[0].columnsRead, ['id', 'total']);
     });
 
@@ -227,13 +305,19 @@ describe('sql/parse extractShape', () => {
         const shape = extractShape(sql);
         assert.deepEqual(table(shape, 'orders').joinKeys, [{ column: 'id', otherTable: 'order_items', otherColumn: 'order_id' }]);
         assert.deepEqual(table(shape, 'order_items').joinKeys, [{ column: 'order_id', otherTable: 'orders', otherColumn: 'id' }]);
-        assert.deepEqual(table(shape, 'orders').predicates.map((p) => p.sql), ['status = 1']);
+        assert.deepEqual(
+          table(shape, 'orders').predicates.map((p) => p.sql),
+          ['status = 1'],
+        );
       }
     });
 
-    it('ON predicates of a LEFT JOIN that touch one table are that table\'s predicates', () => {
+    it("ON predicates of a LEFT JOIN that touch one table are that table's predicates", () => {
       const shape = extractShape("SELECT 1 FROM a LEFT JOIN b ON b.a_id = a.id AND b.kind = 'x'");
-      assert.deepEqual(table(shape, 'b').predicates.map((p) => p.sql), ["kind = 'x'"]);
+      assert.deepEqual(
+        table(shape, 'b').predicates.map((p) => p.sql),
+        ["kind = 'x'"],
+      );
     });
 
     it('JOIN ... USING gives join keys on the shared column', () => {
@@ -244,32 +328,53 @@ describe('sql/parse extractShape', () => {
 
     it('keeps each occurrence of a self-join apart', () => {
       const shape = extractShape("SELECT e.name, m.name FROM employees e JOIN employees m ON m.id = e.manager_id WHERE e.dept = 'x'");
-      assert.deepEqual(table(shape, 'employees', 'e').predicates.map((p) => p.sql), ["dept = 'x'"]);
+      assert.deepEqual(
+        table(shape, 'employees', 'e').predicates.map((p) => p.sql),
+        ["dept = 'x'"],
+      );
       assert.deepEqual(table(shape, 'employees', 'e').joinKeys, [{ column: 'manager_id', otherTable: 'employees', otherColumn: 'id' }]);
       assert.deepEqual(table(shape, 'employees', 'm').predicates, []);
       assert.deepEqual(table(shape, 'employees', 'm').columnsRead, ['id', 'name']);
     });
 
     it('attributes an unqualified column in a join when it is qualified elsewhere with one table', () => {
-      const shape = extractShape("SELECT a.id FROM accounts a JOIN invoices i ON i.account_id = a.id WHERE due_at < now() AND i.due_at IS NOT NULL AND region = 'eu'");
-      assert.deepEqual(table(shape, 'invoices').predicates.map((p) => p.sql), ['due_at < now()', 'due_at IS NOT NULL']);
+      const shape = extractShape(
+        "SELECT a.id FROM accounts a JOIN invoices i ON i.account_id = a.id WHERE due_at < now() AND i.due_at IS NOT NULL AND region = 'eu'",
+      );
+      assert.deepEqual(
+        table(shape, 'invoices').predicates.map((p) => p.sql),
+        ['due_at < now()', 'due_at IS NOT NULL'],
+      );
       assert.deepEqual(table(shape, 'accounts').predicates, []);
       assert.ok(!shape.tables.some((t) => t.columnsRead.includes('region')), 'ambiguous column left out');
     });
 
     it('a join to a subquery records the key on the real table, naming the subquery by its alias', () => {
-      const shape = extractShape('SELECT c.name FROM customers c JOIN (SELECT customer_id FROM payments GROUP BY customer_id) p ON p.customer_id = c.id');
+      const shape = extractShape(
+        'SELECT c.name FROM customers c JOIN (SELECT customer_id FROM payments GROUP BY customer_id) p ON p.customer_id = c.id',
+      );
       assert.deepEqual(table(shape, 'customers').joinKeys, [{ column: 'id', otherTable: 'p', otherColumn: 'customer_id' }]);
-      assert.deepEqual(table(shape, 'payments').groupBy.map((g) => g.column), ['customer_id']);
+      assert.deepEqual(
+        table(shape, 'payments').groupBy.map((g) => g.column),
+        ['customer_id'],
+      );
     });
   });
 
   describe('subqueries and CTEs', () => {
     it('walks EXISTS and IN subqueries; correlated keys become join keys', () => {
-      const shape = extractShape('SELECT * FROM t WHERE EXISTS (SELECT 1 FROM v WHERE v.t_id = t.id AND v.flag) AND b IN (SELECT x FROM u WHERE u.k = 3)');
+      const shape = extractShape(
+        'SELECT * FROM t WHERE EXISTS (SELECT 1 FROM v WHERE v.t_id = t.id AND v.flag) AND b IN (SELECT x FROM u WHERE u.k = 3)',
+      );
       assert.deepEqual(table(shape, 'v').joinKeys, [{ column: 't_id', otherTable: 't', otherColumn: 'id' }]);
-      assert.deepEqual(table(shape, 'v').predicates.map((p) => p.sql), ['flag']);
-      assert.deepEqual(table(shape, 'u').predicates.map((p) => p.sql), ['k = 3']);
+      assert.deepEqual(
+        table(shape, 'v').predicates.map((p) => p.sql),
+        ['flag'],
+      );
+      assert.deepEqual(
+        table(shape, 'u').predicates.map((p) => p.sql),
+        ['k = 3'],
+      );
       const inPredicate = table(shape, 't').predicates.find((p) => p.target.column === 'b');
       assert.deepEqual([inPredicate?.op, inPredicate?.constant], ['IN', false]);
       assert.equal(table(shape, 't').readsAllColumns, true);
@@ -277,27 +382,54 @@ describe('sql/parse extractShape', () => {
     });
 
     it('walks CTEs and does not mistake a CTE name for a table', () => {
-      const shape = extractShape("WITH recent AS (SELECT id, user_id FROM orders WHERE created_at > $1) SELECT u.email FROM recent r JOIN users u ON u.id = r.user_id WHERE u.status = 'active'");
-      assert.deepEqual(shape.tables.map((t) => t.table), ['orders', 'users']);
-      assert.deepEqual(table(shape, 'orders').predicates.map((p) => [p.target.column, p.op, p.param]), [['created_at', '>', 1]]);
-      assert.deepEqual(table(shape, 'users').predicates.map((p) => p.sql), ["status = 'active'"]);
+      const shape = extractShape(
+        "WITH recent AS (SELECT id, user_id FROM orders WHERE created_at > $1) SELECT u.email FROM recent r JOIN users u ON u.id = r.user_id WHERE u.status = 'active'",
+      );
+      assert.deepEqual(
+        shape.tables.map((t) => t.table),
+        ['orders', 'users'],
+      );
+      assert.deepEqual(
+        table(shape, 'orders').predicates.map((p) => [p.target.column, p.op, p.param]),
+        [['created_at', '>', 1]],
+      );
+      assert.deepEqual(
+        table(shape, 'users').predicates.map((p) => p.sql),
+        ["status = 'active'"],
+      );
     });
 
     it('walks FROM subqueries and LATERAL subqueries with their own ORDER BY', () => {
-      const shape = extractShape('SELECT u.id, o.total FROM users u, LATERAL (SELECT total FROM orders o WHERE o.user_id = u.id ORDER BY created_at DESC LIMIT 1) o');
+      const shape = extractShape(
+        'SELECT u.id, o.total FROM users u, LATERAL (SELECT total FROM orders o WHERE o.user_id = u.id ORDER BY created_at DESC LIMIT 1) o',
+      );
       assert.deepEqual(table(shape, 'orders').joinKeys, [{ column: 'user_id', otherTable: 'users', otherColumn: 'id' }]);
-      assert.deepEqual(table(shape, 'orders').orderBy.map((k) => [k.target.column, k.direction]), [['created_at', 'DESC']]);
-      assert.equal(shape.limit, undefined, 'LIMIT of a subquery is not the statement\'s');
+      assert.deepEqual(
+        table(shape, 'orders').orderBy.map((k) => [k.target.column, k.direction]),
+        [['created_at', 'DESC']],
+      );
+      assert.equal(shape.limit, undefined, "LIMIT of a subquery is not the statement's");
     });
 
     it('walks both sides of a UNION', () => {
       const shape = extractShape('SELECT id FROM a WHERE x = 1 UNION ALL SELECT id FROM b WHERE y = 2');
-      assert.deepEqual(shape.tables.map((t) => [t.table, t.predicates[0].sql]), [['a', 'x = 1'], ['b', 'y = 2']]);
+      assert.deepEqual(
+        shape.tables.map((t) => [t.table, t.predicates[0].sql]),
+        [
+          ['a', 'x = 1'],
+          ['b', 'y = 2'],
+        ],
+      );
     });
 
     it('WITH RECURSIVE: the recursive name is not a table', () => {
-      const shape = extractShape('WITH RECURSIVE tree(id) AS (SELECT id FROM nodes WHERE parent_id IS NULL UNION ALL SELECT n.id FROM nodes n JOIN tree t ON n.parent_id = t.id) SELECT * FROM tree');
-      assert.deepEqual(shape.tables.map((t) => t.table), ['nodes', 'nodes']);
+      const shape = extractShape(
+        'WITH RECURSIVE tree(id) AS (SELECT id FROM nodes WHERE parent_id IS NULL UNION ALL SELECT n.id FROM nodes n JOIN tree t ON n.parent_id = t.id) SELECT * FROM tree',
+      );
+      assert.deepEqual(
+        shape.tables.map((t) => t.table),
+        ['nodes', 'nodes'],
+      );
       assert.deepEqual(shape.tables[1].joinKeys, [{ column: 'parent_id', otherTable: 't', otherColumn: 'id' }]);
     });
   });
@@ -311,14 +443,25 @@ describe('sql/parse extractShape', () => {
       ]);
     });
 
-    it('attaches ORDER BY only when every key is one table\'s', () => {
+    it("attaches ORDER BY only when every key is one table's", () => {
       const shape = extractShape('SELECT 1 FROM a JOIN b ON b.a_id = a.id ORDER BY a.created_at, b.rank');
-      assert.deepEqual(shape.tables.map((t) => t.orderBy), [[], []]);
+      assert.deepEqual(
+        shape.tables.map((t) => t.orderBy),
+        [[], []],
+      );
     });
 
     it('resolves ORDER BY output aliases and ordinals', () => {
-      const shape = extractShape('SELECT j.created_at AS posted, lower(j.title) FROM jobs j JOIN users u ON u.id = j.posted_by_id ORDER BY posted DESC, 2');
-      assert.deepEqual(table(shape, 'jobs').orderBy.map((k) => [k.target.column ?? k.target.expression, k.direction]), [['created_at', 'DESC'], ['lower(title)', 'ASC']]);
+      const shape = extractShape(
+        'SELECT j.created_at AS posted, lower(j.title) FROM jobs j JOIN users u ON u.id = j.posted_by_id ORDER BY posted DESC, 2',
+      );
+      assert.deepEqual(
+        table(shape, 'jobs').orderBy.map((k) => [k.target.column ?? k.target.expression, k.direction]),
+        [
+          ['created_at', 'DESC'],
+          ['lower(title)', 'ASC'],
+        ],
+      );
       assert.ok(!table(shape, 'jobs').columnsRead.includes('posted'));
     });
 
@@ -338,7 +481,10 @@ describe('sql/parse extractShape', () => {
 
     it('GROUP BY expressions, ordinals and output aliases', () => {
       const shape = extractShape("SELECT date_trunc('day', created_at) AS day, count(*) FROM events GROUP BY day, 1");
-      assert.deepEqual(shape.tables[0].groupBy.map((g) => g.expression), ["date_trunc('day', created_at)", "date_trunc('day', created_at)"]);
+      assert.deepEqual(
+        shape.tables[0].groupBy.map((g) => g.expression),
+        ["date_trunc('day', created_at)", "date_trunc('day', created_at)"],
+      );
       assert.deepEqual(shape.tables[0].columnsRead, ['created_at']);
     });
 
@@ -356,7 +502,10 @@ describe('sql/parse extractShape', () => {
       const shape = extractShape('SELECT o.*, c.name FROM orders o JOIN customers c ON c.id = o.customer_id');
       assert.equal(table(shape, 'orders').readsAllColumns, true);
       assert.equal(table(shape, 'customers').readsAllColumns, false);
-      assert.equal(extractShape('SELECT * FROM a JOIN b ON b.x = a.x').tables.every((t) => t.readsAllColumns), true);
+      assert.equal(
+        extractShape('SELECT * FROM a JOIN b ON b.x = a.x').tables.every((t) => t.readsAllColumns),
+        true,
+      );
     });
   });
 
@@ -364,7 +513,10 @@ describe('sql/parse extractShape', () => {
     it('UPDATE: target predicates, SET values read, FROM joins', () => {
       const shape = extractShape('UPDATE jobs j SET title = u.name FROM users u WHERE u.id = j.posted_by_id AND j.is_active');
       assert.deepEqual([shape.kind, shape.writes], ['update', true]);
-      assert.deepEqual(table(shape, 'jobs').predicates.map((p) => p.sql), ['is_active']);
+      assert.deepEqual(
+        table(shape, 'jobs').predicates.map((p) => p.sql),
+        ['is_active'],
+      );
       assert.deepEqual(table(shape, 'jobs').joinKeys, [{ column: 'posted_by_id', otherTable: 'users', otherColumn: 'id' }]);
       assert.deepEqual(table(shape, 'users').columnsRead, ['id', 'name']);
     });
@@ -372,20 +524,32 @@ describe('sql/parse extractShape', () => {
     it('DELETE with a parameter', () => {
       const shape = extractShape('DELETE FROM sessions WHERE user_id = $1 AND expires_at < now()');
       assert.deepEqual([shape.kind, shape.writes, shape.paramCount], ['delete', true, 1]);
-      assert.deepEqual(shape.tables[0].predicates.map((p) => [p.target.column, p.op, p.param]), [['user_id', '=', 1], ['expires_at', '<', undefined]]);
+      assert.deepEqual(
+        shape.tables[0].predicates.map((p) => [p.target.column, p.op, p.param]),
+        [
+          ['user_id', '=', 1],
+          ['expires_at', '<', undefined],
+        ],
+      );
     });
 
     it('INSERT ... SELECT walks the SELECT', () => {
       const shape = extractShape("INSERT INTO archive (id) SELECT m.id FROM messages m WHERE m.sent_at < '2020-01-01'");
       assert.equal(shape.kind, 'insert');
-      assert.deepEqual(table(shape, 'messages').predicates.map((p) => p.sql), ["sent_at < '2020-01-01'"]);
+      assert.deepEqual(
+        table(shape, 'messages').predicates.map((p) => p.sql),
+        ["sent_at < '2020-01-01'"],
+      );
       assert.deepEqual(table(shape, 'archive').predicates, []);
     });
 
     it('a writable CTE makes a SELECT write', () => {
       const shape = extractShape("WITH gone AS (DELETE FROM queue WHERE status = 'done' RETURNING id) SELECT count(*) FROM gone");
       assert.deepEqual([shape.kind, shape.writes], ['select', true]);
-      assert.deepEqual(table(shape, 'queue').predicates.map((p) => p.sql), ["status = 'done'"]);
+      assert.deepEqual(
+        table(shape, 'queue').predicates.map((p) => p.sql),
+        ["status = 'done'"],
+      );
     });
 
     it('a plain SELECT does not write', () => {

@@ -11,7 +11,13 @@ describe('sql/split', () => {
   it('reports offsets into the original text', () => {
     const sql = '  SELECT 1;\n\nUPDATE t SET a = 1;';
     for (const s of splitStatements(sql)) assert.equal(sql.slice(s.start, s.end), s.text);
-    assert.deepEqual(splitStatements(sql).map((s) => [s.start, s.end]), [[2, 10], [13, 31]]);
+    assert.deepEqual(
+      splitStatements(sql).map((s) => [s.start, s.end]),
+      [
+        [2, 10],
+        [13, 31],
+      ],
+    );
   });
 
   it('drops empty statements and comment-only ones', () => {
@@ -61,7 +67,7 @@ describe('sql/split', () => {
     assert.deepEqual(texts("SELECT 'abc; SELECT 2"), ["SELECT 'abc; SELECT 2"]);
   });
 
-  describe('follows PostgreSQL\'s lexer where a mistake would hide a statement (issue 11)', () => {
+  describe("follows PostgreSQL's lexer where a mistake would hide a statement (issue 11)", () => {
     it('ends a -- comment at a carriage return, as the server does', () => {
       assert.deepEqual(texts('SELECT 1 --x\r; COMMIT; DELETE FROM t; SELECT 2'), ['SELECT 1', 'COMMIT', 'DELETE FROM t', 'SELECT 2']);
       assert.deepEqual(texts('SELECT 1 --x\r\n; SELECT 2'), ['SELECT 1', 'SELECT 2']);
@@ -70,7 +76,10 @@ describe('sql/split', () => {
     it('reads backslash escapes in plain strings when standard_conforming_strings is off', () => {
       const sql = "SELECT 'x\\'; COMMIT; DELETE FROM t; SELECT 1'";
       assert.deepEqual(texts(sql), ["SELECT 'x\\'", 'COMMIT', 'DELETE FROM t', "SELECT 1'"]);
-      assert.deepEqual(splitStatements(sql, { standardConformingStrings: false }).map((s) => s.text), [sql]);
+      assert.deepEqual(
+        splitStatements(sql, { standardConformingStrings: false }).map((s) => s.text),
+        [sql],
+      );
     });
 
     it('reads an E string after an operator or a parenthesis, not only after a space', () => {
@@ -79,7 +88,8 @@ describe('sql/split', () => {
     });
 
     it('keeps a SQL-standard function body (BEGIN ATOMIC … END) in its CREATE statement', () => {
-      const fn = 'CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END; SELECT 2; END';
+      const fn =
+        'CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END; SELECT 2; END';
       assert.deepEqual(texts(`${fn}; SELECT 3`), [fn, 'SELECT 3']);
       const proc = 'CREATE PROCEDURE p() BEGIN ATOMIC INSERT INTO t VALUES (1); END';
       assert.deepEqual(texts(`${proc};\nBEGIN; END`), [proc, 'BEGIN', 'END']);

@@ -19,7 +19,8 @@ export const connections: HealthCheck = {
     return outcome(gradeAbove(percent, options.connectionsWarningPercent, options.connectionsCriticalPercent), {
       figure: `${row.used} of ${available} connections (${percent.toFixed(0)}%; max_connections ${row.max}, ${row.reserved} reserved for superusers)`,
       threshold: thresholdText(`${options.connectionsWarningPercent}%`, `${options.connectionsCriticalPercent}%`),
-      advice: 'Put a connection pooler (PgBouncer, or your driver\'s pool with a lower maximum) in front of the database, and look for leaked or idle connections; raising max_connections costs memory per connection.',
+      advice:
+        "Put a connection pooler (PgBouncer, or your driver's pool with a lower maximum) in front of the database, and look for leaked or idle connections; raising max_connections costs memory per connection.",
     });
   },
 };
@@ -39,12 +40,21 @@ export const idleInTransaction: HealthCheck = {
   async run({ session, options }) {
     const rows = (await session.query<Detail & { seconds: number }>(IDLE_IN_TRANSACTION_SQL)).rows;
     const longest = rows[0]?.seconds ?? 0;
-    return outcome(rows.length ? gradeAbove(longest, options.idleInTransactionWarningSeconds, options.idleInTransactionCriticalSeconds) : 'ok', {
-      figure: rows.length ? `${plural(rows.length, 'session')} idle in a transaction, the longest for ${formatSeconds(longest)}` : 'no session is idle in a transaction',
-      threshold: thresholdText(formatSeconds(options.idleInTransactionWarningSeconds), formatSeconds(options.idleInTransactionCriticalSeconds)),
-      advice: 'An open transaction holds its locks and stops VACUUM from removing dead rows. Fix the application to COMMIT or ROLLBACK promptly, set idle_in_transaction_session_timeout, and end a stuck one with SELECT pg_terminate_backend(<pid>).',
-      details: rows,
-    });
+    return outcome(
+      rows.length ? gradeAbove(longest, options.idleInTransactionWarningSeconds, options.idleInTransactionCriticalSeconds) : 'ok',
+      {
+        figure: rows.length
+          ? `${plural(rows.length, 'session')} idle in a transaction, the longest for ${formatSeconds(longest)}`
+          : 'no session is idle in a transaction',
+        threshold: thresholdText(
+          formatSeconds(options.idleInTransactionWarningSeconds),
+          formatSeconds(options.idleInTransactionCriticalSeconds),
+        ),
+        advice:
+          'An open transaction holds its locks and stops VACUUM from removing dead rows. Fix the application to COMMIT or ROLLBACK promptly, set idle_in_transaction_session_timeout, and end a stuck one with SELECT pg_terminate_backend(<pid>).',
+        details: rows,
+      },
+    );
   },
 };
 
@@ -65,9 +75,12 @@ export const longQueries: HealthCheck = {
     const rows = (await session.query<Detail & { seconds: number }>(LONG_QUERIES_SQL, [options.longQueryWarningSeconds])).rows;
     const longest = rows[0]?.seconds ?? 0;
     return outcome(rows.length ? gradeAbove(longest, options.longQueryWarningSeconds, options.longQueryCriticalSeconds) : 'ok', {
-      figure: rows.length ? `${plural(rows.length, 'query', 'queries')} running, the longest for ${formatSeconds(longest)}` : `no query has run longer than ${formatSeconds(options.longQueryWarningSeconds)}`,
+      figure: rows.length
+        ? `${plural(rows.length, 'query', 'queries')} running, the longest for ${formatSeconds(longest)}`
+        : `no query has run longer than ${formatSeconds(options.longQueryWarningSeconds)}`,
       threshold: thresholdText(formatSeconds(options.longQueryWarningSeconds), formatSeconds(options.longQueryCriticalSeconds)),
-      advice: 'EXPLAIN the statement (PG Tuner: Explain and Suggest) to find a missing index; set a statement_timeout for the application role; stop one with SELECT pg_cancel_backend(<pid>).',
+      advice:
+        'EXPLAIN the statement (PG Tuner: Explain and Suggest) to find a missing index; set a statement_timeout for the application role; stop one with SELECT pg_cancel_backend(<pid>).',
       details: rows,
     });
   },
@@ -99,7 +112,8 @@ export const blockedQueries: HealthCheck = {
         ? `${plural(rows.length, 'session')} waiting on locks held by ${plural(blockers.size, 'session')} (pid ${[...blockers].join(', ')}), the longest for ${formatSeconds(longest)}`
         : 'no session is waiting on a lock',
       threshold: thresholdText(formatSeconds(options.blockedWarningSeconds), formatSeconds(options.blockedCriticalSeconds)),
-      advice: 'Look at what the blocking sessions run (often a transaction left open, or DDL waiting behind it); end the blocker with SELECT pg_terminate_backend(<pid>) if it is stuck, and set lock_timeout for migrations.',
+      advice:
+        'Look at what the blocking sessions run (often a transaction left open, or DDL waiting behind it); end the blocker with SELECT pg_terminate_backend(<pid>) if it is stuck, and set lock_timeout for migrations.',
       details: rows,
     });
   },

@@ -20,11 +20,18 @@ export const cacheHit: HealthCheck = {
     const judged = parts.filter((p) => p.total >= options.cacheHitMinBlocks);
     const status = worst(judged.map((p) => gradeBelow(p.ratio * 100, options.cacheHitWarningPercent, options.cacheHitCriticalPercent)));
     return outcome(status, {
-      figure: parts.map((p) => `${p.what} ${formatPercent(p.ratio)} of ${formatCount(p.total)} block reads`).join(', ') +
+      figure:
+        parts.map((p) => `${p.what} ${formatPercent(p.ratio)} of ${formatCount(p.total)} block reads`).join(', ') +
         (judged.length < parts.length ? ` (below ${formatCount(options.cacheHitMinBlocks)} reads is too little activity to judge)` : ''),
       threshold: thresholdText(`${options.cacheHitWarningPercent}%`, `${options.cacheHitCriticalPercent}%`, '<'),
-      advice: 'Reads miss shared_buffers: the working set is larger than the cache. Add missing indexes so queries read fewer pages, raise shared_buffers (about 25% of RAM), or give the server more memory.',
-      details: parts.map((p) => ({ relations: p.what, hit_blocks: p.hit, read_blocks: p.read, hit_percent: Number((p.ratio * 100).toFixed(2)) })),
+      advice:
+        'Reads miss shared_buffers: the working set is larger than the cache. Add missing indexes so queries read fewer pages, raise shared_buffers (about 25% of RAM), or give the server more memory.',
+      details: parts.map((p) => ({
+        relations: p.what,
+        hit_blocks: p.hit,
+        read_blocks: p.read,
+        hit_percent: Number((p.ratio * 100).toFixed(2)),
+      })),
     });
   },
 };

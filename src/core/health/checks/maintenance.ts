@@ -45,11 +45,23 @@ function freezeAgeCheck(id: string, title: string, sql: string, counter: string,
   };
 }
 
-export const wraparound = freezeAgeCheck('xid-wraparound', 'Transaction ID wraparound', XID_AGE_SQL, 'transaction ID', 'autovacuum_freeze_max_age',
-  'long-running or idle-in-transaction sessions and abandoned replication slots or prepared transactions holding the xmin horizon back');
+export const wraparound = freezeAgeCheck(
+  'xid-wraparound',
+  'Transaction ID wraparound',
+  XID_AGE_SQL,
+  'transaction ID',
+  'autovacuum_freeze_max_age',
+  'long-running or idle-in-transaction sessions and abandoned replication slots or prepared transactions holding the xmin horizon back',
+);
 
-export const multixactWraparound = freezeAgeCheck('multixact-wraparound', 'Multixact ID wraparound', MXID_AGE_SQL, 'multixact ID',
-  'autovacuum_multixact_freeze_max_age', 'long-running transactions that hold row locks, and lower autovacuum_multixact_freeze_max_age if row-lock-heavy tables keep coming back');
+export const multixactWraparound = freezeAgeCheck(
+  'multixact-wraparound',
+  'Multixact ID wraparound',
+  MXID_AGE_SQL,
+  'multixact ID',
+  'autovacuum_multixact_freeze_max_age',
+  'long-running transactions that hold row locks, and lower autovacuum_multixact_freeze_max_age if row-lock-heavy tables keep coming back',
+);
 
 const DEAD_TUPLES_SQL = `
 SELECT schemaname AS schema, relname AS "table", n_live_tup::float8 AS live_rows, n_dead_tup::float8 AS dead_rows,
@@ -66,11 +78,16 @@ export const deadTuples: HealthCheck = {
   async run({ session, options }) {
     const rows = (await session.query<Detail & { dead_percent: number }>(DEAD_TUPLES_SQL, [options.deadTuplesMinRows])).rows;
     const flagged = rows.filter((r) => r.dead_percent >= options.deadTuplesWarningPercent);
-    const status = worst(flagged.map((r) => gradeAbove(r.dead_percent, options.deadTuplesWarningPercent, options.deadTuplesCriticalPercent)));
+    const status = worst(
+      flagged.map((r) => gradeAbove(r.dead_percent, options.deadTuplesWarningPercent, options.deadTuplesCriticalPercent)),
+    );
     return outcome(status, {
-      figure: flagged.length ? `${plural(flagged.length, 'table')} with many dead rows, the worst ${flagged[0].schema}.${flagged[0].table} at ${flagged[0].dead_percent}%` : 'no table has a large share of dead rows',
+      figure: flagged.length
+        ? `${plural(flagged.length, 'table')} with many dead rows, the worst ${flagged[0].schema}.${flagged[0].table} at ${flagged[0].dead_percent}%`
+        : 'no table has a large share of dead rows',
       threshold: `${thresholdText(`${options.deadTuplesWarningPercent}%`, `${options.deadTuplesCriticalPercent}%`)} dead rows, tables with ≥ ${formatCount(options.deadTuplesMinRows)} dead rows`,
-      advice: 'Run VACUUM (ANALYZE) on these tables; if autovacuum keeps falling behind, lower autovacuum_vacuum_scale_factor for them (ALTER TABLE … SET (autovacuum_vacuum_scale_factor = 0.02)) and check for sessions holding old snapshots.',
+      advice:
+        'Run VACUUM (ANALYZE) on these tables; if autovacuum keeps falling behind, lower autovacuum_vacuum_scale_factor for them (ALTER TABLE … SET (autovacuum_vacuum_scale_factor = 0.02)) and check for sessions holding old snapshots.',
       details: flagged,
     });
   },
@@ -94,9 +111,12 @@ export const staleMaintenance: HealthCheck = {
   async run({ session, options }) {
     const rows = (await session.query(STALE_MAINTENANCE_SQL, [options.maintenanceMinRows, Math.round(options.maintenanceStaleDays)])).rows;
     return outcome(rows.length ? 'warning' : 'ok', {
-      figure: rows.length ? `${plural(rows.length, 'table')} changed without a (auto)vacuum or analyze in ${plural(options.maintenanceStaleDays, 'day')}` : 'every changed table was vacuumed and analyzed recently',
+      figure: rows.length
+        ? `${plural(rows.length, 'table')} changed without a (auto)vacuum or analyze in ${plural(options.maintenanceStaleDays, 'day')}`
+        : 'every changed table was vacuumed and analyzed recently',
       threshold: `warning when a table of ≥ ${formatCount(options.maintenanceMinRows)} rows has changes and no vacuum/analyze for ${plural(options.maintenanceStaleDays, 'day')}`,
-      advice: 'Check that autovacuum is on (SHOW autovacuum) and not starved (autovacuum_max_workers, cost limits); run VACUUM (ANALYZE) on these tables now. Stale statistics lead the planner to bad plans.',
+      advice:
+        'Check that autovacuum is on (SHOW autovacuum) and not starved (autovacuum_max_workers, cost limits); run VACUUM (ANALYZE) on these tables now. Stale statistics lead the planner to bad plans.',
       details: rows,
     });
   },
@@ -131,22 +151,47 @@ export const bloat: HealthCheck = {
   category: 'maintenance',
   async run({ session, options, indexAnalysis }) {
     const minBytes = options.bloatMinMegabytes * 1024 * 1024;
-    const tables = (await session.query(TABLE_BLOAT_SQL, [minBytes])).rows.filter((r) => r.complete).map((r) => ({
-      kind: 'table', name: `${r.schema}.${r.table}`, bytes: r.bytes as number,
-      ...estimateTableBloat({ bytes: r.bytes, rows: r.rows, rowWidth: r.row_width, fillfactor: r.fillfactor ?? undefined, blockSize: r.block_size }),
-    }));
-    const indexes = (await indexAnalysis()).indexes.filter((i) => i.bloatBytes !== undefined).map((i) => ({
-      kind: 'index', name: `${i.schema}.${i.name}`, bytes: i.bytes, wastedBytes: i.bloatBytes!, wastedPercent: i.bytes ? (i.bloatBytes! / i.bytes) * 100 : 0,
-    }));
+    const tables = (await session.query(TABLE_BLOAT_SQL, [minBytes])).rows
+      .filter((r) => r.complete)
+      .map((r) => ({
+        kind: 'table',
+        name: `${r.schema}.${r.table}`,
+        bytes: r.bytes as number,
+        ...estimateTableBloat({
+          bytes: r.bytes,
+          rows: r.rows,
+          rowWidth: r.row_width,
+          fillfactor: r.fillfactor ?? undefined,
+          blockSize: r.block_size,
+        }),
+      }));
+    const indexes = (await indexAnalysis()).indexes
+      .filter((i) => i.bloatBytes !== undefined)
+      .map((i) => ({
+        kind: 'index',
+        name: `${i.schema}.${i.name}`,
+        bytes: i.bytes,
+        wastedBytes: i.bloatBytes!,
+        wastedPercent: i.bytes ? (i.bloatBytes! / i.bytes) * 100 : 0,
+      }));
     const flagged = [...tables, ...indexes]
       .filter((x) => x.wastedBytes >= minBytes && x.wastedPercent >= options.bloatWarningPercent)
       .sort((a, b) => b.wastedBytes - a.wastedBytes);
     const wasted = flagged.reduce((sum, x) => sum + x.wastedBytes, 0);
     return outcome(worst(flagged.map((x) => gradeAbove(x.wastedPercent, options.bloatWarningPercent, options.bloatCriticalPercent))), {
-      figure: flagged.length ? `${plural(flagged.length, 'relation')} bloated, about ${formatBytes(wasted)} estimated free space` : 'no table or index is estimated to be bloated',
+      figure: flagged.length
+        ? `${plural(flagged.length, 'relation')} bloated, about ${formatBytes(wasted)} estimated free space`
+        : 'no table or index is estimated to be bloated',
       threshold: `${thresholdText(`${options.bloatWarningPercent}%`, `${options.bloatCriticalPercent}%`)} of the size wasted, and at least ${options.bloatMinMegabytes} MB (estimate from statistics)`,
-      advice: 'Rebuild bloated indexes with REINDEX INDEX CONCURRENTLY; compact tables with pg_repack (online) or VACUUM FULL (locks the table). Frequent bloat means autovacuum runs too rarely on those tables.',
-      details: flagged.map((x) => ({ kind: x.kind, name: x.name, size: formatBytes(x.bytes), wasted: formatBytes(x.wastedBytes), wasted_percent: Number(x.wastedPercent.toFixed(1)) })),
+      advice:
+        'Rebuild bloated indexes with REINDEX INDEX CONCURRENTLY; compact tables with pg_repack (online) or VACUUM FULL (locks the table). Frequent bloat means autovacuum runs too rarely on those tables.',
+      details: flagged.map((x) => ({
+        kind: x.kind,
+        name: x.name,
+        size: formatBytes(x.bytes),
+        wasted: formatBytes(x.wastedBytes),
+        wasted_percent: Number(x.wastedPercent.toFixed(1)),
+      })),
     });
   },
 };

@@ -21,19 +21,32 @@ export const replicationLag: HealthCheck = {
   category: 'replication',
   needs: 'pg_read_all_stats',
   async run({ session, options, server }) {
-    const threshold = thresholdText(formatSeconds(options.replicationLagWarningSeconds), formatSeconds(options.replicationLagCriticalSeconds));
-    const advice = 'A lagging standby serves stale reads and delays failover: check its disk and network, long queries on it (hot_standby_feedback, max_standby_streaming_delay), and WAL volume on the primary.';
+    const threshold = thresholdText(
+      formatSeconds(options.replicationLagWarningSeconds),
+      formatSeconds(options.replicationLagCriticalSeconds),
+    );
+    const advice =
+      'A lagging standby serves stale reads and delays failover: check its disk and network, long queries on it (hot_standby_feedback, max_standby_streaming_delay), and WAL volume on the primary.';
     if (server.inRecovery) {
       const lag = (await session.query(REPLAY_DELAY_SQL)).rows[0].lag_seconds as number;
       return outcome(gradeAbove(lag, options.replicationLagWarningSeconds, options.replicationLagCriticalSeconds), {
-        figure: `this server is a standby, replaying ${formatSeconds(lag)} behind its primary`, threshold, advice,
+        figure: `this server is a standby, replaying ${formatSeconds(lag)} behind its primary`,
+        threshold,
+        advice,
       });
     }
     const rows = (await session.query(STANDBY_LAG_SQL)).rows;
-    return outcome(worst(rows.map((r) => gradeAbove(r.lag_seconds, options.replicationLagWarningSeconds, options.replicationLagCriticalSeconds))), {
-      figure: rows.length ? `${plural(rows.length, 'standby', 'standbys')}, the furthest ${formatSeconds(rows[0].lag_seconds)} (${formatBytes(rows[0].lag_bytes ?? 0)}) behind` : 'no standby is attached',
-      threshold, advice, details: rows,
-    });
+    return outcome(
+      worst(rows.map((r) => gradeAbove(r.lag_seconds, options.replicationLagWarningSeconds, options.replicationLagCriticalSeconds))),
+      {
+        figure: rows.length
+          ? `${plural(rows.length, 'standby', 'standbys')}, the furthest ${formatSeconds(rows[0].lag_seconds)} (${formatBytes(rows[0].lag_bytes ?? 0)}) behind`
+          : 'no standby is attached',
+        threshold,
+        advice,
+        details: rows,
+      },
+    );
   },
 };
 
@@ -52,16 +65,19 @@ export const replicationSlots: HealthCheck = {
     const rows = (await session.query(SLOTS_SQL)).rows;
     const mb = (b: number | null) => (b ?? 0) / 1024 / 1024;
     const inactive = rows.filter((r) => !r.active);
-    const status = worst(rows.map((r) => {
-      const byRetention = gradeAbove(mb(r.retained_bytes), options.slotRetainedWarningMegabytes, options.slotRetainedCriticalMegabytes);
-      return !r.active && byRetention === 'ok' ? 'warning' : byRetention;
-    }));
+    const status = worst(
+      rows.map((r) => {
+        const byRetention = gradeAbove(mb(r.retained_bytes), options.slotRetainedWarningMegabytes, options.slotRetainedCriticalMegabytes);
+        return !r.active && byRetention === 'ok' ? 'warning' : byRetention;
+      }),
+    );
     return outcome(status, {
       figure: rows.length
         ? `${plural(rows.length, 'slot')}, ${inactive.length} inactive; the largest keeps ${formatBytes(rows[0].retained_bytes ?? 0)} of WAL`
         : 'no replication slot',
       threshold: `warning for any inactive slot or ≥ ${options.slotRetainedWarningMegabytes} MB retained, critical ≥ ${options.slotRetainedCriticalMegabytes} MB retained`,
-      advice: 'A slot nobody reads keeps WAL forever and holds back vacuum until the disk fills: reconnect its consumer, or drop it with SELECT pg_drop_replication_slot(\'<slot>\'). Consider max_slot_wal_keep_size.',
+      advice:
+        "A slot nobody reads keeps WAL forever and holds back vacuum until the disk fills: reconnect its consumer, or drop it with SELECT pg_drop_replication_slot('<slot>'). Consider max_slot_wal_keep_size.",
       details: rows,
     });
   },

@@ -19,7 +19,8 @@ export const invalidConstraints: HealthCheck = {
     return outcome(rows.length ? 'warning' : 'ok', {
       figure: rows.length ? `${plural(rows.length, 'constraint')} added NOT VALID and never validated` : 'every constraint is validated',
       threshold: 'warning when any constraint is not validated',
-      advice: 'Existing rows were never checked against these. Run ALTER TABLE … VALIDATE CONSTRAINT … (it does not block writes) and fix the rows it reports.',
+      advice:
+        'Existing rows were never checked against these. Run ALTER TABLE … VALIDATE CONSTRAINT … (it does not block writes) and fix the rows it reports.',
       details: rows,
     });
   },
@@ -45,7 +46,8 @@ export const noPrimaryKey: HealthCheck = {
     return outcome(rows.length ? 'warning' : 'ok', {
       figure: rows.length ? `${plural(rows.length, 'table')} without a primary key` : 'every table has a primary key',
       threshold: 'warning when any table lacks a primary key',
-      advice: 'Add a primary key (ALTER TABLE … ADD PRIMARY KEY, or build a unique index CONCURRENTLY first and ADD PRIMARY KEY USING INDEX): rows without one cannot be reliably updated, deduplicated or replicated logically.',
+      advice:
+        'Add a primary key (ALTER TABLE … ADD PRIMARY KEY, or build a unique index CONCURRENTLY first and ADD PRIMARY KEY USING INDEX): rows without one cannot be reliably updated, deduplicated or replicated logically.',
       details: rows,
     });
   },

@@ -35,22 +35,36 @@ export const sequencesNearMax: HealthCheck = {
   category: 'schema',
   async run({ session, options }) {
     const rows = (await session.query(SEQUENCES_SQL)).rows;
-    const used = rows.filter((r) => r.last_value !== null).map((r) => {
-      // Ascending sequences run towards the smaller of their max and the column type's; descending ones towards min.
-      const up = r.increment > 0;
-      const limit = up ? Math.min(r.max, r.type_max ?? Infinity) : Math.max(r.min, r.type_max !== null ? -r.type_max - 1 : -Infinity);
-      const start = up ? Math.max(r.min, 0) : Math.min(r.max, 0);
-      const percent = Math.abs(limit - start) > 0 ? ((r.last_value - start) / (limit - start)) * 100 : 100;
-      return { sequence: `${r.schema}.${r.sequence}`, column: r.column_name as string | null, last_value: r.last_value as number, limit, used_percent: Number(percent.toFixed(2)) };
-    }).sort((a, b) => b.used_percent - a.used_percent);
+    const used = rows
+      .filter((r) => r.last_value !== null)
+      .map((r) => {
+        // Ascending sequences run towards the smaller of their max and the column type's; descending ones towards min.
+        const up = r.increment > 0;
+        const limit = up ? Math.min(r.max, r.type_max ?? Infinity) : Math.max(r.min, r.type_max !== null ? -r.type_max - 1 : -Infinity);
+        const start = up ? Math.max(r.min, 0) : Math.min(r.max, 0);
+        const percent = Math.abs(limit - start) > 0 ? ((r.last_value - start) / (limit - start)) * 100 : 100;
+        return {
+          sequence: `${r.schema}.${r.sequence}`,
+          column: r.column_name as string | null,
+          last_value: r.last_value as number,
+          limit,
+          used_percent: Number(percent.toFixed(2)),
+        };
+      })
+      .sort((a, b) => b.used_percent - a.used_percent);
     const unreadable = rows.filter((r) => !r.readable).length;
     const flagged = used.filter((s) => s.used_percent >= options.sequenceWarningPercent);
     const top = used[0];
     return outcome(worst(flagged.map((s) => gradeAbove(s.used_percent, options.sequenceWarningPercent, options.sequenceCriticalPercent))), {
-      figure: (top ? `highest: ${top.sequence} at ${top.used_percent}% (${exact(top.last_value)} of ${exact(top.limit)})` : `${plural(rows.length, 'sequence')}, none used yet`) +
+      figure:
+        (top
+          ? `highest: ${top.sequence} at ${top.used_percent}% (${exact(top.last_value)} of ${exact(top.limit)})`
+          : `${plural(rows.length, 'sequence')}, none used yet`) +
         (unreadable ? `; ${plural(unreadable, 'sequence')} not readable by this role (needs SELECT or USAGE on them)` : ''),
-      threshold: thresholdText(`${options.sequenceWarningPercent}%`, `${options.sequenceCriticalPercent}%`) + ' of the sequence or its column type',
-      advice: 'Widen the column to bigint before the sequence runs out (ALTER TABLE … ALTER COLUMN … TYPE bigint rewrites the table: plan it, or migrate through a new column), then ALTER SEQUENCE … AS bigint.',
+      threshold:
+        thresholdText(`${options.sequenceWarningPercent}%`, `${options.sequenceCriticalPercent}%`) + ' of the sequence or its column type',
+      advice:
+        'Widen the column to bigint before the sequence runs out (ALTER TABLE … ALTER COLUMN … TYPE bigint rewrites the table: plan it, or migrate through a new column), then ALTER SEQUENCE … AS bigint.',
       details: flagged,
     });
   },

@@ -12,7 +12,14 @@ SELECT (SELECT setting::float8 * current_setting('block_size')::float8 FROM pg_s
   FROM pg_stat_database d
  WHERE d.datname = current_database()`;
 
-interface SettingsRow { shared_buffers: number; work_mem: number; random_page_cost: number; database_bytes: number; temp_files: number; temp_bytes: number }
+interface SettingsRow {
+  shared_buffers: number;
+  work_mem: number;
+  random_page_cost: number;
+  database_bytes: number;
+  temp_files: number;
+  temp_bytes: number;
+}
 
 /** The three settings checks read one row, once per run (pg_database_size walks every file of the database). */
 const perRun = new WeakMap<CheckContext, Promise<SettingsRow>>();
@@ -35,7 +42,8 @@ export const sharedBuffers: HealthCheck = {
     return outcome(tooSmall ? 'warning' : 'ok', {
       figure: `shared_buffers ${formatBytes(s.shared_buffers)}, database ${formatBytes(s.database_bytes)}`,
       threshold: `advice when shared_buffers is ${limit} MB or less (the default is 128 MB) and the database is larger`,
-      advice: 'Set shared_buffers to about 25% of the server\'s RAM (restart needed); managed services size it for you, so check the instance class instead.',
+      advice:
+        "Set shared_buffers to about 25% of the server's RAM (restart needed); managed services size it for you, so check the instance class instead.",
     });
   },
 };
@@ -51,7 +59,8 @@ export const workMem: HealthCheck = {
     return outcome(spills ? 'warning' : 'ok', {
       figure: `work_mem ${formatBytes(s.work_mem)}; ${formatCount(s.temp_files)} temp files (${formatBytes(s.temp_bytes)}) written by sorts and hashes since the stats reset`,
       threshold: `advice when queries spill to temp files and work_mem is ${limit} MB or less (the default is 4 MB)`,
-      advice: 'Sorts and hashes spill to disk. Raise work_mem moderately (it applies per sort/hash node per connection: e.g. 16–64 MB), or only for the roles or queries that need it (ALTER ROLE … SET work_mem, SET LOCAL work_mem).',
+      advice:
+        'Sorts and hashes spill to disk. Raise work_mem moderately (it applies per sort/hash node per connection: e.g. 16–64 MB), or only for the roles or queries that need it (ALTER ROLE … SET work_mem, SET LOCAL work_mem).',
     });
   },
 };
@@ -66,7 +75,8 @@ export const randomPageCost: HealthCheck = {
     return outcome(s.random_page_cost >= limit ? 'warning' : 'ok', {
       figure: `random_page_cost ${s.random_page_cost}`,
       threshold: `advice when random_page_cost is ${limit} or more (the default, 4, is priced for spinning disks)`,
-      advice: 'On SSD or cloud storage random reads cost about as much as sequential ones: set random_page_cost = 1.1 so the planner uses indexes where they help. Keep 4 only on spinning disks.',
+      advice:
+        'On SSD or cloud storage random reads cost about as much as sequential ones: set random_page_cost = 1.1 so the planner uses indexes where they help. Keep 4 only on spinning disks.',
     });
   },
 };

@@ -20,10 +20,17 @@ SELECT queryid::text AS query_id, calls::float8 AS calls,
 /** pg_stat_statements refuses to be read when the library is not preloaded. */
 const NOT_PRELOADED = '55000';
 
-const ENABLE = 'Add pg_stat_statements to shared_preload_libraries in postgresql.conf (managed services: the parameter group / server flags), restart the server, then run CREATE EXTENSION pg_stat_statements in this database.';
+const ENABLE =
+  'Add pg_stat_statements to shared_preload_libraries in postgresql.conf (managed services: the parameter group / server flags), restart the server, then run CREATE EXTENSION pg_stat_statements in this database.';
 
 function notAvailable(why: string): Outcome {
-  return { status: 'skipped', figure: `skipped: needs the pg_stat_statements extension (${why})`, threshold: '', advice: ENABLE, details: [] };
+  return {
+    status: 'skipped',
+    figure: `skipped: needs the pg_stat_statements extension (${why})`,
+    threshold: '',
+    advice: ENABLE,
+    details: [],
+  };
 }
 
 export const slowestStatements: HealthCheck = {
@@ -47,7 +54,8 @@ export const slowestStatements: HealthCheck = {
         ? `slowest: ${slowest.mean_ms} ms on average over ${formatCount(slowest.calls)} calls; ${plural(rows.length, 'statement')} listed`
         : `no statement called at least ${plural(options.slowStatementMinCalls, 'time')} yet`,
       threshold: thresholdText(`${options.slowStatementWarningMs} ms`, `${options.slowStatementCriticalMs} ms`) + ' mean time',
-      advice: 'Open the slowest statements with PG Tuner: Explain and Suggest to find missing indexes.' +
+      advice:
+        'Open the slowest statements with PG Tuner: Explain and Suggest to find missing indexes.' +
         (server.readsAllStats ? '' : ' Statements of other roles show as <insufficient privilege> without pg_read_all_stats.'),
       okAdvice: server.readsAllStats ? '' : 'Statements of other roles are hidden without pg_read_all_stats.',
       details: rows,

@@ -28,7 +28,10 @@ describe('CLI: pgtuner advise', function () {
     assert.equal(s.table, 'public.tickets');
     assert.equal(s.method, 'btree');
     assert.ok(s.kinds.includes('composite'));
-    assert.match(s.ddl, /^CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_tickets_queue_opened_at_desc ON public\.tickets \(queue, opened_at DESC\)/);
+    assert.match(
+      s.ddl,
+      /^CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_tickets_queue_opened_at_desc ON public\.tickets \(queue, opened_at DESC\)/,
+    );
     assert.equal(s.down, 'DROP INDEX CONCURRENTLY IF EXISTS public.idx_tickets_queue_opened_at_desc;');
     assert.ok(s.reason.length > 10);
     for (const key of ['costBefore', 'costAfter', 'msBefore', 'msAfter', 'sizeBytes', 'verifiedBy']) assert.ok(key in s.evidence, key);
@@ -64,7 +67,11 @@ describe('CLI: pgtuner advise', function () {
 
   it('Ctrl-C cancels the statement on the server and exits 130', async () => {
     const r = await interruptCli(['advise', '--sql', 'SELECT pg_sleep(30)'], url, 'pg_sleep(30)');
-    assert.equal(r.code, 130, `exit ${r.code} (signal ${r.signal}); still active on the server: ${JSON.stringify(r.stillActive)}; stderr: ${r.stderr}`);
+    assert.equal(
+      r.code,
+      130,
+      `exit ${r.code} (signal ${r.signal}); still active on the server: ${JSON.stringify(r.stillActive)}; stderr: ${r.stderr}`,
+    );
     assert.deepEqual(r.stillActive, [], 'the server still runs the statement');
     assert.match(r.stderr, /cancel/i);
   });

@@ -24,8 +24,11 @@ describe('pgtuner backup / restore-test (CLI)', function () {
     binDir = cluster.binDir;
     password = cluster.password;
     url = await freshDatabase([]);
-    await cluster.sql(new URL(url).pathname.slice(1), `CREATE TABLE items (id serial PRIMARY KEY, name text);
-      INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 1234) g;`);
+    await cluster.sql(
+      new URL(url).pathname.slice(1),
+      `CREATE TABLE items (id serial PRIMARY KEY, name text);
+      INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 1234) g;`,
+    );
   });
 
   after(() => {
@@ -101,12 +104,19 @@ describe('pgtuner backup / restore-test (CLI)', function () {
       return dump;
     };
     const future = plant('20991231T235959Z', true);
-    const stamp = new Date(Date.now() + 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const stamp = new Date(Date.now() + 1000)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
     const unsigned = plant(stamp, false);
 
     const newest = pgtuner(['restore-test', '--dir', out, '--db', url, '--tools', binDir]);
     assert.equal(newest.code, 0, newest.stderr + newest.stdout);
-    assert.match(newest.stdout, new RegExp(`^PASSED ${made.dumpPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`), 'the real backup, not a planted one');
+    assert.match(
+      newest.stdout,
+      new RegExp(`^PASSED ${made.dumpPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n`),
+      'the real backup, not a planted one',
+    );
     assert.match(newest.stderr, /skipped .*future/is);
 
     for (const planted of [future, unsigned]) {
@@ -124,16 +134,25 @@ describe('pgtuner backup / restore-test (CLI)', function () {
 
   describe('Ctrl-C', function () {
     /** pgtuner's statements still running on the server, in any database. */
-    const activeStatements = async () => (await queryUrl<{ query: string }>(url,
-      `SELECT query FROM pg_stat_activity WHERE application_name = 'pgtuner' AND state = 'active' AND pid <> pg_backend_pid()`)).map((r) => r.query);
+    const activeStatements = async () =>
+      (
+        await queryUrl<{ query: string }>(
+          url,
+          `SELECT query FROM pg_stat_activity WHERE application_name = 'pgtuner' AND state = 'active' AND pid <> pg_backend_pid()`,
+        )
+      ).map((r) => r.query);
     /** Processes of this machine whose command line mentions `text` (pg_dump / pg_restore left running). */
-    const processesMentioning = (text: string) => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false; // gone meanwhile
-      }
-    });
+    const processesMentioning = (text: string) =>
+      fs
+        .readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
+          } catch {
+            return false; // gone meanwhile
+          }
+        });
 
     it('backup: pg_dump blocked behind a lock is stopped, the server runs nothing of it, no partial file is left (exit 130)', async () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-sigint-'));
@@ -162,12 +181,18 @@ describe('pgtuner backup / restore-test (CLI)', function () {
       const { dumpPath } = JSON.parse(backup.stdout);
       const queries = path.join(out, 'slow.json');
       fs.writeFileSync(queries, JSON.stringify([{ sql: 'SELECT pg_sleep(30)', expected: '' }]));
-      const r = await interruptCli(['restore-test', dumpPath, '--tools', binDir, '--queries', queries], url, 'pg_sleep', { anyDatabase: true });
+      const r = await interruptCli(['restore-test', dumpPath, '--tools', binDir, '--queries', queries], url, 'pg_sleep', {
+        anyDatabase: true,
+      });
       assert.equal(r.code, 130, r.stderr);
       assert.deepEqual(r.stillActive, []);
       assert.deepEqual(await activeStatements(), []);
       assert.deepEqual(processesMentioning(dumpPath), [], 'no pg_restore left running');
-      assert.deepEqual(await queryUrl(url, `SELECT datname FROM pg_database WHERE datname LIKE '%\\_restore\\_test\\_%'`), [], 'scratch database dropped');
+      assert.deepEqual(
+        await queryUrl(url, `SELECT datname FROM pg_database WHERE datname LIKE '%\\_restore\\_test\\_%'`),
+        [],
+        'scratch database dropped',
+      );
       const manifest = JSON.parse(fs.readFileSync(dumpPath.replace(/\.dump$/, '.manifest.json'), 'utf8'));
       assert.equal(manifest.lastRestoreTest, undefined, 'a cancelled test is not recorded as a result');
     });

@@ -29,7 +29,11 @@ describe('CLI: pgtuner explain', function () {
 
   it('Ctrl-C cancels the statement on the server and exits 130', async () => {
     const r = await interruptCli(['explain', '--sql', 'SELECT pg_sleep(30)'], url, 'pg_sleep(30)');
-    assert.equal(r.code, 130, `exit ${r.code} (signal ${r.signal}); still active on the server: ${JSON.stringify(r.stillActive)}; stderr: ${r.stderr}`);
+    assert.equal(
+      r.code,
+      130,
+      `exit ${r.code} (signal ${r.signal}); still active on the server: ${JSON.stringify(r.stillActive)}; stderr: ${r.stderr}`,
+    );
     assert.deepEqual(r.stillActive, [], 'the server still runs the statement');
     assert.match(r.stderr, /cancel/i);
   });

@@ -12,10 +12,13 @@ describe('CLI: pgtuner health', () => {
   before(async function () {
     if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "node esbuild.js" first`);
     url = await freshDatabase([]);
-    await queryUrl(url, `
+    await queryUrl(
+      url,
+      `
       CREATE TABLE t (id serial PRIMARY KEY, a int, b int, CONSTRAINT t_b_key UNIQUE (b));
       CREATE INDEX t_a ON t (a);
-      CREATE INDEX t_a_copy ON t (a);`);
+      CREATE INDEX t_a_copy ON t (a);`,
+    );
   });
 
   it('health --json describes every check and exits 0 without critical findings', () => {
@@ -33,10 +36,16 @@ describe('CLI: pgtuner health', () => {
     const r = pgtuner(['health', '--db', url, '--json', '--only', 'sequences,connections']);
     assert.equal(r.code, 1, r.stderr);
     const report = JSON.parse(r.stdout);
-    assert.deepEqual(report.results.map((x: { id: string; status: string }) => [x.id, x.status]), [['connections', 'ok'], ['sequences', 'critical']]);
+    assert.deepEqual(
+      report.results.map((x: { id: string; status: string }) => [x.id, x.status]),
+      [
+        ['connections', 'ok'],
+        ['sequences', 'critical'],
+      ],
+    );
     const text = pgtuner(['health', '--db', url, '--only', 'sequences']);
     assert.equal(text.code, 1);
-    assert.match(text.stdout, /CRITICAL \(1\)\n  Sequences near their maximum: highest: public\.t_id_seq at 97\.79%/);
+    assert.match(text.stdout, /CRITICAL \(1\)\n {2}Sequences near their maximum: highest: public\.t_id_seq at 97\.79%/);
     assert.match(text.stdout, /what to do: Widen the column to bigint/);
   });
 
@@ -57,8 +66,13 @@ describe('CLI: pgtuner health', () => {
   it('Ctrl-C cancels the running check on the server and exits 130', async () => {
     // ALTER SEQUENCE holds a lock that pg_sequence_last_value (the sequences check) waits for.
     const r = await whileHolding(url, 'BEGIN; ALTER SEQUENCE t_id_seq INCREMENT BY 1', () =>
-      interruptCli(['health', '--only', 'sequences'], url, 'pg_sequence_last_value'));
-    assert.equal(r.code, 130, `exit ${r.code} (signal ${r.signal}); still active on the server: ${JSON.stringify(r.stillActive)}; stderr: ${r.stderr}`);
+      interruptCli(['health', '--only', 'sequences'], url, 'pg_sequence_last_value'),
+    );
+    assert.equal(
+      r.code,
+      130,
+      `exit ${r.code} (signal ${r.signal}); still active on the server: ${JSON.stringify(r.stillActive)}; stderr: ${r.stderr}`,
+    );
     assert.deepEqual(r.stillActive, [], 'the server still runs the check');
     assert.match(r.stderr, /cancel/i);
   });

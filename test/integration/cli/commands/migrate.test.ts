@@ -35,23 +35,37 @@ describe('pgtuner migrate', () => {
 
     const up = pgtuner(url, 'migrate', 'up', '--dir', dir, '--json');
     assert.equal(up.code, 0, up.stderr);
-    assert.deepEqual(up.json().applied.map((r: { name: string; transactional: boolean }) => [r.name, r.transactional]),
-      [['001_create_widgets', true], ['002_widgets_id', false]]);
+    assert.deepEqual(
+      up.json().applied.map((r: { name: string; transactional: boolean }) => [r.name, r.transactional]),
+      [
+        ['001_create_widgets', true],
+        ['002_widgets_id', false],
+      ],
+    );
 
     const status = pgtuner(url, 'migrate', 'status', '--dir', dir, '--json');
     assert.equal(status.code, 0, status.stderr);
-    assert.deepEqual(status.json().entries.map((e: { state: string }) => e.state), ['applied', 'applied']);
+    assert.deepEqual(
+      status.json().entries.map((e: { state: string }) => e.state),
+      ['applied', 'applied'],
+    );
     const text = pgtuner(url, 'migrate', 'status', '--dir', dir);
     assert.match(text.stdout, /^applied\s+001_create_widgets \d{4}-\d\d-\d\dT/m);
 
     const down = pgtuner(url, 'migrate', 'down', '--dir', dir, '--steps', '2', '--json');
     assert.equal(down.code, 0, down.stderr);
-    assert.deepEqual(down.json().rolledBack.map((r: { name: string }) => r.name), ['002_widgets_id', '001_create_widgets']);
+    assert.deepEqual(
+      down.json().rolledBack.map((r: { name: string }) => r.name),
+      ['002_widgets_id', '001_create_widgets'],
+    );
     assert.deepEqual(await query(url, "SELECT to_regclass('widgets') AS t"), [{ t: null }]);
   });
 
   it('exits 1 with the failure in the JSON when a migration fails', async () => {
-    const dir = migrationsFolder({ '001_bad.sql': 'CREATE TABLE t (id int);\nSELECT * FROM missing_table;', '001_bad.down.sql': 'DROP TABLE t;' });
+    const dir = migrationsFolder({
+      '001_bad.sql': 'CREATE TABLE t (id int);\nSELECT * FROM missing_table;',
+      '001_bad.down.sql': 'DROP TABLE t;',
+    });
     const up = pgtuner(url, 'migrate', 'up', '--dir', dir, '--json');
     assert.equal(up.code, 1);
     const result = up.json();
@@ -88,7 +102,10 @@ describe('pgtuner migrate', () => {
   });
 
   it('Ctrl-C during down cancels the rollback on the server, exits 130 and the migration stays applied', async () => {
-    const dir = migrationsFolder({ '001_slow_down.sql': 'CREATE TABLE kept (id int);', '001_slow_down.down.sql': 'SELECT pg_sleep(30);\nDROP TABLE kept;' });
+    const dir = migrationsFolder({
+      '001_slow_down.sql': 'CREATE TABLE kept (id int);',
+      '001_slow_down.down.sql': 'SELECT pg_sleep(30);\nDROP TABLE kept;',
+    });
     assert.equal(pgtuner(url, 'migrate', 'up', '--dir', dir).code, 0);
     const run = await interruptCli(['migrate', 'down', '--dir', dir], url, 'pg_sleep(30)');
     assert.equal(run.code, 130, `exit ${run.code} (signal ${run.signal}): ${run.stderr}`);

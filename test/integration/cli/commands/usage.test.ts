@@ -12,10 +12,13 @@ describe('CLI: pgtuner indexes', () => {
   before(async function () {
     if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "node esbuild.js" first`);
     url = await freshDatabase([]);
-    await queryUrl(url, `
+    await queryUrl(
+      url,
+      `
       CREATE TABLE t (id serial PRIMARY KEY, a int, b int, CONSTRAINT t_b_key UNIQUE (b));
       CREATE INDEX t_a ON t (a);
-      CREATE INDEX t_a_copy ON t (a);`);
+      CREATE INDEX t_a_copy ON t (a);`,
+    );
   });
 
   it('indexes --json lists every index with badges, and never marks the constraint index droppable', () => {
@@ -40,8 +43,13 @@ describe('CLI: pgtuner indexes', () => {
     // Its first statement waits for a lock on pg_statistic (the planner reads it). So would a
     // watcher whose query names pg_database's columns: hence anyDatabase, which leaves them out.
     const r = await whileHolding(url, 'BEGIN; LOCK TABLE pg_catalog.pg_statistic IN ACCESS EXCLUSIVE MODE', () =>
-      interruptCli(['indexes'], url, 'stats_reset', { anyDatabase: true }));
-    assert.equal(r.code, 130, `exit ${r.code} (signal ${r.signal}); still active on the server: ${JSON.stringify(r.stillActive)}; stderr: ${r.stderr}`);
+      interruptCli(['indexes'], url, 'stats_reset', { anyDatabase: true }),
+    );
+    assert.equal(
+      r.code,
+      130,
+      `exit ${r.code} (signal ${r.signal}); still active on the server: ${JSON.stringify(r.stillActive)}; stderr: ${r.stderr}`,
+    );
     assert.deepEqual(r.stillActive, [], 'the server still runs the query');
     assert.match(r.stderr, /cancel/i);
   });

@@ -13,14 +13,27 @@ describe('cli/commands/sqlInput: the statement flags of explain and advise', () 
   });
 
   it('maps the flags onto the engine input; side effects only with --allow-side-effects', () => {
-    assert.deepEqual(readStatement({ sql: 'SELECT $1', param: ['7'] }), { sql: 'SELECT $1', params: ['7'], analyze: true, sideEffects: 'plain' });
-    assert.deepEqual(readStatement({ sql: 'SELECT 1', 'no-analyze': true, 'allow-side-effects': true }), { sql: 'SELECT 1', params: undefined, analyze: false, sideEffects: 'allow' });
+    assert.deepEqual(readStatement({ sql: 'SELECT $1', param: ['7'] }), {
+      sql: 'SELECT $1',
+      params: ['7'],
+      analyze: true,
+      sideEffects: 'plain',
+    });
+    assert.deepEqual(readStatement({ sql: 'SELECT 1', 'no-analyze': true, 'allow-side-effects': true }), {
+      sql: 'SELECT 1',
+      params: undefined,
+      analyze: false,
+      sideEffects: 'allow',
+    });
   });
 
   it('wants exactly one of --sql and --file (bad input, exit 2)', () => {
     const badInput = (e: PgTunerError) => e.code === 'BAD_INPUT';
     assert.throws(() => readStatement({}), badInput);
     assert.throws(() => readStatement({ sql: 'SELECT 1', file: 'q.sql' }), badInput);
-    assert.throws(() => readStatement({ file: '/nonexistent/q.sql' }), (e: PgTunerError) => badInput(e) && /ENOENT/.test(e.message));
+    assert.throws(
+      () => readStatement({ file: '/nonexistent/q.sql' }),
+      (e: PgTunerError) => badInput(e) && /ENOENT/.test(e.message),
+    );
   });
 });

@@ -11,7 +11,11 @@ describe('core/backup/progress: reportTo', () => {
       { phase: 'checksum', tablesDone: 0, tablesTotal: 0 },
     ];
     steps.forEach(report);
-    assert.deepEqual(seen, [['dumping 0/4 tables', 0], ['dumping 1/4 tables (public.orders)', 0.25], ['checksum 0/0 tables', undefined]]);
+    assert.deepEqual(seen, [
+      ['dumping 0/4 tables', 0],
+      ['dumping 1/4 tables (public.orders)', 0.25],
+      ['checksum 0/0 tables', undefined],
+    ]);
     assert.equal(reportTo(undefined), undefined, 'nothing to call without a listener');
   });
 });

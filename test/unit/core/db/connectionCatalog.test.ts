@@ -1,16 +1,28 @@
 import assert from 'node:assert/strict';
 import {
-  collectConnections, ConnectionEntry, ConnectionSources, identityChanges, identityOf, findByIdentity, RESTRICTED_MODE_NOTE, settingsSecretKey,
+  collectConnections,
+  ConnectionEntry,
+  ConnectionSources,
+  identityChanges,
+  identityOf,
+  findByIdentity,
+  RESTRICTED_MODE_NOTE,
+  settingsSecretKey,
 } from '../../../../src/core/db/connectionCatalog';
 import { ConnectionProfile } from '../../../../src/core/db/profile';
 
 /** Secret storage as the catalog sees it: by settings level and endpoint. */
-const secrets: Record<string, string> = { [settingsSecretKey('user', { name: 'shared', host: 'user-host', environment: 'development' })]: 'from-secret-storage' };
+const secrets: Record<string, string> = {
+  [settingsSecretKey('user', { name: 'shared', host: 'user-host', environment: 'development' })]: 'from-secret-storage',
+};
 
 function sources(overrides: Partial<ConnectionSources>): ConnectionSources {
   return {
     trusted: true,
-    userSettings: [{ name: 'shared', host: 'user-host' }, { name: 'mine', host: 'laptop', environment: 'staging' }],
+    userSettings: [
+      { name: 'shared', host: 'user-host' },
+      { name: 'mine', host: 'laptop', environment: 'staging' },
+    ],
     workspaceSettings: [{ name: 'shared', host: 'team-host', environment: 'production' }],
     dotenv: { file: '/ws/.env', text: 'DATABASE_URL=postgres://app:envpw@db:5432/app\n' },
     env: { PGHOST: 'pg.local', PGDATABASE: 'x' },
@@ -35,40 +47,53 @@ describe('Connection catalog', () => {
 
   it('in a restricted workspace ignores workspace settings and .env, and says so', () => {
     const catalog = collectConnections(sources({ trusted: false }));
-    assert.deepEqual(catalog.entries.map((e) => `${e.name} @${e.profile.host} [${e.origin}]`), [
-      'shared @user-host [user settings]',
-      'mine @laptop [user settings]',
-      'environment (PG*) @pg.local [PG* environment]',
-    ]);
+    assert.deepEqual(
+      catalog.entries.map((e) => `${e.name} @${e.profile.host} [${e.origin}]`),
+      ['shared @user-host [user settings]', 'mine @laptop [user settings]', 'environment (PG*) @pg.local [PG* environment]'],
+    );
     assert.equal(catalog.restrictedModeNote, RESTRICTED_MODE_NOTE);
   });
 
   it('takes settings passwords from secret storage by level and endpoint, and the .env password from its URL', async () => {
     const byName = Object.fromEntries(collectConnections(sources({})).entries.map((e) => [e.name, e]));
     assert.equal(await byName.shared.password?.(), 'from-secret-storage');
-    assert.equal(await byName['shared (workspace)'].password?.(), undefined, 'a workspace profile never gets a user profile\'s password');
+    assert.equal(await byName['shared (workspace)'].password?.(), undefined, "a workspace profile never gets a user profile's password");
     assert.equal(await byName.mine.password?.(), undefined);
     assert.equal(await byName['DATABASE_URL (.env)'].password?.(), 'envpw');
     assert.ok(!JSON.stringify(Object.values(byName).map((e) => e.profile)).includes('envpw'));
     // The user profile pointed elsewhere (a hand edit): the stored password stays behind.
-    const moved = collectConnections(sources({ userSettings: [{ name: 'shared', host: 'other-host' }] })).entries.find((e) => e.name === 'shared');
+    const moved = collectConnections(sources({ userSettings: [{ name: 'shared', host: 'other-host' }] })).entries.find(
+      (e) => e.name === 'shared',
+    );
     assert.equal(await moved?.password?.(), undefined);
   });
 
-  it('keeps the user\'s names: a folder-defined connection with a taken name gets its source appended', () => {
-    const catalog = collectConnections(sources({
-      userSettings: [{ name: 'shop', host: 'prod', environment: 'production' }, { name: 'shop (workspace)', host: 'x' }, { name: 'DATABASE_URL (.env)', host: 'y' }],
-      workspaceSettings: [{ name: 'shop', host: 'evil', sslmode: 'disable' }, { name: 'environment (PG*)', host: 'z' }],
-    }));
-    assert.deepEqual(catalog.entries.map((e) => `${e.name} = ${e.sourceName} @${e.profile.host} [${e.scope}]`), [
-      'shop (workspace 2) = shop @evil [workspace]',
-      'environment (PG*) (workspace) = environment (PG*) @z [workspace]',
-      'shop = shop @prod [user]',
-      'shop (workspace) = shop (workspace) @x [user]',
-      'DATABASE_URL (.env) = DATABASE_URL (.env) @y [user]',
-      'DATABASE_URL (.env) (.env) = DATABASE_URL (.env) @db [dotenv]',
-      'environment (PG*) = environment (PG*) @pg.local [environment]',
-    ]);
+  it("keeps the user's names: a folder-defined connection with a taken name gets its source appended", () => {
+    const catalog = collectConnections(
+      sources({
+        userSettings: [
+          { name: 'shop', host: 'prod', environment: 'production' },
+          { name: 'shop (workspace)', host: 'x' },
+          { name: 'DATABASE_URL (.env)', host: 'y' },
+        ],
+        workspaceSettings: [
+          { name: 'shop', host: 'evil', sslmode: 'disable' },
+          { name: 'environment (PG*)', host: 'z' },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      catalog.entries.map((e) => `${e.name} = ${e.sourceName} @${e.profile.host} [${e.scope}]`),
+      [
+        'shop (workspace 2) = shop @evil [workspace]',
+        'environment (PG*) (workspace) = environment (PG*) @z [workspace]',
+        'shop = shop @prod [user]',
+        'shop (workspace) = shop (workspace) @x [user]',
+        'DATABASE_URL (.env) = DATABASE_URL (.env) @y [user]',
+        'DATABASE_URL (.env) (.env) = DATABASE_URL (.env) @db [dotenv]',
+        'environment (PG*) = environment (PG*) @pg.local [environment]',
+      ],
+    );
     for (const e of catalog.entries) assert.equal(e.profile.name, e.name, 'messages show the unique name');
   });
 
@@ -77,9 +102,12 @@ describe('Connection catalog', () => {
     it('differs by level, workspace, name and every endpoint field, not by environment or sslmode', () => {
       const key = settingsSecretKey('user', p);
       const others = [
-        settingsSecretKey('workspace', p, 'file:///a'), settingsSecretKey('user', { ...p, name: 'shop2' }),
-        settingsSecretKey('user', { ...p, host: 'h2' }), settingsSecretKey('user', { ...p, port: 5433 }),
-        settingsSecretKey('user', { ...p, database: 'd2' }), settingsSecretKey('user', { ...p, user: 'u2' }),
+        settingsSecretKey('workspace', p, 'file:///a'),
+        settingsSecretKey('user', { ...p, name: 'shop2' }),
+        settingsSecretKey('user', { ...p, host: 'h2' }),
+        settingsSecretKey('user', { ...p, port: 5433 }),
+        settingsSecretKey('user', { ...p, database: 'd2' }),
+        settingsSecretKey('user', { ...p, user: 'u2' }),
       ];
       assert.equal(new Set([key, ...others]).size, 7);
       assert.notEqual(settingsSecretKey('workspace', p, 'file:///a'), settingsSecretKey('workspace', p, 'file:///b'));
@@ -89,7 +117,8 @@ describe('Connection catalog', () => {
   });
 
   describe('identity of the active connection', () => {
-    const entries = (user: unknown[], workspace: unknown[] = []) => collectConnections(sources({ userSettings: user, workspaceSettings: workspace })).entries;
+    const entries = (user: unknown[], workspace: unknown[] = []) =>
+      collectConnections(sources({ userSettings: user, workspaceSettings: workspace })).entries;
     const find = (list: ConnectionEntry[], name: string) => list.find((e) => e.name === name)!;
 
     it('finds the chosen connection by level and name, not by the listed name', () => {
@@ -100,41 +129,84 @@ describe('Connection catalog', () => {
     });
 
     it('lists endpoint and sslmode changes and a weaker environment; a stricter one is no change', () => {
-      const before = identityOf(find(entries([{ name: 'shop', host: 'prod', port: 5432, database: 'shop', user: 'app', sslmode: 'verify-full', environment: 'production' }]), 'shop'));
-      const same = identityOf(find(entries([{ name: 'shop', host: 'prod', database: 'shop', user: 'app', sslmode: 'verify-full', environment: 'production' }]), 'shop'));
+      const before = identityOf(
+        find(
+          entries([
+            { name: 'shop', host: 'prod', port: 5432, database: 'shop', user: 'app', sslmode: 'verify-full', environment: 'production' },
+          ]),
+          'shop',
+        ),
+      );
+      const same = identityOf(
+        find(
+          entries([{ name: 'shop', host: 'prod', database: 'shop', user: 'app', sslmode: 'verify-full', environment: 'production' }]),
+          'shop',
+        ),
+      );
       assert.deepEqual(identityChanges(before, same), []);
-      const after = identityOf(find(entries([{ name: 'shop', host: 'evil', port: 6432, database: 'shop2', user: 'root', sslmode: 'disable', environment: 'development' }]), 'shop'));
+      const after = identityOf(
+        find(
+          entries([
+            { name: 'shop', host: 'evil', port: 6432, database: 'shop2', user: 'root', sslmode: 'disable', environment: 'development' },
+          ]),
+          'shop',
+        ),
+      );
       assert.deepEqual(identityChanges(before, after), [
-        'host prod → evil', 'port 5432 → 6432', 'database shop → shop2', 'user app → root', 'sslmode verify-full → disable', 'environment production → development',
+        'host prod → evil',
+        'port 5432 → 6432',
+        'database shop → shop2',
+        'user app → root',
+        'sslmode verify-full → disable',
+        'environment production → development',
       ]);
       assert.deepEqual(identityChanges({ ...before, environment: 'staging' }, { ...before, environment: 'production' }), []);
-      assert.deepEqual(identityChanges({ ...before, environment: 'staging' }, { ...before, environment: 'development' }), ['environment staging → development']);
+      assert.deepEqual(identityChanges({ ...before, environment: 'staging' }, { ...before, environment: 'development' }), [
+        'environment staging → development',
+      ]);
     });
   });
 
   it('package.json keeps the connection settings restricted in untrusted workspaces (a cloned repository must not choose the server)', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const manifest = require('../../../../../package.json') as { capabilities?: { untrustedWorkspaces?: { supported?: unknown; restrictedConfigurations?: string[] } } };
+    const manifest = require('../../../../../package.json') as {
+      capabilities?: { untrustedWorkspaces?: { supported?: unknown; restrictedConfigurations?: string[] } };
+    };
     const untrusted = manifest.capabilities?.untrustedWorkspaces;
     assert.equal(untrusted?.supported, 'limited');
-    for (const setting of ['pgtuner.connections', 'pgtuner.envFile']) assert.ok(untrusted?.restrictedConfigurations?.includes(setting), setting);
+    for (const setting of ['pgtuner.connections', 'pgtuner.envFile'])
+      assert.ok(untrusted?.restrictedConfigurations?.includes(setting), setting);
   });
 
   it('offers a quoted DATABASE_URL followed by a comment, and reports one whose SSL file is missing', () => {
-    const quoted = collectConnections(sources({ dotenv: { file: '/ws/.env', text: 'DATABASE_URL="postgres://app@db:5432/app" # local\n' }, env: {} }));
+    const quoted = collectConnections(
+      sources({ dotenv: { file: '/ws/.env', text: 'DATABASE_URL="postgres://app@db:5432/app" # local\n' }, env: {} }),
+    );
     assert.equal(quoted.entries.find((e) => e.origin === '.env')?.profile.host, 'db');
-    const broken = collectConnections(sources({ dotenv: { file: '/ws/.env', text: 'DATABASE_URL=postgres://app@db/app?sslrootcert=/no/such.crt' }, env: {} }));
-    assert.equal(broken.entries.some((e) => e.origin === '.env'), false);
+    const broken = collectConnections(
+      sources({ dotenv: { file: '/ws/.env', text: 'DATABASE_URL=postgres://app@db/app?sslrootcert=/no/such.crt' }, env: {} }),
+    );
+    assert.equal(
+      broken.entries.some((e) => e.origin === '.env'),
+      false,
+    );
     assert.deepEqual(broken.problems, ['/ws/.env: DATABASE_URL: The database URL names an SSL file that cannot be read: /no/such.crt.']);
   });
 
   it('reports invalid settings entries with their level and skips a non-postgres DATABASE_URL', () => {
-    const catalog = collectConnections(sources({
-      workspaceSettings: [{ name: 'bad', sslmode: 'sometimes' }],
-      dotenv: { file: '/ws/.env', text: 'DATABASE_URL=mysql://root@localhost/shop' },
-      env: {},
-    }));
-    assert.deepEqual(catalog.entries.map((e) => e.name), ['shared', 'mine']);
-    assert.deepEqual(catalog.problems, ['workspace settings: pgtuner.connections[0] "bad": sslmode must be one of disable, prefer, require, verify-ca, verify-full']);
+    const catalog = collectConnections(
+      sources({
+        workspaceSettings: [{ name: 'bad', sslmode: 'sometimes' }],
+        dotenv: { file: '/ws/.env', text: 'DATABASE_URL=mysql://root@localhost/shop' },
+        env: {},
+      }),
+    );
+    assert.deepEqual(
+      catalog.entries.map((e) => e.name),
+      ['shared', 'mine'],
+    );
+    assert.deepEqual(catalog.problems, [
+      'workspace settings: pgtuner.connections[0] "bad": sslmode must be one of disable, prefer, require, verify-ca, verify-full',
+    ]);
   });
 });

@@ -6,7 +6,18 @@ import { PasswordStore } from '../../../../src/vscode/connections/passwordStore'
 describe('PasswordStore (secret storage)', () => {
   const fake = (initial: Record<string, string>) => {
     const map = new Map(Object.entries(initial));
-    return { map, storage: { get: async (k: string) => map.get(k), store: async (k: string, v: string) => { map.set(k, v); }, delete: async (k: string) => { map.delete(k); } } };
+    return {
+      map,
+      storage: {
+        get: async (k: string) => map.get(k),
+        store: async (k: string, v: string) => {
+          map.set(k, v);
+        },
+        delete: async (k: string) => {
+          map.delete(k);
+        },
+      },
+    };
   };
   const shop: ConnectionProfile = { name: 'shop', host: 'prod', database: 'shop', user: 'app', environment: 'production' };
 

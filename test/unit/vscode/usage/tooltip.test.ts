@@ -10,20 +10,28 @@ const HOSTILE = {
   constraint: 'c_[x](https://example.invalid)',
 };
 
-const index = (over: Partial<AnalyzedIndex> = {}): AnalyzedIndex => ({
-  schema: HOSTILE.schema, table: HOSTILE.table, name: HOSTILE.name, method: 'btree', unique: true,
-  constraint: { kind: 'unique', name: HOSTILE.constraint },
-  definition: 'CREATE UNIQUE INDEX "x```\n[y](command:z)" ON t USING btree (a)',
-  scans: 0, tuplesRead: 0, bytes: 8192,
-  badges: [{ kind: 'duplicate', reason: `same columns as ${HOSTILE.table}` }],
-  droppable: false,
-  ...over,
-} as unknown as AnalyzedIndex);
+const index = (over: Partial<AnalyzedIndex> = {}): AnalyzedIndex =>
+  ({
+    schema: HOSTILE.schema,
+    table: HOSTILE.table,
+    name: HOSTILE.name,
+    method: 'btree',
+    unique: true,
+    constraint: { kind: 'unique', name: HOSTILE.constraint },
+    definition: 'CREATE UNIQUE INDEX "x```\n[y](command:z)" ON t USING btree (a)',
+    scans: 0,
+    tuplesRead: 0,
+    bytes: 8192,
+    badges: [{ kind: 'duplicate', reason: `same columns as ${HOSTILE.table}` }],
+    droppable: false,
+    ...over,
+  }) as unknown as AnalyzedIndex;
 
 /** Outside the code block, every [ ] < > $ # ` (links, HTML, icons, headings, code) is escaped, and names add no line. */
 function assertNoLiveMarkdown(outside: string): void {
   for (let i = 0; i < outside.length; i++) {
-    if ('[]<>$#`'.includes(outside[i])) assert.equal(outside[i - 1], '\\', `unescaped ${outside[i]} in ${JSON.stringify(outside.slice(Math.max(0, i - 30), i + 30))}`);
+    if ('[]<>$#`'.includes(outside[i]))
+      assert.equal(outside[i - 1], '\\', `unescaped ${outside[i]} in ${JSON.stringify(outside.slice(Math.max(0, i - 30), i + 30))}`);
   }
 }
 

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { interruptCli, runCli } from '../../../support/cli';
 import { freshDatabase } from '../../../support/integrationHooks';
-import { migrationsFolder, query, removeFolders, trackedNames } from '../../migrations/support';
+import { migrationsFolder, query, removeFolders, trackedNames } from '../../core/migrations/support';
 
 const root = path.join(__dirname, '..', '..', '..', '..', '..');
 const pgtuner = (url: string | undefined, ...args: string[]) => runCli(args, url, { timeoutMs: 60_000 });

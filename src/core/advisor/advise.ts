@@ -278,7 +278,7 @@ async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan): Pr
 }
 
 /** The same verification settings for advising and for "explain again with this index"; production never builds. */
-function whatIfOptions(settings: Settings, params: unknown[] | undefined, hypopg: boolean, production: boolean): WhatIfOptions {
+export function whatIfOptions(settings: Settings, params: unknown[] | undefined, hypopg: boolean, production: boolean): WhatIfOptions {
   return {
     hypopg,
     trialBuilds: !production,
@@ -292,13 +292,13 @@ function whatIfOptions(settings: Settings, params: unknown[] | undefined, hypopg
 /** A suggestion must cut the plan's cost by at least this share. */
 const minImprovementOf = (settings: Settings) => settings['advisor.minImprovementPercent'] / 100;
 
-function toProbe(c: Candidate, tableBytes: number): IndexProbe {
+export function toProbe(c: Candidate, tableBytes: number): IndexProbe {
   const name = indexName(c);
   return { name, createSql: trialBuildSql(c, name), table: `${c.schema}.${c.table}`, needsTrialBuild: c.needsTrialBuild, tableBytes };
 }
 
 /** Catalog facts for each table usage (names resolved through search_path like the query's). */
-async function tablesOf(session: Session, usages: TableUsage[]): Promise<Map<TableUsage, TableInfo>> {
+export async function tablesOf(session: Session, usages: TableUsage[]): Promise<Map<TableUsage, TableInfo>> {
   const nameOf = (u: TableUsage) => qualifiedName(u.schema, u.table);
   const used = usages.flatMap((u) => [
     ...u.columnsRead,

@@ -38,11 +38,11 @@ export interface Probed {
   note?: string;
 }
 
-const HYPO_CREATE_SQL =
+export const HYPO_CREATE_SQL =
   'SELECT indexrelid::int AS oid, indexname, hypopg_relation_size(indexrelid)::float8 AS bytes FROM hypopg_create_index($1)';
-const HYPO_DROP_SQL = 'SELECT hypopg_drop_index($1::oid)';
+export const HYPO_DROP_SQL = 'SELECT hypopg_drop_index($1::oid)';
 /** Hypothetical indexes live in the backend, outside any transaction: cleared when the session is released. */
-const HYPO_RESET_SQL = 'SELECT hypopg_reset()';
+export const HYPO_RESET_SQL = 'SELECT hypopg_reset()';
 /** $1: the index's schema-qualified, quoted name (a bare name fails for quoted names and other schemas). */
 const INDEX_SIZE_SQL = 'SELECT pg_relation_size(to_regclass($1))::float8 AS bytes';
 /**

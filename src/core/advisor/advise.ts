@@ -8,10 +8,10 @@ import { Plan } from '../plan/types';
 import { Run } from '../run';
 import { secondsToMs, Settings } from '../settings/schema';
 import { qualifiedName } from '../sql/ident';
-import { tryExtractShape } from '../sql/parse';
 import { TableUsage } from '../sql/shape';
 import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } from './candidate';
 import { DEFAULT_CANDIDATE_OPTIONS, generateCandidates } from './generate';
+import { statementShape } from './planShape';
 import { servedByExisting } from './served';
 import { Advice, Suggestion } from './types';
 import { IndexProbe, Probed, WhatIf, WhatIfOptions } from './whatIf';
@@ -95,16 +95,13 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
           );
           return base;
         }
-        const parsed = tryExtractShape(statement);
-        if ('error' in parsed) {
-          base.notes.push(`The statement's shape could not be analysed (${parsed.error.message}); showing the plan only.`);
-          return base;
-        }
+        const { shape, note } = statementShape(statement, before);
+        if (note) base.notes.push(note);
         progress('Reading statistics and existing indexes');
         const caps = capabilities(await readServerInfo(session));
-        const tables = await tablesOf(session, parsed.shape.tables);
+        const tables = await tablesOf(session, shape.tables);
         const existing = await readIndexes(session, [...new Set([...tables.values()].map((t) => t.oid))]);
-        const generated = generateCandidates(parsed.shape, tables, { ...DEFAULT_CANDIDATE_OPTIONS, pgTrgmInstalled: caps.pg_trgm });
+        const generated = generateCandidates(shape, tables, { ...DEFAULT_CANDIDATE_OPTIONS, pgTrgmInstalled: caps.pg_trgm });
         base.notes.push(...generated.notes);
         const candidates = generated.candidates.filter((c) => {
           const served = servedByExisting(c, existing);

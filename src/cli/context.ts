@@ -19,11 +19,30 @@ export const COMMON_OPTIONS = {
 
 /** Parses argv for a verb; unknown flags are bad input (exit 2). */
 export function parseVerbArgs<O extends ParseArgsConfig['options']>(argv: string[], options: O) {
+  const all = { ...COMMON_OPTIONS, ...options };
   try {
-    return parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({ args: attachValues(argv, all), options: all, allowPositionals: true, strict: true });
   } catch (err) {
     throw new PgTunerError('BAD_INPUT', (err as Error).message);
   }
+}
+
+/**
+ * `--name value` → `--name=value` for string options, so the value may be any text, as with getopt:
+ * SQL that starts with a comment (`--sql "-- report\nSELECT …"`), `--param -5`, `--file -`.
+ * parseArgs alone refuses a separate value that starts with a dash.
+ */
+function attachValues(argv: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    // Everything after a bare `--` is positional.
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const name = /^--([^=]+)$/.exec(arg)?.[1];
+    if (name !== undefined && options[name]?.type === 'string' && i + 1 < argv.length) out.push(`${arg}=${argv[++i]}`);
+    else out.push(arg);
+  }
+  return out;
 }
 
 export interface TargetOptions {

@@ -15,11 +15,16 @@ export interface CliRun {
  * Runs the bundled CLI (dist/cli.js, built by `node esbuild.js`) as a user would. A database URL,
  * which carries a password, goes through DATABASE_URL rather than argv.
  */
-export function runCli(args: string[], databaseUrl?: string, options: { cwd?: string; timeoutMs?: number } = {}): CliRun {
+export function runCli(
+  args: string[],
+  databaseUrl?: string,
+  options: { cwd?: string; timeoutMs?: number; /** standard input */ input?: string } = {},
+): CliRun {
   const env = { ...process.env, DATABASE_URL: databaseUrl ?? '' };
   const r = spawnSync(process.execPath, [CLI_PATH, ...args], {
     env,
     cwd: options.cwd,
+    input: options.input,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 120_000,
   });

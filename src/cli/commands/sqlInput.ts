@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import { ExplainInput } from '../../core/db/safeExplain';
 import { PgTunerError } from '../../core/errors';
 
+const STDIN_FD = 0;
+
 /** The options of the verbs that plan one statement (explain, advise). */
 export const SQL_INPUT_OPTIONS = {
   sql: { type: 'string' },
@@ -15,7 +17,7 @@ export const SQL_INPUT_OPTIONS = {
 
 /** `--help` lines for SQL_INPUT_OPTIONS. */
 export const SQL_INPUT_USAGE = `  --sql <text>            the statement (or --file; exactly one)
-  --file <path>           read the statement from a file
+  --file <path>           read the statement from a file; - reads standard input
   --param <value>         a value for $1, $2, … in order (repeat it); without values a statement with
                           parameters gets a generic plan
   --no-analyze            plain EXPLAIN: estimates only, nothing runs
@@ -38,9 +40,12 @@ export function readStatement(values: {
   let sql = values.sql ?? '';
   if (values.file) {
     try {
-      sql = fs.readFileSync(values.file, 'utf8');
+      sql = fs.readFileSync(values.file === '-' ? STDIN_FD : values.file, 'utf8');
     } catch (err) {
-      throw new PgTunerError('BAD_INPUT', `Cannot read ${values.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new PgTunerError(
+        'BAD_INPUT',
+        `Cannot read ${values.file === '-' ? 'standard input' : values.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   return {

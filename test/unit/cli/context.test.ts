@@ -2,8 +2,25 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { resolveTarget } from '../../../src/cli/context';
+import { parseVerbArgs, resolveTarget } from '../../../src/cli/context';
+import { SQL_INPUT_OPTIONS } from '../../../src/cli/commands/sqlInput';
 import { PgTunerError } from '../../../src/core/errors';
+
+describe('CLI: option values', () => {
+  it('a string option takes the next word whatever it starts with; after a bare -- everything is positional', () => {
+    const { values, positionals } = parseVerbArgs(
+      ['--sql', '-- note\nSELECT 1', '--param', '-5', '--file', '-', '--json', '--', '--sql'],
+      SQL_INPUT_OPTIONS,
+    );
+    assert.deepEqual([values.sql, values.param, values.file, values.json], ['-- note\nSELECT 1', ['-5'], '-', true]);
+    assert.deepEqual(positionals, ['--sql']);
+    assert.equal(parseVerbArgs(['--sql=-x'], SQL_INPUT_OPTIONS).values.sql, '-x');
+    assert.throws(
+      () => parseVerbArgs(['--bogus', 'x'], SQL_INPUT_OPTIONS),
+      (e: PgTunerError) => e.code === 'BAD_INPUT',
+    );
+  });
+});
 
 describe('CLI: which database a verb uses', () => {
   const workspace = (settings: string) => {

@@ -46,6 +46,22 @@ describe('CLI: pgtuner advise', function () {
     assert.deepEqual(r.json().suggestions, []);
   });
 
+  it('takes any text as --sql or --file, also text that starts with a dash; --file - reads standard input', () => {
+    const sql =
+      '-- top tickets of a queue (annotated as ORMs do)\nSELECT id, title FROM tickets WHERE queue = 7 ORDER BY opened_at DESC LIMIT 10';
+    const viaSql = runCli(['advise', '--sql', sql, '--json'], url);
+    assert.equal(viaSql.code, 0, viaSql.stderr);
+    assert.equal(viaSql.json().statement, sql.split('\n')[1]);
+    assert.match(viaSql.json().suggestions[0].ddl, /\(queue, opened_at DESC\)/);
+    const blockComment = runCli(['advise', '--sql', '/* report */ SELECT count(*) FROM tickets WHERE queue = -7', '--json'], url);
+    assert.equal(blockComment.code, 0, blockComment.stderr);
+    const viaStdin = runCli(['advise', '--file', '-', '--json'], url, { input: sql });
+    assert.equal(viaStdin.code, 0, viaStdin.stderr);
+    assert.equal(viaStdin.json().statement, sql.split('\n')[1]);
+    const negative = runCli(['advise', '--sql', 'SELECT title FROM tickets WHERE id = $1', '--param', '-5', '--json'], url);
+    assert.equal(negative.code, 0, negative.stderr);
+  });
+
   it('exits 2 with the reason on stderr for bad input', () => {
     const parse = runCli(['advise', '--sql', 'SELECT id\nFROM tickets\nWHERE id = = 1'], url);
     assert.equal(parse.code, 2);

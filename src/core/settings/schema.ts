@@ -39,6 +39,7 @@ export const SETTINGS = {
   envFile: string('.env', true, { resource: true }),
   'explain.codeLens': boolean(true),
   'advisor.minImprovementPercent': number(20, { minimum: 1, maximum: 99, unit: '%' }),
+  'advisor.partialMinExcludedPercent': number(50, { minimum: 0, maximum: 100, unit: '%' }),
   'advisor.trialBuildMaxMB': number(2048, { minimum: 0, unit: 'MB' }, true),
   'advisor.trialBuildTimeoutSeconds': number(120, { minimum: 1, unit: 's' }, true),
   'workload.topStatements': number(50, { minimum: 1, maximum: 1000, integer: true }, true),

@@ -54,6 +54,9 @@ export const SETTINGS = {
   'backup.keepScratchDatabase': boolean(false, true),
   'backup.restoreTestConnection': string('', true),
   'backup.verificationQueries': { type: 'array', default: [] as readonly unknown[], restricted: true } as const,
+  'backup.encryption': string('none', true, { enum: ['none', 'passphrase', 'public-key'] }),
+  'backup.encryptionPassphraseEnv': string('', true),
+  'backup.encryptionRecipientKeyFiles': { type: 'array', default: [] as readonly unknown[], restricted: true } as const,
   ...healthThresholds,
 } satisfies Record<string, SettingSpec>;
 

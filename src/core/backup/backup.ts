@@ -1,12 +1,16 @@
 import { randomBytes } from 'crypto';
+import { createWriteStream } from 'fs';
 import * as fs from 'fs/promises';
 import * as path from 'path';
+import { Readable } from 'stream';
+import { pipeline } from 'stream/promises';
 import { Database, Session } from '../db/database';
 import { PgTunerError } from '../errors';
 import { Run } from '../run';
 import { checksumDump, formatChecksums } from './checksum';
 import { libpqEnvironment, runTool } from './childProcess';
 import { countRows, listConstraints, listIndexes, listSequences, listTables } from './inventory';
+import { Encryption, describeEncryption, encryptingStream, encryptionOf } from './encryption';
 import { BackupKeyring } from './keys';
 import { BackupManifest, DumpFormat, companionPaths, signManifest, writeFileAtomic, writeManifest } from './manifest';
 import { DUMP_SUFFIX, backupBaseName, lockFileName, partialDumpName } from './naming';
@@ -21,6 +25,8 @@ export interface BackupInput {
   directory: string;
   /** Signs the manifest (HMAC). Without keys the manifest is unsigned and retention does nothing. */
   keys?: BackupKeyring;
+  /** The passphrase when pgtuner.backup.encryption is "passphrase" (secret storage or an environment variable; never a setting). */
+  passphrase?: string;
   /** pg_dump's pid once it runs (tests read /proc/<pid>). */
   onToolSpawn?: (pid: number) => void;
   now?: () => Date;
@@ -59,8 +65,11 @@ export async function backupDatabase(db: Database, input: BackupInput, run: Run)
   const onProgress = reportTo(run.onProgress);
   let startedAt = now();
   await fs.mkdir(input.directory, { recursive: true });
-  // A bad key file must stop the backup before pg_dump runs, not after.
+  // A bad key file or a missing passphrase must stop the backup before pg_dump runs, not after.
   const signingKey = await input.keys?.signingKey();
+  const encryption = await encryptionOf(settings, input.passphrase);
+  if (encryption && format !== 'custom')
+    throw new PgTunerError('BAD_INPUT', 'Only the custom format (one file) can be encrypted; set pgtuner.backup.format to "custom".');
 
   let partialPath: string | undefined;
   let lockPath: string | undefined;
@@ -90,6 +99,7 @@ export async function backupDatabase(db: Database, input: BackupInput, run: Run)
         file: partialPath,
         format,
         jobs: jobsOf(settings),
+        encryption,
         onToolSpawn: input.onToolSpawn,
         signal,
         onProgress,
@@ -120,6 +130,7 @@ export async function backupDatabase(db: Database, input: BackupInput, run: Run)
       durationMs: Date.now() - startedAt.getTime(),
       sizeBytes: await sizeOf(partialPath!),
       ...dumped.inventory,
+      ...(encryption ? { encryption: describeEncryption(encryption) } : {}),
       checksums,
     };
     const manifest = signingKey ? signManifest(unsigned, signingKey) : unsigned;
@@ -172,6 +183,8 @@ interface DumpJob {
   format: DumpFormat;
   /** Parallel workers of the directory format. */
   jobs: number;
+  /** pg_dump writes to stdout, encrypted on its way into the file. */
+  encryption?: Encryption;
   onToolSpawn?: (pid: number) => void;
   signal?: AbortSignal;
   onProgress?: (progress: ToolProgress) => void;
@@ -195,8 +208,7 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
     const password = await db.passwordForChildProcess();
     const args = [
       `--format=${job.format}`,
-      '--file',
-      job.file,
+      ...(job.encryption ? [] : ['--file', job.file]),
       '--verbose',
       '--no-password',
       `--snapshot=${snapshot}`,
@@ -212,6 +224,7 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
       onStderrLine: tableCounter('dumping', tables.length, job.onProgress),
       onSpawn: job.onToolSpawn,
       secrets: password ? [password] : [],
+      stdout: job.encryption && encryptInto(job.file, job.encryption),
     });
     // pg_dump failing first must not leave a long count running on the server, and its error (not
     // the cancelled count's) is the one to report.
@@ -245,6 +258,12 @@ async function dumpInSnapshot(db: Database, session: Session, database: string, 
       job.signal?.removeEventListener('abort', onAbort);
     }
   });
+}
+
+/** Writes pg_dump's stdout into `file`, encrypted; the plain archive never touches the disk. */
+function encryptInto(file: string, encryption: Encryption) {
+  return async (plain: Readable) =>
+    pipeline(await encryptingStream(plain, encryption), createWriteStream(file, { flags: 'wx', mode: 0o600 }));
 }
 
 async function sizeOf(p: string): Promise<number> {

@@ -1,4 +1,5 @@
 import { spawn } from 'child_process';
+import { Readable } from 'stream';
 import { scrub } from '../db/connectionErrors';
 import { APPLICATION_NAME } from '../db/database';
 import { ConnectionProfile } from '../db/profile';
@@ -31,6 +32,10 @@ export interface RunToolOptions {
   onSpawn?: (pid: number) => void;
   /** Removed from any text that ends up in an error. */
   secrets?: readonly string[];
+  /** Fed to the program's stdin (pg_restore reading a decrypted archive). */
+  stdin?: Readable;
+  /** Receives the program's stdout instead of collecting it (pg_dump writing into encryption); the run ends when it has. */
+  stdout?: (stdout: Readable) => Promise<void>;
 }
 
 /** How many stderr lines to quote in an error. */
@@ -40,14 +45,60 @@ const ERROR_LINE = /error:|fatal:|detail:|hint:|could not|terminated|warning:/i;
 /**
  * Runs a PostgreSQL client program. Resolves on exit code 0; otherwise rejects with a
  * BACKUP_ERROR quoting the program's own last error lines. Aborting kills the child (SIGTERM,
- * then SIGKILL if it lingers) and rejects with CANCELLED.
+ * then SIGKILL if it lingers) and rejects with CANCELLED. With streams attached, a failure of
+ * either stream kills the child and is the error reported; the program stopping early on its own
+ * (pg_restore --list has read the table of contents) is not a failure of the stream feeding it.
  */
-export function runTool(file: string, args: readonly string[], options: RunToolOptions): Promise<{ stdout: string }> {
+export async function runTool(file: string, args: readonly string[], options: RunToolOptions): Promise<{ stdout: string }> {
+  if (!options.stdin && !options.stdout) return runProgram(file, args, options);
+  const streams = new AbortController();
+  const onAbort = () => streams.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let streamError: unknown;
+  const failed = (err: unknown) => {
+    streamError ??= err;
+    streams.abort();
+  };
+  let consumed: Promise<void> | undefined;
+  try {
+    const result = await runProgram(file, args, {
+      ...options,
+      signal: streams.signal,
+      onStreams(child) {
+        if (options.stdin) {
+          // Only the source failing counts (a wrong key, a damaged file); the program closing its
+          // stdin early is judged by its exit code.
+          // (pipe, unlike pipeline, leaves the source alone when the program goes away).
+          options.stdin.once('error', failed);
+          child.stdin!.on('error', () => undefined);
+          options.stdin.pipe(child.stdin!);
+        }
+        if (options.stdout) consumed = options.stdout(child.stdout!).catch((err) => failed(err));
+      },
+    });
+    await consumed;
+    if (streamError) throw streamError;
+    return result;
+  } catch (err) {
+    await consumed; // the consumer's files are closed before the caller removes them
+    if (options.signal?.aborted) throw new PgTunerError('CANCELLED', `Cancelled by the user; ${file.split(/[\\/]/).pop()} was stopped.`);
+    throw streamError ?? err;
+  } finally {
+    options.stdin?.destroy();
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function runProgram(
+  file: string,
+  args: readonly string[],
+  options: RunToolOptions & { onStreams?: (child: ReturnType<typeof spawn>) => void },
+): Promise<{ stdout: string }> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(new PgTunerError('CANCELLED', 'Cancelled before it started.'));
   const name = file.split(/[\\/]/).pop() ?? file;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env: options.env, stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let partial = '';
     // --verbose output can be long: keep only the lines an error message needs.
@@ -67,8 +118,9 @@ export function runTool(file: string, args: readonly string[], options: RunToolO
     signal?.addEventListener('abort', onAbort, { once: true });
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
 
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    if (options.onStreams) options.onStreams(child);
+    if (!options.stdout) child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) keep(line);

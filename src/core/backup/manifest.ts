@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'crypto';
 import * as fs from 'fs/promises';
 import { PgTunerError } from '../errors';
 import type { ChecksumLine } from './checksum';
+import type { EncryptionInfo } from './encryption';
 import { BackupKey } from './keys';
 import { CHECKSUM_SUFFIX, DUMP_SUFFIX, MANIFEST_SUFFIX } from './naming';
 
@@ -64,6 +65,8 @@ export interface BackupManifest {
   /** Read just before pg_dump started: the dump holds values at least this high. */
   sequences: SequenceEntry[];
   lastRestoreTest?: RestoreTestSummary;
+  /** How the file is encrypted (absent: a plain pg_dump archive). The checksums are of the encrypted file. */
+  encryption?: EncryptionInfo;
   /** SHA-256 of the dump (every file of a directory-format dump), covered by the MAC. */
   checksums?: ChecksumLine[];
   /** HMAC-SHA256 of everything above, with a key kept outside the workspace (see keys.ts). */

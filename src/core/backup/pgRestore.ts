@@ -1,7 +1,10 @@
+import { createReadStream } from 'fs';
 import * as fs from 'fs/promises';
+import { Readable } from 'stream';
 import { Database } from '../db/database';
 import { ChecksumVerdict, parseChecksums, verifyChecksums } from './checksum';
 import { libpqEnvironment, runTool } from './childProcess';
+import { DecryptionKeys, EncryptionInfo, decryptingStream } from './encryption';
 import { BackupManifest, companionPaths } from './manifest';
 import { ToolProgress, tableCounter } from './progress';
 import { BackupTools } from './tools';
@@ -26,9 +29,29 @@ export async function checkDumpChecksum(dumpPath: string, signal?: AbortSignal, 
   }
 }
 
+/** What pg_restore reads: a dump file, or an encrypted one with what opens it. */
+export interface Archive {
+  dumpPath: string;
+  /** From the backup's manifest: the file is decrypted on the fly into pg_restore's stdin. */
+  encryption?: EncryptionInfo;
+  decryption?: DecryptionKeys;
+}
+
+/** pg_restore's file argument, or its stdin: the plain archive of an encrypted file, which never touches the disk. */
+async function archiveInput(archive: Archive): Promise<{ args: string[]; stdin?: Readable }> {
+  if (!archive.encryption) return { args: [archive.dumpPath] };
+  const encrypted = createReadStream(archive.dumpPath, { highWaterMark: 1 << 20 });
+  return { args: [], stdin: await decryptingStream(encrypted, archive.decryption ?? {}, archive.encryption) };
+}
+
 /** `pg_restore --list`: reads the archive's table of contents; returns how many entries it has. */
-export async function listArchive(tools: BackupTools, dumpPath: string, signal?: AbortSignal): Promise<number> {
-  const { stdout } = await runTool(tools.pgRestore.path, ['--list', dumpPath], { env: { ...process.env }, signal });
+export async function listArchive(tools: BackupTools, archive: Archive, signal?: AbortSignal): Promise<number> {
+  const input = await archiveInput(archive);
+  const { stdout } = await runTool(tools.pgRestore.path, ['--list', ...input.args], {
+    env: { ...process.env },
+    signal,
+    stdin: input.stdin,
+  });
   return stdout.split('\n').filter((l) => l.trim() && !l.startsWith(';')).length;
 }
 
@@ -40,34 +63,37 @@ export interface PgRestoreOptions {
 }
 
 /**
- * Restores `dumpPath` into `database` (a new, empty one: never --clean into a live database) on
- * the server of `db`, stopping at the first error.
+ * Restores the archive into `database` (a new, empty one: never --clean into a live database) on
+ * the server of `db`, stopping at the first error. An encrypted archive is read from stdin, which
+ * pg_restore reads with one worker only.
  * Ownership and grants are left out: roles are not part of a database dump and may not exist
  * where the dump is restored.
  */
 export async function runPgRestore(
   tools: BackupTools,
   db: Database,
-  dumpPath: string,
+  archive: Archive,
   database: string,
   options: PgRestoreOptions,
 ): Promise<void> {
   const password = await db.passwordForChildProcess();
+  const input = await archiveInput(archive);
   const args = [
     `--dbname=${dbnameConninfo(database)}`,
-    `--jobs=${options.jobs}`,
+    `--jobs=${input.stdin ? 1 : options.jobs}`,
     '--exit-on-error',
     '--no-owner',
     '--no-acl',
     '--no-password',
     '--verbose',
-    dumpPath,
+    ...input.args,
   ];
   await runTool(tools.pgRestore.path, args, {
     env: libpqEnvironment(db.profile, password, database),
     signal: options.signal,
     onStderrLine: tableCounter('restoring', options.tablesTotal, options.onProgress),
     secrets: password ? [password] : [],
+    stdin: input.stdin,
   });
 }
 

@@ -4,6 +4,7 @@ import { PgTunerError } from '../errors';
 import { Run } from '../run';
 import { quoteIdent } from '../sql/ident';
 import { BackupResult, backupDatabase } from './backup';
+import { DecryptionKeys } from './encryption';
 import { checkDumpChecksum, runPgRestore } from './pgRestore';
 import { reportTo } from './progress';
 import { derivedDatabaseName, utcStamp } from './naming';
@@ -14,6 +15,8 @@ import { TrustOptions, requireTrusted } from './trust';
 /** keys / trustUnsigned: an unauthenticated or future-dated backup is refused unless trustUnsigned. */
 export interface RestoreInput extends TrustOptions {
   dumpPath: string;
+  /** What opens an encrypted backup (its manifest says how it was encrypted). */
+  decryption?: DecryptionKeys;
   /** The database to restore into, on the server of the connection given. */
   targetDatabase: string;
   /** Must equal targetDatabase when it is the backup's own source database. */
@@ -134,7 +137,8 @@ export async function restoreBackup(db: Database, input: RestoreInput, run: Run)
         const noRetention = { ...settings, 'backup.keep': 0, 'backup.maxAgeDays': 0 };
         safetyBackup = await backupDatabase(
           targetDb,
-          { directory: input.safetyDirectory, keys: input.keys },
+          // Encrypted like every backup (pgtuner.backup.encryption), with the passphrase given for this restore.
+          { directory: input.safetyDirectory, keys: input.keys, passphrase: input.decryption?.passphrase },
           { ...run, settings: noRetention },
         );
       } finally {
@@ -147,7 +151,7 @@ export async function restoreBackup(db: Database, input: RestoreInput, run: Run)
     let restoreMs: number;
     let terminatedSessions = 0;
     try {
-      await runPgRestore(tools, db, dumpPath, temp, {
+      await runPgRestore(tools, db, { dumpPath, encryption: manifest.encryption, decryption: input.decryption }, temp, {
         jobs: jobsOf(settings),
         tablesTotal: manifest.tables.length,
         signal,

@@ -3,6 +3,7 @@ import { readServerInfo } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
 import { formatSeconds } from '../format';
 import { Run } from '../run';
+import { DecryptionKeys } from './encryption';
 import { recordRestoreTest } from './manifest';
 import { scratchDatabaseName } from './naming';
 import { checkDumpChecksum, listArchive, runPgRestore } from './pgRestore';
@@ -15,6 +16,8 @@ import { Check, TableCheck, verificationQueriesOf, verifyRestored } from './veri
 /** The backup to prove; keys / trustUnsigned: an unauthenticated or future-dated backup is refused unless trustUnsigned. */
 export interface RestoreTestInput extends TrustOptions {
   dumpPath: string;
+  /** What opens an encrypted backup (its manifest says how it was encrypted). */
+  decryption?: DecryptionKeys;
 }
 
 export type RestoreTestStage = 'checksum' | 'list' | 'restore' | 'verify';
@@ -96,15 +99,24 @@ export async function restoreTest(db: Database, input: RestoreTestInput, run: Ru
     if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Restore-test cancelled; the scratch database is dropped.', { cause: err });
   };
 
+  const archive = { dumpPath, encryption: manifest.encryption, decryption: input.decryption };
   try {
+    // Decrypted data reaches pg_restore before the file's integrity check at its end: an encrypted
+    // file is proven sound before anything reads it.
+    if (manifest.encryption) {
+      const damaged = await checksumFailure();
+      if (damaged) return damaged;
+    }
     const server = await db.withSession(readServerInfo, signal);
     const tools = await discoverTools(server.versionNum, toolSearchOf(settings));
     progress('listing');
     let archiveEntries: number;
     try {
-      archiveEntries = await listArchive(tools, dumpPath, signal);
+      archiveEntries = await listArchive(tools, archive, signal);
     } catch (err) {
       cancelled(err);
+      // A wrong passphrase or key says nothing about the backup: an error, not a failed test.
+      if (err instanceof PgTunerError && err.code === 'BAD_INPUT') throw err;
       return (
         (await checksumFailure()) ??
         finish({ failedAt: 'list', message: `pg_restore --list could not read the archive: ${(err as Error).message}` })
@@ -119,7 +131,7 @@ export async function restoreTest(db: Database, input: RestoreTestInput, run: Ru
     try {
       const restoreStarted = Date.now();
       try {
-        await runPgRestore(tools, db, dumpPath, scratch, {
+        await runPgRestore(tools, db, archive, scratch, {
           jobs: jobsOf(settings),
           tablesTotal: total,
           signal: stopRestore.signal,

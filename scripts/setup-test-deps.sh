@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages the test tiers need, installed only when missing (so a fresh Debian machine
 # can run `npm test` directly): PostgreSQL 15 server binaries, HypoPG, openssl (SSL test
-# cluster), and what the VS Code host needs (chromium, gssapi headers, and a compiler, make and
+# cluster), gnupg (encrypted backups must decrypt with the system gpg), and what the VS Code
+# host needs (chromium, gssapi headers, and a compiler, make and
 # python3 for node-gyp to build its native modules). Needs root for apt-get;
 # without root it only says what is missing.
 set -euo pipefail
@@ -9,6 +10,7 @@ missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 ls /usr/share/postgresql/*/extension/hypopg.control >/dev/null 2>&1 || missing+=(postgresql-15-hypopg)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v gpg >/dev/null || missing+=(gnupg)
 command -v chromium >/dev/null || missing+=(chromium)
 [ -f /usr/include/gssapi/gssapi.h ] || missing+=(libkrb5-dev)
 for tool in g++ make python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done

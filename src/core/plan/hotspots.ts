@@ -15,15 +15,11 @@ const BLOCKING = new Set(['Sort', 'Hash', 'Aggregate', 'Materialize', 'Increment
  */
 export function findHotspots(plan: Plan): Hotspot[] {
   const total = plan.analyzed ? sumExclusive(plan.root) : plan.root.totalCost;
-  const share = (n: PlanNode) => {
-    if (total <= 0) return 0;
-    return plan.analyzed ? (n.exclusiveMs ?? 0) / total : exclusiveCost(n) / total;
-  };
   const pct = (x: number) => `${Math.round(x * 100)}% of the ${plan.analyzed ? 'time' : 'cost'}`;
   const out: Hotspot[] = [];
   // Under a LIMIT, streaming nodes stop early: their actual row counts are not misestimates.
   const visit = (n: PlanNode, parent: PlanNode | undefined, truncated: boolean) => {
-    const s = share(n);
+    const s = n.share;
     const where = n.relation ? ` on ${n.schema ? n.schema + '.' : ''}${n.relation}` : '';
     if (n.nodeType === 'Seq Scan' && s >= MIN_SHARE) {
       const removed = n.rowsRemovedByFilter ? `, ${fmt(n.rowsRemovedByFilter)} rows removed by filter` : '';
@@ -77,10 +73,6 @@ export function findHotspots(plan: Plan): Hotspot[] {
 
 function sumExclusive(n: PlanNode): number {
   return (n.exclusiveMs ?? 0) + n.children.reduce((s, c) => s + sumExclusive(c), 0);
-}
-
-function exclusiveCost(n: PlanNode): number {
-  return Math.max(0, n.totalCost - n.children.reduce((s, c) => s + c.totalCost, 0));
 }
 
 function inclusiveShare(n: PlanNode, total: number, analyzed: boolean): number {

@@ -49,6 +49,8 @@ export function parsePlan(raw: unknown): Plan {
       heapFetches: num(n['Heap Fetches']),
       sortMethod: str(n['Sort Method']),
       buffers: buffers(n),
+      share: 0,
+      onSlowestPath: false,
       children,
     };
     return node;
@@ -63,8 +65,29 @@ export function parsePlan(raw: unknown): Plan {
     hotspots: [],
     raw,
   };
+  markShares(plan);
   plan.hotspots = findHotspots(plan);
   return plan;
+}
+
+/** Each node's own share of the statement, and the path from the root to the node with the largest one. */
+function markShares(plan: Plan): void {
+  const own = (n: PlanNode) => (plan.analyzed ? (n.exclusiveMs ?? 0) : exclusiveCost(n));
+  let total = 0;
+  for (const n of walkPlan(plan.root)) total += own(n);
+  let slowest = plan.root;
+  const parents = new Map<PlanNode, PlanNode>();
+  for (const n of walkPlan(plan.root)) {
+    n.share = total > 0 ? own(n) / total : 0;
+    if (n.share > slowest.share) slowest = n;
+    for (const c of n.children) parents.set(c, n);
+  }
+  for (let n: PlanNode | undefined = slowest; n; n = parents.get(n)) n.onSlowestPath = true;
+}
+
+/** A node's own cost: its total cost less its children's (the planner's cost is inclusive). */
+export function exclusiveCost(n: PlanNode): number {
+  return Math.max(0, n.totalCost - n.children.reduce((s, c) => s + c.totalCost, 0));
 }
 
 /** Every node, depth first. */

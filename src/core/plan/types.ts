@@ -39,6 +39,10 @@ export interface PlanNode {
   heapFetches?: number;
   sortMethod?: string;
   buffers?: Buffers;
+  /** This node's own share (0..1) of the statement: of the measured time with ANALYZE, else of the total cost. */
+  share: number;
+  /** On the path from the root to the node with the largest own share: the slowest path, shown without expanding. */
+  onSlowestPath: boolean;
   children: PlanNode[];
 }
 

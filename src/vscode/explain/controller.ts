@@ -11,6 +11,7 @@ import { ExplainInput, explainStatement } from '../../core/db/safeExplain';
 import { highestParam } from '../../core/sql/split';
 import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
+import { nameHypotheticalIndex } from '../../core/plan/hypothetical';
 import { formatPlanText } from '../../core/plan/text';
 import { Plan } from '../../core/plan/types';
 import { Run } from '../../core/run';
@@ -142,7 +143,7 @@ export class ExplainController {
       const plan = await this.services.runner.withProgress(`PG Tuner: Explain with ${suggestion.name}`, (run) =>
         explainWithIndexes(active.database, { sql: source.sql, params: source.params, suggestions: [suggestion] }, run),
       );
-      const after = planView(plan);
+      const after = planView(nameHypotheticalIndex(plan, suggestion.name));
       this.services.log.info(
         `Explain with ${suggestion.name} (hypothetical): cost ${fmt(panel.currentResult!.before.plan.totalCost)} → ${fmt(plan.totalCost)}\n${after.text}`,
       );

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { parsePlan } from '../../../../src/core/plan/parse';
+import { nameHypotheticalIndex } from '../../../../src/core/plan/hypothetical';
 import { formatPlanText } from '../../../../src/core/plan/text';
 
 /** EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) output of a LIMIT over a sort over a seq scan, as PostgreSQL 15 prints it. */
@@ -76,6 +77,21 @@ describe('plan model', () => {
     assert.deepEqual(sort.conditions, [{ label: 'Sort Key', text: 'created_at DESC' }]);
   });
 
+  it('gives each node its own share of the time and marks the path to the slowest one', () => {
+    const plan = parsePlan(ANALYZED);
+    const [limit, sort, scan] = [plan.root, plan.root.children[0], plan.root.children[0].children[0]];
+    assert.deepEqual(
+      [limit, sort, scan].map((n) => Math.round(n.share * 1000) / 1000),
+      [Math.round((1 / 81) * 1000) / 1000, Math.round((20 / 81) * 1000) / 1000, Math.round((60 / 81) * 1000) / 1000],
+    );
+    assert.deepEqual(
+      [limit, sort, scan].map((n) => n.onSlowestPath),
+      [true, true, true],
+    );
+    const plain = parsePlan(JSON.parse(JSON.stringify(ANALYZED), (k, v) => (/^Actual|Execution Time/.test(k) ? undefined : v)));
+    assert.equal(Math.round(plain.root.children[0].children[0].share * 100), 75, 'cost 90 of 120 without ANALYZE');
+  });
+
   it('names the hotspots, biggest share first', () => {
     const kinds = parsePlan(ANALYZED).hotspots.map((h) => h.kind);
     assert.equal(kinds[0], 'seq-scan');
@@ -100,6 +116,16 @@ describe('plan model', () => {
     assert.match(text, /\n {8}-> {2}Seq Scan on public\.users {2}\(cost=0\.00\.\.90\.00/);
     assert.match(text, /Rows Removed by Filter: 900000/);
     assert.match(text, /Execution Time: 81\.500 ms\n$/);
+  });
+
+  it("replaces HypoPG's internal index name with the suggested one, in the tree and in the text", () => {
+    const hypothetical = JSON.parse(
+      JSON.stringify(ANALYZED).replace('"Node Type":"Seq Scan"', '"Node Type":"Index Scan","Index Name":"<13558>btree_users_role"'),
+    );
+    const plan = nameHypotheticalIndex(parsePlan(hypothetical), 'users_role_idx');
+    assert.equal(plan.root.children[0].children[0].index, 'users_role_idx');
+    assert.match(formatPlanText(plan), /Index Scan using users_role_idx on public\.users/);
+    assert.doesNotMatch(formatPlanText(plan), /13558/);
   });
 
   it('rejects output that is not an EXPLAIN JSON plan', () => {

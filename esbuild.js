@@ -17,7 +17,8 @@ const common = {
   // pg tries to load the optional native binding; the pure-JS client is what we ship.
   external: ['vscode', 'pg-native'],
   // jsonc-parser's UMD main loads its parts with a require esbuild cannot follow; its ES module build bundles.
-  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
+  // openpgp's ES module build reads import.meta.url, which a CommonJS bundle lacks: bundle its CommonJS build.
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js', openpgp: './node_modules/openpgp/dist/node/openpgp.cjs' },
   logLevel: 'info',
 };
 

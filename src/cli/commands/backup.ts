@@ -19,7 +19,7 @@ const cliKeys = (): BackupKeyring => fileKeyring();
 /** `pgtuner backup --out <folder>`: a checksummed, manifest-described pg_dump; Ctrl-C cancels and cleans up. */
 export const backupVerb = defineVerb({
   summary:
-    'pg_dump with checksum and manifest  (--out <folder> [--format custom|directory] [--jobs N] [--keep N] [--max-age-days N] [--tools <dir>])',
+    'pg_dump with checksum and manifest  (--out <folder> [--format custom|directory] [--jobs N] [--keep N] [--max-age-days N] [--tools <dir>] [--encrypt passphrase|public-key])',
   usage: `pgtuner backup: pg_dump of the database into <folder>/<db>-<UTC stamp>.dump, with a .sha256 and a signed manifest of exact row counts.
 Ctrl-C stops pg_dump and the server's statements and removes the partial file (exit 130).
 
@@ -29,8 +29,11 @@ Ctrl-C stops pg_dump and the server's statements and removes the partial file (e
   --keep N                afterwards keep only the N newest backups of this server and database (default 0: all)
   --max-age-days N        afterwards remove this server's and database's backups older than N days (default 0: none)
   --tools <dir>           the folder of pg_dump and pg_restore (default: PATH, then /usr/lib/postgresql/*/bin)
+  --encrypt passphrase|public-key   encrypt the dump with OpenPGP AES-256 (gpg --decrypt reads it; custom format only)
+  --passphrase-env NAME   the environment variable holding the passphrase (never the passphrase itself on the command line)
+  --recipient <key.asc>   an armoured public key to encrypt to (--encrypt public-key; repeat for several)
 
-Example: pgtuner backup --db postgres://app@localhost/shop --out backups --keep 7 --json`,
+Example: PGTUNER_BACKUP_PASSPHRASE=… pgtuner backup --db postgres://app@localhost/shop --out backups --keep 7 --encrypt passphrase --passphrase-env PGTUNER_BACKUP_PASSPHRASE --json`,
   options: {
     out: { type: 'string', default: 'backups' },
     format: { type: 'string', default: 'custom' },
@@ -38,13 +41,20 @@ Example: pgtuner backup --db postgres://app@localhost/shop --out backups --keep 
     tools: { type: 'string' },
     keep: { type: 'string' },
     'max-age-days': { type: 'string' },
+    encrypt: { type: 'string', default: 'none' },
+    'passphrase-env': { type: 'string' },
+    recipient: { type: 'string', multiple: true, default: [] },
   },
-  input: (values) => ({ directory: path.resolve(values.out), keys: cliKeys() }),
+  input: (values) => ({ directory: path.resolve(values.out), keys: cliKeys(), passphrase: passphraseFrom(values['passphrase-env']) }),
   settings(values): Partial<Settings> {
     if (values.format !== 'custom' && values.format !== 'directory')
       throw new PgTunerError('BAD_INPUT', `--format must be custom or directory, not "${values.format}".`);
+    if (!['none', 'passphrase', 'public-key'].includes(values.encrypt))
+      throw new PgTunerError('BAD_INPUT', `--encrypt must be passphrase or public-key, not "${values.encrypt}".`);
     return {
       ...toolSettings(values),
+      'backup.encryption': values.encrypt,
+      'backup.encryptionRecipientKeyFiles': values.recipient.map((f) => path.resolve(f)),
       'backup.format': values.format,
       // Without --keep / --max-age-days the CLI removes nothing (the editor's settings do not apply here).
       'backup.keep': wholeNumber(values.keep, '--keep') ?? 0,
@@ -83,6 +93,8 @@ Exit 0 when every check passed, 1 when one failed. Ctrl-C stops pg_restore and t
   --queries <file.json>   verification queries: [{"sql": "SELECT count(*) FROM orders", "expected": 20000}, …]
   --trust-unsigned        use a backup that is not signed with your key, or is dated in the future
   --tools <dir>           the folder of pg_dump and pg_restore (default: PATH, then /usr/lib/postgresql/*/bin)
+  --passphrase-env NAME   the environment variable holding the passphrase of an encrypted backup (or of --decrypt-key)
+  --decrypt-key <key.asc> an armoured private key that opens a backup encrypted to its public key
 
 Example: pgtuner restore-test backups/shop-20260301T100000Z.dump --db postgres://app@localhost/shop --queries checks.json --json`,
   options: {
@@ -92,6 +104,8 @@ Example: pgtuner restore-test backups/shop-20260301T100000Z.dump --db postgres:/
     'keep-scratch': { type: 'boolean', default: false },
     queries: { type: 'string' },
     'trust-unsigned': { type: 'boolean', default: false },
+    'passphrase-env': { type: 'string' },
+    'decrypt-key': { type: 'string' },
   },
   input(values, positionals) {
     if (positionals.length > 1)
@@ -101,7 +115,11 @@ Example: pgtuner restore-test backups/shop-20260301T100000Z.dump --db postgres:/
       );
     const dumpPath = positionals[0] ? path.resolve(positionals[0]) : undefined;
     if (dumpPath && !fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', `${dumpPath} does not exist.`);
-    return { dumpPath, directory: path.resolve(values.dir), keys: cliKeys(), trustUnsigned: values['trust-unsigned'] };
+    const decryption = {
+      passphrase: passphraseFrom(values['passphrase-env']),
+      privateKeys: values['decrypt-key'] ? [readKeyFile(values['decrypt-key'])] : undefined,
+    };
+    return { dumpPath, directory: path.resolve(values.dir), keys: cliKeys(), trustUnsigned: values['trust-unsigned'], decryption };
   },
   settings: (values): Partial<Settings> => ({
     ...toolSettings(values),
@@ -133,6 +151,29 @@ function formatRestoreTest(r: RestoreTestResult): string {
 function toolSettings(values: { jobs?: string; tools?: string }): Partial<Settings> {
   const jobs = wholeNumber(values.jobs, '--jobs');
   return { ...(jobs !== undefined ? { 'backup.jobs': jobs } : {}), ...(values.tools ? { 'backup.toolsDirectory': values.tools } : {}) };
+}
+
+/** The passphrase from the environment variable named by --passphrase-env: never from argv, where `ps` shows it. */
+function passphraseFrom(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new PgTunerError(
+      'BAD_INPUT',
+      '--passphrase-env takes the name of an environment variable (letters, digits, _), not a passphrase.',
+    );
+  const value = process.env[name];
+  if (!value)
+    // The name is not echoed: a passphrase typed in its place must not reach the terminal's scrollback.
+    if (!value) throw new PgTunerError('BAD_INPUT', 'The environment variable named by --passphrase-env is not set or is empty.');
+  return value;
+}
+
+function readKeyFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PgTunerError('BAD_INPUT', `--decrypt-key ${file}: ${(err as Error).message}`);
+  }
 }
 
 function readQueries(file: string): VerificationQuery[] {

@@ -197,4 +197,32 @@ describe('pgtuner backup / restore-test (CLI)', function () {
       assert.equal(manifest.lastRestoreTest, undefined, 'a cancelled test is not recorded as a result');
     });
   });
+
+  it('--encrypt passphrase --passphrase-env: the passphrase comes from the environment, restore-test decrypts, and no output shows it', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-'));
+    const secret = `pp-${process.pid}-not-in-any-output`;
+    process.env.PGTUNER_TEST_BACKUP_PASSPHRASE = secret;
+    try {
+      const args = ['--db', url, '--tools', binDir, '--passphrase-env', 'PGTUNER_TEST_BACKUP_PASSPHRASE', '--json'];
+      const backup = pgtuner(['backup', '--out', out, '--encrypt', 'passphrase', ...args]);
+      assert.equal(backup.code, 0, backup.stderr);
+      const made = JSON.parse(backup.stdout);
+      assert.equal(made.manifest.encryption.method, 'passphrase');
+      const test = pgtuner(['restore-test', made.dumpPath, ...args]);
+      assert.equal(test.code, 0, test.stderr + test.stdout);
+      assert.equal(JSON.parse(test.stdout).tables[0].actual, 1234);
+      delete process.env.PGTUNER_TEST_BACKUP_PASSPHRASE;
+      const missing = pgtuner(['restore-test', made.dumpPath, ...args]);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /not set or is empty/);
+      process.env.PGTUNER_TEST_BACKUP_PASSPHRASE = 'wrong';
+      const wrong = pgtuner(['restore-test', made.dumpPath, ...args]);
+      assert.equal(wrong.code, 2, wrong.stderr);
+      assert.match(wrong.stderr, /wrong passphrase/);
+      for (const run of [backup, test, missing, wrong]) assert.ok(!(run.stdout + run.stderr).includes(secret), 'passphrase in the output');
+      assert.ok(!fs.readdirSync(out).some((f) => fs.readFileSync(path.join(out, f)).includes(secret)), 'passphrase in a file');
+    } finally {
+      delete process.env.PGTUNER_TEST_BACKUP_PASSPHRASE;
+    }
+  });
 });

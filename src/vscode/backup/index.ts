@@ -19,6 +19,7 @@ import { Command } from '../runner';
 import { Services } from '../services';
 import { BackupsTree } from './backupsView';
 import { editorKeyring } from './keys';
+import { backupPassphrase, decryptionKeys, setBackupPassphrase } from './passphrase';
 import { backupDirectory, ensureGitIgnored } from './settings';
 
 /** Argument forms: tests and tree rows pass them; with none, the command asks. */
@@ -89,8 +90,14 @@ export function backupCommands(services: Services): Record<string, Command> {
     const folder = arg?.directory ?? directory();
     if (await ensureGitIgnored(folder)) log.info(`Added ${folder} to the workspace .gitignore.`);
     const database = active.profile.database ?? active.profile.name;
+    const settings = readSettings(log);
+    let passphrase: string | undefined;
+    if (settings['backup.encryption'] === 'passphrase') {
+      passphrase = await backupPassphrase(services.context.secrets, settings, true);
+      if (!passphrase) return undefined;
+    }
     const result = await runner.withProgress(`PG Tuner: backing up ${database}`, (run) =>
-      backupDatabase(active.database, { directory: folder, keys }, run),
+      backupDatabase(active.database, { directory: folder, keys, passphrase }, run),
     );
     const m = result.manifest;
     log.info(
@@ -119,9 +126,11 @@ export function backupCommands(services: Services): Record<string, Command> {
     if (!trustUnsigned && !(await confirmTrust(dumpPath, 'Test Restore Anyway'))) return undefined;
     if (server.profile.environment === 'production' && !arg?.confirmed && !(await confirmOnProduction(server.profile.name, dumpPath)))
       return undefined;
+    const decryption = await decryptionFor(dumpPath);
+    if (decryption === null) return undefined;
     log.info(`restore-test ${path.basename(dumpPath)} on the server of ${server.profile.name}`);
     const result = await runner.withProgress(`PG Tuner: restore-testing ${path.basename(dumpPath)} on ${server.profile.name}`, (run) =>
-      restoreTest(server.database, { dumpPath, keys, trustUnsigned: true }, run),
+      restoreTest(server.database, { dumpPath, keys, trustUnsigned: true, decryption }, run),
     );
     for (const c of result.checks) log.info(`restore-test ${path.basename(dumpPath)}: ${c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
     if (result.ok) {
@@ -132,6 +141,13 @@ export function backupCommands(services: Services): Record<string, Command> {
       void vscode.window.showErrorMessage(result.message, 'Show Log').then((choice) => choice && log.show());
     }
     return result;
+  };
+
+  /** What opens the backup when its manifest says it is encrypted; null when the user cancelled. */
+  const decryptionFor = async (dumpPath: string) => {
+    const encryption = (await readManifest(dumpPath).catch(() => undefined))?.encryption;
+    if (!encryption) return undefined;
+    return (await decryptionKeys(services.context.secrets, readSettings(log), encryption)) ?? null;
   };
 
   /**
@@ -237,10 +253,22 @@ export function backupCommands(services: Services): Record<string, Command> {
       if (choice !== disconnect) return undefined;
       terminateSessions = true;
     }
+    const decryption = await decryptionFor(dumpPath);
+    if (decryption === null) return undefined;
     const result = await runner.withProgress(`PG Tuner: restoring into ${targetDatabase}`, (run) =>
       restoreBackup(
         active.database,
-        { dumpPath, targetDatabase, confirmSourceName: confirm, confirmed, terminateSessions, keys, trustUnsigned: true, safetyDirectory },
+        {
+          dumpPath,
+          targetDatabase,
+          confirmSourceName: confirm,
+          confirmed,
+          terminateSessions,
+          keys,
+          trustUnsigned: true,
+          safetyDirectory,
+          decryption,
+        },
         run,
       ),
     );
@@ -287,6 +315,10 @@ export function backupCommands(services: Services): Record<string, Command> {
     'pgtuner.deleteBackup': { title: 'Delete Backup', run: runDelete, after: refresh },
     'pgtuner.revealBackup': { title: 'Reveal Backup', run: reveal },
     'pgtuner.refreshBackups': { title: 'Refresh Backups', run: refresh },
+    'pgtuner.setBackupPassphrase': {
+      title: 'Set Backup Passphrase',
+      run: async () => !!(await setBackupPassphrase(services.context.secrets)),
+    },
   };
 }
 

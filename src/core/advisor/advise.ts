@@ -11,6 +11,7 @@ import { qualifiedName } from '../sql/ident';
 import { TableUsage } from '../sql/shape';
 import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } from './candidate';
 import { DEFAULT_CANDIDATE_OPTIONS, generateCandidates } from './generate';
+import { withPartitionedDdl } from './partitioned';
 import { statementShape } from './planShape';
 import { servedByExisting } from './served';
 import { Advice, Suggestion } from './types';
@@ -118,7 +119,7 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
         const whatIf = new WhatIf(session, statement, whatIfOptions(run.settings, input.params, caps.hypopg, production));
         try {
           const chosen = await chooseGreedily(whatIf, candidates, tables, before.totalCost, minImprovementOf(run.settings), base);
-          base.suggestions = await toSuggestions(chosen, whatIf, before);
+          base.suggestions = await withPartitionedDdl(session, await toSuggestions(chosen, whatIf, before));
         } finally {
           await whatIf.dispose();
         }
@@ -362,7 +363,12 @@ export async function explainWithIndexes(db: Database, input: WithIndexesInput, 
 
 /** The suggestion's DDL without CONCURRENTLY / IF NOT EXISTS, for a probe inside a transaction. */
 function plainCreate(s: Suggestion): string {
-  return s.ddl.replace(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS /, 'CREATE INDEX ').replace(/;\s*$/, '');
+  // A partitioned table's DDL is several statements; the first, without ONLY, is the index (HypoPG takes the parent).
+  const first = s.ddl.split(';\n')[0];
+  return first
+    .replace(/^CREATE INDEX (CONCURRENTLY )?IF NOT EXISTS /, 'CREATE INDEX ')
+    .replace(/ ON ONLY /, ' ON ')
+    .replace(/;\s*$/, '');
 }
 
 const fmt = (n: number) => n.toFixed(n < 100 ? 2 : 0);

@@ -54,6 +54,16 @@ export interface HealthOptions {
   workMemWarningMegabytes: number;
   /** random_page_cost at or above this (4 is the default, priced for spinning disks): a warning. */
   randomPageCostWarning: number;
+  /** A completed WAL segment waiting this long to be archived: a warning… */
+  walArchiveWarningMinutes: number;
+  /** …and critical. */
+  walArchiveCriticalMinutes: number;
+  /** 1: archive_mode off is critical (the runbook expects a WAL archive); 0: it is only noted. */
+  walArchivingRequired: number;
+  /** The newest backup that passed a restore-test older than this (the recovery-point objective): a warning… */
+  backupRpoWarningHours: number;
+  /** …and critical. */
+  backupRpoCriticalHours: number;
 }
 
 export const DEFAULT_HEALTH_OPTIONS: Readonly<HealthOptions> = Object.freeze({
@@ -91,6 +101,11 @@ export const DEFAULT_HEALTH_OPTIONS: Readonly<HealthOptions> = Object.freeze({
   sharedBuffersWarningMegabytes: 128,
   workMemWarningMegabytes: 4,
   randomPageCostWarning: 4,
+  walArchiveWarningMinutes: 30,
+  walArchiveCriticalMinutes: 120,
+  walArchivingRequired: 0,
+  backupRpoWarningHours: 24,
+  backupRpoCriticalHours: 48,
 });
 
 /** The defaults overlaid with `given`; unknown names and non-numbers are bad input, named in the message. */

@@ -7,6 +7,7 @@ import { readIndexUsage } from '../usage/load';
 import { analyzeIndexUsage } from '../usage/analyze';
 import { IndexAnalysis } from '../usage/types';
 import { blockedQueries, connections, idleInTransaction, longQueries } from './checks/activity';
+import { walArchiving } from './checks/archiving';
 import { cacheHit } from './checks/caching';
 import { invalidIndexes, unusedAndDuplicateIndexes } from './checks/indexes';
 import { bloat, deadTuples, multixactWraparound, staleMaintenance, wraparound } from './checks/maintenance';
@@ -37,6 +38,7 @@ export const HEALTH_CHECKS: readonly HealthCheck[] = [
   noPrimaryKey,
   replicationLag,
   replicationSlots,
+  walArchiving,
   slowestStatements,
   sharedBuffers,
   workMem,

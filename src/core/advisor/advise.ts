@@ -10,11 +10,13 @@ import { secondsToMs, Settings } from '../settings/schema';
 import { qualifiedName } from '../sql/ident';
 import { TableUsage } from '../sql/shape';
 import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } from './candidate';
+import { keepThoseThatEarnTheirPlace, repeatsExistingKeys } from './earnsPlace';
 import { DEFAULT_CANDIDATE_OPTIONS, generateCandidates } from './generate';
 import { withPartitionedDdl } from './partitioned';
 import { statementShape } from './planShape';
 import { servedByExisting } from './served';
 import { Advice, Suggestion } from './types';
+import { uniqueIndexNames } from './uniqueName';
 import { IndexProbe, Probed, WhatIf, WhatIfOptions } from './whatIf';
 
 /**
@@ -102,7 +104,11 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
         const caps = capabilities(await readServerInfo(session));
         const tables = await tablesOf(session, shape.tables);
         const existing = await readIndexes(session, [...new Set([...tables.values()].map((t) => t.oid))]);
-        const generated = generateCandidates(shape, tables, { ...DEFAULT_CANDIDATE_OPTIONS, pgTrgmInstalled: caps.pg_trgm });
+        const generated = generateCandidates(shape, tables, {
+          ...DEFAULT_CANDIDATE_OPTIONS,
+          pgTrgmInstalled: caps.pg_trgm,
+          partialMinExcluded: run.settings['advisor.partialMinExcludedPercent'] / 100,
+        });
         base.notes.push(...generated.notes);
         const candidates = generated.candidates.filter((c) => {
           const served = servedByExisting(c, existing);
@@ -118,7 +124,17 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
         progress(`Verifying ${candidates.length} candidate index${candidates.length === 1 ? '' : 'es'} against the planner`);
         const whatIf = new WhatIf(session, statement, whatIfOptions(run.settings, input.params, caps.hypopg, production));
         try {
-          const chosen = await chooseGreedily(whatIf, candidates, tables, before.totalCost, minImprovementOf(run.settings), base);
+          const repeats = (c: Candidate, r: Probed, name: string) => repeatsExistingKeys(c, r, existing, before, name);
+          const chosen = await chooseGreedily(
+            whatIf,
+            candidates,
+            tables,
+            before.totalCost,
+            minImprovementOf(run.settings),
+            base,
+            repeats,
+            await uniqueIndexNames(session, candidates),
+          );
           base.suggestions = await withPartitionedDdl(session, await toSuggestions(chosen, whatIf, before));
         } finally {
           await whatIf.dispose();
@@ -149,10 +165,13 @@ async function chooseGreedily(
   baseCost: number,
   minImprovement: number,
   out: Pick<AdviseResult, 'notes' | 'considered'>,
+  /** Why a candidate may not be chosen whatever its cost (it repeats an existing index's keys), or undefined. */
+  refused: (c: Candidate, result: Probed, name: string) => string | undefined,
+  nameOf: (c: Candidate) => string,
 ): Promise<Choice[]> {
   const notes = out.notes;
   const tableBytes = new Map([...tables.values()].map((t) => [`${t.schema}.${t.name}`, t.tableBytes]));
-  const probes = new Map(candidates.map((c) => [c, toProbe(c, tableBytes.get(`${c.schema}.${c.table}`) ?? 0)]));
+  const probes = new Map(candidates.map((c) => [c, toProbe(c, tableBytes.get(`${c.schema}.${c.table}`) ?? 0, nameOf(c))]));
   const chosen: Choice[] = [];
   const unverifiable: Choice[] = [];
   let current = baseCost;
@@ -169,7 +188,10 @@ async function chooseGreedily(
         verifiedBy: result.verifiedBy,
       });
       if (result.verifiedBy === 'none' && round === 0 && result.note) unverifiable.push({ candidate: c, probe: probes.get(c)!, result });
-      if (result.used && result.plan.totalCost < current * (1 - 0.02)) tried.push({ candidate: c, probe: probes.get(c)!, result });
+      const refusal = result.used ? refused(c, result, probes.get(c)!.name) : undefined;
+      if (refusal && !notes.includes(refusal)) notes.push(refusal);
+      if (result.used && !refusal && result.plan.totalCost < current * (1 - 0.02))
+        tried.push({ candidate: c, probe: probes.get(c)!, result });
     }
     const best = preferBrin(pickBest(tried), tried, baseCost * (1 - minImprovement));
     if (!best) break;
@@ -178,6 +200,11 @@ async function chooseGreedily(
     remaining = remaining.filter((c) => !(c.schema === best.candidate.schema && c.table === best.candidate.table));
     // Later rounds plan with the chosen indexes in place; a single-table statement has none.
     if (remaining.length) await whatIf.apply(best.probe);
+  }
+  const earning = await keepThoseThatEarnTheirPlace(whatIf, chosen, minImprovement, notes);
+  if (earning.length < chosen.length) {
+    chosen.splice(0, chosen.length, ...earning);
+    current = chosen[chosen.length - 1].result.plan.totalCost;
   }
   const enough = chosen.length > 0 && current <= baseCost * (1 - minImprovement);
   if (chosen.length && !enough) {
@@ -290,8 +317,7 @@ export function whatIfOptions(settings: Settings, params: unknown[] | undefined,
 /** A suggestion must cut the plan's cost by at least this share. */
 const minImprovementOf = (settings: Settings) => settings['advisor.minImprovementPercent'] / 100;
 
-export function toProbe(c: Candidate, tableBytes: number): IndexProbe {
-  const name = indexName(c);
+export function toProbe(c: Candidate, tableBytes: number, name = indexName(c)): IndexProbe {
   return { name, createSql: trialBuildSql(c, name), table: `${c.schema}.${c.table}`, needsTrialBuild: c.needsTrialBuild, tableBytes };
 }
 

@@ -38,10 +38,14 @@ export function indexName(c: Candidate): string {
   const wherePart = c.where.length ? '_' + c.where.map(slugPredicate).join('_') : '';
   const methodPart = c.method === 'btree' ? '' : `_${c.method}`;
   const full = `idx_${c.table}_${keyPart}${wherePart}${methodPart}`.toLowerCase();
-  if (Buffer.byteLength(full) <= MAX_IDENT_BYTES) return full;
-  const hash = crypto.createHash('sha1').update(full).digest('hex').slice(0, 8);
-  let head = full;
-  while (Buffer.byteLength(head) > MAX_IDENT_BYTES - 9) head = head.slice(0, -1);
+  return Buffer.byteLength(full) <= MAX_IDENT_BYTES ? full : withHashSuffix(full, full, 8);
+}
+
+/** `name` shortened to fit 63 bytes with `_<hash of text>` appended: distinct texts get distinct names. */
+export function withHashSuffix(name: string, text: string, hexDigits: number): string {
+  const hash = crypto.createHash('sha1').update(text).digest('hex').slice(0, hexDigits);
+  let head = name;
+  while (Buffer.byteLength(head) > MAX_IDENT_BYTES - hexDigits - 1) head = head.slice(0, -1);
   return `${head.replace(/_+$/, '')}_${hash}`;
 }
 

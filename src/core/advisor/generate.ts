@@ -12,6 +12,8 @@ export interface CandidateOptions {
   partialMaxFraction: number;
   /** … of a column with at most this many distinct values (a status or kind, not an id). */
   partialMaxDistinct: number;
+  /** Any partial WHERE (a boolean flag too) must leave out at least this share of the rows (setting advisor.partialMinExcludedPercent). */
+  partialMinExcluded: number;
   /** BRIN is considered for tables with at least this many rows … */
   brinMinRows: number;
   /** … on columns whose physical order follows their value this closely (|pg_stats.correlation|). */
@@ -26,6 +28,7 @@ export const DEFAULT_CANDIDATE_OPTIONS: Omit<CandidateOptions, 'pgTrgmInstalled'
   minTableRows: 1000,
   partialMaxFraction: 0.025,
   partialMaxDistinct: 50,
+  partialMinExcluded: 0.5,
   brinMinRows: 500_000,
   brinMinCorrelation: 0.9,
   coveringMaxColumns: 3,
@@ -72,7 +75,8 @@ class TableContext {
     readonly options: CandidateOptions,
   ) {
     this.partial = usage.predicates.filter((p) => this.belongsInPartialWhere(p));
-    const rest = usage.predicates.filter((p) => !this.partial.includes(p));
+    // A flag that keeps most rows is neither a WHERE nor a key worth having: the plain index serves.
+    const rest = usage.predicates.filter((p) => !this.partial.includes(p) && !(this.isBoolean(p) && p.op === '='));
     this.equality = rest
       .filter((p) => EQUALITY_OPS.has(p.op) || (p.op === 'IS NULL' && !!p.target.column))
       .sort((a, b) => this.distinct(b.target) - this.distinct(a.target));
@@ -115,11 +119,12 @@ class TableContext {
     if (!p.constant && p.op !== 'IS NULL' && p.op !== 'IS NOT NULL') return false;
     if (!p.target.column) return false;
     const col = this.column(p.target.column);
-    if (col?.type === 'boolean' && p.op === '=') return true;
+    const kept = this.fraction(p);
+    const excludesEnough = kept !== undefined && kept <= 1 - this.options.partialMinExcluded;
+    if (col?.type === 'boolean' && p.op === '=') return excludesEnough;
     if (!['=', 'IS NULL', 'IS NOT NULL'].includes(p.op)) return false;
     if (p.op === '=' && this.distinct(p.target) > this.options.partialMaxDistinct) return false;
-    const f = this.fraction(p);
-    return f !== undefined && f <= this.options.partialMaxFraction;
+    return excludesEnough && kept <= this.options.partialMaxFraction;
   }
 
   /**

@@ -12,13 +12,18 @@ export function servedByExisting(c: Candidate, existing: ExistingIndex[]): Exist
 }
 
 function serves(ix: ExistingIndex, c: Candidate): boolean {
+  if (!keysServedBy(ix, c)) return false;
+  const available = new Set([...ix.keys.map((k) => k.column), ...ix.include]);
+  return c.include.every((col) => available.has(col));
+}
+
+/** The existing index has the candidate's keys (as a prefix, either direction) and its predicate: INCLUDE aside, it is the same index. */
+export function keysServedBy(ix: ExistingIndex, c: Candidate): boolean {
   if (ix.method !== c.method || ix.keys.length < c.keys.length) return false;
   if (!samePredicate(ix.predicate, c.where)) return false;
   const forward = c.keys.every((k, i) => sameKey(ix, i, k, false));
   const backward = c.method === 'btree' && c.keys.every((k, i) => sameKey(ix, i, k, true));
-  if (!forward && !backward) return false;
-  const available = new Set([...ix.keys.map((k) => k.column), ...ix.include]);
-  return c.include.every((col) => available.has(col));
+  return forward || backward;
 }
 
 function sameKey(ix: ExistingIndex, i: number, k: CandidateKey, reversed: boolean): boolean {

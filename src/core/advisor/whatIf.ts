@@ -33,6 +33,8 @@ export interface Probed {
   plan: Plan;
   /** Whether the planner used the probe in that plan. */
   used: boolean;
+  /** The probe's name in the plan (HypoPG's <oid>btree_… for a hypothetical index). */
+  planName?: string;
   sizeBytes: number | null;
   verifiedBy: VerifiedBy;
   note?: string;
@@ -128,7 +130,7 @@ export class WhatIf {
         how.by === 'trial-build'
           ? `trial build took ${buildMs} ms holding a SHARE lock on ${extra.table} (writes to it waited), then was rolled back`
           : undefined;
-      return { plan, used, sizeBytes, verifiedBy: how.by, note };
+      return { plan, used, planName: applied.planName, sizeBytes, verifiedBy: how.by, note };
     } catch (err) {
       if (savepoint) await this.rollbackTo(savepoint);
       const why =
@@ -148,6 +150,18 @@ export class WhatIf {
     if (how.by === 'none' || this.applied.some((a) => a.probe.name === probe.name)) return;
     if (how.by === 'trial-build') await this.savepoint();
     this.applied.push(await this.create(probe, how.by));
+  }
+
+  /**
+   * Takes an applied probe out again (apply puts it back), to ask what it adds given the others;
+   * false when it cannot be (a trial build stays until its savepoint is rolled back).
+   */
+  async unapply(probe: IndexProbe): Promise<boolean> {
+    const i = this.applied.findIndex((a) => a.probe.name === probe.name);
+    if (i < 0 || this.applied[i].hypoOid === undefined) return false;
+    await this.remove(this.applied[i]);
+    this.applied.splice(i, 1);
+    return true;
   }
 
   /** The plan with only the applied probes. */

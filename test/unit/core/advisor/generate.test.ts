@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_CANDIDATE_OPTIONS, generateCandidates, literalText } from '../../../../src/core/advisor/generate';
+import { CandidateOptions, DEFAULT_CANDIDATE_OPTIONS, generateCandidates, literalText } from '../../../../src/core/advisor/generate';
 import { TableInfo } from '../../../../src/core/catalog/tables';
 import { extractShape } from '../../../../src/core/sql/parse';
 
@@ -48,10 +48,10 @@ const jobs: TableInfo = {
   ],
 };
 
-function candidates(sql: string, rows = jobs.rows) {
+function candidates(sql: string, rows = jobs.rows, options: Partial<CandidateOptions> = {}) {
   const shape = extractShape(sql);
   const info = { ...jobs, rows };
-  return generateCandidates(shape, new Map([[shape.tables[0], info]]), { ...DEFAULT_CANDIDATE_OPTIONS, pgTrgmInstalled: true });
+  return generateCandidates(shape, new Map([[shape.tables[0], info]]), { ...DEFAULT_CANDIDATE_OPTIONS, pgTrgmInstalled: true, ...options });
 }
 const keysOf = (c: { keys: { column?: string; expression?: string; desc?: boolean }[] }) =>
   c.keys.map((k) => (k.column ?? k.expression) + (k.desc ? ' DESC' : '')).join(', ');
@@ -65,12 +65,23 @@ describe('candidate generation', () => {
     assert.deepEqual(cs[0].kinds, ['composite']);
   });
 
-  it('moves rare status values and boolean flags into a partial WHERE', () => {
-    const { candidates: cs } = candidates("SELECT id FROM jobs WHERE status = 'pending' AND is_active ORDER BY created_at LIMIT 10");
-    assert.deepEqual(cs[0].where.sort(), ['is_active', "status = 'pending'"]);
+  it('moves rare status values and boolean flags that leave out most rows into a partial WHERE', () => {
+    const { candidates: cs } = candidates("SELECT id FROM jobs WHERE status = 'pending' AND NOT is_active ORDER BY created_at LIMIT 10");
+    assert.deepEqual(cs[0].where.sort(), ['NOT is_active', "status = 'pending'"]);
     assert.equal(keysOf(cs[0]), 'created_at');
     const common = candidates("SELECT id FROM jobs WHERE status = 'draft' ORDER BY created_at LIMIT 10").candidates;
     assert.equal(keysOf(common[0]), 'status, created_at', '8% of rows stays a key column');
+  });
+
+  it('gives a flag true on most rows neither a WHERE nor a key: the plain index (partialMinExcluded)', () => {
+    const { candidates: cs } = candidates('SELECT id FROM jobs WHERE is_active ORDER BY created_at LIMIT 10');
+    assert.ok(cs.length > 0 && cs.every((c) => c.where.length === 0 && !keysOf(c).includes('is_active')), JSON.stringify(cs));
+    assert.equal(keysOf(cs[0]), 'created_at');
+    const strict = candidates("SELECT id FROM jobs WHERE NOT is_active AND kind = 'contract'", jobs.rows, { partialMinExcluded: 0.9 });
+    assert.ok(
+      strict.candidates.every((c) => c.where.length === 0),
+      'NOT is_active keeps 20%: under a 90% setting it is no WHERE',
+    );
   });
 
   it('never makes a partial index per value of a high-cardinality column', () => {

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { advise, AdviseResult } from '../../../../src/core/advisor/advise';
+import { Database } from '../../../../src/core/db/database';
+import { targetFromUrl } from '../../../../src/core/db/profile';
+import { defaultRun } from '../../../../src/core/run';
+import { freshDatabase } from '../../../support/integrationHooks';
+import { queryUrl } from '../../../support/sql';
+
+/** Issue 17, item 6: each suggested index earns its place (on the demo database, where the issue found the three cases). */
+describe('advisor: each index earns its place (real PostgreSQL + HypoPG)', function () {
+  this.timeout(180_000);
+  let db: Database;
+
+  before(async () => {
+    const url = await freshDatabase();
+    db = new Database(targetFromUrl(url), { statementTimeoutMs: 120_000 });
+    await queryUrl(url, fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', '..', 'demo', 'sample.sql'), 'utf8'));
+    await db.query('VACUUM ANALYZE');
+  });
+  after(() => db.end());
+
+  const suggest = (sql: string, settings = {}) => advise(db, { sql }, defaultRun({ settings }));
+  const ddls = (r: AdviseResult) => JSON.stringify({ ddl: r.suggestions.map((s) => s.ddl), notes: r.notes });
+
+  it('leaves out an index that cuts less than the margin given the others (users (id) INCLUDE (email) on a join)', async () => {
+    const r = await suggest(
+      "SELECT u.email, o.total FROM orders o JOIN users u ON u.id = o.user_id WHERE o.total = 42.99 AND o.status = 'refunded'",
+    );
+    assert.equal(r.suggestions.length, 1, ddls(r));
+    assert.equal(r.suggestions[0].table, 'public.orders');
+    assert.ok(
+      r.notes.some((n) =>
+        /^idx_users_id is left out: with the other suggestion in place it cuts the estimated cost only from \d+ to \d+ \(less than 20%\)/.test(
+          n,
+        ),
+      ),
+      ddls(r),
+    );
+    const s = r.suggestions[0];
+    assert.ok(s.evidence.costAfter <= s.evidence.costBefore * 0.8, ddls(r));
+  });
+
+  it('gives a flag true on 95% of the rows no partial WHERE: the plain index', async () => {
+    const share = (await db.query('SELECT avg(is_active::int)::float8 AS share FROM users')).rows[0].share;
+    assert.ok(share > 0.9, `is_active is true on ${share}`);
+    const r = await suggest("SELECT id, email FROM users WHERE is_active AND location = 'Kano' ORDER BY created_at DESC LIMIT 20");
+    assert.equal(r.suggestions.length, 1, ddls(r));
+    assert.match(r.suggestions[0].ddl, /ON public\.users \(location, created_at DESC\);$/);
+    assert.ok(!r.suggestions[0].kinds.includes('partial'));
+    // A flag that leaves out most rows still makes a partial index; the setting moves the line.
+    const rare = await suggest('SELECT id, email, last_login_at FROM users WHERE is_active = false ORDER BY last_login_at LIMIT 50');
+    assert.match(rare.suggestions[0]?.ddl ?? '', / WHERE NOT is_active;$/, ddls(rare));
+    const strict = await suggest('SELECT id, email, last_login_at FROM users WHERE is_active = false ORDER BY last_login_at LIMIT 50', {
+      'advisor.partialMinExcludedPercent': 99,
+    });
+    assert.ok(
+      strict.suggestions.every((s) => !/ WHERE /.test(s.ddl)),
+      ddls(strict),
+    );
+  });
+
+  it('names a suggestion uniquely when a different index already has its name, so IF NOT EXISTS never hides it', async () => {
+    const sql = 'SELECT id, total FROM orders WHERE user_id = 77';
+    const first = await suggest(sql);
+    assert.equal(first.suggestions.length, 1, ddls(first));
+    const plain = first.suggestions[0].name;
+    assert.match(plain, /^idx_orders_user_id/);
+    // A different definition under the same name, as an earlier suggestion applied by a migration would leave.
+    await db.query(`CREATE INDEX ${plain} ON orders (user_id) WHERE status = 'pending'`);
+    try {
+      const second = await suggest(sql);
+      assert.equal(second.suggestions.length, 1, ddls(second));
+      const s = second.suggestions[0];
+      assert.match(s.name, new RegExp(`^${plain}_[0-9a-f]{6}$`));
+      assert.ok(s.ddl.includes(` ${s.name} ON `) && s.down.endsWith(`.${s.name};`), s.ddl);
+      await db.query(s.ddl);
+      const defs = (await db.query("SELECT indexname FROM pg_indexes WHERE tablename = 'orders' ORDER BY 1")).rows.map((x) => x.indexname);
+      assert.deepEqual(defs, [plain, s.name, 'orders_pkey'].sort(), 'the suggested index was created next to the other one');
+      await db.query(s.down);
+    } finally {
+      await db.query(`DROP INDEX IF EXISTS ${plain}`);
+    }
+  });
+});

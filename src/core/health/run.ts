@@ -6,8 +6,11 @@ import { healthOptionsOf } from '../settings/schema';
 import { readIndexUsage } from '../usage/load';
 import { analyzeIndexUsage } from '../usage/analyze';
 import { IndexAnalysis } from '../usage/types';
+import { BackupKeyring } from '../backup/keys';
+import { readBackupSource } from '../backup/source';
 import { blockedQueries, connections, idleInTransaction, longQueries } from './checks/activity';
 import { walArchiving } from './checks/archiving';
+import { backupFreshness } from './checks/backupFreshness';
 import { cacheHit } from './checks/caching';
 import { invalidIndexes, unusedAndDuplicateIndexes } from './checks/indexes';
 import { bloat, deadTuples, multixactWraparound, staleMaintenance, wraparound } from './checks/maintenance';
@@ -39,6 +42,7 @@ export const HEALTH_CHECKS: readonly HealthCheck[] = [
   replicationLag,
   replicationSlots,
   walArchiving,
+  backupFreshness,
   slowestStatements,
   sharedBuffers,
   workMem,
@@ -64,6 +68,8 @@ const PERMISSION_DENIED = '42501';
 export interface HealthInput {
   /** Run only these check ids (all when absent). */
   only?: string[];
+  /** The folder of this database's backups and the keys that sign them: the backup-freshness check reads it. */
+  backups?: { directory: string; keys?: BackupKeyring };
 }
 
 /**
@@ -75,7 +81,17 @@ export interface HealthInput {
 export async function runHealthChecks(db: Database, input: HealthInput, run: Run): Promise<HealthReport> {
   const checks = selectChecks(input.only);
   const options = healthOptionsOf(run.settings);
-  return db.withSession((session) => runChecks(session, checks, options, run), run.signal);
+  return db.withSession(
+    (session) =>
+      runChecks(
+        session,
+        checks,
+        options,
+        run,
+        input.backups && { ...input.backups, source: async () => (await readBackupSource(db, session)).identity },
+      ),
+    run.signal,
+  );
 }
 
 /** The checks to run, in report order; an unknown id is bad input (before anything connects). */
@@ -86,7 +102,13 @@ function selectChecks(only: string[] | undefined): readonly HealthCheck[] {
   return only ? HEALTH_CHECKS.filter((c) => only.includes(c.id)) : HEALTH_CHECKS;
 }
 
-async function runChecks(session: Session, checks: readonly HealthCheck[], options: HealthOptions, run: Run): Promise<HealthReport> {
+async function runChecks(
+  session: Session,
+  checks: readonly HealthCheck[],
+  options: HealthOptions,
+  run: Run,
+  backups: CheckContext['backups'],
+): Promise<HealthReport> {
   const started = Date.now();
   // Start-up is one round trip: the run's settings and the server's facts together.
   const server = rememberServerInfo(session, (await session.query(START_SQL, SERVER_FACTS_PARAMS)).rows[0]);
@@ -95,6 +117,7 @@ async function runChecks(session: Session, checks: readonly HealthCheck[], optio
     session,
     options,
     server,
+    backups,
     indexAnalysis: () =>
       (analysis ??= readIndexUsage(session).then((report) =>
         analyzeIndexUsage(report, {

@@ -1,3 +1,5 @@
+import type { BackupKeyring } from '../backup/keys';
+import type { BackupIdentity } from '../backup/listing';
 import { ServerInfo } from '../db/serverInfo';
 import { Session } from '../db/database';
 import { IndexAnalysis } from '../usage/types';
@@ -45,6 +47,8 @@ export interface CheckContext {
   server: ServerInfo;
   /** The whole-database index analysis, loaded once and shared by the index checks. */
   indexAnalysis(): Promise<IndexAnalysis>;
+  /** Where this database's backups are, when the caller said (the backup-freshness check). */
+  backups?: { directory: string; keys?: BackupKeyring; source(): Promise<BackupIdentity> };
 }
 
 /** A privilege a check needs to give a true answer; without it the check is skipped, not failed. */

@@ -1,3 +1,4 @@
+import { ConnectionLostError } from '../core/db/connectionErrors';
 import { PgTunerError, isUserInputError } from '../core/errors';
 import { VERBS } from './verbs';
 
@@ -32,8 +33,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    const message = err instanceof PgTunerError ? err.message : String((err as Error)?.stack ?? err);
-    process.stderr.write(`pgtuner ${verb}: ${message}\n`);
+    // A lost connection names the verb itself: one line, no stack.
+    if (err instanceof ConnectionLostError) process.stderr.write(`pgtuner: ${err.during(`"pgtuner ${verb}"`)}\n`);
+    else process.stderr.write(`pgtuner ${verb}: ${err instanceof PgTunerError ? err.message : String((err as Error)?.stack ?? err)}\n`);
     return isUserInputError(err) ? 2 : 1;
   }
 }

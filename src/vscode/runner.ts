@@ -5,6 +5,7 @@
  * error message with "Show Log".
  */
 import * as vscode from 'vscode';
+import { ConnectionLostError } from '../core/db/connectionErrors';
 import { PgTunerError } from '../core/errors';
 import { Run } from '../core/run';
 import { readSettings } from './config';
@@ -53,13 +54,20 @@ export class Runner implements vscode.Disposable {
    * has the details). Returns the message shown.
    */
   report(title: string, err: unknown): string {
-    const message = err instanceof PgTunerError ? err.message : `Unexpected error: ${(err as Error)?.message ?? err}`;
+    // A lost connection names the command itself ("… closed the connection during "Explain"").
+    const lost = err instanceof ConnectionLostError;
+    const message = lost
+      ? err.during(`"${title}"`)
+      : err instanceof PgTunerError
+        ? err.message
+        : `Unexpected error: ${(err as Error)?.message ?? err}`;
     if (err instanceof PgTunerError && err.code === 'CANCELLED') {
       this.log.info(`${title}: ${message}`);
       void vscode.window.showInformationMessage(message);
     } else {
-      this.log.error(`${title}: ${message}${err instanceof Error && !(err instanceof PgTunerError) && err.stack ? `\n${err.stack}` : ''}`);
-      void vscode.window.showErrorMessage(`${title}: ${message}`, 'Show Log').then((choice) => {
+      const shown = lost ? message : `${title}: ${message}`;
+      this.log.error(`${shown}${err instanceof Error && !(err instanceof PgTunerError) && err.stack ? `\n${err.stack}` : ''}`);
+      void vscode.window.showErrorMessage(shown, 'Show Log').then((choice) => {
         if (choice === 'Show Log') this.log.show();
       });
     }

@@ -119,3 +119,52 @@ export function startCli(args: string[], databaseUrl?: string): RunningCli {
   );
   return { child, exited };
 }
+
+export interface TerminatedRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** pgtuner's (or pg_dump's) backends in this database waiting on or running a statement containing $1. */
+const TERMINATE_MATCHING_SQL = `
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+ WHERE application_name = ANY($2) AND datname = current_database()
+   AND pid <> pg_backend_pid() AND state = 'active' AND strpos(query, $1) > 0`;
+
+/**
+ * The server going away as a user meets it: starts the bundled CLI, waits until one of its
+ * backends (application_name in `applications`) runs a statement containing `marker`, kills that
+ * backend with pg_terminate_backend, and waits for the CLI to exit on its own.
+ */
+export async function terminateDuringCli(
+  args: string[],
+  databaseUrl: string,
+  marker: string,
+  applications: string[] = ['pgtuner'],
+): Promise<TerminatedRun> {
+  const { child, exited } = startCli(args, databaseUrl);
+  const admin = new Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    let terminated = 0;
+    await until(
+      () => `a backend of the CLI running ${marker}`,
+      async () => {
+        if (child.exitCode !== null) return true;
+        terminated = (await admin.query(TERMINATE_MATCHING_SQL, [marker, applications])).rowCount ?? 0;
+        return terminated > 0;
+      },
+      60_000,
+    );
+    const r = await Promise.race([
+      exited,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the CLI did not exit within 30 s')), 30_000)),
+    ]);
+    if (!terminated) throw new Error(`the CLI ended before its statement ran (exit ${r.code}): ${r.stderr}`);
+    return r;
+  } finally {
+    child.kill('SIGKILL');
+    await admin.end();
+  }
+}

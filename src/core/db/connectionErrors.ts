@@ -17,6 +17,7 @@ export function toPgTunerError(err: unknown, profile: ConnectionProfile, secrets
   if (err instanceof PgTunerError) return err;
   const e = (err ?? {}) as PgLikeError;
   const raw = scrub(String(e.message ?? err), secrets);
+  if (connectionLossIn(err)) return new ConnectionLostError(raw, err);
   const where = describeProfile(profile);
   const host = `${profile.host ?? 'localhost'}:${profile.port ?? 5432}`;
   const sqlState = typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
@@ -128,6 +129,57 @@ export function toPgTunerError(err: unknown, profile: ConnectionProfile, secrets
     );
   }
   return new PgTunerError('QUERY_FAILED', raw, { sqlState, cause: err });
+}
+
+/**
+ * The server closed a connection that was in use: pg_terminate_backend, a restart or crash, a
+ * network cut. Its code stays SERVER_DOWN so that code which stops on a dead server stops on it;
+ * the faces name what was running with `during`.
+ */
+export class ConnectionLostError extends PgTunerError {
+  constructor(
+    /** What the server or the driver said (secrets already scrubbed). */
+    readonly reason: string,
+    cause?: unknown,
+  ) {
+    super('SERVER_DOWN', connectionLostText(undefined, reason), { cause, sqlState: sqlStateOf(cause) });
+  }
+
+  /** The message naming the command that was running, e.g. during("pgtuner advise"). */
+  during(what: string): string {
+    return connectionLostText(what, this.reason);
+  }
+}
+
+function connectionLostText(during: string | undefined, reason: string): string {
+  return (
+    `The server closed the connection${during ? ` during ${during}` : ''} (${reason}): the backend was terminated, ` +
+    'the server restarted or the network was cut. Run it again once the server is reachable.'
+  );
+}
+
+/**
+ * SQLSTATEs of a server ending a session: admin_shutdown (pg_terminate_backend, smart or fast
+ * shutdown), crash_shutdown, idle_session_timeout, connection_does_not_exist, connection_failure.
+ */
+const CONNECTION_LOSS_STATES = /^(57P01|57P02|57P05|08003|08006)$/;
+/** What pg and Node say when the socket of a connection in use goes away. */
+const CONNECTION_LOSS_TEXT =
+  /Connection terminated unexpectedly|encountered a connection error and is not queryable|server closed the connection unexpectedly/i;
+
+/** The error in `err`'s cause chain that says a connection in use was lost, if any. */
+export function connectionLossIn(err: unknown): unknown {
+  for (let e = err as (PgLikeError & { cause?: unknown }) | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e instanceof ConnectionLostError) return e;
+    if (typeof e.code === 'string' && (CONNECTION_LOSS_STATES.test(e.code) || e.code === 'EPIPE')) return e;
+    if (CONNECTION_LOSS_TEXT.test(String(e.message ?? ''))) return e;
+  }
+  return undefined;
+}
+
+function sqlStateOf(err: unknown): string | undefined {
+  const code = (err as PgLikeError | undefined)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
 /** Removes every occurrence of each secret from a text. */

@@ -1,7 +1,7 @@
 import pgpass from 'pgpass';
 import { Client, ClientConfig, Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { PgTunerError } from '../errors';
-import { toPgTunerError } from './connectionErrors';
+import { ConnectionLostError, connectionLossIn, scrub, toPgTunerError } from './connectionErrors';
 import { secondsToMs, Settings } from '../settings/schema';
 import { ConnectionProfile, ConnectionTarget, SslMode } from './profile';
 
@@ -213,6 +213,11 @@ export class Database {
       throw this.wrap(err);
     }
     let broken = false;
+    // pg emits 'error' on a checked-out client whose socket dies (pg_terminate_backend, a restart,
+    // a network cut); unheard, it is an uncaught exception that ends the process.
+    let lost: unknown;
+    const onLost = (err: unknown) => (lost ??= err);
+    client.on('error', onLost);
     try {
       // The server sends its backend pid at connect (BackendKeyData); ask only if the driver lacks it.
       const known = (client as unknown as { processID?: number | null }).processID;
@@ -228,7 +233,10 @@ export class Database {
       try {
         return await fn(session);
       } catch (err) {
-        broken = isConnectionLost(err);
+        if (lost !== undefined || connectionLossIn(err)) {
+          broken = true;
+          throw this.connectionLost(err, lost);
+        }
         if (signal?.aborted && err instanceof PgTunerError && (err.code === 'CANCELLED' || err.sqlState === '57014')) {
           throw new PgTunerError('CANCELLED', 'Cancelled by the user; the server stopped the query.', { sqlState: '57014', cause: err });
         }
@@ -237,11 +245,19 @@ export class Database {
         signal?.removeEventListener('abort', onAbort);
         await session.cancelsDelivered();
         // A session still inside a transaction, or whose reset failed, must not return to the pool.
-        if (!broken) broken = !(await session.resetForPool());
+        if (!broken) broken = lost !== undefined || !(await session.resetForPool());
       }
     } finally {
       client.release(broken || undefined);
+      client.removeListener('error', onLost);
     }
+  }
+
+  /** One ConnectionLostError for a lost session, quoting the server's reason (57P01 …) when it sent one before the socket closed. */
+  private connectionLost(err: unknown, lost: unknown): ConnectionLostError {
+    const raw = connectionLossIn(err) ?? lost ?? err;
+    if (raw instanceof ConnectionLostError) return raw;
+    return new ConnectionLostError(scrub(String((raw as Error)?.message ?? raw), this.knownSecrets), raw);
   }
 
   /** Runs one query on a pooled session. */
@@ -252,6 +268,7 @@ export class Database {
   /** Asks the server to cancel whatever backend `pid` is running (from a fresh connection). */
   private async cancelBackend(pid: number): Promise<boolean> {
     const client = new ClosingClient(await this.clientConfig());
+    client.on('error', () => undefined); // a lost connection fails the query below; the event must not crash the process
     try {
       await client.connect();
       const r = await client.query<{ pg_cancel_backend: boolean }>(CANCEL_BACKEND_SQL, [pid]);
@@ -322,6 +339,7 @@ export class Database {
       case 'prefer': {
         const ssl = fromUrl ?? { rejectUnauthorized: false };
         const probe = new ClosingClient({ ...base, ssl });
+        probe.on('error', () => undefined); // connect() reports failures; a late socket error must not crash the process
         try {
           await probe.connect();
           return ssl;
@@ -352,8 +370,4 @@ function passwordFromPgpass(p: ConnectionProfile): Promise<string | undefined> {
       (pw?: string) => resolve(pw),
     );
   });
-}
-
-function isConnectionLost(err: unknown): boolean {
-  return err instanceof PgTunerError && err.code === 'SERVER_DOWN';
 }

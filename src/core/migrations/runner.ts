@@ -8,6 +8,7 @@
  * statement by statement with the tracking row written only after the last one succeeded.
  */
 import { DatabaseError } from 'pg';
+import { connectionLossIn } from '../db/connectionErrors';
 import { Database, Session } from '../db/database';
 import { readServerVersionNum } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
@@ -345,6 +346,7 @@ async function runInTransaction(
     });
     return undefined;
   } catch (err) {
+    throwIfConnectionLost(err);
     const statement = plan.statements[index] as PlannedStatement | undefined;
     return { ...describeError(err, statement), statementsRun: 0, droppedInvalidIndexes: [] };
   }
@@ -374,6 +376,7 @@ async function runOutsideTransaction(
     try {
       await session.queryRaw(statement.text);
     } catch (err) {
+      throwIfConnectionLost(err);
       const dropped = target ? await dropNewInvalidIndexes(session, target, before) : [];
       const cleanup = dropped.length ? ` The failed build left the INVALID index ${dropped.join(', ')}; PG Tuner dropped it.` : '';
       const detail = describeError(err, statement);
@@ -382,6 +385,11 @@ async function runOutsideTransaction(
   }
   await track(performance.now() - started);
   return undefined;
+}
+
+/** A lost connection is not a failed migration: the server rolled its transaction back and the whole run stops (withSession says so). */
+function throwIfConnectionLost(err: unknown): void {
+  if (connectionLossIn(err)) throw err;
 }
 
 function ranBefore(index: number): string {

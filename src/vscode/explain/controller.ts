@@ -10,6 +10,7 @@ import { Database } from '../../core/db/database';
 import { ExplainInput, explainStatement } from '../../core/db/safeExplain';
 import { highestParam } from '../../core/sql/split';
 import { describeProfile } from '../../core/db/profile';
+import { ConnectionLostError } from '../../core/db/connectionErrors';
 import { PgTunerError } from '../../core/errors';
 import { nameHypotheticalIndex } from '../../core/plan/hypothetical';
 import { formatPlanText } from '../../core/plan/text';
@@ -225,6 +226,7 @@ export class ExplainController {
    * cursor moves there), and returns it as the command's outcome.
    */
   private fail(title: string, err: unknown, target?: StatementTarget): CommandOutcome<never> {
+    if (err instanceof ConnectionLostError) return { status: 'failed', code: err.code, message: this.services.runner.report(title, err) };
     const code = err instanceof PgTunerError ? err.code : 'INTERNAL';
     const raw =
       code === 'TIMEOUT'

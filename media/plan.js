@@ -21,10 +21,16 @@
   /** Misestimates at least this large are flagged. */
   const MISESTIMATE_FLAG = 10;
 
+  /** What survives a reload (the panel's serializer hands it back): the plan on screen and the chosen tab. */
+  const saved = vscode.getState() || {};
+  /** Plans with more nodes than this open only the slowest path and the nodes that matter. */
+  const OPEN_ALL_UP_TO = 60;
+  const status = /** @type {HTMLElement} */ (document.getElementById('status'));
+
   const state = {
-    /** @type {ExplainResultView | undefined} */ result: undefined,
-    /** @type {{ suggestionIndex: number, after: PlanView } | undefined} */ comparison: undefined,
-    /** @type {PlanFormat} */ format: (vscode.getState() || {}).format || 'tree',
+    /** @type {ExplainResultView | undefined} */ result: saved.result,
+    /** @type {{ suggestionIndex: number, after: PlanView } | undefined} */ comparison: saved.comparison,
+    /** @type {PlanFormat} */ format: saved.format || 'tree',
     /** @type {string | undefined} */ busy: undefined,
     /** @type {string | undefined} */ error: undefined,
   };
@@ -47,6 +53,7 @@
     } else if (m.type === 'failed') {
       state.error = m.message;
     }
+    vscode.setState({ format: state.format, result: state.result, comparison: state.comparison });
     render();
   });
 
@@ -122,9 +129,11 @@
       app.append(h('p', { class: 'muted', text: 'Waiting for a plan…' }));
       return;
     }
+    // Only this line is live: a screen reader hears what changed, not the whole panel again.
+    status.textContent = state.error || state.busy || statusLine(r);
     app.append(summary(r));
-    if (state.busy) app.append(h('p', { class: 'banner busy', role: 'status', text: state.busy }));
-    if (state.error) app.append(h('p', { class: 'banner error', role: 'alert', text: state.error }));
+    if (state.busy) app.append(h('p', { class: 'banner busy', text: state.busy }));
+    if (state.error) app.append(h('p', { class: 'banner error', text: state.error }));
     if (r.mode === 'advise') app.append(suggestions(r));
     else
       app.append(
@@ -135,6 +144,57 @@
   }
 
   /** @param {ExplainResultView} r */
+  function statusLine(r) {
+    const plan = r.before.plan;
+    const slowest = slowestNode(plan);
+    const where = `slowest: ${nodeName(slowest)}, ${percent(slowest.share)} of the ${plan.analyzed ? 'time' : 'cost'}`;
+    const what = state.comparison ? 'Plans compared' : 'Plan shown';
+    return `${what}: ${plan.analyzed ? `execution ${ms(plan.executionMs)}` : `estimated cost ${cost(plan.totalCost)} planner units`}; ${where}.`;
+  }
+
+  /** @param {Plan} plan @returns {PlanNode} */
+  function slowestNode(plan) {
+    let n = plan.root;
+    for (;;) {
+      const next = n.children.find((c) => c.onSlowestPath);
+      if (!next) return n;
+      n = next;
+    }
+  }
+
+  /** @param {PlanNode} n */
+  function nodeName(n) {
+    return `${n.nodeType}${n.relation ? ` on ${n.relation}` : n.index ? ` on ${n.index}` : ''}`;
+  }
+
+  /** @param {number | undefined} share */
+  const percent = (share = 0) => `${share >= 0.995 ? 100 : share >= 0.1 ? Math.round(share * 100) : (share * 100).toFixed(1)}%`;
+
+  /** @param {number | undefined} share */
+  const severity = (share = 0) => (share >= 0.5 ? 'sev-high' : share >= 0.1 ? 'sev-mid' : '');
+
+  /** The path from the root to the slowest node, each step a link to the node: visible without expanding anything. @param {Plan} plan */
+  function slowestPath(plan) {
+    const path = [];
+    for (let n = /** @type {PlanNode | undefined} */ (plan.root); n; n = n.children.find((c) => c.onSlowestPath)) path.push(n);
+    const last = path[path.length - 1];
+    return h(
+      'nav',
+      { class: 'slowest-path', 'aria-label': 'Slowest path' },
+      h('span', { class: 'label', text: 'Slowest path: ' }),
+      ...path.flatMap((n, i) => [
+        i ? h('span', { class: 'muted', 'aria-hidden': 'true', text: ' › ' }) : undefined,
+        h('button', {
+          class: `link ${n === last ? severity(n.share) : ''}`,
+          title: 'Show this node in the plan',
+          onclick: () => focusNode(`before-${n.id}`),
+          text: n === last ? `${nodeName(n)} (${percent(n.share)} self)` : nodeName(n),
+        }),
+      ]),
+    );
+  }
+
+  /** @param {ExplainResultView} r */
   function summary(r) {
     const plan = r.before.plan;
     const metrics = [
@@ -142,7 +202,7 @@
       r.parameters ? ['Parameters', r.parameters] : undefined,
       ['Planning', ms(plan.planningMs)],
       ['Execution', plan.analyzed ? ms(plan.executionMs) : 'not executed (plain EXPLAIN)'],
-      ['Total cost', cost(plan.totalCost)],
+      ['Total cost', `${cost(plan.totalCost)} planner units`],
     ].filter(Boolean);
     return h(
       'header',
@@ -164,6 +224,7 @@
           h('div', {}, h('dt', { text: /** @type {string[]} */ (m)[0] }), h('dd', { text: /** @type {string[]} */ (m)[1] })),
         ),
       ),
+      slowestPath(plan),
       plan.hotspots.length ? hotspots(plan) : undefined,
     );
   }
@@ -280,7 +341,7 @@
         'aria-selected': String(state.format === format),
         onclick: () => {
           state.format = format;
-          vscode.setState({ format });
+          vscode.setState({ format, result: state.result, comparison: state.comparison });
           render();
         },
         text: label,
@@ -316,7 +377,11 @@
         ? h('pre', { class: 'plan-text', text: view.text })
         : state.format === 'json'
           ? h('pre', { class: 'plan-text', text: JSON.stringify(plan.raw, null, 2) })
-          : h('div', { class: 'tree', role: 'tree' }, node(which, plan, plan.root));
+          : h(
+              'div',
+              { class: 'tree', role: 'tree', 'aria-label': title },
+              node(which, plan, plan.root, countNodes(plan.root) <= OPEN_ALL_UP_TO),
+            );
     return h(
       'div',
       { class: 'plan-column' },
@@ -324,25 +389,39 @@
         'div',
         { class: 'column-head' },
         h('h2', { text: title }),
-        h('span', { class: 'muted', text: `cost ${cost(plan.totalCost)}${delta}` }),
+        h('span', {
+          class: 'muted',
+          title: "the planner's estimate in its own units (seq_page_cost = 1), not milliseconds",
+          text: `est. cost ${cost(plan.totalCost)} planner units${delta}`,
+        }),
         h('button', { class: 'secondary small', onclick: () => post({ type: 'savePlan', which }), text: 'Save as .plan' }),
       ),
       body,
     );
   }
 
-  /** @param {'before' | 'after'} which @param {Plan} plan @param {PlanNode} n @returns {HTMLElement} */
-  function node(which, plan, n) {
+  /** @param {PlanNode} n @returns {number} */
+  const countNodes = (n) => 1 + n.children.reduce((sum, c) => sum + countNodes(c), 0);
+
+  /**
+   * One node, self time first: its own share of the statement (bar and colour by severity), then
+   * the total with its children, loops spelled out (the server's times and rows are per loop).
+   * @param {'before' | 'after'} which @param {Plan} plan @param {PlanNode} n @param {boolean} openAll @returns {HTMLElement}
+   */
+  function node(which, plan, n, openAll) {
     const spots = plan.hotspots.filter((s) => s.nodeId === n.id);
     const analyzed = plan.analyzed && n.inclusiveMs !== undefined;
     const total = analyzed ? plan.executionMs || plan.root.inclusiveMs || 1 : plan.totalCost || 1;
     const inclusive = analyzed ? /** @type {number} */ (n.inclusiveMs) : n.totalCost;
     const exclusive = analyzed ? n.exclusiveMs || 0 : Math.max(0, n.totalCost - n.children.reduce((sum, c) => sum + c.totalCost, 0));
     const never = plan.analyzed && n.loops === 0;
+    const loops = n.loops || 1;
+    const sev = never ? '' : severity(n.share);
 
     const title = h(
       'span',
       { class: 'node-title' },
+      n.onSlowestPath ? h('span', { class: 'path-mark', title: 'on the slowest path', text: '◆ ' }) : undefined,
       h('span', {
         class: 'node-type',
         text: n.joinType && !n.nodeType.includes(n.joinType) ? `${n.nodeType} (${n.joinType})` : n.nodeType,
@@ -359,44 +438,50 @@
       spots.length ? h('span', { class: 'hot-mark', title: spots.map((s) => s.message).join('\n'), text: ' ⚠' }) : undefined,
     );
 
-    const time = h(
+    const self = h(
       'span',
       {
-        class: 'metric time',
+        class: `metric time ${sev}`,
         title: analyzed
-          ? 'time in this node alone (self) and with its children (total), all loops'
-          : 'estimated cost of this node alone (self) and with its children (total)',
+          ? 'time in this node alone, all loops, and its share of the execution time'
+          : 'estimated cost of this node alone (planner units) and its share of the total cost',
       },
       h('span', { class: 'bar', 'aria-hidden': 'true' }, bar(inclusive / total, 'inclusive'), bar(exclusive / total, 'exclusive')),
       h('span', {
         class: 'numbers',
-        text: never
-          ? 'never executed'
-          : analyzed
-            ? `self ${ms(exclusive)} · total ${ms(inclusive)}`
-            : `self ${cost(exclusive)} · total ${cost(inclusive)}`,
+        text: never ? 'never executed' : `self ${analyzed ? ms(exclusive) : `cost ${cost(exclusive)}`} · ${percent(n.share)}`,
       }),
     );
+    const withChildren = never
+      ? undefined
+      : h('span', {
+          class: 'metric total',
+          title: analyzed ? 'time with its children, all loops' : 'estimated cost with its children (planner units)',
+          text: analyzed
+            ? loops > 1
+              ? `total ${ms(inclusive)} = ${count(loops)} loops × ${ms(inclusive / loops)}`
+              : `total ${ms(inclusive)}`
+            : `total cost ${cost(inclusive)}`,
+        });
 
-    const rows = h('span', { class: 'metric rows', title: "rows returned per loop, against the planner's estimate" });
+    const rows = h('span', { class: 'metric rows', title: "rows returned, against the planner's estimate (both per loop)" });
     if (n.actualRows === undefined || never) {
       rows.append(`est ${count(n.planRows)} rows`);
     } else {
-      rows.append(`${count(n.actualRows)} rows · est ${count(n.planRows)}`);
+      rows.append(`${count(n.actualRows)} rows${loops > 1 ? '/loop' : ''} · est ${count(n.planRows)}`);
       if (n.misestimate !== undefined && n.misestimate >= 2) {
         const under = n.actualRows > n.planRows;
+        const factor = n.misestimate >= 100 ? count(n.misestimate) : n.misestimate.toFixed(1);
         rows.append(
           ' ',
           h('span', {
             class: `factor${n.misestimate >= MISESTIMATE_FLAG ? ' flag' : ''}`,
-            title: `${under ? 'under' : 'over'}-estimated ${n.misestimate.toFixed(1)} times`,
-            text: `${under ? '▲' : '▼'}×${n.misestimate >= 100 ? count(n.misestimate) : n.misestimate.toFixed(1)}`,
+            title: `${under ? 'under' : 'over'}-estimated ${factor} times: ${under ? 'more' : 'fewer'} rows than the planner expected`,
+            text: `${under ? '▲' : '▼'} ×${factor} ${under ? 'under' : 'over'}`,
           }),
         );
       }
     }
-    const loops =
-      n.loops !== undefined && n.loops !== 1 ? h('span', { class: 'metric loops', text: `${count(n.loops)} loops` }) : undefined;
 
     const details = h(
       'div',
@@ -405,7 +490,12 @@
         h('div', { class: 'condition' }, h('span', { class: 'label', text: `${c.label}: ` }), h('code', { text: c.text })),
       ),
       n.rowsRemovedByFilter
-        ? h('div', { class: 'removed' }, h('span', { class: 'label', text: 'Rows removed by filter: ' }), count(n.rowsRemovedByFilter))
+        ? h(
+            'div',
+            { class: 'removed' },
+            h('span', { class: 'label', text: 'Rows removed by filter: ' }),
+            `${count(n.rowsRemovedByFilter)}${loops > 1 ? ` in all ${count(loops)} loops` : ''}`,
+          )
         : undefined,
       n.heapFetches ? h('div', {}, h('span', { class: 'label', text: 'Heap fetches: ' }), count(n.heapFetches)) : undefined,
       n.sortMethod ? h('div', {}, h('span', { class: 'label', text: 'Sort method: ' }), n.sortMethod) : undefined,
@@ -417,16 +507,31 @@
             `shared hit ${count(n.buffers.sharedHit)} · read ${count(n.buffers.sharedRead)}${n.buffers.sharedDirtied ? ` · dirtied ${count(n.buffers.sharedDirtied)}` : ''}${n.buffers.tempRead || n.buffers.tempWritten ? ` · temp read ${count(n.buffers.tempRead)} written ${count(n.buffers.tempWritten)}` : ''}`,
           )
         : undefined,
-      h('div', { class: 'muted' }, `cost ${n.startupCost.toFixed(2)}..${n.totalCost.toFixed(2)} · width ${n.planWidth}`),
+      h(
+        'div',
+        { class: 'muted' },
+        `cost ${n.startupCost.toFixed(2)}..${n.totalCost.toFixed(2)} planner units · width ${n.planWidth} bytes${
+          analyzed && n.actualStartupMs !== undefined ? ` · first row after ${ms(n.actualStartupMs)}${loops > 1 ? ' per loop' : ''}` : ''
+        }`,
+      ),
       ...spots.map((s) => h('div', { class: 'hot-message', text: `⚠ ${s.message}` })),
     );
 
+    // Big plans open what matters: the slowest path and any node with a tenth of the statement.
+    const open = openAll || n.onSlowestPath || inclusive / total >= 0.1;
     return h(
       'details',
-      { class: `node${spots.length ? ' hot' : ''}${never ? ' never' : ''}`, id: `${which}-${n.id}`, open: true, role: 'treeitem' },
-      h('summary', {}, title, h('span', { class: 'node-metrics' }, time, rows, loops)),
+      {
+        class: `node${spots.length ? ' hot' : ''}${never ? ' never' : ''}${sev ? ` ${sev}` : ''}${n.onSlowestPath ? ' slow-path' : ''}`,
+        id: `${which}-${n.id}`,
+        open,
+        role: 'treeitem',
+      },
+      h('summary', {}, title, h('span', { class: 'node-metrics' }, self, withChildren, rows)),
       details,
-      n.children.length ? h('div', { class: 'children', role: 'group' }, ...n.children.map((c) => node(which, plan, c))) : undefined,
+      n.children.length
+        ? h('div', { class: 'children', role: 'group' }, ...n.children.map((c) => node(which, plan, c, openAll)))
+        : undefined,
     );
   }
 

@@ -177,6 +177,8 @@ describe('Explain & Suggest in the editor', function () {
       'Seq Scan',
       'alerts',
       'Hotspots',
+      'Slowest path:',
+      '% self',
     ]) {
       assert.ok(state.rendered!.includes(text), `the panel does not show "${text}":\n${state.rendered}`);
     }

@@ -80,6 +80,9 @@ export const run: UiCheck = async (page, ctx) => {
     'Verified by',
     'Seq Scan',
     'Execution',
+    'Slowest path: Limit › Sort › Seq Scan on alerts',
+    '% self',
+    'planner units',
   ]) {
     assert.ok(text.includes(expected), `the panel does not show "${expected}":\n${text}`);
   }
@@ -120,7 +123,18 @@ export const run: UiCheck = async (page, ctx) => {
 
   await savePlanAsFile(page, frame);
   await productionUpdateWithParameter(page, ctx, url.toString(), password);
+  await reloadKeepsThePlan(page);
 };
+
+/** The plan panel survives a window reload (its serializer): the same plan, and only the status line is live. */
+async function reloadKeepsThePlan(page: Page): Promise<void> {
+  await runCommand(page, 'Developer: Reload Window');
+  const frame = await panelFrame(page, 'UPDATE alerts SET', 120_000);
+  const text = normalise(await frame.locator('#app').innerText());
+  assert.ok(text.includes('Slowest path') && text.includes('EXPLAIN ANALYZE'), `the plan after a reload:\n${text}`);
+  assert.equal(await frame.locator('[aria-live]').count(), 1, 'one live region');
+  assert.match(await frame.locator('#status[aria-live]').innerText(), /^Plan shown: execution .*; slowest: /);
+}
 
 /** "Save as .plan": the save dialog, then the file open as a PostgreSQL Plan (pgplan) document. */
 async function savePlanAsFile(page: Page, frame: Frame): Promise<void> {

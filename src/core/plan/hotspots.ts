@@ -19,7 +19,7 @@ export function findHotspots(plan: Plan): Hotspot[] {
   const out: Hotspot[] = [];
   // Under a LIMIT, streaming nodes stop early: their actual row counts are not misestimates.
   const visit = (n: PlanNode, parent: PlanNode | undefined, truncated: boolean) => {
-    const s = n.share;
+    const s = n.share ?? 0;
     const where = n.relation ? ` on ${n.schema ? n.schema + '.' : ''}${n.relation}` : '';
     if (n.nodeType === 'Seq Scan' && s >= MIN_SHARE) {
       const removed = n.rowsRemovedByFilter ? `, ${fmt(n.rowsRemovedByFilter)} rows removed by filter` : '';

@@ -79,7 +79,7 @@ function markShares(plan: Plan): void {
   const parents = new Map<PlanNode, PlanNode>();
   for (const n of walkPlan(plan.root)) {
     n.share = total > 0 ? own(n) / total : 0;
-    if (n.share > slowest.share) slowest = n;
+    if (n.share > (slowest.share ?? 0)) slowest = n;
     for (const c of n.children) parents.set(c, n);
   }
   for (let n: PlanNode | undefined = slowest; n; n = parents.get(n)) n.onSlowestPath = true;

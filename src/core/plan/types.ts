@@ -40,9 +40,9 @@ export interface PlanNode {
   sortMethod?: string;
   buffers?: Buffers;
   /** This node's own share (0..1) of the statement: of the measured time with ANALYZE, else of the total cost. */
-  share: number;
+  share?: number;
   /** On the path from the root to the node with the largest own share: the slowest path, shown without expanding. */
-  onSlowestPath: boolean;
+  onSlowestPath?: boolean;
   children: PlanNode[];
 }
 
@@ -65,6 +65,12 @@ export interface Plan {
   /** Why the plan is not what was asked for (e.g. plain EXPLAIN instead of ANALYZE because of side effects). */
   notes?: string[];
   hotspots: Hotspot[];
+  /**
+   * The same statement under EXPLAIN (VERBOSE) without ANALYZE, when the side-effect check planned
+   * it anyway: relations carry their schema and column references their alias (the advisor reads
+   * the shape from it).
+   */
+  verbose?: PlanNode;
   /** The server's JSON, untouched, for the "raw" view. */
   raw: unknown;
 }

@@ -157,7 +157,8 @@ export class ExplainController {
     }
   }
 
-  private async onPanelAction(message: Exclude<FromWebview, { type: 'ready' | 'rendered' }>, panel: PlanPanel): Promise<unknown> {
+  /** The plan panel's buttons (also of a panel revived after a window reload). */
+  async onPanelAction(message: Exclude<FromWebview, { type: 'ready' | 'rendered' }>, panel: PlanPanel): Promise<unknown> {
     const result = panel.currentResult;
     if (!result) return undefined;
     switch (message.type) {

@@ -13,7 +13,7 @@ import { ExplainArgs } from './target';
 
 /** The commands; each returns its outcome (tests read it). Cancel is the runner's pgtuner.cancel. */
 export function explainCommands(services: Services): Record<string, Command> {
-  const controller = new ExplainController(services);
+  const controller = controllerOf(services);
   return {
     'pgtuner.explainAndSuggest': { title: 'Explain & Suggest', run: (arg?: unknown) => controller.explain('advise', explainArgs(arg)) },
     'pgtuner.explain': { title: 'Explain', run: (arg?: unknown) => controller.explain('explain', explainArgs(arg)) },
@@ -35,12 +35,28 @@ export function explainCommands(services: Services): Record<string, Command> {
   };
 }
 
-/** The CodeLens on SQL files and the plan panel's lifetime. */
+/** One controller per extension instance: the commands and a plan panel revived after a reload share it. */
+const controllers = new WeakMap<Services, ExplainController>();
+function controllerOf(services: Services): ExplainController {
+  let controller = controllers.get(services);
+  if (!controller) controllers.set(services, (controller = new ExplainController(services)));
+  return controller;
+}
+
+/** The CodeLens on SQL files and the plan panel's lifetime, across window reloads too. */
 export function registerExplain(services: Services): void {
   const codeLens = new StatementCodeLensProvider(services.log);
-  services.context.subscriptions.push(codeLens, vscode.languages.registerCodeLensProvider({ language: 'sql' }, codeLens), {
-    dispose: () => PlanPanel.active?.dispose(),
-  });
+  const controller = controllerOf(services);
+  services.context.subscriptions.push(
+    codeLens,
+    vscode.languages.registerCodeLensProvider({ language: 'sql' }, codeLens),
+    vscode.window.registerWebviewPanelSerializer('pgtuner.plan', {
+      deserializeWebviewPanel: async (panel, state) => {
+        PlanPanel.revive(panel, services.context.extensionUri, state, (m, p) => controller.onPanelAction(m, p));
+      },
+    }),
+    { dispose: () => PlanPanel.active?.dispose() },
+  );
 }
 
 /** Editor context menus pass the document's URI; CodeLens and tests pass an ExplainArgs object. */

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
-import { checkFromWebview, ExplainResultView, FromWebview, PlanView, ToWebview } from './messages';
+import { checkFromWebview, ExplainResultView, FromWebview, isSuggestionIndex, PlanView, ToWebview } from './messages';
 
 /** What the panel asks the extension to do for a button. */
 export type PanelActionHandler = (message: Exclude<FromWebview, { type: 'ready' | 'rendered' }>, panel: PlanPanel) => Promise<unknown>;
@@ -61,6 +61,27 @@ export class PlanPanel implements vscode.Disposable {
     current.panel.title = `${result.mode === 'advise' ? 'Explain & Suggest' : 'Plan'}: ${firstWords(result.statement)}`;
     current.post({ type: 'result', result });
     return current;
+  }
+
+  /**
+   * A panel VS Code kept across a window reload (the serializer hands it back with the webview's
+   * saved state): shown again with the plan it had. The state comes from the webview, so only a
+   * well-formed result is taken.
+   */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: unknown, onAction: PanelActionHandler): PlanPanel {
+    const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
+    panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [mediaRoot] };
+    const revived = new PlanPanel(panel, mediaRoot, onAction);
+    const saved = (state ?? {}) as { result?: ExplainResultView; comparison?: { suggestionIndex: number; after: PlanView } };
+    if (isResultView(saved.result)) {
+      revived.result = saved.result;
+      if (isSuggestionIndex(saved.comparison?.suggestionIndex, saved.result.suggestions.length) && saved.comparison?.after?.plan?.root)
+        revived.comparison = saved.comparison;
+    }
+    PlanPanel.current?.dispose();
+    PlanPanel.current = revived;
+    setHasSuggestions((revived.result?.suggestions.length ?? 0) > 0);
+    return revived;
   }
 
   get currentResult(): ExplainResultView | undefined {
@@ -125,7 +146,8 @@ export class PlanPanel implements vscode.Disposable {
 <title>Plan</title>
 </head>
 <body>
-<main id="app" aria-live="polite"><p class="muted">Waiting for a plan…</p></main>
+<p id="status" class="status-line" role="status" aria-live="polite"></p>
+<main id="app"><p class="muted">Waiting for a plan…</p></main>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
@@ -135,6 +157,19 @@ export class PlanPanel implements vscode.Disposable {
 /** Shows "Explain Again With Suggested Index" in the palette only while there is something to try. */
 function setHasSuggestions(value: boolean): void {
   void vscode.commands.executeCommand('setContext', 'pgtuner.explain.hasSuggestions', value);
+}
+
+function isResultView(v: unknown): v is ExplainResultView {
+  const r = v as ExplainResultView | undefined;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    (r.mode === 'explain' || r.mode === 'advise') &&
+    typeof r.statement === 'string' &&
+    typeof r.before?.plan?.root === 'object' &&
+    Array.isArray(r.suggestions) &&
+    Array.isArray(r.notes)
+  );
 }
 
 function firstWords(sql: string): string {

@@ -81,7 +81,7 @@ describe('plan model', () => {
     const plan = parsePlan(ANALYZED);
     const [limit, sort, scan] = [plan.root, plan.root.children[0], plan.root.children[0].children[0]];
     assert.deepEqual(
-      [limit, sort, scan].map((n) => Math.round(n.share * 1000) / 1000),
+      [limit, sort, scan].map((n) => Math.round((n.share ?? 0) * 1000) / 1000),
       [Math.round((1 / 81) * 1000) / 1000, Math.round((20 / 81) * 1000) / 1000, Math.round((60 / 81) * 1000) / 1000],
     );
     assert.deepEqual(
@@ -89,7 +89,7 @@ describe('plan model', () => {
       [true, true, true],
     );
     const plain = parsePlan(JSON.parse(JSON.stringify(ANALYZED), (k, v) => (/^Actual|Execution Time/.test(k) ? undefined : v)));
-    assert.equal(Math.round(plain.root.children[0].children[0].share * 100), 75, 'cost 90 of 120 without ANALYZE');
+    assert.equal(Math.round((plain.root.children[0].children[0].share ?? 0) * 100), 75, 'cost 90 of 120 without ANALYZE');
   });
 
   it('names the hotspots, biggest share first', () => {

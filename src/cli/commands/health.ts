@@ -1,3 +1,5 @@
+import * as path from 'path';
+import { fileKeyring } from '../../core/backup/keys';
 import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
 import { reportFailed, runHealthChecks } from '../../core/health/run';
@@ -59,12 +61,14 @@ Exit 0 when nothing is critical and no check failed, 1 otherwise. Ctrl-C stops t
   --threshold name=value  override a threshold (repeatable; the names of the pgtuner.health.* settings)
   --only id,id            run only these checks (e.g. connections,sequences)
   --fail-on critical|warning  also exit 1 on warnings with "warning" (default critical)
+  --backups <folder>      where this database's backups are: the backup-freshness check judges the newest restore-tested one
 
 Example: pgtuner health --db postgres://app@localhost/shop --only sequences,bloat --threshold sequenceWarningPercent=50 --fail-on warning --json`,
   options: {
     threshold: { type: 'string', multiple: true, default: [] },
     only: { type: 'string' },
     'fail-on': { type: 'string', default: 'critical' },
+    backups: { type: 'string' },
   },
   input(values) {
     if (!FAIL_ON.includes(values['fail-on'] as (typeof FAIL_ON)[number]))
@@ -76,6 +80,7 @@ Example: pgtuner health --db postgres://app@localhost/shop --only sequences,bloa
             .map((s) => s.trim())
             .filter(Boolean)
         : undefined,
+      backups: values.backups ? { directory: path.resolve(values.backups), keys: fileKeyring() } : undefined,
     };
   },
   // Unknown names and bad values exit 2 before anything connects.

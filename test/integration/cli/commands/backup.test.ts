@@ -225,4 +225,19 @@ describe('pgtuner backup / restore-test (CLI)', function () {
       delete process.env.PGTUNER_TEST_BACKUP_PASSPHRASE;
     }
   });
+
+  it('health --backups <folder>: the backup-freshness check is critical before a restore-test passed, quiet after', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-'));
+    const backup = pgtuner(['backup', '--db', url, '--out', out, '--tools', binDir, '--json']);
+    assert.equal(backup.code, 0, backup.stderr);
+    const health = () => pgtuner(['health', '--db', url, '--only', 'backup-freshness', '--backups', out, '--json']);
+    const before = health();
+    assert.equal(before.code, 1, before.stderr);
+    assert.equal(JSON.parse(before.stdout).results[0].status, 'critical');
+    const test = pgtuner(['restore-test', JSON.parse(backup.stdout).dumpPath, '--db', url, '--tools', binDir]);
+    assert.equal(test.code, 0, test.stderr + test.stdout);
+    const after = health();
+    assert.equal(after.code, 0, after.stderr + after.stdout);
+    assert.equal(JSON.parse(after.stdout).results[0].status, 'ok');
+  });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { readPlan } from '../../../../src/core/plan/readPlan';
 import { renderExplainText } from '../../../../src/core/plan/text';
 import { freshDatabase } from '../../../support/integrationHooks';
 
@@ -152,6 +153,8 @@ describe('core/plan/text: the plan text matches PostgreSQL FORMAT TEXT', functio
       it(`${plan.id} (${mode})`, async () => {
         const { json, text } = await explain(plan, mode);
         assert.deepEqual(lines(renderExplainText(json)), lines(text));
+        // psql's text output read back (Open Plan) renders as the server printed it: nothing lost on the way in.
+        assert.deepEqual(lines(renderExplainText(readPlan(text))), lines(text));
       });
     }
   }

@@ -1,0 +1,109 @@
+/**
+ * Workload statements from files: SQL files or folders (one statement per `;`, weighted by a
+ * `-- pgtuner: calls=N` comment before it) and the workload JSON file of the CLI contract.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { PgTunerError } from '../errors';
+import { positionAt } from '../sql/parse';
+import { splitStatements } from '../sql/split';
+import { WorkloadStatement } from './types';
+
+/** `-- pgtuner: calls=1200` in the comments right before a statement. */
+const CALLS_COMMENT = /--\s*pgtuner:\s*calls\s*=\s*(\d+(?:\.\d+)?)/gi;
+/** Folders never holding the application's own SQL. */
+const SKIPPED_FOLDERS = new Set(['node_modules', '.git', 'dist', 'out']);
+
+/** The statements of one SQL script; ids are `<label>:<line>`. */
+export function statementsFromSql(text: string, label: string): WorkloadStatement[] {
+  let previousEnd = 0;
+  return splitStatements(text).map((s) => {
+    const gap = text.slice(previousEnd, s.start);
+    previousEnd = s.end;
+    const weights = [...gap.matchAll(CALLS_COMMENT)];
+    const calls = weights.length ? Number(weights[weights.length - 1][1]) : 1;
+    return { id: `${label}:${positionAt(text, s.start).line}`, sql: s.text, calls };
+  });
+}
+
+/** Every statement of the given .sql files and of the .sql files under the given folders. */
+export function statementsFromSqlPaths(paths: string[]): WorkloadStatement[] {
+  const out: WorkloadStatement[] = [];
+  for (const p of paths) {
+    for (const file of sqlFilesAt(p)) out.push(...statementsFromSql(readText(file), path.relative(process.cwd(), file) || file));
+  }
+  return out;
+}
+
+function sqlFilesAt(p: string): string[] {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(p);
+  } catch (err) {
+    throw new PgTunerError('BAD_INPUT', `Cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (!stat.isDirectory()) return [p];
+  return fs
+    .readdirSync(p, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => {
+      const full = path.join(p, e.name);
+      if (e.isDirectory()) return SKIPPED_FOLDERS.has(e.name) ? [] : sqlFilesAt(full);
+      return e.isFile() && e.name.endsWith('.sql') ? [full] : [];
+    });
+}
+
+/**
+ * A workload file: `{ "statements": [ { "id"?, "sql", "calls"?, "params"?: [v…] | [[v…], …] } ] }`.
+ * Every problem names the statement and the field.
+ */
+export function parseWorkloadFile(text: string, label: string): WorkloadStatement[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new PgTunerError('BAD_INPUT', `${label} is not valid JSON: ${(err as Error).message}`);
+  }
+  const list = (doc as { statements?: unknown })?.statements;
+  if (!Array.isArray(list) || !list.length) {
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `${label} must be an object with a non-empty "statements" array: { "statements": [ { "sql": "…" } ] }.`,
+    );
+  }
+  const seen = new Set<string>();
+  return list.map((raw, i) => {
+    const where = `${label}: statements[${i}]`;
+    const s = raw as { id?: unknown; sql?: unknown; calls?: unknown; params?: unknown };
+    if (typeof s !== 'object' || s === null || typeof s.sql !== 'string' || !s.sql.trim()) {
+      throw new PgTunerError('BAD_INPUT', `${where} needs "sql": the statement's text.`);
+    }
+    const id = s.id === undefined ? `#${i + 1}` : String(s.id);
+    if (seen.has(id)) throw new PgTunerError('BAD_INPUT', `${where}: the id "${id}" is used twice.`);
+    seen.add(id);
+    const calls = s.calls === undefined ? 1 : s.calls;
+    if (typeof calls !== 'number' || !Number.isFinite(calls) || calls <= 0) {
+      throw new PgTunerError('BAD_INPUT', `${where}: "calls" must be a positive number (got ${JSON.stringify(s.calls)}).`);
+    }
+    return { id, sql: s.sql, calls, params: paramSets(s.params, where) };
+  });
+}
+
+function paramSets(params: unknown, where: string): unknown[][] | undefined {
+  if (params === undefined) return undefined;
+  if (!Array.isArray(params)) throw new PgTunerError('BAD_INPUT', `${where}: "params" must be [v1, …] or [[v1, …], …].`);
+  if (!params.length) return undefined;
+  const sets = params.every(Array.isArray) ? (params as unknown[][]) : [params];
+  if (sets.some((set) => !Array.isArray(set))) {
+    throw new PgTunerError('BAD_INPUT', `${where}: "params" mixes values and value lists; use [v1, …] or [[v1, …], …].`);
+  }
+  return sets;
+}
+
+export function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PgTunerError('BAD_INPUT', `Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Index selection under a storage budget: greedy by net benefit per byte (the "Extend"/DB2Advis
+ * family evaluated by Kossmann et al., VLDB 2020), guarded against the greedy's knapsack blind spot
+ * by the best single index, then consolidated (one index replacing one or two of the same table for
+ * the same value in fewer bytes: a merged index instead of two separate ones) and pruned of members
+ * the rest of the set made useless. Pure: the
+ * workload's read cost comes from an oracle (what-if plans in production, a table in unit tests).
+ */
+
+export interface SelectionItem {
+  key: string;
+  bytes: number;
+  /** Index maintenance over the workload's period, in the oracle's cost units. */
+  writeCost: number;
+  /** Its table: consolidation replaces indexes of one table only. */
+  table: string;
+}
+
+/** Weighted read cost of the whole workload with `set` in place (and nothing else new). */
+export type ReadCostOracle<T extends SelectionItem> = (set: T[]) => Promise<number>;
+
+export interface Limits {
+  budgetBytes: number;
+  maxIndexes: number;
+}
+
+export interface SelectionStep {
+  bytes: number;
+  readCost: number;
+  writeCost: number;
+}
+
+export interface Selection<T> {
+  chosen: T[];
+  baseCost: number;
+  readCost: number;
+  writeCost: number;
+  /** After each greedy pick: the set's bytes and costs (the budget curve of an unconstrained run). */
+  steps: SelectionStep[];
+}
+
+export const UNLIMITED: Limits = { budgetBytes: Infinity, maxIndexes: Infinity };
+
+/** Below this many bytes an index still costs a page or so: keeps the per-byte ratio finite. */
+const MIN_BYTES = 8192;
+/**
+ * Picks stop when the next pays less than this share of the first pick's value per byte: past
+ * that point more space stops paying (a slightly narrower copy of an index already chosen, say).
+ */
+const MIN_SCORE_SHARE = 0.01;
+/** Consolidation may give up this share of the set's read saving for fewer bytes. */
+const CONSOLIDATION_TIE = 0.01;
+/** Benefits this close to zero are planner noise, not a reason to build an index. */
+const NOISE = 1e-6;
+/** A pick must save at least this share of the workload's cost: less is a narrower index's rounding, not a need. */
+const MIN_GAIN = 1e-4;
+
+export async function selectIndexes<T extends SelectionItem>(
+  candidates: T[],
+  readCost: ReadCostOracle<T>,
+  limits: Limits,
+): Promise<Selection<T>> {
+  const baseCost = await readCost([]);
+  const minGain = MIN_GAIN * baseCost + NOISE;
+  const fits = (c: T, used: number) => c.bytes <= limits.budgetBytes - used;
+  const chosen: T[] = [];
+  const steps: SelectionStep[] = [];
+  let current = baseCost;
+  let used = 0;
+  let bestSingle: { item: T; net: number; cost: number } | undefined;
+  let firstScore = 0;
+  while (chosen.length < limits.maxIndexes) {
+    let best: { item: T; cost: number; score: number } | undefined;
+    for (const c of candidates) {
+      if (chosen.includes(c) || !fits(c, used)) continue;
+      const cost = await readCost([...chosen, c]);
+      const net = current - cost - c.writeCost;
+      if (!chosen.length && net > minGain && (!bestSingle || net > bestSingle.net)) bestSingle = { item: c, net, cost };
+      if (net <= minGain) continue;
+      const score = net / Math.max(c.bytes, MIN_BYTES);
+      if (!best || score > best.score) best = { item: c, cost, score };
+    }
+    if (!best || best.score < firstScore * MIN_SCORE_SHARE) break;
+    firstScore ||= best.score;
+    chosen.push(best.item);
+    current = best.cost;
+    used += best.item.bytes;
+    steps.push({ bytes: used, readCost: current, writeCost: sum(chosen, (c) => c.writeCost) });
+  }
+  let result = { chosen, readCost: current };
+  if (bestSingle && bestSingle.net > baseCost - current - sum(chosen, (c) => c.writeCost) + NOISE) {
+    result = { chosen: [bestSingle.item], readCost: bestSingle.cost };
+  }
+  result = await consolidate(result, candidates, readCost, limits, baseCost);
+  result = await prune(result, readCost, minGain);
+  return { ...result, baseCost, writeCost: sum(result.chosen, (c) => c.writeCost), steps };
+}
+
+/**
+ * Replaces one or two chosen indexes of a table by one other candidate of that table when the set
+ * then is worth at least as much (read cost saved minus write cost) in fewer bytes. Greedy by
+ * value per byte picks two narrow single-statement indexes before the merged one that serves both.
+ */
+async function consolidate<T extends SelectionItem>(
+  set: { chosen: T[]; readCost: number },
+  candidates: T[],
+  readCost: ReadCostOracle<T>,
+  limits: Limits,
+  baseCost: number,
+): Promise<{ chosen: T[]; readCost: number }> {
+  let { chosen, readCost: current } = set;
+  // A wider merged index costs a little more to scan than the narrow one it replaces: a tie.
+  const tie = CONSOLIDATION_TIE * Math.max(baseCost - current, 0) + NOISE;
+  const value = (cost: number, s: T[]) => -cost - sum(s, (c) => c.writeCost);
+  for (const m of candidates) {
+    if (chosen.includes(m)) continue;
+    const sameTable = chosen.filter((c) => c.table === m.table);
+    const replaceable = [...sameTable.map((a) => [a]), ...sameTable.flatMap((a, i) => sameTable.slice(i + 1).map((b) => [a, b]))];
+    for (const out of replaceable) {
+      const next = [...chosen.filter((c) => !out.includes(c)), m];
+      const bytes = sum(next, (c) => c.bytes);
+      if (bytes >= sum(chosen, (c) => c.bytes) || bytes > limits.budgetBytes || next.length > limits.maxIndexes) continue;
+      const cost = await readCost(next);
+      if (value(cost, next) >= value(current, chosen) - tie) {
+        chosen = next;
+        current = cost;
+        break;
+      }
+    }
+  }
+  return { chosen, readCost: current };
+}
+
+/** Drops members whose removal does not lower the set's value (a merged index later made a single one useless). */
+async function prune<T extends SelectionItem>(
+  set: { chosen: T[]; readCost: number },
+  readCost: ReadCostOracle<T>,
+  minGain: number,
+): Promise<{ chosen: T[]; readCost: number }> {
+  let { chosen, readCost: current } = set;
+  for (const c of [...chosen]) {
+    if (chosen.length < 2) break;
+    const without = chosen.filter((x) => x !== c);
+    const cost = await readCost(without);
+    if (cost - current <= c.writeCost + minGain) {
+      chosen = without;
+      current = cost;
+    }
+  }
+  return { chosen, readCost: current };
+}
+
+function sum<T>(list: T[], f: (x: T) => number): number {
+  return list.reduce((s, x) => s + f(x), 0);
+}

@@ -1,0 +1,72 @@
+/** The workload as pg_stat_statements saw it: the top statements of this database by total execution time. */
+import { Session } from '../db/database';
+import { readServerInfo } from '../db/serverInfo';
+import { PgTunerError } from '../errors';
+import { qualifiedName } from '../sql/ident';
+import { WorkloadStatement } from './types';
+
+/**
+ * Statements the planner can plan, of this database, by total time. PostgreSQL 13 renamed
+ * total_time to total_exec_time; 14 added toplevel (statements inside functions are left out: the
+ * calling statement is what the application runs). Catalog and tool queries are skipped: no index
+ * of the application's tables serves them.
+ */
+const topStatementsSql = (view: string, versionNum: number) => `
+SELECT queryid::text AS id, query, calls::float8 AS calls, ${versionNum >= 130000 ? 'total_exec_time' : 'total_time'}::float8 AS total_ms,
+       rows::float8 AS rows
+  FROM ${view}
+ WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())${versionNum >= 140000 ? ' AND toplevel' : ''}
+   AND query ~* '^\\s*(select|with|insert|update|delete|values|table)\\M'
+   AND query !~* '(pg_catalog|information_schema|pg_stat_|hypopg)'
+ ORDER BY 4 DESC
+ LIMIT $1`;
+
+/** Seconds the statistics cover (PostgreSQL 14+), to turn per-second write rates into the same period. */
+const statsWindowSql = (view: string) => `SELECT greatest(extract(epoch FROM now() - stats_reset), 1)::float8 AS seconds FROM ${view}`;
+
+/** pg_stat_statements refuses to be read when the library is not preloaded. */
+const NOT_PRELOADED = '55000';
+
+const HOW_TO_ENABLE =
+  'add pg_stat_statements to shared_preload_libraries in postgresql.conf (managed services: the parameter group or server flags), restart the server, run CREATE EXTENSION pg_stat_statements in this database, and let the application run for a while. Or give the statements with --file or --workload.';
+
+export interface StatsWorkload {
+  statements: WorkloadStatement[];
+  /** Seconds since pg_stat_statements was reset, when the server says (14+). */
+  windowSeconds?: number;
+}
+
+export async function readTopStatements(session: Session, top: number): Promise<StatsWorkload> {
+  const info = await readServerInfo(session);
+  const ext = info.extensions.pg_stat_statements;
+  if (!ext.installed || !ext.schema) {
+    throw new PgTunerError('BAD_INPUT', `pg_stat_statements is not installed in database ${info.database}: ${HOW_TO_ENABLE}`);
+  }
+  if (info.preloadedLibraries && !info.preloadedLibraries.includes('pg_stat_statements')) {
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `pg_stat_statements is installed but not in shared_preload_libraries, so it records nothing: ${HOW_TO_ENABLE}`,
+    );
+  }
+  const view = (name: string) => qualifiedName(ext.schema, name);
+  let rows;
+  try {
+    rows = (await session.query(topStatementsSql(view('pg_stat_statements'), info.versionNum), [top])).rows;
+  } catch (err) {
+    if ((err as { sqlState?: string }).sqlState === NOT_PRELOADED) {
+      throw new PgTunerError('BAD_INPUT', `pg_stat_statements is not loaded by the server: ${HOW_TO_ENABLE}`, { cause: err });
+    }
+    throw err;
+  }
+  if (!rows.length) {
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `pg_stat_statements has recorded no statement of database ${info.database} yet: let the application run, or give the statements with --file or --workload.`,
+    );
+  }
+  const windowSeconds =
+    info.versionNum >= 140000
+      ? ((await session.query(statsWindowSql(view('pg_stat_statements_info')))).rows[0]?.seconds ?? undefined)
+      : undefined;
+  return { statements: rows.map((r) => ({ id: r.id, sql: r.query, calls: r.calls })), windowSeconds };
+}

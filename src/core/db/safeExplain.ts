@@ -8,7 +8,7 @@ import { highestParam, splitStatements } from '../sql/split';
 import { Database, Session, TransactionMode } from './database';
 import { ConnectionProfile } from './profile';
 import { readServerVersionNum } from './serverInfo';
-import { findSideEffects, PLAIN_INSTEAD_NOTE, SideEffectPolicy, sideEffectsError } from './sideEffects';
+import { PLAIN_INSTEAD_NOTE, SideEffectPolicy, sideEffectsError, sideEffectsOf, verbosePlanJson } from './sideEffects';
 
 /** One statement to plan, and how. */
 export interface StatementInput {
@@ -86,10 +86,12 @@ export async function explainInSession(
   const params = paramCount ? options.params!.slice(0, paramCount) : undefined;
   let analyze = options.analyze;
   let note: string | undefined;
+  let verbose: unknown;
   if (analyze) {
-    const effects = await withPosition(statement, 'EXPLAIN (VERBOSE, FORMAT JSON) '.length, session, () =>
-      findSideEffects(session, statement, params),
+    verbose = await withPosition(statement, 'EXPLAIN (VERBOSE, FORMAT JSON) '.length, session, () =>
+      verbosePlanJson(session, statement, params),
     );
+    const effects = await sideEffectsOf(session, statement, verbose);
     const policy = options.production && options.sideEffects === 'allow' ? 'plain' : (options.sideEffects ?? 'refuse');
     if (effects.length && policy === 'refuse') throw sideEffectsError(effects);
     if (effects.length && policy === 'plain') {
@@ -99,7 +101,8 @@ export async function explainInSession(
   }
   const prefix = `EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT JSON) `;
   const r = await withPosition(statement, prefix.length, session, () => session.userQuery(prefix + statement, params));
-  const plan = parsePlan(r.rows[0]['QUERY PLAN']);
+  const plan: Plan = parsePlan(r.rows[0]['QUERY PLAN']);
+  if (verbose !== undefined) plan.verbose = parsePlan(verbose).root;
   return note ? { ...plan, notes: [...(plan.notes ?? []), note] } : plan;
 }
 

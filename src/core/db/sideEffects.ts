@@ -94,7 +94,16 @@ SELECT t.tgname, t.tgrelid::regclass::text AS relation, p.oid::regproc::text || 
 
 /** One entry per effect, e.g. "nextval()" or "trigger audit on orders runs audit_row()". */
 export async function findSideEffects(session: Session, statement: string, params: unknown[] | undefined): Promise<string[]> {
-  const planJson = (await session.userQuery(VERBOSE_PLAN_PREFIX + statement, params)).rows[0]['QUERY PLAN'];
+  return sideEffectsOf(session, statement, await verbosePlanJson(session, statement, params));
+}
+
+/** EXPLAIN (VERBOSE, FORMAT JSON) of the statement: planned, nothing runs. */
+export async function verbosePlanJson(session: Session, statement: string, params: unknown[] | undefined): Promise<unknown> {
+  return (await session.userQuery(VERBOSE_PLAN_PREFIX + statement, params)).rows[0]['QUERY PLAN'];
+}
+
+/** The side effects of a statement, from its verbose plan (verbosePlanJson). */
+export async function sideEffectsOf(session: Session, statement: string, planJson: unknown): Promise<string[]> {
   const names = new Set(functionNamesIn(statement));
   const writes: { schema: string; relation: string }[] = [];
   collectFromPlan(planJson, names, writes);

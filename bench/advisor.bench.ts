@@ -14,6 +14,7 @@ import { Database } from '../src/core/db/database';
 import { targetFromUrl } from '../src/core/db/profile';
 import { defaultRun } from '../src/core/run';
 import { tryExtractShape } from '../src/core/sql/parse';
+import { splitStatements } from '../src/core/sql/split';
 import { startCluster } from '../test/support/cluster';
 
 interface BenchQuery {
@@ -175,7 +176,8 @@ async function timeWith(db: Database, q: BenchQuery, ddls: string[], requires: s
       )
     ).rows.map((r) => r.name),
   );
-  for (const ddl of ddls) await db.query(ddl);
+  // A partitioned table's suggestion is several statements (ON ONLY, one build per partition, ATTACH).
+  for (const ddl of ddls) for (const statement of splitStatements(ddl)) await db.query(statement.text);
   await db.query('ANALYZE');
   try {
     return await timeQuery(db, q);

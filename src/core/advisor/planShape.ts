@@ -57,11 +57,12 @@ interface ScanEntry {
 
 /**
  * The shape the advisor works from: the parser's and the plan's merged; the plan's alone (with a
- * note saying so) when the parser cannot read the statement.
+ * note saying so) when the parser cannot read the statement. The verbose plan the side-effect
+ * check made is preferred: it names each relation's schema.
  */
 export function statementShape(statement: string, plan: Plan): { shape: QueryShape; note?: string } {
   const parsed = tryExtractShape(statement);
-  const shape = mergePlanShape('error' in parsed ? undefined : parsed.shape, planUsages(plan.root));
+  const shape = mergePlanShape('error' in parsed ? undefined : parsed.shape, planUsages(plan.verbose ?? plan.root));
   if (!('error' in parsed)) return { shape };
   return { shape, note: `The statement's text could not be analysed (${parsed.error.message}); candidates come from the plan alone.` };
 }
@@ -211,12 +212,13 @@ function targetOf(
     const entry = owner(named, own, below, scans);
     return entry && { entry, target: ref(named.column) };
   }
-  // Expressions only where EXPLAIN prints them unqualified: on the scan itself.
-  const call = CALL_RE.exec(stripParens(operand));
-  if (!own || !call) return undefined;
-  const columns = identifiersIn(call[2]);
+  // Expressions only on the scan itself, where every column is the scan's own.
+  if (!own) return undefined;
+  const expression = unqualified(stripParens(operand), own.usage.alias!);
+  const call = CALL_RE.exec(expression);
+  const columns = call ? identifiersIn(call[2]) : [];
   if (columns.length !== 1) return undefined;
-  return { entry: own, target: { expression: stripParens(operand), columns } };
+  return { entry: own, target: { expression, columns } };
 }
 
 /** The sort that orders the statement's result (a sort feeding a merge join or a window orders only its input). */

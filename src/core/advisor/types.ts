@@ -22,7 +22,10 @@ export interface Suggestion {
   kinds: IndexKind[];
   /** Deterministic readable index name (≤ 63 bytes). */
   name: string;
-  /** CREATE INDEX CONCURRENTLY IF NOT EXISTS … ; (with quoted identifiers). */
+  /**
+   * CREATE INDEX CONCURRENTLY IF NOT EXISTS … ; (with quoted identifiers). On a partitioned table,
+   * one statement per line: CREATE INDEX … ON ONLY the parent, CONCURRENTLY on each partition, ATTACH.
+   */
   ddl: string;
   /** DROP INDEX CONCURRENTLY IF EXISTS … ; */
   down: string;

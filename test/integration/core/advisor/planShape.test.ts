@@ -19,6 +19,10 @@ CREATE TABLE events (happened_at timestamptz NOT NULL, kind text NOT NULL, note 
 INSERT INTO events SELECT timestamptz '2024-01-01' + ((g * 7919) % 200000) * interval '1 second', 'k' || (g % 10), 'n' FROM generate_series(1, 200000) g;
 CREATE VIEW v_people AS SELECT id, email AS mail, city FROM people;
 CREATE VIEW v_contacts AS SELECT id AS person, mail AS contact FROM v_people;
+CREATE SCHEMA archive;
+CREATE TABLE archive.people (LIKE people);
+INSERT INTO archive.people SELECT * FROM people;
+CREATE VIEW v_archived AS SELECT id, email AS addr FROM archive.people;
 ANALYZE;`;
 
 describe('advisor: candidates from the plan where the statement does not reach the table', function () {
@@ -48,6 +52,10 @@ describe('advisor: candidates from the plan where the statement does not reach t
       onlyDdl(await suggest("SELECT person FROM v_contacts WHERE contact = 'user42@example.com'")),
       /ON public\.people \(email\)/,
     );
+  });
+
+  it('a view over a table outside the search_path, with a namesake in public: the schema from the verbose plan', async () => {
+    assert.match(onlyDdl(await suggest("SELECT id FROM v_archived WHERE addr = 'user42@example.com'")), /ON archive\.people \(email\)/);
   });
 
   it('a CTE PostgreSQL inlines (read once, NOT MATERIALIZED): the outer filter reaches the table', async () => {

@@ -46,6 +46,20 @@ describe('plan as a source of query shape', () => {
     assert.equal(u.predicates[3].caseInsensitive, true);
   });
 
+  it('reads the verbose plan: schema, alias-qualified columns and expressions', () => {
+    const [u] = usagesOf(
+      scan('people', { Schema: 'archive', Alias: 'p', Filter: "((lower((p.email)::text) = 'q'::text) AND (p.city = 'x'::text))" }),
+    );
+    assert.equal(u.schema, 'archive');
+    assert.deepEqual(
+      u.predicates.map((p) => [p.target.column ?? p.target.expression, p.sql]),
+      [
+        ['lower((email)::text)', "lower((email)::text) = 'q'::text"],
+        ['city', "city = 'x'::text"],
+      ],
+    );
+  });
+
   it('turns a hash condition into join keys on both scans (MERGE, NATURAL JOIN)', () => {
     const usages = usagesOf({
       'Node Type': 'Hash Join',

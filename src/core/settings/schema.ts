@@ -57,6 +57,14 @@ export const SETTINGS = {
   'backup.encryption': string('none', true, { enum: ['none', 'passphrase', 'public-key'] }),
   'backup.encryptionPassphraseEnv': string('', true),
   'backup.encryptionRecipientKeyFiles': { type: 'array', default: [] as readonly unknown[], restricted: true } as const,
+  'backup.s3.bucket': string('', true),
+  'backup.s3.prefix': string('', true),
+  'backup.s3.region': string('', true),
+  'backup.s3.endpoint': string('', true),
+  'backup.s3.forcePathStyle': boolean(false, true),
+  'backup.s3.storageClass': string('', true),
+  'backup.s3.serverSideEncryption': string('', true, { enum: ['', 'AES256', 'aws:kms'] }),
+  'backup.s3.uploadAfterBackup': boolean(false, true),
   ...healthThresholds,
 } satisfies Record<string, SettingSpec>;
 

@@ -7,7 +7,9 @@ import { Command } from '../runner';
 import { Services } from '../services';
 import { StatementCodeLensProvider } from './codeLens';
 import { ExplainAgainArgs, ExplainController } from './controller';
-import { FromWebview } from './messages';
+import { ExplainResultView, FromWebview } from './messages';
+import { openedPlanResult, readPlanFile } from './openPlan';
+import { PlanEditorProvider } from './planEditor';
 import { PlanPanel } from './planPanel';
 import { ExplainArgs } from './target';
 
@@ -22,6 +24,17 @@ export function explainCommands(services: Services): Record<string, Command> {
       run: (arg?: ExplainAgainArgs) => controller.explainAgain(arg ?? {}),
     },
     'pgtuner.openSampleQuery': { title: 'Open Sample Query', run: openSampleQuery },
+    'pgtuner.openPlanFromClipboard': {
+      title: 'Open Plan from Clipboard',
+      run: async () => showOpened(services, openedPlanResult(await vscode.env.clipboard.readText(), 'clipboard')),
+    },
+    'pgtuner.openPlanFile': {
+      title: 'Open Plan File',
+      run: async (arg?: unknown) => {
+        const result = await readPlanFile(arg);
+        return result && showOpened(services, result);
+      },
+    },
     // The plan panel for the extension tests (webview content is out of reach of the extension API):
     // what it last received and rendered, and a way to press its buttons.
     'pgtuner.test.explainPanelState': {
@@ -31,6 +44,7 @@ export function explainCommands(services: Services): Record<string, Command> {
         return panel && { posted: panel.lastPosted, rendered: panel.lastRendered };
       },
     },
+    'pgtuner.test.planEditorRendered': { title: 'Plan Editor Rendered', run: (uri: string) => PlanEditorProvider.rendered.get(uri) },
     'pgtuner.test.explainPanelMessage': { title: 'Plan Panel Message', run: (message: FromWebview) => PlanPanel.active?.receive(message) },
   };
 }
@@ -50,6 +64,7 @@ export function registerExplain(services: Services): void {
   services.context.subscriptions.push(
     codeLens,
     vscode.languages.registerCodeLensProvider({ language: 'sql' }, codeLens),
+    vscode.window.registerCustomEditorProvider(PlanEditorProvider.viewType, new PlanEditorProvider(services.context.extensionUri)),
     vscode.window.registerWebviewPanelSerializer('pgtuner.plan', {
       deserializeWebviewPanel: async (panel, state) => {
         PlanPanel.revive(panel, services.context.extensionUri, state, (m, p) => controller.onPanelAction(m, p));
@@ -57,6 +72,13 @@ export function registerExplain(services: Services): void {
     }),
     { dispose: () => PlanPanel.active?.dispose() },
   );
+}
+
+/** A plan opened from the clipboard or a file, in the plan panel (Save as .plan works; there is nothing to suggest). */
+function showOpened(services: Services, result: ExplainResultView): ExplainResultView {
+  const controller = controllerOf(services);
+  PlanPanel.show(services.context.extensionUri, result, (m, p) => controller.onPanelAction(m, p));
+  return result;
 }
 
 /** Editor context menus pass the document's URI; CodeLens and tests pass an ExplainArgs object. */

@@ -22,10 +22,10 @@ export class PlanPanel implements vscode.Disposable {
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
-    private readonly mediaRoot: vscode.Uri,
+    mediaRoot: vscode.Uri,
     private readonly onAction: PanelActionHandler,
   ) {
-    panel.webview.html = this.html();
+    panel.webview.html = planWebviewHtml(panel.webview, mediaRoot);
     panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
     panel.webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m), undefined, this.disposables);
   }
@@ -129,14 +129,15 @@ export class PlanPanel implements vscode.Disposable {
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
 
-  private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.mediaRoot, 'plan.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.mediaRoot, 'plan.css'));
-    const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-    return `<!DOCTYPE html>
+/** The plan viewer's page (media/plan.js and plan.css), for the panel and the .pgplan editor. */
+export function planWebviewHtml(webview: vscode.Webview, mediaRoot: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'plan.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'plan.css'));
+  const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
+  return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
@@ -151,7 +152,6 @@ export class PlanPanel implements vscode.Disposable {
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
-  }
 }
 
 /** Shows "Explain Again With Suggested Index" in the palette only while there is something to try. */

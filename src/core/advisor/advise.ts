@@ -3,13 +3,14 @@ import { readTables, TableInfo } from '../catalog/tables';
 import { Database, Session } from '../db/database';
 import { readServerInfo, ServerInfo } from '../db/serverInfo';
 import { formatBytes } from '../format';
-import { explainInSession, isProduction, rolledBack, singleStatement, StatementInput } from '../db/safeExplain';
+import { isProduction, rolledBack, singleStatement, StatementInput } from '../db/safeExplain';
 import { Plan } from '../plan/types';
 import { Run } from '../run';
 import { secondsToMs, Settings } from '../settings/schema';
 import { qualifiedName } from '../sql/ident';
 import { TableUsage } from '../sql/shape';
 import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } from './candidate';
+import { baselinePlan } from './baseline';
 import { keepThoseThatEarnTheirPlace, repeatsExistingKeys } from './earnsPlace';
 import { DEFAULT_CANDIDATE_OPTIONS, generateCandidates } from './generate';
 import { withPartitionedDdl } from './partitioned';
@@ -76,11 +77,12 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
       session.transaction(rolledBack(run.settings, production), async () => {
         progress(analyze ? 'Running EXPLAIN ANALYZE (rolled back afterwards)' : 'Running EXPLAIN');
         const baselineStarted = performance.now();
-        const before = await explainInSession(session, statement, {
+        const before = await baselinePlan(session, statement, {
           analyze,
           params: input.params,
           sideEffects: input.sideEffects,
           production,
+          timeoutSeconds: run.settings.statementTimeoutSeconds,
         });
         const timings = { baselineMs: performance.now() - baselineStarted, totalMs: 0 };
         const base: AdviseResult = {
@@ -318,7 +320,14 @@ export function whatIfOptions(settings: Settings, params: unknown[] | undefined,
 const minImprovementOf = (settings: Settings) => settings['advisor.minImprovementPercent'] / 100;
 
 export function toProbe(c: Candidate, tableBytes: number, name = indexName(c)): IndexProbe {
-  return { name, createSql: trialBuildSql(c, name), table: `${c.schema}.${c.table}`, needsTrialBuild: c.needsTrialBuild, tableBytes };
+  return {
+    name,
+    createSql: trialBuildSql(c, name),
+    table: `${c.schema}.${c.table}`,
+    needsTrialBuild: c.needsTrialBuild,
+    tableBytes,
+    requires: c.requires,
+  };
 }
 
 /** Catalog facts for each table usage (names resolved through search_path like the query's). */
@@ -376,6 +385,7 @@ export async function explainWithIndexes(db: Database, input: WithIndexesInput, 
               table: s.table,
               needsTrialBuild: s.method === 'gin',
               tableBytes,
+              requires: s.requires,
             });
           }
           return await whatIf.plan(false);

@@ -16,6 +16,11 @@ export interface IndexProbe {
   needsTrialBuild: boolean;
   /** Bytes of the table, to respect the trial-build limit. */
   tableBytes: number;
+  /**
+   * Statements the index needs first (CREATE EXTENSION pg_trgm): a trial build runs them in its
+   * savepoint, so an extension available on the server but not installed is rolled back with it.
+   */
+  requires?: string[];
 }
 
 export interface WhatIfOptions {
@@ -183,6 +188,7 @@ export class WhatIf {
     await this.session.query(statementTimeoutSql(this.options.trialBuildTimeoutMs));
     await this.session.query(lockTimeoutSql(TRIAL_BUILD_LOCK_TIMEOUT_MS));
     try {
+      for (const statement of probe.requires ?? []) await this.session.query(statement);
       await this.session.query(probe.createSql);
     } finally {
       await this.session.query(statementTimeoutSql(this.options.statementTimeoutMs)).catch(() => undefined);

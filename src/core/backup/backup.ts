@@ -15,6 +15,7 @@ import { BackupKeyring } from './keys';
 import { BackupManifest, DumpFormat, companionPaths, signManifest, writeFileAtomic, writeManifest } from './manifest';
 import { DUMP_SUFFIX, backupBaseName, lockFileName, partialDumpName } from './naming';
 import { ToolProgress, reportTo, tableCounter } from './progress';
+import { UploadResult, uploadBackup } from './remote';
 import { applyRetention, retentionOf } from './retention';
 import { readBackupSource } from './source';
 import { BackupTools, discoverTools, jobsOf, toolSearchOf } from './tools';
@@ -39,6 +40,9 @@ export interface BackupResult {
   manifest: BackupManifest;
   /** Older backups removed by the retention policy. */
   deleted: string[];
+  /** The off-site copy (pgtuner.backup.s3.uploadAfterBackup), or why it failed: the local backup stands either way. */
+  uploaded?: UploadResult;
+  uploadError?: string;
 }
 
 // Counting runs beside pg_dump, which has its own timeout-free session: no statement or idle
@@ -142,7 +146,12 @@ export async function backupDatabase(db: Database, input: BackupInput, run: Run)
     await fs.rename(partialPath!, dumpPath);
     partialPath = undefined;
     const deleted = await applyRetention(input.directory, identity, retentionOf(settings), input.keys, startedAt);
-    return { dumpPath, checksumPath: companions.checksum, manifestPath: companions.manifest, manifest, deleted };
+    const result: BackupResult = { dumpPath, checksumPath: companions.checksum, manifestPath: companions.manifest, manifest, deleted };
+    if (!settings['backup.s3.uploadAfterBackup']) return result;
+    return uploadBackup({ dumpPath }, run).then(
+      (uploaded) => ({ ...result, uploaded }),
+      (err: Error) => ({ ...result, uploadError: err.message }),
+    );
   } catch (err) {
     if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Backup cancelled; the partial dump was removed.', { cause: err });
     throw err;

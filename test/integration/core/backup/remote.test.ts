@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { backupDatabase, BackupResult } from '../../../../src/core/backup/backup';
+import { memoryKeyring } from '../../../../src/core/backup/keys';
+import { downloadBackup, listRemoteBackups, restoreTestRemote, uploadBackup } from '../../../../src/core/backup/remote';
+import { Database } from '../../../../src/core/db/database';
+import { targetFromUrl } from '../../../../src/core/db/profile';
+import { PgTunerError } from '../../../../src/core/errors';
+import { defaultRun, Run } from '../../../../src/core/run';
+import { Settings } from '../../../../src/core/settings/schema';
+import { freshDatabase, getCluster } from '../../../support/integrationHooks';
+import { queryUrl } from '../../../support/sql';
+
+// s3rver (npm): a real S3 REST server on 127.0.0.1 that keeps objects as files; its default account's key id is S3RVER.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver');
+
+const BUCKET = 'pgtuner-offsite';
+/** The secret the SDK's default chain finds in the environment: it must appear in no message. */
+const SECRET = `secret-${randomBytes(8).toString('hex')}`;
+
+describe('off-site backup copies (S3-compatible server on 127.0.0.1)', function () {
+  let server: { run(): Promise<{ port: number }>; close(): Promise<void> };
+  let storeDir: string;
+  let endpoint: string;
+  let binDir: string;
+  let shopUrl: string;
+  let shop: Database;
+  let backup: BackupResult;
+  const keys = memoryKeyring();
+  const saved: Record<string, string | undefined> = {};
+  const messages: string[] = [];
+
+  const run = (prefix: string, settings: Partial<Settings> = {}, extra: Partial<Omit<Run, 'settings'>> = {}): Run =>
+    defaultRun({
+      onProgress: (m) => messages.push(m),
+      ...extra,
+      settings: {
+        'backup.toolsDirectory': binDir,
+        'backup.s3.bucket': BUCKET,
+        'backup.s3.prefix': prefix,
+        'backup.s3.endpoint': endpoint,
+        'backup.s3.forcePathStyle': true,
+        ...settings,
+      },
+    });
+  const keysUnder = async (prefix: string) => {
+    const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+    s3.destroy();
+    return (listed.Contents ?? []).map((o) => o.Key!);
+  };
+  const scratchDatabases = async () =>
+    (await queryUrl<{ datname: string }>(shopUrl, `SELECT datname FROM pg_database WHERE datname LIKE '%\\_restore\\_test\\_%'`)).map(
+      (r) => r.datname,
+    );
+
+  before(async function () {
+    const cluster = await getCluster();
+    if (cluster.kind !== 'system') this.skip();
+    binDir = cluster.binDir;
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'AWS_REGION']) saved[name] = process.env[name];
+    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY = SECRET;
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_REGION;
+    storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-s3rver-'));
+    server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: storeDir });
+    const { port } = await server.run();
+    endpoint = `http://127.0.0.1:${port}`;
+    const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    s3.destroy();
+    shopUrl = await freshDatabase([]);
+    shop = new Database(targetFromUrl(shopUrl));
+    await queryUrl(
+      shopUrl,
+      `CREATE TABLE items (id serial PRIMARY KEY, name text); INSERT INTO items (name) SELECT 'item ' || g FROM generate_series(1, 5000) g;`,
+    );
+    backup = await backupDatabase(
+      shop,
+      { keys, directory: fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-local-')) },
+      run('nightly', { 'backup.s3.uploadAfterBackup': true }),
+    );
+  });
+
+  after(async () => {
+    await shop?.end();
+    await server?.close();
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it('uploads after the backup (checked against its checksum) and lists it with size, encryption and test result', async () => {
+    assert.equal(backup.uploadError, undefined);
+    const name = path.basename(backup.dumpPath);
+    assert.equal(backup.uploaded?.url, `s3://${BUCKET}/nightly/${name}`);
+    assert.equal(backup.uploaded?.sha256, backup.manifest.checksums![0].sha256);
+    const base = name.slice(0, -'.dump'.length);
+    assert.deepEqual((await keysUnder('nightly/')).sort(), [
+      `nightly/${base}.dump`,
+      `nightly/${base}.dump.sha256`,
+      `nightly/${base}.manifest.json`,
+    ]);
+    const listed = await listRemoteBackups({}, run('nightly'));
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0].name, name);
+    assert.equal(listed[0].sizeBytes, backup.manifest.sizeBytes);
+    assert.equal(listed[0].encrypted, false);
+    assert.equal(listed[0].lastRestoreTest, undefined);
+  });
+
+  it('restore-tests straight from s3://…, and the result is recorded beside the remote copy', async () => {
+    const url = backup.uploaded!.url;
+    const result = await restoreTestRemote(shop, { url, keys }, run(''));
+    assert.ok(result.ok, result.message);
+    assert.equal(result.tables[0].actual, 5000);
+    const [listed] = await listRemoteBackups({}, run('nightly/'));
+    assert.equal(listed.lastRestoreTest?.ok, true);
+    assert.deepEqual(await scratchDatabases(), []);
+  });
+
+  it('a corrupted object is caught before anything restores, and no file is kept', async () => {
+    const stored = path.join(storeDir, BUCKET, 'nightly', `${path.basename(backup.dumpPath)}._S3rver_object`);
+    const bytes = fs.readFileSync(stored);
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    fs.writeFileSync(stored, bytes);
+    await assert.rejects(
+      restoreTestRemote(shop, { url: backup.uploaded!.url, keys }, run('')),
+      (err: PgTunerError) => err.code === 'CHECKSUM_MISMATCH',
+    );
+    const into = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-download-'));
+    await assert.rejects(downloadBackup({ url: backup.uploaded!.url, directory: into }, run('')), /damaged/);
+    assert.deepEqual(fs.readdirSync(into), []);
+    assert.deepEqual(await scratchDatabases(), []);
+  });
+
+  it('an upload interrupted half-way leaves no object that looks complete', async () => {
+    // A 48 MB "dump" with a matching checksum and manifest: three 16 MB parts.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-big-'));
+    const name = path.basename(backup.dumpPath);
+    const dumpPath = path.join(dir, name);
+    fs.writeFileSync(dumpPath, randomBytes(48 * 1024 * 1024));
+    const sha256 = createHash('sha256').update(fs.readFileSync(dumpPath)).digest('hex');
+    fs.writeFileSync(`${dumpPath}.sha256`, `${sha256}  ${name}\n`);
+    const manifest = { ...backup.manifest, mac: undefined, checksums: [{ sha256, file: name }] };
+    fs.writeFileSync(dumpPath.replace(/\.dump$/, '.manifest.json'), JSON.stringify(manifest));
+    const controller = new AbortController();
+    const progress: string[] = [];
+    await assert.rejects(
+      uploadBackup(
+        { dumpPath },
+        run(
+          'interrupted',
+          {},
+          {
+            signal: controller.signal,
+            onProgress: (m, share) => {
+              progress.push(m);
+              if ((share ?? 0) > 0) controller.abort();
+            },
+          },
+        ),
+      ),
+      (err: PgTunerError) => err.code === 'CANCELLED',
+    );
+    assert.ok(progress.length > 0, 'the upload had started');
+    assert.deepEqual(await keysUnder('interrupted/'), []);
+    assert.deepEqual(await listRemoteBackups({}, run('interrupted')), []);
+  });
+
+  it('never shows the secret access key in a message', () => {
+    assert.ok(messages.length > 0);
+    for (const m of messages) assert.ok(!m.includes(SECRET), m);
+  });
+});

@@ -81,7 +81,7 @@ export async function adviseWorkload(db: Database, input: WorkloadInput, run: Ru
         if (!given.length) throw new PgTunerError('BAD_INPUT', 'The workload has no statement.');
 
         progress(`Planning ${given.length} statement${given.length === 1 ? '' : 's'}`);
-        const statements = await analyseAll(session, given, notes);
+        const statements = await analyseAll(session, given, notes, run.signal);
         if (!statements.length)
           throw new PgTunerError('BAD_INPUT', `None of the ${given.length} statements could be planned: ${notes.join(' ')}`);
 
@@ -137,7 +137,7 @@ export async function adviseWorkload(db: Database, input: WorkloadInput, run: Ru
 }
 
 /** Each statement: one explainable statement, its shape and tables, its baseline plan. Failures become notes. */
-async function analyseAll(session: Session, given: WorkloadStatement[], notes: string[]): Promise<Analysed[]> {
+async function analyseAll(session: Session, given: WorkloadStatement[], notes: string[], signal?: AbortSignal): Promise<Analysed[]> {
   const out: Analysed[] = [];
   for (const w of given) {
     let sql: string;
@@ -170,9 +170,9 @@ async function analyseAll(session: Session, given: WorkloadStatement[], notes: s
         baselineIndexes: new Set(plans.flatMap((p) => [...walkPlan(p.root)].map((n) => n.index).filter((n): n is string => !!n))),
       });
     } catch (err) {
+      if (signal?.aborted || (err instanceof PgTunerError && err.code === 'CANCELLED')) throw err;
       await session.query(ROLLBACK_TO_SQL);
       await session.query(RELEASE_SQL);
-      if (err instanceof PgTunerError && err.code === 'CANCELLED') throw err;
       notes.push(`Skipped ${w.id}: it could not be planned (${(err as Error).message}).`);
     }
   }

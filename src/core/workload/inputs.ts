@@ -30,9 +30,15 @@ export function statementsFromSql(text: string, label: string): WorkloadStatemen
 export function statementsFromSqlPaths(paths: string[]): WorkloadStatement[] {
   const out: WorkloadStatement[] = [];
   for (const p of paths) {
-    for (const file of sqlFilesAt(p)) out.push(...statementsFromSql(readText(file), path.relative(process.cwd(), file) || file));
+    for (const file of sqlFilesAt(p)) out.push(...statementsFromSql(readText(file), label(file)));
   }
   return out;
+}
+
+/** The file's path relative to the current folder when it is inside it, else as given. */
+function label(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
 function sqlFilesAt(p: string): string[] {

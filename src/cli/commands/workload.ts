@@ -1,0 +1,148 @@
+import { describeProfile } from '../../core/db/profile';
+import { PgTunerError } from '../../core/errors';
+import { formatBytes } from '../../core/format';
+import { adviseWorkload } from '../../core/workload/adviseWorkload';
+import { parseBudget } from '../../core/workload/budget';
+import { parseWorkloadFile, readText, statementsFromSqlPaths } from '../../core/workload/inputs';
+import { WorkloadInput, WorkloadReport } from '../../core/workload/types';
+import { defineVerb } from '../runner';
+
+const OPTIONS = {
+  'from-stats': { type: 'boolean', default: false },
+  file: { type: 'string', multiple: true },
+  workload: { type: 'string' },
+  budget: { type: 'string' },
+  'max-indexes': { type: 'string' },
+  /** Read by openDatabase: the target gets a production profile's safeguards. */
+  production: { type: 'boolean', default: false },
+} as const;
+
+/** `pgtuner workload`: the index set for a whole workload under a storage budget (the CLI contract; exit 0/1/2). */
+export const workloadVerb = defineVerb({
+  summary: 'advise the index set for a whole workload under a storage budget, verified as a set',
+  usage: `pgtuner workload: the indexes a whole workload needs, under a storage budget, weighing the read cost each
+saves (HypoPG what-if plans of every statement) against what it costs the writers; merged indexes that serve
+several statements; unused non-unique indexes that cost writers proposed for dropping; the set verified together
+and the budget curve. Statements are only planned (generic plans for $n), never run, in a transaction that is
+rolled back. Exit 0 also when nothing is suggested, 1 when the verified set makes a statement worse, 2 for bad
+input. Ctrl-C stops the statement on the server (exit 130).
+
+  --from-stats [N]        the top N statements of pg_stat_statements by total time (default: the setting
+                          pgtuner.workload.topStatements, 50)
+  --file <path>…          SQL files or folders (every .sql under them); a "-- pgtuner: calls=N" comment
+                          before a statement gives its weight (default 1). Repeat --file or list paths after it
+  --workload <file.json>  { "statements": [ { "id"?, "sql", "calls"?, "params"?: [v…] | [[v…], …] } ] }
+                          (exactly one of --from-stats, --file, --workload)
+  --budget <size|share>   storage the new indexes may take: 500MB, 2GB, or 10% of the database's size
+                          (default: no limit)
+  --max-indexes <n>       at most this many new indexes
+  --production            treat the database as production: read-only transaction, no trial builds
+
+Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --budget 500MB --json
+          pgtuner workload --file queries/ --budget 10%
+          pgtuner workload --workload ci/workload.json --max-indexes 5`,
+  options: OPTIONS,
+  input(values, positionals): WorkloadInput {
+    const sources = [values['from-stats'], !!values.file?.length, values.workload !== undefined].filter(Boolean).length;
+    if (sources !== 1)
+      throw new PgTunerError(
+        'BAD_INPUT',
+        'Give the workload with exactly one of --from-stats [N], --file <path>… or --workload <file.json>.',
+      );
+    const limits = {
+      budget: values.budget !== undefined ? parseBudget(values.budget) : undefined,
+      maxIndexes: values['max-indexes'] !== undefined ? positiveInteger(values['max-indexes'], '--max-indexes') : undefined,
+    };
+    if (values['from-stats']) {
+      if (positionals.length > 1) throw new PgTunerError('BAD_INPUT', `Unexpected arguments: ${positionals.slice(1).join(' ')}`);
+      const top = positionals.length ? positiveInteger(positionals[0], '--from-stats') : undefined;
+      return { fromStats: true, top, ...limits };
+    }
+    if (values.workload !== undefined) {
+      if (positionals.length) throw new PgTunerError('BAD_INPUT', `Unexpected arguments: ${positionals.join(' ')}`);
+      return { statements: parseWorkloadFile(readText(values.workload), values.workload), ...limits };
+    }
+    const statements = statementsFromSqlPaths([...(values.file ?? []), ...positionals]);
+    if (!statements.length)
+      throw new PgTunerError('BAD_INPUT', `No SQL statement found in ${[...(values.file ?? []), ...positionals].join(', ')}.`);
+    return { statements, ...limits };
+  },
+  run: adviseWorkload,
+  output(report, _values, db) {
+    const { budgetBytes, totalBytes, indexes, drops, statements, curve } = report;
+    return {
+      json: {
+        budgetBytes,
+        totalBytes,
+        indexes: indexes.map(({ table, ddl, down, kinds, bytes, serves, writeCost, readBenefit, requires, reason }) => ({
+          table,
+          ddl,
+          down,
+          kinds,
+          bytes,
+          serves,
+          writeCost,
+          readBenefit,
+          requires,
+          reason,
+        })),
+        drops,
+        statements,
+        curve,
+        worse: report.worse,
+        search: report.search,
+        notes: report.notes,
+      },
+      text: renderReport(report, describeProfile(db.profile)),
+      exitCode: report.worse.length ? 1 : 0,
+    };
+  },
+});
+
+function positiveInteger(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new PgTunerError('BAD_INPUT', `${flag} ${text}: give a whole number of at least 1.`);
+  return n;
+}
+
+function renderReport(r: WorkloadReport, where: string): string {
+  const cost = (n: number) => Math.round(n).toLocaleString('en-US');
+  const before = r.statements.reduce((s, x) => s + x.calls * x.costBefore, 0);
+  const after = r.statements.reduce((s, x) => s + x.calls * x.costAfter, 0);
+  const lines = [
+    `database: ${where}`,
+    `workload: ${r.statements.length} statements, weighted cost ${cost(before)} → ${cost(after)}` +
+      ` with ${r.indexes.length} index${r.indexes.length === 1 ? '' : 'es'} (${formatBytes(r.totalBytes)}` +
+      `${r.budgetBytes !== null ? ` of a ${formatBytes(r.budgetBytes)} budget` : ''})`,
+  ];
+  if (!r.indexes.length) lines.push('no index suggested');
+  r.indexes.forEach((ix, i) => {
+    lines.push(
+      '',
+      `${i + 1}. ${ix.table} — ${ix.kinds.join(', ')}, ${formatBytes(ix.bytes)}`,
+      ...ix.requires.map((q) => `   ${q}`),
+      `   ${ix.ddl}`,
+      `   down: ${ix.down}`,
+      `   serves: ${ix.serves.join(', ') || '(none in the final plans)'}`,
+      `   read cost saved ≈ ${cost(ix.readBenefit)}, write cost ≈ ${cost(ix.writeCost)}`,
+      `   why: ${ix.reason}`,
+    );
+  });
+  for (const d of r.drops) lines.push('', `drop ${d.index}`, `   ${d.ddl}`, `   down: ${d.down}`, `   why: ${d.reason}`);
+  lines.push('', 'statements (weighted by calls):');
+  for (const s of r.statements) {
+    lines.push(
+      `  ${s.id}: ${s.calls} calls, cost ${s.costBefore.toFixed(1)} → ${s.costAfter.toFixed(1)}${s.servedBy.length ? ` by ${s.servedBy.join(', ')}` : ''}`,
+    );
+  }
+  if (r.worse.length) lines.push(`WORSE with the set: ${r.worse.join(', ')}`);
+  lines.push('', 'budget curve (storage → weighted cost incl. index maintenance):');
+  for (const p of r.curve) lines.push(`  ${formatBytes(p.budgetBytes).padStart(10)} → ${cost(p.cost)}`);
+  const s = r.search;
+  lines.push(
+    '',
+    `search: ${s.candidates} candidates, ${s.whatIfPlans} what-if plans, cache hit rate ${(s.cacheHitRate * 100).toFixed(0)}%, ${(s.ms / 1000).toFixed(1)} s`,
+  );
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  return lines.join('\n') + '\n';
+}

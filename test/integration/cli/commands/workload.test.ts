@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CLI_PATH, interruptCli, runCli } from '../../../support/cli';
+import { freshDatabase } from '../../../support/integrationHooks';
+import { queryUrl, whileHolding } from '../../../support/sql';
+import { CUSTOMER_DAYS, CUSTOMER_TOTALS, vacuumUntilAllVisible, WORKLOAD_SQL } from '../../core/workload/adviseWorkload.test';
+
+describe('CLI: pgtuner workload', function () {
+  this.timeout(300_000);
+  let url: string;
+  let dir: string;
+
+  before(async () => {
+    if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "node esbuild.js" first`);
+    url = await freshDatabase();
+    await queryUrl(url, WORKLOAD_SQL);
+    await vacuumUntilAllVisible(url, ['orders', 'events']);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-workload-cli-'));
+  });
+
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  it('--workload <file.json> --json prints the contract object and exits 0', () => {
+    const file = write(
+      'workload.json',
+      JSON.stringify({
+        statements: [
+          { id: 'totals', sql: CUSTOMER_TOTALS, calls: 100 },
+          { id: 'days', sql: 'SELECT placed_on FROM orders WHERE customer_id = $1', calls: 100, params: [[9], [10]] },
+        ],
+      }),
+    );
+    const r = runCli(['workload', '--workload', file, '--json'], url);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.json();
+    for (const key of ['budgetBytes', 'totalBytes', 'indexes', 'drops', 'statements', 'curve']) assert.ok(key in out, key);
+    assert.equal(out.budgetBytes, null);
+    assert.equal(out.indexes.length, 1, JSON.stringify(out.indexes));
+    const [ix] = out.indexes;
+    assert.equal(ix.table, 'public.orders');
+    assert.match(ix.ddl, /^CREATE INDEX CONCURRENTLY IF NOT EXISTS \S+ ON public\.orders \(customer_id\) INCLUDE \(placed_on, total\);$/);
+    assert.match(ix.down, /^DROP INDEX CONCURRENTLY IF EXISTS public\.\S+;$/);
+    assert.deepEqual([...ix.serves].sort(), ['days', 'totals']);
+    assert.ok(ix.bytes > 0 && out.totalBytes === ix.bytes && typeof ix.writeCost === 'number');
+    assert.deepEqual(
+      out.statements.map((s: { id: string; calls: number }) => [s.id, s.calls]),
+      [
+        ['totals', 100],
+        ['days', 100],
+      ],
+    );
+    for (const s of out.statements) assert.ok(s.costAfter < s.costBefore && s.servedBy.length === 1, JSON.stringify(s));
+    assert.deepEqual(out.curve[0], {
+      budgetBytes: 0,
+      cost: out.statements.reduce((n: number, s: { calls: number; costBefore: number }) => n + s.calls * s.costBefore, 0),
+    });
+    assert.ok(out.search.whatIfPlans > 0 && out.search.cacheHitRate >= 0 && out.search.cacheHitRate <= 1);
+  });
+
+  it('--file reads folders and files with their calls weights; --budget limits the set', () => {
+    write(
+      'sql/orders.sql',
+      `-- pgtuner: calls=1000\n${CUSTOMER_TOTALS};\n\n-- pgtuner: calls=50\nSELECT note FROM orders WHERE region = 42;\n`,
+    );
+    write('more.sql', `${CUSTOMER_DAYS};\nCREATE TABLE not_planned (a int);\n`);
+    const all = runCli(['workload', '--file', path.join(dir, 'sql'), path.join(dir, 'more.sql'), '--json'], url);
+    assert.equal(all.code, 0, all.stderr);
+    const out = all.json();
+    assert.deepEqual(
+      out.statements.map((s: { calls: number }) => s.calls),
+      [1000, 50, 1],
+    );
+    assert.ok(
+      out.notes.some((n: string) => /Skipped .*more\.sql:2: CREATE cannot be explained/.test(n)),
+      JSON.stringify(out.notes),
+    );
+    assert.equal(out.indexes.length, 2, JSON.stringify(out.indexes));
+    const biggest = Math.max(...out.indexes.map((i: { bytes: number }) => i.bytes));
+    const tight = runCli(['workload', '--file', path.join(dir, 'sql'), '--budget', String(biggest), '--json'], url);
+    assert.equal(tight.code, 0, tight.stderr);
+    const limited = tight.json();
+    assert.equal(limited.budgetBytes, biggest);
+    assert.equal(limited.indexes.length, 1);
+    assert.ok(limited.indexes[0].serves.includes(out.statements[0].id), JSON.stringify(limited.indexes));
+    const text = runCli(['workload', '--file', path.join(dir, 'sql'), '--budget', '10%'], url);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /budget curve/);
+    assert.match(text.stdout, /what-if plans, cache hit rate \d+%/);
+  });
+
+  it('--from-stats reads pg_stat_statements, and says how to enable it when it is missing', async () => {
+    await queryUrl(url, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    // Loading orders wrote 200k rows: after a reset the statistics (statements and table writes) hold only the reads below.
+    await queryUrl(url, 'SELECT pg_stat_statements_reset(), pg_stat_reset()');
+    for (let i = 0; i < 10; i++) await queryUrl(url, 'SELECT placed_on FROM orders WHERE customer_id = $1', [i]);
+    const r = runCli(['workload', '--from-stats', '20', '--json'], url);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.json();
+    assert.ok(
+      out.statements.some((s: { sql: string; calls: number }) => /customer_id = \$1/.test(s.sql) && s.calls === 10),
+      JSON.stringify(out.statements),
+    );
+    assert.ok(out.indexes.length >= 1, r.stdout);
+    const bare = await freshDatabase();
+    const missing = runCli(['workload', '--from-stats'], bare);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /pg_stat_statements is not installed .*shared_preload_libraries.*CREATE EXTENSION pg_stat_statements/);
+  });
+
+  it('exits 2 with the reason on stderr for bad input', () => {
+    const none = runCli(['workload'], url);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /exactly one of --from-stats \[N\], --file <path>… or --workload <file\.json>/);
+    assert.equal(runCli(['workload', '--from-stats', '--workload', 'x.json'], url).code, 2);
+    const budget = runCli(['workload', '--from-stats', '--budget', 'lots'], url);
+    assert.equal(budget.code, 2);
+    assert.match(budget.stderr, /--budget lots/);
+    const bad = write('bad.json', '{"statements": [{"calls": 2}]}');
+    const badFile = runCli(['workload', '--workload', bad], url);
+    assert.equal(badFile.code, 2);
+    assert.match(badFile.stderr, /statements\[0\] needs "sql"/);
+    assert.equal(runCli(['workload', '--from-stats', 'many'], url).code, 2);
+  });
+
+  it('Ctrl-C cancels the statement on the server and exits 130', async () => {
+    // Planning waits for the lock another session holds on orders: the CLI's EXPLAIN is running then.
+    const file = write('wait.sql', `${CUSTOMER_TOTALS};\n`);
+    const r = await whileHolding(url, 'BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE', () =>
+      interruptCli(['workload', '--file', file], url, 'customer_id = 7'),
+    );
+    assert.equal(
+      r.code,
+      130,
+      `exit ${r.code} (signal ${r.signal}); still active on the server: ${JSON.stringify(r.stillActive)}; stderr: ${r.stderr}`,
+    );
+    assert.deepEqual(r.stillActive, [], 'the server still runs the statement');
+    assert.match(r.stderr, /cancel/i);
+  });
+});

@@ -6,6 +6,7 @@ import { explainVerb } from './commands/explain';
 import { healthVerb } from './commands/health';
 import { migrateVerb } from './commands/migrate';
 import { indexesVerb } from './commands/usage';
+import { workloadVerb } from './commands/workload';
 
 /** Every CLI verb, by name. Each lives in its own module under commands/. */
 export const VERBS: Record<string, CliVerb> = {
@@ -17,4 +18,5 @@ export const VERBS: Record<string, CliVerb> = {
   'restore-test': restoreTestVerb,
   health: healthVerb,
   indexes: indexesVerb,
+  workload: workloadVerb,
 };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { advise, AdviseResult } from '../../../../src/core/advisor/advise';
+import { advise, AdviseResult, explainWithIndexes } from '../../../../src/core/advisor/advise';
 import { Database } from '../../../../src/core/db/database';
 import { targetFromUrl } from '../../../../src/core/db/profile';
 import { generateIndexMigration } from '../../../../src/core/migrations/generate';
@@ -70,6 +70,12 @@ describe('advisor: partitioned tables', function () {
     assert.equal(lines.filter((l) => /^CREATE INDEX CONCURRENTLY IF NOT EXISTS \w+ ON public\.readings_\d \(sensor\);$/.test(l)).length, 4);
     assert.equal(lines.filter((l) => /^ALTER INDEX public\.idx_readings_sensor\w* ATTACH PARTITION public\.\w+;$/.test(l)).length, 4);
     assert.equal(s.down, `DROP INDEX IF EXISTS public.${s.name};`);
+
+    const again = await explainWithIndexes(db, { sql, suggestions: [s] }, defaultRun());
+    assert.ok(
+      [...walkPlan(again.root)].some((n) => n.index !== undefined),
+      'explain again plans with the parent index on every partition',
+    );
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-part-'));
     dirs.push(dir);

@@ -159,6 +159,24 @@ describe('workload advisor (real PostgreSQL + HypoPG)', function () {
     assert.match(r.indexes[0].ddl, /ON public\.orders \(customer_id\)/);
   });
 
+  it('weighs the writes pg_stat_user_tables counted since the reset against the reads pg_stat_statements saw', async () => {
+    await queryUrl(url, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const workloadOnEvents = async (insertedRows: number) => {
+      await queryUrl(url, 'SELECT pg_stat_statements_reset(), pg_stat_reset()');
+      for (let i = 0; i < 2; i++) await queryUrl(url, EVENTS_OF_KIND);
+      if (insertedRows)
+        await queryUrl(url, "INSERT INTO events (kind, at, payload) SELECT 7, i, 'x' FROM generate_series(1, $1::int) i", [insertedRows]);
+      return adviseWorkload(db, { fromStats: true }, defaultRun());
+    };
+    const quiet = await workloadOnEvents(0);
+    assert.ok(
+      quiet.indexes.some((i) => i.table === 'public.events'),
+      `reads alone: ${describeSet(quiet)}`,
+    );
+    const busy = await workloadOnEvents(20_000);
+    assert.ok(!busy.indexes.some((i) => i.table === 'public.events'), `20,000 rows written: ${describeSet(busy)}`);
+  });
+
   it('explains how to enable pg_stat_statements when it is missing', async () => {
     const other = new Database(targetFromUrl(await freshDatabase()), {});
     try {

@@ -8,6 +8,7 @@ import { Plan } from '../plan/types';
 import { Run } from '../run';
 import { secondsToMs, Settings } from '../settings/schema';
 import { qualifiedName } from '../sql/ident';
+import { setColumns } from '../sql/setColumns';
 import { TableUsage } from '../sql/shape';
 import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } from './candidate';
 import { baselinePlan } from './baseline';
@@ -18,6 +19,7 @@ import { statementShape } from './planShape';
 import { servedByExisting } from './served';
 import { Advice, Suggestion } from './types';
 import { uniqueIndexNames } from './uniqueName';
+import { weighWriteCost, writesOf } from './writeCost';
 import { IndexProbe, Probed, WhatIf, WhatIfOptions } from './whatIf';
 
 /**
@@ -137,7 +139,12 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
             repeats,
             await uniqueIndexNames(session, candidates),
           );
-          base.suggestions = await withPartitionedDdl(session, await toSuggestions(chosen, whatIf, before));
+          const writes = writesOf(before, shape.kind, setColumns(statement));
+          const rowsOf = (c: Candidate) => [...tables.values()].find((t) => t.schema === c.schema && t.name === c.table)?.rows ?? 0;
+          const weighed = writes
+            ? await weighWriteCost(whatIf, chosen, writes, rowsOf, minImprovementOf(run.settings), base.notes)
+            : chosen;
+          base.suggestions = await withPartitionedDdl(session, await toSuggestions(weighed, whatIf, before));
         } finally {
           await whatIf.dispose();
         }

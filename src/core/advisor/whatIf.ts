@@ -50,8 +50,14 @@ export const HYPO_CREATE_SQL =
 export const HYPO_DROP_SQL = 'SELECT hypopg_drop_index($1::oid)';
 /** Hypothetical indexes live in the backend, outside any transaction: cleared when the session is released. */
 export const HYPO_RESET_SQL = 'SELECT hypopg_reset()';
-/** $1: the index's schema-qualified, quoted name (a bare name fails for quoted names and other schemas). */
-const INDEX_SIZE_SQL = 'SELECT pg_relation_size(to_regclass($1))::float8 AS bytes';
+/**
+ * $1: the index's schema-qualified, quoted name (a bare name fails for quoted names and other schemas).
+ * Summed over its partition tree: a partitioned index has no storage of its own, its partitions' do.
+ */
+const INDEX_SIZE_SQL = 'SELECT coalesce(sum(pg_relation_size(relid)), 0)::float8 AS bytes FROM pg_partition_tree(to_regclass($1))';
+/** The indexes a trial build on a partitioned table made on its partitions (named by PostgreSQL): plans show those. */
+const PARTITION_INDEX_NAMES_SQL =
+  'SELECT c.relname AS name FROM pg_partition_tree(to_regclass($1)) t JOIN pg_class c ON c.oid = t.relid WHERE t.level > 0';
 /**
  * A trial build waits for a SHARE lock on its table, and while it waits every later writer queues
  * behind it: it gives up after this long instead (a production writer must never wait on a probe).
@@ -78,6 +84,8 @@ interface Applied {
   sizeBytes?: number;
   /** The name the planner shows in its plans. */
   planName: string;
+  /** A trial build on a partitioned table: its partitions' indexes, which plans name instead. */
+  partitionNames?: string[];
 }
 
 /**
@@ -130,7 +138,7 @@ export class WhatIf {
       const buildMs = Date.now() - started;
       const sizeBytes = await this.size(applied);
       const plan = await this.plan(analyze);
-      const used = usesIndex(plan, applied.planName);
+      const used = usesIndex(plan, applied);
       const note =
         how.by === 'trial-build'
           ? `trial build took ${buildMs} ms holding a SHARE lock on ${extra.table} (writes to it waited), then was rolled back`
@@ -146,6 +154,33 @@ export class WhatIf {
     } finally {
       if (applied) await this.remove(applied).catch(() => undefined);
       if (savepoint) await this.release(savepoint);
+    }
+  }
+
+  /**
+   * Runs the statement (EXPLAIN ANALYZE) without and then with the probe really built, each inside
+   * a savepoint rolled back at once, so both start from the same rows: what a write costs with
+   * one more index, which EXPLAIN's estimate leaves out. `why` when that is not allowed or possible.
+   */
+  async measure(probe: IndexProbe): Promise<{ without: Plan; with: Plan } | { why: string }> {
+    const how = this.method({ ...probe, needsTrialBuild: true });
+    if (how.by !== 'trial-build') return { why: how.why ?? 'trial builds are not possible here' };
+    const run = async (build: boolean) => {
+      const savepoint = await this.savepoint();
+      try {
+        if (build) await this.create(probe, 'trial-build');
+        return await this.plan(true);
+      } finally {
+        await this.release(savepoint);
+      }
+    };
+    try {
+      const without = await run(false);
+      const withIndex = await run(true);
+      if (!without.analyzed || !withIndex.analyzed) return { why: 'the statement calls functions with side effects and is not run again' };
+      return { without, with: withIndex };
+    } catch (err) {
+      return { why: `the trial build failed: ${(err as Error).message}` };
     }
   }
 
@@ -194,7 +229,8 @@ export class WhatIf {
       await this.session.query(statementTimeoutSql(this.options.statementTimeoutMs)).catch(() => undefined);
       await this.session.query(RESET_LOCK_TIMEOUT_SQL).catch(() => undefined);
     }
-    return { probe, planName: probe.name };
+    const names = await this.session.query<{ name: string }>(PARTITION_INDEX_NAMES_SQL, [indexText(probe)]);
+    return { probe, planName: probe.name, partitionNames: names.rows.map((r) => r.name) };
   }
 
   private async remove(a: Applied): Promise<void> {
@@ -203,11 +239,7 @@ export class WhatIf {
 
   private async size(a: Applied): Promise<number | null> {
     if (a.sizeBytes !== undefined) return a.sizeBytes;
-    // The index is built in its table's schema; probe.table is `schema.table` (split at the first dot, as advise does).
-    const dot = a.probe.table.indexOf('.');
-    const r = await this.session.query<{ bytes: number }>(INDEX_SIZE_SQL, [
-      qualifiedName(dot < 0 ? undefined : a.probe.table.slice(0, dot), a.probe.name),
-    ]);
+    const r = await this.session.query<{ bytes: number }>(INDEX_SIZE_SQL, [indexText(a.probe)]);
     return r.rows[0]?.bytes ?? null;
   }
 
@@ -234,7 +266,14 @@ export class WhatIf {
   }
 }
 
-function usesIndex(plan: Plan, name: string): boolean {
-  for (const n of walkPlan(plan.root)) if (n.index === name) return true;
+function usesIndex(plan: Plan, applied: Applied): boolean {
+  const names = new Set([applied.planName, ...(applied.partitionNames ?? [])]);
+  for (const n of walkPlan(plan.root)) if (n.index !== undefined && names.has(n.index)) return true;
   return false;
+}
+
+/** The probe's index as to_regclass reads it: built in its table's schema; probe.table is `schema.table` (split at the first dot, as advise does). */
+function indexText(probe: IndexProbe): string {
+  const dot = probe.table.indexOf('.');
+  return qualifiedName(dot < 0 ? undefined : probe.table.slice(0, dot), probe.name);
 }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { BackupResult, backupDatabase } from '../../core/backup/backup';
 import { BackupKeyring, fileKeyring } from '../../core/backup/keys';
 import { RestoreTestResult, restoreTest } from '../../core/backup/restoreTest';
+import { deleteRemoteBackup, downloadBackup, listRemoteBackups, parseS3Url, restoreTestRemote } from '../../core/backup/remote';
 import { newestTrustedBackup } from '../../core/backup/source';
 import { VerificationQuery } from '../../core/backup/verify';
 import { PgTunerError } from '../../core/errors';
@@ -15,6 +16,46 @@ import { defineVerb } from '../runner';
  * 0600, created by the first backup. Never in the workspace or the backup folder.
  */
 const cliKeys = (): BackupKeyring => fileKeyring();
+
+/** Where off-site copies go (the pgtuner.backup.s3.* settings); credentials only from the AWS SDK's default chain. */
+const S3_OPTIONS = {
+  's3-bucket': { type: 'string' },
+  's3-prefix': { type: 'string' },
+  's3-region': { type: 'string' },
+  's3-endpoint': { type: 'string' },
+  's3-path-style': { type: 'boolean', default: false },
+  's3-storage-class': { type: 'string' },
+  's3-sse': { type: 'string' },
+} as const;
+
+const S3_USAGE = `  --s3-bucket <name> --s3-prefix <folder/>   where off-site copies are
+  --s3-endpoint <url> --s3-region <region> --s3-path-style   an S3-compatible service (MinIO, R2, B2, …)
+  --s3-storage-class <class> --s3-sse AES256|aws:kms          how they are stored
+  Credentials come only from the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO).`;
+
+interface S3Values {
+  's3-bucket'?: string;
+  's3-prefix'?: string;
+  's3-region'?: string;
+  's3-endpoint'?: string;
+  's3-path-style'?: boolean;
+  's3-storage-class'?: string;
+  's3-sse'?: string;
+}
+
+function s3Settings(values: S3Values): Partial<Settings> {
+  if (values['s3-sse'] !== undefined && !['AES256', 'aws:kms'].includes(values['s3-sse']))
+    throw new PgTunerError('BAD_INPUT', `--s3-sse must be AES256 or aws:kms, not "${values['s3-sse']}".`);
+  return {
+    'backup.s3.bucket': values['s3-bucket'] ?? '',
+    'backup.s3.prefix': values['s3-prefix'] ?? '',
+    'backup.s3.region': values['s3-region'] ?? '',
+    'backup.s3.endpoint': values['s3-endpoint'] ?? '',
+    'backup.s3.forcePathStyle': values['s3-path-style'] ?? false,
+    'backup.s3.storageClass': values['s3-storage-class'] ?? '',
+    'backup.s3.serverSideEncryption': values['s3-sse'] ?? '',
+  };
+}
 
 /** `pgtuner backup --out <folder>`: a checksummed, manifest-described pg_dump; Ctrl-C cancels and cleans up. */
 export const backupVerb = defineVerb({
@@ -32,6 +73,8 @@ Ctrl-C stops pg_dump and the server's statements and removes the partial file (e
   --encrypt passphrase|public-key   encrypt the dump with OpenPGP AES-256 (gpg --decrypt reads it; custom format only)
   --passphrase-env NAME   the environment variable holding the passphrase (never the passphrase itself on the command line)
   --recipient <key.asc>   an armoured public key to encrypt to (--encrypt public-key; repeat for several)
+  --upload                copy the backup to S3-compatible storage afterwards (read back and checked); needs --s3-bucket
+${S3_USAGE}
 
 Example: PGTUNER_BACKUP_PASSPHRASE=… pgtuner backup --db postgres://app@localhost/shop --out backups --keep 7 --encrypt passphrase --passphrase-env PGTUNER_BACKUP_PASSPHRASE --json`,
   options: {
@@ -44,6 +87,8 @@ Example: PGTUNER_BACKUP_PASSPHRASE=… pgtuner backup --db postgres://app@localh
     encrypt: { type: 'string', default: 'none' },
     'passphrase-env': { type: 'string' },
     recipient: { type: 'string', multiple: true, default: [] },
+    upload: { type: 'boolean', default: false },
+    ...S3_OPTIONS,
   },
   input: (values) => ({ directory: path.resolve(values.out), keys: cliKeys(), passphrase: passphraseFrom(values['passphrase-env']) }),
   settings(values): Partial<Settings> {
@@ -53,6 +98,8 @@ Example: PGTUNER_BACKUP_PASSPHRASE=… pgtuner backup --db postgres://app@localh
       throw new PgTunerError('BAD_INPUT', `--encrypt must be passphrase or public-key, not "${values.encrypt}".`);
     return {
       ...toolSettings(values),
+      ...s3Settings(values),
+      'backup.s3.uploadAfterBackup': values.upload,
       'backup.encryption': values.encrypt,
       'backup.encryptionRecipientKeyFiles': values.recipient.map((f) => path.resolve(f)),
       'backup.format': values.format,
@@ -73,7 +120,11 @@ Example: PGTUNER_BACKUP_PASSPHRASE=… pgtuner backup --db postgres://app@localh
         `  checksum ${result.checksumPath}`,
         `  manifest ${result.manifestPath}`,
         ...result.deleted.map((d) => `  retention removed ${d}`),
+        ...(result.uploaded ? [`  uploaded ${result.uploaded.url} (SHA-256 checked)`] : []),
+        ...(result.uploadError ? [`  UPLOAD FAILED: ${result.uploadError}`] : []),
       ].join('\n'),
+      // The backup exists locally, but the off-site copy asked for does not.
+      exitCode: result.uploadError ? 1 : 0,
     };
   },
 });
@@ -86,7 +137,7 @@ export const restoreTestVerb = defineVerb({
 sequences and your queries against its manifest, records the result in the manifest, and drops the scratch database.
 Exit 0 when every check passed, 1 when one failed. Ctrl-C stops pg_restore and the server's statements and drops the scratch database (exit 130).
 
-  [file]                  the .dump to test (default: the newest trusted backup in --dir)
+  [file]                  the .dump to test, or s3://<bucket>/<prefix>/<name>.dump (default: the newest trusted backup in --dir)
   --dir <folder>          where to look for the newest backup (default ./backups)
   --jobs N                pg_restore workers (default: the cores, at most 4)
   --keep-scratch          keep the scratch database afterwards, to look at it
@@ -106,6 +157,7 @@ Example: pgtuner restore-test backups/shop-20260301T100000Z.dump --db postgres:/
     'trust-unsigned': { type: 'boolean', default: false },
     'passphrase-env': { type: 'string' },
     'decrypt-key': { type: 'string' },
+    ...S3_OPTIONS,
   },
   input(values, positionals) {
     if (positionals.length > 1)
@@ -113,20 +165,24 @@ Example: pgtuner restore-test backups/shop-20260301T100000Z.dump --db postgres:/
         'BAD_INPUT',
         'usage: pgtuner restore-test [file] [--dir <folder>] [--jobs N] [--keep-scratch] [--queries <file.json>] [--trust-unsigned] [--json]',
       );
-    const dumpPath = positionals[0] ? path.resolve(positionals[0]) : undefined;
+    const remote = positionals[0]?.startsWith('s3://') ? positionals[0] : undefined;
+    if (remote) parseS3Url(remote);
+    const dumpPath = positionals[0] && !remote ? path.resolve(positionals[0]) : undefined;
     if (dumpPath && !fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', `${dumpPath} does not exist.`);
     const decryption = {
       passphrase: passphraseFrom(values['passphrase-env']),
       privateKeys: values['decrypt-key'] ? [readKeyFile(values['decrypt-key'])] : undefined,
     };
-    return { dumpPath, directory: path.resolve(values.dir), keys: cliKeys(), trustUnsigned: values['trust-unsigned'], decryption };
+    return { dumpPath, remote, directory: path.resolve(values.dir), keys: cliKeys(), trustUnsigned: values['trust-unsigned'], decryption };
   },
   settings: (values): Partial<Settings> => ({
     ...toolSettings(values),
+    ...s3Settings(values),
     'backup.keepScratchDatabase': values['keep-scratch'],
     ...(values.queries ? { 'backup.verificationQueries': readQueries(values.queries) } : {}),
   }),
   async run(db, input, run) {
+    if (input.remote) return restoreTestRemote(db, { ...input, url: input.remote }, run);
     let dumpPath = input.dumpPath;
     if (!dumpPath) {
       const newest = await newestTrustedBackup(db, input, run);
@@ -146,6 +202,64 @@ function formatRestoreTest(r: RestoreTestResult): string {
   if (r.scratchKept && r.scratchDatabase) lines.push(`  scratch database kept: ${r.scratchDatabase}`);
   return lines.join('\n');
 }
+
+/** `pgtuner backups list|download|delete --remote`: the off-site copies in the bucket. */
+export const backupsVerb = defineVerb({
+  summary:
+    'off-site backups in S3-compatible storage  (list --remote | download --remote <s3://…> [--out <folder>] | delete --remote <s3://…>)',
+  usage: `pgtuner backups: the backups in the bucket of --s3-bucket/--s3-prefix.
+
+  list --remote                   every remote backup: name, size, age, encrypted or not, last restore-test
+  download --remote <s3://…>      into --out (default ./backups), its SHA-256 checked before it gets its name
+  delete --remote <s3://…>        its dump, checksum and manifest
+  --out <folder>                  where download puts it
+${S3_USAGE}
+
+Example: pgtuner backups list --remote --s3-bucket backups --s3-prefix shop/ --json`,
+  options: { remote: { type: 'boolean', default: false }, out: { type: 'string', default: 'backups' }, ...S3_OPTIONS },
+  input(values, positionals) {
+    const [action, url] = positionals;
+    if (!values.remote) throw new PgTunerError('BAD_INPUT', 'pgtuner backups works on the off-site copies only: add --remote.');
+    if (action === 'list' && positionals.length === 1) return { action, directory: path.resolve(values.out) } as const;
+    if ((action === 'download' || action === 'delete') && positionals.length === 2) {
+      parseS3Url(url);
+      return { action, url, directory: path.resolve(values.out) } as const;
+    }
+    throw new PgTunerError(
+      'BAD_INPUT',
+      'usage: pgtuner backups list --remote | download --remote <s3://…> [--out <folder>] | delete --remote <s3://…>',
+    );
+  },
+  settings: (values) => s3Settings(values),
+  needsDatabase: () => false,
+  async run(_db, input, run) {
+    if (input.action === 'list') return { action: input.action, backups: await listRemoteBackups({}, run) };
+    if (input.action === 'download')
+      return { action: input.action, ...(await downloadBackup({ url: input.url, directory: input.directory }, run)) };
+    await deleteRemoteBackup({ url: input.url }, run);
+    return { action: input.action, deleted: input.url };
+  },
+  output(result) {
+    if (result.action === 'list' && 'backups' in result) {
+      const now = Date.now();
+      return {
+        json: result.backups,
+        text: result.backups.length
+          ? result.backups
+              .map(
+                (b) =>
+                  `${b.url}  ${formatBytes(b.sizeBytes)}  ${formatSeconds((now - Date.parse(b.takenAt)) / 1000)} old  ${b.encrypted ? 'encrypted' : 'plain'}  ${b.lastRestoreTest ? (b.lastRestoreTest.ok ? 'restore-test passed' : 'restore-test FAILED') : 'never restore-tested'}`,
+              )
+              .join('\n')
+          : 'no remote backups',
+      };
+    }
+    return {
+      json: result,
+      text: 'dumpPath' in result ? `downloaded ${result.dumpPath}` : `deleted ${'deleted' in result ? result.deleted : ''}`,
+    };
+  },
+});
 
 /** --jobs and --tools, shared by both verbs. */
 function toolSettings(values: { jobs?: string; tools?: string }): Partial<Settings> {

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Client } from 'pg';
 import { interruptCli, runCli } from '../../../support/cli';
 import { freshDatabase, getCluster } from '../../../support/integrationHooks';
+import { startLocalS3 } from '../../../support/s3';
 import { queryUrl } from '../../../support/sql';
 
 const pgtuner = (args: string[]) => runCli(args);
@@ -239,5 +240,45 @@ describe('pgtuner backup / restore-test (CLI)', function () {
     const after = health();
     assert.equal(after.code, 0, after.stderr + after.stdout);
     assert.equal(JSON.parse(after.stdout).results[0].status, 'ok');
+  });
+
+  it('backup --upload, backups list/download/delete --remote, restore-test s3://…; the secret key is in no output', async () => {
+    const s3 = await startLocalS3();
+    try {
+      const where = ['--s3-bucket', s3.bucket, '--s3-prefix', 'cli/', '--s3-endpoint', s3.endpoint, '--s3-path-style'];
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-'));
+      const backup = pgtuner(['backup', '--db', url, '--out', out, '--tools', binDir, '--upload', ...where, '--json']);
+      assert.equal(backup.code, 0, backup.stderr + backup.stdout);
+      const made = JSON.parse(backup.stdout);
+      const remote = made.uploaded.url as string;
+      assert.equal(remote, `s3://${s3.bucket}/cli/${path.basename(made.dumpPath)}`);
+      const list = pgtuner(['backups', 'list', '--remote', ...where, '--json']);
+      assert.equal(list.code, 0, list.stderr);
+      assert.deepEqual(
+        JSON.parse(list.stdout).map((b: { url: string; encrypted: boolean }) => [b.url, b.encrypted]),
+        [[remote, false]],
+      );
+      const test = pgtuner(['restore-test', remote, '--db', url, '--tools', binDir, ...where.slice(4), '--json']);
+      assert.equal(test.code, 0, test.stderr + test.stdout);
+      assert.equal(JSON.parse(test.stdout).tables[0].actual, 1234);
+      const text = pgtuner(['backups', 'list', '--remote', ...where]);
+      assert.match(text.stdout, /plain {2}restore-test passed/);
+      const into = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-'));
+      const download = pgtuner(['backups', 'download', '--remote', remote, '--out', into, ...where.slice(4)]);
+      assert.equal(download.code, 0, download.stderr);
+      assert.equal(
+        fs.readFileSync(path.join(into, path.basename(made.dumpPath))).toString('hex'),
+        fs.readFileSync(made.dumpPath).toString('hex'),
+      );
+      const del = pgtuner(['backups', 'delete', '--remote', remote, ...where.slice(4)]);
+      assert.equal(del.code, 0, del.stderr);
+      assert.deepEqual(await s3.keys('cli/'), []);
+      for (const r of [backup, list, test, text, download, del])
+        assert.ok(!(r.stdout + r.stderr).includes(s3.secret), 'secret key in the output');
+      const usage = pgtuner(['backups', 'list', ...where]);
+      assert.equal(usage.code, 2);
+    } finally {
+      await s3.stop();
+    }
   });
 });

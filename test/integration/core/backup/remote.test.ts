@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,26 +12,16 @@ import { PgTunerError } from '../../../../src/core/errors';
 import { defaultRun, Run } from '../../../../src/core/run';
 import { Settings } from '../../../../src/core/settings/schema';
 import { freshDatabase, getCluster } from '../../../support/integrationHooks';
+import { LocalS3, startLocalS3 } from '../../../support/s3';
 import { queryUrl } from '../../../support/sql';
 
-// s3rver (npm): a real S3 REST server on 127.0.0.1 that keeps objects as files; its default account's key id is S3RVER.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const S3rver = require('s3rver');
-
-const BUCKET = 'pgtuner-offsite';
-/** The secret the SDK's default chain finds in the environment: it must appear in no message. */
-const SECRET = `secret-${randomBytes(8).toString('hex')}`;
-
 describe('off-site backup copies (S3-compatible server on 127.0.0.1)', function () {
-  let server: { run(): Promise<{ port: number }>; close(): Promise<void> };
-  let storeDir: string;
-  let endpoint: string;
+  let s3: LocalS3;
   let binDir: string;
   let shopUrl: string;
   let shop: Database;
   let backup: BackupResult;
   const keys = memoryKeyring();
-  const saved: Record<string, string | undefined> = {};
   const messages: string[] = [];
 
   const run = (prefix: string, settings: Partial<Settings> = {}, extra: Partial<Omit<Run, 'settings'>> = {}): Run =>
@@ -41,19 +30,14 @@ describe('off-site backup copies (S3-compatible server on 127.0.0.1)', function 
       ...extra,
       settings: {
         'backup.toolsDirectory': binDir,
-        'backup.s3.bucket': BUCKET,
+        'backup.s3.bucket': s3.bucket,
         'backup.s3.prefix': prefix,
-        'backup.s3.endpoint': endpoint,
+        'backup.s3.endpoint': s3.endpoint,
         'backup.s3.forcePathStyle': true,
         ...settings,
       },
     });
-  const keysUnder = async (prefix: string) => {
-    const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true });
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-    s3.destroy();
-    return (listed.Contents ?? []).map((o) => o.Key!);
-  };
+  const keysUnder = (prefix: string) => s3.keys(prefix);
   const scratchDatabases = async () =>
     (await queryUrl<{ datname: string }>(shopUrl, `SELECT datname FROM pg_database WHERE datname LIKE '%\\_restore\\_test\\_%'`)).map(
       (r) => r.datname,
@@ -63,18 +47,7 @@ describe('off-site backup copies (S3-compatible server on 127.0.0.1)', function 
     const cluster = await getCluster();
     if (cluster.kind !== 'system') this.skip();
     binDir = cluster.binDir;
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE', 'AWS_REGION']) saved[name] = process.env[name];
-    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
-    process.env.AWS_SECRET_ACCESS_KEY = SECRET;
-    delete process.env.AWS_PROFILE;
-    delete process.env.AWS_REGION;
-    storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-s3rver-'));
-    server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: storeDir });
-    const { port } = await server.run();
-    endpoint = `http://127.0.0.1:${port}`;
-    const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    s3.destroy();
+    s3 = await startLocalS3();
     shopUrl = await freshDatabase([]);
     shop = new Database(targetFromUrl(shopUrl));
     await queryUrl(
@@ -90,17 +63,13 @@ describe('off-site backup copies (S3-compatible server on 127.0.0.1)', function 
 
   after(async () => {
     await shop?.end();
-    await server?.close();
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    await s3?.stop();
   });
 
   it('uploads after the backup (checked against its checksum) and lists it with size, encryption and test result', async () => {
     assert.equal(backup.uploadError, undefined);
     const name = path.basename(backup.dumpPath);
-    assert.equal(backup.uploaded?.url, `s3://${BUCKET}/nightly/${name}`);
+    assert.equal(backup.uploaded?.url, `s3://${s3.bucket}/nightly/${name}`);
     assert.equal(backup.uploaded?.sha256, backup.manifest.checksums![0].sha256);
     const base = name.slice(0, -'.dump'.length);
     assert.deepEqual((await keysUnder('nightly/')).sort(), [
@@ -127,7 +96,7 @@ describe('off-site backup copies (S3-compatible server on 127.0.0.1)', function 
   });
 
   it('a corrupted object is caught before anything restores, and no file is kept', async () => {
-    const stored = path.join(storeDir, BUCKET, 'nightly', `${path.basename(backup.dumpPath)}._S3rver_object`);
+    const stored = path.join(s3.storeDir, s3.bucket, 'nightly', `${path.basename(backup.dumpPath)}._S3rver_object`);
     const bytes = fs.readFileSync(stored);
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
     fs.writeFileSync(stored, bytes);
@@ -177,6 +146,6 @@ describe('off-site backup copies (S3-compatible server on 127.0.0.1)', function 
 
   it('never shows the secret access key in a message', () => {
     assert.ok(messages.length > 0);
-    for (const m of messages) assert.ok(!m.includes(SECRET), m);
+    for (const m of messages) assert.ok(!m.includes(s3.secret), m);
   });
 });

@@ -1,6 +1,6 @@
 import { CliVerb } from './verb';
 import { adviseVerb } from './commands/advise';
-import { backupVerb, restoreTestVerb } from './commands/backup';
+import { backupVerb, backupsVerb, restoreTestVerb } from './commands/backup';
 import { connectionCheck } from './commands/check';
 import { explainVerb } from './commands/explain';
 import { healthVerb } from './commands/health';
@@ -16,6 +16,7 @@ export const VERBS: Record<string, CliVerb> = {
   migrate: migrateVerb,
   backup: backupVerb,
   'restore-test': restoreTestVerb,
+  backups: backupsVerb,
   health: healthVerb,
   indexes: indexesVerb,
   workload: workloadVerb,

@@ -3,7 +3,7 @@ import { Database } from '../../core/db/database';
 import { PgTunerError } from '../../core/errors';
 import { GeneratedMigration, generateBlankMigration } from '../../core/migrations/generate';
 import { applyPending, ApplyResult, MigrationFailure, MigrationRun, rollback, RollbackResult } from '../../core/migrations/runner';
-import { migrationStatus, MigrationStatus } from '../../core/migrations/status';
+import { migrationStatus, MigrationStatus, trackingLabel } from '../../core/migrations/status';
 import { Run } from '../../core/run';
 import { DEFAULT_SETTINGS, Settings } from '../../core/settings/schema';
 import { defineVerb } from '../runner';
@@ -119,7 +119,7 @@ function formatRuns(verb: string, runs: MigrationRun[], failed: MigrationFailure
 }
 
 function formatStatus(status: MigrationStatus): string {
-  const lines = [`${status.directory}: ${status.conventionLabel}; tracking table ${status.trackingTable}`];
+  const lines = [`${status.directory}: ${status.conventionLabel}; tracking table ${trackingLabel(status)}`];
   for (const e of status.entries) {
     const when = e.appliedAt ? ` ${e.appliedAt} (${e.executionMs} ms)` : '';
     lines.push(`${e.state.padEnd(12)} ${e.name}${when}${e.hasDown || e.state === 'missing-file' ? '' : '  [no down]'}`);

@@ -9,7 +9,9 @@ import * as path from 'path';
 import { PgTunerError } from '../errors';
 import { Convention, describeConvention, detectConvention, parseFileName } from './conventions';
 import { positionAt } from '../sql/parse';
-import { NO_DOWN } from './tracking';
+
+/** Recorded as the down checksum of a migration applied without down SQL. */
+export const NO_DOWN = 'none';
 
 /** One side (up or down) of a migration. */
 export interface MigrationSection {

@@ -22,16 +22,7 @@ import { dropNewInvalidIndexes, indexBuildTarget, indexesOfTable, skippedInvalid
 import { acquireMigrationLock, LockOptions } from './lock';
 import { ExecutionPlan, planExecution, PlannedStatement } from './statements';
 import { assertUnchanged } from './status';
-import {
-  AppliedRow,
-  ensureTrackingTable,
-  forgetApplied,
-  readApplied,
-  recordApplied,
-  recordDownChecksum,
-  trackingSchemaOf,
-  trackingTableName,
-} from './tracking';
+import { AppliedRow, openTracking, recordDownChecksum, Tracking, trackingSchemaOf } from './tracking';
 
 export interface ApplyInput {
   /** The migrations folder. */
@@ -110,7 +101,8 @@ export async function applyPending(db: Database, input: ApplyInput, run: Run): P
   const schema = trackingSchemaOf(run.settings);
   const result = await withMigrationSession(db, schema, input, run, async (session) => {
     // Read (works on a missing or older table) and confirm before creating or upgrading anything.
-    const applied = await readApplied(session, schema);
+    const tracking = await openUsableTracking(session, schema, folder);
+    const applied = await tracking.read();
     assertUnchanged(folder.migrations, applied);
     const done = new Set(applied.map((a) => a.name));
     const pending = folder.migrations.filter((m) => !done.has(m.name));
@@ -119,21 +111,21 @@ export async function applyPending(db: Database, input: ApplyInput, run: Run): P
       migration: m,
       file: m.upFile,
       plan: planFor(m, m.up, versionNum),
-      track: (ms) => recordApplied(session, schema, m.name, m.checksum, m.downChecksum, ms),
+      track: (ms) => tracking.record(m, ms),
     }));
 
     const result: ApplyResult = {
       directory: input.directory,
       convention: describeConvention(folder.convention),
-      trackingTable: trackingTableName(schema),
+      trackingTable: tracking.table,
       applied: [],
       notRun: [],
     };
     if (pending.length && input.confirm && !(await input.confirm(pending.map((m) => m.name)))) {
       return { ...result, notRun: pending.map((m) => m.name), declined: true };
     }
-    await ensureTrackingTable(session, schema);
-    await recordLegacyDownChecksums(session, schema, folder, applied, run.onProgress);
+    await tracking.ensure();
+    if (tracking.own) await recordLegacyDownChecksums(session, schema, folder, applied, run.onProgress);
     const { ran, failed, notRun } = await runSteps(
       session,
       plans,
@@ -155,11 +147,12 @@ export async function rollback(db: Database, input: RollbackInput, run: Run): Pr
   assertRunnable(folder);
   const schema = trackingSchemaOf(run.settings);
   const result = await withMigrationSession(db, schema, input, run, async (session) => {
-    const applied = await readApplied(session, schema);
+    const tracking = await openUsableTracking(session, schema, folder);
+    const applied = await tracking.read();
     if (steps > applied.length) {
       throw new PgTunerError(
         'BAD_INPUT',
-        `Only ${applied.length} migration(s) are applied in ${trackingTableName(schema)}; cannot roll back ${steps}. Nothing was rolled back.`,
+        `Only ${applied.length} migration(s) are applied in ${tracking.table}; cannot roll back ${steps}. Nothing was rolled back.`,
       );
     }
     const targets = applied.slice(-steps).reverse();
@@ -171,15 +164,15 @@ export async function rollback(db: Database, input: RollbackInput, run: Run): Pr
         migration,
         file: migration.downFile as string,
         plan: planFor(migration, migration.down as MigrationSection, versionNum),
-        track: () => forgetApplied(session, schema, migration.name),
+        track: () => tracking.forget(migration),
       };
     });
 
-    const result: RollbackResult = { directory: input.directory, trackingTable: trackingTableName(schema), rolledBack: [], notRun: [] };
+    const result: RollbackResult = { directory: input.directory, trackingTable: tracking.table, rolledBack: [], notRun: [] };
     if (input.confirm && !(await input.confirm(plans.map((p) => p.migration.name)))) {
       return { ...result, notRun: plans.map((p) => p.migration.name), declined: true };
     }
-    for (const row of targets.filter((t) => t.downChecksum === null)) {
+    for (const row of targets.filter((t) => tracking.own && t.downChecksum === null)) {
       run.onProgress?.(
         `${row.name} was applied by an older PG Tuner that did not record its down checksum; running its down file as it is now.`,
       );
@@ -189,6 +182,13 @@ export async function rollback(db: Database, input: RollbackInput, run: Run): Pr
   });
   if (run.signal?.aborted) throwIfCut('rolled back', 'is still recorded as applied', result.rolledBack, result.failed, result.notRun);
   return result;
+}
+
+/** The tracking table, refused when its tool says a migration stopped halfway (dirty). */
+async function openUsableTracking(session: Session, schema: string, folder: MigrationFolder): Promise<Tracking> {
+  const tracking = await openTracking(session, schema, folder);
+  if (tracking.dirty) throw new PgTunerError('MIGRATION_ERROR', tracking.dirty);
+  return tracking;
 }
 
 /**

@@ -7,7 +7,7 @@ import { PgTunerError } from '../errors';
 import { Run } from '../run';
 import { Convention, describeConvention } from './conventions';
 import { compareVersions, Migration, MigrationFolder, readMigrationFolder } from './files';
-import { AppliedRow, readApplied, trackingSchemaOf, trackingTableName } from './tracking';
+import { AppliedRow, openTracking, Tracking, trackingSchemaOf } from './tracking';
 
 export type MigrationState = 'applied' | 'pending' | 'changed' | 'missing-file';
 
@@ -27,6 +27,8 @@ export interface MigrationStatus {
   convention: Convention;
   conventionLabel: string;
   trackingTable: string;
+  /** Whose table it is: PG Tuner's own, or the tool that manages the repository (golang-migrate, dbmate). */
+  trackingTool: Tracking['tool'];
   entries: MigrationStatusEntry[];
   /** Problems in the folder that stop apply/rollback (missing .down, duplicates, unreadable files). */
   problems: string[];
@@ -40,11 +42,19 @@ export interface StatusInput {
 export async function migrationStatus(db: Database, input: StatusInput, run: Run): Promise<MigrationStatus> {
   const folder = await readMigrationFolder(input.directory);
   const schema = trackingSchemaOf(run.settings);
-  const applied = await db.withSession((session) => readApplied(session, schema), run.signal);
-  return describeStatus(folder, applied, schema);
+  return db.withSession(async (session) => {
+    const tracking = await openTracking(session, schema, folder);
+    const status = describeStatus(folder, await tracking.read(), tracking);
+    if (tracking.dirty) status.problems.push(tracking.dirty);
+    return status;
+  }, run.signal);
 }
 
-export function describeStatus(folder: MigrationFolder, applied: AppliedRow[], trackingSchema: string): MigrationStatus {
+export function describeStatus(
+  folder: MigrationFolder,
+  applied: AppliedRow[],
+  tracking: Pick<Tracking, 'table' | 'tool'>,
+): MigrationStatus {
   const byName = new Map(applied.map((a) => [a.name, a]));
   const entries: MigrationStatusEntry[] = folder.migrations.map((m) => {
     const row = byName.get(m.name);
@@ -53,8 +63,8 @@ export function describeStatus(folder: MigrationFolder, applied: AppliedRow[], t
       name: m.name,
       version: m.version,
       state,
-      appliedAt: row?.appliedAt.toISOString(),
-      executionMs: row?.executionMs,
+      appliedAt: row?.appliedAt?.toISOString(),
+      executionMs: row?.executionMs ?? undefined,
       upFile: m.upFile,
       downFile: m.downFile,
       hasDown: m.downFile !== undefined,
@@ -67,8 +77,8 @@ export function describeStatus(folder: MigrationFolder, applied: AppliedRow[], t
       name: row.name,
       version: versionOf(row.name),
       state: 'missing-file',
-      appliedAt: row.appliedAt.toISOString(),
-      executionMs: row.executionMs,
+      appliedAt: row.appliedAt?.toISOString(),
+      executionMs: row.executionMs ?? undefined,
       hasDown: false,
     });
   }
@@ -77,10 +87,16 @@ export function describeStatus(folder: MigrationFolder, applied: AppliedRow[], t
     directory: folder.directory,
     convention: folder.convention,
     conventionLabel: describeConvention(folder.convention),
-    trackingTable: trackingTableName(trackingSchema),
+    trackingTable: tracking.table,
+    trackingTool: tracking.tool,
     entries,
-    problems: folder.problems,
+    problems: [...folder.problems],
   };
+}
+
+/** The tracking table and whose it is, e.g. `public.schema_migrations (golang-migrate's table)`. */
+export function trackingLabel(status: Pick<MigrationStatus, 'trackingTable' | 'trackingTool'>): string {
+  return `${status.trackingTable} (${status.trackingTool === 'PG Tuner' ? "PG Tuner's own table" : `${status.trackingTool}'s table`})`;
 }
 
 function versionOf(name: string): string {
@@ -93,7 +109,8 @@ function versionOf(name: string): string {
  */
 export function changedFiles(m: Migration, row: AppliedRow): { file: string; then: string; now: string }[] {
   const changed: { file: string; then: string; now: string }[] = [];
-  if (row.checksum !== m.checksum) changed.push({ file: m.upFile, then: row.checksum, now: m.checksum });
+  // A tool's table without checksums (golang-migrate, dbmate) cannot tell a changed file.
+  if (row.checksum !== null && row.checksum !== m.checksum) changed.push({ file: m.upFile, then: row.checksum, now: m.checksum });
   if (row.downChecksum !== null && row.downChecksum !== m.downChecksum) {
     changed.push({ file: m.downFile ?? `${m.upFile} (its down)`, then: row.downChecksum, now: m.downChecksum });
   }
@@ -108,7 +125,7 @@ export function assertUnchanged(migrations: Migration[], applied: AppliedRow[]):
     return m
       ? changedFiles(m, a).map(
           (c) =>
-            `${c.file} was changed after it was applied on ${a.appliedAt.toISOString()} (checksum then ${c.then.slice(0, 12)}…, now ${c.now.slice(0, 12)}…).`,
+            `${c.file} was changed after it was applied${a.appliedAt ? ` on ${a.appliedAt.toISOString()}` : ''} (checksum then ${c.then.slice(0, 12)}…, now ${c.now.slice(0, 12)}…).`,
         )
       : [];
   });

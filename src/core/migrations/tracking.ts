@@ -5,29 +5,65 @@
  */
 import { PgTunerError } from '../errors';
 import { Session } from '../db/database';
+import { describeConvention } from './conventions';
+import type { MigrationFolder } from './files';
+import { openToolTable, TOOL_LAYOUT, toolOfColumns } from './toolTables';
+import type { AppliedRow, Tracking } from './trackingTypes';
 import { DEFAULT_SETTINGS, Settings } from '../settings/schema';
 import { qualifiedName, quoteIdent } from '../sql/ident';
+
+export type { AppliedRow, Tracking } from './trackingTypes';
 
 export const TRACKING_TABLE = 'schema_migrations';
 const EXPECTED_COLUMNS = ['id', 'name', 'checksum', 'applied_at', 'execution_ms'];
 /** Added later: tables created by older versions get it through upgradeTrackingTable. */
 const DOWN_CHECKSUM_COLUMN = 'down_checksum';
 
-export interface AppliedRow {
-  id: number;
-  name: string;
-  checksum: string;
-  /**
-   * sha256 of the down SQL when it was applied (NO_DOWN when it had none); null for rows an
-   * older PG Tuner wrote, before the down was checksummed.
-   */
-  downChecksum: string | null;
-  appliedAt: Date;
-  executionMs: number;
+/** Tables of tools whose migrations PG Tuner does not run: their presence must not go unnoticed. */
+const UNSUPPORTED_TOOL_TABLES: Record<string, string> = { pgmigrations: 'node-pg-migrate', flyway_schema_history: 'Flyway' };
+const TABLE_EXISTS_SQL = `SELECT to_regclass($1) IS NOT NULL AS exists`;
+
+/**
+ * The tracking table for `folder`: a tool's own schema_migrations when that tool created it
+ * (golang-migrate, dbmate), read and written in its format, else PG Tuner's. The tool's table and
+ * the folder's file convention must agree; a table of another tool is refused.
+ */
+export async function openTracking(session: Session, schema: string, folder: MigrationFolder): Promise<Tracking> {
+  for (const [table, tool] of Object.entries(UNSUPPORTED_TOOL_TABLES)) {
+    const name = qualifiedName(schema, table);
+    if ((await session.query<{ exists: boolean }>(TABLE_EXISTS_SQL, [name])).rows[0].exists) {
+      throw new PgTunerError(
+        'MIGRATION_ERROR',
+        `${name} exists: this database is migrated by ${tool}, whose migrations PG Tuner does not run; ` +
+          `running them here would apply them twice. Use ${tool}, or point pgtuner.migrations.trackingSchema (CLI: --tracking-schema) elsewhere.`,
+      );
+    }
+  }
+  const columns = (await session.query<{ column: string }>(TRACKING_COLUMNS_SQL, [schema, TRACKING_TABLE])).rows.map((r) => r.column);
+  const tool = toolOfColumns(columns);
+  if (!tool) return ownTracking(session, schema);
+  const layout = TOOL_LAYOUT[tool];
+  if (folder.migrations.length && folder.convention.layout !== layout) {
+    throw new PgTunerError(
+      'MIGRATION_ERROR',
+      `${trackingTableName(schema)} is ${tool}'s table, but ${folder.directory} follows ${describeConvention(folder.convention)}. ` +
+        `Name the files as ${tool} does, or set pgtuner.migrations.trackingSchema (CLI: --tracking-schema) to a schema of PG Tuner's own, e.g. "pgtuner".`,
+    );
+  }
+  return openToolTable(session, tool, schema, TRACKING_TABLE, folder);
 }
 
-/** Recorded as the down checksum of a migration applied without down SQL. */
-export const NO_DOWN = 'none';
+function ownTracking(session: Session, schema: string): Tracking {
+  return {
+    tool: 'PG Tuner',
+    table: trackingTableName(schema),
+    own: true,
+    read: () => readApplied(session, schema),
+    ensure: () => ensureTrackingTable(session, schema),
+    record: (m, ms) => recordApplied(session, schema, m.name, m.checksum, m.downChecksum, ms),
+    forget: (m) => forgetApplied(session, schema, m.name),
+  };
+}
 
 const TRACKING_COLUMNS_SQL = `
 SELECT a.attname AS column

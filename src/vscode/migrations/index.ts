@@ -15,7 +15,7 @@ import {
   IndexToDrop,
 } from '../../core/migrations/generate';
 import { applyPending, ApplyResult, MigrationFailure, rollback, RollbackResult } from '../../core/migrations/runner';
-import { migrationStatus, MigrationStatus } from '../../core/migrations/status';
+import { migrationStatus, MigrationStatus, trackingLabel } from '../../core/migrations/status';
 import { Run } from '../../core/run';
 import { Settings } from '../../core/settings/schema';
 import { readIndexForDrop } from '../../core/usage/definition';
@@ -205,7 +205,7 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     const settings = currentSettings();
     const status = await migrationStatus(active.database, { directory: directoryOf(settings) }, { settings });
     const count = (state: string) => status.entries.filter((e) => e.state === state).length;
-    log.info(`Migrations in ${status.directory} (${status.conventionLabel}), tracked in ${status.trackingTable}:`);
+    log.info(`Migrations in ${status.directory} (${status.conventionLabel}), tracked in ${trackingLabel(status)}:`);
     for (const e of status.entries)
       log.info(
         `  ${e.state.padEnd(12)} ${e.name}${e.appliedAt ? ` ${e.appliedAt} (${e.executionMs} ms)` : ''}${e.hasDown ? '' : ' [no down]'}`,

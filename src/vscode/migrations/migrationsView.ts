@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { PgTunerError } from '../../core/errors';
 import { readMigrationFolder } from '../../core/migrations/files';
-import { describeStatus, migrationStatus, MigrationStatusEntry } from '../../core/migrations/status';
-import { trackingSchemaOf } from '../../core/migrations/tracking';
+import { describeStatus, migrationStatus, MigrationStatusEntry, trackingLabel } from '../../core/migrations/status';
+import { trackingSchemaOf, trackingTableName } from '../../core/migrations/tracking';
 import { Settings } from '../../core/settings/schema';
 import { ConnectionService } from '../services';
 import { migrationsDirectory } from './settings';
@@ -65,9 +65,14 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vs
     try {
       const status = active
         ? await migrationStatus(active.database, { directory }, { settings })
-        : describeStatus(await readMigrationFolder(directory), [], trackingSchemaOf(settings));
+        : describeStatus(await readMigrationFolder(directory), [], {
+            table: trackingTableName(trackingSchemaOf(settings)),
+            tool: 'PG Tuner',
+          });
       const rows: MigrationRow[] = status.entries.map((entry) => ({ kind: 'migration', entry, connected: !!active }));
       for (const problem of status.problems) rows.push({ kind: 'message', text: problem, icon: 'warning' });
+      // Said when a tool's table is used in its own format (PG Tuner's own needs no note).
+      if (status.trackingTool !== 'PG Tuner') rows.push({ kind: 'message', text: `Tracked in ${trackingLabel(status)}`, icon: 'info' });
       if (!active) rows.push({ kind: 'message', text: 'Not connected: select a connection to see what is applied.', icon: 'info' });
       return rows;
     } catch (err) {

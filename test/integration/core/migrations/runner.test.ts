@@ -243,12 +243,17 @@ describe('migrations runner', () => {
     }
   });
 
-  it('keeps its tracking table in the configured schema and refuses a foreign schema_migrations', async () => {
+  it("keeps its tracking table in the configured schema and refuses a tool's table the folder's convention does not match", async () => {
     const dir = migrationsFolder({ '001_a.sql': 'CREATE TABLE a (id int);', '001_a.down.sql': 'DROP TABLE a;' });
     await query(url, 'CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)');
     await assert.rejects(
       applyPending(db, { directory: dir }, defaultRun()),
-      /schema_migrations exists but belongs to another tool \(its columns: version, dirty\)/,
+      /schema_migrations is golang-migrate's table, but .* follows numbered/,
+    );
+    await query(url, 'DROP TABLE schema_migrations; CREATE TABLE schema_migrations (version text, executed boolean)');
+    await assert.rejects(
+      applyPending(db, { directory: dir }, defaultRun()),
+      /schema_migrations exists but belongs to another tool \(its columns: version, executed\)/,
     );
     const result = await applyPending(db, { directory: dir }, defaultRun({ settings: { 'migrations.trackingSchema': 'PG Tuner' } }));
     assert.deepEqual(

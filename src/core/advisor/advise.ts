@@ -19,6 +19,7 @@ import { statementShape } from './planShape';
 import { servedByExisting } from './served';
 import { Advice, Suggestion } from './types';
 import { uniqueIndexNames } from './uniqueName';
+import { whyNoIndex } from './whyNot';
 import { weighWriteCost, writesOf } from './writeCost';
 import { IndexProbe, Probed, WhatIf, WhatIfOptions } from './whatIf';
 
@@ -152,6 +153,7 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
       }),
     run.signal,
   );
+  if (!result.suggestions.length) result.notes.push(...whyNoIndex(result.before));
   result.timings.totalMs = performance.now() - started;
   return result;
 }

@@ -61,6 +61,20 @@ describe('advisor: each index earns its place (real PostgreSQL + HypoPG)', funct
     );
   });
 
+  it('explains why not: one plain sentence per table the plan scans when nothing is suggested (item 9)', async () => {
+    const pk = await suggest('SELECT email FROM users WHERE id = 5');
+    assert.deepEqual(pk.suggestions, []);
+    assert.ok(pk.notes.includes('users: the plan already reads it through its index users_pkey (Index Scan).'), ddls(pk));
+    const all = await suggest('SELECT status, count(*) FROM orders GROUP BY status');
+    assert.deepEqual(all.suggestions, []);
+    assert.ok(all.notes.includes('orders: the statement reads all of its rows (no filter an index could serve).'), ddls(all));
+    const tiny = await suggest("SELECT name FROM countries WHERE name = 'Ghana'");
+    assert.ok(tiny.notes.includes('countries: only about 3 rows are read: an index would not pay off.'), ddls(tiny));
+    const join = await suggest("SELECT u.email, o.total FROM users u JOIN orders o ON o.user_id = u.id WHERE o.status = 'pending'");
+    const perTable = join.notes.filter((n) => /^(users|orders): /.test(n));
+    assert.equal(perTable.length, 2, ddls(join));
+  });
+
   it('names a suggestion uniquely when a different index already has its name, so IF NOT EXISTS never hides it', async () => {
     const sql = 'SELECT id, total FROM orders WHERE user_id = 77';
     const first = await suggest(sql);

@@ -59,6 +59,14 @@ export const CORPUS: HostileCase[] = [
     cli: true,
   },
   {
+    // The CLI takes a value that starts with "--" (--sql "-- note…"): the comment must not hide a second statement.
+    id: 'leading line comment ended by CR → COMMIT; DELETE; CREATE ROLE',
+    sql: (_, k) => `--x\r; COMMIT; DELETE FROM t; CREATE ROLE hx_lead_cr; ${base(k)}`,
+    generic: true,
+    verify: true,
+    cli: true,
+  },
+  {
     id: 'CRLF line comments → COMMIT; DELETE; CREATE ROLE',
     sql: (_, k) => `${base(k)} --a\r\n--b\r; COMMIT; DELETE FROM t; CREATE ROLE hx_crlf; SELECT 2 AS two\r\n, 3 AS three`,
     generic: true,

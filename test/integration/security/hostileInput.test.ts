@@ -448,9 +448,15 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
   });
 
   describe('CLI', () => {
-    function cli(args: string[], options: { url?: string; cwd?: string; env?: Record<string, string> } = {}) {
+    function cli(args: string[], options: { url?: string; cwd?: string; env?: Record<string, string>; input?: string } = {}) {
       const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: options.url ?? '', ...options.env };
-      const r = spawnSync(process.execPath, [CLI_PATH, ...args], { env, cwd: options.cwd ?? w.tmp, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, [CLI_PATH, ...args], {
+        env,
+        cwd: options.cwd ?? w.tmp,
+        input: options.input,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       return { code: r.status, stdout: r.stdout, stderr: r.stderr };
     }
 
@@ -502,6 +508,10 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
             const file = path.join(fs.mkdtempSync(path.join(w.tmp, 'sql-')), 'statement.sql');
             fs.writeFileSync(file, c.sql(w.ctx, '5'));
             await cliUnchanged(() => cli([verb, '--file', file, '--json', ...prod], { url: f.url }), c.control);
+          });
+          it(`${verb} --file - (standard input), ${profile}: ${c.id}`, async () => {
+            const f = c.scs ? w.scs : w.main;
+            await cliUnchanged(() => cli([verb, '--file', '-', '--json', ...prod], { url: f.url, input: c.sql(w.ctx, '5') }), c.control);
           });
         }
         if (c.scs) continue; // restored scratch databases do not inherit ALTER DATABASE settings

@@ -7,6 +7,8 @@
 /** @typedef {import('../src/vscode/explain/messages').FromWebview} FromWebview */
 /** @typedef {import('../src/vscode/explain/messages').ExplainResultView} ExplainResultView */
 /** @typedef {import('../src/vscode/explain/messages').PlanView} PlanView */
+/** @typedef {import('../src/vscode/explain/messages').Comparison} Comparison */
+/** @typedef {import('../src/core/plan/compare').PlanComparison} PlanComparison */
 /** @typedef {import('../src/core/plan/types').Plan} Plan */
 /** @typedef {import('../src/core/plan/types').PlanNode} PlanNode */
 /** @typedef {import('../src/core/advisor/types').Suggestion} Suggestion */
@@ -25,11 +27,13 @@
   const saved = vscode.getState() || {};
   /** Plans with more nodes than this open only the slowest path and the nodes that matter. */
   const OPEN_ALL_UP_TO = 60;
+  /** Children of one node a big plan shows before "Show N more nodes". */
+  const CHILDREN_SHOWN = 50;
   const status = /** @type {HTMLElement} */ (document.getElementById('status'));
 
   const state = {
     /** @type {ExplainResultView | undefined} */ result: saved.result,
-    /** @type {{ suggestionIndex: number, after: PlanView } | undefined} */ comparison: saved.comparison,
+    /** @type {Comparison | undefined} */ comparison: saved.comparison,
     /** @type {PlanFormat} */ format: saved.format || 'tree',
     /** @type {string | undefined} */ busy: undefined,
     /** @type {string | undefined} */ error: undefined,
@@ -47,7 +51,7 @@
       state.result = m.result;
       state.comparison = undefined;
     } else if (m.type === 'comparison') {
-      state.comparison = { suggestionIndex: m.suggestionIndex, after: m.after };
+      state.comparison = { suggestionIndex: m.suggestionIndex, after: m.after, diff: m.diff };
     } else if (m.type === 'busy') {
       state.busy = m.message;
     } else if (m.type === 'failed') {
@@ -123,6 +127,7 @@
   // ---------------------------------------------------------------- rendering
 
   function render() {
+    const started = performance.now();
     app.replaceChildren();
     const r = state.result;
     if (!r) {
@@ -140,7 +145,9 @@
         h('p', { class: 'muted', text: 'For index suggestions verified on this database, run "PG Tuner: Explain & Suggest Index".' }),
       );
     app.append(planSection(r));
-    post({ type: 'rendered', text: app.innerText });
+    // Reading the text forces style and layout: the time includes them.
+    const text = app.innerText;
+    post({ type: 'rendered', text, renderMs: performance.now() - started });
   }
 
   /** @param {ExplainResultView} r */
@@ -361,7 +368,59 @@
         { class: 'toolbar' },
         h('div', { role: 'tablist', 'aria-label': 'Plan format' }, tab('tree', 'Tree'), tab('text', 'Text'), tab('json', 'Raw JSON')),
       ),
+      state.comparison ? differences(state.comparison.diff) : undefined,
       h('div', { class: `plans${state.comparison ? ' side-by-side' : ''}` }, ...columns),
+    );
+  }
+
+  /**
+   * What changed between the current plan and the what-if plan, node by node (scans matched by
+   * their relation): changed rows are marked, own time or cost and rows before and after.
+   * @param {PlanComparison} diff
+   */
+  function differences(diff) {
+    const unit = diff.measure === 'time' ? ms : /** @param {number} v */ (v) => `${cost(v)} units`;
+    const rows = diff.nodes.filter(
+      (n) => n.changed || (n.before && n.after && Math.abs(n.before.own - n.after.own) > 0.05 * diff.totalBefore),
+    );
+    return h(
+      'section',
+      { class: 'differences', 'aria-label': 'What changed' },
+      h('h2', {
+        text: `What changed: total ${unit(diff.totalBefore)} → ${unit(diff.totalAfter)} (${change(diff.totalBefore, diff.totalAfter)})`,
+      }),
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['Node', 'Current plan', 'With the index', `Own ${diff.measure === 'time' ? 'time' : 'cost'}`, 'Rows'].map((t) =>
+              h('th', { scope: 'col', text: t }),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...rows.map((n) =>
+            h(
+              'tr',
+              { class: n.changed ? 'changed' : '' },
+              h('th', { scope: 'row', text: n.key }),
+              h('td', { text: n.before ? n.before.label : '(not in this plan)' }),
+              h('td', { text: `${n.after ? n.after.label : '(gone)'}${n.changed ? ' ◀ changed' : ''}` }),
+              h('td', {
+                text: `${n.before ? unit(n.before.own) : '–'} → ${n.after ? unit(n.after.own) : '–'}`,
+              }),
+              h('td', { text: `${n.before ? count(n.before.rows) : '–'} → ${n.after ? count(n.after.rows) : '–'}` }),
+            ),
+          ),
+        ),
+      ),
     );
   }
 
@@ -377,11 +436,7 @@
         ? h('pre', { class: 'plan-text', text: view.text })
         : state.format === 'json'
           ? h('pre', { class: 'plan-text', text: JSON.stringify(plan.raw, null, 2) })
-          : h(
-              'div',
-              { class: 'tree', role: 'tree', 'aria-label': title },
-              node(which, plan, plan.root, countNodes(plan.root) <= OPEN_ALL_UP_TO),
-            );
+          : h('div', { class: 'tree', role: 'tree', 'aria-label': title }, node(which, plan, plan.root, nodesToOpen(plan)));
     return h(
       'div',
       { class: 'plan-column' },
@@ -406,9 +461,9 @@
   /**
    * One node, self time first: its own share of the statement (bar and colour by severity), then
    * the total with its children, loops spelled out (the server's times and rows are per loop).
-   * @param {'before' | 'after'} which @param {Plan} plan @param {PlanNode} n @param {boolean} openAll @returns {HTMLElement}
+   * @param {'before' | 'after'} which @param {Plan} plan @param {PlanNode} n @param {Set<number> | null} openIds @returns {HTMLElement}
    */
-  function node(which, plan, n, openAll) {
+  function node(which, plan, n, openIds) {
     const spots = plan.hotspots.filter((s) => s.nodeId === n.id);
     const analyzed = plan.analyzed && n.inclusiveMs !== undefined;
     const total = analyzed ? plan.executionMs || plan.root.inclusiveMs || 1 : plan.totalCost || 1;
@@ -483,43 +538,44 @@
       }
     }
 
-    const details = h(
-      'div',
-      { class: 'node-details' },
-      ...n.conditions.map((c) =>
-        h('div', { class: 'condition' }, h('span', { class: 'label', text: `${c.label}: ` }), h('code', { text: c.text })),
-      ),
-      n.rowsRemovedByFilter
-        ? h(
-            'div',
-            { class: 'removed' },
-            h('span', { class: 'label', text: 'Rows removed by filter: ' }),
-            `${count(n.rowsRemovedByFilter)}${loops > 1 ? ` in all ${count(loops)} loops` : ''}`,
-          )
-        : undefined,
-      n.heapFetches ? h('div', {}, h('span', { class: 'label', text: 'Heap fetches: ' }), count(n.heapFetches)) : undefined,
-      n.sortMethod ? h('div', {}, h('span', { class: 'label', text: 'Sort method: ' }), n.sortMethod) : undefined,
-      n.buffers
-        ? h(
-            'div',
-            {},
-            h('span', { class: 'label', text: 'Buffers: ' }),
-            `shared hit ${count(n.buffers.sharedHit)} · read ${count(n.buffers.sharedRead)}${n.buffers.sharedDirtied ? ` · dirtied ${count(n.buffers.sharedDirtied)}` : ''}${n.buffers.tempRead || n.buffers.tempWritten ? ` · temp read ${count(n.buffers.tempRead)} written ${count(n.buffers.tempWritten)}` : ''}`,
-          )
-        : undefined,
+    const details = () =>
       h(
         'div',
-        { class: 'muted' },
-        `cost ${n.startupCost.toFixed(2)}..${n.totalCost.toFixed(2)} planner units · width ${n.planWidth} bytes${
-          analyzed && n.actualStartupMs !== undefined ? ` · first row after ${ms(n.actualStartupMs)}${loops > 1 ? ' per loop' : ''}` : ''
-        }`,
-      ),
-      ...spots.map((s) => h('div', { class: 'hot-message', text: `⚠ ${s.message}` })),
-    );
+        { class: 'node-details' },
+        ...n.conditions.map((c) =>
+          h('div', { class: 'condition' }, h('span', { class: 'label', text: `${c.label}: ` }), h('code', { text: c.text })),
+        ),
+        n.rowsRemovedByFilter
+          ? h(
+              'div',
+              { class: 'removed' },
+              h('span', { class: 'label', text: 'Rows removed by filter: ' }),
+              `${count(n.rowsRemovedByFilter)}${loops > 1 ? ` in all ${count(loops)} loops` : ''}`,
+            )
+          : undefined,
+        n.heapFetches ? h('div', {}, h('span', { class: 'label', text: 'Heap fetches: ' }), count(n.heapFetches)) : undefined,
+        n.sortMethod ? h('div', {}, h('span', { class: 'label', text: 'Sort method: ' }), n.sortMethod) : undefined,
+        n.buffers
+          ? h(
+              'div',
+              {},
+              h('span', { class: 'label', text: 'Buffers: ' }),
+              `shared hit ${count(n.buffers.sharedHit)} · read ${count(n.buffers.sharedRead)}${n.buffers.sharedDirtied ? ` · dirtied ${count(n.buffers.sharedDirtied)}` : ''}${n.buffers.tempRead || n.buffers.tempWritten ? ` · temp read ${count(n.buffers.tempRead)} written ${count(n.buffers.tempWritten)}` : ''}`,
+            )
+          : undefined,
+        h(
+          'div',
+          { class: 'muted' },
+          `cost ${n.startupCost.toFixed(2)}..${n.totalCost.toFixed(2)} planner units · width ${n.planWidth} bytes${
+            analyzed && n.actualStartupMs !== undefined ? ` · first row after ${ms(n.actualStartupMs)}${loops > 1 ? ' per loop' : ''}` : ''
+          }`,
+        ),
+        ...spots.map((s) => h('div', { class: 'hot-message', text: `⚠ ${s.message}` })),
+      );
 
-    // Big plans open what matters: the slowest path and any node with a tenth of the statement.
-    const open = openAll || n.onSlowestPath || inclusive / total >= 0.1;
-    return h(
+    // Big plans open what matters: the slowest path, nodes with a tenth of the statement, the way to each hotspot.
+    const open = !openIds || openIds.has(n.id) || inclusive / total >= 0.1;
+    const el = h(
       'details',
       {
         class: `node${spots.length ? ' hot' : ''}${never ? ' never' : ''}${sev ? ` ${sev}` : ''}${n.onSlowestPath ? ' slow-path' : ''}`,
@@ -528,11 +584,56 @@
         role: 'treeitem',
       },
       h('summary', {}, title, h('span', { class: 'node-metrics' }, self, withChildren, rows)),
-      details,
-      n.children.length
-        ? h('div', { class: 'children', role: 'group' }, ...n.children.map((c) => node(which, plan, c, openAll)))
-        : undefined,
     );
+    // A closed node builds its details and children when first opened, so a big plan renders fast.
+    const fill = () => {
+      el.append(details());
+      if (n.children.length) el.append(childList(which, plan, n, openIds));
+    };
+    if (open) fill();
+    else el.addEventListener('toggle', fill, { once: true });
+    return el;
+  }
+
+  /**
+   * A node's children; in a big plan the first CHILDREN_SHOWN and those on the way to what
+   * matters, the rest behind a button (an Append over thousands of partitions stays fast).
+   * @param {'before' | 'after'} which @param {Plan} plan @param {PlanNode} n @param {Set<number> | null} openIds
+   */
+  function childList(which, plan, n, openIds) {
+    const group = h('div', { class: 'children', role: 'group' });
+    const shown = openIds ? n.children.filter((c, i) => i < CHILDREN_SHOWN || openIds.has(c.id) || (c.share ?? 0) >= 0.1) : n.children;
+    group.append(...shown.map((c) => node(which, plan, c, openIds)));
+    const hidden = n.children.filter((c) => !shown.includes(c));
+    if (hidden.length) {
+      const more = h('button', {
+        class: 'link more-nodes',
+        text: `Show ${count(hidden.length)} more nodes`,
+        onclick: () => more.replaceWith(...hidden.map((c) => node(which, plan, c, openIds))),
+      });
+      group.append(more);
+    }
+    return group;
+  }
+
+  /**
+   * The nodes a big plan opens: those on the slowest path and every ancestor of a hotspot (the
+   * hotspot links must find their node); null for a small plan, which opens everything.
+   * @param {Plan} plan @returns {Set<number> | null}
+   */
+  function nodesToOpen(plan) {
+    if (countNodes(plan.root) <= OPEN_ALL_UP_TO) return null;
+    const hot = new Set(plan.hotspots.map((s) => s.nodeId));
+    const open = new Set();
+    /** @param {PlanNode} n @returns {boolean} whether n or a descendant must be visible */
+    const visit = (n) => {
+      let below = false;
+      for (const c of n.children) below = visit(c) || below;
+      if (below || n.onSlowestPath) open.add(n.id);
+      return below || hot.has(n.id) || !!n.onSlowestPath;
+    };
+    visit(plan.root);
+    return open;
   }
 
   /** @param {string} id */

@@ -196,7 +196,11 @@ describe('Explain & Suggest in the editor', function () {
     assert.doesNotMatch(after.text, /<\d+>btree_/);
     await waitFor('the side-by-side plans', async () => {
       const s = await vscode.commands.executeCommand<PanelState>('pgtuner.test.explainPanelState');
-      return s?.posted?.type === 'comparison' && s.rendered?.includes('hypothetical') && s.rendered.includes('Current plan')
+      return s?.posted?.type === 'comparison' &&
+        s.rendered?.includes('hypothetical') &&
+        s.rendered.includes('Current plan') &&
+        // The scan of alerts changed type: the differences say so.
+        /What changed: total [\s\S]*alerts\s+Seq Scan\s+(Bitmap Heap Scan|Index (Only )?Scan using \S+) ◀ changed/.test(s.rendered)
         ? s
         : undefined;
     });

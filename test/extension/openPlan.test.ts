@@ -61,6 +61,52 @@ describe('Open a plan from psql, a log, the clipboard or a .pgplan file', functi
     await panelShowing('resolved_at IS NULL AND true');
   });
 
+  it('renders a plan of 2,000 nodes (measured and printed, not a timed test)', async () => {
+    // An Append over 1,999 analysed scans, as a partitioned table's plan looks.
+    const scan = (i: number) => ({
+      'Node Type': 'Seq Scan',
+      'Relation Name': `events_p${i}`,
+      Alias: `events_p${i}`,
+      'Startup Cost': 0,
+      'Total Cost': 10 + i,
+      'Plan Rows': 100,
+      'Plan Width': 8,
+      'Actual Startup Time': 0.01,
+      'Actual Total Time': 0.05 + i / 1000,
+      'Actual Rows': 100,
+      'Actual Loops': 1,
+      Filter: '(kind = 1)',
+      'Rows Removed by Filter': 5,
+    });
+    const big = [
+      {
+        Plan: {
+          'Node Type': 'Append',
+          'Startup Cost': 0,
+          'Total Cost': 50000,
+          'Plan Rows': 199900,
+          'Plan Width': 8,
+          'Actual Startup Time': 0.01,
+          'Actual Total Time': 2100,
+          'Actual Rows': 199900,
+          'Actual Loops': 1,
+          Plans: Array.from({ length: 1999 }, (_, i) => scan(i)),
+        },
+        'Execution Time': 2100.5,
+      },
+    ];
+    const started = Date.now();
+    await vscode.commands.executeCommand('pgtuner.openPlanFile', workspaceFile('big-plan.json', JSON.stringify(big)));
+    await panelShowing('big-plan.json');
+    const state = await vscode.commands.executeCommand<{ renderMs?: number }>('pgtuner.test.explainPanelState');
+    const line = `2,000-node plan: rendered in the webview in ${state.renderMs?.toFixed(0)} ms (DOM built and laid out); ${Date.now() - started} ms from the command to the rendered message`;
+    console.log(`      ${line}`);
+    const artifacts = path.join(__dirname, '..', '..', '..', 'test-artifacts');
+    fs.mkdirSync(artifacts, { recursive: true });
+    fs.writeFileSync(path.join(artifacts, 'plan-render-2000-nodes.txt'), `${line}\n`);
+    assert.ok(state.renderMs !== undefined, 'the webview reports its render time');
+  });
+
   it('shows a .pgplan file in the plan viewer (its custom editor)', async () => {
     const uri = workspaceFile('slow-query.pgplan', PSQL_TEXT);
     await vscode.commands.executeCommand('vscode.open', uri);

@@ -92,6 +92,7 @@ export const run: UiCheck = async (page, ctx) => {
   // The what-if plan next to the current one (stacked in a panel this narrow).
   await frame.getByRole('button', { name: 'Explain Again With This Index' }).first().click();
   await panelFrame(page, 'hypothetical');
+  await panelFrame(page, '◀ changed');
   const plans = await scrollPanelTo(page, frame, '.plan-section');
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'explain-plan-dark.png') });
   // A wide window puts the two plans side by side.

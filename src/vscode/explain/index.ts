@@ -41,7 +41,7 @@ export function explainCommands(services: Services): Record<string, Command> {
       title: 'Plan Panel State',
       run: () => {
         const panel = PlanPanel.active;
-        return panel && { posted: panel.lastPosted, rendered: panel.lastRendered };
+        return panel && { posted: panel.lastPosted, rendered: panel.lastRendered, renderMs: panel.lastRenderMs };
       },
     },
     'pgtuner.test.planEditorRendered': { title: 'Plan Editor Rendered', run: (uri: string) => PlanEditorProvider.rendered.get(uri) },

@@ -3,6 +3,7 @@
  * the extension imports these types, and plan.js names them in JSDoc (`// @ts-check`).
  */
 import type { Suggestion } from '../../core/advisor/types';
+import type { PlanComparison } from '../../core/plan/compare';
 import type { Plan } from '../../core/plan/types';
 
 /** A plan together with its EXPLAIN-style text (formatPlanText), so the webview needs no engine code. */
@@ -24,10 +25,17 @@ export interface ExplainResultView {
   notes: string[];
 }
 
+/** The what-if plan of one suggestion and what changed against the current plan. */
+export interface Comparison {
+  suggestionIndex: number;
+  after: PlanView;
+  diff: PlanComparison;
+}
+
 export type ToWebview =
   | { type: 'result'; result: ExplainResultView }
   /** The what-if plan with one suggestion's index (HypoPG), shown beside the current plan. */
-  | { type: 'comparison'; suggestionIndex: number; after: PlanView }
+  | ({ type: 'comparison' } & Comparison)
   | { type: 'busy'; message: string }
   | { type: 'failed'; message: string };
 
@@ -38,7 +46,7 @@ export type FromWebview =
   | { type: 'explainWithIndex'; suggestionIndex: number }
   | { type: 'savePlan'; which: 'before' | 'after' }
   /** The panel's visible text after each render (lets tests and logs see what the user sees). */
-  | { type: 'rendered'; text: string };
+  | { type: 'rendered'; text: string; renderMs?: number };
 
 /**
  * A message from the webview as the extension may act on it, or undefined: the webview's content
@@ -52,7 +60,10 @@ export function checkFromWebview(message: unknown, suggestionCount: number): Fro
     case 'ready':
       return { type: 'ready' };
     case 'rendered':
-      return typeof m.text === 'string' ? { type: 'rendered', text: m.text } : undefined;
+      if (typeof m.text !== 'string') return undefined;
+      return Number.isFinite(m.renderMs)
+        ? { type: 'rendered', text: m.text, renderMs: m.renderMs as number }
+        : { type: 'rendered', text: m.text };
     case 'savePlan':
       return m.which === 'before' || m.which === 'after' ? { type: 'savePlan', which: m.which } : undefined;
     case 'createMigration':

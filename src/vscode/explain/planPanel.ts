@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
-import { checkFromWebview, ExplainResultView, FromWebview, isSuggestionIndex, PlanView, ToWebview } from './messages';
+import { comparePlans } from '../../core/plan/compare';
+import { checkFromWebview, Comparison, ExplainResultView, FromWebview, isSuggestionIndex, PlanView, ToWebview } from './messages';
 
 /** What the panel asks the extension to do for a button. */
 export type PanelActionHandler = (message: Exclude<FromWebview, { type: 'ready' | 'rendered' }>, panel: PlanPanel) => Promise<unknown>;
@@ -16,8 +17,10 @@ export class PlanPanel implements vscode.Disposable {
   /** The last message sent to the webview and the text it last rendered (for tests and the log). */
   lastPosted?: ToWebview;
   lastRendered?: string;
+  /** How long the webview took to build and lay out its last render, ms (reported by the extension tests). */
+  lastRenderMs?: number;
   private result?: ExplainResultView;
-  private comparison?: { suggestionIndex: number; after: PlanView };
+  private comparison?: Comparison;
   private readonly disposables: vscode.Disposable[] = [];
 
   private constructor(
@@ -76,7 +79,11 @@ export class PlanPanel implements vscode.Disposable {
     if (isResultView(saved.result)) {
       revived.result = saved.result;
       if (isSuggestionIndex(saved.comparison?.suggestionIndex, saved.result.suggestions.length) && saved.comparison?.after?.plan?.root)
-        revived.comparison = saved.comparison;
+        revived.comparison = {
+          suggestionIndex: saved.comparison.suggestionIndex,
+          after: saved.comparison.after,
+          diff: comparePlans(saved.result.before.plan, saved.comparison.after.plan),
+        };
     }
     PlanPanel.current?.dispose();
     PlanPanel.current = revived;
@@ -88,13 +95,14 @@ export class PlanPanel implements vscode.Disposable {
     return this.result;
   }
 
-  get currentComparison(): { suggestionIndex: number; after: PlanView } | undefined {
+  get currentComparison(): Comparison | undefined {
     return this.comparison;
   }
 
   showComparison(suggestionIndex: number, after: PlanView): void {
-    this.comparison = { suggestionIndex, after };
-    this.post({ type: 'comparison', suggestionIndex, after });
+    if (!this.result) return;
+    this.comparison = { suggestionIndex, after, diff: comparePlans(this.result.before.plan, after.plan) };
+    this.post({ type: 'comparison', ...this.comparison });
   }
 
   post(message: ToWebview): void {
@@ -115,6 +123,7 @@ export class PlanPanel implements vscode.Disposable {
         return undefined;
       case 'rendered':
         this.lastRendered = message.text;
+        this.lastRenderMs = message.renderMs;
         return undefined;
       default:
         return this.onAction(message, this);

@@ -26,6 +26,12 @@ export interface ToolSearch {
   pathEnv?: string;
   /** Root holding <major>/bin folders (default /usr/lib/postgresql, Debian/Ubuntu layout). */
   versionedRoot?: string;
+  /** The platform whose install folders and program names apply (default process.platform). */
+  platform?: NodeJS.Platform;
+  /** Environment read for ProgramFiles and HOMEBREW_PREFIX (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Prefix of the fixed macOS folders (/opt/homebrew, /usr/local, /Applications): tests use a temporary folder. */
+  root?: string;
 }
 
 /** "pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)" → { version: "15.18", major: 15 }. */
@@ -53,9 +59,10 @@ export async function discoverTools(serverVersionNum: number, search: ToolSearch
   const folders = candidateFolders(search);
   const found: BackupTools[] = [];
   const rejected: string[] = [];
+  const exe = (search.platform ?? process.platform) === 'win32' ? '.exe' : '';
   for (const folder of folders) {
-    const pgDump = await probeTool(folder, 'pg_dump');
-    const pgRestore = await probeTool(folder, 'pg_restore');
+    const pgDump = await probeTool(folder, `pg_dump${exe}`);
+    const pgRestore = await probeTool(folder, `pg_restore${exe}`);
     if (!pgDump || !pgRestore) continue;
     if (pgDump.major >= needed && pgRestore.major >= needed) found.push({ pgDump, pgRestore });
     else rejected.push(`${pgDump.path} is version ${pgDump.version}, ${pgRestore.path} is version ${pgRestore.version}`);
@@ -65,7 +72,7 @@ export async function discoverTools(serverVersionNum: number, search: ToolSearch
 
   const where = search.toolsDirectory
     ? `the tools folder ${search.toolsDirectory} (setting pgtuner.backup.toolsDirectory)`
-    : `PATH or ${search.versionedRoot ?? DEFAULT_VERSIONED_ROOT}/*/bin`;
+    : `PATH or ${INSTALL_FOLDERS_TEXT[search.platform ?? process.platform] ?? `${search.versionedRoot ?? DEFAULT_VERSIONED_ROOT}/*/bin`}`;
   if (rejected.length) {
     throw new PgTunerError(
       'TOOL_VERSION',
@@ -82,20 +89,57 @@ export async function discoverTools(serverVersionNum: number, search: ToolSearch
 
 const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
 
+const INSTALL_FOLDERS_TEXT: Partial<Record<NodeJS.Platform, string>> = {
+  win32: 'Program Files\\PostgreSQL\\*\\bin',
+  darwin: 'Homebrew (opt/libpq/bin, opt/postgresql@N/bin) or Postgres.app',
+};
+
 function candidateFolders(search: ToolSearch): string[] {
   if (search.toolsDirectory) return [path.resolve(search.toolsDirectory)];
-  const fromPath = (search.pathEnv ?? process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  const root = search.versionedRoot ?? DEFAULT_VERSIONED_ROOT;
-  let versioned: string[] = [];
-  try {
-    versioned = fs
-      .readdirSync(root)
-      .filter((d) => /^\d+(\.\d+)?$/.test(d))
-      .map((d) => path.join(root, d, 'bin'));
-  } catch {
-    // No versioned installs on this machine.
+  const platform = search.platform ?? process.platform;
+  const delimiter = platform === 'win32' ? ';' : ':';
+  const fromPath = (search.pathEnv ?? process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  return [...new Set([...fromPath, ...installFolders(platform, search)])];
+}
+
+/** Where the PostgreSQL installers of each platform put the client programs, besides PATH. */
+export function installFolders(platform: NodeJS.Platform, search: Pick<ToolSearch, 'env' | 'root' | 'versionedRoot'> = {}): string[] {
+  const env = search.env ?? process.env;
+  const at = (p: string) => path.join(search.root ?? '/', p);
+  if (platform === 'win32') {
+    // The EDB installer: C:\Program Files\PostgreSQL\<major>\bin (32-bit ones under Program Files (x86)).
+    const roots = [...new Set([env.ProgramFiles, env.ProgramW6432, env['ProgramFiles(x86)']].filter((r): r is string => !!r))];
+    return roots.flatMap((r) => versionFolders(path.join(r, 'PostgreSQL')));
   }
-  return [...new Set([...fromPath, ...versioned])];
+  if (platform === 'darwin') {
+    // Homebrew (Apple silicon, Intel, or HOMEBREW_PREFIX): keg-only libpq and postgresql@N; then Postgres.app.
+    const brews = [...new Set([env.HOMEBREW_PREFIX, at('opt/homebrew'), at('usr/local')].filter((b): b is string => !!b))];
+    return [
+      ...brews.flatMap((b) => [
+        path.join(b, 'opt', 'libpq', 'bin'),
+        ...subfolders(path.join(b, 'opt'), /^postgresql(@\d+)?$/).map((d) => path.join(d, 'bin')),
+      ]),
+      ...subfolders(at('Applications/Postgres.app/Contents/Versions'), /^(\d+(\.\d+)?|latest)$/).map((d) => path.join(d, 'bin')),
+    ];
+  }
+  return versionFolders(search.versionedRoot ?? DEFAULT_VERSIONED_ROOT);
+}
+
+/** <root>/<major>/bin for every version folder under root. */
+function versionFolders(root: string): string[] {
+  return subfolders(root, /^\d+(\.\d+)?$/).map((d) => path.join(d, 'bin'));
+}
+
+function subfolders(root: string, name: RegExp): string[] {
+  try {
+    return fs
+      .readdirSync(root)
+      .filter((d) => name.test(d))
+      .sort()
+      .map((d) => path.join(root, d));
+  } catch {
+    return []; // nothing installed there
+  }
 }
 
 /** Versions already asked, by path and file identity: every backup would otherwise run 2+ programs first. */

@@ -79,12 +79,23 @@ async function main() {
     if (keep) {
       say(`\nThe demo database keeps running (Ctrl+C stops it): ${describeProfile(db.profile)}`);
       say(shareWithExtension(url));
-      await new Promise(() => undefined);
+      await db.end();
+      await keepRunning();
     }
   } finally {
     await db.end();
     if (!keep) await cluster.stop();
   }
+}
+
+/**
+ * Waits for Ctrl+C, whose hook (test/support/cluster.ts) stops the server. A pending promise alone
+ * does not keep Node alive: once the pool's idle connections had closed, the process exited ~30 s
+ * later and took the database with it. A timer does keep it alive.
+ */
+function keepRunning(): Promise<never> {
+  setInterval(() => undefined, 2 ** 30);
+  return new Promise(() => undefined);
 }
 
 /**

@@ -1,11 +1,12 @@
 import { ConnectionLostError } from '../core/db/connectionErrors';
 import { PgTunerError, isUserInputError } from '../core/errors';
+import { version } from '../../package.json';
 import { VERBS } from './verbs';
 
 const COMMON_OPTIONS = `Every verb takes --db <url> (or --connection <profile>, or DATABASE_URL / PG* variables) and --json.
 Exit codes: 0 success, 2 bad input (reason on stderr), 1 anything else.`;
 
-const USAGE = `pgtuner <verb> [options]
+const USAGE = `pgtuner <verb> [options]     pgtuner --version
 
 Verbs:
 ${Object.entries(VERBS)
@@ -16,6 +17,10 @@ ${COMMON_OPTIONS}`;
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
+  if (verb === '--version' || verb === '-V' || verb === 'version') {
+    process.stdout.write(`pgtuner ${version}\n`);
+    return 0;
+  }
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
     process.stdout.write(USAGE + '\n');
     return verb ? 0 : 2;

@@ -38,6 +38,7 @@ export function defineVerb<O extends ParseArgsConfig['options'], I, R>(spec: Ver
   return {
     summary: spec.summary,
     usage: spec.usage,
+    options: Object.keys(spec.options ?? {}),
     async run(argv) {
       const { values, positionals } = parseVerbArgs(argv, spec.options);
       const json = (values as { json?: boolean }).json === true;

@@ -146,6 +146,8 @@ Exit 0 when every check passed, 1 when one failed. Ctrl-C stops pg_restore and t
   --tools <dir>           the folder of pg_dump and pg_restore (default: PATH, then /usr/lib/postgresql/*/bin)
   --passphrase-env NAME   the environment variable holding the passphrase of an encrypted backup (or of --decrypt-key)
   --decrypt-key <key.asc> an armoured private key that opens a backup encrypted to its public key
+  With an s3:// file:
+${S3_USAGE}
 
 Example: pgtuner restore-test backups/shop-20260301T100000Z.dump --db postgres://app@localhost/shop --queries checks.json --json`,
   options: {

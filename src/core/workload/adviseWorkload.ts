@@ -93,7 +93,7 @@ export async function adviseWorkload(db: Database, input: WorkloadInput, run: Ru
           progress('Generating candidates');
           const options = await candidateOptions(session, statements, existing, writes, costs, run, production, notes);
           progress(`Searching ${options.length} candidate index${options.length === 1 ? '' : 'es'}`);
-          const oracle = (set: Option[]) => costs.readCost(statements, set);
+          const oracle = (set: Option[]) => costs.readCosts(statements, set);
           const unconstrained = await selectIndexes(options, oracle, { ...UNLIMITED, maxIndexes: input.maxIndexes ?? Infinity });
           const budgetBytes = input.budget ? await budgetOf(session, input.budget) : null;
           const selection =
@@ -243,10 +243,14 @@ async function candidateOptions(
 ): Promise<Option[]> {
   const pgTrgmInstalled = (await readServerInfo(session)).extensions.pg_trgm.installed;
   const generated = new Map<string, Candidate>();
+  /** The statements each candidate was generated for: a trial build is planned only for them. */
+  const origins = new Map<string, Set<string>>();
   for (const s of statements) {
     if (!s.shape || s.costBefore < MIN_PLAN_COST) continue;
     for (const c of generateCandidates(s.shape, s.tableInfos, { ...DEFAULT_CANDIDATE_OPTIONS, pgTrgmInstalled }).candidates) {
-      if (!servedByExisting(c, existing)) generated.set(candidateKey(c), c);
+      if (servedByExisting(c, existing)) continue;
+      generated.set(candidateKey(c), c);
+      origins.set(candidateKey(c), (origins.get(candidateKey(c)) ?? new Set()).add(s.id));
     }
   }
   const all = [...generated.values(), ...mergedCandidates([...generated.values()])].sort(
@@ -272,7 +276,8 @@ async function candidateOptions(
     const served = statements.filter((s) => s.tables.has(table));
     if (c.needsTrialBuild) {
       option.trialCosts = new Map();
-      for (const s of served) {
+      // Each trial build is a real CREATE INDEX: only for the statements whose predicates asked for it.
+      for (const s of served.filter((x) => origins.get(candidateKey(c))?.has(x.id))) {
         const whatIf = new WhatIf(session, s.sql, whatIfOptions(run.settings, s.paramSets[0], true, production));
         const r = await whatIf.probe(toProbe(c, info.tableBytes));
         costs.plans++;

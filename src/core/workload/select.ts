@@ -16,8 +16,8 @@ export interface SelectionItem {
   table: string;
 }
 
-/** Weighted read cost of the whole workload with `set` in place (and nothing else new). */
-export type ReadCostOracle<T extends SelectionItem> = (set: T[]) => Promise<number>;
+/** Weighted read cost of each statement of the workload with `set` in place (and nothing else new). */
+export type ReadCostOracle<T extends SelectionItem> = (set: T[]) => Promise<number[]>;
 
 export interface Limits {
   budgetBytes: number;
@@ -44,57 +44,63 @@ export const UNLIMITED: Limits = { budgetBytes: Infinity, maxIndexes: Infinity }
 /** Below this many bytes an index still costs a page or so: keeps the per-byte ratio finite. */
 const MIN_BYTES = 8192;
 /**
- * Picks stop when the next pays less than this share of the first pick's value per byte: past
- * that point more space stops paying (a slightly narrower copy of an index already chosen, say).
+ * A pick (or a member kept by pruning) must save at least this share of the original cost of the
+ * statements whose cost it changes: less is a slightly narrower copy of an index already chosen,
+ * not a need. Measured per statement, so a rarely run statement still gets its index.
  */
-const MIN_SCORE_SHARE = 0.01;
+const MIN_STATEMENT_GAIN = 0.01;
 /** Consolidation may give up this share of the set's read saving for fewer bytes. */
 const CONSOLIDATION_TIE = 0.01;
 /** Benefits this close to zero are planner noise, not a reason to build an index. */
 const NOISE = 1e-6;
-/** A pick must save at least this share of the workload's cost: less is a narrower index's rounding, not a need. */
-const MIN_GAIN = 1e-4;
 
 export async function selectIndexes<T extends SelectionItem>(
   candidates: T[],
   readCost: ReadCostOracle<T>,
   limits: Limits,
 ): Promise<Selection<T>> {
-  const baseCost = await readCost([]);
-  const minGain = MIN_GAIN * baseCost + NOISE;
+  const base = await readCost([]);
+  const baseCost = sum(base, (x) => x);
+  const minGain = (from: number[], to: number[]) =>
+    MIN_STATEMENT_GAIN *
+      sum(
+        base.filter((_, i) => to[i] !== from[i]),
+        (x) => x,
+      ) +
+    NOISE;
   const fits = (c: T, used: number) => c.bytes <= limits.budgetBytes - used;
   const chosen: T[] = [];
   const steps: SelectionStep[] = [];
-  let current = baseCost;
+  let current = base;
   let used = 0;
-  let bestSingle: { item: T; net: number; cost: number } | undefined;
-  let firstScore = 0;
+  let bestSingle: { item: T; net: number; costs: number[] } | undefined;
   while (chosen.length < limits.maxIndexes) {
-    let best: { item: T; cost: number; score: number } | undefined;
+    let best: { item: T; costs: number[]; score: number } | undefined;
     for (const c of candidates) {
       if (chosen.includes(c) || !fits(c, used)) continue;
-      const cost = await readCost([...chosen, c]);
-      const net = current - cost - c.writeCost;
-      if (!chosen.length && net > minGain && (!bestSingle || net > bestSingle.net)) bestSingle = { item: c, net, cost };
-      if (net <= minGain) continue;
+      const costs = await readCost([...chosen, c]);
+      const net = total(current) - total(costs) - c.writeCost;
+      if (net <= minGain(current, costs)) continue;
+      if (!chosen.length && (!bestSingle || net > bestSingle.net)) bestSingle = { item: c, net, costs };
       const score = net / Math.max(c.bytes, MIN_BYTES);
-      if (!best || score > best.score) best = { item: c, cost, score };
+      if (!best || score > best.score) best = { item: c, costs, score };
     }
-    if (!best || best.score < firstScore * MIN_SCORE_SHARE) break;
-    firstScore ||= best.score;
+    if (!best) break;
     chosen.push(best.item);
-    current = best.cost;
+    current = best.costs;
     used += best.item.bytes;
-    steps.push({ bytes: used, readCost: current, writeCost: sum(chosen, (c) => c.writeCost) });
+    steps.push({ bytes: used, readCost: total(current), writeCost: sum(chosen, (c) => c.writeCost) });
   }
-  let result = { chosen, readCost: current };
-  if (bestSingle && bestSingle.net > baseCost - current - sum(chosen, (c) => c.writeCost) + NOISE) {
-    result = { chosen: [bestSingle.item], readCost: bestSingle.cost };
+  let result = { chosen, costs: current };
+  if (bestSingle && bestSingle.net > baseCost - total(current) - sum(chosen, (c) => c.writeCost) + NOISE) {
+    result = { chosen: [bestSingle.item], costs: bestSingle.costs };
   }
   result = await consolidate(result, candidates, readCost, limits, baseCost);
   result = await prune(result, readCost, minGain);
-  return { ...result, baseCost, writeCost: sum(result.chosen, (c) => c.writeCost), steps };
+  return { chosen: result.chosen, baseCost, readCost: total(result.costs), writeCost: sum(result.chosen, (c) => c.writeCost), steps };
 }
+
+type Costed<T> = { chosen: T[]; costs: number[] };
 
 /**
  * Replaces one or two chosen indexes of a table by one other candidate of that table when the set
@@ -102,16 +108,16 @@ export async function selectIndexes<T extends SelectionItem>(
  * value per byte picks two narrow single-statement indexes before the merged one that serves both.
  */
 async function consolidate<T extends SelectionItem>(
-  set: { chosen: T[]; readCost: number },
+  set: Costed<T>,
   candidates: T[],
   readCost: ReadCostOracle<T>,
   limits: Limits,
   baseCost: number,
-): Promise<{ chosen: T[]; readCost: number }> {
-  let { chosen, readCost: current } = set;
+): Promise<Costed<T>> {
+  let { chosen, costs: current } = set;
   // A wider merged index costs a little more to scan than the narrow one it replaces: a tie.
-  const tie = CONSOLIDATION_TIE * Math.max(baseCost - current, 0) + NOISE;
-  const value = (cost: number, s: T[]) => -cost - sum(s, (c) => c.writeCost);
+  const tie = CONSOLIDATION_TIE * Math.max(baseCost - total(current), 0) + NOISE;
+  const value = (costs: number[], s: T[]) => -total(costs) - sum(s, (c) => c.writeCost);
   for (const m of candidates) {
     if (chosen.includes(m)) continue;
     const sameTable = chosen.filter((c) => c.table === m.table);
@@ -120,35 +126,37 @@ async function consolidate<T extends SelectionItem>(
       const next = [...chosen.filter((c) => !out.includes(c)), m];
       const bytes = sum(next, (c) => c.bytes);
       if (bytes >= sum(chosen, (c) => c.bytes) || bytes > limits.budgetBytes || next.length > limits.maxIndexes) continue;
-      const cost = await readCost(next);
-      if (value(cost, next) >= value(current, chosen) - tie) {
+      const costs = await readCost(next);
+      if (value(costs, next) >= value(current, chosen) - tie) {
         chosen = next;
-        current = cost;
+        current = costs;
         break;
       }
     }
   }
-  return { chosen, readCost: current };
+  return { chosen, costs: current };
 }
 
 /** Drops members whose removal does not lower the set's value (a merged index later made a single one useless). */
 async function prune<T extends SelectionItem>(
-  set: { chosen: T[]; readCost: number },
+  set: Costed<T>,
   readCost: ReadCostOracle<T>,
-  minGain: number,
-): Promise<{ chosen: T[]; readCost: number }> {
-  let { chosen, readCost: current } = set;
+  minGain: (from: number[], to: number[]) => number,
+): Promise<Costed<T>> {
+  let { chosen, costs: current } = set;
   for (const c of [...chosen]) {
     if (chosen.length < 2) break;
     const without = chosen.filter((x) => x !== c);
-    const cost = await readCost(without);
-    if (cost - current <= c.writeCost + minGain) {
+    const costs = await readCost(without);
+    if (total(costs) - total(current) <= c.writeCost + minGain(current, costs)) {
       chosen = without;
-      current = cost;
+      current = costs;
     }
   }
-  return { chosen, readCost: current };
+  return { chosen, costs: current };
 }
+
+const total = (costs: number[]) => sum(costs, (x) => x);
 
 function sum<T>(list: T[], f: (x: T) => number): number {
   return list.reduce((s, x) => s + f(x), 0);

@@ -8,8 +8,9 @@ import { WorkloadStatement } from './types';
 /**
  * Statements the planner can plan, of this database, by total time. PostgreSQL 13 renamed
  * total_time to total_exec_time; 14 added toplevel (statements inside functions are left out: the
- * calling statement is what the application runs). Catalog and tool queries are skipped: no index
- * of the application's tables serves them.
+ * calling statement is what the application runs). Catalog and tool queries (PG Tuner's own among
+ * them: anything naming a pg_ object, set_config or hypopg) are skipped: no index of the
+ * application's tables serves them.
  */
 const topStatementsSql = (view: string, versionNum: number) => `
 SELECT queryid::text AS id, query, calls::float8 AS calls, ${versionNum >= 130000 ? 'total_exec_time' : 'total_time'}::float8 AS total_ms,
@@ -17,7 +18,7 @@ SELECT queryid::text AS id, query, calls::float8 AS calls, ${versionNum >= 13000
   FROM ${view}
  WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())${versionNum >= 140000 ? ' AND toplevel' : ''}
    AND query ~* '^\\s*(select|with|insert|update|delete|values|table)\\M'
-   AND query !~* '(pg_catalog|information_schema|pg_stat_|hypopg)'
+   AND query !~* '(\\mpg_[a-z_]+|information_schema|hypopg|set_config)'
  ORDER BY 4 DESC
  LIMIT $1`;
 

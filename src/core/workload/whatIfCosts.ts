@@ -48,11 +48,11 @@ export class WhatIfCosts {
     private readonly signal?: AbortSignal,
   ) {}
 
-  /** Σ calls × cost of every statement with `set` in place. */
-  async readCost(statements: PlannedStatement[], set: IndexOption[]): Promise<number> {
-    let total = 0;
-    for (const s of statements) total += s.calls * (await this.cost(s, set));
-    return total;
+  /** calls × cost of each statement with `set` in place. */
+  async readCosts(statements: PlannedStatement[], set: IndexOption[]): Promise<number[]> {
+    const out: number[] = [];
+    for (const s of statements) out.push(s.calls * (await this.cost(s, set)));
+    return out;
   }
 
   /** The statement's cost (mean over its parameter sets) with the set's indexes on its tables. */

@@ -9,10 +9,7 @@ function oracle(base: Record<string, number>, served: Record<string, Record<stri
   const calls: string[][] = [];
   const readCost = async (set: SelectionItem[]) => {
     calls.push(set.map((i) => i.key));
-    return Object.entries(base).reduce(
-      (sum, [stmt, cost]) => sum + Math.min(cost, ...set.map((i) => served[i.key]?.[stmt] ?? Infinity)),
-      0,
-    );
+    return Object.entries(base).map(([stmt, cost]) => Math.min(cost, ...set.map((i) => served[i.key]?.[stmt] ?? Infinity)));
   };
   return { readCost, calls };
 }
@@ -77,6 +74,18 @@ describe('core/workload/select', () => {
       r.chosen.map((i) => i.key),
       ['big'],
     );
+  });
+
+  it('gives a rarely run statement its index: the minimum gain is measured per statement, not per workload', async () => {
+    const { readCost } = oracle({ hot: 1_000_000, rare: 100 }, { h: { hot: 10 }, r: { rare: 1 } });
+    const r = await selectIndexes([item('h', 100), item('r', 100, 0, 'u')], readCost, UNLIMITED);
+    assert.deepEqual(r.chosen.map((i) => i.key).sort(), ['h', 'r']);
+  });
+
+  it('does not add a narrower copy that saves a sliver of what the statement cost', async () => {
+    const { readCost } = oracle({ s1: 1000 }, { wide: { s1: 23 }, narrow: { s1: 21 } });
+    const r = await selectIndexes([item('wide', 150), item('narrow', 100)], readCost, UNLIMITED);
+    assert.equal(r.chosen.length, 1);
   });
 
   it('records each greedy step for the budget curve, bytes growing and cost falling', async () => {

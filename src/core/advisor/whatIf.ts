@@ -54,7 +54,9 @@ export const HYPO_RESET_SQL = 'SELECT hypopg_reset()';
  * $1: the index's schema-qualified, quoted name (a bare name fails for quoted names and other schemas).
  * Summed over its partition tree: a partitioned index has no storage of its own, its partitions' do.
  */
-const INDEX_SIZE_SQL = 'SELECT coalesce(sum(pg_relation_size(relid)), 0)::float8 AS bytes FROM pg_partition_tree(to_regclass($1))';
+const INDEX_SIZE_SQL = `
+SELECT (pg_relation_size(to_regclass($1))
+        + coalesce((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree(to_regclass($1)) WHERE level > 0), 0))::float8 AS bytes`;
 /** The indexes a trial build on a partitioned table made on its partitions (named by PostgreSQL): plans show those. */
 const PARTITION_INDEX_NAMES_SQL =
   'SELECT c.relname AS name FROM pg_partition_tree(to_regclass($1)) t JOIN pg_class c ON c.oid = t.relid WHERE t.level > 0';

@@ -96,6 +96,21 @@ describe('advisor: partitioned tables', function () {
     assert.deepEqual(await indexesOf('readings'), []);
   });
 
+  it("without HypoPG, a trial build on the parent is verified through its partitions' indexes", async () => {
+    const plainUrl = await freshDatabase(['pg_trgm']);
+    const plain = new Database(targetFromUrl(plainUrl), { statementTimeoutMs: 120_000 });
+    try {
+      await queryUrl(plainUrl, SCHEMA);
+      const s = only(await advise(plain, { sql: 'SELECT value FROM readings WHERE sensor = 42' }, defaultRun()));
+      assert.equal(s.table, 'public.readings');
+      assert.equal(s.evidence.verifiedBy, 'trial-build');
+      assert.ok(s.evidence.sizeBytes! > 0, `size ${s.evidence.sizeBytes}`);
+      assert.match(s.ddl, /ON ONLY public\.readings/);
+    } finally {
+      await plain.end();
+    }
+  });
+
   it('range partitions with only one scanned: the index goes on that partition alone', async () => {
     const sql = "SELECT line FROM logs WHERE at >= '2024-02-10' AND at < '2024-02-20' AND source = 7";
     const s = only(await advise(db, { sql }, defaultRun()));

@@ -3,7 +3,14 @@ import * as path from 'path';
 import { parse as parseJsonc, ParseError, printParseErrorCode } from 'jsonc-parser';
 import { parseArgs, ParseArgsConfig } from 'util';
 import { Database, databaseOptions } from '../core/db/database';
-import { ConnectionProfile, ConnectionTarget, describeProfile, targetFromEnvironment, targetFromUrl } from '../core/db/profile';
+import {
+  ConnectionProfile,
+  ConnectionTarget,
+  databaseUrlFromDotenv,
+  describeProfile,
+  targetFromEnvironment,
+  targetFromUrl,
+} from '../core/db/profile';
 import { parseProfileSettings } from '../core/db/profileSettings';
 import { PgTunerError } from '../core/errors';
 import { DEFAULT_SETTINGS, Settings } from '../core/settings/schema';
@@ -55,7 +62,8 @@ export interface TargetOptions {
 
 /**
  * The database a CLI verb works on: --db <url>, else --connection <name>, else DATABASE_URL, else
- * the libpq PG* variables.
+ * the libpq PG* variables, else DATABASE_URL in ./.env (as the extension reads the workspace's .env;
+ * stderr names the file and the server, since the folder chooses it).
  *
  * --connection reads a profile from .vscode/settings.json in the current folder: a file the
  * repository controls, not the user. So (issue 11): stderr says which file and which server the
@@ -70,10 +78,28 @@ export function resolveTarget(values: TargetOptions, env: NodeJS.ProcessEnv = pr
   if (env.DATABASE_URL) return targetFromUrl(env.DATABASE_URL, 'DATABASE_URL', 'development', 'environment');
   const fromEnv = targetFromEnvironment(env);
   if (fromEnv) return fromEnv;
+  const fromDotenv = dotenvTarget(cwd);
+  if (fromDotenv) return fromDotenv;
   throw new PgTunerError(
     'BAD_INPUT',
-    'No database given: pass --db postgres://user@host:port/db, --connection <profile>, or set DATABASE_URL / PGHOST.',
+    'No database given: pass --db postgres://user@host:port/db, --connection <profile>, set DATABASE_URL / PGHOST, or put DATABASE_URL in ./.env.',
   );
+}
+
+/** DATABASE_URL from ./.env, read by the connections feature's dotenv reader (the file's own ${VAR}s only). */
+function dotenvTarget(cwd: string): ConnectionTarget | undefined {
+  const file = path.join(cwd, '.env');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const url = databaseUrlFromDotenv(text);
+  if (!url) return undefined;
+  const target = targetFromUrl(url, '.env', 'development', 'dotenv');
+  process.stderr.write(`pgtuner: DATABASE_URL from ${file}: ${describeProfile(target.profile)}\n`);
+  return target;
 }
 
 function workspaceTarget(name: string, allowInsecure: boolean, env: NodeJS.ProcessEnv, cwd: string): ConnectionTarget {

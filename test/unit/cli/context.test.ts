@@ -40,6 +40,24 @@ describe('CLI: which database a verb uses', () => {
     assert.equal(resolveTarget({}, { PGHOST: 'h3', PGDATABASE: 'd3' }, cwd).profile.database, 'd3');
   });
 
+  it('reads DATABASE_URL from ./.env last: flags and the environment win', () => {
+    const cwd = workspace('{}');
+    fs.writeFileSync(path.join(cwd, '.env'), '# local\nHOST=h4\nDATABASE_URL="postgres://u@${HOST}:5433/d4"\n');
+    const stderr = process.stderr.write;
+    let said = '';
+    process.stderr.write = ((chunk: string) => ((said += chunk), true)) as typeof process.stderr.write;
+    try {
+      const { profile } = resolveTarget({}, {}, cwd);
+      assert.deepEqual([profile.host, profile.port, profile.database, profile.source], ['h4', 5433, 'd4', 'dotenv']);
+      assert.match(said, /DATABASE_URL from .*\.env: u@h4:5433\/d4/);
+      assert.equal(resolveTarget({ db: 'postgres://a@h1/d1' }, {}, cwd).profile.host, 'h1');
+      assert.equal(resolveTarget({}, { DATABASE_URL: 'postgres://u@h2/d2' }, cwd).profile.host, 'h2');
+      assert.equal(resolveTarget({}, { PGHOST: 'h3' }, cwd).profile.host, 'h3');
+    } finally {
+      process.stderr.write = stderr;
+    }
+  });
+
   it('reads settings.json with comments and trailing commas', () => {
     const cwd = workspace('{\n  // team profiles\n  "pgtuner.connections": [ { "name": "dev", "host": "localhost", }, ],\n}');
     assert.equal(resolveTarget({ connection: 'dev' }, {}, cwd).profile.host, 'localhost');

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import type { Frame, Page } from 'playwright-core';
 import { BENCH_SLICE_SQL, OPEN_CRITICAL_ALERTS } from '../support/benchSlice';
+import { PSQL_TEXT } from '../support/planSamples';
 import { addConnectionByUrl, answerInput, normalise, pick, quickOpen, runCommand, UiCheck, UiContext } from './support';
 import { databaseWith, queryUrl } from '../support/sql';
 
@@ -125,7 +126,21 @@ export const run: UiCheck = async (page, ctx) => {
   await savePlanAsFile(page, frame);
   await productionUpdateWithParameter(page, ctx, url.toString(), password);
   await reloadKeepsThePlan(page);
+  await planFileViewer(page, ctx);
 };
+
+/** A .pgplan file (psql's text output) opens in the plan viewer: screenshots in the light and the dark theme. */
+async function planFileViewer(page: Page, ctx: UiContext): Promise<void> {
+  fs.writeFileSync(path.join(ctx.workspaceFolder, 'from-psql.pgplan'), PSQL_TEXT);
+  await quickOpen(page, 'from-psql.pgplan');
+  const viewer = await panelFrame(page, 'plan from from-psql.pgplan');
+  const text = normalise(await viewer.locator('#app').innerText());
+  assert.ok(text.includes('Slowest path: Limit › Sort › Seq Scan on alerts'), text);
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'plan-file-light.png') });
+  setWorkspaceSetting(ctx.workspaceFolder, 'workbench.colorTheme', 'Default Dark Modern');
+  await viewer.locator('body.vscode-dark').waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'plan-file-dark.png') });
+}
 
 /** The plan panel survives a window reload (its serializer): the same plan, and only the status line is live. */
 async function reloadKeepsThePlan(page: Page): Promise<void> {

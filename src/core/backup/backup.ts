@@ -15,7 +15,7 @@ import { BackupKeyring } from './keys';
 import { BackupManifest, DumpFormat, companionPaths, signManifest, writeFileAtomic, writeManifest } from './manifest';
 import { DUMP_SUFFIX, backupBaseName, lockFileName, partialDumpName } from './naming';
 import { ToolProgress, reportTo, tableCounter } from './progress';
-import { UploadResult, uploadBackup } from './remote';
+import { UploadResult, applyRemoteRetention, uploadBackup } from './remote';
 import { applyRetention, retentionOf } from './retention';
 import { readBackupSource } from './source';
 import { BackupTools, discoverTools, jobsOf, toolSearchOf } from './tools';
@@ -42,6 +42,8 @@ export interface BackupResult {
   deleted: string[];
   /** The off-site copy (pgtuner.backup.s3.uploadAfterBackup), or why it failed: the local backup stands either way. */
   uploaded?: UploadResult;
+  /** Remote copies removed by the retention policy. */
+  deletedRemote?: string[];
   uploadError?: string;
 }
 
@@ -148,10 +150,13 @@ export async function backupDatabase(db: Database, input: BackupInput, run: Run)
     const deleted = await applyRetention(input.directory, identity, retentionOf(settings), input.keys, startedAt);
     const result: BackupResult = { dumpPath, checksumPath: companions.checksum, manifestPath: companions.manifest, manifest, deleted };
     if (!settings['backup.s3.uploadAfterBackup']) return result;
-    return uploadBackup({ dumpPath }, run).then(
-      (uploaded) => ({ ...result, uploaded }),
-      (err: Error) => ({ ...result, uploadError: err.message }),
-    );
+    try {
+      const uploaded = await uploadBackup({ dumpPath }, run);
+      const deletedRemote = await applyRemoteRetention({ identity, keys: input.keys, now: startedAt }, run);
+      return { ...result, uploaded, deletedRemote };
+    } catch (err) {
+      return { ...result, uploadError: (err as Error).message };
+    }
   } catch (err) {
     if (signal?.aborted) throw new PgTunerError('CANCELLED', 'Backup cancelled; the partial dump was removed.', { cause: err });
     throw err;

@@ -50,7 +50,8 @@ export function describeGroup(group: string): string {
   return `${database} on ${host}:${port} (${system})`;
 }
 
-function identityOf(manifest: BackupManifest | undefined, database: string): BackupIdentity {
+/** The server and database a manifest describes (unknown parts as placeholders of their own group). */
+export function identityOf(manifest: BackupManifest | undefined, database: string): BackupIdentity {
   return {
     database: manifest?.database ?? database,
     host: manifest?.server?.host ?? '?',

@@ -19,9 +19,13 @@ import { Database } from '../db/database';
 import { PgTunerError } from '../errors';
 import { Run } from '../run';
 import { Settings } from '../settings/schema';
+import { BackupKey, BackupKeyring } from './keys';
+import { BackupEntry, BackupIdentity, backupGroup, identityOf } from './listing';
 import { BackupManifest, companionPaths, readManifest } from './manifest';
+import { planRetention, retentionCandidates, retentionOf } from './retention';
 import { RestoreTestInput, RestoreTestResult, restoreTest } from './restoreTest';
 import { CHECKSUM_SUFFIX, DUMP_SUFFIX, MANIFEST_SUFFIX, parseDumpName } from './naming';
+import { assessBackup } from './trust';
 
 /**
  * Off-site copies on S3-compatible storage. Credentials come only from the SDK's default chain
@@ -203,35 +207,88 @@ export async function listRemoteBackups(_input: object, run: Run): Promise<Remot
   const s3 = s3SettingsOf(run.settings);
   const s3c = client(s3);
   try {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3c.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: s3.prefix, ContinuationToken: token }), {
-        abortSignal: run.signal,
-      });
-      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    const present = new Set(keys);
-    const out: RemoteBackup[] = [];
-    for (const key of keys.filter((k) => k.endsWith(MANIFEST_SUFFIX))) {
-      const dumpKey = key.slice(0, -MANIFEST_SUFFIX.length) + DUMP_SUFFIX;
-      if (!present.has(dumpKey)) continue;
-      const got = await s3c.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }), { abortSignal: run.signal });
-      const manifest = JSON.parse(await (got.Body as { transformToString(): Promise<string> }).transformToString()) as BackupManifest;
-      out.push({
-        url: `s3://${s3.bucket}/${dumpKey}`,
-        name: dumpKey.split('/').pop()!,
-        database: manifest.database,
-        takenAt: manifest.startedAt,
-        sizeBytes: manifest.sizeBytes,
-        encrypted: !!manifest.encryption,
-        lastRestoreTest: manifest.lastRestoreTest,
-      });
-    }
-    return out.sort((a, b) => b.takenAt.localeCompare(a.takenAt));
+    return (await remoteEntries(s3c, s3, [], new Date(), run.signal)).map(({ entry, manifest }) => ({
+      url: entry.dumpPath,
+      name: path.basename(entry.dumpPath),
+      database: manifest.database,
+      takenAt: manifest.startedAt,
+      sizeBytes: manifest.sizeBytes,
+      encrypted: !!manifest.encryption,
+      lastRestoreTest: manifest.lastRestoreTest,
+    }));
   } catch (err) {
     throw s3Error('Listing', `s3://${s3.bucket}/${s3.prefix}`, err);
+  } finally {
+    s3c.destroy();
+  }
+}
+
+/** Remote backups as the entries local retention judges (dumpPath is the s3:// URL), newest first. */
+async function remoteEntries(
+  s3c: S3Client,
+  s3: S3Settings,
+  keys: readonly BackupKey[],
+  now: Date,
+  signal?: AbortSignal,
+): Promise<{ entry: BackupEntry; manifest: BackupManifest }[]> {
+  const objects: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3c.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: s3.prefix, ContinuationToken: token }), {
+      abortSignal: signal,
+    });
+    for (const o of page.Contents ?? []) if (o.Key) objects.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const present = new Set(objects);
+  const out: { entry: BackupEntry; manifest: BackupManifest }[] = [];
+  for (const key of objects.filter((k) => k.endsWith(MANIFEST_SUFFIX))) {
+    const base = key.slice(0, -MANIFEST_SUFFIX.length);
+    const parsed = parseDumpName(path.posix.basename(base + DUMP_SUFFIX));
+    if (!parsed || !present.has(base + DUMP_SUFFIX)) continue;
+    const got = await s3c.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }), { abortSignal: signal });
+    const manifest = JSON.parse(await (got.Body as { transformToString(): Promise<string> }).transformToString()) as BackupManifest;
+    const url = `s3://${s3.bucket}/${base}${DUMP_SUFFIX}`;
+    out.push({
+      manifest,
+      entry: {
+        dumpPath: url,
+        database: manifest.database,
+        takenAt: parsed.takenAt,
+        sizeBytes: manifest.sizeBytes,
+        complete: present.has(base + CHECKSUM_SUFFIX),
+        manifest,
+        trust: assessBackup(url, manifest, keys, now),
+        group: backupGroup(identityOf(manifest, parsed.database)),
+      },
+    });
+  }
+  return out.sort((a, b) => b.entry.takenAt.getTime() - a.entry.takenAt.getTime());
+}
+
+/**
+ * pgtuner.backup.keep / maxAgeDays applied to the remote copies of one server and database, as
+ * locally: only complete backups signed with the user's key are considered, and the newest one
+ * that passed a restore-test is never deleted. Returns the deleted URLs.
+ */
+export async function applyRemoteRetention(
+  input: { identity: BackupIdentity; keys?: BackupKeyring; now?: Date },
+  run: Run,
+): Promise<string[]> {
+  if (!input.keys) return [];
+  const s3 = s3SettingsOf(run.settings);
+  const s3c = client(s3);
+  const now = input.now ?? new Date();
+  try {
+    const entries = (await remoteEntries(s3c, s3, await input.keys.verifyingKeys(), now, run.signal)).map((e) => e.entry);
+    const doomed = planRetention(retentionCandidates(entries, input.identity), retentionOf(run.settings), now);
+    for (const entry of doomed) {
+      const k = keysOf(s3, path.basename(entry.dumpPath));
+      await deleteKeys(s3c, s3.bucket, [k.manifest, k.checksum, k.dump]);
+    }
+    return doomed.map((e) => e.dumpPath);
+  } catch (err) {
+    throw s3Error('Applying retention to', `s3://${s3.bucket}/${s3.prefix}`, err);
   } finally {
     s3c.destroy();
   }

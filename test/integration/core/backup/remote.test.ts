@@ -144,6 +144,26 @@ describe('off-site backup copies (S3-compatible server on 127.0.0.1)', function 
     assert.deepEqual(await listRemoteBackups({}, run('interrupted')), []);
   });
 
+  it('retention applies to the remote copies too, and never deletes the newest restore-tested one', async () => {
+    const local = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-local-'));
+    const settings = { 'backup.s3.uploadAfterBackup': true, 'backup.keep': 1 };
+    const first = await backupDatabase(shop, { keys, directory: local }, run('kept', settings));
+    assert.ok((await restoreTestRemote(shop, { url: first.uploaded!.url, keys }, run(''))).ok);
+    const second = await backupDatabase(shop, { keys, directory: local }, run('kept', settings));
+    assert.deepEqual(second.deletedRemote, [], 'the only other one is the restore-tested one');
+    const third = await backupDatabase(shop, { keys, directory: local }, run('kept', settings));
+    assert.deepEqual(third.deletedRemote, [second.uploaded!.url]);
+    assert.deepEqual(
+      (await listRemoteBackups({}, run('kept'))).map((b) => b.url),
+      [third.uploaded!.url, first.uploaded!.url],
+    );
+    // An unsigned backup in the bucket (not made with this user's key) is never touched.
+    const foreign = await backupDatabase(shop, { directory: local }, run('kept', { ...settings, 'backup.keep': 0 }));
+    const fourth = await backupDatabase(shop, { keys, directory: local }, run('kept', settings));
+    assert.deepEqual(fourth.deletedRemote, [third.uploaded!.url]);
+    assert.ok((await listRemoteBackups({}, run('kept'))).some((b) => b.url === foreign.uploaded!.url));
+  });
+
   it('never shows the secret access key in a message', () => {
     assert.ok(messages.length > 0);
     for (const m of messages) assert.ok(!m.includes(s3.secret), m);

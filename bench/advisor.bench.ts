@@ -166,27 +166,23 @@ async function timeQuery(db: Database, q: BenchQuery): Promise<number> {
   });
 }
 
+/** The indexes in public; a partition's index goes with its parent's (it cannot be dropped alone). */
+const PUBLIC_INDEXES_SQL = `
+SELECT x.indexrelid::regclass::text AS name
+  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
+ WHERE n.nspname = 'public' AND NOT i.relispartition`;
+
 /** Builds the indexes for real, times the query, drops them again. */
 async function timeWith(db: Database, q: BenchQuery, ddls: string[], requires: string[]): Promise<number> {
   for (const r of requires) await db.query(r);
-  const before = new Set(
-    (
-      await db.query(
-        "SELECT indexrelid::regclass::text AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
-      )
-    ).rows.map((r) => r.name),
-  );
+  const before = new Set((await db.query(PUBLIC_INDEXES_SQL)).rows.map((r) => r.name));
   // A partitioned table's suggestion is several statements (ON ONLY, one build per partition, ATTACH).
   for (const ddl of ddls) for (const statement of splitStatements(ddl)) await db.query(statement.text);
   await db.query('ANALYZE');
   try {
     return await timeQuery(db, q);
   } finally {
-    const after = (
-      await db.query(
-        "SELECT indexrelid::regclass::text AS name FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
-      )
-    ).rows.map((r) => r.name);
+    const after = (await db.query(PUBLIC_INDEXES_SQL)).rows.map((r) => r.name);
     for (const name of after.filter((n) => !before.has(n))) await db.query(`DROP INDEX ${name}`);
   }
 }

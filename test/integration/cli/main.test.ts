@@ -34,4 +34,25 @@ describe('CLI: pgtuner itself', function () {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('an empty result is a sentence, not a blank line', async () => {
+    const url = await freshDatabase([]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-empty-'));
+    try {
+      const runs: [string, string[]][] = [
+        ['indexes', ['indexes']],
+        ['indexes --flagged', ['indexes', '--flagged']],
+        ['advise', ['advise', '--sql', 'SELECT 1']],
+        ['migrate status', ['migrate', 'status', '--dir', dir]],
+        ['migrate up', ['migrate', 'up', '--dir', dir]],
+      ];
+      for (const [what, args] of runs) {
+        const r = runCli(args, url);
+        assert.ok(r.code === 0 || r.code === 1, `${what}: exit ${r.code}: ${r.stderr}`);
+        assert.match(r.stdout.trim(), /[a-z]{3,}/i, `${what} printed no sentence: ${JSON.stringify(r.stdout)}`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

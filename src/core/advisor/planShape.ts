@@ -10,8 +10,10 @@
 import { walkPlan } from '../plan/parse';
 import { Plan, PlanNode } from '../plan/types';
 import { tryExtractShape } from '../sql/parse';
-import { ColumnRef, JoinKey, OrderKey, Predicate, PredicateOp, QueryShape, TableUsage } from '../sql/shape';
+import { highestParam } from '../sql/split';
+import { ColumnRef, JoinKey, OrderKey, Predicate, PredicateOp, QueryShape, StatementKind, TableUsage } from '../sql/shape';
 
+const WRITE_KINDS = new Set(['insert', 'update', 'delete', 'merge']);
 const SCAN_CONDITIONS = new Set(['Filter', 'Index Cond', 'Recheck Cond']);
 const JOIN_CONDITIONS = new Set(['Hash Cond', 'Merge Cond', 'Join Filter']);
 
@@ -52,7 +54,6 @@ interface Named {
 /** One base-table scan of the plan and what the conditions around it ask of it. */
 interface ScanEntry {
   usage: TableUsage;
-  node: PlanNode;
 }
 
 /**
@@ -62,9 +63,30 @@ interface ScanEntry {
  */
 export function statementShape(statement: string, plan: Plan): { shape: QueryShape; note?: string } {
   const parsed = tryExtractShape(statement);
-  const shape = mergePlanShape('error' in parsed ? undefined : parsed.shape, planUsages(plan.verbose ?? plan.root));
+  const base = 'error' in parsed ? planOnlyBase(statement, plan) : parsed.shape;
+  const shape = mergePlanShape(base, planUsages(plan.verbose ?? plan.root));
   if (!('error' in parsed)) return { shape };
   return { shape, note: `The statement's text could not be analysed (${parsed.error.message}); candidates come from the plan alone.` };
+}
+
+/** Without the parser, what the statement does is the plan's ModifyTable operation (a SELECT has none). */
+function planOnlyBase(statement: string, plan: Plan): QueryShape {
+  const operation = modifyOperation(plan.raw)?.toLowerCase();
+  const kind: StatementKind = operation === undefined ? 'select' : WRITE_KINDS.has(operation) ? (operation as StatementKind) : 'other';
+  return { kind, tables: [], paramCount: highestParam(statement), writes: operation !== undefined };
+}
+
+/** The `Operation` (Insert, Update, Delete, Merge) of the ModifyTable node in the server's plan JSON. */
+function modifyOperation(raw: unknown): string | undefined {
+  const top = (Array.isArray(raw) ? raw[0] : raw) as { Plan?: unknown } | undefined;
+  const pending: unknown[] = [top?.Plan];
+  while (pending.length) {
+    const node = pending.pop() as Record<string, unknown> | undefined;
+    if (!node) continue;
+    if (node['Node Type'] === 'ModifyTable') return String(node['Operation']);
+    pending.push(...((node['Plans'] as unknown[] | undefined) ?? []));
+  }
+  return undefined;
 }
 
 /**
@@ -90,7 +112,7 @@ export function planUsages(root: PlanNode): TableUsage[] {
       readsAllColumns: true,
     };
     if (node.schema) usage.schema = node.schema;
-    scans.set(alias, { usage, node });
+    scans.set(alias, { usage });
   }
   const top = outputSort(root);
   for (const node of walkPlan(root)) {
@@ -121,8 +143,8 @@ export function planUsages(root: PlanNode): TableUsage[] {
  * predicates, join keys and order the plan adds (the planner's view of a CTE or an implied
  * equality); a table only the plan names (behind a view, in a MERGE) is added as it stands.
  */
-export function mergePlanShape(shape: QueryShape | undefined, planned: TableUsage[]): QueryShape {
-  const merged: QueryShape = shape ? { ...shape, tables: [...shape.tables] } : { kind: 'other', tables: [], paramCount: 0, writes: false };
+export function mergePlanShape(shape: QueryShape, planned: TableUsage[]): QueryShape {
+  const merged: QueryShape = { ...shape, tables: [...shape.tables] };
   for (const p of planned) {
     const same = merged.tables.filter((t) => t.table === p.table && (!t.schema || !p.schema || t.schema === p.schema));
     const target = same.length === 1 ? same[0] : same.find((t) => (t.alias ?? t.table) === p.alias);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { conjuncts, mergePlanShape, planUsages } from '../../../../src/core/advisor/planShape';
+import { conjuncts, mergePlanShape, planUsages, statementShape } from '../../../../src/core/advisor/planShape';
 import { parsePlan } from '../../../../src/core/plan/parse';
 import { TableUsage } from '../../../../src/core/sql/shape';
 
@@ -100,6 +100,26 @@ describe('plan as a source of query shape', () => {
 
   it('splits conditions on top-level AND only', () => {
     assert.deepEqual(conjuncts("((a = 'x AND y'::text) AND ((b = 1) OR (c = 2)))"), ["a = 'x AND y'::text", '(b = 1) OR (c = 2)']);
+  });
+
+  it('without the parser, takes what the statement does from the plan (MERGE writes)', () => {
+    const raw = [
+      {
+        Plan: {
+          'Node Type': 'ModifyTable',
+          Operation: 'Merge',
+          'Relation Name': 'orders',
+          Alias: 'o',
+          Plans: [scan('orders', { Alias: 'o' })],
+        },
+      },
+    ];
+    const { shape, note } = statementShape(
+      'MERGE INTO orders o USING (SELECT $1 AS id) s ON o.id = s.id WHEN MATCHED THEN DELETE',
+      parsePlan(raw),
+    );
+    assert.deepEqual([shape.kind, shape.writes, shape.paramCount, shape.tables.map((t) => t.table)], ['merge', true, 1, ['orders']]);
+    assert.match(note!, /plan alone/);
   });
 
   it('merges with the parser shape: a table both reach gets the plan predicates it lacked; a plan-only table is added', () => {

@@ -52,6 +52,10 @@ function renderAdvice(a: Advice, where: string, hotspots: string[]): string {
       `   evidence: cost ${e.costBefore.toFixed(2)} → ${e.costAfter.toFixed(2)}` +
         `${e.msBefore !== null ? `, ${e.msBefore.toFixed(2)} ms` : ''}${e.msAfter !== null ? ` → ${e.msAfter.toFixed(2)} ms` : ''}` +
         `${e.sizeBytes !== null ? `, size ≈ ${formatBytes(e.sizeBytes)}` : ''}, verified by ${e.verifiedBy}`,
+      ...(s.alternatives ?? []).map(
+        (alt) =>
+          `   alternative: ${alt.ddl} (cost → ${alt.costAfter.toFixed(2)}${alt.sizeBytes !== null ? `, size ≈ ${formatBytes(alt.sizeBytes)}` : ''}, verified by ${alt.verifiedBy})`,
+      ),
     );
   });
   for (const n of a.notes) lines.push(`note: ${n}`);

@@ -17,8 +17,9 @@ import { DEFAULT_CANDIDATE_OPTIONS, generateCandidates } from './generate';
 import { withPartitionedDdl } from './partitioned';
 import { statementShape } from './planShape';
 import { servedByExisting } from './served';
-import { Advice, Suggestion } from './types';
+import { Advice, Alternative, Suggestion } from './types';
 import { uniqueIndexNames } from './uniqueName';
+import { verifiedReason } from './verifiedReason';
 import { whyNoIndex } from './whyNot';
 import { weighWriteCost, writesOf } from './writeCost';
 import { IndexProbe, Probed, WhatIf, WhatIfOptions } from './whatIf';
@@ -162,6 +163,8 @@ interface Choice {
   candidate: Candidate;
   probe: IndexProbe;
   result: Probed;
+  /** Another index that also qualifies, shown beside it for the user to pick (the btree beside a BRIN). */
+  alternative?: Choice;
 }
 
 /**
@@ -272,9 +275,13 @@ function preferBrin(best: Choice | undefined, tried: Choice[], goodEnoughCost: n
   if (!brin) return best;
   const sizes =
     brin.result.sizeBytes && best.result.sizeBytes
-      ? ` (${formatBytes(brin.result.sizeBytes)} instead of a ${formatBytes(best.result.sizeBytes)} btree; the planner estimates ${fmt(brin.result.plan.totalCost)} vs ${fmt(best.result.plan.totalCost)} for the btree)`
+      ? ` (${formatBytes(brin.result.sizeBytes)} instead of ${formatBytes(best.result.sizeBytes)})`
       : '';
-  return { ...brin, candidate: { ...brin.candidate, reason: brin.candidate.reason + sizes } };
+  const why =
+    `. BRIN is the default: a fraction of the btree's size${sizes} and almost no write overhead. ` +
+    `The btree is the alternative: the planner estimates it cheaper (${fmt(best.result.plan.totalCost)} vs ${fmt(brin.result.plan.totalCost)}), ` +
+    'partly because it costs BRIN’s lossy bitmap scan pessimistically; pick it when read speed matters more than size';
+  return { ...brin, alternative: best, candidate: { ...brin.candidate, reason: brin.candidate.reason + why } };
 }
 
 async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan): Promise<Suggestion[]> {
@@ -291,6 +298,7 @@ async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan): Pr
     const unverified = result.verifiedBy === 'none';
     const together = i > 0 ? ` Together with the suggestion${i > 1 ? 's' : ''} above.` : '';
     const gain = unverified ? '' : ` Estimated cost ${fmt(before.totalCost)} → ${fmt(result.plan.totalCost)}.`;
+    const verified = unverified ? '' : verifiedReason(before, result.plan, result.planName, c.table);
     return {
       table: `${c.schema}.${c.table}`,
       method: c.method,
@@ -299,7 +307,7 @@ async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan): Pr
       ddl: createIndexDdl(c, probe.name),
       down: dropIndexDdl(c, probe.name),
       requires: c.requires,
-      reason: `${capitalize(c.reason)}.${gain}${together}${unverified ? ` Not verified: ${result.note}` : ''}`,
+      reason: `${capitalize(c.reason)}.${verified ? ` ${verified}` : ''}${gain}${together}${unverified ? ` Not verified: ${result.note}` : ''}`,
       evidence: {
         costBefore: before.totalCost,
         costAfter: unverified ? before.totalCost : result.plan.totalCost,
@@ -309,8 +317,22 @@ async function toSuggestions(chosen: Choice[], whatIf: WhatIf, before: Plan): Pr
         verifiedBy: result.verifiedBy,
         ...(result.note ? { note: result.note } : {}),
       },
+      ...(choice.alternative ? { alternatives: [alternativeOf(choice.alternative)] } : {}),
     };
   });
+}
+
+function alternativeOf({ candidate: c, probe, result }: Choice): Alternative {
+  return {
+    method: c.method,
+    kinds: c.kinds,
+    name: probe.name,
+    ddl: createIndexDdl(c, probe.name),
+    down: dropIndexDdl(c, probe.name),
+    costAfter: result.plan.totalCost,
+    sizeBytes: result.sizeBytes,
+    verifiedBy: result.verifiedBy,
+  };
 }
 
 /** The same verification settings for advising and for "explain again with this index"; production never builds. */

@@ -170,7 +170,7 @@ function btreeCandidates(ctx: TableContext, shape: QueryShape, singleTable: bool
         keys: [...eqKeys, ...orderKeys],
         why: joinWhy(
           eqWhy,
-          `${eqWhy ? 'then ' : 'order by '}${order.map(describeOrder).join(', ')} so ${shape.limit !== undefined ? `LIMIT ${shape.limit} reads the first rows in order` : 'rows come out sorted'} without a sort`,
+          `${eqWhy ? 'then ' : 'order by '}${order.map(describeOrder).join(', ')}, the order the statement asks for${shape.limit !== undefined ? ` (LIMIT ${shape.limit})` : ''}`,
         ),
       });
     }
@@ -217,7 +217,7 @@ function btreeCandidates(ctx: TableContext, shape: QueryShape, singleTable: bool
         ...base,
         include,
         kinds: btreeKinds(v.keys, where.length > 0, true),
-        reason: joinWhy(base.reason, `INCLUDE (${include.join(', ')}) lets an index-only scan answer without visiting the table`),
+        reason: joinWhy(base.reason, `INCLUDE (${include.join(', ')}), the other columns it reads`),
       });
     }
   }

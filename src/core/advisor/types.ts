@@ -33,6 +33,20 @@ export interface Suggestion {
   requires: string[];
   reason: string;
   evidence: Evidence;
+  /** Other indexes that also qualify, for the user to pick instead (the btree beside a BRIN); the reason says why this one is the default. */
+  alternatives?: Alternative[];
+}
+
+export interface Alternative {
+  method: IndexMethod;
+  kinds: IndexKind[];
+  name: string;
+  ddl: string;
+  down: string;
+  /** The verified plan's estimated cost with it instead. */
+  costAfter: number;
+  sizeBytes: number | null;
+  verifiedBy: VerifiedBy;
 }
 
 export interface PlanSummary {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { advise, AdviseResult } from '../../../../src/core/advisor/advise';
+import { advise, AdviseResult, explainWithIndexes } from '../../../../src/core/advisor/advise';
+import { walkPlan } from '../../../../src/core/plan/parse';
 import { Database } from '../../../../src/core/db/database';
 import { targetFromUrl } from '../../../../src/core/db/profile';
 import { defaultRun } from '../../../../src/core/run';
@@ -73,6 +74,47 @@ describe('advisor: each index earns its place (real PostgreSQL + HypoPG)', funct
     const join = await suggest("SELECT u.email, o.total FROM users u JOIN orders o ON o.user_id = u.id WHERE o.status = 'pending'");
     const perTable = join.notes.filter((n) => /^(users|orders): /.test(n));
     assert.equal(perTable.length, 2, ddls(join));
+  });
+
+  it('writes the reason from what the verified plan shows: access path, sort gone or not, index-only or not (item 7)', async () => {
+    const cases = [
+      "SELECT id, email, created_at FROM users WHERE role = 'director' ORDER BY created_at DESC LIMIT 20",
+      'SELECT created_at, total FROM orders WHERE user_id BETWEEN 1000 AND 3000',
+      'SELECT id, facility_id, created_at FROM alerts WHERE resolved_at IS NULL ORDER BY created_at DESC LIMIT 50',
+    ];
+    for (const sql of cases) {
+      const r = await suggest(sql);
+      assert.equal(r.suggestions.length, 1, ddls(r));
+      const s = r.suggestions[0];
+      const after = await explainWithIndexes(db, { sql, suggestions: [s] }, defaultRun());
+      const nodes = [...walkPlan(after.root)];
+      const scan = nodes.find((n) => n.index && /^<\d+>/.test(n.index))!;
+      assert.ok(scan, `the what-if plan uses the index: ${nodes.map((n) => n.nodeType)}`);
+      const access = { 'Index Only Scan': 'an index-only scan', 'Index Scan': 'an index scan', 'Bitmap Index Scan': 'a bitmap scan' }[
+        scan.nodeType
+      ];
+      assert.ok(access && s.reason.includes(`through it with ${access}`), `${scan.nodeType} vs ${s.reason}`);
+      const sorts = nodes.some((n) => /Sort$/.test(n.nodeType));
+      if (sorts) assert.match(s.reason, /the plan still sorts/);
+      else assert.doesNotMatch(s.reason, /still sorts|without a sort/);
+      assert.doesNotMatch(s.reason, /without visiting the table|reads the first rows in order/, 'no claim from the candidate’s intent');
+    }
+  });
+
+  it('shows the btree as the alternative when BRIN is chosen, and says why BRIN is the default (item 7)', async () => {
+    const r = await suggest(
+      "SELECT action, count(*) FROM events WHERE created_at >= '2024-02-01' AND created_at < '2024-02-03' GROUP BY action",
+    );
+    assert.equal(r.suggestions.length, 1, ddls(r));
+    const s = r.suggestions[0];
+    assert.equal(s.method, 'brin');
+    assert.equal(s.alternatives?.length, 1, JSON.stringify(s));
+    const btree = s.alternatives![0];
+    assert.equal(btree.method, 'btree');
+    assert.match(btree.ddl, /ON public\.events \(created_at\)/);
+    assert.ok(btree.sizeBytes! > s.evidence.sizeBytes! * 10, `${btree.sizeBytes} vs ${s.evidence.sizeBytes}`);
+    assert.match(s.reason, /BRIN is the default: .*The btree is the alternative: the planner estimates it cheaper \(\d+ vs \d+\)/);
+    assert.ok(s.reason.includes(`(${Math.round(btree.costAfter)} vs ${Math.round(s.evidence.costAfter)})`), s.reason);
   });
 
   it('names a suggestion uniquely when a different index already has its name, so IF NOT EXISTS never hides it', async () => {

@@ -121,6 +121,7 @@ Example: PGTUNER_BACKUP_PASSPHRASE=… pgtuner backup --db postgres://app@localh
         `  manifest ${result.manifestPath}`,
         ...result.deleted.map((d) => `  retention removed ${d}`),
         ...(result.uploaded ? [`  uploaded ${result.uploaded.url} (SHA-256 checked)`] : []),
+        ...(result.deletedRemote ?? []).map((d) => `  retention removed ${d}`),
         ...(result.uploadError ? [`  UPLOAD FAILED: ${result.uploadError}`] : []),
       ].join('\n'),
       // The backup exists locally, but the off-site copy asked for does not.

@@ -10,6 +10,7 @@ import { BackupResult, backupDatabase } from '../../core/backup/backup';
 import { BackupEntry, deleteBackup, listBackups } from '../../core/backup/listing';
 import { readManifest } from '../../core/backup/manifest';
 import { RestoreResult, inspectRestoreTarget, restoreBackup } from '../../core/backup/restore';
+import { UploadResult, uploadBackup } from '../../core/backup/remote';
 import { RestoreTestResult, restoreTest } from '../../core/backup/restoreTest';
 import { assessBackup } from '../../core/backup/trust';
 import { PgTunerError } from '../../core/errors';
@@ -104,6 +105,14 @@ export function backupCommands(services: Services): Record<string, Command> {
       `Backup ${result.dumpPath}: ${m.tables.length} tables, ${formatBytes(m.sizeBytes)} in ${formatSeconds(m.durationMs / 1000)} (pg_dump ${m.pgDumpVersion}).`,
     );
     for (const d of result.deleted) log.info(`Retention removed ${d}`);
+    if (result.uploaded) log.info(`Uploaded ${result.uploaded.url} (SHA-256 checked).`);
+    for (const d of result.deletedRemote ?? []) log.info(`Retention removed ${d}`);
+    if (result.uploadError) {
+      log.error(`The off-site copy failed: ${result.uploadError}`);
+      void vscode.window
+        .showErrorMessage(`Backed up locally, but the off-site copy failed: ${result.uploadError}`, 'Show Log')
+        .then((c) => c && log.show());
+    }
     void vscode.window
       .showInformationMessage(
         `Backed up ${m.database}: ${formatBytes(m.sizeBytes)}, ${m.tables.length} tables in ${formatSeconds(m.durationMs / 1000)}.`,
@@ -298,6 +307,16 @@ export function backupCommands(services: Services): Record<string, Command> {
     return true;
   };
 
+  /** Copies a backup to the bucket of pgtuner.backup.s3.* (the Backups view's Upload). */
+  const runUpload = async (arg: DumpArg | undefined): Promise<UploadResult | undefined> => {
+    const dumpPath = arg?.dumpPath ?? (await pickBackup(directory(), 'PG Tuner: Upload Backup'));
+    if (!dumpPath) return undefined;
+    const result = await runner.withProgress(`PG Tuner: uploading ${path.basename(dumpPath)}`, (run) => uploadBackup({ dumpPath }, run));
+    log.info(`Uploaded ${result.url} (SHA-256 checked).`);
+    void vscode.window.showInformationMessage(`Uploaded ${path.basename(dumpPath)} to ${result.url}.`);
+    return result;
+  };
+
   const reveal = async (arg: DumpArg | undefined): Promise<void> => {
     const dumpPath = arg?.dumpPath ?? directory();
     if (!fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', `${dumpPath} does not exist.`);
@@ -315,6 +334,7 @@ export function backupCommands(services: Services): Record<string, Command> {
     'pgtuner.deleteBackup': { title: 'Delete Backup', run: runDelete, after: refresh },
     'pgtuner.revealBackup': { title: 'Reveal Backup', run: reveal },
     'pgtuner.refreshBackups': { title: 'Refresh Backups', run: refresh },
+    'pgtuner.uploadBackup': { title: 'Upload Backup', run: runUpload },
     'pgtuner.setBackupPassphrase': {
       title: 'Set Backup Passphrase',
       run: async () => !!(await setBackupPassphrase(services.context.secrets)),

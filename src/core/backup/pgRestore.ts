@@ -44,6 +44,11 @@ async function archiveInput(archive: Archive): Promise<{ args: string[]; stdin?:
   return { args: [], stdin: await decryptingStream(encrypted, archive.decryption ?? {}, archive.encryption) };
 }
 
+/** Opens an encrypted archive and closes it again: a wrong passphrase or key fails here, before anything is created. */
+export async function checkDecryption(archive: Archive): Promise<void> {
+  (await archiveInput(archive)).stdin?.destroy();
+}
+
 /** `pg_restore --list`: reads the archive's table of contents; returns how many entries it has. */
 export async function listArchive(tools: BackupTools, archive: Archive, signal?: AbortSignal): Promise<number> {
   const input = await archiveInput(archive);

@@ -5,7 +5,7 @@ import { Run } from '../run';
 import { quoteIdent } from '../sql/ident';
 import { BackupResult, backupDatabase } from './backup';
 import { DecryptionKeys } from './encryption';
-import { checkDumpChecksum, runPgRestore } from './pgRestore';
+import { checkDecryption, checkDumpChecksum, runPgRestore } from './pgRestore';
 import { reportTo } from './progress';
 import { derivedDatabaseName, utcStamp } from './naming';
 import { createDatabaseSql, dropDatabaseSql, siblingDatabase } from './sibling';
@@ -91,6 +91,8 @@ export async function restoreBackup(db: Database, input: RestoreInput, run: Run)
   }
   const checksum = await checkDumpChecksum(dumpPath, signal, manifest);
   if (!checksum.ok) throw new PgTunerError('CHECKSUM_MISMATCH', `Not restoring ${dumpPath}: ${checksum.reason}.`);
+  const archive = { dumpPath, encryption: manifest.encryption, decryption: input.decryption };
+  await checkDecryption(archive);
 
   const server = await db.withSession(readServerInfo, signal);
   const tools = await discoverTools(server.versionNum, toolSearchOf(settings));
@@ -151,7 +153,7 @@ export async function restoreBackup(db: Database, input: RestoreInput, run: Run)
     let restoreMs: number;
     let terminatedSessions = 0;
     try {
-      await runPgRestore(tools, db, { dumpPath, encryption: manifest.encryption, decryption: input.decryption }, temp, {
+      await runPgRestore(tools, db, archive, temp, {
         jobs: jobsOf(settings),
         tablesTotal: manifest.tables.length,
         signal,

@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { backupDatabase, BackupResult } from '../../../../src/core/backup/backup';
 import { memoryKeyring } from '../../../../src/core/backup/keys';
+import { restoreBackup } from '../../../../src/core/backup/restore';
 import { restoreTest } from '../../../../src/core/backup/restoreTest';
 import { Database } from '../../../../src/core/db/database';
 import { targetFromUrl } from '../../../../src/core/db/profile';
@@ -174,6 +175,33 @@ describe('encrypted backups (OpenPGP)', function () {
     await assert.rejects(restoreTest(shop, { dumpPath: withKey.dumpPath, keys }, withTools()), /give the private key file/);
     assert.deepEqual(await scratchDatabases(shopUrl), []);
     assert.equal(fs.readFileSync(withPassphrase.manifestPath, 'utf8'), before, 'no failed test recorded');
+  });
+
+  it('Restore Database decrypts on the fly; a wrong passphrase fails before any database is created', async () => {
+    const databases = async () =>
+      (await queryUrl<{ datname: string }>(shopUrl, 'SELECT datname FROM pg_database ORDER BY 1')).map((r) => r.datname);
+    const before = await databases();
+    const safetyDirectory = tempDir('pgtuner-safety-');
+    const target = `encrypted_restored_${process.pid}`;
+    await assert.rejects(
+      restoreBackup(
+        shop,
+        { dumpPath: withPassphrase.dumpPath, targetDatabase: target, keys, safetyDirectory, decryption: { passphrase: 'wrong' } },
+        withTools(),
+      ),
+      /wrong passphrase/,
+    );
+    assert.deepEqual(await databases(), before);
+    const restored = await restoreBackup(
+      shop,
+      { dumpPath: withPassphrase.dumpPath, targetDatabase: target, keys, safetyDirectory, decryption: { passphrase: PASSPHRASE } },
+      withTools(),
+    );
+    assert.equal(restored.created, true);
+    const url = new URL(shopUrl);
+    url.pathname = `/${target}`;
+    assert.equal(Number((await queryUrl<{ n: string }>(url.toString(), 'SELECT count(*) AS n FROM orders'))[0].n), 30000);
+    await queryUrl(shopUrl, `DROP DATABASE ${target}`);
   });
 
   it('a flipped byte in the encrypted file fails at the checksum, before any scratch database exists', async () => {

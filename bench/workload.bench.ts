@@ -1,0 +1,244 @@
+/**
+ * Workload benchmark (issue 13) on bench/workload: replays workload.json's reads and writes (their
+ * calls, parameters in turn) so pg_stat_statements holds a real workload, runs `pgtuner workload
+ * --from-stats` (the built CLI, as a user would), then for every budget in the file (a fraction of
+ * the unconstrained set's size) builds the chosen set, replays the workload and measures the read
+ * and write time; the same for the union of the per-query oracle_ddl (the hand-written reference).
+ * Writes bench/results-workload.json.
+ *
+ *   node out/bench/workload.bench.js [--db <url of a loaded bench database>] [--scale 0.1]
+ *
+ * --scale multiplies every call count (at least 1 call each) for a quicker, noisier run.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Client } from 'pg';
+import { startCluster } from '../test/support/cluster';
+
+interface Query {
+  id: string;
+  sql: string;
+  params?: unknown[];
+  oracle_ddl: (string | string[])[];
+}
+interface Entry {
+  id: string;
+  calls: number;
+  sql?: string;
+  params?: unknown[][];
+}
+interface WorkloadFile {
+  reads: Entry[];
+  writes: Entry[];
+  budgets: number[];
+}
+interface Replay {
+  readMs: number;
+  writeMs: number;
+}
+
+const WORKLOAD = process.env.PGTUNER_BENCH_DIR ?? path.join(__dirname, '..', '..', 'bench', 'workload');
+const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
+const RESULTS = path.join(__dirname, '..', '..', 'bench', 'results-workload.json');
+/** Index names this benchmark builds (dropped before each set). */
+const PREFIX = 'bench_wl_';
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const file: WorkloadFile = JSON.parse(fs.readFileSync(path.join(WORKLOAD, 'workload.json'), 'utf8'));
+  const queries = new Map<string, Query>(
+    (JSON.parse(fs.readFileSync(path.join(WORKLOAD, 'queries.json'), 'utf8')).queries as Query[]).map((q) => [q.id, q]),
+  );
+  const scaled = (e: Entry) => Math.max(1, Math.round(e.calls * args.scale));
+  const reads = file.reads.map((e) => ({
+    ...e,
+    calls: scaled(e),
+    sql: queries.get(e.id)!.sql,
+    params: e.params ?? paramsOf(queries.get(e.id)!),
+  }));
+  const writes = file.writes.map((e) => ({ ...e, calls: scaled(e) }));
+
+  let url = args.db;
+  let stop: (() => Promise<void>) | undefined;
+  if (!url) {
+    const cluster = await startCluster({ settings: { shared_buffers: "'512MB'", maintenance_work_mem: "'256MB'" } });
+    stop = () => cluster.stop();
+    url = await cluster.createDatabase('pgtuner_bench_workload');
+    const t0 = Date.now();
+    console.log(`loading ${WORKLOAD} …`);
+    execFileSync(
+      path.join(cluster.binDir, 'psql'),
+      [url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(WORKLOAD, 'schema.sql'), '-f', path.join(WORKLOAD, 'data.sql')],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    console.log(`loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const results: Record<string, unknown> = { scale: args.scale, budgets: [] as unknown[] };
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await dropBenchIndexes(client);
+    console.log('replaying the workload without indexes …');
+    await client.query('SELECT pg_stat_statements_reset(), pg_stat_reset()');
+    const none = await replay(client, reads, writes);
+    console.log(`  reads ${none.readMs.toFixed(0)} ms, writes ${none.writeMs.toFixed(0)} ms`);
+
+    const advise = (budget?: number) => {
+      const t0 = Date.now();
+      const out = execFileSync(
+        process.execPath,
+        [CLI, 'workload', '--from-stats', '50', '--json', ...(budget ? ['--budget', String(budget)] : [])],
+        {
+          env: { ...process.env, DATABASE_URL: url },
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      );
+      return { report: JSON.parse(out), wallMs: Date.now() - t0 };
+    };
+    // Every advice reads the statistics of the replay without indexes, before any index is built.
+    const free = advise();
+    console.log(
+      `unconstrained: ${free.report.indexes.length} indexes, ${mb(free.report.totalBytes)} MB, ${free.wallMs} ms, ` +
+        `${free.report.search.whatIfPlans} what-if plans, cache hit rate ${(free.report.search.cacheHitRate * 100).toFixed(0)}%`,
+    );
+    results.unconstrained = {
+      ...summary(free.report),
+      wallMs: free.wallMs,
+      search: free.report.search,
+      statements: free.report.statements.length,
+    };
+    const advised = file.budgets.map((fraction) => {
+      const budget = Math.floor(fraction * free.report.totalBytes);
+      return { fraction, budget, r: fraction >= 1 ? free : advise(budget) };
+    });
+
+    const oracleDdl = [...new Set(file.reads.flatMap((e) => toSet(queries.get(e.id)!.oracle_ddl[0])))];
+    const oracle = await measureSet(client, oracleDdl, reads, writes);
+    console.log(
+      `oracle union: ${oracleDdl.length} indexes, ${mb(oracle.bytes)} MB, reads ${oracle.readMs.toFixed(0)} ms, writes ${oracle.writeMs.toFixed(0)} ms`,
+    );
+    results.oracle = { indexes: oracleDdl.length, ...oracle };
+    results.none = none;
+
+    for (const { fraction, budget, r } of advised) {
+      const measured = await measureSet(
+        client,
+        r.report.indexes.map((i: { ddl: string }) => i.ddl),
+        reads,
+        writes,
+      );
+      const saving = (none.readMs - measured.readMs) / Math.max(none.readMs - oracle.readMs, 1e-9);
+      console.log(
+        `budget ${fraction} (${mb(budget)} MB): ${r.report.indexes.length} indexes, ${mb(measured.bytes)} MB, reads ${measured.readMs.toFixed(0)} ms ` +
+          `(${(measured.readMs / oracle.readMs).toFixed(2)}× oracle, ${(saving * 100).toFixed(0)}% of its saving), writes ${measured.writeMs.toFixed(0)} ms`,
+      );
+      (results.budgets as unknown[]).push({
+        fraction,
+        budgetBytes: budget,
+        adviseMs: r.wallMs,
+        ...summary(r.report),
+        ...measured,
+        readVsOracle: measured.readMs / oracle.readMs,
+        writeVsOracle: measured.writeMs / oracle.writeMs,
+        shareOfOracleSaving: saving,
+      });
+    }
+    await dropBenchIndexes(client);
+    fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
+    console.log(`→ ${RESULTS}`);
+  } finally {
+    await client.end();
+    await stop?.();
+  }
+}
+
+/** Builds the set (plain CREATE INDEX: nothing else runs), replays, reports sizes and times, and drops it. */
+async function measureSet(client: Client, ddls: string[], reads: Entry[], writes: Entry[]): Promise<Replay & { bytes: number }> {
+  await dropBenchIndexes(client);
+  for (const [i, ddl] of ddls.entries()) await client.query(asBenchIndex(ddl, i));
+  await client.query('ANALYZE');
+  const bytes = Number(
+    (
+      await client.query(
+        `SELECT coalesce(sum(pg_relation_size(c.oid)), 0)::float8 AS b FROM pg_class c WHERE c.relkind = 'i' AND c.relname LIKE '${PREFIX}%'`,
+      )
+    ).rows[0].b,
+  );
+  const r = await replay(client, reads, writes);
+  await dropBenchIndexes(client);
+  return { ...r, bytes };
+}
+
+/** CREATE INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON … → CREATE INDEX bench_wl_<i> ON … */
+function asBenchIndex(ddl: string, i: number): string {
+  const on = ddl.replace(/;\s*$/, '').match(/\sON\s[\s\S]*$/i);
+  if (!on) throw new Error(`cannot read ${ddl}`);
+  return `CREATE INDEX ${PREFIX}${i}${on[0]}`;
+}
+
+async function dropBenchIndexes(client: Client): Promise<void> {
+  const names = (
+    await client.query(
+      `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'i' AND c.relname LIKE '${PREFIX}%'`,
+    )
+  ).rows;
+  for (const { name } of names) await client.query(`DROP INDEX ${name}`);
+}
+
+/** Every read and write its number of calls, parameters in turn; writes inside one transaction that is rolled back. */
+async function replay(client: Client, reads: Entry[], writes: Entry[]): Promise<Replay> {
+  const run = async (entries: Entry[]) => {
+    let ms = 0;
+    for (const e of entries) {
+      for (let call = 0; call < e.calls; call++) {
+        const params = e.params?.length ? e.params[call % e.params.length] : undefined;
+        // A read that writes (UPDATE … RETURNING) is rolled back, as the bench README says.
+        const writes = /^\s*(insert|update|delete)\b/i.test(e.sql!) && entries === reads;
+        if (writes) await client.query('BEGIN');
+        const t0 = performance.now();
+        await client.query({ name: `wl_${e.id}`, text: e.sql!, values: params });
+        ms += performance.now() - t0;
+        if (writes) await client.query('ROLLBACK');
+      }
+    }
+    return ms;
+  };
+  const readMs = await run(reads);
+  await client.query('BEGIN');
+  try {
+    return { readMs, writeMs: await run(writes) };
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+function summary(report: { indexes: { ddl: string; bytes: number }[]; totalBytes: number; drops: unknown[] }) {
+  return { indexes: report.indexes.map((i) => i.ddl), estimatedBytes: report.totalBytes, drops: report.drops.length };
+}
+
+function paramsOf(q: Query): unknown[][] | undefined {
+  return q.params ? [q.params] : undefined;
+}
+
+function toSet(ddl: string | string[] | undefined): string[] {
+  return ddl === undefined ? [] : Array.isArray(ddl) ? ddl : [ddl];
+}
+
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+
+function parseArgs(argv: string[]): { db?: string; scale: number } {
+  const out: { db?: string; scale: number } = { scale: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--db') out.db = argv[++i];
+    else if (argv[i] === '--scale') out.scale = Number(argv[++i]);
+  }
+  return out;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -436,7 +436,11 @@
         ? h('pre', { class: 'plan-text', text: view.text })
         : state.format === 'json'
           ? h('pre', { class: 'plan-text', text: JSON.stringify(plan.raw, null, 2) })
-          : h('div', { class: 'tree', role: 'tree', 'aria-label': title }, node(which, plan, plan.root, nodesToOpen(plan)));
+          : h(
+              'div',
+              { class: 'tree', role: 'tree', 'aria-label': title, onkeydown: treeKeys },
+              node(which, plan, plan.root, nodesToOpen(plan)),
+            );
     return h(
       'div',
       { class: 'plan-column' },
@@ -634,6 +638,35 @@
     };
     visit(plan.root);
     return open;
+  }
+
+  /**
+   * Arrow keys in a tree, as in VS Code's own: up/down to the previous/next visible node,
+   * right opens (or goes to the first child), left closes (or goes to the parent), Home/End.
+   * @param {KeyboardEvent} e
+   */
+  function treeKeys(e) {
+    const tree = /** @type {HTMLElement} */ (e.currentTarget);
+    const current = /** @type {HTMLElement} */ (e.target).closest('summary');
+    if (!current) return;
+    const item = /** @type {HTMLDetailsElement} */ (current.parentElement);
+    const visible = [...tree.querySelectorAll('summary')].filter((el) => el.getClientRects().length > 0);
+    const at = visible.indexOf(current);
+    /** @type {Element | null | undefined} */
+    let next;
+    if (e.key === 'ArrowDown') next = visible[at + 1];
+    else if (e.key === 'ArrowUp') next = visible[at - 1];
+    else if (e.key === 'Home') next = visible[0];
+    else if (e.key === 'End') next = visible[visible.length - 1];
+    else if (e.key === 'ArrowRight') {
+      if (!item.open) item.open = true;
+      else next = item.querySelector(':scope > .children > details > summary');
+    } else if (e.key === 'ArrowLeft') {
+      if (item.open && item.querySelector(':scope > .children')) item.open = false;
+      else next = item.parentElement?.closest('details')?.querySelector(':scope > summary');
+    } else return;
+    e.preventDefault();
+    if (next instanceof HTMLElement) next.focus();
   }
 
   /** @param {string} id */

@@ -88,6 +88,7 @@ export const run: UiCheck = async (page, ctx) => {
     assert.ok(text.includes(expected), `the panel does not show "${expected}":\n${text}`);
   }
   assert.ok(!text.includes('SELECT count(*) FROM users'), 'the selection, not the whole file, was explained');
+  await treeKeyboard(page, frame);
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'explain-dark.png') });
 
   // The what-if plan next to the current one (stacked in a panel this narrow).
@@ -140,6 +141,24 @@ async function planFileViewer(page: Page, ctx: UiContext): Promise<void> {
   setWorkspaceSetting(ctx.workspaceFolder, 'workbench.colorTheme', 'Default Dark Modern');
   await viewer.locator('body.vscode-dark').waitFor({ timeout: 30_000 });
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'plan-file-dark.png') });
+}
+
+/** The plan tree by keyboard: arrows move between nodes, left closes a node and then goes to its parent, right opens. */
+async function treeKeyboard(page: Page, frame: Frame): Promise<void> {
+  const focused = () => frame.evaluate<string | undefined>("document.activeElement?.closest('details')?.id");
+  const isOpen = (id: string) => frame.locator(`#${id}`).evaluate((el) => (el as unknown as { open: boolean }).open);
+  await frame.locator('#before-0 > summary').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await focused(), 'before-2', 'down twice: Limit → Sort → Seq Scan');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await focused(), 'before-1', 'left on a leaf goes to its parent');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await isOpen('before-1'), false, 'left closes an open node');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await isOpen('before-1'), true, 'right opens it again');
+  await page.keyboard.press('Home');
+  assert.equal(await focused(), 'before-0');
 }
 
 /** The plan panel survives a window reload (its serializer): the same plan, and only the status line is live. */

@@ -15,7 +15,8 @@ interface Chosen {
  * Marginal benefit: with every other chosen index in place, taking one out must raise the
  * estimated cost by the margin, or it rides along for nothing but upkeep. The weakest such index
  * is dropped and the rest asked again; the survivors' costs are then planned anew, cumulatively in
- * their order. Indexes verified by trial builds cannot be taken out and are not asked.
+ * their order. Only sets verified wholly with HypoPG are asked: a trial build cannot be taken out
+ * again, and building one just to ask would cost more than the question is worth.
  */
 export async function keepThoseThatEarnTheirPlace<C extends Chosen>(
   whatIf: WhatIf,
@@ -24,7 +25,7 @@ export async function keepThoseThatEarnTheirPlace<C extends Chosen>(
   notes: string[],
 ): Promise<C[]> {
   let set = chosen.filter((c) => c.result.verifiedBy !== 'none');
-  if (set.length < 2) return chosen;
+  if (set.length < 2 || set.some((c) => c.result.verifiedBy !== 'hypopg')) return chosen;
   for (const c of set) await whatIf.apply(c.probe);
   let dropped = false;
   while (set.length > 1) {

@@ -29,13 +29,20 @@ function order(usage: TableUsage): string[] {
   return usage.orderBy.map((k) => `${k.target.column ?? k.target.expression} ${k.direction}${k.nulls ? ` NULLS ${k.nulls}` : ''}`);
 }
 
+/** Queries pgsql-ast-parser cannot read (AS MATERIALIZED): the advisor takes their shape from the plan (advisor/planShape.ts). */
+const PLAN_ONLY = new Set(['cte_materialized_fence']);
+
 describe('sql/parse on the bench workload', () => {
   it('parses every bench query into a shape with at least one table', () => {
     assert.ok(queries.length >= 17);
     for (const q of queries) {
+      if (PLAN_ONLY.has(q.id)) {
+        assert.throws(() => extractShape(q.sql), /Syntax error/, `${q.id} is parsed now: take it off PLAN_ONLY`);
+        continue;
+      }
       const shape = extractShape(q.sql);
       assert.ok(shape.tables.length > 0, q.id);
-      for (const t of shape.tables) assert.ok(t.columnsRead.length > 0, `${q.id}: ${t.table} reads columns`);
+      for (const t of shape.tables) assert.ok(t.columnsRead.length > 0 || t.readsAllColumns, `${q.id}: ${t.table} reads columns`);
     }
   });
 

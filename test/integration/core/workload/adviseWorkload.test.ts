@@ -177,6 +177,36 @@ describe('workload advisor (real PostgreSQL + HypoPG)', function () {
     assert.ok(!busy.indexes.some((i) => i.table === 'public.events'), `20,000 rows written: ${describeSet(busy)}`);
   });
 
+  it('on a production profile plans in a read-only transaction, builds nothing and writes nothing', async () => {
+    const production = new Database(targetFromUrl(url, 'production', 'production'), { statementTimeoutMs: 120_000 });
+    try {
+      const rows = async () =>
+        (await queryUrl(url, 'SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(*) FROM pg_index)::int AS indexes'))[0];
+      const before = await rows();
+      const r = await advise(
+        [
+          statement('infix', "SELECT id FROM orders WHERE note LIKE '%abc%'"),
+          statement('insert', EVENT_INSERT, 10, [[1, 2]]),
+          statement('totals', CUSTOMER_TOTALS),
+        ],
+        {},
+        production,
+      );
+      assert.ok(
+        r.notes.some((n) => /gin.*left out: .*trial builds are off/i.test(n)),
+        JSON.stringify(r.notes),
+      );
+      assert.ok(r.indexes.every((i) => !i.kinds.includes('gin')));
+      assert.ok(
+        r.indexes.some((i) => i.serves.includes('totals')),
+        describeSet(r),
+      );
+      assert.deepEqual(await rows(), before);
+    } finally {
+      await production.end();
+    }
+  });
+
   it('explains how to enable pg_stat_statements when it is missing', async () => {
     const other = new Database(targetFromUrl(await freshDatabase()), {});
     try {

@@ -12,7 +12,7 @@
 /** @typedef {import('../src/core/plan/types').Plan} Plan */
 /** @typedef {import('../src/core/plan/types').PlanNode} PlanNode */
 /** @typedef {import('../src/core/advisor/types').Suggestion} Suggestion */
-/** @typedef {'tree' | 'text' | 'json'} PlanFormat */
+/** @typedef {'tree' | 'icicle' | 'text' | 'json'} PlanFormat */
 /** @typedef {{ postMessage(message: FromWebview): void; getState(): any; setState(state: any): void }} VsCodeApi */
 
 (function () {
@@ -366,7 +366,14 @@
       h(
         'div',
         { class: 'toolbar' },
-        h('div', { role: 'tablist', 'aria-label': 'Plan format' }, tab('tree', 'Tree'), tab('text', 'Text'), tab('json', 'Raw JSON')),
+        h(
+          'div',
+          { role: 'tablist', 'aria-label': 'Plan format' },
+          tab('tree', 'Tree'),
+          tab('icicle', 'Icicle'),
+          tab('text', 'Text'),
+          tab('json', 'Raw JSON'),
+        ),
       ),
       state.comparison ? differences(state.comparison.diff) : undefined,
       h('div', { class: `plans${state.comparison ? ' side-by-side' : ''}` }, ...columns),
@@ -434,13 +441,15 @@
     const body =
       state.format === 'text'
         ? h('pre', { class: 'plan-text', text: view.text })
-        : state.format === 'json'
-          ? h('pre', { class: 'plan-text', text: JSON.stringify(plan.raw, null, 2) })
-          : h(
-              'div',
-              { class: 'tree', role: 'tree', 'aria-label': title, onkeydown: treeKeys },
-              node(which, plan, plan.root, nodesToOpen(plan)),
-            );
+        : state.format === 'icicle'
+          ? icicle(which, plan)
+          : state.format === 'json'
+            ? h('pre', { class: 'plan-text', text: JSON.stringify(plan.raw, null, 2) })
+            : h(
+                'div',
+                { class: 'tree', role: 'tree', 'aria-label': title, onkeydown: treeKeys },
+                node(which, plan, plan.root, nodesToOpen(plan)),
+              );
     return h(
       'div',
       { class: 'plan-column' },
@@ -638,6 +647,59 @@
     };
     visit(plan.root);
     return open;
+  }
+
+  /**
+   * The plan as an icicle: one row per depth, each node as wide as its time with its children
+   * (cost without ANALYZE), coloured by its own share; a click shows the node in the tree.
+   * @param {'before' | 'after'} which @param {Plan} plan
+   */
+  function icicle(which, plan) {
+    /** @param {PlanNode} n */
+    const size = (n) => (plan.analyzed ? n.inclusiveMs || 0 : n.totalCost);
+    /** @type {{ n: PlanNode, left: number, width: number }[][]} */
+    const rows = [];
+    /** @param {PlanNode} n @param {number} depth @param {number} left @param {number} width */
+    const place = (n, depth, left, width) => {
+      (rows[depth] = rows[depth] || []).push({ n, left, width });
+      // Loops and workers can make children add up to more than their parent: scale them into it.
+      const room =
+        Math.max(
+          size(n),
+          n.children.reduce((sum, c) => sum + size(c), 0),
+        ) || 1;
+      let x = left;
+      for (const c of n.children) {
+        const w = (width * size(c)) / room;
+        place(c, depth + 1, x, w);
+        x += w;
+      }
+    };
+    place(plan.root, 0, 0, 1);
+    return h(
+      'div',
+      { class: 'icicle', role: 'group', 'aria-label': 'Icicle chart: width is the time with children, colour the own share' },
+      ...rows.map((row) =>
+        h(
+          'div',
+          { class: 'icicle-row' },
+          ...row
+            .filter((b) => b.width >= 0.002)
+            .map((b) => {
+              const box = h('button', {
+                class: `icicle-box ${severity(b.n.share)}`,
+                title: `${nodeName(b.n)}: ${percent(b.n.share)} own, ${percent(b.width)} with its children`,
+                'aria-label': `${nodeName(b.n)}, ${percent(b.n.share)} own`,
+                onclick: () => focusNode(`${which}-${b.n.id}`),
+                text: nodeName(b.n),
+              });
+              box.style.left = `${b.left * 100}%`;
+              box.style.width = `${b.width * 100}%`;
+              return box;
+            }),
+        ),
+      ),
+    );
   }
 
   /**

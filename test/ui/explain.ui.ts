@@ -138,8 +138,19 @@ async function planFileViewer(page: Page, ctx: UiContext): Promise<void> {
   const text = normalise(await viewer.locator('#app').innerText());
   assert.ok(text.includes('Slowest path: Limit › Sort › Seq Scan on alerts'), text);
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'plan-file-light.png') });
+  // The icicle: Limit, Sort and Seq Scan stacked, the scan (all the time) in the severe colour.
+  await viewer.getByRole('tab', { name: 'Icicle' }).click();
+  const boxes = viewer.locator('.icicle-box');
+  assert.deepEqual(await boxes.allInnerTexts(), ['Limit', 'Sort', 'Seq Scan on alerts']);
+  assert.match((await boxes.nth(2).getAttribute('class')) ?? '', /sev-high/);
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'icicle-light.png') });
   setWorkspaceSetting(ctx.workspaceFolder, 'workbench.colorTheme', 'Default Dark Modern');
   await viewer.locator('body.vscode-dark').waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'icicle-dark.png') });
+  // A click on a box shows that node in the tree.
+  await boxes.nth(2).click();
+  await viewer.locator('#before-2.flash').waitFor({ timeout: 10_000 });
+  assert.equal(await viewer.locator('.tab.selected').innerText(), 'Tree');
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'plan-file-dark.png') });
 }
 

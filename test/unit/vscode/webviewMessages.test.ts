@@ -19,6 +19,8 @@ describe('plan webview messages (untrusted)', () => {
     assert.equal(checkFromWebview({ type: 'savePlan', which: '../../etc/passwd' }, 1), undefined);
     assert.deepEqual(checkFromWebview({ type: 'savePlan', which: 'after', path: '/tmp/x' }, 1), { type: 'savePlan', which: 'after' });
     assert.equal(checkFromWebview({ type: 'rendered', text: 42 }, 1), undefined);
+    assert.deepEqual(checkFromWebview({ type: 'rendered', text: 'x', renderMs: 12.5 }, 0), { type: 'rendered', text: 'x', renderMs: 12.5 });
+    assert.deepEqual(checkFromWebview({ type: 'rendered', text: 'x', renderMs: 'slow' }, 0), { type: 'rendered', text: 'x' });
     assert.deepEqual(checkFromWebview({ type: 'ready', extra: 1 }, 0), { type: 'ready' });
   });
 });

@@ -5,11 +5,12 @@
  * Layouts:   numbered        001_name.sql + 001_name.down.sql   (the default)
  *            golang-migrate  001_name.up.sql + 001_name.down.sql
  *            dbmate          one file with `-- migrate:up` and `-- migrate:down` sections
+ *            node-pg-migrate one file with `-- Up Migration` and `-- Down Migration` sections
  * Versions:  sequential      1, 2 … or zero-padded 001, 002 …
  *            timestamp       YYYYMMDDHHMMSS (UTC)
  */
 
-export type Layout = 'numbered' | 'golang-migrate' | 'dbmate';
+export type Layout = 'numbered' | 'golang-migrate' | 'dbmate' | 'node-pg-migrate';
 export type Versioning = 'sequential' | 'timestamp';
 
 export interface Convention {
@@ -32,6 +33,8 @@ export interface ParsedFileName {
 const FILE_NAME = /^(\d+)_(.+?)(\.up|\.down)?\.sql$/i;
 const TIMESTAMP_VERSION = /^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])([01]\d|2[0-3])[0-5]\d[0-5]\d$/;
 const DBMATE_UP_MARKER = /^--\s*migrate:up\b/m;
+/** node-pg-migrate's own test for the sections of a SQL migration (createMigrationCommentRegex). */
+export const nodePgMigrateMarker = (direction: 'up' | 'down') => new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
 
 export function parseFileName(file: string): ParsedFileName | undefined {
   const m = FILE_NAME.exec(file);
@@ -42,6 +45,10 @@ export function parseFileName(file: string): ParsedFileName | undefined {
 
 export function isDbmateText(text: string): boolean {
   return DBMATE_UP_MARKER.test(text);
+}
+
+export function isNodePgMigrateText(text: string): boolean {
+  return nodePgMigrateMarker('up').test(text);
 }
 
 /**
@@ -55,7 +62,9 @@ export function detectConvention(files: { file: string; text?: string }[]): Conv
     ? 'golang-migrate'
     : parsed.some((f) => f.name?.part === 'plain' && f.text !== undefined && isDbmateText(f.text))
       ? 'dbmate'
-      : 'numbered';
+      : parsed.some((f) => f.name?.part === 'plain' && f.text !== undefined && isNodePgMigrateText(f.text))
+        ? 'node-pg-migrate'
+        : 'numbered';
   const versions = parsed.map((f) => f.name?.version as string);
   if (versions.every((v) => TIMESTAMP_VERSION.test(v))) return { layout, versioning: 'timestamp', width: 14 };
   const padded = versions.filter((v) => v.startsWith('0'));
@@ -72,6 +81,8 @@ export function describeConvention(c: Convention): string {
       return `golang-migrate (${v}_name.up.sql + ${v}_name.down.sql)`;
     case 'dbmate':
       return `dbmate (${v}_name.sql with -- migrate:up / -- migrate:down)`;
+    case 'node-pg-migrate':
+      return `node-pg-migrate (${v}_name.sql with -- Up Migration / -- Down Migration)`;
   }
 }
 
@@ -104,6 +115,7 @@ export function migrationFileNames(c: Convention, version: string, title: string
     case 'golang-migrate':
       return { up: `${base}.up.sql`, down: `${base}.down.sql` };
     case 'dbmate':
+    case 'node-pg-migrate':
       return { up: `${base}.sql` };
   }
 }

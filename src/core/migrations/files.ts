@@ -7,7 +7,7 @@ import { createHash } from 'crypto';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { PgTunerError } from '../errors';
-import { Convention, describeConvention, detectConvention, parseFileName } from './conventions';
+import { Convention, describeConvention, detectConvention, nodePgMigrateMarker, parseFileName } from './conventions';
 import { positionAt } from '../sql/parse';
 
 /** Recorded as the down checksum of a migration applied without down SQL. */
@@ -139,10 +139,15 @@ function toMigration(
   problems: string[],
 ): Migration | undefined {
   const upFile = path.join(directory, up.file);
-  if (convention.layout === 'dbmate') {
-    const sections = splitDbmate(up.text as string);
+  if (convention.layout === 'dbmate' || convention.layout === 'node-pg-migrate') {
+    const dbmate = convention.layout === 'dbmate';
+    const sections = dbmate ? splitDbmate(up.text as string) : splitNodePgMigrate(up.text as string);
     if (!sections) {
-      problems.push(`${up.file} has no "-- migrate:up" line (this folder uses dbmate's single-file format).`);
+      problems.push(
+        dbmate
+          ? `${up.file} has no "-- migrate:up" line (this folder uses dbmate's single-file format).`
+          : `${up.file} has no "-- Up Migration" line (this folder uses node-pg-migrate's SQL format).`,
+      );
       return undefined;
     }
     return {
@@ -185,6 +190,23 @@ export function splitDbmate(text: string): { up: MigrationSection; down?: Migrat
     sections[m[1] as 'up' | 'down'] = { sql: text.slice(bodyStart, bodyEnd), firstLine, transaction };
   });
   return sections.up ? { up: sections.up, down: sections.down } : undefined;
+}
+
+/** node-pg-migrate's SQL sections: after `-- Up Migration` up to `-- Down Migration` (either order), as its sqlMigration reads them. */
+export function splitNodePgMigrate(text: string): { up: MigrationSection; down?: MigrationSection } | undefined {
+  const find = (direction: 'up' | 'down') => {
+    const m = nodePgMigrateMarker(direction).exec(text);
+    return m ? { at: m.index, body: m.index + m[0].length } : undefined;
+  };
+  const up = find('up');
+  if (!up) return undefined;
+  const down = find('down');
+  const section = (from: { body: number }, to: number): MigrationSection => ({
+    sql: text.slice(from.body, to),
+    firstLine: positionAt(text, from.body).line,
+  });
+  const endOf = (from: { at: number }, other?: { at: number }) => (other && other.at > from.at ? other.at : text.length);
+  return { up: section(up, endOf(up, down)), down: down ? section(down, endOf(down, up)) : undefined };
 }
 
 export function checksum(sql: string): string {

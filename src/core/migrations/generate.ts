@@ -166,6 +166,10 @@ async function writeMigration(dir: string, title: string, now: Date, up: Script,
   const version = nextVersion(versions, convention, now);
   const names = migrationFileNames(convention, version, slugify(title));
   const upPath = path.join(dir, names.up);
+  if (convention.layout === 'node-pg-migrate') {
+    await writeNew(upPath, `-- Up Migration\n${render(up)}\n-- Down Migration\n${render(down)}`);
+    return { upPath };
+  }
   if (!names.down) {
     // dbmate: both directions in one file; CONCURRENTLY needs transaction:false for dbmate itself too.
     const options = (script: Script) => (concurrencyNote(script.statements).length ? ' transaction:false' : '');
@@ -186,8 +190,8 @@ const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/;
 /** Control and invisible direction characters: nothing a comment line needs (tabs become spaces). */
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
-/** A dbmate section marker (`-- migrate:down`) written into a comment would start a section. */
-const DBMATE_DIRECTIVE = /^(\s*)(migrate:)/i;
+/** A section marker (dbmate's `-- migrate:down`, node-pg-migrate's `-- Down Migration`) written into a comment would start a section. */
+const SECTION_DIRECTIVE = /^([\s-]*)(migrate:|(?:up|down)\s+migration)/i;
 
 /**
  * One header text as comment lines: split on every line break, stripped of control characters,
@@ -195,7 +199,7 @@ const DBMATE_DIRECTIVE = /^(\s*)(migrate:)/i;
  */
 export function commentLines(text: string): string[] {
   return text.split(LINE_BREAK).map((line) => {
-    const clean = line.replace(/\t/g, ' ').replace(CONTROL, '').replace(DBMATE_DIRECTIVE, '$1> $2');
+    const clean = line.replace(/\t/g, ' ').replace(CONTROL, '').replace(SECTION_DIRECTIVE, '$1> $2');
     return `-- ${clean}`.trimEnd();
   });
 }

@@ -9,7 +9,11 @@
  * - dbmate: `schema_migrations (version varchar(128) primary key)`, one row per applied version
  *   (pkg/driver/postgres/postgres.go, CreateMigrationsTable, InsertMigration, DeleteMigration).
  *
- * Neither keeps a checksum or when a migration ran: those fields are null.
+ * - node-pg-migrate: `pgmigrations (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)`,
+ *   one row per applied migration, named by its file without the extension (its migration.ts:
+ *   `INSERT INTO … (name, run_on) VALUES (…, NOW())`, `DELETE FROM … WHERE name = …`).
+ *
+ * None keeps a checksum; golang-migrate and dbmate do not record when a migration ran either.
  */
 import { Session } from '../db/database';
 import { PgTunerError } from '../errors';
@@ -18,10 +22,17 @@ import { Layout } from './conventions';
 import { Migration, MigrationFolder } from './files';
 import type { AppliedRow, Tracking } from './trackingTypes';
 
-export type ToolTableKind = 'golang-migrate' | 'dbmate';
+export type ToolTableKind = 'golang-migrate' | 'dbmate' | 'node-pg-migrate';
 
 /** The layout each tool's files follow: its table and the folder's convention must agree. */
-export const TOOL_LAYOUT: Record<ToolTableKind, Layout> = { 'golang-migrate': 'golang-migrate', dbmate: 'dbmate' };
+export const TOOL_LAYOUT: Record<ToolTableKind, Layout> = {
+  'golang-migrate': 'golang-migrate',
+  dbmate: 'dbmate',
+  'node-pg-migrate': 'node-pg-migrate',
+};
+
+/** node-pg-migrate's table (its default migrationsTable). */
+export const NODE_PG_MIGRATE_TABLE = 'pgmigrations';
 
 /** A `schema_migrations` table's columns say whose it is. */
 export function toolOfColumns(columns: string[]): ToolTableKind | undefined {
@@ -37,6 +48,10 @@ const GOLANG_SET_SQL = (t: string) => `INSERT INTO ${t} (version, dirty) VALUES 
 const DBMATE_READ_SQL = (t: string) => `SELECT version FROM ${t}`;
 const DBMATE_INSERT_SQL = (t: string) => `INSERT INTO ${t} (version) VALUES ($1)`;
 const DBMATE_DELETE_SQL = (t: string) => `DELETE FROM ${t} WHERE version = $1`;
+
+const NPM_READ_SQL = (t: string) => `SELECT id::int AS id, name, run_on AS "runOn" FROM ${t} ORDER BY run_on, id`;
+const NPM_INSERT_SQL = (t: string) => `INSERT INTO ${t} (name, run_on) VALUES ($1, NOW())`;
+const NPM_DELETE_SQL = (t: string) => `DELETE FROM ${t} WHERE name = $1`;
 
 const sameVersion = (a: string, b: string) => BigInt(a) === BigInt(b);
 
@@ -75,6 +90,19 @@ export async function openToolTable(
       ensure: async () => undefined,
       record: (m) => setVersion(m.version),
       forget: (m) => setVersion(previousVersion(folder, m)),
+    };
+  }
+  if (kind === 'node-pg-migrate') {
+    const rows = (await session.query<{ id: number; name: string; runOn: Date }>(NPM_READ_SQL(name))).rows;
+    return {
+      tool: 'node-pg-migrate',
+      table: name,
+      own: false,
+      read: async () =>
+        rows.map((r) => ({ id: r.id, name: r.name, checksum: null, downChecksum: null, appliedAt: r.runOn, executionMs: null })),
+      ensure: async () => undefined,
+      record: async (m) => void (await session.queryRaw(NPM_INSERT_SQL(name), [m.name])),
+      forget: async (m) => void (await session.queryRaw(NPM_DELETE_SQL(name), [m.name])),
     };
   }
   const versions = (await session.query<{ version: string }>(DBMATE_READ_SQL(name))).rows.map((r) => r.version);

@@ -7,7 +7,7 @@ import { PgTunerError } from '../errors';
 import { Session } from '../db/database';
 import { describeConvention } from './conventions';
 import type { MigrationFolder } from './files';
-import { openToolTable, TOOL_LAYOUT, toolOfColumns } from './toolTables';
+import { NODE_PG_MIGRATE_TABLE, openToolTable, TOOL_LAYOUT, ToolTableKind, toolOfColumns } from './toolTables';
 import type { AppliedRow, Tracking } from './trackingTypes';
 import { DEFAULT_SETTINGS, Settings } from '../settings/schema';
 import { qualifiedName, quoteIdent } from '../sql/ident';
@@ -20,12 +20,13 @@ const EXPECTED_COLUMNS = ['id', 'name', 'checksum', 'applied_at', 'execution_ms'
 const DOWN_CHECKSUM_COLUMN = 'down_checksum';
 
 /** Tables of tools whose migrations PG Tuner does not run: their presence must not go unnoticed. */
-const UNSUPPORTED_TOOL_TABLES: Record<string, string> = { pgmigrations: 'node-pg-migrate', flyway_schema_history: 'Flyway' };
+const UNSUPPORTED_TOOL_TABLES: Record<string, string> = { flyway_schema_history: 'Flyway' };
 const TABLE_EXISTS_SQL = `SELECT to_regclass($1) IS NOT NULL AS exists`;
 
 /**
- * The tracking table for `folder`: a tool's own schema_migrations when that tool created it
- * (golang-migrate, dbmate), read and written in its format, else PG Tuner's. The tool's table and
+ * The tracking table for `folder`: a tool's own table when that tool created it (golang-migrate's
+ * or dbmate's schema_migrations, node-pg-migrate's pgmigrations), read and written in its format,
+ * else PG Tuner's. The tool's table and
  * the folder's file convention must agree; a table of another tool is refused.
  */
 export async function openTracking(session: Session, schema: string, folder: MigrationFolder): Promise<Tracking> {
@@ -39,18 +40,19 @@ export async function openTracking(session: Session, schema: string, folder: Mig
       );
     }
   }
+  const npm = (await session.query<{ exists: boolean }>(TABLE_EXISTS_SQL, [qualifiedName(schema, NODE_PG_MIGRATE_TABLE)])).rows[0].exists;
   const columns = (await session.query<{ column: string }>(TRACKING_COLUMNS_SQL, [schema, TRACKING_TABLE])).rows.map((r) => r.column);
-  const tool = toolOfColumns(columns);
+  const tool: ToolTableKind | undefined = npm ? 'node-pg-migrate' : toolOfColumns(columns);
   if (!tool) return ownTracking(session, schema);
   const layout = TOOL_LAYOUT[tool];
   if (folder.migrations.length && folder.convention.layout !== layout) {
     throw new PgTunerError(
       'MIGRATION_ERROR',
-      `${trackingTableName(schema)} is ${tool}'s table, but ${folder.directory} follows ${describeConvention(folder.convention)}. ` +
+      `${qualifiedName(schema, tool === 'node-pg-migrate' ? NODE_PG_MIGRATE_TABLE : TRACKING_TABLE)} is ${tool}'s table, but ${folder.directory} follows ${describeConvention(folder.convention)}. ` +
         `Name the files as ${tool} does, or set pgtuner.migrations.trackingSchema (CLI: --tracking-schema) to a schema of PG Tuner's own, e.g. "pgtuner".`,
     );
   }
-  return openToolTable(session, tool, schema, TRACKING_TABLE, folder);
+  return openToolTable(session, tool, schema, tool === 'node-pg-migrate' ? NODE_PG_MIGRATE_TABLE : TRACKING_TABLE, folder);
 }
 
 function ownTracking(session: Session, schema: string): Tracking {

@@ -18,7 +18,7 @@ export interface AppliedRow {
 
 /** The table that says what is applied: PG Tuner's own, or the one of the tool that manages the repository. */
 export interface Tracking {
-  tool: 'PG Tuner' | 'golang-migrate' | 'dbmate';
+  tool: 'PG Tuner' | 'golang-migrate' | 'dbmate' | 'node-pg-migrate';
   /** Its qualified name. */
   table: string;
   /** PG Tuner's own table (checksums of up and down). */

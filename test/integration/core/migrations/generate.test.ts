@@ -144,6 +144,14 @@ describe('migrations generator and conventions', () => {
       },
       expectUp: '20261123183005_add_docs_flag.sql',
     },
+    {
+      label: 'node-pg-migrate',
+      existing: {
+        '1700000000000_docs_note.sql':
+          '-- Up Migration\nALTER TABLE docs ADD COLUMN note text;\n\n-- Down Migration\nALTER TABLE docs DROP COLUMN note;\n',
+      },
+      expectUp: '1700000000001_add_docs_flag.sql',
+    },
   ];
 
   for (const c of conventions) {
@@ -153,8 +161,9 @@ describe('migrations generator and conventions', () => {
       assert.equal(path.basename(blank.upPath), c.expectUp);
       assert.equal(blank.downPath && path.basename(blank.downPath), c.expectDown);
       const body = (up: string, down: string) => {
+        const downMarker = c.label === 'node-pg-migrate' ? '-- Down Migration' : '-- migrate:down';
         if (!blank.downPath)
-          return fs.writeFileSync(blank.upPath, read(blank.upPath).replace('-- migrate:down', `${up}\n-- migrate:down`) + down + '\n');
+          return fs.writeFileSync(blank.upPath, read(blank.upPath).replace(downMarker, `${up}\n${downMarker}`) + down + '\n');
         fs.appendFileSync(blank.upPath, up + '\n');
         fs.appendFileSync(blank.downPath, down + '\n');
       };
@@ -164,10 +173,7 @@ describe('migrations generator and conventions', () => {
       assert.equal(up.failed, undefined, up.failed?.message);
 
       const status = await migrationStatus(db, { directory: dir }, defaultRun());
-      assert.equal(
-        status.convention.layout,
-        c.label === 'golang-migrate' ? 'golang-migrate' : c.label === 'dbmate' ? 'dbmate' : 'numbered',
-      );
+      assert.equal(status.convention.layout, ['golang-migrate', 'dbmate', 'node-pg-migrate'].includes(c.label) ? c.label : 'numbered');
       assert.deepEqual(status.problems, []);
       assert.deepEqual(
         status.entries.map((e) => e.state),

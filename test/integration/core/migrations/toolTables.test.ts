@@ -3,9 +3,12 @@
  * (golang-migrate's database/postgres/postgres.go ensureVersionTable; dbmate's
  * pkg/driver/postgres/postgres.go CreateMigrationsTable), holding what the tool applied. PG Tuner
  * reads it, applies only what is pending, records and rolls back in the tool's own format, and
- * refuses a dirty state. Neither tool is an npm package, so the tables are made by hand here.
+ * refuses a dirty state. golang-migrate and dbmate are not npm packages, so their tables are made
+ * by hand here; node-pg-migrate is, and the real tool migrates first and checks afterwards.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import { Database } from '../../../../src/core/db/database';
 import { applyPending, rollback } from '../../../../src/core/migrations/runner';
 import { migrationStatus, trackingLabel } from '../../../../src/core/migrations/status';
@@ -13,6 +16,7 @@ import { defaultRun } from '../../../../src/core/run';
 import { freshDatabase } from '../../../support/integrationHooks';
 import { migrationsFolder, openDatabase, query, removeFolders } from './support';
 
+const NODE_PG_MIGRATE = path.join(__dirname, '..', '..', '..', '..', '..', 'node_modules', 'node-pg-migrate', 'bin', 'node-pg-migrate.js');
 const GOLANG_MIGRATE_TABLE = 'CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)';
 const DBMATE_TABLE = 'create table if not exists "public"."schema_migrations" (version varchar(128) primary key)';
 
@@ -105,12 +109,45 @@ describe("migrations: another tool's tracking table", function () {
     assert.deepEqual(await query(url, "SELECT to_regclass('b') IS NULL AS gone"), [{ gone: true }]);
   });
 
-  it("node-pg-migrate's and Flyway's tables are refused with a clear message (PG Tuner does not run their migrations)", async () => {
+  it('node-pg-migrate (the real tool): status, apply and roll back without re-running anything; the tool agrees afterwards', async () => {
+    const file = (t: string) => `-- Up Migration\nCREATE TABLE ${t} (id int);\n\n-- Down Migration\nDROP TABLE ${t};\n`;
+    const dir = migrationsFolder({ '1700000000000_a.sql': file('npm_a'), '1700000000001_b.sql': file('npm_b') });
+    const tool = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [NODE_PG_MIGRATE, ...args, '--migrations-dir', dir], {
+        env: { ...process.env, DATABASE_URL: url },
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr + r.stdout);
+      return r.stdout;
+    };
+    tool('up', '1');
+
+    const status = await migrationStatus(db, { directory: dir }, defaultRun());
+    assert.equal(trackingLabel(status), "public.pgmigrations (node-pg-migrate's table)");
+    assert.deepEqual(await states(dir), ['1700000000000_a:applied', '1700000000001_b:pending']);
+    const up = await applyPending(db, { directory: dir }, defaultRun());
+    assert.deepEqual(
+      up.applied.map((r) => r.name),
+      ['1700000000001_b'],
+    );
+    assert.match(tool('up'), /No migrations to run/, 'node-pg-migrate sees what PG Tuner applied');
+
+    await rollback(db, { directory: dir, steps: 1 }, defaultRun());
+    assert.deepEqual(await query(url, "SELECT to_regclass('npm_b') IS NULL AS gone"), [{ gone: true }]);
+    tool('down');
+    assert.deepEqual(
+      await query(url, "SELECT to_regclass('npm_a') IS NULL AS gone, (SELECT count(*)::int FROM pgmigrations) AS n"),
+      [{ gone: true, n: 0 }],
+      'node-pg-migrate rolled back the one PG Tuner left applied',
+    );
+  });
+
+  it("Flyway's table is refused with a clear message (PG Tuner does not run its migrations)", async () => {
     const dir = migrationsFolder({ '001_a.sql': 'CREATE TABLE a (id int);', '001_a.down.sql': 'DROP TABLE a;' });
-    await query(url, 'CREATE TABLE pgmigrations (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)');
+    await query(url, 'CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50))');
     await assert.rejects(
       applyPending(db, { directory: dir }, defaultRun()),
-      /pgmigrations exists: this database is migrated by node-pg-migrate/,
+      /flyway_schema_history exists: this database is migrated by Flyway/,
     );
     assert.deepEqual(await query(url, "SELECT to_regclass('a') IS NULL AS none"), [{ none: true }]);
   });

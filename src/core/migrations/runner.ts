@@ -8,7 +8,7 @@
  * statement by statement with the tracking row written only after the last one succeeded.
  */
 import { DatabaseError } from 'pg';
-import { connectionLossIn } from '../db/connectionErrors';
+import { ConnectionLostError, connectionLossIn } from '../db/connectionErrors';
 import { Database, Session } from '../db/database';
 import { readServerVersionNum } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
@@ -376,6 +376,8 @@ async function runOutsideTransaction(
     try {
       await session.queryRaw(statement.text);
     } catch (err) {
+      // Statements outside a transaction stay applied when the connection goes: say which.
+      if (connectionLossIn(err) && index > 0) throw new ConnectionLostError(`${(err as Error).message}.${ranBefore(index)}`, err);
       throwIfConnectionLost(err);
       const dropped = target ? await dropNewInvalidIndexes(session, target, before) : [];
       const cleanup = dropped.length ? ` The failed build left the INVALID index ${dropped.join(', ')}; PG Tuner dropped it.` : '';

@@ -77,4 +77,14 @@ describe('CLI: the server closes the connection during a verb', function () {
       ],
     );
   });
+
+  it('migrate up outside a transaction: the message says which statements stayed applied', async () => {
+    const dir = migrationsFolder({
+      '001_index.sql': 'CREATE INDEX CONCURRENTLY IF NOT EXISTS t_v_idx ON t (v);\nSELECT pg_sleep(30.75);\n',
+      '001_index.down.sql': 'DROP INDEX CONCURRENTLY IF EXISTS t_v_idx;\n',
+    });
+    const r = await terminateDuringCli(['migrate', 'up', '--dir', dir], url, 'pg_sleep(30.75)');
+    assertServerGone(r, /The 1 statement\(s\) before it ran outside a transaction and stay applied/);
+    assert.ok(!(await trackedNames(url)).includes('001_index'), 'the interrupted migration was recorded');
+  });
 });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { qualifiedName } from '../../../../src/core/sql/ident';
-import { extractShape } from '../../../../src/core/sql/parse';
+import { extractShape, tryExtractShape } from '../../../../src/core/sql/parse';
 import type { ColumnRef, QueryShape } from '../../../../src/core/sql/shape';
 import { freshDatabase } from '../../../support/integrationHooks';
 
@@ -33,7 +33,7 @@ function indexStatements(shape: QueryShape): string[] {
       const method = p.op === 'FULLTEXT' ? ' USING gin' : p.op === 'LIKE_INFIX' ? ' USING gin' : '';
       const opclass = p.op === 'LIKE_INFIX' ? ' gin_trgm_ops' : '';
       statements.push(`CREATE INDEX ON ${table}${method} (${key(p.target)}${opclass})`);
-      if (p.constant) statements.push(`CREATE INDEX ON ${table} (id) WHERE ${p.sql}`);
+      if (p.constant) statements.push(`CREATE INDEX ON ${table}${method} (${key(p.target)}${opclass}) WHERE ${p.sql}`);
     }
     if (t.orderBy.length) {
       const keys = t.orderBy.map((k) => `${key(k.target)} ${k.direction}${k.nulls ? ` NULLS ${k.nulls}` : ''}`);
@@ -60,13 +60,26 @@ describe('sql shape texts accepted by PostgreSQL', () => {
   it('builds an index from every predicate, ORDER BY and GROUP BY text of the bench queries and extra cases', async () => {
     const queries: { id: string; sql: string }[] = JSON.parse(fs.readFileSync(path.join(BENCH, 'queries.json'), 'utf8')).queries;
     let built = 0;
+    // Views take no index: the advisor reaches their base tables through the plan, not through these texts.
+    const views = new Set(
+      (await client.query<{ name: string }>(`SELECT relname AS name FROM pg_class WHERE relkind = 'v'`)).rows.map((r) => r.name),
+    );
+    let unparsed = 0;
     for (const sql of [...queries.map((q) => q.sql), ...EXTRA]) {
-      for (const ddl of indexStatements(extractShape(sql))) {
+      // What pgsql-ast-parser cannot read (AS MATERIALIZED) the advisor reads from the plan instead.
+      const parsed = tryExtractShape(sql);
+      if ('error' in parsed) {
+        unparsed++;
+        continue;
+      }
+      const shape = parsed.shape;
+      for (const ddl of indexStatements({ ...shape, tables: shape.tables.filter((t) => !views.has(t.table)) })) {
         await client.query(ddl).catch((err: Error) => assert.fail(`${ddl}\n  from: ${sql}\n  ${err.message}`));
         built++;
       }
     }
     assert.ok(built >= 60, `built ${built} indexes`);
+    assert.ok(unparsed <= 1, `${unparsed} bench statements the parser cannot read`);
   });
 
   it('valueSql of constant predicates is a valid value for its column', async () => {

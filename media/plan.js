@@ -11,7 +11,7 @@
 /** @typedef {import('../src/core/plan/compare').PlanComparison} PlanComparison */
 /** @typedef {import('../src/core/plan/types').Plan} Plan */
 /** @typedef {import('../src/core/plan/types').PlanNode} PlanNode */
-/** @typedef {import('../src/core/advisor/types').Suggestion} Suggestion */
+/** @typedef {import('../src/vscode/explain/messages').SuggestionView} SuggestionView */
 /** @typedef {'tree' | 'icicle' | 'text' | 'json'} PlanFormat */
 /** @typedef {{ postMessage(message: FromWebview): void; getState(): any; setState(state: any): void }} VsCodeApi */
 
@@ -105,18 +105,6 @@
   const count = (n) => Math.round(n).toLocaleString('en-US');
   /** @param {number} n */
   const cost = (n) => (n >= 100 ? count(n) : n.toFixed(2));
-  /** @param {number | null | undefined} bytes */
-  function size(bytes) {
-    if (bytes === null || bytes === undefined) return '–';
-    const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-    let v = bytes;
-    let u = 0;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
-  }
   /** @param {number} before @param {number} after */
   function change(before, after) {
     if (!before) return '';
@@ -275,7 +263,7 @@
     return section;
   }
 
-  /** @param {Suggestion} s @param {number} index */
+  /** @param {SuggestionView} s @param {number} index */
   function card(s, index) {
     const e = s.evidence;
     const verified = {
@@ -292,7 +280,7 @@
             e.msBefore && e.msAfter !== null ? change(e.msBefore, e.msAfter) : '',
           ]
         : undefined,
-      ['Size', size(e.sizeBytes), e.sizeBytes === null ? '' : 'estimated'],
+      ['Size', s.sizeText, e.sizeBytes === null ? '' : 'estimated'],
       ['Verified by', verified, e.note || ''],
     ].filter(Boolean);
     const comparing = state.comparison && state.comparison.suggestionIndex === index;

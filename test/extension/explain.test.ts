@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { CommandOutcome } from '../../src/vscode/explain/controller';
 import type { ExplainResultView, PlanView, ToWebview } from '../../src/vscode/explain/messages';
 import type { ExplainArgs } from '../../src/vscode/explain/target';
+import { formatBytes } from '../../src/core/format';
 import { BENCH_SLICE_SQL, OPEN_CRITICAL_ALERTS } from '../support/benchSlice';
 import { freshDatabaseUrl, useConnection } from './support';
 
@@ -179,6 +180,8 @@ describe('Explain & Suggest in the editor', function () {
       'Hotspots',
       'Slowest path:',
       '% self',
+      // The size as the core formats it (the webview has no formatter of its own).
+      formatBytes(best.evidence.sizeBytes!),
     ]) {
       assert.ok(state.rendered!.includes(text), `the panel does not show "${text}":\n${state.rendered}`);
     }

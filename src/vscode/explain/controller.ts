@@ -19,7 +19,7 @@ import { Run } from '../../core/run';
 import { extractShape } from '../../core/sql/parse';
 import { readSettings } from '../config';
 import { ActiveConnection, Services } from '../services';
-import { ExplainResultView, FromWebview, isSuggestionIndex, PlanView } from './messages';
+import { ExplainResultView, FromWebview, isSuggestionIndex, PlanView, suggestionView } from './messages';
 import { askParameters } from './parameters';
 import { PlanPanel } from './planPanel';
 import { confirmAnalyze, confirmSideEffects } from './safety';
@@ -109,7 +109,7 @@ export class ExplainController {
         parameters: paramCount === 0 ? undefined : generic ? 'generic plan' : `${paramCount} value${paramCount > 1 ? 's' : ''}`,
         connection: `${describeProfile(active.profile)} (${active.profile.environment})`,
         before: planView(plan),
-        suggestions,
+        suggestions: suggestions.map(suggestionView),
         notes,
       };
       this.source = { sql, params: input.params };
@@ -125,7 +125,7 @@ export class ExplainController {
   async explainAgain(args: ExplainAgainArgs): Promise<CommandOutcome<{ after: PlanView }>> {
     try {
       const panel = PlanPanel.active;
-      const suggestions = panel?.currentResult?.suggestions ?? [];
+      const suggestions: Suggestion[] = panel?.currentResult?.suggestions ?? [];
       if (!panel || !this.source)
         throw new PgTunerError('BAD_INPUT', 'Run "Explain & Suggest Index" first; its suggestions can then be tried.');
       const index = args.suggestion ? suggestions.indexOf(args.suggestion) : (args.suggestionIndex ?? (await pickSuggestion(suggestions)));

@@ -3,6 +3,7 @@
  * the extension imports these types, and plan.js names them in JSDoc (`// @ts-check`).
  */
 import type { Suggestion } from '../../core/advisor/types';
+import { formatBytes } from '../../core/format';
 import type { PlanComparison } from '../../core/plan/compare';
 import type { Plan } from '../../core/plan/types';
 
@@ -21,8 +22,15 @@ export interface ExplainResultView {
   /** user@host:port/db (environment); never a password. */
   connection: string;
   before: PlanView;
-  suggestions: Suggestion[];
+  suggestions: SuggestionView[];
   notes: string[];
+}
+
+/** A suggestion as the panel shows it: its size already formatted by the core's formatter (the webview has none of its own). */
+export type SuggestionView = Suggestion & { sizeText: string };
+
+export function suggestionView(s: Suggestion): SuggestionView {
+  return { ...s, sizeText: s.evidence.sizeBytes === null ? '–' : formatBytes(s.evidence.sizeBytes) };
 }
 
 /** The what-if plan of one suggestion and what changed against the current plan. */

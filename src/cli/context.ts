@@ -74,11 +74,12 @@ export interface TargetOptions {
  */
 export function resolveTarget(values: TargetOptions, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ConnectionTarget {
   if (values.db) return targetFromUrl(values.db);
-  if (values.connection) return workspaceTarget(values.connection, values['allow-insecure'] ?? false, env, cwd);
+  const allowInsecure = values['allow-insecure'] ?? false;
+  if (values.connection) return workspaceTarget(values.connection, allowInsecure, env, cwd);
   if (env.DATABASE_URL) return targetFromUrl(env.DATABASE_URL, 'DATABASE_URL', 'development', 'environment');
   const fromEnv = targetFromEnvironment(env);
   if (fromEnv) return fromEnv;
-  const fromDotenv = dotenvTarget(cwd);
+  const fromDotenv = dotenvTarget(cwd, allowInsecure);
   if (fromDotenv) return fromDotenv;
   throw new PgTunerError(
     'BAD_INPUT',
@@ -87,7 +88,7 @@ export function resolveTarget(values: TargetOptions, env: NodeJS.ProcessEnv = pr
 }
 
 /** DATABASE_URL from ./.env, read by the connections feature's dotenv reader (the file's own ${VAR}s only). */
-function dotenvTarget(cwd: string): ConnectionTarget | undefined {
+function dotenvTarget(cwd: string, allowInsecure: boolean): ConnectionTarget | undefined {
   const file = path.join(cwd, '.env');
   let text: string;
   try {
@@ -98,9 +99,34 @@ function dotenvTarget(cwd: string): ConnectionTarget | undefined {
   const url = databaseUrlFromDotenv(text);
   if (!url) return undefined;
   const target = targetFromUrl(url, '.env', 'development', 'dotenv');
-  process.stderr.write(`pgtuner: DATABASE_URL from ${file}: ${describeProfile(target.profile)}\n`);
+  checkRepositoryServer(`DATABASE_URL from ${file}`, file, target.profile, allowInsecure);
   return target;
 }
+
+/**
+ * A server named by a file the repository ships (.vscode/settings.json, .env): say on stderr which
+ * file chose it, and refuse to send the password and data unencrypted to another machine unless
+ * --allow-insecure says so.
+ */
+function checkRepositoryServer(what: string, file: string, profile: ConnectionProfile, allowInsecure: boolean): void {
+  const host = profile.host ?? 'localhost';
+  const port = profile.port ?? 5432;
+  const sslmode = profile.sslmode ?? 'prefer';
+  say(
+    `${what} (whoever controls this folder chooses the server): ${describeProfile(profile)}, sslmode ${sslmode}, environment ${profile.environment}`,
+  );
+  if (sslmode !== 'disable' || isLoopback(host)) return;
+  if (!allowInsecure) {
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `${what}: ${file} sends the password and all data unencrypted (sslmode=disable) ` +
+        `to ${host}:${port}, which is not this machine. Fix sslmode in that file, or pass --allow-insecure if this is intended.`,
+    );
+  }
+  say(`--allow-insecure: connecting to ${host}:${port} without SSL`);
+}
+
+const say = (line: string) => process.stderr.write(`pgtuner: ${line}\n`);
 
 function workspaceTarget(name: string, allowInsecure: boolean, env: NodeJS.ProcessEnv, cwd: string): ConnectionTarget {
   const { profile, file } = profileFromWorkspaceSettings(name, cwd);
@@ -113,22 +139,7 @@ function workspaceTarget(name: string, allowInsecure: boolean, env: NodeJS.Proce
   };
   const host = effective.host ?? 'localhost';
   const port = effective.port ?? 5432;
-  const sslmode = profile.sslmode ?? 'prefer';
-  const say = (line: string) => process.stderr.write(`pgtuner: ${line}\n`);
-  say(
-    `--connection "${name}" is the profile in ${file} (workspace settings: whoever controls this folder chooses the server): ` +
-      `${describeProfile(effective)}, sslmode ${sslmode}, environment ${profile.environment}`,
-  );
-  if (sslmode === 'disable' && !isLoopback(host)) {
-    if (!allowInsecure) {
-      throw new PgTunerError(
-        'BAD_INPUT',
-        `--connection ${name}: the profile in ${file} sends the password and all data unencrypted (sslmode=disable) ` +
-          `to ${host}:${port}, which is not this machine. Fix sslmode in that file, or pass --allow-insecure if this is intended.`,
-      );
-    }
-    say(`--allow-insecure: connecting to ${host}:${port} without SSL`);
-  }
+  checkRepositoryServer(`--connection "${name}" is the profile in ${file}`, file, effective, allowInsecure);
   const pw = env.PGPASSWORD;
   const envHost = env.PGHOST || 'localhost';
   const envPort = Number(env.PGPORT) || 5432;

@@ -49,10 +49,32 @@ describe('CLI: which database a verb uses', () => {
     try {
       const { profile } = resolveTarget({}, {}, cwd);
       assert.deepEqual([profile.host, profile.port, profile.database, profile.source], ['h4', 5433, 'd4', 'dotenv']);
-      assert.match(said, /DATABASE_URL from .*\.env: u@h4:5433\/d4/);
+      assert.match(said, /DATABASE_URL from .*\.env.*: u@h4:5433\/d4/);
       assert.equal(resolveTarget({ db: 'postgres://a@h1/d1' }, {}, cwd).profile.host, 'h1');
       assert.equal(resolveTarget({}, { DATABASE_URL: 'postgres://u@h2/d2' }, cwd).profile.host, 'h2');
       assert.equal(resolveTarget({}, { PGHOST: 'h3' }, cwd).profile.host, 'h3');
+    } finally {
+      process.stderr.write = stderr;
+    }
+  });
+
+  it('treats ./.env like the settings a repository ships: refuses sslmode=disable to another machine unless --allow-insecure', () => {
+    const cwd = workspace('{}');
+    fs.writeFileSync(path.join(cwd, '.env'), 'DATABASE_URL=postgres://u@db.example.com/d?sslmode=disable\n');
+    const stderr = process.stderr.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      assert.throws(
+        () => resolveTarget({}, {}, cwd),
+        (e: PgTunerError) =>
+          e.code === 'BAD_INPUT' &&
+          /sslmode=disable/.test(e.message) &&
+          /db\.example\.com/.test(e.message) &&
+          /--allow-insecure/.test(e.message),
+      );
+      assert.equal(resolveTarget({ 'allow-insecure': true } as never, {}, cwd).profile.host, 'db.example.com');
+      fs.writeFileSync(path.join(cwd, '.env'), 'DATABASE_URL=postgres://u@127.0.0.1/d?sslmode=disable\n');
+      assert.equal(resolveTarget({}, {}, cwd).profile.sslmode, 'disable', 'loopback without SSL is fine');
     } finally {
       process.stderr.write = stderr;
     }

@@ -16,6 +16,7 @@ import { defaultRun } from '../src/core/run';
 import { tryExtractShape } from '../src/core/sql/parse';
 import { splitStatements } from '../src/core/sql/split';
 import { startCluster } from '../test/support/cluster';
+import { median } from './support';
 
 interface BenchQuery {
   id: string;
@@ -190,12 +191,6 @@ async function timeWith(db: Database, q: BenchQuery, ddls: string[], requires: s
 const toSet = (x: string | string[]) => (Array.isArray(x) ? x : [x]);
 const nameOracle = (ddl: string, i: number) => ddl.replace(/^CREATE INDEX ON/i, `CREATE INDEX bench_oracle_${i} ON`);
 const fmt = (ms: number) => `${ms < 1 ? ms.toFixed(3) : ms.toFixed(1)} ms`;
-
-function median(xs: number[]): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function parseArgs(argv: string[]): { db?: string; only?: string[]; modes?: string[] } {
   const out: { db?: string; only?: string[]; modes?: string[] } = {};

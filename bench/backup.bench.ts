@@ -8,7 +8,6 @@
  * Writes bench/results-backup.json. Env: PGTUNER_BENCH_ROWS (default 2,000,000 events ≈ 400 MB),
  * PGTUNER_BENCH_ROUNDS (default 3). Run: `BENCH=backup npm run bench` (from the repository root).
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -23,6 +22,7 @@ import { readServerInfo } from '../src/core/db/serverInfo';
 import { defaultRun } from '../src/core/run';
 import { targetFromUrl } from '../src/core/db/profile';
 import { startCluster } from '../test/support/cluster';
+import { libpqEnv, median, runTool, timed } from './support';
 
 const ROWS = Number(process.env.PGTUNER_BENCH_ROWS) || 2_000_000;
 const ROUNDS = Math.max(3, Number(process.env.PGTUNER_BENCH_ROUNDS) || 3);
@@ -42,26 +42,6 @@ INSERT INTO settings SELECT 'k' || g, jsonb_build_object('v', g) FROM generate_s
 
 const SIZE_SQL = 'SELECT pg_database_size(current_database())::bigint AS bytes';
 const TABLES_SQL = `SELECT quote_ident(schemaname) || '.' || quote_ident(relname) AS name FROM pg_stat_user_tables ORDER BY 1`;
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} exited ${code}: ${stderr}`))));
-  });
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const c = new Client({ connectionString: url });
@@ -92,18 +72,11 @@ async function main(): Promise<void> {
     const jobs = defaultJobs();
     // No retention: each round deletes the previous dump itself, outside the timing.
     const backupRun = defaultRun({ settings: { 'backup.toolsDirectory': cluster.binDir, 'backup.jobs': jobs, 'backup.keep': 0 } });
-    const env = {
-      ...process.env,
-      PGHOST: cluster.host,
-      PGPORT: String(cluster.port),
-      PGUSER: cluster.superuser,
-      PGPASSWORD: cluster.password,
-      PGSSLMODE: 'disable',
-    };
+    const env = libpqEnv(cluster);
     console.log(`pg_dump ${tools.pgDump.version} (${tools.pgDump.path}), pg_restore -j ${jobs}, ${ROUNDS} rounds`);
 
     const rawDumpFile = path.join(work, 'raw.dump');
-    const rawBackup = () => timed(() => run(tools.pgDump.path, ['-Fc', '-f', rawDumpFile, DATABASE], env));
+    const rawBackup = () => timed(() => runTool(tools.pgDump.path, ['-Fc', '-f', rawDumpFile, DATABASE], env));
     let lastDump = '';
     const keys = memoryKeyring();
     const ourBackup = async () => {
@@ -117,7 +90,7 @@ async function main(): Promise<void> {
     const rawRestore = (dumpFile: string) =>
       timed(async () => {
         await withClient(cluster.url(), (c) => c.query('CREATE DATABASE raw_restore TEMPLATE template0'));
-        await run(tools.pgRestore.path, ['-d', 'raw_restore', `-j${jobs}`, '--exit-on-error', '--no-owner', '--no-acl', dumpFile], env);
+        await runTool(tools.pgRestore.path, ['-d', 'raw_restore', `-j${jobs}`, '--exit-on-error', '--no-owner', '--no-acl', dumpFile], env);
         await withClient(cluster.url('raw_restore'), async (c) => {
           for (const { name } of (await c.query<{ name: string }>(TABLES_SQL)).rows) await c.query(`SELECT count(*) FROM ${name}`);
         });

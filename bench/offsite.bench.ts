@@ -8,7 +8,6 @@
  * bench/results-offsite.json. Env: PGTUNER_BENCH_ROWS (default 1,000,000 events), PGTUNER_BENCH_ROUNDS
  * (default 3). Run: `npm run bench -- offsite`.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -23,6 +22,7 @@ import { readServerInfo } from '../src/core/db/serverInfo';
 import { defaultRun } from '../src/core/run';
 import { Settings } from '../src/core/settings/schema';
 import { startCluster } from '../test/support/cluster';
+import { libpqEnv, median, runTool, timed } from './support';
 import { startLocalS3 } from '../test/support/s3';
 
 const ROWS = Number(process.env.PGTUNER_BENCH_ROWS) || 1_000_000;
@@ -39,26 +39,6 @@ INSERT INTO events (account_id, kind, at, payload)
 SELECT 1 + (g::bigint * 7919) % 50000, g % 12, now() - g * interval '1 second', md5(g::text) || md5((g * 31)::text) || md5((g * 17)::text)
   FROM generate_series(1, $ROWS) g;
 CREATE INDEX events_account_at ON events (account_id, at);`;
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} exited ${code}: ${stderr}`))));
-  });
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   const cluster = await startCluster({ log: (l) => console.log(l) });
@@ -82,17 +62,10 @@ async function main(): Promise<void> {
     };
     const plainRun = defaultRun({ settings });
     const encryptedRun = defaultRun({ settings: { ...settings, 'backup.encryption': 'passphrase' } });
-    const env = {
-      ...process.env,
-      PGHOST: cluster.host,
-      PGPORT: String(cluster.port),
-      PGUSER: cluster.superuser,
-      PGPASSWORD: cluster.password,
-      PGSSLMODE: 'disable',
-    };
+    const env = libpqEnv(cluster);
     const keys = memoryKeyring();
     const rawFile = path.join(work, 'raw.dump');
-    const raw = () => timed(() => run(tools.pgDump.path, ['-Fc', '-f', rawFile, DATABASE], env));
+    const raw = () => timed(() => runTool(tools.pgDump.path, ['-Fc', '-f', rawFile, DATABASE], env));
     const dumps: Record<'plain' | 'encrypted', string> = { plain: '', encrypted: '' };
     const ours = async (kind: 'plain' | 'encrypted') => {
       if (dumps[kind]) await deleteBackup(dumps[kind], work);

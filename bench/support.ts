@@ -1,0 +1,40 @@
+/** What every benchmark needs: timing, medians, running a tool, and the libpq environment of a cluster. */
+import { spawn } from 'child_process';
+import * as path from 'path';
+import { Cluster } from '../test/support/cluster';
+
+/** Runs a program to completion; rejects with its stderr when it fails. */
+export function runTool(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} exited ${code}: ${stderr}`))));
+  });
+}
+
+/** Wall time of `fn` in milliseconds. */
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** The median (mean of the middle two for an even count); NaN for none. */
+export function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** PG* variables that make pg_dump / pg_restore / psql reach the cluster as its superuser. */
+export function libpqEnv(cluster: Cluster): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PGHOST: cluster.host,
+    PGPORT: String(cluster.port),
+    PGUSER: cluster.superuser,
+    PGPASSWORD: cluster.password,
+    PGSSLMODE: 'disable',
+  };
+}

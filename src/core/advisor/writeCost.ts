@@ -77,7 +77,7 @@ export async function weighWriteCost<C extends Chosen>(
     }
     const msWithout = m.without.executionMs ?? 0;
     const msWith = m.with.executionMs ?? 0;
-    const timing = `measured with a trial build: ${msWithout.toFixed(1)} ms without it, ${msWith.toFixed(1)} ms with it`;
+    const timing = `measured with a trial build (faster of 2 runs each): ${msWithout.toFixed(1)} ms without it, ${msWith.toFixed(1)} ms with it`;
     if (msWith > msWithout * (1 - minImprovement)) {
       notes.push(
         `${choice.probe.name} is left out: the ${what}, each also written into the index, and the statement does not get faster ` +

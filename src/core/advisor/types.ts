@@ -13,6 +13,22 @@ export interface Evidence {
   verifiedBy: VerifiedBy;
   /** Why it could not be verified, or the lock a trial build took. */
   note?: string;
+  /** Real timings with the index built, when measured on request (`advise --measure`, the card's Measure). */
+  measured?: Measured;
+}
+
+/** The statement run without and with the index really built, inside a rolled-back transaction. */
+export interface Measured {
+  /** The index measured: the suggestion's, or one of its alternatives. */
+  name: string;
+  msBefore: number | null;
+  msAfter: number | null;
+  /** How long the trial build took; null when nothing was built. */
+  buildMs: number | null;
+  /** Each side ran this many times and the faster run counts (the first pays for a cold cache). */
+  runs: number;
+  /** Why a side has no time (ran past the statement timeout, side effects), or that the planner did not use the index. */
+  notes: string[];
 }
 
 export interface Suggestion {
@@ -47,6 +63,8 @@ export interface Alternative {
   costAfter: number;
   sizeBytes: number | null;
   verifiedBy: VerifiedBy;
+  /** Real timings with it built, when measured on request. */
+  measured?: Measured;
 }
 
 export interface PlanSummary {

@@ -15,7 +15,6 @@ import { baselinePlan } from './baseline';
 import { keepThoseThatEarnTheirPlace, repeatsExistingKeys } from './earnsPlace';
 import { DEFAULT_CANDIDATE_OPTIONS, generateCandidates } from './generate';
 import { withPartitionedDdl } from './partitioned';
-import { PhaseClock, PhaseTimings } from './phases';
 import { statementShape } from './planShape';
 import { servedByExisting } from './served';
 import { Advice, Alternative, Suggestion } from './types';
@@ -55,8 +54,6 @@ export interface AdviseTimings {
   baselineMs: number;
   /** Wall time of the whole advise() call; the difference is the advisor's own overhead. */
   totalMs: number;
-  /** That overhead phase by phase (they add up to totalMs − baselineMs). */
-  phases: PhaseTimings;
 }
 
 export type AdviseResult = Advice & { before: Plan; considered: Considered[]; timings: AdviseTimings };
@@ -75,7 +72,6 @@ const TABLE_BYTES_SQL = 'SELECT pg_table_size(to_regclass($1)) AS bytes';
  */
 export async function advise(db: Database, input: AdviseInput, run: Run): Promise<AdviseResult> {
   const started = performance.now();
-  const clock = new PhaseClock(started);
   const statement = singleStatement(input.sql);
   const progress = run.onProgress ?? (() => undefined);
   const production = isProduction(db.profile);
@@ -83,7 +79,6 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
   const result = await db.withSession(
     (session) =>
       session.transaction(rolledBack(run.settings, production), async () => {
-        clock.lap('session');
         progress(analyze ? 'Running EXPLAIN ANALYZE (rolled back afterwards)' : 'Running EXPLAIN');
         const baselineStarted = performance.now();
         const before = await baselinePlan(session, statement, {
@@ -93,8 +88,7 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
           production,
           timeoutSeconds: run.settings.statementTimeoutSeconds,
         });
-        const timings = { baselineMs: performance.now() - baselineStarted, totalMs: 0, phases: clock.phases };
-        clock.skip();
+        const timings = { baselineMs: performance.now() - baselineStarted, totalMs: 0 };
         const base: AdviseResult = {
           statement,
           plan: summary(before),
@@ -112,12 +106,10 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
         }
         const { shape, note } = statementShape(statement, before);
         if (note) base.notes.push(note);
-        clock.lap('shape');
         progress('Reading statistics and existing indexes');
         const caps = capabilities(await readServerInfo(session));
         const tables = await tablesOf(session, shape.tables);
         const existing = await readIndexes(session, [...new Set([...tables.values()].map((t) => t.oid))]);
-        clock.lap('catalog');
         const generated = generateCandidates(shape, tables, {
           ...DEFAULT_CANDIDATE_OPTIONS,
           pgTrgmInstalled: caps.pg_trgm,
@@ -133,13 +125,10 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
           base.notes.push(
             'HypoPG is not installed in this database: candidates are verified by trial builds inside a rolled-back transaction (CREATE EXTENSION hypopg makes this instant).',
           );
-        clock.lap('candidates');
         if (!candidates.length) return base;
 
         progress(`Verifying ${candidates.length} candidate index${candidates.length === 1 ? '' : 'es'} against the planner`);
         const whatIf = new WhatIf(session, statement, whatIfOptions(run.settings, input.params, caps.hypopg, production));
-        const nameOf = await uniqueIndexNames(session, candidates);
-        clock.lap('catalog');
         try {
           const repeats = (c: Candidate, r: Probed, name: string) => repeatsExistingKeys(c, r, existing, before, name);
           const chosen = await chooseGreedily(
@@ -150,8 +139,7 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
             minImprovementOf(run.settings),
             base,
             repeats,
-            nameOf,
-            clock,
+            await uniqueIndexNames(session, candidates),
           );
           const writes = writesOf(before, shape.kind, setColumns(statement));
           const rowsOf = (c: Candidate) => [...tables.values()].find((t) => t.schema === c.schema && t.name === c.table)?.rows ?? 0;
@@ -161,14 +149,12 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
           base.suggestions = await withPartitionedDdl(session, await toSuggestions(weighed, whatIf, before));
         } finally {
           await whatIf.dispose();
-          clock.lap('judgement');
         }
         return base;
       }),
     run.signal,
   );
   if (!result.suggestions.length) result.notes.push(...whyNoIndex(result.before));
-  clock.lap('release');
   result.timings.totalMs = performance.now() - started;
   return result;
 }
@@ -196,7 +182,6 @@ async function chooseGreedily(
   /** Why a candidate may not be chosen whatever its cost (it repeats an existing index's keys), or undefined. */
   refused: (c: Candidate, result: Probed, name: string) => string | undefined,
   nameOf: (c: Candidate) => string,
-  clock: PhaseClock,
 ): Promise<Choice[]> {
   const notes = out.notes;
   const tableBytes = new Map([...tables.values()].map((t) => [`${t.schema}.${t.name}`, t.tableBytes]));
@@ -230,7 +215,6 @@ async function chooseGreedily(
     // Later rounds plan with the chosen indexes in place; a single-table statement has none.
     if (remaining.length) await whatIf.apply(best.probe);
   }
-  clock.lap('whatIf');
   const earning = await keepThoseThatEarnTheirPlace(whatIf, chosen, minImprovement, notes);
   if (earning.length < chosen.length) {
     chosen.splice(0, chosen.length, ...earning);

@@ -8,6 +8,7 @@ import { registerHealth } from './vscode/health';
 import { registerMigrations } from './vscode/migrations';
 import { registerCommandTable } from './vscode/runner';
 import { registerUsage } from './vscode/usage';
+import { registerWorkload } from './vscode/workload';
 
 /** Creates the shared services, registers the command table, then each feature its views. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerMigrations(services);
   registerHealth(services);
   registerUsage(services);
+  registerWorkload(services);
 }
 
 export function deactivate(): void {}

@@ -12,6 +12,7 @@ import { healthCommands } from './health';
 import { migrationsCommands } from './migrations';
 import { Command } from './runner';
 import { usageCommands } from './usage';
+import { workloadCommands } from './workload';
 
 export function commandTable(services: AppServices): Record<string, Command> {
   return {
@@ -23,5 +24,6 @@ export function commandTable(services: AppServices): Record<string, Command> {
     ...healthCommands(services),
     ...migrationsCommands(services),
     ...usageCommands(services),
+    ...workloadCommands(services),
   };
 }

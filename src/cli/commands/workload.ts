@@ -1,7 +1,9 @@
 import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
+import { GeneratedMigration } from '../../core/migrations/generate';
 import { adviseWorkload } from '../../core/workload/adviseWorkload';
+import { generateWorkloadMigrations } from '../../core/workload/migration';
 import { parseBudget } from '../../core/workload/budget';
 import { parseWorkloadFile, readText, statementsFromSqlPaths } from '../../core/workload/inputs';
 import { WorkloadInput, WorkloadReport } from '../../core/workload/types';
@@ -13,6 +15,8 @@ const OPTIONS = {
   workload: { type: 'string' },
   budget: { type: 'string' },
   'max-indexes': { type: 'string' },
+  migration: { type: 'string' },
+  'migration-per-index': { type: 'boolean', default: false },
   /** Read by openDatabase: the target gets a production profile's safeguards. */
   production: { type: 'boolean', default: false },
 } as const;
@@ -36,13 +40,17 @@ input. Ctrl-C stops the statement on the server (exit 130).
   --budget <size|share>   storage the new indexes may take: 500MB, 2GB, or 10% of the database's size
                           (default: no limit)
   --max-indexes <n>       at most this many new indexes
+  --migration <folder>    also write the set as a migration (and its .down) in the folder's convention: new
+                          indexes built first, unused ones dropped after
+  --migration-per-index   one migration per index and per drop instead of one for the set
   --production            treat the database as production: read-only transaction, no trial builds
 
 Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --budget 500MB --json
           pgtuner workload --file queries/ --budget 10%
-          pgtuner workload --workload ci/workload.json --max-indexes 5`,
+          pgtuner workload --workload ci/workload.json --max-indexes 5
+          pgtuner workload --from-stats --budget 1GB --migration migrations/`,
   options: OPTIONS,
-  input(values, positionals): WorkloadInput {
+  input(values, positionals): WorkloadInput & MigrationOutput {
     const sources = [values['from-stats'], !!values.file?.length, values.workload !== undefined].filter(Boolean).length;
     if (sources !== 1)
       throw new PgTunerError(
@@ -50,6 +58,7 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
         'Give the workload with exactly one of --from-stats [N], --file <path>… or --workload <file.json>.',
       );
     const limits = {
+      migration: values.migration !== undefined ? { directory: values.migration, perIndex: values['migration-per-index'] } : undefined,
       budget: values.budget !== undefined ? parseBudget(values.budget) : undefined,
       maxIndexes: values['max-indexes'] !== undefined ? positiveInteger(values['max-indexes'], '--max-indexes') : undefined,
     };
@@ -67,8 +76,16 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
       throw new PgTunerError('BAD_INPUT', `No SQL statement found in ${[...(values.file ?? []), ...positionals].join(', ')}.`);
     return { statements, ...limits };
   },
-  run: adviseWorkload,
-  output(report, _values, db) {
+  async run(db, input, run): Promise<WorkloadReport & { migrations: GeneratedMigration[] }> {
+    const report = await adviseWorkload(db, input, run);
+    const { migration } = input;
+    const migrations =
+      migration && (report.indexes.length || report.drops.length)
+        ? await generateWorkloadMigrations({ ...migration, indexes: report.indexes, drops: report.drops })
+        : [];
+    return { ...report, migrations };
+  },
+  output(report, values, db) {
     const { budgetBytes, totalBytes, indexes, drops, statements, curve } = report;
     return {
       json: {
@@ -92,12 +109,24 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
         worse: report.worse,
         search: report.search,
         notes: report.notes,
+        migrations: report.migrations,
       },
-      text: renderReport(report, describeProfile(db.profile)),
+      text: renderReport(report, describeProfile(db.profile)) + renderMigrations(report.migrations, values.migration),
       exitCode: report.worse.length ? 1 : 0,
     };
   },
 });
+
+/** Where --migration writes the set. */
+interface MigrationOutput {
+  migration?: { directory: string; perIndex: boolean };
+}
+
+function renderMigrations(written: GeneratedMigration[], folder: string | undefined): string {
+  if (folder === undefined) return '';
+  if (!written.length) return `no migration written to ${folder}: nothing to create or drop\n`;
+  return written.map((m) => `migration: ${[m.upPath, m.downPath].filter(Boolean).join(' and ')}\n`).join('');
+}
 
 function positiveInteger(text: string, flag: string): number {
   const n = Number(text);

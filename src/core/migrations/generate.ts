@@ -38,7 +38,7 @@ export interface IndexToDrop {
   partitions?: PartitionIndex[];
 }
 
-interface Script {
+export interface Script {
   /** Comment lines (without the leading "-- "). */
   header: string[];
   statements: string[];
@@ -146,7 +146,7 @@ function describeEvidence(s: Suggestion): string {
   return parts.join('; ');
 }
 
-function concurrencyNote(statements: string[]): string[] {
+export function concurrencyNote(statements: string[]): string[] {
   return statements.some((s) => /\bCONCURRENTLY\b/i.test(s))
     ? [
         'CONCURRENTLY cannot run inside a transaction: PG Tuner runs this file statement by statement, and IF [NOT] EXISTS makes it safe to re-run.',
@@ -158,7 +158,7 @@ function round(n: number): string {
   return n >= 100 ? n.toFixed(0) : Number(n.toPrecision(3)).toString();
 }
 
-async function writeMigration(dir: string, title: string, now: Date, up: Script, down: Script): Promise<GeneratedMigration> {
+export async function writeMigration(dir: string, title: string, now: Date, up: Script, down: Script): Promise<GeneratedMigration> {
   await fsp.mkdir(dir, { recursive: true });
   const entries = await scanFolder(dir);
   const convention = detectConvention(entries);

@@ -43,6 +43,7 @@ export const SETTINGS = {
   'advisor.trialBuildMaxMB': number(2048, { minimum: 0, unit: 'MB' }, true),
   'advisor.trialBuildTimeoutSeconds': number(120, { minimum: 1, unit: 's' }, true),
   'workload.topStatements': number(50, { minimum: 1, maximum: 1000, integer: true }, true),
+  'workload.migrationPerIndex': boolean(false),
   'migrations.directory': string('migrations', true, { resource: true }),
   'migrations.trackingSchema': string('public', true, { resource: true }),
   'backup.directory': string('backups', true),

@@ -37,7 +37,11 @@ export interface StatsWorkload {
   windowSeconds?: number;
 }
 
-export async function readTopStatements(session: Session, top: number): Promise<StatsWorkload> {
+/**
+ * The schema-qualified name of a pg_stat_statements view, once the extension is known to be
+ * installed in this database and preloaded by the server (else a message saying how to enable it).
+ */
+export async function statStatementsView(session: Session): Promise<(name: string) => string> {
   const info = await readServerInfo(session);
   const ext = info.extensions.pg_stat_statements;
   if (!ext.installed || !ext.schema) {
@@ -49,15 +53,25 @@ export async function readTopStatements(session: Session, top: number): Promise<
       `pg_stat_statements is installed but not in shared_preload_libraries, so it records nothing: ${HOW_TO_ENABLE}`,
     );
   }
-  const view = (name: string) => qualifiedName(ext.schema, name);
+  const schema = ext.schema;
+  return (name: string) => qualifiedName(schema, name);
+}
+
+/** pg_stat_statements' own "not loaded" error, as the same advice. */
+export function notPreloaded(err: unknown): unknown {
+  return (err as { sqlState?: string }).sqlState === NOT_PRELOADED
+    ? new PgTunerError('BAD_INPUT', `pg_stat_statements is not loaded by the server: ${HOW_TO_ENABLE}`, { cause: err })
+    : err;
+}
+
+export async function readTopStatements(session: Session, top: number): Promise<StatsWorkload> {
+  const info = await readServerInfo(session);
+  const view = await statStatementsView(session);
   let rows;
   try {
     rows = (await session.query(topStatementsSql(view('pg_stat_statements'), info.versionNum), [top])).rows;
   } catch (err) {
-    if ((err as { sqlState?: string }).sqlState === NOT_PRELOADED) {
-      throw new PgTunerError('BAD_INPUT', `pg_stat_statements is not loaded by the server: ${HOW_TO_ENABLE}`, { cause: err });
-    }
-    throw err;
+    throw notPreloaded(err);
   }
   if (!rows.length) {
     throw new PgTunerError(

@@ -19,6 +19,8 @@ import { migrationStatus, MigrationStatus, trackingLabel } from '../../core/migr
 import { Run } from '../../core/run';
 import { Settings } from '../../core/settings/schema';
 import { readIndexForDrop } from '../../core/usage/definition';
+import { generateWorkloadMigrations } from '../../core/workload/migration';
+import { ChosenIndex, ProposedDrop } from '../../core/workload/types';
 import { readSettings } from '../config';
 import { Command } from '../runner';
 import { Services } from '../services';
@@ -58,6 +60,12 @@ function migrationsTree(services: Services): MigrationsTree {
 /** The Migrations view; its commands are in migrationsCommands. */
 export function registerMigrations(services: Services): void {
   services.context.subscriptions.push(vscode.window.createTreeView('pgtuner.migrations', { treeDataProvider: migrationsTree(services) }));
+}
+
+/** What Create Migration from Workload takes: the chosen indexes and drops of a WorkloadReport. */
+export interface WorkloadMigrationArgs {
+  indexes: ChosenIndex[];
+  drops: ProposedDrop[];
 }
 
 export function migrationsCommands(services: Services): Record<string, Command> {
@@ -124,6 +132,21 @@ export function migrationsCommands(services: Services): Record<string, Command> 
       suggestion: { ...suggestion, requires: suggestion.requires ?? [] },
     });
     return opened(created, `Migration for ${suggestion.name}`);
+  };
+
+  /** The workload advisor's set (Advise Workload's report): one migration, or one per index (setting). */
+  const fromWorkload = async (arg: Partial<WorkloadMigrationArgs> | undefined): Promise<GeneratedMigration[]> => {
+    if (!arg?.indexes?.length && !arg?.drops?.length)
+      throw new PgTunerError('BAD_INPUT', 'Create Migration from Workload needs workload advice (run "Advise Workload" first).');
+    const settings = currentSettings();
+    const created = await generateWorkloadMigrations({
+      directory: directoryOf(settings),
+      indexes: arg.indexes ?? [],
+      drops: arg.drops ?? [],
+      perIndex: settings['workload.migrationPerIndex'],
+    });
+    for (const c of created) await opened(c, 'Workload migration');
+    return created;
   };
 
   const dropIndex = async (index: IndexToDrop | undefined): Promise<GeneratedMigration | undefined> => {
@@ -234,6 +257,7 @@ export function migrationsCommands(services: Services): Record<string, Command> 
   return {
     'pgtuner.newMigration': { title: 'New Migration', run: newMigration, after },
     'pgtuner.createMigrationFromSuggestion': { title: 'Create Migration from Suggestion', run: fromSuggestion, after },
+    'pgtuner.createMigrationFromWorkload': { title: 'Create Migration from Workload', run: fromWorkload, after },
     'pgtuner.createDropIndexMigration': { title: 'Create Drop Index Migration', run: dropIndex, after },
     'pgtuner.applyMigrations': { title: 'Apply Pending Migrations', run: apply, after },
     'pgtuner.rollbackMigration': { title: 'Roll Back Last Migration', run: rollBack, after },

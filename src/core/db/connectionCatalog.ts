@@ -47,6 +47,15 @@ export interface ConnectionEntry {
   password?: () => Promise<string | undefined>;
   /** TLS files a .env URL named (see ConnectionTarget.ssl). */
   ssl?: ConnectionTarget['ssl'];
+  /** The workspace folder whose .env defined it (multi-root workspaces; see DotenvFile.folder). */
+  folder?: string;
+}
+
+/** A workspace folder's .env file. `folder` names the folder in a multi-root workspace: it labels the connection. */
+export interface DotenvFile {
+  file: string;
+  text: string;
+  folder?: string;
 }
 
 /** Everything the connection list is made from, read by the face (settings, files, environment). */
@@ -55,7 +64,8 @@ export interface ConnectionSources {
   trusted: boolean;
   userSettings: unknown;
   workspaceSettings: unknown;
-  dotenv?: { file: string; text: string };
+  /** The .env file of each workspace folder that has one. */
+  dotenv?: DotenvFile[];
   env: NodeJS.ProcessEnv;
   /**
    * The stored password of a settings profile (secret storage), looked up by the settings level
@@ -92,11 +102,12 @@ export function collectConnections(sources: ConnectionSources): ConnectionCatalo
   };
   const workspace = sources.trusted ? fromSettings(sources.workspaceSettings, 'workspace settings') : { entries: [], problems: [] };
   const user = fromSettings(sources.userSettings, 'user settings');
-  const dotenv = sources.trusted && sources.dotenv ? dotenvConnection(sources.dotenv) : {};
+  const dotenv = sources.trusted ? (sources.dotenv ?? []).map(dotenvConnection) : [];
   const fromEnv = targetFromEnvironment(sources.env);
   const environment = fromEnv && entry(fromEnv.profile, 'PG* environment', fromEnv.password);
 
-  const listed = [...workspace.entries, ...user.entries, ...(dotenv.entry ? [dotenv.entry] : []), ...(environment ? [environment] : [])];
+  const fromDotenv = dotenv.flatMap((d) => (d.entry ? [d.entry] : []));
+  const listed = [...workspace.entries, ...user.entries, ...fromDotenv, ...(environment ? [environment] : [])];
   // The user's own connections claim their names first; the folder's get a suffix on a clash.
   const claimOrder = [...listed.filter((e) => !isFolderControlled(e)), ...listed.filter(isFolderControlled)];
   const taken = new Set<string>();
@@ -110,7 +121,7 @@ export function collectConnections(sources: ConnectionSources): ConnectionCatalo
 
   return {
     entries: listed.map((e) => named.get(e)!),
-    problems: [...workspace.problems, ...user.problems, ...(dotenv.problem ? [dotenv.problem] : [])],
+    problems: [...workspace.problems, ...user.problems, ...dotenv.flatMap((d) => (d.problem ? [d.problem] : []))],
     restrictedModeNote: sources.trusted ? undefined : RESTRICTED_MODE_NOTE,
   };
 }
@@ -127,14 +138,21 @@ function entry(
   return { name: profile.name, sourceName: profile.name, profile, origin, scope: SCOPE_OF[origin], password, ssl };
 }
 
-/** DATABASE_URL of the .env file as a connection; a postgres URL that cannot be used is a problem to show. */
-function dotenvConnection(dotenv: { file: string; text: string }): { entry?: ConnectionEntry; problem?: string } {
+/**
+ * DATABASE_URL of a .env file as a connection, named after the file (and its folder in a
+ * multi-root workspace, so each folder's is its own connection); a postgres URL that cannot be
+ * used is a problem to show.
+ */
+function dotenvConnection(dotenv: DotenvFile): { entry?: ConnectionEntry; problem?: string } {
   const url = databaseUrlFromDotenv(dotenv.text);
   // Another database engine's URL (a project on MySQL, say): nothing to offer, nothing wrong.
   if (!url || !/^postgres(ql)?:\/\//i.test(url)) return {};
   try {
-    const target = targetFromUrl(url, `DATABASE_URL (${path.basename(dotenv.file)})`, 'development', 'dotenv');
-    return { entry: entry(target.profile, '.env', target.password, target.ssl) };
+    const where = dotenv.folder ? `${dotenv.folder}: ${path.basename(dotenv.file)}` : path.basename(dotenv.file);
+    const target = targetFromUrl(url, `DATABASE_URL (${where})`, 'development', 'dotenv');
+    return {
+      entry: { ...entry(target.profile, '.env', target.password, target.ssl), ...(dotenv.folder ? { folder: dotenv.folder } : {}) },
+    };
   } catch (err) {
     return { problem: `${dotenv.file}: DATABASE_URL: ${(err as Error).message}` };
   }

@@ -22,6 +22,7 @@ import { BackupsTree } from './backupsView';
 import { editorKeyring } from './keys';
 import { backupPassphrase, decryptionKeys, setBackupPassphrase } from './passphrase';
 import { backupDirectory, ensureGitIgnored } from './settings';
+import { folderFor, pickFolder, workspaceFolders } from '../workspaceFolder';
 
 /** Argument forms: tests and tree rows pass them; with none, the command asks. */
 export interface BackupArgs {
@@ -59,8 +60,10 @@ const trees = new WeakMap<Services, BackupsTree>();
 function backupsTree(services: Services): BackupsTree {
   let tree = trees.get(services);
   if (!tree) {
+    // The active editor's folder (multi-root: the first one when no editor decides it).
+    const shown = () => folderFor() ?? workspaceFolders()[0];
     tree = new BackupsTree(
-      () => backupDirectory(readSettings(services.log), services.context.globalStorageUri),
+      () => backupDirectory(readSettings(services.log, shown()?.uri), services.context.globalStorageUri, shown()),
       editorKeyring(services.context.secrets),
     );
     trees.set(services, tree);
@@ -75,6 +78,7 @@ export function registerBackup(services: Services): void {
   services.context.subscriptions.push(
     vscode.window.createTreeView('pgtuner.backups', { treeDataProvider: tree }),
     vscode.workspace.onDidChangeConfiguration((e) => affects(e, 'backup.directory') && tree.refresh()),
+    vscode.window.onDidChangeActiveTextEditor(() => workspaceFolders().length > 1 && tree.refresh()),
   );
 }
 
@@ -82,13 +86,22 @@ export function registerBackup(services: Services): void {
 export function backupCommands(services: Services): Record<string, Command> {
   const keys = editorKeyring(services.context.secrets);
   const { log, runner } = services;
-  const directory = () => backupDirectory(readSettings(log), services.context.globalStorageUri);
+  /**
+   * The backup folder of the workspace folder `near` (a dump) is in, else of the active editor's,
+   * else of the one the user picks; undefined when the pick was cancelled.
+   */
+  const directory = async (near?: string): Promise<string | undefined> => {
+    const folder = await pickFolder('backups', near ? vscode.Uri.file(near) : undefined);
+    if (folder === null) return undefined;
+    return backupDirectory(readSettings(log, folder?.uri), services.context.globalStorageUri, folder);
+  };
   const refresh = () => backupsTree(services).refresh();
 
   const runBackup = async (arg: BackupArgs | undefined): Promise<BackupResult | undefined> => {
     const active = await services.connections.requireActive();
     if (!active) return undefined;
-    const folder = arg?.directory ?? directory();
+    const folder = arg?.directory ?? (await directory());
+    if (!folder) return undefined;
     if (await ensureGitIgnored(folder)) log.info(`Added ${folder} to the workspace .gitignore.`);
     const database = active.profile.database ?? active.profile.name;
     const settings = readSettings(log);
@@ -123,7 +136,7 @@ export function backupCommands(services: Services): Record<string, Command> {
   };
 
   const runRestoreTest = async (arg: RestoreTestArgs | undefined): Promise<RestoreTestResult | undefined> => {
-    const dumpPath = arg?.dumpPath ?? (await pickBackup(directory(), 'PG Tuner: Test Restore'));
+    const dumpPath = arg?.dumpPath ?? (await pickBackup(await directory(), 'PG Tuner: Test Restore'));
     if (!dumpPath) return undefined;
     // The backup is a file: any server can prove it restores, not only the one it came from.
     const lab = readSettings(log)['backup.restoreTestConnection'].trim();
@@ -200,7 +213,7 @@ export function backupCommands(services: Services): Record<string, Command> {
   };
 
   const runRestore = async (arg: RestoreArgs | undefined): Promise<RestoreResult | undefined> => {
-    const dumpPath = arg?.dumpPath ?? (await pickBackup(directory(), 'PG Tuner: Restore Database'));
+    const dumpPath = arg?.dumpPath ?? (await pickBackup(await directory(), 'PG Tuner: Restore Database'));
     if (!dumpPath) return undefined;
     const active = await services.connections.requireActive();
     if (!active) return undefined;
@@ -226,7 +239,8 @@ export function backupCommands(services: Services): Record<string, Command> {
       }
     }
     const targetDatabase = target;
-    const safetyDirectory = directory();
+    const safetyDirectory = await directory(dumpPath);
+    if (!safetyDirectory) return undefined;
     if (!arg?.trustUnsigned && !(await confirmTrust(dumpPath, 'Restore Anyway'))) return undefined;
     const where = await inspectRestoreTarget(active.database, { targetDatabase }, { settings: readSettings(log) });
     let confirmed = arg?.confirmed;
@@ -290,8 +304,9 @@ export function backupCommands(services: Services): Record<string, Command> {
   };
 
   const runDelete = async (arg: DeleteArgs | undefined): Promise<boolean> => {
-    const folder = directory();
+    const folder = await directory(arg?.dumpPath);
     const dumpPath = arg?.dumpPath ?? (await pickBackup(folder, 'PG Tuner: Delete Backup'));
+    if (!folder) return false;
     if (!dumpPath) return false;
     if (!arg?.confirmed) {
       const choice = await vscode.window.showWarningMessage(
@@ -309,7 +324,7 @@ export function backupCommands(services: Services): Record<string, Command> {
 
   /** Copies a backup to the bucket of pgtuner.backup.s3.* (the Backups view's Upload). */
   const runUpload = async (arg: DumpArg | undefined): Promise<UploadResult | undefined> => {
-    const dumpPath = arg?.dumpPath ?? (await pickBackup(directory(), 'PG Tuner: Upload Backup'));
+    const dumpPath = arg?.dumpPath ?? (await pickBackup(await directory(), 'PG Tuner: Upload Backup'));
     if (!dumpPath) return undefined;
     const result = await runner.withProgress(`PG Tuner: uploading ${path.basename(dumpPath)}`, (run) => uploadBackup({ dumpPath }, run));
     log.info(`Uploaded ${result.url} (SHA-256 checked).`);
@@ -318,7 +333,8 @@ export function backupCommands(services: Services): Record<string, Command> {
   };
 
   const reveal = async (arg: DumpArg | undefined): Promise<void> => {
-    const dumpPath = arg?.dumpPath ?? directory();
+    const dumpPath = arg?.dumpPath ?? (await directory());
+    if (!dumpPath) return;
     if (!fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', `${dumpPath} does not exist.`);
     const uri = vscode.Uri.file(dumpPath);
     // The OS file manager on desktop; remote and web hosts have only the Explorer.
@@ -342,7 +358,9 @@ export function backupCommands(services: Services): Record<string, Command> {
   };
 }
 
-async function pickBackup(directory: string, title: string): Promise<string | undefined> {
+/** A complete backup of `directory` the user picks (undefined without a directory: its folder pick was cancelled). */
+async function pickBackup(directory: string | undefined, title: string): Promise<string | undefined> {
+  if (!directory) return undefined;
   const entries = (await listBackups(directory)).filter((e) => e.complete);
   if (!entries.length) {
     void vscode.window.showInformationMessage(`No backups in ${directory} yet. Run "PG Tuner: Back Up Database" first.`);

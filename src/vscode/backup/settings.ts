@@ -4,22 +4,21 @@ import * as vscode from 'vscode';
 import { Settings } from '../../core/settings/schema';
 
 /**
- * pgtuner.backup.directory as a folder: a relative one lives in the first workspace folder;
- * without a workspace, in the extension's storage.
+ * pgtuner.backup.directory (as `folder` sets it) as a folder: a relative one lives in that
+ * workspace folder; without one, in the extension's storage.
  */
-export function backupDirectory(settings: Settings, globalStorage: vscode.Uri): string {
+export function backupDirectory(settings: Settings, globalStorage: vscode.Uri, folder: vscode.WorkspaceFolder | undefined): string {
   const value = settings['backup.directory'].trim() || 'backups';
   if (path.isAbsolute(value)) return value;
-  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? globalStorage.fsPath;
-  return path.join(root, value);
+  return path.join(folder?.uri.fsPath ?? globalStorage.fsPath, value);
 }
 
 /**
- * Dumps must never end up in git: when the backup folder is inside the workspace, its path is
- * added to the workspace's .gitignore (created if needed). Returns true when the file changed.
+ * Dumps must never end up in git: when the backup folder is inside a workspace folder, its path
+ * is added to that folder's .gitignore (created if needed). Returns true when the file changed.
  */
 export async function ensureGitIgnored(directory: string): Promise<boolean> {
-  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const root = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(directory))?.uri.fsPath;
   if (!root) return false;
   const relative = path.relative(root, directory);
   if (!relative || relative.startsWith('..') || path.isAbsolute(relative)) return false;

@@ -149,6 +149,18 @@ export class ConnectionManager implements ConnectionService {
     return entry;
   }
 
+  /**
+   * Multi-root workspaces: each folder's .env names that folder's database. When the active
+   * connection is another folder's .env connection, the .env connection of `folder` (the active
+   * editor's) becomes active. A connection from settings or PG* is never switched away from.
+   */
+  async followFolder(folder: string | undefined): Promise<void> {
+    const active = this.activeEntry();
+    if (!folder || !active?.folder || active.folder === folder) return;
+    const own = this.loaded.entries.find((e) => e.scope === 'dotenv' && e.folder === folder);
+    if (own) await this.select(own.name);
+  }
+
   /** The pooled Database of a connection. */
   database(entry: ConnectionEntry): Database {
     return this.stores.pools.get(entry);

@@ -1,20 +1,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { collectConnections, ConnectionCatalog } from '../../core/db/connectionCatalog';
+import { collectConnections, ConnectionCatalog, DotenvFile } from '../../core/db/connectionCatalog';
 import { readSettings } from '../config';
+import { folderLabel, workspaceFolders } from '../workspaceFolder';
 import { PasswordScope, PasswordStore } from './passwordStore';
 
 /**
- * What the connection list is made from — pgtuner.connections at user and workspace level, the
- * workspace .env file (not even read in a restricted workspace), this process's PG* variables —
- * and the one place that writes profiles back to settings. `onDidChange` fires when any of them
- * may have changed (the connection settings, the .env file, workspace trust or folders).
+ * What the connection list is made from — pgtuner.connections at user and workspace level, each
+ * workspace folder's .env file (pgtuner.envFile as that folder sets it; none is read in a
+ * restricted workspace), this process's PG* variables — and the one place that writes profiles
+ * back to settings. `onDidChange` fires when any of them may have changed (the connection
+ * settings, a .env file, workspace trust or folders).
  */
 export class ConnectionSources implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
-  private envWatcher?: { file: string; watcher: vscode.FileSystemWatcher };
+  /** A watcher per followed .env file, by path. */
+  private readonly envWatchers = new Map<string, vscode.FileSystemWatcher>();
   readonly onDidChange = this.changeEmitter.event;
 
   constructor(
@@ -29,21 +32,21 @@ export class ConnectionSources implements vscode.Disposable {
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(changed),
       vscode.workspace.onDidChangeWorkspaceFolders(changed),
-      { dispose: () => this.envWatcher?.watcher.dispose() },
+      { dispose: () => this.watchEnvFiles([]) },
     );
   }
 
-  /** Reads every source now (and follows the .env file named at this moment). */
+  /** Reads every source now (and follows the .env files named at this moment). */
   load(): ConnectionCatalog {
     const trusted = vscode.workspace.isTrusted;
-    const envFile = this.envFilePath();
-    this.watchEnvFile(envFile);
+    const envFiles = trusted ? this.envFiles() : [];
+    this.watchEnvFiles(envFiles.map((f) => f.file));
     const inspected = this.inspect();
     return collectConnections({
       trusted,
       userSettings: inspected?.globalValue,
       workspaceSettings: inspected?.workspaceValue,
-      dotenv: trusted && envFile ? readEnvFile(envFile) : undefined,
+      dotenv: envFiles.flatMap(({ file, folder }) => readEnvFile(file, folder) ?? []),
       env: process.env,
       settingsPassword: (scope, profile) => this.passwords.get(scope, profile),
     });
@@ -75,33 +78,44 @@ export class ConnectionSources implements vscode.Disposable {
     return vscode.workspace.getConfiguration('pgtuner').inspect<unknown>('connections');
   }
 
-  /** The workspace .env file named by pgtuner.envFile, resolved inside the first workspace folder. */
-  private envFilePath(): string | undefined {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder || folder.uri.scheme !== 'file') return undefined;
-    return path.resolve(folder.uri.fsPath, readSettings(this.log, folder.uri).envFile || '.env');
+  /**
+   * Each workspace folder's .env file: pgtuner.envFile as that folder sets it, resolved inside it
+   * (two folders naming the same file read it once, as the first one's).
+   */
+  private envFiles(): { file: string; folder?: string }[] {
+    const files = workspaceFolders()
+      .filter((folder) => folder.uri.scheme === 'file')
+      .map((folder) => ({
+        file: path.resolve(folder.uri.fsPath, readSettings(this.log, folder.uri).envFile || '.env'),
+        folder: folderLabel(folder),
+      }));
+    return files.filter((f, i) => files.findIndex((g) => g.file === f.file) === i);
   }
 
-  /** Follows the .env file (pgtuner.envFile may change while we run). */
-  private watchEnvFile(file: string | undefined): void {
-    if (file === this.envWatcher?.file) return;
-    this.envWatcher?.watcher.dispose();
-    this.envWatcher = undefined;
-    if (!file) return;
-    const watcher = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)),
-    );
+  /** Follows exactly these .env files (pgtuner.envFile and the folders may change while we run). */
+  private watchEnvFiles(files: string[]): void {
+    for (const [file, watcher] of this.envWatchers)
+      if (!files.includes(file)) {
+        watcher.dispose();
+        this.envWatchers.delete(file);
+      }
     const changed = () => this.changeEmitter.fire();
-    watcher.onDidChange(changed);
-    watcher.onDidCreate(changed);
-    watcher.onDidDelete(changed);
-    this.envWatcher = { file, watcher };
+    for (const file of files) {
+      if (this.envWatchers.has(file)) continue;
+      const watcher = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)),
+      );
+      watcher.onDidChange(changed);
+      watcher.onDidCreate(changed);
+      watcher.onDidDelete(changed);
+      this.envWatchers.set(file, watcher);
+    }
   }
 }
 
-function readEnvFile(file: string): { file: string; text: string } | undefined {
+function readEnvFile(file: string, folder: string | undefined): DotenvFile | undefined {
   try {
-    return { file, text: fs.readFileSync(file, 'utf8') };
+    return { file, text: fs.readFileSync(file, 'utf8'), folder };
   } catch {
     return undefined; // no .env: nothing to offer
   }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { readSettings } from '../config';
+import { folderFor, folderLabel } from '../workspaceFolder';
 import { askToUseChanged } from './confirmChanged';
 import { ConnectionManager } from './connectionManager';
 import { ConnectionSources } from './connectionSources';
@@ -21,7 +22,11 @@ export function createConnectionManager(context: vscode.ExtensionContext, log: v
     },
     log,
   );
-  context.subscriptions.push(sources, pools);
+  context.subscriptions.push(
+    sources,
+    pools,
+    vscode.window.onDidChangeActiveTextEditor((editor) => editor && void manager.followFolder(folderLabel(folderFor(editor.document.uri)))),
+  );
   return manager;
 }
 

@@ -17,7 +17,6 @@ import {
 import { applyPending, ApplyResult, MigrationFailure, rollback, RollbackResult } from '../../core/migrations/runner';
 import { migrationStatus, MigrationStatus, trackingLabel } from '../../core/migrations/status';
 import { Run } from '../../core/run';
-import { Settings } from '../../core/settings/schema';
 import { readIndexForDrop } from '../../core/usage/definition';
 import { generateWorkloadMigrations } from '../../core/workload/migration';
 import { ChosenIndex, ProposedDrop } from '../../core/workload/types';
@@ -25,8 +24,9 @@ import { readSettings } from '../config';
 import { Command } from '../runner';
 import { Services } from '../services';
 import { confirmProductionChange, ProductionArgs } from './confirm';
-import { MigrationsTree } from './migrationsView';
-import { migrationsDirectory, migrationsWorkspaceFolder } from './settings';
+import { MigrationRow, MigrationsTree } from './migrationsView';
+import { migrationsDirectory, MigrationsPlace, migrationsPlaces } from './settings';
+import { pickFolder } from '../workspaceFolder';
 
 export interface NewMigrationArgs {
   name?: string;
@@ -42,6 +42,8 @@ export interface MigrationViewItem {
   description?: string;
   icon?: string;
   contextValue?: string;
+  /** A workspace folder's rows (multi-root, when several folders have migrations). */
+  children?: MigrationViewItem[];
 }
 
 /** The Migrations view's model, one per window: the view shows it, the commands refresh it. */
@@ -50,7 +52,7 @@ const trees = new WeakMap<Services, MigrationsTree>();
 function migrationsTree(services: Services): MigrationsTree {
   let tree = trees.get(services);
   if (!tree) {
-    tree = new MigrationsTree(() => readSettings(services.log, migrationsWorkspaceFolder()), services.connections);
+    tree = new MigrationsTree(() => migrationsPlaces(services.log), services.connections);
     services.context.subscriptions.push(tree);
     trees.set(services, tree);
   }
@@ -73,13 +75,19 @@ export function migrationsCommands(services: Services): Record<string, Command> 
   const tree = migrationsTree(services);
   const after = () => tree.refresh();
 
-  const directoryOf = (settings: Settings): string => {
-    const dir = migrationsDirectory(settings);
-    if (!dir)
+  /**
+   * The workspace folder a command works in (the active editor's, the only one, else the user's
+   * pick) with its settings and migrations directory; undefined when the user cancelled the pick.
+   */
+  const place = async (): Promise<MigrationsPlace | undefined> => {
+    const folder = await pickFolder('migrations');
+    if (folder === null) return undefined;
+    const settings = readSettings(log, folder?.uri);
+    const directory = migrationsDirectory(settings, folder);
+    if (!directory)
       throw new PgTunerError('BAD_INPUT', 'Open a folder first: migrations live in the workspace (setting pgtuner.migrations.directory).');
-    return dir;
+    return { folder, settings, directory };
   };
-  const currentSettings = () => readSettings(log, migrationsWorkspaceFolder());
 
   /** The run with its progress also in the log (a blocker named in a notification is gone once it fades). */
   const logged = (run: Run): Run => ({
@@ -108,7 +116,8 @@ export function migrationsCommands(services: Services): Record<string, Command> 
   };
 
   const newMigration = async (arg: NewMigrationArgs | undefined): Promise<GeneratedMigration | undefined> => {
-    const directory = directoryOf(currentSettings());
+    const at = await place();
+    if (!at) return undefined;
     const name =
       arg?.name ??
       (await vscode.window.showInputBox({
@@ -118,17 +127,19 @@ export function migrationsCommands(services: Services): Record<string, Command> 
         ignoreFocusOut: true,
       }));
     if (!name?.trim()) return undefined;
-    return opened(await generateBlankMigration({ directory, name }), 'New migration');
+    return opened(await generateBlankMigration({ directory: at.directory, name }), 'New migration');
   };
 
-  const fromSuggestion = async (suggestion: Suggestion | undefined): Promise<GeneratedMigration> => {
+  const fromSuggestion = async (suggestion: Suggestion | undefined): Promise<GeneratedMigration | undefined> => {
     if (!suggestion?.ddl || !suggestion.down || !suggestion.name)
       throw new PgTunerError(
         'BAD_INPUT',
         'Create Migration from Suggestion needs an advisor suggestion (run "Explain & Suggest Index" first).',
       );
+    const at = await place();
+    if (!at) return undefined;
     const created = await generateIndexMigration({
-      directory: directoryOf(currentSettings()),
+      directory: at.directory,
       suggestion: { ...suggestion, requires: suggestion.requires ?? [] },
     });
     return opened(created, `Migration for ${suggestion.name}`);
@@ -138,12 +149,13 @@ export function migrationsCommands(services: Services): Record<string, Command> 
   const fromWorkload = async (arg: Partial<WorkloadMigrationArgs> | undefined): Promise<GeneratedMigration[]> => {
     if (!arg?.indexes?.length && !arg?.drops?.length)
       throw new PgTunerError('BAD_INPUT', 'Create Migration from Workload needs workload advice (run "Advise Workload" first).');
-    const settings = currentSettings();
+    const at = await place();
+    if (!at) return [];
     const created = await generateWorkloadMigrations({
-      directory: directoryOf(settings),
+      directory: at.directory,
       indexes: arg.indexes ?? [],
       drops: arg.drops ?? [],
-      perIndex: settings['workload.migrationPerIndex'],
+      perIndex: at.settings['workload.migrationPerIndex'],
     });
     for (const c of created) await opened(c, 'Workload migration');
     return created;
@@ -152,18 +164,24 @@ export function migrationsCommands(services: Services): Record<string, Command> 
   const dropIndex = async (index: IndexToDrop | undefined): Promise<GeneratedMigration | undefined> => {
     if (!index?.schema || !index.table || !index.name || !index.definition)
       throw new PgTunerError('BAD_INPUT', 'Create Drop Index Migration needs an index (pick one in the Indexes view).');
-    const directory = directoryOf(currentSettings());
+    const at = await place();
+    if (!at) return undefined;
     let partitions = index.partitions;
     if (!partitions && /\sON\s+ONLY\s/i.test(index.definition)) {
       // A partitioned index's .down must recreate its partitions' indexes too: read them now.
       const active = await connections.requireActive();
       if (!active) return undefined;
-      partitions = (await readIndexForDrop(active.database, index, { settings: currentSettings() })).partitions;
+      partitions = (await readIndexForDrop(active.database, index, { settings: at.settings })).partitions;
     }
-    return opened(await generateDropIndexMigration({ directory, index: { ...index, partitions } }), `Drop migration for ${index.name}`);
+    return opened(
+      await generateDropIndexMigration({ directory: at.directory, index: { ...index, partitions } }),
+      `Drop migration for ${index.name}`,
+    );
   };
 
   const apply = async (arg: ApplyArgs | undefined): Promise<ApplyResult | undefined> => {
+    const at = await place();
+    if (!at) return undefined;
     const active = await connections.requireActive();
     if (!active) return undefined;
     // Confirmed under the migration lock, with what is pending then: counted before the lock,
@@ -171,8 +189,8 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     const confirm = (names: string[]) => confirmProductionChange(active.profile, `Apply ${names.length} pending migration(s)`, arg, log);
     const result = await runner.withProgress(
       'PG Tuner: applying migrations',
-      (run) => applyPending(active.database, { directory: directoryOf(run.settings), confirm }, logged(run)),
-      migrationsWorkspaceFolder(),
+      (run) => applyPending(active.database, { directory: at.directory, confirm }, logged(run)),
+      at.folder?.uri,
     );
     if (result.declined) return undefined;
     for (const r of result.applied)
@@ -184,10 +202,11 @@ export function migrationsCommands(services: Services): Record<string, Command> 
   };
 
   const rollBack = async (arg: RollbackArgs | undefined): Promise<RollbackResult | undefined> => {
+    const at = await place();
+    if (!at) return undefined;
     const active = await connections.requireActive();
     if (!active) return undefined;
-    const settings = currentSettings();
-    const status = await migrationStatus(active.database, { directory: directoryOf(settings) }, { settings });
+    const status = await migrationStatus(active.database, { directory: at.directory }, { settings: at.settings });
     const applied = status.entries.filter((e) => e.state !== 'pending');
     if (applied.length === 0) {
       void vscode.window.showInformationMessage('No migration is applied, so there is nothing to roll back.');
@@ -213,7 +232,7 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     const result = await runner.withProgress(
       'PG Tuner: rolling back migrations',
       (run) => rollback(active.database, input, logged(run)),
-      migrationsWorkspaceFolder(),
+      at.folder?.uri,
     );
     for (const r of result.rolledBack) log.info(`Rolled back ${r.name} in ${r.executionMs} ms.`);
     const done = result.rolledBack.length ? `Rolled back ${result.rolledBack.map((r) => r.name).join(', ')}. ` : '';
@@ -223,10 +242,11 @@ export function migrationsCommands(services: Services): Record<string, Command> 
   };
 
   const showStatus = async (): Promise<MigrationStatus | undefined> => {
+    const at = await place();
+    if (!at) return undefined;
     const active = await connections.requireActive();
     if (!active) return undefined;
-    const settings = currentSettings();
-    const status = await migrationStatus(active.database, { directory: directoryOf(settings) }, { settings });
+    const status = await migrationStatus(active.database, { directory: at.directory }, { settings: at.settings });
     const count = (state: string) => status.entries.filter((e) => e.state === state).length;
     log.info(`Migrations in ${status.directory} (${status.conventionLabel}), tracked in ${trackingLabel(status)}:`);
     for (const e of status.entries)
@@ -243,16 +263,17 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     return status;
   };
 
-  const viewItems = async (): Promise<MigrationViewItem[]> =>
-    (await tree.rows()).map((row) => {
-      const item = tree.getTreeItem(row);
-      return {
-        label: String(item.label),
-        description: item.description as string | undefined,
-        icon: (item.iconPath as vscode.ThemeIcon | undefined)?.id,
-        contextValue: item.contextValue,
-      };
-    });
+  const viewItem = (row: MigrationRow): MigrationViewItem => {
+    const item = tree.getTreeItem(row);
+    return {
+      label: String(item.label),
+      description: item.description as string | undefined,
+      icon: (item.iconPath as vscode.ThemeIcon | undefined)?.id,
+      contextValue: item.contextValue,
+      ...(row.kind === 'folder' ? { children: row.rows.map(viewItem) } : {}),
+    };
+  };
+  const viewItems = async (): Promise<MigrationViewItem[]> => (await tree.rows()).map(viewItem);
 
   return {
     'pgtuner.newMigration': { title: 'New Migration', run: newMigration, after },

@@ -4,12 +4,15 @@ import { PgTunerError } from '../../core/errors';
 import { readMigrationFolder } from '../../core/migrations/files';
 import { describeStatus, migrationStatus, MigrationStatusEntry, trackingLabel } from '../../core/migrations/status';
 import { trackingSchemaOf, trackingTableName } from '../../core/migrations/tracking';
-import { Settings } from '../../core/settings/schema';
 import { ConnectionService } from '../services';
-import { migrationsDirectory } from './settings';
+import { MigrationsPlace } from './settings';
 
-/** A row of the Migrations view: a migration, or a line saying why the list is incomplete. */
+/**
+ * A row of the Migrations view: a migration, a line saying why the list is incomplete, or (when
+ * more than one workspace folder has migrations) a folder with its rows.
+ */
 export type MigrationRow =
+  | { kind: 'folder'; name: string; directory: string; rows: MigrationRow[] }
   | { kind: 'migration'; entry: MigrationStatusEntry; connected: boolean }
   | { kind: 'message'; text: string; icon: 'warning' | 'error' | 'info' };
 
@@ -30,17 +33,17 @@ const STATE_ICON: Record<MigrationStatusEntry['state'], [string, string | undefi
 /**
  * The "Migrations" view: every migration of the folder with its state on the active connection
  * (applied with time, pending, changed after apply), plus folder problems. Without a
- * connection it lists the files only. It follows the folder and the active connection.
+ * connection it lists the files only. It follows the folder and the active connection. In a
+ * multi-root workspace where several folders have migrations, each folder is a group.
  */
 export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private watcher?: vscode.FileSystemWatcher;
-  private watchedDirectory?: string;
+  private readonly watchers = new Map<string, vscode.FileSystemWatcher>();
   private readonly subscription: vscode.Disposable;
 
   constructor(
-    private readonly settings: () => Settings,
+    private readonly places: () => MigrationsPlace[],
     private readonly connections: ConnectionService,
   ) {
     this.subscription = connections.onDidChangeActive(() => this.refresh());
@@ -51,16 +54,28 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vs
   }
 
   async getChildren(element?: MigrationRow): Promise<MigrationRow[]> {
-    return element ? [] : this.rows();
+    if (!element) return this.rows();
+    return element.kind === 'folder' ? element.rows : [];
   }
 
-  /** The rows as the view shows them (also what the view-items command hands to tests). */
+  /** The top-level rows as the view shows them (also what the view-items command hands to tests). */
   async rows(): Promise<MigrationRow[]> {
-    const settings = this.settings();
-    const directory = migrationsDirectory(settings);
-    if (!directory) return [];
-    this.watch(directory);
-    if (!fs.existsSync(directory)) return [];
+    const places = this.places();
+    this.watch(places.map((p) => p.directory));
+    const present = places.filter((p) => fs.existsSync(p.directory));
+    if (present.length <= 1) return present.length ? this.placeRows(present[0]) : [];
+    return Promise.all(
+      present.map(async (p) => ({
+        kind: 'folder' as const,
+        name: p.folder?.name ?? p.directory,
+        directory: p.directory,
+        rows: await this.placeRows(p),
+      })),
+    );
+  }
+
+  /** One folder's migrations with their state on the active connection. */
+  private async placeRows({ directory, settings }: MigrationsPlace): Promise<MigrationRow[]> {
     const active = this.connections.current();
     try {
       const status = active
@@ -81,6 +96,13 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vs
   }
 
   getTreeItem(row: MigrationRow): vscode.TreeItem {
+    if (row.kind === 'folder') {
+      const item = new vscode.TreeItem(row.name, vscode.TreeItemCollapsibleState.Expanded);
+      item.tooltip = row.directory;
+      item.iconPath = new vscode.ThemeIcon('root-folder');
+      item.contextValue = 'pgtuner.migrationsFolder';
+      return item;
+    }
     if (row.kind === 'message') {
       const item = new vscode.TreeItem(row.text);
       item.tooltip = row.text;
@@ -108,18 +130,25 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vs
     return item;
   }
 
-  private watch(directory: string): void {
-    if (directory === this.watchedDirectory) return;
-    this.watcher?.dispose();
-    this.watchedDirectory = directory;
-    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(directory), '*.sql'));
-    this.watcher.onDidCreate(() => this.refresh());
-    this.watcher.onDidChange(() => this.refresh());
-    this.watcher.onDidDelete(() => this.refresh());
+  /** Follows the .sql files of exactly these directories (settings may change which they are). */
+  private watch(directories: string[]): void {
+    for (const [directory, watcher] of this.watchers)
+      if (!directories.includes(directory)) {
+        watcher.dispose();
+        this.watchers.delete(directory);
+      }
+    for (const directory of directories) {
+      if (this.watchers.has(directory)) continue;
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(directory), '*.sql'));
+      watcher.onDidCreate(() => this.refresh());
+      watcher.onDidChange(() => this.refresh());
+      watcher.onDidDelete(() => this.refresh());
+      this.watchers.set(directory, watcher);
+    }
   }
 
   dispose(): void {
-    this.watcher?.dispose();
+    for (const watcher of this.watchers.values()) watcher.dispose();
     this.subscription.dispose();
     this.changed.dispose();
   }

@@ -24,7 +24,7 @@ function sources(overrides: Partial<ConnectionSources>): ConnectionSources {
       { name: 'mine', host: 'laptop', environment: 'staging' },
     ],
     workspaceSettings: [{ name: 'shared', host: 'team-host', environment: 'production' }],
-    dotenv: { file: '/ws/.env', text: 'DATABASE_URL=postgres://app:envpw@db:5432/app\n' },
+    dotenv: [{ file: '/ws/.env', text: 'DATABASE_URL=postgres://app:envpw@db:5432/app\n' }],
     env: { PGHOST: 'pg.local', PGDATABASE: 'x' },
     settingsPassword: async (scope, profile) => secrets[settingsSecretKey(scope, profile, '/ws')],
     ...overrides,
@@ -180,11 +180,11 @@ describe('Connection catalog', () => {
 
   it('offers a quoted DATABASE_URL followed by a comment, and reports one whose SSL file is missing', () => {
     const quoted = collectConnections(
-      sources({ dotenv: { file: '/ws/.env', text: 'DATABASE_URL="postgres://app@db:5432/app" # local\n' }, env: {} }),
+      sources({ dotenv: [{ file: '/ws/.env', text: 'DATABASE_URL="postgres://app@db:5432/app" # local\n' }], env: {} }),
     );
     assert.equal(quoted.entries.find((e) => e.origin === '.env')?.profile.host, 'db');
     const broken = collectConnections(
-      sources({ dotenv: { file: '/ws/.env', text: 'DATABASE_URL=postgres://app@db/app?sslrootcert=/no/such.crt' }, env: {} }),
+      sources({ dotenv: [{ file: '/ws/.env', text: 'DATABASE_URL=postgres://app@db/app?sslrootcert=/no/such.crt' }], env: {} }),
     );
     assert.equal(
       broken.entries.some((e) => e.origin === '.env'),
@@ -193,11 +193,38 @@ describe('Connection catalog', () => {
     assert.deepEqual(broken.problems, ['/ws/.env: DATABASE_URL: The database URL names an SSL file that cannot be read: /no/such.crt.']);
   });
 
+  it("in a multi-root workspace offers each folder's .env DATABASE_URL, labelled with its folder", async () => {
+    const catalog = collectConnections(
+      sources({
+        userSettings: [],
+        workspaceSettings: [],
+        dotenv: [
+          { file: '/ws/api/.env', text: 'DATABASE_URL=postgres://api:apipw@api-db/api\n', folder: 'api' },
+          { file: '/ws/web/.env', text: 'DATABASE_URL=postgres://web@web-db/web\n', folder: 'web' },
+        ],
+        env: {},
+      }),
+    );
+    assert.deepEqual(
+      catalog.entries.map((e) => `${e.name} @${e.profile.host} [${e.folder}]`),
+      ['DATABASE_URL (api: .env) @api-db [api]', 'DATABASE_URL (web: .env) @web-db [web]'],
+    );
+    assert.equal(await catalog.entries[0].password?.(), 'apipw');
+    assert.equal(await catalog.entries[1].password?.(), undefined, "one folder's .env password is not another's");
+    assert.deepEqual(
+      collectConnections(
+        sources({ trusted: false, dotenv: [{ file: '/ws/web/.env', text: 'DATABASE_URL=postgres://web@web-db/web', folder: 'web' }] }),
+      ).entries.filter((e) => e.origin === '.env'),
+      [],
+      "a restricted workspace reads no folder's .env",
+    );
+  });
+
   it('reports invalid settings entries with their level and skips a non-postgres DATABASE_URL', () => {
     const catalog = collectConnections(
       sources({
         workspaceSettings: [{ name: 'bad', sslmode: 'sometimes' }],
-        dotenv: { file: '/ws/.env', text: 'DATABASE_URL=mysql://root@localhost/shop' },
+        dotenv: [{ file: '/ws/.env', text: 'DATABASE_URL=mysql://root@localhost/shop' }],
         env: {},
       }),
     );

@@ -1,3 +1,4 @@
+import { ConnectionLostError } from '../db/connectionErrors';
 import { Database } from '../db/database';
 import { ConnectionProfile } from '../db/profile';
 import { isProduction, rolledBack, singleStatement, StatementInput } from '../db/safeExplain';
@@ -75,7 +76,7 @@ export async function measureSuggestion(db: Database, input: MeasureInput, run: 
         try {
           await whatIf.apply(probe);
         } catch (err) {
-          if (err instanceof PgTunerError && err.code === 'CANCELLED') throw err;
+          if ((err instanceof PgTunerError && err.code === 'CANCELLED') || err instanceof ConnectionLostError) throw err;
           throw new PgTunerError('QUERY_FAILED', `The trial build of ${index.name} failed: ${(err as Error).message}`, { cause: err });
         }
         result.buildMs = performance.now() - started;
@@ -91,6 +92,29 @@ export async function measureSuggestion(db: Database, input: MeasureInput, run: 
       }),
     run.signal,
   );
+}
+
+/**
+ * `advise --measure`: measures every HypoPG-verified suggestion and alternative of an advice (one
+ * rolled-back transaction each) and fills in their `measured`. One that cannot be measured (above
+ * the trial-build limit, the build failed) gets the reason in its notes; a cancel stops them all.
+ */
+export async function measureAdvice(db: Database, input: StatementInput & { suggestions: Suggestion[] }, run: Run): Promise<void> {
+  refuseOnProduction(db.profile);
+  for (const suggestion of input.suggestions) {
+    if (suggestion.evidence.verifiedBy !== 'hypopg') continue;
+    const one = async (alternative?: string): Promise<Measured> => {
+      try {
+        const { before: _before, after: _after, ...measured } = await measureSuggestion(db, { ...input, suggestion, alternative }, run);
+        return measured;
+      } catch (err) {
+        if (!(err instanceof PgTunerError) || !['BAD_INPUT', 'QUERY_FAILED', 'TIMEOUT'].includes(err.code)) throw err;
+        return { name: alternative ?? suggestion.name, msBefore: null, msAfter: null, buildMs: null, runs: 0, notes: [err.message] };
+      }
+    };
+    suggestion.evidence.measured = await one();
+    for (const alt of suggestion.alternatives ?? []) if (alt.verifiedBy === 'hypopg') alt.measured = await one(alt.name);
+  }
 }
 
 /** Measuring builds an index (a SHARE lock on its table while it builds): never on production. */

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { PgTunerError } from '../errors';
 import { BackupKeyring } from './keys';
 import { BackupManifest, companionPaths, readManifest } from './manifest';
+import { uploadRecordPath } from './multipart';
 import { parseDumpName } from './naming';
 import { TrustVerdict, assessBackup } from './trust';
 
@@ -181,7 +182,8 @@ export async function deleteBackup(dumpPath: string, directory: string): Promise
     throw refuse('it is not a regular file (a symbolic link or device)');
   }
   const { checksum, manifest } = companionPaths(real);
-  for (const companion of [checksum, manifest]) {
+  // The resume record of an unfinished upload goes too (its parts expire on the service).
+  for (const companion of [checksum, manifest, uploadRecordPath(real)]) {
     const s = await fs.lstat(companion).catch(() => undefined);
     if (s?.isFile()) await fs.rm(companion);
   }

@@ -7,9 +7,8 @@ import {
   ServerSideEncryption,
   StorageClass,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'crypto';
-import { createReadStream, createWriteStream } from 'fs';
+import { createWriteStream } from 'fs';
 import * as fs from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
@@ -22,6 +21,7 @@ import { Settings } from '../settings/schema';
 import { BackupKey, BackupKeyring } from './keys';
 import { BackupEntry, BackupIdentity, backupGroup, identityOf } from './listing';
 import { BackupManifest, companionPaths, readManifest } from './manifest';
+import { MultipartResult, resumableUpload } from './multipart';
 import { planRetention, retentionCandidates, retentionOf } from './retention';
 import { RestoreTestInput, RestoreTestResult, restoreTest } from './restoreTest';
 import { CHECKSUM_SUFFIX, DUMP_SUFFIX, MANIFEST_SUFFIX, parseDumpName } from './naming';
@@ -118,7 +118,7 @@ async function sha256Of(stream: Readable): Promise<string> {
   return hash.digest('hex');
 }
 
-export interface UploadResult {
+export interface UploadResult extends MultipartResult {
   url: string;
   sizeBytes: number;
   sha256: string;
@@ -126,9 +126,10 @@ export interface UploadResult {
 
 /**
  * Uploads a finished backup (one-file dump, its .sha256, its manifest) to the bucket of
- * pgtuner.backup.s3.*: the dump streamed in multipart, then read back and its SHA-256 compared
- * with the signed manifest's, then the manifest. On any failure or cancel what was uploaded is
- * deleted again.
+ * pgtuner.backup.s3.*: the dump in resumable multipart (an interrupted upload continues where it
+ * stopped on the next attempt), then read back and its SHA-256 compared with the signed
+ * manifest's, then the .sha256 and last the manifest, which makes the backup visible to listings.
+ * A completed copy that fails the check, or whose companions could not be written, is deleted.
  */
 export async function uploadBackup(input: { dumpPath: string }, run: Run): Promise<UploadResult> {
   const s3 = s3SettingsOf(run.settings);
@@ -144,24 +145,30 @@ export async function uploadBackup(input: { dumpPath: string }, run: Run): Promi
     ...(s3.serverSideEncryption ? { ServerSideEncryption: s3.serverSideEncryption as ServerSideEncryption } : {}),
   };
   const sizeBytes = (await fs.stat(input.dumpPath)).size;
+  let sent: MultipartResult;
   try {
-    const upload = new Upload({
-      client: s3c,
-      params: { Bucket: s3.bucket, Key: keys.dump, Body: createReadStream(input.dumpPath, { highWaterMark: 1 << 20 }), ...extra },
-      partSize: 16 * 1024 * 1024,
-      queueSize: 2,
-    });
-    const onAbort = () => void upload.abort().catch(() => undefined);
-    run.signal?.addEventListener('abort', onAbort, { once: true });
-    upload.on('httpUploadProgress', (p) =>
-      run.onProgress?.(`uploading ${path.basename(input.dumpPath)}`, p.loaded && sizeBytes ? p.loaded / sizeBytes : undefined),
+    sent = await resumableUpload(
+      { path: input.dumpPath, sha256: expected },
+      {
+        s3c,
+        bucket: s3.bucket,
+        key: keys.dump,
+        endpoint: s3.endpoint,
+        storageClass: s3.storageClass,
+        serverSideEncryption: s3.serverSideEncryption,
+      },
+      run,
     );
-    try {
-      await upload.done();
-    } finally {
-      run.signal?.removeEventListener('abort', onAbort);
-    }
-    if (run.signal?.aborted) throw new PgTunerError('CANCELLED', 'Upload cancelled; nothing was left in the bucket.');
+  } catch (err) {
+    s3c.destroy();
+    if (err instanceof PgTunerError) throw err;
+    // Nothing was completed: the parts and the record stay for the next attempt.
+    const failed = s3Error('Uploading to', url, err);
+    throw new PgTunerError('BACKUP_ERROR', `${failed.message} Uploading this backup again resumes from the parts already sent.`, {
+      cause: err,
+    });
+  }
+  try {
     run.onProgress?.('checking the uploaded copy');
     const got = await s3c.send(new GetObjectCommand({ Bucket: s3.bucket, Key: keys.dump }), { abortSignal: run.signal });
     const actual = await sha256Of(got.Body as Readable);
@@ -187,10 +194,10 @@ export async function uploadBackup(input: { dumpPath: string }, run: Run): Promi
         ...extra,
       }),
     );
-    return { url, sizeBytes, sha256: actual };
+    return { url, sizeBytes, sha256: actual, ...sent };
   } catch (err) {
     await deleteKeys(s3c, s3.bucket, [keys.manifest, keys.checksum, keys.dump]).catch(() => undefined);
-    if (run.signal?.aborted) throw new PgTunerError('CANCELLED', 'Upload cancelled; nothing was left in the bucket.', { cause: err });
+    if (run.signal?.aborted) throw new PgTunerError('CANCELLED', 'Upload cancelled; the uploaded copy was removed.', { cause: err });
     throw s3Error('Uploading to', url, err);
   } finally {
     s3c.destroy();

@@ -144,6 +144,80 @@ describe('off-site backup copies (S3-compatible server on 127.0.0.1)', function 
     assert.deepEqual(await listRemoteBackups({}, run('interrupted')), []);
   });
 
+  /** A made-up "backup" of `mb` MB with a matching checksum and manifest, in a folder of its own. */
+  const bigBackup = (mb: number): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-big-'));
+    const name = path.basename(backup.dumpPath);
+    const dumpPath = path.join(dir, name);
+    fs.writeFileSync(dumpPath, randomBytes(mb * 1024 * 1024));
+    const sha256 = createHash('sha256').update(fs.readFileSync(dumpPath)).digest('hex');
+    fs.writeFileSync(`${dumpPath}.sha256`, `${sha256}  ${name}\n`);
+    fs.writeFileSync(
+      dumpPath.replace(/\.dump$/, '.manifest.json'),
+      JSON.stringify({ ...backup.manifest, mac: undefined, checksums: [{ sha256, file: name }] }),
+    );
+    return dumpPath;
+  };
+  /** Uploads, cancelling once `parts` parts are on the server. */
+  const interruptedUpload = async (dumpPath: string, prefix: string, parts: number) => {
+    const controller = new AbortController();
+    await assert.rejects(
+      uploadBackup(
+        { dumpPath },
+        run(prefix, {}, { signal: controller.signal, onProgress: (m) => Number(/\((\d+) of/.exec(m)?.[1]) >= parts && controller.abort() }),
+      ),
+      (err: PgTunerError) => err.code === 'CANCELLED' && /resumes/.test(err.message),
+    );
+    return JSON.parse(fs.readFileSync(`${dumpPath}.upload.json`, 'utf8')) as { uploadId: string; parts: { partNumber: number }[] };
+  };
+
+  it('an interrupted upload resumes: only the missing parts are sent, and the completed object verifies', async () => {
+    // 64 MB: four 16 MB parts.
+    const dumpPath = bigBackup(64);
+    const first = await interruptedUpload(dumpPath, 'resumed', 2);
+    assert.ok(first.parts.length >= 2 && first.parts.length < 4, `parts recorded: ${first.parts.length}`);
+    assert.deepEqual(await keysUnder('resumed/'), [], 'nothing complete-looking after the interruption');
+
+    const second = await interruptedUpload(dumpPath, 'resumed', 3);
+    assert.equal(second.uploadId, first.uploadId, 'the same multipart upload went on');
+    assert.ok(second.parts.length >= 3);
+
+    const progress: string[] = [];
+    const result = await uploadBackup({ dumpPath }, run('resumed', {}, { onProgress: (m) => progress.push(m) }));
+    assert.equal(result.parts, 4);
+    assert.ok(result.resumedParts >= second.parts.length, `resumed ${result.resumedParts}`);
+    assert.equal(result.uploadedParts, 4 - result.resumedParts);
+    assert.match(progress[0], new RegExp(`\\(${result.resumedParts} of 4 parts\\)`), 'the resumed parts counted from the start');
+    assert.equal(result.sha256, createHash('sha256').update(fs.readFileSync(dumpPath)).digest('hex'));
+    assert.ok(!fs.existsSync(`${dumpPath}.upload.json`), 'the record is removed once the upload completed');
+    const into = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-download-'));
+    const downloaded = await downloadBackup({ url: result.url, directory: into }, run(''));
+    assert.ok(fs.readFileSync(downloaded.dumpPath).equals(fs.readFileSync(dumpPath)), 'the object is the file, byte for byte');
+  });
+
+  it('a resume record for another file or another bucket is not resumed: the upload starts over', async () => {
+    const dumpPath = bigBackup(20);
+    const first = await interruptedUpload(dumpPath, 'restarted', 1);
+    // The dump changed since (same size, new bytes and time): its parts are of no use.
+    const bytes = fs.readFileSync(dumpPath);
+    bytes[0] ^= 0xff;
+    fs.writeFileSync(dumpPath, bytes);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const manifestPath = dumpPath.replace(/\.dump$/, '.manifest.json');
+    fs.writeFileSync(
+      manifestPath,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(manifestPath, 'utf8')), checksums: [{ sha256, file: path.basename(dumpPath) }] }),
+    );
+    const second = await interruptedUpload(dumpPath, 'restarted', 1);
+    assert.notEqual(second.uploadId, first.uploadId);
+    // A record naming another bucket (a file anyone could have put in the folder) is ignored.
+    const record = JSON.parse(fs.readFileSync(`${dumpPath}.upload.json`, 'utf8'));
+    fs.writeFileSync(`${dumpPath}.upload.json`, JSON.stringify({ ...record, bucket: 'someone-elses' }));
+    const result = await uploadBackup({ dumpPath }, run('restarted'));
+    assert.equal(result.resumedParts, 0);
+    assert.equal(result.sha256, sha256);
+  });
+
   it('retention applies to the remote copies too, and never deletes the newest restore-tested one', async () => {
     const local = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-local-'));
     const settings = { 'backup.s3.uploadAfterBackup': true, 'backup.keep': 1 };

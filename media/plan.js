@@ -51,7 +51,7 @@
       state.result = m.result;
       state.comparison = undefined;
     } else if (m.type === 'comparison') {
-      state.comparison = { suggestionIndex: m.suggestionIndex, after: m.after, diff: m.diff };
+      state.comparison = { suggestionIndex: m.suggestionIndex, after: m.after, diff: m.diff, titles: m.titles };
     } else if (m.type === 'busy') {
       state.busy = m.message;
     } else if (m.type === 'failed') {
@@ -341,12 +341,13 @@
         },
         text: label,
       });
-    const columns = [planColumn('before', state.comparison ? 'Current plan' : 'Plan', r.before)];
+    // Two stored plans (the plan history) come with their own headings.
+    const titles = state.comparison && state.comparison.titles;
+    const columns = [planColumn('before', titles ? titles.before : state.comparison ? 'Current plan' : 'Plan', r.before)];
     if (state.comparison) {
       const s = r.suggestions[state.comparison.suggestionIndex];
-      columns.push(
-        planColumn('after', `With ${s ? s.name : 'the suggested index'} (hypothetical, estimates)`, state.comparison.after, r.before.plan),
-      );
+      const after = titles ? titles.after : `With ${s ? s.name : 'the suggested index'} (hypothetical, estimates)`;
+      columns.push(planColumn('after', after, state.comparison.after, r.before.plan));
     }
     return h(
       'section',
@@ -363,7 +364,7 @@
           tab('json', 'Raw JSON'),
         ),
       ),
-      state.comparison ? differences(state.comparison.diff) : undefined,
+      state.comparison ? differences(state.comparison.diff, !!titles) : undefined,
       h('div', { class: `plans${state.comparison ? ' side-by-side' : ''}` }, ...columns),
     );
   }
@@ -371,9 +372,9 @@
   /**
    * What changed between the current plan and the what-if plan, node by node (scans matched by
    * their relation): changed rows are marked, own time or cost and rows before and after.
-   * @param {PlanComparison} diff
+   * @param {PlanComparison} diff @param {boolean} stored two stored plans (before, after) rather than the what-if plan
    */
-  function differences(diff) {
+  function differences(diff, stored) {
     const unit = diff.measure === 'time' ? ms : /** @param {number} v */ (v) => `${cost(v)} units`;
     const rows = diff.nodes.filter(
       (n) => n.changed || (n.before && n.after && Math.abs(n.before.own - n.after.own) > 0.05 * diff.totalBefore),
@@ -393,9 +394,13 @@
           h(
             'tr',
             {},
-            ...['Node', 'Current plan', 'With the index', `Own ${diff.measure === 'time' ? 'time' : 'cost'}`, 'Rows'].map((t) =>
-              h('th', { scope: 'col', text: t }),
-            ),
+            ...[
+              'Node',
+              stored ? 'Before' : 'Current plan',
+              stored ? 'After' : 'With the index',
+              `Own ${diff.measure === 'time' ? 'time' : 'cost'}`,
+              'Rows',
+            ].map((t) => h('th', { scope: 'col', text: t })),
           ),
         ),
         h(

@@ -5,6 +5,7 @@ import { registerExplain } from './vscode/explain';
 import { commandTable } from './vscode/commands';
 import { createServices } from './vscode/createServices';
 import { registerHealth } from './vscode/health';
+import { registerHistory } from './vscode/history';
 import { registerMigrations } from './vscode/migrations';
 import { registerCommandTable } from './vscode/runner';
 import { registerUsage } from './vscode/usage';
@@ -17,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerConnections(services);
   registerBackup(services);
   registerExplain(services);
+  registerHistory(services);
   registerMigrations(services);
   registerHealth(services);
   registerUsage(services);

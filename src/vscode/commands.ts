@@ -9,6 +9,7 @@ import { connectionsCommands } from './connections';
 import type { AppServices } from './createServices';
 import { explainCommands } from './explain';
 import { healthCommands } from './health';
+import { historyCommands } from './history';
 import { migrationsCommands } from './migrations';
 import { Command } from './runner';
 import { usageCommands } from './usage';
@@ -22,6 +23,7 @@ export function commandTable(services: AppServices): Record<string, Command> {
     ...connectionsCommands(services),
     ...explainCommands(services),
     ...healthCommands(services),
+    ...historyCommands(services),
     ...migrationsCommands(services),
     ...usageCommands(services),
     ...workloadCommands(services),

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Database } from '../core/db/database';
 import { ConnectionProfile } from '../core/db/profile';
+import type { PlanRecorder } from './plans';
 import { Runner } from './runner';
 
 /** What a command needs to talk to the database the user picked. */
@@ -26,4 +27,6 @@ export interface Services {
   connections: ConnectionService;
   /** Progress, cancellation and failure display for every command. */
   runner: Runner;
+  /** Where each explained plan goes (the plan history). */
+  plans: PlanRecorder;
 }

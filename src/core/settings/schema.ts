@@ -38,6 +38,7 @@ export const SETTINGS = {
   statementTimeoutSeconds: number(30, { minimum: 1, unit: 's' }, true),
   envFile: string('.env', true, { resource: true }),
   'explain.codeLens': boolean(true),
+  'plan.historySize': number(10, { minimum: 0, maximum: 100, integer: true }, true),
   'advisor.minImprovementPercent': number(20, { minimum: 1, maximum: 99, unit: '%' }),
   'advisor.partialMinExcludedPercent': number(50, { minimum: 0, maximum: 100, unit: '%' }),
   'advisor.trialBuildMaxMB': number(2048, { minimum: 0, unit: 'MB' }, true),

@@ -114,6 +114,7 @@ export class ExplainController {
       };
       this.source = { sql, params: input.params };
       this.logResult(result);
+      this.services.plans.record({ statement: sql, connection: active.profile.name, plan });
       PlanPanel.show(this.services.context.extensionUri, result, (m, panel) => this.onPanelAction(m, panel));
       return { status: 'done', result };
     } catch (err) {

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { Command } from '../runner';
+import { SHOW_PLANS_COMMAND, ShowPlansArgs } from '../plans';
 import { Services } from '../services';
 import { StatementCodeLensProvider } from './codeLens';
 import { ExplainAgainArgs, ExplainController } from './controller';
@@ -11,6 +12,7 @@ import { ExplainResultView, FromWebview } from './messages';
 import { openedPlanResult, readPlanFile } from './openPlan';
 import { PlanEditorProvider } from './planEditor';
 import { PlanPanel } from './planPanel';
+import { showPlans } from './showPlans';
 import { ExplainArgs } from './target';
 
 /** The commands; each returns its outcome (tests read it). Cancel is the runner's pgtuner.cancel. */
@@ -34,6 +36,11 @@ export function explainCommands(services: Services): Record<string, Command> {
         const result = await readPlanFile(arg);
         return result && showOpened(services, result);
       },
+    },
+    // Plans kept elsewhere (the plan history) in the viewer, one or two side by side.
+    [SHOW_PLANS_COMMAND]: {
+      title: 'Show Plans',
+      run: (arg?: ShowPlansArgs) => showPlans(services.context.extensionUri, arg, (m, p) => controller.onPanelAction(m, p)),
     },
     // The plan panel for the extension tests (webview content is out of reach of the extension API):
     // what it last received and rendered, and a way to press its buttons.

@@ -35,9 +35,12 @@ export function suggestionView(s: Suggestion): SuggestionView {
 
 /** The what-if plan of one suggestion and what changed against the current plan. */
 export interface Comparison {
+  /** The suggestion whose what-if plan this is; -1 for two stored plans (the plan history). */
   suggestionIndex: number;
   after: PlanView;
   diff: PlanComparison;
+  /** Headings of the two plans when they are not "Current plan" / "With <index>" (the plan history's). */
+  titles?: { before: string; after: string };
 }
 
 export type ToWebview =

@@ -99,9 +99,9 @@ export class PlanPanel implements vscode.Disposable {
     return this.comparison;
   }
 
-  showComparison(suggestionIndex: number, after: PlanView): void {
+  showComparison(suggestionIndex: number, after: PlanView, titles?: Comparison['titles']): void {
     if (!this.result) return;
-    this.comparison = { suggestionIndex, after, diff: comparePlans(this.result.before.plan, after.plan) };
+    this.comparison = { suggestionIndex, after, diff: comparePlans(this.result.before.plan, after.plan), ...(titles ? { titles } : {}) };
     this.post({ type: 'comparison', ...this.comparison });
   }
 

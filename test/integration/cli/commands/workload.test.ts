@@ -95,6 +95,27 @@ describe('CLI: pgtuner workload', function () {
     assert.match(text.stdout, /what-if plans, cache hit rate \d+%/);
   });
 
+  it('--migration writes the set as a migration and its .down in the folder; --migration-per-index one per index', () => {
+    write(
+      'mig/orders.sql',
+      `-- pgtuner: calls=1000\n${CUSTOMER_TOTALS};\n-- pgtuner: calls=50\nSELECT note FROM orders WHERE region = 42;\n`,
+    );
+    const whole = path.join(dir, 'migrations-whole');
+    const r = runCli(['workload', '--file', path.join(dir, 'mig'), '--migration', whole, '--json'], url);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.json();
+    assert.equal(out.migrations.length, 1, JSON.stringify(out.migrations));
+    const up = fs.readFileSync(out.migrations[0].upPath, 'utf8');
+    for (const ix of out.indexes) assert.ok(up.includes(ix.ddl), `${ix.ddl} in ${up}`);
+    const down = fs.readFileSync(out.migrations[0].downPath, 'utf8');
+    for (const ix of out.indexes) assert.ok(down.includes(ix.down), `${ix.down} in ${down}`);
+    const each = path.join(dir, 'migrations-each');
+    const text = runCli(['workload', '--file', path.join(dir, 'mig'), '--migration', each, '--migration-per-index'], url);
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(fs.readdirSync(each).filter((f) => !f.endsWith('.down.sql')).length, out.indexes.length);
+    assert.match(text.stdout, /migration: .*migrations-each/);
+  });
+
   it('--from-stats reads pg_stat_statements, and says how to enable it when it is missing', async () => {
     await queryUrl(url, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     // Loading orders wrote 200k rows: after a reset the statistics (statements and table writes) hold only the reads below.

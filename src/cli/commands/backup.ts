@@ -214,7 +214,7 @@ export const backupsVerb = defineVerb({
 
   list --remote                   every remote backup: name, size, age, encrypted or not, last restore-test
   download --remote <s3://…>      into --out (default ./backups), its SHA-256 checked before it gets its name
-  delete --remote <s3://…>        its dump, checksum and manifest
+  delete --remote <s3://…>        its dump, checksum and manifest (never the newest one that passed a restore-test)
   --out <folder>                  where download puts it
 ${S3_USAGE}
 
@@ -223,10 +223,10 @@ Example: pgtuner backups list --remote --s3-bucket backups --s3-prefix shop/ --j
   input(values, positionals) {
     const [action, url] = positionals;
     if (!values.remote) throw new PgTunerError('BAD_INPUT', 'pgtuner backups works on the off-site copies only: add --remote.');
-    if (action === 'list' && positionals.length === 1) return { action, directory: path.resolve(values.out) } as const;
+    if (action === 'list' && positionals.length === 1) return { action, directory: path.resolve(values.out), keys: cliKeys() } as const;
     if ((action === 'download' || action === 'delete') && positionals.length === 2) {
       parseS3Url(url);
-      return { action, url, directory: path.resolve(values.out) } as const;
+      return { action, url, directory: path.resolve(values.out), keys: cliKeys() } as const;
     }
     throw new PgTunerError(
       'BAD_INPUT',
@@ -236,10 +236,11 @@ Example: pgtuner backups list --remote --s3-bucket backups --s3-prefix shop/ --j
   settings: (values) => s3Settings(values),
   needsDatabase: () => false,
   async run(_db, input, run) {
-    if (input.action === 'list') return { action: input.action, backups: await listRemoteBackups({}, run) };
+    if (input.action === 'list') return { action: input.action, backups: await listRemoteBackups({ keys: input.keys }, run) };
     if (input.action === 'download')
       return { action: input.action, ...(await downloadBackup({ url: input.url, directory: input.directory }, run)) };
-    await deleteRemoteBackup({ url: input.url }, run);
+    // Never the newest backup that passed a restore-test (judged with the CLI's key, as retention does).
+    await deleteRemoteBackup({ url: input.url, keys: input.keys }, run);
     return { action: input.action, deleted: input.url };
   },
   output(result) {

@@ -22,10 +22,10 @@ import { BackupKey, BackupKeyring } from './keys';
 import { BackupEntry, BackupIdentity, backupGroup, identityOf } from './listing';
 import { BackupManifest, companionPaths, readManifest } from './manifest';
 import { MultipartResult, resumableUpload } from './multipart';
-import { planRetention, retentionCandidates, retentionOf } from './retention';
+import { guardDeletion, planRetention, retentionCandidates, retentionOf } from './retention';
 import { RestoreTestInput, RestoreTestResult, restoreTest } from './restoreTest';
 import { CHECKSUM_SUFFIX, DUMP_SUFFIX, MANIFEST_SUFFIX, parseDumpName } from './naming';
-import { assessBackup } from './trust';
+import { TrustVerdict, assessBackup } from './trust';
 
 /**
  * Off-site copies on S3-compatible storage. Credentials come only from the SDK's default chain
@@ -56,6 +56,10 @@ export interface RemoteBackup {
   takenAt: string;
   sizeBytes: number;
   encrypted: boolean;
+  /** How it is encrypted (what opens it), when it is. */
+  encryption?: BackupManifest['encryption'];
+  /** Judged with the keys given to listRemoteBackups (none: nothing is authenticated). */
+  trust: TrustVerdict;
   lastRestoreTest?: BackupManifest['lastRestoreTest'];
 }
 
@@ -210,19 +214,27 @@ async function deleteKeys(s3c: S3Client, bucket: string, keys: string[]): Promis
 }
 
 /** The backups in the bucket under the prefix (those whose manifest exists), newest first. */
-export async function listRemoteBackups(_input: object, run: Run): Promise<RemoteBackup[]> {
+export async function listRemoteBackups(input: { keys?: BackupKeyring }, run: Run): Promise<RemoteBackup[]> {
+  return (await listRemoteEntries(input, run)).map((entry) => ({
+    url: entry.dumpPath,
+    name: path.posix.basename(entry.dumpPath),
+    database: entry.database,
+    takenAt: entry.manifest!.startedAt,
+    sizeBytes: entry.sizeBytes,
+    encrypted: !!entry.manifest!.encryption,
+    encryption: entry.manifest!.encryption,
+    trust: entry.trust,
+    lastRestoreTest: entry.manifest!.lastRestoreTest,
+  }));
+}
+
+/** The remote backups as listing entries (dumpPath is the s3:// URL), trust judged with `keys`, newest first. */
+export async function listRemoteEntries(input: { keys?: BackupKeyring }, run: Run): Promise<BackupEntry[]> {
   const s3 = s3SettingsOf(run.settings);
   const s3c = client(s3);
   try {
-    return (await remoteEntries(s3c, s3, [], new Date(), run.signal)).map(({ entry, manifest }) => ({
-      url: entry.dumpPath,
-      name: path.basename(entry.dumpPath),
-      database: manifest.database,
-      takenAt: manifest.startedAt,
-      sizeBytes: manifest.sizeBytes,
-      encrypted: !!manifest.encryption,
-      lastRestoreTest: manifest.lastRestoreTest,
-    }));
+    const keys = (await input.keys?.verifyingKeys().catch(() => [])) ?? [];
+    return (await remoteEntries(s3c, s3, keys, new Date(), run.signal)).map((e) => e.entry);
   } catch (err) {
     throw s3Error('Listing', `s3://${s3.bucket}/${s3.prefix}`, err);
   } finally {
@@ -348,13 +360,20 @@ export async function downloadBackup(input: { url: string; directory: string }, 
   }
 }
 
-/** Deletes a remote backup's three objects. */
-export async function deleteRemoteBackup(input: { url: string }, run: Run): Promise<void> {
+/**
+ * Deletes a remote backup's three objects, unless it is the newest of its server and database
+ * that passed a restore-test (judged with `keys`, as retention does).
+ */
+export async function deleteRemoteBackup(input: { url: string; keys?: BackupKeyring }, run: Run): Promise<void> {
   const { settings, name } = settingsFor(input.url, run.settings);
   const s3 = s3SettingsOf(settings);
   const keys = keysOf(s3, name);
   const s3c = client(s3);
   try {
+    const verifying = (await input.keys?.verifyingKeys().catch(() => [])) ?? [];
+    const entries = (await remoteEntries(s3c, s3, verifying, new Date(), run.signal)).map((e) => e.entry);
+    const target = entries.find((e) => e.dumpPath === `s3://${s3.bucket}/${keys.dump}`);
+    if (target) guardDeletion(entries, target);
     // The manifest first: a half-deleted backup no longer looks like one.
     await deleteKeys(s3c, s3.bucket, [keys.manifest]);
     await deleteKeys(s3c, s3.bucket, [keys.checksum, keys.dump]);

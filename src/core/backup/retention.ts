@@ -1,4 +1,5 @@
-import { BackupEntry, BackupIdentity, backupGroup, deleteBackup, isVerified, listBackups } from './listing';
+import { PgTunerError } from '../errors';
+import { BackupEntry, BackupIdentity, backupGroup, deleteBackup, describeGroup, isVerified, listBackups } from './listing';
 import { BackupKeyring } from './keys';
 import { Settings } from '../settings/schema';
 
@@ -38,8 +39,22 @@ export function planRetention(entries: readonly BackupEntry[], policy: Retention
  * of exactly this server and database.
  */
 export function retentionCandidates(entries: readonly BackupEntry[], identity: BackupIdentity): BackupEntry[] {
-  const group = backupGroup(identity);
-  return entries.filter((e) => e.complete && e.trust.trusted && e.group === group);
+  return candidatesOf(entries, backupGroup(identity));
+}
+
+const candidatesOf = (entries: readonly BackupEntry[], group: string) =>
+  entries.filter((e) => e.complete && e.trust.trusted && e.group === group);
+
+/**
+ * Refuses to delete `target` by hand when it is what retention always keeps: the newest trusted
+ * backup of its server and database that passed a restore-test (among `entries`, newest first).
+ */
+export function guardDeletion(entries: readonly BackupEntry[], target: BackupEntry): void {
+  if (candidatesOf(entries, target.group).find(isVerified)?.dumpPath !== target.dumpPath) return;
+  throw new PgTunerError(
+    'BAD_INPUT',
+    `Not deleting ${target.dumpPath}: it is the newest backup of ${describeGroup(target.group)} that passed a restore-test. Restore-test a newer backup first; until then this one is the only backup known to restore.`,
+  );
 }
 
 /** Applies the policy to the backups of `identity` in `directory`; returns the removed dump paths. */

@@ -270,10 +270,21 @@ describe('pgtuner backup / restore-test (CLI)', function () {
         fs.readFileSync(path.join(into, path.basename(made.dumpPath))).toString('hex'),
         fs.readFileSync(made.dumpPath).toString('hex'),
       );
+      // The only backup known to restore is not deleted by hand either…
+      const refused = pgtuner(['backups', 'delete', '--remote', remote, ...where.slice(4)]);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, /newest backup of .* that passed a restore-test/);
+      assert.equal((await s3.keys('cli/')).length, 3);
+      // …until a newer one passed its restore-test.
+      const newer = JSON.parse(pgtuner(['backup', '--db', url, '--out', out, '--tools', binDir, '--upload', ...where, '--json']).stdout);
+      assert.equal(pgtuner(['restore-test', newer.uploaded.url, '--db', url, '--tools', binDir, ...where.slice(4)]).code, 0);
       const del = pgtuner(['backups', 'delete', '--remote', remote, ...where.slice(4)]);
       assert.equal(del.code, 0, del.stderr);
-      assert.deepEqual(await s3.keys('cli/'), []);
-      for (const r of [backup, list, test, text, download, del])
+      assert.deepEqual(
+        (await s3.keys('cli/')).filter((k) => remote.endsWith(k.replace(/\.(dump\.sha256|manifest\.json)$/, '.dump'))),
+        [],
+      );
+      for (const r of [backup, list, test, text, download, refused, del])
         assert.ok(!(r.stdout + r.stderr).includes(s3.secret), 'secret key in the output');
       const usage = pgtuner(['backups', 'list', ...where]);
       assert.equal(usage.code, 2);

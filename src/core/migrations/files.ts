@@ -4,10 +4,12 @@
  * follow no convention. Status shows the problems; apply and roll back refuse to start with any.
  */
 import { createHash } from 'crypto';
+import * as fs from 'fs';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { PgTunerError } from '../errors';
-import { Convention, describeConvention, detectConvention, nodePgMigrateMarker, parseFileName } from './conventions';
+import { Convention, describeConvention, detectConvention, FLYWAY_REPEATABLE, nodePgMigrateMarker, parseFileName } from './conventions';
+import { flywayChecksum } from './flywayChecksum';
 import { positionAt } from '../sql/parse';
 
 /** Recorded as the down checksum of a migration applied without down SQL. */
@@ -23,15 +25,19 @@ export interface MigrationSection {
 }
 
 export interface Migration {
+  /** Digits; Flyway's may be dotted (1.1). */
   version: string;
-  /** `<version>_<title>`: the name recorded in the tracking table. */
+  /** `<version>_<title>` (Flyway: its V file without .sql): the name recorded in the tracking table. */
   name: string;
   upFile: string;
   /** Absent when the migration has no way back; the dbmate file itself for dbmate. */
   downFile?: string;
   up: MigrationSection;
   down?: MigrationSection;
-  /** sha256 of the up SQL (line endings normalised, so a CRLF checkout is not a change). */
+  /**
+   * sha256 of the up SQL (line endings normalised, so a CRLF checkout is not a change); for Flyway's
+   * files Flyway's own CRC-32 (flywayChecksum), the number its flyway_schema_history holds.
+   */
   checksum: string;
   /** sha256 of the down SQL, the same way; NO_DOWN without down SQL. */
   downChecksum: string;
@@ -76,13 +82,30 @@ export async function scanFolder(directory: string): Promise<FolderEntry[]> {
   );
 }
 
+/** Flyway's configuration files: beside them, an empty folder gets Flyway's naming. */
+const FLYWAY_CONFIG_FILES = ['flyway.conf', 'flyway.toml'];
+
+/**
+ * Whether a Flyway configuration is in the folder, its parent or its grandparent (`flyway.conf`
+ * beside `sql/`, or at the root of a `db/migration` tree), where Flyway projects keep it.
+ */
+export function hasFlywayConfig(directory: string): boolean {
+  const dirs = [directory, path.dirname(directory), path.dirname(path.dirname(directory))];
+  return dirs.some((dir) => FLYWAY_CONFIG_FILES.some((file) => fs.existsSync(path.join(dir, file))));
+}
+
+/** The folder's convention, from its files, or from a Flyway configuration nearby when it has none. */
+export function folderConvention(directory: string, entries: FolderEntry[]): Convention {
+  return detectConvention(entries, hasFlywayConfig(directory));
+}
+
 export async function readMigrationFolder(directory: string): Promise<MigrationFolder> {
   const entries = await scanFolder(directory);
-  const convention = detectConvention(entries);
+  const convention = folderConvention(directory, entries);
   const problems: string[] = [];
   const groups = new Map<string, { version: string; title: string; up?: FolderEntry; down?: FolderEntry }>();
-  // Keyed by numeric value, so 001_a and 1_b collide as they would in any runner.
-  const namesByVersion = new Map<string, Set<string>>();
+  // Keyed by numeric value, so 001_a and 1_b (Flyway: V1__a and V1.0__b) collide as they would in any runner.
+  const namesByVersion = new Map<string, { version: string; names: Set<string> }>();
 
   for (const entry of entries) {
     if (entry.error) {
@@ -90,29 +113,34 @@ export async function readMigrationFolder(directory: string): Promise<MigrationF
       continue;
     }
     const parsed = parseFileName(entry.file);
-    if (!parsed) {
+    if (FLYWAY_REPEATABLE.test(entry.file)) {
+      problems.push(`${entry.file} is a Flyway repeatable migration: PG Tuner runs versioned migrations only; run it with Flyway.`);
+      continue;
+    }
+    if (!parsed || !!parsed.flyway !== (convention.layout === 'flyway')) {
       problems.push(`${entry.file} does not follow the folder's convention, ${describeConvention(convention)}.`);
       continue;
     }
-    const key = `${parsed.version}_${parsed.title}`;
+    // Flyway pairs an undo file with its migration by version alone (their descriptions may differ).
+    const key = parsed.flyway ? versionKey(parsed.version) : `${parsed.version}_${parsed.title}`;
     if (parsed.part === 'plain' && convention.layout === 'golang-migrate') {
       problems.push(`${entry.file} should be named ${key}.up.sql in a golang-migrate folder.`);
       continue;
     }
     const group = groups.get(key) ?? { version: parsed.version, title: parsed.title };
     groups.set(key, group);
-    const numeric = BigInt(parsed.version).toString();
-    namesByVersion.set(numeric, (namesByVersion.get(numeric) ?? new Set()).add(key));
+    // Flyway's V and U files of one version are one migration: only two of a kind clash.
+    const clash = parsed.flyway ? `${key} ${parsed.part}` : versionKey(parsed.version);
+    const seen = namesByVersion.get(clash) ?? { version: parsed.version, names: new Set<string>() };
+    namesByVersion.set(clash, seen);
+    seen.names.add(parsed.flyway ? entry.file : key);
     if (parsed.part === 'down') group.down = entry;
     else group.up = entry;
   }
 
-  for (const names of namesByVersion.values()) {
+  for (const { version, names } of namesByVersion.values()) {
     if (names.size > 1) {
-      const [first] = names;
-      problems.push(
-        `Version ${/^\d+/.exec(first)?.[0]} is used by more than one migration (${[...names].join(', ')}); give each its own number.`,
-      );
+      problems.push(`Version ${version} is used by more than one migration (${[...names].join(', ')}); give each its own number.`);
     }
   }
 
@@ -161,6 +189,7 @@ function toMigration(
       downChecksum: sections.down ? checksum(sections.down.sql) : NO_DOWN,
     };
   }
+  if (convention.layout === 'flyway') return flywayMigration(directory, version, up, down, problems);
   if (!down) {
     problems.push(`${up.file} has no ${name}.down.sql: every migration needs a way back (an empty .down.sql if nothing can be undone).`);
   }
@@ -173,6 +202,41 @@ function toMigration(
     down: down ? { sql: down.text as string, firstLine: 1 } : undefined,
     checksum: checksum(up.text as string),
     downChecksum: down ? checksum(down.text as string) : NO_DOWN,
+  };
+}
+
+/** Flyway replaces `${name}` placeholders in a script before running it (placeholderReplacement, on by default). */
+const FLYWAY_PLACEHOLDER = /\$\{[^}]*\}/;
+
+/**
+ * A Flyway migration: its V file, and its U file (Flyway Teams' undo) as the way back. Flyway
+ * Community has no undo, so a missing U file is allowed: only rolling that migration back is refused.
+ * Checksums are Flyway's own, so they compare with its flyway_schema_history.
+ */
+function flywayMigration(
+  directory: string,
+  version: string,
+  up: FolderEntry,
+  down: FolderEntry | undefined,
+  problems: string[],
+): Migration | undefined {
+  const placeholders = [up, down].filter((f) => f && FLYWAY_PLACEHOLDER.test(f.text as string)).map((f) => f?.file);
+  if (placeholders.length) {
+    problems.push(
+      `${placeholders.join(', ')} uses Flyway placeholders (\${…}), which Flyway fills in from its configuration and PG Tuner does not; run it with Flyway.`,
+    );
+    return undefined;
+  }
+  const section = (f: FolderEntry): MigrationSection => ({ sql: (f.text as string).replace(/^\uFEFF/, ''), firstLine: 1 });
+  return {
+    version,
+    name: path.parse(up.file).name,
+    upFile: path.join(directory, up.file),
+    downFile: down ? path.join(directory, down.file) : undefined,
+    up: section(up),
+    down: down ? section(down) : undefined,
+    checksum: String(flywayChecksum(up.text as string)),
+    downChecksum: down ? String(flywayChecksum(down.text as string)) : NO_DOWN,
   };
 }
 
@@ -213,11 +277,25 @@ export function checksum(sql: string): string {
   return createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex');
 }
 
-/** Numeric order (so 10 follows 9 even without zero padding). */
+/** Numeric order (so 10 follows 9 even without zero padding); dotted versions part by part, as Flyway orders them (1.2 before 1.10). */
 export function compareVersions(a: string, b: string): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  const x = a.split('.').map(BigInt);
+  const y = b.split('.').map(BigInt);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i] ?? 0n;
+    const q = y[i] ?? 0n;
+    if (p !== q) return p < q ? -1 : 1;
+  }
+  return 0;
+}
+
+/** One spelling per version: 001 is 1, and Flyway's 1.0 is 1 (compareVersions finds them equal). */
+export function versionKey(version: string): string {
+  return version
+    .split('.')
+    .map((p) => BigInt(p).toString())
+    .join('.')
+    .replace(/(\.0)+$/, '');
 }
 
 /** Stops with one message listing every problem, before anything touches the database. */

@@ -9,8 +9,8 @@ import { Suggestion } from '../advisor/types';
 import { PgTunerError } from '../errors';
 import { formatBytes } from '../format';
 import { qualifiedName } from '../sql/ident';
-import { detectConvention, migrationFileNames, nextVersion, parseFileName, slugify } from './conventions';
-import { scanFolder } from './files';
+import { migrationFileNames, nextVersion, parseFileName, slugify } from './conventions';
+import { folderConvention, scanFolder } from './files';
 import { PartitionIndex } from '../usage/definition';
 
 export interface GeneratedMigration {
@@ -161,7 +161,7 @@ function round(n: number): string {
 export async function writeMigration(dir: string, title: string, now: Date, up: Script, down: Script): Promise<GeneratedMigration> {
   await fsp.mkdir(dir, { recursive: true });
   const entries = await scanFolder(dir);
-  const convention = detectConvention(entries);
+  const convention = folderConvention(dir, entries);
   const versions = entries.map((e) => parseFileName(e.file)?.version).filter((v): v is string => v !== undefined);
   const version = nextVersion(versions, convention, now);
   const names = migrationFileNames(convention, version, slugify(title));

@@ -164,7 +164,7 @@ export async function rollback(db: Database, input: RollbackInput, run: Run): Pr
         migration,
         file: migration.downFile as string,
         plan: planFor(migration, migration.down as MigrationSection, versionNum),
-        track: () => tracking.forget(migration),
+        track: (ms) => tracking.forget(migration, ms),
       };
     });
 

@@ -13,22 +13,26 @@
  *   one row per applied migration, named by its file without the extension (its migration.ts:
  *   `INSERT INTO … (name, run_on) VALUES (…, NOW())`, `DELETE FROM … WHERE name = …`).
  *
- * None keeps a checksum; golang-migrate and dbmate do not record when a migration ran either.
+ * - Flyway: `flyway_schema_history`, one row per thing it did, in installed_rank order (see flyway.ts).
+ *
+ * Only Flyway keeps a checksum; golang-migrate and dbmate do not record when a migration ran either.
  */
 import { Session } from '../db/database';
 import { PgTunerError } from '../errors';
 import { qualifiedName } from '../sql/ident';
 import { Layout } from './conventions';
-import { Migration, MigrationFolder } from './files';
+import { compareVersions, Migration, MigrationFolder } from './files';
+import { openFlywayTable } from './flyway';
 import type { AppliedRow, Tracking } from './trackingTypes';
 
-export type ToolTableKind = 'golang-migrate' | 'dbmate' | 'node-pg-migrate';
+export type ToolTableKind = 'golang-migrate' | 'dbmate' | 'node-pg-migrate' | 'Flyway';
 
 /** The layout each tool's files follow: its table and the folder's convention must agree. */
 export const TOOL_LAYOUT: Record<ToolTableKind, Layout> = {
   'golang-migrate': 'golang-migrate',
   dbmate: 'dbmate',
   'node-pg-migrate': 'node-pg-migrate',
+  Flyway: 'flyway',
 };
 
 /** node-pg-migrate's table (its default migrationsTable). */
@@ -53,7 +57,7 @@ const NPM_READ_SQL = (t: string) => `SELECT id::int AS id, name, run_on AS "runO
 const NPM_INSERT_SQL = (t: string) => `INSERT INTO ${t} (name, run_on) VALUES ($1, NOW())`;
 const NPM_DELETE_SQL = (t: string) => `DELETE FROM ${t} WHERE name = $1`;
 
-const sameVersion = (a: string, b: string) => BigInt(a) === BigInt(b);
+const sameVersion = (a: string, b: string) => compareVersions(a, b) === 0;
 
 /** A row for a migration the tool counts as applied (the folder's name for it, else its version). */
 function row(id: number, version: string, folder: MigrationFolder): AppliedRow {
@@ -69,6 +73,7 @@ export async function openToolTable(
   folder: MigrationFolder,
 ): Promise<Tracking> {
   const name = qualifiedName(schema, table);
+  if (kind === 'Flyway') return openFlywayTable(session, schema, table, folder);
   if (kind === 'golang-migrate') {
     const current = (await session.query<{ version: string; dirty: boolean }>(GOLANG_READ_SQL(name))).rows[0];
     // golang-migrate counts every migration up to its version as applied.

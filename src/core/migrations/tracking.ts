@@ -7,6 +7,7 @@ import { PgTunerError } from '../errors';
 import { Session } from '../db/database';
 import { describeConvention } from './conventions';
 import type { MigrationFolder } from './files';
+import { FLYWAY_TABLE } from './flyway';
 import { NODE_PG_MIGRATE_TABLE, openToolTable, TOOL_LAYOUT, ToolTableKind, toolOfColumns } from './toolTables';
 import type { AppliedRow, Tracking } from './trackingTypes';
 import { DEFAULT_SETTINGS, Settings } from '../settings/schema';
@@ -19,41 +20,44 @@ const EXPECTED_COLUMNS = ['id', 'name', 'checksum', 'applied_at', 'execution_ms'
 /** Added later: tables created by older versions get it through upgradeTrackingTable. */
 const DOWN_CHECKSUM_COLUMN = 'down_checksum';
 
-/** Tables of tools whose migrations PG Tuner does not run: their presence must not go unnoticed. */
-const UNSUPPORTED_TOOL_TABLES: Record<string, string> = { flyway_schema_history: 'Flyway' };
 const TABLE_EXISTS_SQL = `SELECT to_regclass($1) IS NOT NULL AS exists`;
 
 /**
  * The tracking table for `folder`: a tool's own table when that tool created it (golang-migrate's
- * or dbmate's schema_migrations, node-pg-migrate's pgmigrations), read and written in its format,
- * else PG Tuner's. The tool's table and
- * the folder's file convention must agree; a table of another tool is refused.
+ * or dbmate's schema_migrations, node-pg-migrate's pgmigrations, Flyway's flyway_schema_history),
+ * read and written in its format, else PG Tuner's. The table and the folder's file convention
+ * always agree: a folder in Flyway's naming uses Flyway's table (created as Flyway creates it
+ * when there is none yet), and a tool's table is refused for a folder named another way.
  */
 export async function openTracking(session: Session, schema: string, folder: MigrationFolder): Promise<Tracking> {
-  for (const [table, tool] of Object.entries(UNSUPPORTED_TOOL_TABLES)) {
-    const name = qualifiedName(schema, table);
-    if ((await session.query<{ exists: boolean }>(TABLE_EXISTS_SQL, [name])).rows[0].exists) {
-      throw new PgTunerError(
-        'MIGRATION_ERROR',
-        `${name} exists: this database is migrated by ${tool}, whose migrations PG Tuner does not run; ` +
-          `running them here would apply them twice. Use ${tool}, or point pgtuner.migrations.trackingSchema (CLI: --tracking-schema) elsewhere.`,
-      );
-    }
-  }
-  const npm = (await session.query<{ exists: boolean }>(TABLE_EXISTS_SQL, [qualifiedName(schema, NODE_PG_MIGRATE_TABLE)])).rows[0].exists;
+  const exists = async (table: string) =>
+    (await session.query<{ exists: boolean }>(TABLE_EXISTS_SQL, [qualifiedName(schema, table)])).rows[0].exists;
   const columns = (await session.query<{ column: string }>(TRACKING_COLUMNS_SQL, [schema, TRACKING_TABLE])).rows.map((r) => r.column);
-  const tool: ToolTableKind | undefined = npm ? 'node-pg-migrate' : toolOfColumns(columns);
+  const found: ToolTableKind[] = [];
+  if (await exists(FLYWAY_TABLE)) found.push('Flyway');
+  if (await exists(NODE_PG_MIGRATE_TABLE)) found.push('node-pg-migrate');
+  const ofColumns = toolOfColumns(columns);
+  if (ofColumns) found.push(ofColumns);
+  const layout = folder.convention.layout;
+  const tool = found.find((t) => TOOL_LAYOUT[t] === layout) ?? found[0] ?? (layout === 'flyway' ? 'Flyway' : undefined);
   if (!tool) return ownTracking(session, schema);
-  const layout = TOOL_LAYOUT[tool];
-  if (folder.migrations.length && folder.convention.layout !== layout) {
+  if (folder.migrations.length && layout !== TOOL_LAYOUT[tool]) {
     throw new PgTunerError(
       'MIGRATION_ERROR',
-      `${qualifiedName(schema, tool === 'node-pg-migrate' ? NODE_PG_MIGRATE_TABLE : TRACKING_TABLE)} is ${tool}'s table, but ${folder.directory} follows ${describeConvention(folder.convention)}. ` +
+      `${qualifiedName(schema, TOOL_TABLE[tool])} is ${tool}'s table, but ${folder.directory} follows ${describeConvention(folder.convention)}. ` +
         `Name the files as ${tool} does, or set pgtuner.migrations.trackingSchema (CLI: --tracking-schema) to a schema of PG Tuner's own, e.g. "pgtuner".`,
     );
   }
-  return openToolTable(session, tool, schema, tool === 'node-pg-migrate' ? NODE_PG_MIGRATE_TABLE : TRACKING_TABLE, folder);
+  return openToolTable(session, tool, schema, TOOL_TABLE[tool], folder);
 }
+
+/** Where each tool keeps its table (its default name). */
+const TOOL_TABLE: Record<ToolTableKind, string> = {
+  'golang-migrate': TRACKING_TABLE,
+  dbmate: TRACKING_TABLE,
+  'node-pg-migrate': NODE_PG_MIGRATE_TABLE,
+  Flyway: FLYWAY_TABLE,
+};
 
 function ownTracking(session: Session, schema: string): Tracking {
   return {

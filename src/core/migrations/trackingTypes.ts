@@ -4,7 +4,9 @@ import type { Migration } from './files';
 export interface AppliedRow {
   id: number;
   name: string;
-  /** sha256 of the up SQL that ran; null in a tool's table that keeps none (golang-migrate, dbmate). */
+  /** The version a tool's table records (Flyway's may be dotted), when the name alone does not say it. */
+  version?: string;
+  /** sha256 of the up SQL that ran (Flyway: its CRC-32); null in a tool's table that keeps none (golang-migrate, dbmate). */
   checksum: string | null;
   /**
    * sha256 of the down SQL when it was applied (NO_DOWN when it had none); null for rows an
@@ -18,7 +20,7 @@ export interface AppliedRow {
 
 /** The table that says what is applied: PG Tuner's own, or the one of the tool that manages the repository. */
 export interface Tracking {
-  tool: 'PG Tuner' | 'golang-migrate' | 'dbmate' | 'node-pg-migrate';
+  tool: 'PG Tuner' | 'golang-migrate' | 'dbmate' | 'node-pg-migrate' | 'Flyway';
   /** Its qualified name. */
   table: string;
   /** PG Tuner's own table (checksums of up and down). */
@@ -31,5 +33,6 @@ export interface Tracking {
   ensure(): Promise<void>;
   /** In the migration's transaction when it has one. */
   record(m: Migration, executionMs: number): Promise<void>;
-  forget(m: Migration): Promise<void>;
+  /** Flyway records the undo as a row of its own, with how long it took. */
+  forget(m: Migration, executionMs: number): Promise<void>;
 }

@@ -5,9 +5,14 @@
  * reads it, applies only what is pending, records and rolls back in the tool's own format, and
  * refuses a dirty state. golang-migrate and dbmate are not npm packages, so their tables are made
  * by hand here; node-pg-migrate is, and the real tool migrates first and checks afterwards.
+ * Flyway is a Java tool that cannot be installed here (no JVM, no network): its table is made with
+ * Flyway's own DDL for PostgreSQL (createMetaDataTable.sql) and its rows as Flyway writes them, with
+ * checksums computed independently of PG Tuner (Python's zlib.crc32 over each file without line
+ * breaks, as a signed 32-bit integer: what Flyway's ChecksumCalculator yields).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { Database } from '../../../../src/core/db/database';
 import { applyPending, rollback } from '../../../../src/core/migrations/runner';
@@ -19,6 +24,31 @@ import { migrationsFolder, openDatabase, query, removeFolders } from './support'
 const NODE_PG_MIGRATE = path.join(__dirname, '..', '..', '..', '..', '..', 'node_modules', 'node-pg-migrate', 'bin', 'node-pg-migrate.js');
 const GOLANG_MIGRATE_TABLE = 'CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)';
 const DBMATE_TABLE = 'create table if not exists "public"."schema_migrations" (version varchar(128) primary key)';
+/** Flyway's createMetaDataTable.sql for PostgreSQL, with its ${schema} and ${table}. */
+const flywayTable = (schema: string) => `
+CREATE TABLE "${schema}"."flyway_schema_history" (
+    "installed_rank" INT NOT NULL,
+    "version" VARCHAR(50),
+    "description" VARCHAR(200) NOT NULL,
+    "type" VARCHAR(20) NOT NULL,
+    "script" VARCHAR(1000) NOT NULL,
+    "checksum" INTEGER,
+    "installed_by" VARCHAR(100) NOT NULL,
+    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
+    "execution_time" INTEGER NOT NULL,
+    "success" BOOLEAN NOT NULL
+);
+ALTER TABLE "${schema}"."flyway_schema_history" ADD CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank");
+CREATE INDEX "flyway_schema_history_s_idx" ON "${schema}"."flyway_schema_history" ("success");`;
+/** The files of a Flyway repository and their checksums as Flyway records them (zlib.crc32, see above). */
+const FLYWAY_FILES = {
+  'V1__a.sql': 'CREATE TABLE fw_a (id int);\n',
+  'V1_1__b.sql': 'CREATE TABLE fw_b (id int);\n',
+  'U1_1__b.sql': 'DROP TABLE fw_b;\n',
+  'V2__add_c.sql': 'CREATE TABLE fw_c (id int);\n',
+  'U2__add_c.sql': 'DROP TABLE fw_c;\n',
+};
+const FLYWAY_CHECKSUMS = { a: -828581533, b: 1467924322, c: -1762631518, undoB: 1897003442, undoC: 1745537267 };
 
 describe("migrations: another tool's tracking table", function () {
   this.timeout(60_000);
@@ -142,12 +172,165 @@ describe("migrations: another tool's tracking table", function () {
     );
   });
 
-  it("Flyway's table is refused with a clear message (PG Tuner does not run its migrations)", async () => {
-    const dir = migrationsFolder({ '001_a.sql': 'CREATE TABLE a (id int);', '001_a.down.sql': 'DROP TABLE a;' });
-    await query(url, 'CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version varchar(50))');
+  /** What `flyway migrate -target=1.1` leaves: fw_a and fw_b, and two rows (Flyway wrote them, installed_by the user). */
+  const migratedByFlyway = async () => {
+    await query(
+      url,
+      `${flywayTable('public')};
+       CREATE TABLE fw_a (id int); CREATE TABLE fw_b (id int);
+       INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+       VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', ${FLYWAY_CHECKSUMS.a}, current_user, 7, true),
+              (2, '1.1', 'b', 'SQL', 'V1_1__b.sql', ${FLYWAY_CHECKSUMS.b}, current_user, 5, true)`,
+    );
+  };
+  const history = async () =>
+    query(
+      url,
+      'SELECT installed_rank AS rank, version, description, type, script, checksum, installed_by = current_user AS "byUser", success FROM flyway_schema_history ORDER BY installed_rank',
+    );
+
+  it('Flyway: status, apply and roll back (with the U files) without re-running anything; rows as Flyway writes them', async () => {
+    const dir = migrationsFolder(FLYWAY_FILES);
+    await migratedByFlyway();
+
+    const status = await migrationStatus(db, { directory: dir }, defaultRun());
+    assert.equal(trackingLabel(status), "public.flyway_schema_history (Flyway's table)");
+    assert.deepEqual(await states(dir), ['V1__a:applied', 'V1_1__b:applied', 'V2__add_c:pending']);
+
+    const up = await applyPending(db, { directory: dir }, defaultRun());
+    assert.deepEqual(
+      up.applied.map((r) => r.name),
+      ['V2__add_c'],
+      'only the pending migration ran (1 and 1.1 would fail: their tables exist)',
+    );
+    const ran = { description: 'add c', type: 'SQL', script: 'V2__add_c.sql', checksum: FLYWAY_CHECKSUMS.c, byUser: true, success: true };
+    assert.deepEqual((await history()).slice(2), [{ rank: 3, version: '2', ...ran }]);
+
+    await rollback(db, { directory: dir, steps: 2 }, defaultRun());
+    assert.deepEqual(
+      (await history()).slice(3),
+      [
+        {
+          rank: 4,
+          version: '2',
+          description: 'add c',
+          type: 'UNDO_SQL',
+          script: 'U2__add_c.sql',
+          checksum: FLYWAY_CHECKSUMS.undoC,
+          byUser: true,
+          success: true,
+        },
+        {
+          rank: 5,
+          version: '1.1',
+          description: 'b',
+          type: 'UNDO_SQL',
+          script: 'U1_1__b.sql',
+          checksum: FLYWAY_CHECKSUMS.undoB,
+          byUser: true,
+          success: true,
+        },
+      ],
+      "Flyway Teams' undo rows: the versions are pending again",
+    );
+    assert.deepEqual(
+      await query(url, "SELECT to_regclass('fw_b') IS NULL AS b, to_regclass('fw_c') IS NULL AS c, to_regclass('fw_a') IS NOT NULL AS a"),
+      [{ a: true, b: true, c: true }],
+    );
+    assert.deepEqual(await states(dir), ['V1__a:applied', 'V1_1__b:pending', 'V2__add_c:pending']);
+
+    const again = await applyPending(db, { directory: dir }, defaultRun());
+    assert.deepEqual(
+      again.applied.map((r) => r.name),
+      ['V1_1__b', 'V2__add_c'],
+    );
+    assert.deepEqual(
+      (await history()).slice(5).map((r) => [r.rank, r.version, r.type]),
+      [
+        [6, '1.1', 'SQL'],
+        [7, '2', 'SQL'],
+      ],
+    );
+  });
+
+  it('Flyway: a failed row (success = false) is refused, nothing runs; a changed applied file is refused as Flyway validate does', async () => {
+    const dir = migrationsFolder(FLYWAY_FILES);
+    await migratedByFlyway();
+    await query(
+      url,
+      `INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+       VALUES (3, '2', 'add c', 'SQL', 'V2__add_c.sql', ${FLYWAY_CHECKSUMS.c}, current_user, 3, false)`,
+    );
     await assert.rejects(
       applyPending(db, { directory: dir }, defaultRun()),
-      /flyway_schema_history exists: this database is migrated by Flyway/,
+      /V2__add_c.sql \(version 2\) as failed .*flyway repair.*Nothing was run/,
+    );
+    await assert.rejects(rollback(db, { directory: dir, steps: 1 }, defaultRun()), /as failed/);
+    assert.match((await migrationStatus(db, { directory: dir }, defaultRun())).problems.join('\n'), /as failed/);
+    assert.deepEqual(
+      await query(url, "SELECT to_regclass('fw_c') IS NULL AS none, (SELECT count(*)::int FROM flyway_schema_history) AS n"),
+      [{ none: true, n: 3 }],
+    );
+
+    await query(url, 'DELETE FROM flyway_schema_history WHERE NOT success');
+    fs.writeFileSync(path.join(dir, 'V1__a.sql'), 'CREATE TABLE fw_a (id bigint);\n');
+    await assert.rejects(applyPending(db, { directory: dir }, defaultRun()), /V1__a.sql was changed after it was applied/);
+  });
+
+  it("Flyway: a new repository gets Flyway's table exactly as Flyway creates it, which a Flyway-named folder always uses", async () => {
+    const dir = migrationsFolder({ 'V1__a.sql': FLYWAY_FILES['V1__a.sql'] });
+    await query(url, `CREATE SCHEMA flyway_ref; ${flywayTable('flyway_ref')}`);
+    const status = await migrationStatus(db, { directory: dir }, defaultRun());
+    assert.equal(trackingLabel(status), "public.flyway_schema_history (Flyway's table)");
+    await applyPending(db, { directory: dir }, defaultRun());
+
+    // Columns (type, nullability, default), constraints and indexes of PG Tuner's table and of Flyway's DDL.
+    const shape = async (schema: string) => ({
+      columns: await query(
+        url,
+        `SELECT column_name, data_type, character_maximum_length, is_nullable, column_default FROM information_schema.columns
+          WHERE table_schema = $1 AND table_name = 'flyway_schema_history' ORDER BY ordinal_position`,
+        [schema],
+      ),
+      indexes: (
+        await query<{ def: string }>(
+          url,
+          `SELECT pg_get_indexdef(i.indexrelid) AS def FROM pg_index i WHERE i.indrelid = $1::regclass ORDER BY 1`,
+          [`${schema}.flyway_schema_history`],
+        )
+      ).map((r) => r.def.replace(`${schema}.`, '')),
+      constraints: await query(url, `SELECT conname, contype FROM pg_constraint WHERE conrelid = $1::regclass ORDER BY 1`, [
+        `${schema}.flyway_schema_history`,
+      ]),
+    });
+    const ours = await shape('public');
+    assert.equal(ours.columns.length, 10);
+    assert.deepEqual(ours, await shape('flyway_ref'));
+    assert.deepEqual(await history(), [
+      {
+        rank: 1,
+        version: '1',
+        description: 'a',
+        type: 'SQL',
+        script: 'V1__a.sql',
+        checksum: FLYWAY_CHECKSUMS.a,
+        byUser: true,
+        success: true,
+      },
+    ]);
+    assert.deepEqual(
+      await query(url, "SELECT to_regclass('public.schema_migrations') IS NULL AS none"),
+      [{ none: true }],
+      "no table of PG Tuner's own",
+    );
+  });
+
+  it("Flyway's table and a folder named another way disagree: refused, nothing runs", async () => {
+    const dir = migrationsFolder({ '001_a.sql': 'CREATE TABLE a (id int);', '001_a.down.sql': 'DROP TABLE a;' });
+    await query(url, flywayTable('public'));
+    await assert.rejects(
+      applyPending(db, { directory: dir }, defaultRun()),
+      /public.flyway_schema_history is Flyway's table, but .* follows numbered/,
     );
     assert.deepEqual(await query(url, "SELECT to_regclass('a') IS NULL AS none"), [{ none: true }]);
   });

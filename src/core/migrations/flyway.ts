@@ -116,7 +116,7 @@ export function appliedVersions(history: HistoryRow[], folder: MigrationFolder):
     if (r.type.startsWith('UNDO_') || r.type === 'DELETE') applied.delete(versionKey(r.version));
     else if (r.type === 'BASELINE' || r.type.endsWith('_BASELINE')) {
       const below = folder.migrations.filter((m) => compareVersions(m.version, r.version as string) <= 0);
-      for (const m of below) add(m.version, m.upFile, { ...row, executionMs: null });
+      for (const m of below) add(m.version, m.upFile, row);
     } else add(r.version, r.script, { ...row, checksum: r.checksum === null ? null : String(r.checksum) });
   }
   return [...applied.values()];

@@ -23,8 +23,11 @@ export type SettingSpec = Common &
     | { type: 'array'; default: readonly unknown[] }
   );
 
-const number = (value: number, bounds: { minimum?: number; maximum?: number; integer?: boolean; unit?: string } = {}, restricted = false) =>
-  ({ type: 'number', default: value, ...bounds, restricted }) as const;
+const number = (
+  value: number,
+  bounds: { minimum?: number; maximum?: number; integer?: boolean; unit?: string; resource?: boolean } = {},
+  restricted = false,
+) => ({ type: 'number', default: value, ...bounds, restricted }) as const;
 const string = (value: string, restricted = false, extra: { enum?: readonly string[]; resource?: boolean } = {}) =>
   ({ type: 'string', default: value, restricted, ...extra }) as const;
 const boolean = (value: boolean, restricted = false) => ({ type: 'boolean', default: value, restricted }) as const;
@@ -35,7 +38,7 @@ const healthThresholds = Object.fromEntries(
 
 export const SETTINGS = {
   connectTimeoutSeconds: number(10, { minimum: 1, unit: 's' }),
-  statementTimeoutSeconds: number(30, { minimum: 1, unit: 's' }, true),
+  statementTimeoutSeconds: number(30, { minimum: 1, unit: 's', resource: true }, true),
   envFile: string('.env', true, { resource: true }),
   'explain.codeLens': boolean(true),
   'plan.historySize': number(10, { minimum: 0, maximum: 100, integer: true }, true),
@@ -47,7 +50,7 @@ export const SETTINGS = {
   'workload.migrationPerIndex': boolean(false),
   'migrations.directory': string('migrations', true, { resource: true }),
   'migrations.trackingSchema': string('public', true, { resource: true }),
-  'backup.directory': string('backups', true),
+  'backup.directory': string('backups', true, { resource: true }),
   'backup.format': string('custom', true, { enum: ['custom', 'directory'] }),
   'backup.jobs': number(0, { minimum: 0, integer: true }, true),
   'backup.keep': number(10, { minimum: 0, integer: true }, true),

@@ -135,6 +135,18 @@ describe('CLI: pgtuner workload', function () {
     assert.match(missing.stderr, /pg_stat_statements is not installed .*shared_preload_libraries.*CREATE EXTENSION pg_stat_statements/);
   });
 
+  it('--from-stats on a database pg_stat_statements has recorded nothing of says so in a sentence, not a blank report', async () => {
+    const quiet = await freshDatabase();
+    await queryUrl(quiet, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const r = runCli(['workload', '--from-stats'], quiet);
+    assert.equal(r.code, 2, r.stdout);
+    assert.equal(r.stdout, '');
+    assert.match(
+      r.stderr,
+      /pg_stat_statements has recorded no statement of database \S+ yet: let the application run, or give the statements with --file or --workload/,
+    );
+  });
+
   it('exits 2 with the reason on stderr for bad input', () => {
     const none = runCli(['workload'], url);
     assert.equal(none.code, 2);

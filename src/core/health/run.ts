@@ -7,6 +7,7 @@ import { readIndexUsage } from '../usage/load';
 import { analyzeIndexUsage } from '../usage/analyze';
 import { IndexAnalysis } from '../usage/types';
 import { BackupKeyring } from '../backup/keys';
+import { listRemoteEntries } from '../backup/remote';
 import { readBackupSource } from '../backup/source';
 import { blockedQueries, connections, idleInTransaction, longQueries } from './checks/activity';
 import { walArchiving } from './checks/archiving';
@@ -69,7 +70,7 @@ export interface HealthInput {
   /** Run only these check ids (all when absent). */
   only?: string[];
   /** The folder of this database's backups and the keys that sign them: the backup-freshness check reads it. */
-  backups?: { directory: string; keys?: BackupKeyring };
+  backups?: { directory: string; keys?: BackupKeyring; remote?: boolean };
 }
 
 /**
@@ -88,7 +89,12 @@ export async function runHealthChecks(db: Database, input: HealthInput, run: Run
         checks,
         options,
         run,
-        input.backups && { ...input.backups, source: async () => (await readBackupSource(db, session)).identity },
+        input.backups && {
+          ...input.backups,
+          source: async () => (await readBackupSource(db, session)).identity,
+          // remote: also the copies in the bucket of pgtuner.backup.s3.*.
+          remote: input.backups.remote ? () => listRemoteEntries({ keys: input.backups!.keys }, run) : undefined,
+        },
       ),
     run.signal,
   );

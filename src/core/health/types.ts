@@ -1,5 +1,5 @@
 import type { BackupKeyring } from '../backup/keys';
-import type { BackupIdentity } from '../backup/listing';
+import type { BackupEntry, BackupIdentity } from '../backup/listing';
 import { ServerInfo } from '../db/serverInfo';
 import { Session } from '../db/database';
 import { IndexAnalysis } from '../usage/types';
@@ -48,7 +48,13 @@ export interface CheckContext {
   /** The whole-database index analysis, loaded once and shared by the index checks. */
   indexAnalysis(): Promise<IndexAnalysis>;
   /** Where this database's backups are, when the caller said (the backup-freshness check). */
-  backups?: { directory: string; keys?: BackupKeyring; source(): Promise<BackupIdentity> };
+  backups?: {
+    directory: string;
+    keys?: BackupKeyring;
+    source(): Promise<BackupIdentity>;
+    /** The off-site copies (when the caller asked for them), judged with the same keys. */
+    remote?(): Promise<BackupEntry[]>;
+  };
 }
 
 /** A privilege a check needs to give a true answer; without it the check is skipped, not failed. */

@@ -19,6 +19,7 @@ import { Run } from '../../core/run';
 import { extractShape } from '../../core/sql/parse';
 import { readSettings } from '../config';
 import { ActiveConnection, Services } from '../services';
+import { folderFor } from '../workspaceFolder';
 import { ExplainResultView, FromWebview, isSuggestionIndex, PlanView, suggestionView } from './messages';
 import { askParameters } from './parameters';
 import { PlanPanel } from './planPanel';
@@ -46,6 +47,8 @@ export interface ExplainAgainArgs {
 interface PanelSource {
   sql: string;
   params?: unknown[];
+  /** The SQL file: its workspace folder's settings apply to what the panel runs again. */
+  document?: vscode.Uri;
 }
 
 const TITLES: Record<ExplainMode, string> = { explain: 'Explain', advise: 'Explain & Suggest' };
@@ -112,7 +115,7 @@ export class ExplainController {
         suggestions: suggestions.map(suggestionView),
         notes,
       };
-      this.source = { sql, params: input.params };
+      this.source = { sql, params: input.params, document: target.document?.uri };
       this.logResult(result);
       this.services.plans.record({ statement: sql, connection: active.profile.name, plan });
       PlanPanel.show(this.services.context.extensionUri, result, (m, panel) => this.onPanelAction(m, panel));
@@ -142,8 +145,10 @@ export class ExplainController {
       if (!active) return cancelled('No connection selected.');
       const source = this.source;
       panel.post({ type: 'busy', message: `Planning with ${suggestion.name} (hypothetical index)…` });
-      const plan = await this.services.runner.withProgress(`PG Tuner: Explain with ${suggestion.name}`, (run) =>
-        explainWithIndexes(active.database, { sql: source.sql, params: source.params, suggestions: [suggestion] }, run),
+      const plan = await this.services.runner.withProgress(
+        `PG Tuner: Explain with ${suggestion.name}`,
+        (run) => explainWithIndexes(active.database, { sql: source.sql, params: source.params, suggestions: [suggestion] }, run),
+        source.document,
       );
       const after = planView(nameHypotheticalIndex(plan, suggestion.name));
       this.services.log.info(
@@ -195,7 +200,7 @@ export class ExplainController {
 
   private async savePlan(view: PlanView | undefined): Promise<vscode.Uri | undefined> {
     if (!view) return undefined;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const folder = folderFor(this.source?.document)?.uri;
     const uri = await vscode.window.showSaveDialog({
       defaultUri: folder ? vscode.Uri.joinPath(folder, 'query.plan') : undefined,
       filters: { 'PostgreSQL plan': ['plan'] },

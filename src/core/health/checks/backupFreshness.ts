@@ -39,12 +39,14 @@ export const backupFreshness: HealthCheck = {
     if (!backups)
       return {
         status: 'skipped',
-        figure: 'skipped: needs the backup folder (editor: pgtuner.backup.directory; CLI: --backups <folder>)',
+        figure: 'skipped: needs the backup folder (CLI: --backups <folder>)',
         threshold: '',
         advice: '',
         details: [],
       };
-    const entries = await listBackups(backups.directory, { keys: backups.keys });
+    const local = await listBackups(backups.directory, { keys: backups.keys });
+    const remote = (await backups.remote?.()) ?? [];
+    const entries = [...local, ...remote].sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime());
     return gradeBackupFreshness(entries, backupGroup(await backups.source()), options, new Date());
   },
 };

@@ -4,12 +4,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { backupDatabase } from '../../../../../src/core/backup/backup';
 import { memoryKeyring } from '../../../../../src/core/backup/keys';
+import { restoreTestRemote } from '../../../../../src/core/backup/remote';
 import { restoreTest } from '../../../../../src/core/backup/restoreTest';
 import { Database } from '../../../../../src/core/db/database';
 import { targetFromUrl } from '../../../../../src/core/db/profile';
 import { runHealthChecks } from '../../../../../src/core/health/run';
 import { defaultRun } from '../../../../../src/core/run';
 import { freshDatabase, getCluster } from '../../../../support/integrationHooks';
+import { startLocalS3 } from '../../../../support/s3';
 import { queryUrl } from '../../../../support/sql';
 
 describe('health: backup recovery point (newest restore-tested backup)', function () {
@@ -54,5 +56,36 @@ describe('health: backup recovery point (newest restore-tested backup)', functio
       defaultRun({ settings: { 'health.backupRpoWarningHours': 0, 'health.backupRpoCriticalHours': 1 } }),
     );
     assert.equal(strict.results[0].status, 'warning');
+  });
+
+  it('with remote: true also counts the off-site copies: a backup restore-tested only from the bucket is the recovery point', async () => {
+    const s3 = await startLocalS3();
+    try {
+      const settings = {
+        'backup.toolsDirectory': binDir,
+        'backup.s3.bucket': s3.bucket,
+        'backup.s3.prefix': 'rpo/',
+        'backup.s3.endpoint': s3.endpoint,
+        'backup.s3.forcePathStyle': true,
+      };
+      const run = defaultRun({ settings });
+      const made = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-rpo-'));
+      const backup = await backupDatabase(
+        db,
+        { directory: made, keys },
+        defaultRun({ settings: { ...settings, 'backup.s3.uploadAfterBackup': true } }),
+      );
+      assert.ok((await restoreTestRemote(db, { url: backup.uploaded!.url, keys }, run)).ok);
+      // The local folder holds nothing: only the bucket has the proven backup.
+      const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-rpo-'));
+      const graded = async (remote: boolean) =>
+        (await runHealthChecks(db, { only: ['backup-freshness'], backups: { directory: empty, keys, remote } }, run)).results[0];
+      assert.equal((await graded(false)).status, 'critical');
+      const withRemote = await graded(true);
+      assert.equal(withRemote.status, 'ok', withRemote.figure);
+      assert.ok(withRemote.figure.includes(backup.uploaded!.url), withRemote.figure);
+    } finally {
+      await s3.stop();
+    }
   });
 });

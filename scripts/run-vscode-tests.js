@@ -1,7 +1,9 @@
 // The extension test tier, offline: runs out/test/extension/**/*.test.js inside a real VS Code
 // extension host (code-server's, on Node 24) driven by headless Chromium, then every UI check
 // out/test/ui/*.ui.js through the real workbench, each in its own window (a check that exports
-// workspaceTrust = 'restricted' gets a second code-server with workspace trust on). A throwaway PostgreSQL
+// workspaceTrust = 'restricted' gets a second code-server with workspace trust on). The multi-root suite
+// (test/extension/multiRoot.test.ts) runs alone in two more windows on a two-folder .code-workspace,
+// trusted and restricted, when no grep or a grep naming "multi-root" is given. A throwaway PostgreSQL
 // is started for the run; its superuser URL reaches the tests as PGTUNER_TEST_PG_URL.
 // Ends with "N passed, N failed" alone on a line; exits non-zero when anything failed.
 //
@@ -148,7 +150,10 @@ async function startCodeServer(tmp, hostEnv, { restricted = false } = {}) {
   return { authority, stop };
 }
 
-/** Opens a workbench window on `folder` with the given payload; resolves `exited` when its test host exits. */
+/**
+ * Opens a workbench window on `folder` (a .code-workspace file opens that workspace) with the given
+ * payload; resolves `exited` when its test host exits.
+ */
 async function openWorkbench(context, authority, folder, payload) {
   const page = await context.newPage();
   let exit;
@@ -163,26 +168,38 @@ async function openWorkbench(context, authority, folder, payload) {
   page.on('pageerror', (e) => {
     if (process.env.VERBOSE) console.log(`  [pageerror] ${e.message}`);
   });
-  await page.goto(`http://${authority}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  const opens = folder.endsWith('.code-workspace') ? 'workspace' : 'folder';
+  await page.goto(`http://${authority}/?${opens}=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   return { page, exited };
 }
 
 const remote = (authority, p) => `vscode-remote://${authority}${p}`;
 
-async function runHostTests(context, authority, run) {
-  const { page, exited } = await openWorkbench(context, authority, run.workspace, [
+async function runHostTests(context, authority, run, workspace = run.workspace) {
+  // A window that never writes results must not be credited with the previous window's.
+  fs.rmSync(run.hostEnv.PGTUNER_TEST_RESULTS, { force: true });
+  const { page, exited } = await openWorkbench(context, authority, workspace, [
     ['extensionDevelopmentPath', remote(authority, root)],
     ['extensionTestsPath', remote(authority, extensionTestsPath)],
     ['skipWelcome', 'true'],
   ]);
-  say('workbench loaded; extension tests running in the extension host');
+  say(`workbench loaded on ${path.basename(workspace)}; extension tests running in the extension host`);
   const code = await withTimeout(exited, hostTimeoutMs, 'extension tests');
   await page.close();
   const results = run.readResults();
   if (!results) return { passed: 0, failed: 1, note: `the test host exited with code ${code} without writing results` };
   printHostResults(results);
   return { passed: results.passed, failed: results.failed };
+}
+
+/** A fresh two-folder workspace (folders a and b, no settings yet) in the run's temp dir; returns its .code-workspace file. */
+function multiRootWorkspace(tmp, name) {
+  const dir = path.join(tmp, name);
+  for (const folder of ['a', 'b']) fs.mkdirSync(path.join(dir, folder), { recursive: true });
+  const file = path.join(dir, `${name}.code-workspace`);
+  fs.writeFileSync(file, JSON.stringify({ folders: [{ path: 'a' }, { path: 'b' }], settings: {} }, null, 2));
+  return file;
 }
 
 function uiChecks() {
@@ -261,17 +278,30 @@ async function main() {
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 
-    const host = await runHostTests(context, codeServer.authority, run);
-    if (host.note) console.log(`  FAIL ${host.note}`);
-    passed += host.passed;
-    failed += host.failed;
-
     // The restricted-mode server starts only when a check asks for it.
     const authorityFor = async (restricted) => {
       if (!restricted) return codeServer.authority;
       restrictedServer ??= await startCodeServer(run.tmp, run.hostEnv, { restricted: true });
       return restrictedServer.authority;
     };
+    // A grep naming the multi-root suite runs only its windows (the single-folder one would run nothing).
+    const multiRoot = !grep || /multi.?root/i.test(grep);
+    const hostRuns = [
+      ...(grep && multiRoot ? [] : [{ restricted: false }]),
+      ...(multiRoot
+        ? [
+            { restricted: false, name: 'multi-root' },
+            { restricted: true, name: 'multi-root-restricted' },
+          ]
+        : []),
+    ];
+    for (const { restricted, name } of hostRuns) {
+      const workspace = name ? multiRootWorkspace(run.tmp, name) : run.workspace;
+      const host = await runHostTests(context, await authorityFor(restricted), run, workspace);
+      if (host.note) console.log(`  FAIL ${host.note}`);
+      passed += host.passed;
+      failed += host.failed;
+    }
     for (const file of uiChecks()) {
       if (await runUiCheck(context, authorityFor, run, file)) passed++;
       else failed++;

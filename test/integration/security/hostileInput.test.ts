@@ -24,6 +24,7 @@ import { generateIndexMigration } from '../../../src/core/migrations/generate';
 import { applyPending } from '../../../src/core/migrations/runner';
 import { defaultRun } from '../../../src/core/run';
 import { sqlFromJsString } from '../../../src/core/sql/embedded';
+import { adviseWorkload } from '../../../src/core/workload/adviseWorkload';
 import { CLI_PATH } from '../../support/cli';
 import { Cluster } from '../../support/cluster';
 import { getCluster } from '../../support/integrationHooks';
@@ -331,6 +332,13 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
       applies: () => true,
       trialBuilds: true,
       run: (db, c) => advise(db, { sql: c.sql(w.ctx, '5') }, trialBuildRun),
+    },
+    {
+      // Files and workload JSON a repository ships, and pg_stat_statements texts: planned only, as a set.
+      name: 'Advise Workload (plans only, $1 generic)',
+      applies: () => true,
+      run: (db, c) =>
+        adviseWorkload(db, { statements: [{ id: 'hostile', sql: c.sql(w.ctx, c.generic ? '$1' : '5'), calls: 10 }] }, defaultRun()),
     },
   ];
 

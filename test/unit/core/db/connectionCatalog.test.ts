@@ -220,6 +220,29 @@ describe('Connection catalog', () => {
     );
   });
 
+  it("a folder (named by the repository's .code-workspace) cannot take a user connection's name or password, nor another folder's", async () => {
+    const named = 'DATABASE_URL (shop: .env)';
+    const key = settingsSecretKey('user', { name: named, host: 'user-host', environment: 'production' });
+    const catalog = collectConnections(
+      sources({
+        userSettings: [{ name: named, host: 'user-host', environment: 'production' }],
+        workspaceSettings: [],
+        dotenv: [
+          { file: '/ws/one/.env', text: 'DATABASE_URL=postgres://evil@evil-host/db\n', folder: 'shop' },
+          { file: '/ws/two/.env', text: 'DATABASE_URL=postgres://other@other-host/db\n', folder: 'shop' },
+        ],
+        env: {},
+        settingsPassword: async (scope, profile) => (settingsSecretKey(scope, profile) === key ? 'user-secret' : undefined),
+      }),
+    );
+    assert.deepEqual(
+      catalog.entries.map((e) => `${e.name} @${e.profile.host} [${e.scope}]`),
+      [`${named} @user-host [user]`, `${named} (.env) @evil-host [dotenv]`, `${named} (.env 2) @other-host [dotenv]`],
+    );
+    const passwords = await Promise.all(catalog.entries.map((e) => e.password?.()));
+    assert.deepEqual(passwords, ['user-secret', undefined, undefined]);
+  });
+
   it('reports invalid settings entries with their level and skips a non-postgres DATABASE_URL', () => {
     const catalog = collectConnections(
       sources({

@@ -32,8 +32,21 @@ const string = (value: string, restricted = false, extra: { enum?: readonly stri
   ({ type: 'string', default: value, restricted, ...extra }) as const;
 const boolean = (value: boolean, restricted = false) => ({ type: 'boolean', default: value, restricted }) as const;
 
+/** Health options that count something (blocks, rows, calls, statements) or switch (0/1): whole numbers in the Settings UI. */
+const WHOLE_HEALTH_OPTIONS: Partial<Record<keyof HealthOptions, { integer: true; maximum?: number }>> = {
+  cacheHitMinBlocks: { integer: true },
+  deadTuplesMinRows: { integer: true },
+  maintenanceMinRows: { integer: true },
+  slowStatementsTop: { integer: true },
+  slowStatementMinCalls: { integer: true },
+  walArchivingRequired: { integer: true, maximum: 1 },
+};
+
 const healthThresholds = Object.fromEntries(
-  Object.entries(DEFAULT_HEALTH_OPTIONS).map(([name, value]) => [`health.${name}`, number(value, { minimum: 0 })]),
+  Object.entries(DEFAULT_HEALTH_OPTIONS).map(([name, value]) => [
+    `health.${name}`,
+    number(value, { minimum: 0, ...WHOLE_HEALTH_OPTIONS[name as keyof HealthOptions] }),
+  ]),
 ) as { [K in keyof HealthOptions as `health.${K}`]: ReturnType<typeof number> };
 
 export const SETTINGS = {

@@ -13,9 +13,15 @@ import type { ExplainResultView, ToWebview } from '../../src/vscode/explain/mess
 import type { ExplainArgs } from '../../src/vscode/explain/target';
 import { adminSql, databaseOf, eventually, freshDatabaseUrl, useConnection } from './support';
 
+interface ViewRow {
+  label: string;
+  description: string;
+  rows: ViewRow[];
+}
 interface HistoryState {
   entries: HistoryEntry[];
   file?: string;
+  rows: ViewRow[];
 }
 interface PanelState {
   posted?: ToWebview;
@@ -87,7 +93,17 @@ describe('Plan history', function () {
     assert.ok(first.durationMs !== null && first.durationMs > 0, 'the analysed run has its execution time');
     assert.equal(second.durationMs, null, 'a plan that was not run has none');
 
-    const { file } = await history();
+    // The view: one row for the statement (as last explained, without its comment), its plans below it,
+    // newest first, with time and connection.
+    const { file, rows } = await history();
+    assert.deepEqual(
+      rows.map((r) => [r.label, r.description, r.rows.length]),
+      [['select id, kind from ITEMS where kind = 3', '2 plans', 2]],
+    );
+    assert.equal(rows[0].rows[0].description, `${connection} · estimates (not run)`);
+    assert.ok(rows[0].rows[1].description.startsWith(`${connection} · executed in `), rows[0].rows[1].description);
+    assert.match(rows[0].rows[0].label, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+
     assert.ok(file && fs.existsSync(file), `the history file ${file} exists`);
     const workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
     assert.ok(path.relative(workspace, file).startsWith('..'), `${file} is outside the workspace folder ${workspace}`);

@@ -61,6 +61,21 @@ export function normaliseStatement(sql: string): string {
   return tokens.join(' ');
 }
 
+/** The statement on one line for a list: comments dropped, whitespace runs made one space, no trailing semicolon. */
+export function statementLine(sql: string): string {
+  let out = '';
+  let at = 0;
+  for (const t of scanTokens(sql)) {
+    if (t.kind !== 'comment') continue;
+    out += `${sql.slice(at, t.start)} `;
+    at = t.end;
+  }
+  return (out + sql.slice(at))
+    .replace(/\s+/g, ' ')
+    .replace(/[\s;]+$/, '')
+    .trim();
+}
+
 export function historyEntry(input: { id: string; statement: string; connection: string; plan: Plan; at: Date }): HistoryEntry {
   const { plan } = input;
   return {

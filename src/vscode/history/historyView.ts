@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { HistoryEntry, statementsOf, StatementHistory } from '../../core/plan/history';
+import { HistoryEntry, statementLine, statementsOf, StatementHistory } from '../../core/plan/history';
 import { PlanHistoryStore } from './store';
 
 /** A statement row (its plans below it) or a plan row; item commands receive these, `{ key }` or `{ id }`. */
@@ -70,7 +70,8 @@ export function localTime(iso: string): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/** The statement on one line without its comments, cut at `max` characters. */
 export function oneLine(sql: string, max: number): string {
-  const flat = sql.replace(/\s+/g, ' ').trim();
+  const flat = statementLine(sql);
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

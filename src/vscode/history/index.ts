@@ -88,12 +88,29 @@ export function historyCommands(services: AppServices): Record<string, Command> 
         return store.remove(() => true);
       },
     },
-    // For the extension tests: the stored plans and the file that holds them.
+    // For the extension tests: the stored plans, the file that holds them and the view's rows.
     'pgtuner.test.planHistory': {
       title: 'Plan History',
-      run: async () => ({ entries: await store.entries(), file: store.file?.fsPath }),
+      run: async () => ({ entries: await store.entries(), file: store.file?.fsPath, rows: await viewRows(new HistoryTree(store)) }),
     },
   };
+}
+
+/** The view as a user reads it: each row's label and description, with the rows below it. */
+interface ViewRow {
+  label: string;
+  description: string;
+  rows: ViewRow[];
+}
+async function viewRows(tree: HistoryTree, node?: HistoryNode): Promise<ViewRow[]> {
+  const rows = await Promise.all(
+    (await tree.getChildren(node)).map(async (child) => {
+      const item = tree.getTreeItem(child);
+      return { label: String(item.label), description: String(item.description), rows: await viewRows(tree, child) };
+    }),
+  );
+  if (!node) tree.dispose();
+  return rows;
 }
 
 async function entryOf(store: PlanHistoryStore, arg: HistoryArgs | HistoryNode | undefined): Promise<HistoryEntry> {

@@ -10,6 +10,7 @@ import {
   readHistory,
   removeEntries,
   retain,
+  statementLine,
   statementsOf,
 } from '../../../../src/core/plan/history';
 import { parsePlan } from '../../../../src/core/plan/parse';
@@ -57,6 +58,13 @@ describe('core/plan/history: the plans kept per statement', () => {
     assert.notEqual(normaliseStatement('SELECT * FROM t WHERE id = $1'), normaliseStatement('SELECT * FROM t WHERE id = $2'));
     // A comment marker inside a string is text, not a comment.
     assert.equal(normaliseStatement(`SELECT '-- no' AS x`), `select '-- no' as x`);
+  });
+
+  it('lists a statement on one line as written, without its comments', () => {
+    assert.equal(
+      statementLine(`-- open alerts\nSELECT id,\n  '-- kept' AS x /* note */ FROM Alerts ;\n`),
+      `SELECT id, '-- kept' AS x FROM Alerts`,
+    );
   });
 
   it('stores the server JSON, the time, the connection name and the execution time, and reads the plan back', () => {

@@ -52,6 +52,9 @@
       state.comparison = undefined;
     } else if (m.type === 'comparison') {
       state.comparison = { suggestionIndex: m.suggestionIndex, after: m.after, diff: m.diff, titles: m.titles };
+    } else if (m.type === 'suggestion' && state.result) {
+      const suggestions = state.result.suggestions.map((x, i) => (i === m.suggestionIndex ? m.suggestion : x));
+      state.result = { ...state.result, suggestions };
     } else if (m.type === 'busy') {
       state.busy = m.message;
     } else if (m.type === 'failed') {
@@ -282,7 +285,13 @@
         : undefined,
       ['Size', s.sizeText, e.sizeBytes === null ? '' : 'estimated'],
       ['Verified by', verified, e.note || ''],
+      e.measured ? measuredRow(e.measured) : undefined,
     ].filter(Boolean);
+    const alternatives = s.alternatives || [];
+    const chosen = s.picked === undefined ? undefined : alternatives[s.picked];
+    // Measuring builds the index for real: offered where only HypoPG vouches for it (a trial build already ran it).
+    const measurable = (chosen ? chosen.verifiedBy : e.verifiedBy) === 'hypopg';
+    const measured = chosen ? chosen.measured : e.measured;
     const comparing = state.comparison && state.comparison.suggestionIndex === index;
     return h(
       'article',
@@ -308,20 +317,108 @@
           }),
         ),
       ),
+      e.measured && e.measured.notes.length ? h('ul', { class: 'notes' }, ...e.measured.notes.map((n) => h('li', { text: n }))) : undefined,
+      alternatives.length ? alternativesTable(s, index) : undefined,
       h(
         'div',
         { class: 'actions' },
         h('button', {
           class: 'primary',
           onclick: () => post({ type: 'createMigration', suggestionIndex: index }),
-          text: 'Create Migration',
+          text: chosen ? `Create Migration (${chosen.method})` : 'Create Migration',
         }),
+        measurable
+          ? h('button', {
+              class: 'secondary',
+              title:
+                'Build the index for real inside a rolled-back transaction and time the statement without and with it (not on production)',
+              onclick: () => post({ type: 'measure', suggestionIndex: index }),
+              text: measured ? 'Measure Again' : 'Measure',
+            })
+          : undefined,
         h('button', { class: 'secondary', onclick: () => post({ type: 'copyDdl', suggestionIndex: index }), text: 'Copy DDL' }),
         h('button', {
           class: 'secondary',
           onclick: () => post({ type: 'explainWithIndex', suggestionIndex: index }),
           text: 'Explain Again With This Index',
         }),
+      ),
+    );
+  }
+
+  /** @param {import('../src/core/advisor/types').Measured} m @returns {string[]} */
+  function measuredRow(m) {
+    const built = m.buildMs === null ? 'not built' : `built in ${ms(m.buildMs)} and rolled back`;
+    return [
+      'Measured',
+      `${ms(m.msBefore)} → ${ms(m.msAfter)}`,
+      `${m.msBefore && m.msAfter !== null ? `${change(m.msBefore, m.msAfter)}, ` : ''}${built}, faster of ${m.runs} runs each`,
+    ];
+  }
+
+  /**
+   * The indexes that qualify for one suggestion (the BRIN and the btree beside it): size, the
+   * verified plan's cost, the time once measured, and which one Create Migration uses.
+   * @param {SuggestionView} s @param {number} index
+   */
+  function alternativesTable(s, index) {
+    const e = s.evidence;
+    const rows = [
+      { pick: -1, name: s.name, method: `${s.method} (default)`, size: s.sizeText, costAfter: e.costAfter, measured: e.measured },
+      ...(s.alternatives || []).map((a, i) => ({
+        pick: i,
+        name: a.name,
+        method: a.method,
+        size: s.alternativeSizeTexts[i],
+        costAfter: a.costAfter,
+        measured: a.measured,
+      })),
+    ];
+    const picked = s.picked === undefined ? -1 : s.picked;
+    return h(
+      'fieldset',
+      { class: 'alternatives' },
+      h('legend', {
+        text: `Which index? The default is the ${s.method} (the reason above says why); Create Migration uses the one picked.`,
+      }),
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['Use', 'Index', 'Method', 'Size', 'Estimated cost', 'Measured time'].map((t) => h('th', { scope: 'col', text: t })),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...rows.map((row) =>
+            h(
+              'tr',
+              { class: row.pick === picked ? 'picked' : undefined },
+              h(
+                'td',
+                {},
+                h('input', {
+                  type: 'radio',
+                  name: `pick-${index}`,
+                  'aria-label': `Use ${row.name}`,
+                  checked: row.pick === picked,
+                  onchange: () => post({ type: 'pickAlternative', suggestionIndex: index, alternative: row.pick }),
+                }),
+              ),
+              h('td', { text: row.name }),
+              h('td', { text: row.method }),
+              h('td', { text: row.size }),
+              h('td', { text: `${cost(e.costBefore)} → ${cost(row.costAfter)} (${change(e.costBefore, row.costAfter)})` }),
+              h('td', { text: row.measured ? `${ms(row.measured.msBefore)} → ${ms(row.measured.msAfter)}` : 'not measured' }),
+            ),
+          ),
+        ),
       ),
     );
   }

@@ -235,7 +235,7 @@ describe('Explain & Suggest in the editor', function () {
     assert.ok(advised, 'needs the previous test');
     await vscode.env.clipboard.writeText('untouched');
     for (const suggestionIndex of ['0', 1.5, -1, advised.suggestions.length, 'constructor']) {
-      for (const type of ['copyDdl', 'explainWithIndex', 'createMigration']) {
+      for (const type of ['copyDdl', 'explainWithIndex', 'createMigration', 'measure']) {
         assert.equal(
           await vscode.commands.executeCommand('pgtuner.test.explainPanelMessage', { type, suggestionIndex }),
           undefined,

@@ -59,6 +59,7 @@ export const SETTINGS = {
   'advisor.partialMinExcludedPercent': number(50, { minimum: 0, maximum: 100, unit: '%' }),
   'advisor.trialBuildMaxMB': number(2048, { minimum: 0, unit: 'MB' }, true),
   'advisor.trialBuildTimeoutSeconds': number(120, { minimum: 1, unit: 's' }, true),
+  'advisor.adviseWithoutRunningCost': number(1_000_000, { minimum: 0 }),
   'workload.topStatements': number(50, { minimum: 1, maximum: 1000, integer: true }, true),
   'workload.migrationPerIndex': boolean(false),
   'migrations.directory': string('migrations', true, { resource: true }),

@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { advise, explainWithIndexes } from '../../core/advisor/advise';
-import { Suggestion } from '../../core/advisor/types';
+import { measureSuggestion } from '../../core/advisor/measure';
+import { Measured, Suggestion } from '../../core/advisor/types';
 import { Database } from '../../core/db/database';
 import { ExplainInput, explainStatement } from '../../core/db/safeExplain';
 import { highestParam } from '../../core/sql/split';
@@ -18,12 +19,12 @@ import { Plan } from '../../core/plan/types';
 import { Run } from '../../core/run';
 import { extractShape } from '../../core/sql/parse';
 import { readSettings } from '../config';
-import { ActiveConnection, Services } from '../services';
 import { folderFor } from '../workspaceFolder';
-import { ExplainResultView, FromWebview, isSuggestionIndex, PlanView, suggestionView } from './messages';
+import { ActiveConnection, Services } from '../services';
+import { chosenSuggestion, ExplainResultView, FromWebview, isSuggestionIndex, PlanView, suggestionView, withMeasured } from './messages';
 import { askParameters } from './parameters';
 import { PlanPanel } from './planPanel';
-import { confirmAnalyze, confirmSideEffects } from './safety';
+import { confirmAnalyze, confirmSideEffects, offerAdviseWithoutRunning } from './safety';
 import { errorPosition, ExplainArgs, resolveStatement, StatementTarget } from './target';
 
 export type ExplainMode = ExplainResultView['mode'];
@@ -78,6 +79,14 @@ export class ExplainController {
       }
       // A generic plan has no values to run the statement with: it is always plain EXPLAIN.
       let analyze = generic ? false : args.analyze;
+      // A statement the planner estimates very costly may run for minutes: advice from its plain EXPLAIN is offered first.
+      let withoutRunning = args.withoutRunning === true;
+      if (analyze === undefined && mode === 'advise' && !withoutRunning) {
+        const offer = await this.offerWithoutRunning(active, sql, params, target.document?.uri);
+        if (!offer) return cancelled('Cancelled.');
+        withoutRunning = offer === 'withoutRunning';
+      }
+      if (withoutRunning) analyze = false;
       if (analyze === undefined) {
         const decision = await confirmAnalyze(active.profile, writes);
         if (!decision) return cancelled('Cancelled.');
@@ -113,7 +122,7 @@ export class ExplainController {
         connection: `${describeProfile(active.profile)} (${active.profile.environment})`,
         before: planView(plan),
         suggestions: suggestions.map(suggestionView),
-        notes,
+        notes: withoutRunning ? [WITHOUT_RUNNING_NOTE, ...notes] : notes,
       };
       this.source = { sql, params: input.params, document: target.document?.uri };
       this.logResult(result);
@@ -139,7 +148,7 @@ export class ExplainController {
           `No suggestion number ${JSON.stringify(index)}: the panel shows ${suggestions.length} (0 to ${suggestions.length - 1}).`,
         );
       }
-      const suggestion = args.suggestion ?? (index === undefined ? undefined : suggestions[index]);
+      const suggestion = args.suggestion ?? (index === undefined ? undefined : chosenSuggestion(panel.currentResult!.suggestions[index]));
       if (!suggestion) return cancelled('No suggestion chosen.');
       const active = await this.services.connections.requireActive();
       if (!active) return cancelled('No connection selected.');
@@ -171,9 +180,18 @@ export class ExplainController {
       case 'explainWithIndex':
         return this.explainAgain({ suggestionIndex: message.suggestionIndex });
       case 'createMigration':
-        return this.createMigration(result.suggestions[message.suggestionIndex]);
-      case 'copyDdl': {
+        return this.createMigration(chosenSuggestion(result.suggestions[message.suggestionIndex]));
+      case 'measure':
+        return this.measure(message.suggestionIndex);
+      case 'pickAlternative': {
         const s = result.suggestions[message.suggestionIndex];
+        if (message.alternative >= (s.alternatives?.length ?? 0)) return undefined;
+        const picked = { ...s, picked: message.alternative === -1 ? undefined : message.alternative };
+        panel.updateSuggestion(message.suggestionIndex, picked);
+        return chosenSuggestion(picked).name;
+      }
+      case 'copyDdl': {
+        const s = chosenSuggestion(result.suggestions[message.suggestionIndex]);
         const text = [...s.requires, s.ddl].join('\n');
         await vscode.env.clipboard.writeText(text);
         void vscode.window.showInformationMessage(`Copied the DDL of ${s.name}.`);
@@ -182,6 +200,75 @@ export class ExplainController {
       case 'savePlan':
         return this.savePlan(message.which === 'after' ? panel.currentComparison?.after : result.before);
     }
+  }
+
+  /**
+   * "Measure" on a card: builds its index (the default, or the picked alternative) for real inside
+   * a rolled-back transaction and times the statement without and with it; the card shows the times.
+   */
+  async measure(suggestionIndex: number): Promise<CommandOutcome<{ measured: Measured }>> {
+    try {
+      const panel = PlanPanel.active;
+      const view = panel?.currentResult?.suggestions[suggestionIndex];
+      if (!panel || !this.source || !view)
+        throw new PgTunerError('BAD_INPUT', 'Run "Explain & Suggest Index" first; its suggestions can then be measured.');
+      const active = await this.services.connections.requireActive();
+      if (!active) return cancelled('No connection selected.');
+      const alternative = view.picked === undefined ? undefined : view.alternatives?.[view.picked];
+      const name = alternative?.name ?? view.name;
+      const { sql, params } = this.source;
+      panel.post({
+        type: 'busy',
+        message: `Measuring ${name}: built for real inside a rolled-back transaction, the statement run without and with it…`,
+      });
+      // Functions with side effects are never run by a measurement: such a statement gets plain EXPLAIN and a note.
+      const input = {
+        sql,
+        params,
+        sideEffects: 'plain' as const,
+        suggestion: chosenSuggestion({ ...view, picked: undefined }),
+        alternative: alternative?.name,
+      };
+      const {
+        before: _before,
+        after,
+        ...measured
+      } = await this.services.runner.withProgress(`PG Tuner: Measure ${name}`, (run) => measureSuggestion(active.database, input, run));
+      // The panel may show another result by now: only the card that was measured is updated.
+      const current = panel.currentResult?.suggestions[suggestionIndex];
+      if (current?.name === view.name) panel.updateSuggestion(suggestionIndex, withMeasured(current, view.picked, measured));
+      this.services.log.info(
+        `Measured ${name} (built and rolled back): ${ms(measured.msBefore)} → ${ms(measured.msAfter)}, faster of ${measured.runs} runs each` +
+          `${measured.notes.map((n) => `\n  note: ${n}`).join('')}${after ? `\n${planView(after).text}` : ''}`,
+      );
+      return { status: 'done', measured };
+    } catch (err) {
+      const outcome = this.fail('Measure', err);
+      PlanPanel.active?.post({ type: 'failed', message: outcome.message });
+      return outcome;
+    }
+  }
+
+  /**
+   * Before Explain & Suggest runs a statement: its plain EXPLAIN, and when the estimated cost is
+   * above pgtuner.advisor.adviseWithoutRunningCost the choice between advice from that estimated
+   * plan and running it. 'run' also when the setting is 0 or the cost is below it; undefined: cancelled.
+   */
+  private async offerWithoutRunning(
+    active: ActiveConnection,
+    sql: string,
+    params: unknown[] | undefined,
+    resource: vscode.Uri | undefined,
+  ): Promise<'run' | 'withoutRunning' | undefined> {
+    const threshold = readSettings(this.services.log, resource)['advisor.adviseWithoutRunningCost'];
+    if (threshold <= 0) return 'run';
+    const plan = await this.services.runner.withProgress(
+      'PG Tuner: Estimating the cost (plain EXPLAIN)',
+      (run) => explainStatement(active.database, { sql, params, analyze: false }, run),
+      resource,
+    );
+    if (plan.totalCost <= threshold) return 'run';
+    return offerAdviseWithoutRunning(plan.totalCost, threshold);
   }
 
   private async createMigration(suggestion: Suggestion): Promise<unknown> {
@@ -298,6 +385,10 @@ function revealPosition(document: vscode.TextDocument, position: vscode.Position
 function planView(plan: Plan): PlanView {
   return { plan, text: formatPlanText(plan) };
 }
+
+/** Said in the notes of advice given from the estimated plan because the user chose not to run the statement. */
+const WITHOUT_RUNNING_NOTE =
+  'Advised without running the statement: the advice comes from the estimated plan (plain EXPLAIN, nothing executed). "Measure" on a suggestion times the statement with its index.';
 
 function cancelled(message: string): CommandOutcome<never> {
   return { status: 'cancelled', message };

@@ -21,6 +21,10 @@ export function explainCommands(services: Services): Record<string, Command> {
   return {
     'pgtuner.explainAndSuggest': { title: 'Explain & Suggest', run: (arg?: unknown) => controller.explain('advise', explainArgs(arg)) },
     'pgtuner.explain': { title: 'Explain', run: (arg?: unknown) => controller.explain('explain', explainArgs(arg)) },
+    'pgtuner.adviseWithoutRunning': {
+      title: 'Advise Without Running',
+      run: (arg?: unknown) => controller.explain('advise', { ...explainArgs(arg), withoutRunning: true }),
+    },
     'pgtuner.explainAgainWithIndex': {
       title: 'Explain Again With This Index',
       run: (arg?: ExplainAgainArgs) => controller.explainAgain(arg ?? {}),

@@ -2,7 +2,7 @@
  * The messages between the plan panel's webview (media/plan.js) and the extension, in one place:
  * the extension imports these types, and plan.js names them in JSDoc (`// @ts-check`).
  */
-import type { Suggestion } from '../../core/advisor/types';
+import type { Measured, Suggestion } from '../../core/advisor/types';
 import { formatBytes } from '../../core/format';
 import type { PlanComparison } from '../../core/plan/compare';
 import type { Plan } from '../../core/plan/types';
@@ -26,11 +26,49 @@ export interface ExplainResultView {
   notes: string[];
 }
 
-/** A suggestion as the panel shows it: its size already formatted by the core's formatter (the webview has none of its own). */
-export type SuggestionView = Suggestion & { sizeText: string };
+/**
+ * A suggestion as the panel shows it: sizes already formatted by the core's formatter (the webview
+ * has none of its own), and which of its indexes the user picked for Create Migration.
+ */
+export type SuggestionView = Suggestion & {
+  sizeText: string;
+  /** Sizes of `alternatives`, formatted, in their order. */
+  alternativeSizeTexts: string[];
+  /** The alternative picked instead of the default (index into `alternatives`); undefined: the default. */
+  picked?: number;
+};
 
 export function suggestionView(s: Suggestion): SuggestionView {
-  return { ...s, sizeText: s.evidence.sizeBytes === null ? '–' : formatBytes(s.evidence.sizeBytes) };
+  const size = (bytes: number | null) => (bytes === null ? '–' : formatBytes(bytes));
+  return { ...s, sizeText: size(s.evidence.sizeBytes), alternativeSizeTexts: (s.alternatives ?? []).map((a) => size(a.sizeBytes)) };
+}
+
+/**
+ * The suggestion as Create Migration, Copy DDL, Explain Again and Measure use it: the picked
+ * alternative's index in place of the default one (same table; the reason says it was picked).
+ */
+export function chosenSuggestion(s: SuggestionView): Suggestion {
+  const { sizeText: _size, alternativeSizeTexts: _sizes, picked, ...suggestion } = s;
+  const alt = picked === undefined ? undefined : s.alternatives?.[picked];
+  if (!alt) return suggestion;
+  return {
+    ...suggestion,
+    method: alt.method,
+    kinds: alt.kinds,
+    name: alt.name,
+    ddl: alt.ddl,
+    down: alt.down,
+    requires: [],
+    reason: `${alt.name} (${alt.method}), picked instead of the default ${s.name}. ${s.reason}`,
+    evidence: { ...s.evidence, costAfter: alt.costAfter, sizeBytes: alt.sizeBytes, verifiedBy: alt.verifiedBy, measured: alt.measured },
+    alternatives: undefined,
+  };
+}
+
+/** A measurement of a suggestion's default index (alternative undefined) or of one of its alternatives. */
+export function withMeasured(s: SuggestionView, alternative: number | undefined, measured: Measured): SuggestionView {
+  if (alternative === undefined) return { ...s, evidence: { ...s.evidence, measured } };
+  return { ...s, alternatives: s.alternatives?.map((a, i) => (i === alternative ? { ...a, measured } : a)) };
 }
 
 /** The what-if plan of one suggestion and what changed against the current plan. */
@@ -47,6 +85,8 @@ export type ToWebview =
   | { type: 'result'; result: ExplainResultView }
   /** The what-if plan with one suggestion's index (HypoPG), shown beside the current plan. */
   | ({ type: 'comparison' } & Comparison)
+  /** One card changed (measured, another index picked). */
+  | { type: 'suggestion'; suggestionIndex: number; suggestion: SuggestionView }
   | { type: 'busy'; message: string }
   | { type: 'failed'; message: string };
 
@@ -55,6 +95,10 @@ export type FromWebview =
   | { type: 'createMigration'; suggestionIndex: number }
   | { type: 'copyDdl'; suggestionIndex: number }
   | { type: 'explainWithIndex'; suggestionIndex: number }
+  /** Build the index for real (rolled back) and time the statement: the default, or the picked alternative. */
+  | { type: 'measure'; suggestionIndex: number }
+  /** Which index Create Migration uses: an alternative's index, or -1 for the default. */
+  | { type: 'pickAlternative'; suggestionIndex: number; alternative: number }
   | { type: 'savePlan'; which: 'before' | 'after' }
   /** The panel's visible text after each render (lets tests and logs see what the user sees). */
   | { type: 'rendered'; text: string; renderMs?: number };
@@ -80,7 +124,13 @@ export function checkFromWebview(message: unknown, suggestionCount: number): Fro
     case 'createMigration':
     case 'copyDdl':
     case 'explainWithIndex':
+    case 'measure':
       return isSuggestionIndex(m.suggestionIndex, suggestionCount) ? { type: m.type, suggestionIndex: m.suggestionIndex } : undefined;
+    case 'pickAlternative':
+      // The alternative's range is the suggestion's: the controller checks it against the card.
+      return isSuggestionIndex(m.suggestionIndex, suggestionCount) && Number.isInteger(m.alternative) && (m.alternative as number) >= -1
+        ? { type: 'pickAlternative', suggestionIndex: m.suggestionIndex, alternative: m.alternative as number }
+        : undefined;
     default:
       return undefined;
   }

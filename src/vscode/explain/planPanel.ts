@@ -6,7 +6,16 @@
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 import { comparePlans } from '../../core/plan/compare';
-import { checkFromWebview, Comparison, ExplainResultView, FromWebview, isSuggestionIndex, PlanView, ToWebview } from './messages';
+import {
+  checkFromWebview,
+  Comparison,
+  ExplainResultView,
+  FromWebview,
+  isSuggestionIndex,
+  PlanView,
+  SuggestionView,
+  ToWebview,
+} from './messages';
 
 /** What the panel asks the extension to do for a button. */
 export type PanelActionHandler = (message: Exclude<FromWebview, { type: 'ready' | 'rendered' }>, panel: PlanPanel) => Promise<unknown>;
@@ -103,6 +112,13 @@ export class PlanPanel implements vscode.Disposable {
     if (!this.result) return;
     this.comparison = { suggestionIndex, after, diff: comparePlans(this.result.before.plan, after.plan), ...(titles ? { titles } : {}) };
     this.post({ type: 'comparison', ...this.comparison });
+  }
+
+  /** One card changed (measured, another index picked): kept for a reload and sent to the webview. */
+  updateSuggestion(suggestionIndex: number, suggestion: SuggestionView): void {
+    if (!this.result || !isSuggestionIndex(suggestionIndex, this.result.suggestions.length)) return;
+    this.result = { ...this.result, suggestions: this.result.suggestions.map((s, i) => (i === suggestionIndex ? suggestion : s)) };
+    this.post({ type: 'suggestion', suggestionIndex, suggestion });
   }
 
   post(message: ToWebview): void {

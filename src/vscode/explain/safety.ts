@@ -50,3 +50,22 @@ export async function confirmSideEffects(profile: ConnectionProfile, message: st
   const choice = await vscode.window.showWarningMessage(message, { modal: true }, plain, run);
   return choice === plain ? 'plain' : choice === run ? 'allow' : undefined;
 }
+
+/**
+ * The statement's plain EXPLAIN estimates a cost above pgtuner.advisor.adviseWithoutRunningCost:
+ * EXPLAIN ANALYZE may run for minutes (or past the statement timeout). Advice from the estimated
+ * plan is the default button; running it stays one click away.
+ */
+export async function offerAdviseWithoutRunning(cost: number, threshold: number): Promise<'withoutRunning' | 'run' | undefined> {
+  const without = 'Advise Without Running';
+  const run = 'Run EXPLAIN ANALYZE';
+  const choice = await vscode.window.showWarningMessage(
+    `The planner estimates this statement at cost ${Math.round(cost).toLocaleString('en-US')}, above ${Math.round(threshold).toLocaleString('en-US')} ` +
+      '(setting pgtuner.advisor.adviseWithoutRunningCost): EXPLAIN ANALYZE may run for a long time. ' +
+      'Advise from the estimated plan without running it (plain EXPLAIN; "Measure" on a suggestion times it with the index), or run it?',
+    { modal: true },
+    without,
+    run,
+  );
+  return choice === without ? 'withoutRunning' : choice === run ? 'run' : undefined;
+}

@@ -21,6 +21,8 @@ export interface ExplainArgs {
   analyze?: boolean;
   /** When ANALYZE would run functions a rollback does not undo: plain EXPLAIN, or run them (never on production). Skips that prompt. */
   sideEffects?: 'plain' | 'allow';
+  /** Explain & Suggest from the estimated plan (plain EXPLAIN), without running the statement (skips the prompts). */
+  withoutRunning?: boolean;
   uri?: string | vscode.Uri;
   range?: { start: PositionLike; end: PositionLike };
 }

@@ -15,6 +15,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
 import { advise } from '../../../src/core/advisor/advise';
+import { measureSuggestion } from '../../../src/core/advisor/measure';
+import { Suggestion } from '../../../src/core/advisor/types';
 import { backupDatabase } from '../../../src/core/backup/backup';
 import { restoreTest } from '../../../src/core/backup/restoreTest';
 import { Database } from '../../../src/core/db/database';
@@ -308,6 +310,18 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
     run: (db: Database, c: HostileCase) => Promise<unknown>;
     trialBuilds?: boolean;
   };
+  /** What Measure builds on the fixture's table, whatever the statement (the hostile text is what it runs). */
+  const MEASURED: Suggestion = {
+    table: 'public.t',
+    method: 'btree',
+    kinds: ['btree'],
+    name: 'idx_hostile_measured',
+    ddl: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_hostile_measured ON public.t (k);',
+    down: 'DROP INDEX CONCURRENTLY IF EXISTS public.idx_hostile_measured;',
+    requires: [],
+    reason: 'hostile-input fixture',
+    evidence: { costBefore: 0, costAfter: 0, msBefore: null, msAfter: null, sizeBytes: null, verifiedBy: 'hypopg' },
+  };
   // The database's profile is development or production: the engine reads read-only and trial builds from it.
   const trialBuildRun = defaultRun({ settings: { 'advisor.trialBuildTimeoutSeconds': 20 } });
   const ENGINE_PATHS: EnginePath[] = [
@@ -339,6 +353,18 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
       applies: () => true,
       run: (db, c) =>
         adviseWorkload(db, { statements: [{ id: 'hostile', sql: c.sql(w.ctx, c.generic ? '$1' : '5'), calls: 10 }] }, defaultRun()),
+    },
+    {
+      // "Measure" (advise --measure, the card's button): an index on t really built, the statement run without and with it.
+      name: 'Measure a suggestion (trial build, the statement run twice each side)',
+      applies: () => true,
+      run: async (db, c) => {
+        const measuring = measureSuggestion(db, { sql: c.sql(w.ctx, '5'), suggestion: MEASURED }, trialBuildRun);
+        if (db.profile.environment !== 'production') return measuring;
+        // Refused there before anything runs: that is the expected outcome, also for the control case.
+        await assert.rejects(measuring, /is a production connection: measuring builds the index for real/);
+        return undefined;
+      },
     },
   ];
 

@@ -12,7 +12,9 @@
 /** @typedef {import('../src/core/plan/types').Plan} Plan */
 /** @typedef {import('../src/core/plan/types').PlanNode} PlanNode */
 /** @typedef {import('../src/vscode/explain/messages').SuggestionView} SuggestionView */
-/** @typedef {'tree' | 'icicle' | 'text' | 'json'} PlanFormat */
+/** @typedef {import('../src/vscode/explain/messages').RenderedView} RenderedView */
+/** @typedef {'tree' | 'graph' | 'icicle' | 'text' | 'json'} PlanFormat */
+/** @typedef {{ which: 'before' | 'after'; id: number }} NodeSelection */
 /** @typedef {{ postMessage(message: FromWebview): void; getState(): any; setState(state: any): void }} VsCodeApi */
 
 (function () {
@@ -29,12 +31,16 @@
   const OPEN_ALL_UP_TO = 60;
   /** Children of one node a big plan shows before "Show N more nodes". */
   const CHILDREN_SHOWN = 50;
+  /** Hotspots the summary lists (the largest shares): a big plan can have hundreds, each still marked ⚠ in the tree. */
+  const HOTSPOTS_LISTED = 10;
   const status = /** @type {HTMLElement} */ (document.getElementById('status'));
 
   const state = {
     /** @type {ExplainResultView | undefined} */ result: saved.result,
     /** @type {Comparison | undefined} */ comparison: saved.comparison,
     /** @type {PlanFormat} */ format: saved.format || 'tree',
+    /** The node selected in any view (tree, graph, icicle): the others show it selected too. @type {NodeSelection | undefined} */
+    selected: saved.selected,
     /** @type {string | undefined} */ busy: undefined,
     /** @type {string | undefined} */ error: undefined,
   };
@@ -45,11 +51,13 @@
   window.addEventListener('message', (event) => {
     /** @type {ToWebview} */
     const m = event.data;
+    if (m.type === 'userInput') return userInput(m);
     state.busy = undefined;
     state.error = undefined;
     if (m.type === 'result') {
       state.result = m.result;
       state.comparison = undefined;
+      state.selected = undefined;
     } else if (m.type === 'comparison') {
       state.comparison = { suggestionIndex: m.suggestionIndex, after: m.after, diff: m.diff, titles: m.titles };
     } else if (m.type === 'suggestion' && state.result) {
@@ -60,9 +68,12 @@
     } else if (m.type === 'failed') {
       state.error = m.message;
     }
-    vscode.setState({ format: state.format, result: state.result, comparison: state.comparison });
+    saveState();
     render();
   });
+
+  const saveState = () =>
+    vscode.setState({ format: state.format, result: state.result, comparison: state.comparison, selected: state.selected });
 
   // ---------------------------------------------------------------- DOM helpers
 
@@ -136,9 +147,47 @@
         h('p', { class: 'muted', text: 'For index suggestions verified on this database, run "PG Tuner: Explain & Suggest Index".' }),
       );
     app.append(planSection(r));
+    PlanGraph.placeAttached();
     // Reading the text forces style and layout: the time includes them.
     const text = app.innerText;
-    post({ type: 'rendered', text, renderMs: performance.now() - started });
+    lastRenderMs = performance.now() - started;
+    post({ type: 'rendered', text, renderMs: lastRenderMs, view: viewReport() });
+  }
+  /** @type {number | undefined} */
+  let lastRenderMs;
+
+  /** What the views show besides their text: the format, the selection and the graph's transform. @returns {RenderedView} */
+  function viewReport() {
+    const canvas = app.querySelector('.graph-svg');
+    return {
+      format: state.format,
+      selected: state.selected && `${state.selected.which}-${state.selected.id}`,
+      marked: [...app.querySelectorAll('[data-node].selected')].map((el) => el.getAttribute('data-node') || ''),
+      graph: canvas
+        ? {
+            nodes: Number(canvas.getAttribute('data-nodes')),
+            edges: Number(canvas.getAttribute('data-edges')),
+            shown: app.querySelectorAll('.graph-node').length,
+            transform: canvas.querySelector('.graph-world')?.getAttribute('transform') || '',
+          }
+        : undefined,
+    };
+  }
+
+  /**
+   * An extension test acting as the user: focus, click, keys at one element; then the panel
+   * reports what it shows.
+   * @param {Extract<ToWebview, { type: 'userInput' }>} m
+   */
+  function userInput(m) {
+    const el = document.querySelector(m.selector);
+    if (el instanceof HTMLElement || el instanceof SVGElement) {
+      el.focus();
+      if (m.click) el.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
+      for (const key of m.keys || [])
+        (document.activeElement || el).dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+    }
+    post({ type: 'rendered', text: app.innerText, renderMs: lastRenderMs, view: viewReport() });
   }
 
   /** @param {ExplainResultView} r */
@@ -185,7 +234,7 @@
         h('button', {
           class: `link ${n === last ? severity(n.share) : ''}`,
           title: 'Show this node in the plan',
-          onclick: () => focusNode(`before-${n.id}`),
+          onclick: () => focusNode('before', n.id),
           text: n === last ? `${nodeName(n)} (${percent(n.share)} self)` : nodeName(n),
         }),
       ]),
@@ -236,20 +285,23 @@
       h(
         'ul',
         {},
-        ...plan.hotspots.map((spot) =>
+        ...plan.hotspots.slice(0, HOTSPOTS_LISTED).map((spot) =>
           h(
             'li',
             {},
             h('button', {
               class: 'link',
               title: 'Show this node in the plan',
-              onclick: () => focusNode(`before-${spot.nodeId}`),
+              onclick: () => focusNode('before', spot.nodeId),
               text: `${Math.round(spot.share * 100)}%`,
             }),
             ' ',
             spot.message,
           ),
         ),
+        plan.hotspots.length > HOTSPOTS_LISTED
+          ? h('li', { class: 'muted', text: `${count(plan.hotspots.length - HOTSPOTS_LISTED)} more, each marked ⚠ in the tree` })
+          : undefined,
       ),
     );
   }
@@ -430,10 +482,11 @@
       h('button', {
         class: `tab${state.format === format ? ' selected' : ''}`,
         role: 'tab',
+        'data-format': format,
         'aria-selected': String(state.format === format),
         onclick: () => {
           state.format = format;
-          vscode.setState({ format, result: state.result, comparison: state.comparison });
+          saveState();
           render();
         },
         text: label,
@@ -456,11 +509,13 @@
           'div',
           { role: 'tablist', 'aria-label': 'Plan format' },
           tab('tree', 'Tree'),
+          tab('graph', 'Graph'),
           tab('icicle', 'Icicle'),
           tab('text', 'Text'),
           tab('json', 'Raw JSON'),
         ),
       ),
+      selectionBar(),
       state.comparison ? differences(state.comparison.diff, !!titles) : undefined,
       h('div', { class: `plans${state.comparison ? ' side-by-side' : ''}` }, ...columns),
     );
@@ -531,15 +586,24 @@
     const body =
       state.format === 'text'
         ? h('pre', { class: 'plan-text', text: view.text })
-        : state.format === 'icicle'
-          ? icicle(which, plan)
-          : state.format === 'json'
-            ? h('pre', { class: 'plan-text', text: JSON.stringify(plan.raw, null, 2) })
-            : h(
-                'div',
-                { class: 'tree', role: 'tree', 'aria-label': title, onkeydown: treeKeys },
-                node(which, plan, plan.root, nodesToOpen(plan)),
-              );
+        : state.format === 'graph'
+          ? PlanGraph.render({
+              which,
+              plan,
+              label: title,
+              selected: () => selectedIn(which),
+              fmt: graphFormat,
+              onSelect: (id) => select(which, id),
+            })
+          : state.format === 'icicle'
+            ? icicle(which, plan)
+            : state.format === 'json'
+              ? h('pre', { class: 'plan-text', text: JSON.stringify(plan.raw, null, 2) })
+              : h(
+                  'div',
+                  { class: 'tree', role: 'tree', 'aria-label': title, onkeydown: treeKeys },
+                  node(which, plan, plan.root, nodesToOpen(plan, selectedIn(which))),
+                );
     return h(
       'div',
       { class: 'plan-column' },
@@ -558,6 +622,9 @@
     );
   }
 
+  /** Estimated cost of a node alone, planner units (without ANALYZE, the measure of its share). @param {PlanNode} n */
+  const ownCost = (n) => Math.max(0, n.totalCost - n.children.reduce((sum, c) => sum + c.totalCost, 0));
+
   /** @param {PlanNode} n @returns {number} */
   const countNodes = (n) => 1 + n.children.reduce((sum, c) => sum + countNodes(c), 0);
 
@@ -571,7 +638,7 @@
     const analyzed = plan.analyzed && n.inclusiveMs !== undefined;
     const total = analyzed ? plan.executionMs || plan.root.inclusiveMs || 1 : plan.totalCost || 1;
     const inclusive = analyzed ? /** @type {number} */ (n.inclusiveMs) : n.totalCost;
-    const exclusive = analyzed ? n.exclusiveMs || 0 : Math.max(0, n.totalCost - n.children.reduce((sum, c) => sum + c.totalCost, 0));
+    const exclusive = analyzed ? n.exclusiveMs || 0 : ownCost(n);
     const never = plan.analyzed && n.loops === 0;
     const loops = n.loops || 1;
     const sev = never ? '' : severity(n.share);
@@ -681,12 +748,14 @@
     const el = h(
       'details',
       {
-        class: `node${spots.length ? ' hot' : ''}${never ? ' never' : ''}${sev ? ` ${sev}` : ''}${n.onSlowestPath ? ' slow-path' : ''}`,
+        class: `node${selectedIn(which) === n.id ? ' selected' : ''}${spots.length ? ' hot' : ''}${never ? ' never' : ''}${sev ? ` ${sev}` : ''}${n.onSlowestPath ? ' slow-path' : ''}`,
         id: `${which}-${n.id}`,
         open,
         role: 'treeitem',
+        'data-node': `${which}-${n.id}`,
+        'aria-selected': String(selectedIn(which) === n.id),
       },
-      h('summary', {}, title, h('span', { class: 'node-metrics' }, self, withChildren, rows)),
+      h('summary', { onfocus: () => select(which, n.id) }, title, h('span', { class: 'node-metrics' }, self, withChildren, rows)),
     );
     // A closed node builds its details and children when first opened, so a big plan renders fast.
     const fill = () => {
@@ -720,13 +789,15 @@
   }
 
   /**
-   * The nodes a big plan opens: those on the slowest path and every ancestor of a hotspot (the
-   * hotspot links must find their node); null for a small plan, which opens everything.
-   * @param {Plan} plan @returns {Set<number> | null}
+   * The nodes a big plan opens: those on the slowest path, every ancestor of a listed hotspot (the
+   * hotspot links must find their node) and the selected node with its ancestors (selected in
+   * another view, it shows here); null for a small plan, which opens everything.
+   * @param {Plan} plan @param {number} [selectedId] @returns {Set<number> | null}
    */
-  function nodesToOpen(plan) {
+  function nodesToOpen(plan, selectedId) {
     if (countNodes(plan.root) <= OPEN_ALL_UP_TO) return null;
-    const hot = new Set(plan.hotspots.map((s) => s.nodeId));
+    const hot = new Set(plan.hotspots.slice(0, HOTSPOTS_LISTED).map((s) => s.nodeId));
+    if (selectedId !== undefined) hot.add(selectedId);
     const open = new Set();
     /** @param {PlanNode} n @returns {boolean} whether n or a descendant must be visible */
     const visit = (n) => {
@@ -736,12 +807,13 @@
       return below || hot.has(n.id) || !!n.onSlowestPath;
     };
     visit(plan.root);
+    if (selectedId !== undefined) open.add(selectedId);
     return open;
   }
 
   /**
    * The plan as an icicle: one row per depth, each node as wide as its time with its children
-   * (cost without ANALYZE), coloured by its own share; a click shows the node in the tree.
+   * (cost without ANALYZE), coloured by its own share; a click selects the node in every view.
    * @param {'before' | 'after'} which @param {Plan} plan
    */
   function icicle(which, plan) {
@@ -777,10 +849,12 @@
             .filter((b) => b.width >= 0.002)
             .map((b) => {
               const box = h('button', {
-                class: `icicle-box ${severity(b.n.share)}`,
+                class: `icicle-box ${severity(b.n.share)}${selectedIn(which) === b.n.id ? ' selected' : ''}`,
                 title: `${nodeName(b.n)}: ${percent(b.n.share)} own, ${percent(b.width)} with its children`,
                 'aria-label': `${nodeName(b.n)}, ${percent(b.n.share)} own`,
-                onclick: () => focusNode(`${which}-${b.n.id}`),
+                'aria-pressed': String(selectedIn(which) === b.n.id),
+                'data-node': `${which}-${b.n.id}`,
+                onclick: () => select(which, b.n.id),
                 text: nodeName(b.n),
               });
               box.style.left = `${b.left * 100}%`;
@@ -791,6 +865,57 @@
       ),
     );
   }
+
+  /** @param {'before' | 'after'} which @returns {number | undefined} the selected node's id in that plan */
+  const selectedIn = (which) => (state.selected && state.selected.which === which ? state.selected.id : undefined);
+
+  /**
+   * Selects a node in every view: the view on screen marks it at once, the others when shown
+   * (each marks `state.selected` as it renders).
+   * @param {'before' | 'after'} which @param {number} id
+   */
+  function select(which, id) {
+    if (state.selected && state.selected.which === which && state.selected.id === id) return;
+    state.selected = { which, id };
+    saveState();
+    const key = `${which}-${id}`;
+    for (const el of app.querySelectorAll('[data-node]')) {
+      const on = el.getAttribute('data-node') === key;
+      el.classList.toggle('selected', on);
+      el.setAttribute(el.getAttribute('role') === 'treeitem' ? 'aria-selected' : 'aria-pressed', String(on));
+    }
+    document.getElementById('selection')?.replaceWith(selectionBar());
+  }
+
+  /** The selected node of a plan, found by id. @param {NodeSelection | undefined} sel @returns {PlanNode | undefined} */
+  function selectedNode(sel) {
+    const plan = sel && (sel.which === 'after' ? state.comparison?.after.plan : state.result?.before.plan);
+    /** @param {PlanNode} n @returns {PlanNode | undefined} */
+    const find = (n) => (n.id === sel?.id ? n : n.children.map(find).find(Boolean));
+    return plan && find(plan.root);
+  }
+
+  /**
+   * The selected node in a line above the graph and the icicle (their boxes are too small for
+   * its details), with a way to it in the tree.
+   */
+  function selectionBar() {
+    const sel = state.selected;
+    const n = selectedNode(sel);
+    if (!sel || !n || state.format === 'tree' || state.format === 'text' || state.format === 'json')
+      return h('div', { id: 'selection', hidden: true });
+    return h(
+      'div',
+      { id: 'selection', class: 'selection-bar' },
+      h('span', { class: 'label', text: 'Selected: ' }),
+      h('span', { class: 'node-type', text: nodeName(n) }),
+      h('span', { class: 'muted', text: ` · ${percent(n.share)} own${sel.which === 'after' ? ' (with the index)' : ''} ` }),
+      h('button', { class: 'link', onclick: () => focusNode(sel.which, sel.id), text: 'Show in tree' }),
+    );
+  }
+
+  /** Formatting the graph shares with the other views. @type {GraphFormat} */
+  const graphFormat = { nodeName, percent, severity, ms, count, cost, ownCost };
 
   /**
    * Arrow keys in a tree, as in VS Code's own: up/down to the previous/next visible node,
@@ -821,10 +946,14 @@
     if (next instanceof HTMLElement) next.focus();
   }
 
-  /** @param {string} id */
-  function focusNode(id) {
-    if (state.format !== 'tree') {
+  /** Selects a node and shows it in the tree (opened, scrolled to, flashed). @param {'before' | 'after'} which @param {number} nodeId */
+  function focusNode(which, nodeId) {
+    const id = `${which}-${nodeId}`;
+    select(which, nodeId);
+    // A node not built yet (in a closed subtree of a big plan) is there once the tree opens the selection.
+    if (state.format !== 'tree' || !document.getElementById(id)) {
       state.format = 'tree';
+      saveState();
       render();
     }
     const el = document.getElementById(id);

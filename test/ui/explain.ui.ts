@@ -147,9 +147,11 @@ async function planFileViewer(page: Page, ctx: UiContext): Promise<void> {
   setWorkspaceSetting(ctx.workspaceFolder, 'workbench.colorTheme', 'Default Dark Modern');
   await viewer.locator('body.vscode-dark').waitFor({ timeout: 30_000 });
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'icicle-dark.png') });
-  // A click on a box shows that node in the tree.
+  // A click on a box selects that node in every view; "Show in tree" goes to it there.
   await boxes.nth(2).click();
-  await viewer.locator('#before-2.flash').waitFor({ timeout: 10_000 });
+  assert.equal(await boxes.nth(2).getAttribute('aria-pressed'), 'true');
+  await viewer.locator('#selection').getByRole('button', { name: 'Show in tree' }).click();
+  await viewer.locator('#before-2.flash.selected').waitFor({ timeout: 10_000 });
   assert.equal(await viewer.locator('.tab.selected').innerText(), 'Tree');
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'plan-file-dark.png') });
 }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { collectConnections, ConnectionCatalog, DotenvFile } from '../../core/db/connectionCatalog';
 import { readSettings } from '../config';
+import { FileWatchers } from '../fileWatchers';
 import { folderLabel, workspaceFolders } from '../workspaceFolder';
 import { PasswordScope, PasswordStore } from './passwordStore';
 
@@ -16,8 +17,7 @@ import { PasswordScope, PasswordStore } from './passwordStore';
 export class ConnectionSources implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
-  /** A watcher per followed .env file, by path. */
-  private readonly envWatchers = new Map<string, vscode.FileSystemWatcher>();
+  private readonly envWatchers = new FileWatchers(() => this.changeEmitter.fire());
   readonly onDidChange = this.changeEmitter.event;
 
   constructor(
@@ -32,7 +32,7 @@ export class ConnectionSources implements vscode.Disposable {
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(changed),
       vscode.workspace.onDidChangeWorkspaceFolders(changed),
-      { dispose: () => this.watchEnvFiles([]) },
+      this.envWatchers,
     );
   }
 
@@ -40,7 +40,10 @@ export class ConnectionSources implements vscode.Disposable {
   load(): ConnectionCatalog {
     const trusted = vscode.workspace.isTrusted;
     const envFiles = trusted ? this.envFiles() : [];
-    this.watchEnvFiles(envFiles.map((f) => f.file));
+    // Followed as they are named now (pgtuner.envFile and the folders may change while we run).
+    this.envWatchers.follow(
+      envFiles.map(({ file }) => new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file))),
+    );
     const inspected = this.inspect();
     return collectConnections({
       trusted,
@@ -90,26 +93,6 @@ export class ConnectionSources implements vscode.Disposable {
         folder: folderLabel(folder),
       }));
     return files.filter((f, i) => files.findIndex((g) => g.file === f.file) === i);
-  }
-
-  /** Follows exactly these .env files (pgtuner.envFile and the folders may change while we run). */
-  private watchEnvFiles(files: string[]): void {
-    for (const [file, watcher] of this.envWatchers)
-      if (!files.includes(file)) {
-        watcher.dispose();
-        this.envWatchers.delete(file);
-      }
-    const changed = () => this.changeEmitter.fire();
-    for (const file of files) {
-      if (this.envWatchers.has(file)) continue;
-      const watcher = vscode.workspace.createFileSystemWatcher(
-        new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)),
-      );
-      watcher.onDidChange(changed);
-      watcher.onDidCreate(changed);
-      watcher.onDidDelete(changed);
-      this.envWatchers.set(file, watcher);
-    }
   }
 }
 

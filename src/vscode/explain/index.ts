@@ -8,7 +8,7 @@ import { SHOW_PLANS_COMMAND, ShowPlansArgs } from '../plans';
 import { Services } from '../services';
 import { StatementCodeLensProvider } from './codeLens';
 import { ExplainAgainArgs, ExplainController } from './controller';
-import { ExplainResultView, FromWebview } from './messages';
+import { ExplainResultView, FromWebview, ToWebview } from './messages';
 import { openedPlanResult, readPlanFile } from './openPlan';
 import { PlanEditorProvider } from './planEditor';
 import { PlanPanel } from './planPanel';
@@ -52,11 +52,12 @@ export function explainCommands(services: Services): Record<string, Command> {
       title: 'Plan Panel State',
       run: () => {
         const panel = PlanPanel.active;
-        return panel && { posted: panel.lastPosted, rendered: panel.lastRendered, renderMs: panel.lastRenderMs };
+        return panel && { posted: panel.lastPosted, rendered: panel.lastRendered, renderMs: panel.lastRenderMs, view: panel.lastView };
       },
     },
     'pgtuner.test.planEditorRendered': { title: 'Plan Editor Rendered', run: (uri: string) => PlanEditorProvider.rendered.get(uri) },
     'pgtuner.test.explainPanelMessage': { title: 'Plan Panel Message', run: (message: FromWebview) => PlanPanel.active?.receive(message) },
+    'pgtuner.test.explainPanelInput': { title: 'Plan Panel Input', run: (message: ToWebview) => PlanPanel.active?.post(message) },
   };
 }
 

@@ -88,7 +88,23 @@ export type ToWebview =
   /** One card changed (measured, another index picked). */
   | { type: 'suggestion'; suggestionIndex: number; suggestion: SuggestionView }
   | { type: 'busy'; message: string }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  /**
+   * Extension tests act in the webview as a user would (its content is out of reach of the
+   * extension API): focus the element `selector` finds, click it, press `keys` there; the
+   * webview then reports what it shows ('rendered').
+   */
+  | { type: 'userInput'; selector: string; click?: boolean; keys?: string[] };
+
+/** What the plan views show besides their text (tests and the log read it). */
+export interface RenderedView {
+  format: string;
+  /** The selected node ("before-3"), and the elements marked selected on screen (their data-node). */
+  selected?: string;
+  marked: string[];
+  /** The graph on screen: its nodes and edges, the boxes built now (those near the viewport) and its pan/zoom transform. */
+  graph?: { nodes: number; edges: number; shown: number; transform: string };
+}
 
 export type FromWebview =
   | { type: 'ready' }
@@ -101,7 +117,7 @@ export type FromWebview =
   | { type: 'pickAlternative'; suggestionIndex: number; alternative: number }
   | { type: 'savePlan'; which: 'before' | 'after' }
   /** The panel's visible text after each render (lets tests and logs see what the user sees). */
-  | { type: 'rendered'; text: string; renderMs?: number };
+  | { type: 'rendered'; text: string; renderMs?: number; view?: RenderedView };
 
 /**
  * A message from the webview as the extension may act on it, or undefined: the webview's content
@@ -116,9 +132,12 @@ export function checkFromWebview(message: unknown, suggestionCount: number): Fro
       return { type: 'ready' };
     case 'rendered':
       if (typeof m.text !== 'string') return undefined;
-      return Number.isFinite(m.renderMs)
-        ? { type: 'rendered', text: m.text, renderMs: m.renderMs as number }
-        : { type: 'rendered', text: m.text };
+      return {
+        type: 'rendered',
+        text: m.text,
+        ...(Number.isFinite(m.renderMs) ? { renderMs: m.renderMs as number } : {}),
+        ...(isRenderedView(m.view) ? { view: m.view } : {}),
+      };
     case 'savePlan':
       return m.which === 'before' || m.which === 'after' ? { type: 'savePlan', which: m.which } : undefined;
     case 'createMigration':
@@ -134,6 +153,26 @@ export function checkFromWebview(message: unknown, suggestionCount: number): Fro
     default:
       return undefined;
   }
+}
+
+/** Only a well-formed view report is kept (it is logged and read by tests, never acted on). */
+function isRenderedView(v: unknown): v is RenderedView {
+  const r = v as RenderedView | undefined;
+  const graphOk =
+    r?.graph === undefined ||
+    (Number.isInteger(r.graph.nodes) &&
+      Number.isInteger(r.graph.edges) &&
+      Number.isInteger(r.graph.shown) &&
+      typeof r.graph.transform === 'string');
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.format === 'string' &&
+    (r.selected === undefined || typeof r.selected === 'string') &&
+    Array.isArray(r.marked) &&
+    r.marked.every((k) => typeof k === 'string') &&
+    graphOk
+  );
 }
 
 export function isSuggestionIndex(index: unknown, suggestionCount: number): index is number {

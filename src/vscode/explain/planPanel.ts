@@ -14,6 +14,7 @@ import {
   isSuggestionIndex,
   PlanView,
   SuggestionView,
+  RenderedView,
   ToWebview,
 } from './messages';
 
@@ -28,6 +29,8 @@ export class PlanPanel implements vscode.Disposable {
   lastRendered?: string;
   /** How long the webview took to build and lay out its last render, ms (reported by the extension tests). */
   lastRenderMs?: number;
+  /** What its views last showed: format, selection, graph (extension tests). */
+  lastView?: RenderedView;
   private result?: ExplainResultView;
   private comparison?: Comparison;
   private readonly disposables: vscode.Disposable[] = [];
@@ -140,6 +143,7 @@ export class PlanPanel implements vscode.Disposable {
       case 'rendered':
         this.lastRendered = message.text;
         this.lastRenderMs = message.renderMs;
+        this.lastView = message.view;
         return undefined;
       default:
         return this.onAction(message, this);
@@ -156,10 +160,11 @@ export class PlanPanel implements vscode.Disposable {
   }
 }
 
-/** The plan viewer's page (media/plan.js and plan.css), for the panel and the .pgplan editor. */
+/** The plan viewer's page (media/plan.js, planGraph.js and plan.css), for the panel and the .pgplan editor. */
 export function planWebviewHtml(webview: vscode.Webview, mediaRoot: vscode.Uri): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'plan.js'));
+  const graphScript = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'planGraph.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'plan.css'));
   const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
   return `<!DOCTYPE html>
@@ -174,6 +179,7 @@ export function planWebviewHtml(webview: vscode.Webview, mediaRoot: vscode.Uri):
 <body>
 <p id="status" class="status-line" role="status" aria-live="polite"></p>
 <main id="app"><p class="muted">Waiting for a plan…</p></main>
+<script nonce="${nonce}" src="${graphScript}"></script>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;

@@ -4,6 +4,7 @@ import { PgTunerError } from '../../core/errors';
 import { readMigrationFolder } from '../../core/migrations/files';
 import { describeStatus, migrationStatus, MigrationStatusEntry, trackingLabel } from '../../core/migrations/status';
 import { trackingSchemaOf, trackingTableName } from '../../core/migrations/tracking';
+import { FileWatchers } from '../fileWatchers';
 import { ConnectionService } from '../services';
 import { MigrationsPlace } from './settings';
 
@@ -39,7 +40,7 @@ const STATE_ICON: Record<MigrationStatusEntry['state'], [string, string | undefi
 export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly watchers = new Map<string, vscode.FileSystemWatcher>();
+  private readonly watchers = new FileWatchers(() => this.refresh());
   private readonly subscription: vscode.Disposable;
 
   constructor(
@@ -61,7 +62,7 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vs
   /** The top-level rows as the view shows them (also what the view-items command hands to tests). */
   async rows(): Promise<MigrationRow[]> {
     const places = this.places();
-    this.watch(places.map((p) => p.directory));
+    this.watchers.follow(places.map((p) => new vscode.RelativePattern(vscode.Uri.file(p.directory), '*.sql')));
     const present = places.filter((p) => fs.existsSync(p.directory));
     if (present.length <= 1) return present.length ? this.placeRows(present[0]) : [];
     return Promise.all(
@@ -130,25 +131,8 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationRow>, vs
     return item;
   }
 
-  /** Follows the .sql files of exactly these directories (settings may change which they are). */
-  private watch(directories: string[]): void {
-    for (const [directory, watcher] of this.watchers)
-      if (!directories.includes(directory)) {
-        watcher.dispose();
-        this.watchers.delete(directory);
-      }
-    for (const directory of directories) {
-      if (this.watchers.has(directory)) continue;
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(directory), '*.sql'));
-      watcher.onDidCreate(() => this.refresh());
-      watcher.onDidChange(() => this.refresh());
-      watcher.onDidDelete(() => this.refresh());
-      this.watchers.set(directory, watcher);
-    }
-  }
-
   dispose(): void {
-    for (const watcher of this.watchers.values()) watcher.dispose();
+    this.watchers.dispose();
     this.subscription.dispose();
     this.changed.dispose();
   }

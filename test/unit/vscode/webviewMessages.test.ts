@@ -23,4 +23,29 @@ describe('plan webview messages (untrusted)', () => {
     assert.deepEqual(checkFromWebview({ type: 'rendered', text: 'x', renderMs: 'slow' }, 0), { type: 'rendered', text: 'x' });
     assert.deepEqual(checkFromWebview({ type: 'ready', extra: 1 }, 0), { type: 'ready' });
   });
+
+  it('keeps the views report (format, selection, graph) only when it is well formed', () => {
+    const view = {
+      format: 'graph',
+      selected: 'before-3',
+      marked: ['before-3'],
+      graph: { nodes: 9, edges: 8, shown: 9, transform: 'scale(1)' },
+    };
+    assert.deepEqual(checkFromWebview({ type: 'rendered', text: 'x', view }, 0), { type: 'rendered', text: 'x', view });
+    for (const bad of [
+      { ...view, marked: 'before-3' },
+      { ...view, marked: [3] },
+      { ...view, selected: 3 },
+      { ...view, format: undefined },
+      { ...view, graph: { ...view.graph, nodes: '9' } },
+      { ...view, graph: { ...view.graph, shown: 1.5 } },
+      null,
+    ]) {
+      assert.deepEqual(
+        checkFromWebview({ type: 'rendered', text: 'x', view: bad }, 0),
+        { type: 'rendered', text: 'x' },
+        JSON.stringify(bad),
+      );
+    }
+  });
 });

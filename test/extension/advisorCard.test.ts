@@ -11,7 +11,7 @@ import type { Measured } from '../../src/core/advisor/types';
 import type { CommandOutcome } from '../../src/vscode/explain/controller';
 import type { ExplainResultView, ToWebview } from '../../src/vscode/explain/messages';
 import type { ExplainArgs } from '../../src/vscode/explain/target';
-import { eventually, freshDatabaseUrl, queryRows, useConnection } from './support';
+import { answerModals, eventually, freshDatabaseUrl, queryRows, restoreModals, useConnection } from './support';
 
 type ExplainOutcome = CommandOutcome<{ result: ExplainResultView }>;
 interface PanelState {
@@ -38,22 +38,6 @@ function done(outcome: ExplainOutcome | undefined): ExplainResultView {
 describe('Advisor card: Measure, alternatives, Advise Without Running', function () {
   this.timeout(180_000);
   let url: string;
-  const originalWarning = vscode.window.showWarningMessage;
-
-  /** Stands in for the user on modal questions; returns what was asked. */
-  function answerModals(answer: string | undefined): string[] {
-    const asked: string[] = [];
-    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = (message: string, ...rest: unknown[]) => {
-      const options = rest[0] as vscode.MessageOptions | undefined;
-      if (typeof options === 'object' && options?.modal) {
-        asked.push(message);
-        return Promise.resolve(answer);
-      }
-      return (originalWarning as (...a: unknown[]) => Thenable<unknown>)(message, ...rest);
-    };
-    return asked;
-  }
-
   before(async () => {
     url = await freshDatabaseUrl();
     await queryRows(url, fs.readFileSync(path.join(__dirname, '..', '..', '..', 'demo', 'sample.sql'), 'utf8'));
@@ -62,7 +46,7 @@ describe('Advisor card: Measure, alternatives, Advise Without Running', function
   });
 
   afterEach(async () => {
-    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = originalWarning;
+    restoreModals();
     await vscode.workspace
       .getConfiguration('pgtuner')
       .update('advisor.adviseWithoutRunningCost', undefined, vscode.ConfigurationTarget.Global);

@@ -4,7 +4,17 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../src/core/db/profile';
 import type { ConnectionTestResult } from '../../src/vscode/connections/testConnection';
-import { activateExtension, adminSql, databaseOf, eventually, freshDatabaseUrl, urlFor, useConnection } from './support';
+import {
+  activateExtension,
+  adminSql,
+  answerModals,
+  databaseOf,
+  eventually,
+  freshDatabaseUrl,
+  restoreModals,
+  urlFor,
+  useConnection,
+} from './support';
 
 const workspaceFolder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const workspaceSettingsText = () => fs.readFileSync(path.join(workspaceFolder(), '.vscode', 'settings.json'), 'utf8');
@@ -157,30 +167,13 @@ describe('Connections: workspace settings cannot take over a user connection', (
 
   let userUrl: string;
   let otherUrl: string;
-  const originalWarning = vscode.window.showWarningMessage;
-  /** The modal questions asked while `answer` stands in for the user. */
-  function answerModals(answer: string | undefined): string[] {
-    const asked: string[] = [];
-    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = (message: string, ...rest: unknown[]) => {
-      const options = rest[0] as vscode.MessageOptions | undefined;
-      if (typeof options === 'object' && options?.modal) {
-        asked.push(`${message}\n${options.detail ?? ''}`);
-        return Promise.resolve(answer);
-      }
-      return (originalWarning as (...a: unknown[]) => Thenable<unknown>)(message, ...rest);
-    };
-    return asked;
-  }
-
   before(async () => {
     await activateExtension();
     userUrl = await freshDatabaseUrl([]);
     otherUrl = await freshDatabaseUrl([]);
   });
 
-  afterEach(() => {
-    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = originalWarning;
-  });
+  afterEach(restoreModals);
 
   after(async () => {
     await writeProfiles(

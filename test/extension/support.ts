@@ -88,3 +88,26 @@ export async function eventually<T>(what: string, probe: () => T | undefined | P
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+const originalWarning = vscode.window.showWarningMessage;
+
+/**
+ * Stands in for the user on modal warnings (until restoreModals): every modal question gets
+ * `answer`; returns the questions asked, each as its message, a newline and its detail.
+ */
+export function answerModals(answer: string | undefined): string[] {
+  const asked: string[] = [];
+  (vscode.window as { showWarningMessage: unknown }).showWarningMessage = (message: string, ...rest: unknown[]) => {
+    const options = rest[0] as vscode.MessageOptions | undefined;
+    if (typeof options === 'object' && options?.modal) {
+      asked.push(`${message}\n${options.detail ?? ''}`);
+      return Promise.resolve(answer);
+    }
+    return (originalWarning as (...a: unknown[]) => Thenable<unknown>)(message, ...rest);
+  };
+  return asked;
+}
+
+export function restoreModals(): void {
+  (vscode.window as { showWarningMessage: unknown }).showWarningMessage = originalWarning;
+}

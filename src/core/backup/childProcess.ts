@@ -38,6 +38,14 @@ export interface RunToolOptions {
   stdout?: (stdout: Readable) => Promise<void>;
 }
 
+/**
+ * The program's file name in messages, whichever separator its path uses (C:\…\pg_dump.exe on
+ * Windows, /usr/…/pg_dump elsewhere): the path is the user's, the platform may not be this one.
+ */
+export function programName(file: string): string {
+  return file.split(/[\\/]/).pop() || file;
+}
+
 /** How many stderr lines to quote in an error. */
 const ERROR_LINES = 8;
 const ERROR_LINE = /error:|fatal:|detail:|hint:|could not|terminated|warning:/i;
@@ -81,7 +89,7 @@ export async function runTool(file: string, args: readonly string[], options: Ru
     return result;
   } catch (err) {
     await consumed; // the consumer's files are closed before the caller removes them
-    if (options.signal?.aborted) throw new PgTunerError('CANCELLED', `Cancelled by the user; ${file.split(/[\\/]/).pop()} was stopped.`);
+    if (options.signal?.aborted) throw new PgTunerError('CANCELLED', `Cancelled by the user; ${programName(file)} was stopped.`);
     throw streamError ?? err;
   } finally {
     options.stdin?.destroy();
@@ -96,9 +104,11 @@ function runProgram(
 ): Promise<{ stdout: string }> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(new PgTunerError('CANCELLED', 'Cancelled before it started.'));
-  const name = file.split(/[\\/]/).pop() ?? file;
+  const name = programName(file);
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: options.env, stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    // No shell on any platform: each argument reaches the program as it is (Node quotes it for
+    // Windows' command line itself), so a path with spaces, quotes or & | % $ needs no quoting here.
+    const child = spawn(file, args, { env: options.env, stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], shell: false });
     let stdout = '';
     let partial = '';
     // --verbose output can be long: keep only the lines an error message needs.

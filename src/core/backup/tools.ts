@@ -32,6 +32,13 @@ export interface ToolSearch {
   env?: NodeJS.ProcessEnv;
   /** Prefix of the fixed macOS folders (/opt/homebrew, /usr/local, /Applications): tests use a temporary folder. */
   root?: string;
+  /**
+   * Path rules (default this machine's: path.win32 on Windows). With `list`, tests check another
+   * platform's folders on any machine, e.g. path.win32's backslashes and drive letters on Linux.
+   */
+  paths?: path.PlatformPath;
+  /** Lists a folder's entries (default fs.readdirSync). */
+  list?: (folder: string) => string[];
 }
 
 /** "pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)" → { version: "15.18", major: 15 }. */
@@ -59,10 +66,11 @@ export async function discoverTools(serverVersionNum: number, search: ToolSearch
   const folders = candidateFolders(search);
   const found: BackupTools[] = [];
   const rejected: string[] = [];
-  const exe = (search.platform ?? process.platform) === 'win32' ? '.exe' : '';
+  const platform = search.platform ?? process.platform;
+  const exe = platform === 'win32' ? '.exe' : '';
   for (const folder of folders) {
-    const pgDump = await probeTool(folder, `pg_dump${exe}`);
-    const pgRestore = await probeTool(folder, `pg_restore${exe}`);
+    const pgDump = await probeTool((search.paths ?? path).join(folder, `pg_dump${exe}`));
+    const pgRestore = await probeTool((search.paths ?? path).join(folder, `pg_restore${exe}`));
     if (!pgDump || !pgRestore) continue;
     if (pgDump.major >= needed && pgRestore.major >= needed) found.push({ pgDump, pgRestore });
     else rejected.push(`${pgDump.path} is version ${pgDump.version}, ${pgRestore.path} is version ${pgRestore.version}`);
@@ -94,59 +102,71 @@ const INSTALL_FOLDERS_TEXT: Partial<Record<NodeJS.Platform, string>> = {
   darwin: 'Homebrew (opt/libpq/bin, opt/postgresql@N/bin) or Postgres.app',
 };
 
-function candidateFolders(search: ToolSearch): string[] {
-  if (search.toolsDirectory) return [path.resolve(search.toolsDirectory)];
+/** The folders searched, in order: the tools folder alone when set, else PATH and the installers' folders. */
+export function candidateFolders(search: ToolSearch): string[] {
   const platform = search.platform ?? process.platform;
-  const delimiter = platform === 'win32' ? ';' : ':';
-  const fromPath = (search.pathEnv ?? process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  if (search.toolsDirectory) return [(search.paths ?? path).resolve(search.toolsDirectory)];
+  const fromPath = pathEntries(search.pathEnv ?? process.env.PATH ?? '', platform);
   return [...new Set([...fromPath, ...installFolders(platform, search)])];
 }
 
+/**
+ * PATH's folders. Windows separates them with ";" (its folders hold the ":" of a drive letter) and
+ * allows an entry in double quotes, as the installers write `"C:\Program Files\…\bin"`.
+ */
+export function pathEntries(pathEnv: string, platform: NodeJS.Platform): string[] {
+  if (platform !== 'win32') return pathEnv.split(':').filter(Boolean);
+  return pathEnv
+    .split(';')
+    .map((entry) => entry.trim().replace(/^"(.*)"$/, '$1'))
+    .filter(Boolean);
+}
+
 /** Where the PostgreSQL installers of each platform put the client programs, besides PATH. */
-export function installFolders(platform: NodeJS.Platform, search: Pick<ToolSearch, 'env' | 'root' | 'versionedRoot'> = {}): string[] {
+export function installFolders(
+  platform: NodeJS.Platform,
+  search: Pick<ToolSearch, 'env' | 'root' | 'versionedRoot' | 'list' | 'paths'> = {},
+): string[] {
   const env = search.env ?? process.env;
-  const at = (p: string) => path.join(search.root ?? '/', p);
+  const p = search.paths ?? path;
+  const list = search.list ?? ((folder: string) => fs.readdirSync(folder));
+  /** <root>/<entry> for the entries of root whose name matches. */
+  const subfolders = (root: string, name: RegExp): string[] => {
+    try {
+      return list(root)
+        .filter((d) => name.test(d))
+        .sort()
+        .map((d) => p.join(root, d));
+    } catch {
+      return []; // nothing installed there
+    }
+  };
+  /** <root>/<major>/bin for every version folder under root. */
+  const versionFolders = (root: string) => subfolders(root, /^\d+(\.\d+)?$/).map((d) => p.join(d, 'bin'));
+  const at = (rel: string) => p.join(search.root ?? '/', rel);
   if (platform === 'win32') {
     // The EDB installer: C:\Program Files\PostgreSQL\<major>\bin (32-bit ones under Program Files (x86)).
     const roots = [...new Set([env.ProgramFiles, env.ProgramW6432, env['ProgramFiles(x86)']].filter((r): r is string => !!r))];
-    return roots.flatMap((r) => versionFolders(path.join(r, 'PostgreSQL')));
+    return roots.flatMap((r) => versionFolders(p.join(r, 'PostgreSQL')));
   }
   if (platform === 'darwin') {
     // Homebrew (Apple silicon, Intel, or HOMEBREW_PREFIX): keg-only libpq and postgresql@N; then Postgres.app.
     const brews = [...new Set([env.HOMEBREW_PREFIX, at('opt/homebrew'), at('usr/local')].filter((b): b is string => !!b))];
     return [
       ...brews.flatMap((b) => [
-        path.join(b, 'opt', 'libpq', 'bin'),
-        ...subfolders(path.join(b, 'opt'), /^postgresql(@\d+)?$/).map((d) => path.join(d, 'bin')),
+        p.join(b, 'opt', 'libpq', 'bin'),
+        ...subfolders(p.join(b, 'opt'), /^postgresql(@\d+)?$/).map((d) => p.join(d, 'bin')),
       ]),
-      ...subfolders(at('Applications/Postgres.app/Contents/Versions'), /^(\d+(\.\d+)?|latest)$/).map((d) => path.join(d, 'bin')),
+      ...subfolders(at('Applications/Postgres.app/Contents/Versions'), /^(\d+(\.\d+)?|latest)$/).map((d) => p.join(d, 'bin')),
     ];
   }
   return versionFolders(search.versionedRoot ?? DEFAULT_VERSIONED_ROOT);
 }
 
-/** <root>/<major>/bin for every version folder under root. */
-function versionFolders(root: string): string[] {
-  return subfolders(root, /^\d+(\.\d+)?$/).map((d) => path.join(d, 'bin'));
-}
-
-function subfolders(root: string, name: RegExp): string[] {
-  try {
-    return fs
-      .readdirSync(root)
-      .filter((d) => name.test(d))
-      .sort()
-      .map((d) => path.join(root, d));
-  } catch {
-    return []; // nothing installed there
-  }
-}
-
 /** Versions already asked, by path and file identity: every backup would otherwise run 2+ programs first. */
 const probed = new Map<string, ToolInfo | undefined>();
 
-async function probeTool(folder: string, name: string): Promise<ToolInfo | undefined> {
-  const file = path.join(folder, name);
+async function probeTool(file: string): Promise<ToolInfo | undefined> {
   let identity: string;
   try {
     fs.accessSync(file, fs.constants.X_OK);

@@ -74,77 +74,92 @@
       });
 
     app.replaceChildren(
-      h('h1', { text: 'Workload advice' }),
-      h('p', { class: 'muted', text: `${view.connection} · ${view.source}` }),
-      h(
-        'p',
-        { class: 'summary' },
-        `${r.statements.length} statements, weighted cost ${cost(before)} → ${cost(after)} (${change(before, after)}) with ${r.indexes.length} new index${r.indexes.length === 1 ? '' : 'es'} of ${bytes(r.totalBytes)}`,
-        r.budgetBytes !== null ? ` (budget ${bytes(r.budgetBytes)})` : ' (no budget)',
-        r.drops.length ? `, ${r.drops.length} unused index${r.drops.length === 1 ? '' : 'es'} to drop.` : '.',
-      ),
-      r.worse.length ? h('p', { class: 'worse', role: 'alert', text: `Worse with the set: ${r.worse.join(', ')}` }) : null,
-      h('h2', { text: 'Indexes' }),
-      r.indexes.length
-        ? table(
-            ['', 'Index', 'Kinds', 'Size', 'Serves', 'Read cost saved', 'Write cost', 'Why'],
-            r.indexes.map((ix, i) => [
-              tick(picks.indexes, i, `Include ${ix.name} in the migration`),
-              h('div', {}, h('strong', { text: ix.name }), h('code', { class: 'ddl', text: [...ix.requires, ix.ddl].join('\n') })),
-              ix.kinds.join(', '),
-              bytes(ix.bytes),
-              ix.serves.length ? ix.serves.join(', ') : 'none in the final plans',
-              cost(ix.readBenefit),
-              cost(ix.writeCost),
-              ix.reason,
-            ]),
-          )
-        : h('p', { class: 'muted', text: 'No new index pays for itself in this workload.' }),
-      r.drops.length ? h('h2', { text: 'Unused indexes to drop' }) : null,
-      r.drops.length
-        ? table(
-            ['', 'Index', 'Why'],
-            r.drops.map((d, i) => [
-              tick(picks.drops, i, `Include dropping ${d.index} in the migration`),
-              h('div', {}, h('strong', { text: d.index }), h('code', { class: 'ddl', text: d.ddl })),
-              d.reason,
-            ]),
-          )
-        : null,
-      r.indexes.length || r.drops.length ? h('p', { class: 'actions' }, create) : null,
-      h('h2', { text: 'Budget curve' }),
-      curve(r),
-      h('h2', { text: 'Statements' }),
-      table(
-        ['Statement', 'Calls', 'Cost before', 'Cost after', 'Change', 'Served by'],
-        r.statements.map((st) => [
-          h('div', {}, h('strong', { text: st.id }), h('code', { class: 'sql', text: st.sql })),
-          cost(st.calls),
-          cost(st.costBefore),
-          cost(st.costAfter),
-          change(st.costBefore, st.costAfter),
-          st.servedBy.join(', '),
-        ]),
-        (row, i) => (r.worse.includes(r.statements[i].id) ? 'worse' : ''),
-      ),
-      r.notes.length ? h('h2', { text: 'Notes' }) : null,
-      r.notes.length
-        ? h(
-            'ul',
-            {},
-            r.notes.map((n) => h('li', { text: n })),
-          )
-        : null,
-      h(
-        'p',
-        { class: 'muted' },
-        `Search: ${r.search.candidates} candidates, ${r.search.whatIfPlans} what-if plans, cache hit rate ${Math.round(r.search.cacheHitRate * 100)}%, ${(r.search.ms / 1000).toFixed(1)} s.`,
-      ),
+      ...[
+        h('h1', { text: 'Workload advice' }),
+        h('p', { class: 'muted', text: `${view.connection} · ${view.source}` }),
+        h(
+          'p',
+          { class: 'summary' },
+          `${r.statements.length} statements, weighted cost ${cost(before)} → ${cost(after)} (${change(before, after)}) with ${r.indexes.length} new index${r.indexes.length === 1 ? '' : 'es'} of ${bytes(r.totalBytes)}`,
+          r.budgetBytes !== null ? ` (budget ${bytes(r.budgetBytes)})` : ' (no budget)',
+          r.drops.length ? `, ${r.drops.length} unused index${r.drops.length === 1 ? '' : 'es'} to drop.` : '.',
+        ),
+        r.worse.length ? h('p', { class: 'worse', role: 'alert', text: `Worse with the set: ${r.worse.join(', ')}` }) : null,
+        h('h2', { text: 'Indexes' }),
+        r.indexes.length
+          ? table(
+              ['', 'Index', 'Kinds', 'Size', 'Serves', 'Read cost saved', 'Write cost', 'Why'],
+              r.indexes.map((ix, i) => [
+                tick(picks.indexes, i, `Include ${ix.name} in the migration`),
+                h('div', {}, h('strong', { text: ix.name }), h('code', { class: 'ddl', text: [...ix.requires, ix.ddl].join('\n') })),
+                ix.kinds.join(', '),
+                bytes(ix.bytes),
+                ix.serves.length
+                  ? h(
+                      'ul',
+                      { class: 'serves' },
+                      ix.serves.map((id) => h('li', { text: statementLabel(r, id) })),
+                    )
+                  : 'none in the final plans',
+                cost(ix.readBenefit),
+                cost(ix.writeCost),
+                ix.reason,
+              ]),
+            )
+          : h('p', { class: 'muted', text: 'No new index pays for itself in this workload.' }),
+        r.drops.length ? h('h2', { text: 'Unused indexes to drop' }) : null,
+        r.drops.length
+          ? table(
+              ['', 'Index', 'Why'],
+              r.drops.map((d, i) => [
+                tick(picks.drops, i, `Include dropping ${d.index} in the migration`),
+                h('div', {}, h('strong', { text: d.index }), h('code', { class: 'ddl', text: d.ddl })),
+                d.reason,
+              ]),
+            )
+          : null,
+        r.indexes.length || r.drops.length ? h('p', { class: 'actions' }, create) : null,
+        h('h2', { text: 'Budget curve' }),
+        curve(r),
+        h('h2', { text: 'Statements' }),
+        table(
+          ['Statement', 'Calls', 'Cost before', 'Cost after', 'Change', 'Served by'],
+          r.statements.map((st) => [
+            h('div', {}, h('strong', { text: st.id }), h('code', { class: 'sql', text: st.sql })),
+            cost(st.calls),
+            cost(st.costBefore),
+            cost(st.costAfter),
+            change(st.costBefore, st.costAfter),
+            st.servedBy.join(', '),
+          ]),
+          (row, i) => (r.worse.includes(r.statements[i].id) ? 'worse' : ''),
+        ),
+        r.notes.length ? h('h2', { text: 'Notes' }) : null,
+        r.notes.length
+          ? h(
+              'ul',
+              {},
+              r.notes.map((n) => h('li', { text: n })),
+            )
+          : null,
+        h(
+          'p',
+          { class: 'muted' },
+          `Search: ${r.search.candidates} candidates, ${r.search.whatIfPlans} what-if plans, cache hit rate ${Math.round(r.search.cacheHitRate * 100)}%, ${(r.search.ms / 1000).toFixed(1)} s.`,
+        ),
+      ].filter((part) => part !== null),
     );
     update();
     status.textContent = `Workload advice: ${r.indexes.length} indexes, cost ${change(before, after)}.`;
     vscode.setState({ view });
     vscode.postMessage({ type: 'rendered', text: app.innerText });
+  }
+
+  /** A statement as a reader knows it: its text's start (pg_stat_statements ids are numbers nobody recognises). */
+  function statementLabel(r, id) {
+    const st = r.statements.find((x) => x.id === id);
+    const text = st ? st.sql.replace(/\s+/g, ' ').trim() : id;
+    return text.length > 60 ? `${text.slice(0, 59)}…` : text;
   }
 
   function table(headers, rows, rowClass) {

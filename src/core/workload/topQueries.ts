@@ -55,8 +55,14 @@ SELECT queryid::text AS query_id, query, calls::float8 AS calls, total_${time}::
  ORDER BY total_ms DESC`;
 };
 
-/** Filtered after the window sums, so shares stay shares of the whole database. */
+/**
+ * Filtered after the window sums, so shares stay shares of the whole database: transaction control,
+ * session settings and EXPLAIN, and catalog reads (PG Tuner's own among them, and no index of the
+ * application's tables serves them).
+ */
 const NOISE = /^\s*(begin|start|commit|end|rollback|abort|savepoint|release|discard|set|reset|show|explain)\b/i;
+const CATALOG = /\b(pg_[a-z_]+|information_schema|hypopg[a-z_]*|set_config|current_setting)\b/i;
+const isNoise = (query: string) => NOISE.test(query) || CATALOG.test(query);
 
 const STATS_RESET_SQL = (view: string) => `SELECT stats_reset::text AS stats_reset FROM ${view}`;
 
@@ -76,7 +82,7 @@ export async function readTopQueries(db: Database, input: { top?: number }, run:
         ? ((await session.query(STATS_RESET_SQL(view('pg_stat_statements_info')))).rows[0]?.stats_reset ?? undefined)
         : undefined;
     const queries: TopQuery[] = rows
-      .filter((r) => !NOISE.test(r.query))
+      .filter((r) => !isNoise(r.query))
       .slice(0, top)
       .map((r) => ({
         queryId: r.query_id,

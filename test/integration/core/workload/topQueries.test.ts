@@ -33,6 +33,7 @@ describe('Top Queries: pg_stat_statements by total time (real PostgreSQL)', func
     await run('SELECT count(*) FROM items WHERE label LIKE $$%ab%$$', 8);
     await run('SELECT label FROM items WHERE id = 7', 3);
     await run('BEGIN; SET LOCAL work_mem = $$8MB$$; COMMIT', 2);
+    await run('SELECT count(*) FROM pg_class WHERE relkind = $$r$$', 2);
     const top = await readTopQueries(db, {}, defaultRun());
     const scan = top.queries.find((q) => /FROM items WHERE label LIKE/.test(q.query));
     const lookup = top.queries.find((q) => /FROM items WHERE id =/.test(q.query));
@@ -49,6 +50,7 @@ describe('Top Queries: pg_stat_statements by total time (real PostgreSQL)', func
     assert.ok(shares > 0 && shares <= 1 + 1e-9, String(shares));
     assert.ok(Math.abs(scan.share - scan.totalMs / top.totalMs) < 1e-9);
     assert.ok(!top.queries.some((q) => /^\s*(begin|set|commit)/i.test(q.query)), 'transaction control is not a query to tune');
+    assert.ok(!top.queries.some((q) => /pg_class/.test(q.query)), 'nor a catalog read (PG Tuner reads the catalog too)');
     assert.ok(top.statsReset, 'PostgreSQL 14+ says since when');
   });
 

@@ -216,7 +216,7 @@ export class ExplainController {
       if (!active) return cancelled('No connection selected.');
       const alternative = view.picked === undefined ? undefined : view.alternatives?.[view.picked];
       const name = alternative?.name ?? view.name;
-      const { sql, params } = this.source;
+      const { sql, params, document } = this.source;
       panel.post({
         type: 'busy',
         message: `Measuring ${name}: built for real inside a rolled-back transaction, the statement run without and with it…`,
@@ -233,7 +233,11 @@ export class ExplainController {
         before: _before,
         after,
         ...measured
-      } = await this.services.runner.withProgress(`PG Tuner: Measure ${name}`, (run) => measureSuggestion(active.database, input, run));
+      } = await this.services.runner.withProgress(
+        `PG Tuner: Measure ${name}`,
+        (run) => measureSuggestion(active.database, input, run),
+        document,
+      );
       // The panel may show another result by now: only the card that was measured is updated.
       const current = panel.currentResult?.suggestions[suggestionIndex];
       if (current?.name === view.name) panel.updateSuggestion(suggestionIndex, withMeasured(current, view.picked, measured));

@@ -87,14 +87,21 @@ export class PlanPanel implements vscode.Disposable {
     const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
     panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [mediaRoot] };
     const revived = new PlanPanel(panel, mediaRoot, onAction);
-    const saved = (state ?? {}) as { result?: ExplainResultView; comparison?: { suggestionIndex: number; after: PlanView } };
+    const saved = (state ?? {}) as { result?: ExplainResultView; comparison?: Comparison };
     if (isResultView(saved.result)) {
       revived.result = saved.result;
-      if (isSuggestionIndex(saved.comparison?.suggestionIndex, saved.result.suggestions.length) && saved.comparison?.after?.plan?.root)
+      const c = saved.comparison;
+      // A what-if plan names one of the suggestions; two stored plans (-1) come with their headings.
+      const titles = typeof c?.titles?.before === 'string' && typeof c.titles.after === 'string' ? c.titles : undefined;
+      if (
+        c?.after?.plan?.root &&
+        (isSuggestionIndex(c.suggestionIndex, saved.result.suggestions.length) || (c.suggestionIndex === -1 && titles))
+      )
         revived.comparison = {
-          suggestionIndex: saved.comparison.suggestionIndex,
-          after: saved.comparison.after,
-          diff: comparePlans(saved.result.before.plan, saved.comparison.after.plan),
+          suggestionIndex: c.suggestionIndex,
+          after: c.after,
+          diff: comparePlans(saved.result.before.plan, c.after.plan),
+          ...(titles ? { titles: { before: titles.before, after: titles.after } } : {}),
         };
     }
     PlanPanel.current?.dispose();

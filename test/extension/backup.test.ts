@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -6,6 +7,9 @@ import * as vscode from 'vscode';
 import type { BackupResult } from '../../src/core/backup/backup';
 import type { RestoreResult } from '../../src/core/backup/restore';
 import type { RestoreTestResult } from '../../src/core/backup/restoreTest';
+import type { HealthReport } from '../../src/core/health/types';
+import type { ViewRow } from '../../src/vscode/backup/backupsView';
+import { LocalS3, startLocalS3 } from '../support/s3';
 import { adminSql, databaseOf, eventually, freshDatabaseUrl, queryRows, urlFor, useConnection } from './support';
 
 const workspaceFolder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -163,5 +167,75 @@ describe('Backups', function () {
     } finally {
       await adminSql(database, 'DROP TABLE bulk');
     }
+  });
+
+  describe('off-site copies (s3rver on 127.0.0.1)', function () {
+    let s3: LocalS3;
+    const config = () => vscode.workspace.getConfiguration('pgtuner.backup');
+    const S3_SETTINGS = ['s3.bucket', 's3.prefix', 's3.endpoint', 's3.forcePathStyle', 's3.uploadAfterBackup'];
+    const viewRows = async () => (await run<ViewRow[]>('pgtuner.test.backupsViewItems')) ?? [];
+    const remoteRow = async (url: string) => (await viewRows()).find((r) => r.contextValue === 'pgtuner.remoteBackup' && r.url === url);
+
+    before(async () => {
+      s3 = await startLocalS3();
+      const values: Record<string, unknown> = {
+        's3.bucket': s3.bucket,
+        's3.prefix': 'ext/',
+        's3.endpoint': s3.endpoint,
+        's3.forcePathStyle': true,
+        's3.uploadAfterBackup': true,
+      };
+      for (const key of S3_SETTINGS) await config().update(key, values[key], vscode.ConfigurationTarget.Workspace);
+    });
+
+    after(async () => {
+      for (const key of S3_SETTINGS) await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
+      await s3?.stop();
+    });
+
+    it('shows the bucket as a Remote group, restore-tests and downloads from it, and deletes only what retention would', async () => {
+      const first = await run<BackupResult>('pgtuner.backupDatabase');
+      const url = first?.uploaded?.url;
+      assert.ok(url, `uploaded after the backup (${first?.uploadError})`);
+      const rows = await viewRows();
+      assert.ok(
+        rows.some((r) => r.label === `Remote (s3://${s3.bucket}/ext/)`),
+        rows.map((r) => r.label).join(', '),
+      );
+      assert.ok(rows.some((r) => r.label.startsWith('Local (')));
+      assert.match((await remoteRow(url))?.description ?? '', /^.+ · .+ ago · not verified$/, 'size, age, plain, never tested');
+
+      const test = await run<RestoreTestResult>('pgtuner.testRestore', { url });
+      assert.equal(test?.ok, true, test?.message);
+      assert.equal(test!.dumpPath, url);
+      assert.match((await remoteRow(url))?.description ?? '', / · verified$/, 'the result is recorded beside the remote copy');
+
+      // The backup-freshness check of Check Health counts the bucket: the proven backup is the remote copy.
+      const health = await run<HealthReport>('pgtuner.checkHealth', { only: ['backup-freshness'], reveal: false });
+      const freshness = health!.results[0];
+      assert.equal(freshness.status, 'ok', freshness.figure);
+      assert.ok(freshness.figure.includes(url), freshness.figure);
+
+      // The local copy lost: Download brings it back, checked against its manifest.
+      assert.equal(await run<boolean>('pgtuner.deleteBackup', { dumpPath: first!.dumpPath, confirmed: true }), true);
+      const downloaded = await run<string>('pgtuner.downloadBackup', { url });
+      assert.equal(downloaded, first!.dumpPath);
+      assert.equal(createHash('sha256').update(fs.readFileSync(downloaded)).digest('hex'), first!.manifest.checksums![0].sha256);
+
+      // The only backup known to restore is not deleted…
+      assert.equal(await run<boolean>('pgtuner.deleteRemoteBackup', { url, confirmed: true }), undefined);
+      assert.ok(await remoteRow(url), 'still in the bucket');
+      // …until a newer one passed its restore-test.
+      const second = await run<BackupResult>('pgtuner.backupDatabase');
+      assert.equal((await run<RestoreTestResult>('pgtuner.testRestore', { url: second!.uploaded!.url }))?.ok, true);
+      assert.equal(await run<boolean>('pgtuner.deleteRemoteBackup', { url, confirmed: true }), true);
+      assert.equal(await remoteRow(url), undefined);
+      assert.ok(await remoteRow(second!.uploaded!.url));
+      const name = path.basename(first!.dumpPath, '.dump');
+      assert.deepEqual(
+        (await s3.keys('ext/')).filter((k) => k.includes(name)),
+        [],
+      );
+    });
   });
 });

@@ -50,6 +50,40 @@ describe('Health report and Indexes view', function () {
       ['Audit Log'],
     );
     assert.match(byId['unused-duplicate-indexes'].figure, /1 duplicate, 1 redundant/);
+    // The backup folder of the Backups view is judged (this database has no backup there).
+    assert.equal(byId['backup-freshness'].status, 'critical', byId['backup-freshness'].figure);
+    assert.match(byId['backup-freshness'].figure, new RegExp(`no backup of ${databaseOf(url)} .* has passed a restore-test`));
+  });
+
+  it('the report panel comes back after a window reload from the state its page saved', async () => {
+    await run<HealthReport>('pgtuner.checkHealth', { only: ['connections', 'sequences'] });
+    const shown = await run<{ title: string; html: string }>('pgtuner.test.healthPanel');
+    assert.equal(shown?.title, `Health: ${databaseOf(url)}`);
+    // What the page's script passes to setState: the report it embeds.
+    const embedded = /<script type="application\/json" id="report">(.*?)<\/script>/s.exec(shown.html)?.[1];
+    assert.ok(embedded, 'the page embeds its report');
+    assert.match(shown.html, /acquireVsCodeApi\(\)\.setState\(\{ report: /);
+    const state = { report: JSON.parse(embedded) as HealthReport };
+    assert.deepEqual(
+      state.report.results.map((r) => r.id),
+      ['connections', 'sequences'],
+    );
+
+    await run('pgtuner.test.reviveHealthPanel', state);
+    const revived = await run<{ title: string; html: string }>('pgtuner.test.healthPanel');
+    assert.equal(revived?.title, `Health: ${databaseOf(url)}`);
+    assert.match(revived!.html, /id="check-connections"/);
+    assert.match(revived!.html, /id="check-sequences"/);
+
+    // A state that is not a report closes that panel instead of rendering it; the shown one stays.
+    const healthTabs = () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('pgtuner.healthReport')).length;
+    await eventually('one health tab', () => (healthTabs() === 1 ? true : undefined));
+    await run('pgtuner.test.reviveHealthPanel', { report: { ...state.report, durationMs: '<img src=x>' } });
+    await eventually('the bad panel closed', () => (healthTabs() === 1 ? true : undefined));
+    assert.equal((await run<{ html: string }>('pgtuner.test.healthPanel'))?.html, revived!.html);
   });
 
   it('the Indexes view shows schema → table → index with scans, size and badges', async () => {

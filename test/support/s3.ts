@@ -42,6 +42,8 @@ export async function startLocalS3(bucket = 'pgtuner-offsite'): Promise<LocalS3>
   const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-s3rver-'));
   const server = spawn(process.execPath, ['-e', SERVER_SCRIPT, storeDir], {
     cwd: path.join(__dirname, '..', '..', '..'),
+    // In the VS Code extension host process.execPath is Electron: run it as plain Node.
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {

@@ -1,13 +1,38 @@
 import * as vscode from 'vscode';
 import { BackupKeyring } from '../../core/backup/keys';
 import { BackupEntry, isVerified, listBackups } from '../../core/backup/listing';
+import { listRemoteEntries } from '../../core/backup/remote';
 import { formatBytes, formatSeconds } from '../../core/format';
+import { Settings } from '../../core/settings/schema';
+
+/** A backup in the bucket: a listing entry (dumpPath is its s3:// URL) that item commands receive as `{ url, … }`. */
+export type RemoteRow = BackupEntry & { url: string };
+/** "Local (folder)" and "Remote (s3://bucket/prefix)", when off-site copies are configured. */
+interface GroupRow {
+  side: 'local' | 'remote';
+  label: string;
+}
+/** A line that is not a backup: the bucket is empty or could not be listed. */
+interface NoteRow {
+  note: string;
+}
+export type BackupsRow = BackupEntry | RemoteRow | GroupRow | NoteRow;
+/** A row as rendered, for tests. */
+export interface ViewRow {
+  label: string;
+  description?: string;
+  contextValue?: string;
+  url?: string;
+  dumpPath?: string;
+}
 
 /**
  * The "Backups" view: the dumps in the backup folder, newest first, with size, age and the last
- * restore-test. Rows are BackupEntry objects, so item commands receive `{ dumpPath, … }`.
+ * restore-test. With a bucket set (pgtuner.backup.s3.bucket) the folder's and the bucket's backups
+ * are two groups. Backup rows are BackupEntry objects, so item commands receive `{ dumpPath, … }`
+ * (remote ones also `url`).
  */
-export class BackupsTree implements vscode.TreeDataProvider<BackupEntry>, vscode.Disposable {
+export class BackupsTree implements vscode.TreeDataProvider<BackupsRow>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private watcher?: vscode.FileSystemWatcher;
@@ -16,20 +41,76 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupEntry>, vscode
   constructor(
     private readonly directory: () => string,
     private readonly keys?: BackupKeyring,
+    /** The settings when a bucket is set, else undefined. */
+    private readonly remote: () => Settings | undefined = () => undefined,
   ) {}
 
   refresh(): void {
     this.changed.fire();
   }
 
-  async getChildren(element?: BackupEntry): Promise<BackupEntry[]> {
-    if (element) return [];
+  async getChildren(element?: BackupsRow): Promise<BackupsRow[]> {
     const dir = this.directory();
     this.watch(dir);
+    const settings = this.remote();
+    if (!element && settings) {
+      const prefix = settings['backup.s3.prefix'].trim().replace(/^\/+/, '');
+      return [
+        { side: 'local', label: `Local (${dir})` },
+        { side: 'remote', label: `Remote (s3://${settings['backup.s3.bucket'].trim()}/${prefix})` },
+      ];
+    }
+    if (element && !('side' in element)) return [];
+    if (element?.side === 'remote' && settings) return this.remoteRows(settings);
     return listBackups(dir, { keys: this.keys });
   }
 
-  getTreeItem(entry: BackupEntry): vscode.TreeItem {
+  /** Every row as shown (groups expanded), for tests (pgtuner.test.backupsViewItems). */
+  async rows(): Promise<ViewRow[]> {
+    const out: ViewRow[] = [];
+    const walk = async (parent?: BackupsRow): Promise<void> => {
+      for (const row of await this.getChildren(parent)) {
+        const item = this.getTreeItem(row);
+        out.push({
+          label: String(item.label),
+          description: item.description === undefined ? undefined : String(item.description),
+          contextValue: item.contextValue,
+          url: 'url' in row ? row.url : undefined,
+          dumpPath: 'dumpPath' in row ? row.dumpPath : undefined,
+        });
+        if ('side' in row) await walk(row);
+      }
+    };
+    await walk();
+    return out;
+  }
+
+  /** Lists the bucket when the group is expanded or refreshed; a failure is a row saying why. */
+  private async remoteRows(settings: Settings): Promise<BackupsRow[]> {
+    try {
+      const entries = await listRemoteEntries({ keys: this.keys }, { settings });
+      return entries.length ? entries.map((e) => ({ ...e, url: e.dumpPath })) : [{ note: 'No backups in the bucket yet.' }];
+    } catch (err) {
+      return [{ note: `Could not list the bucket: ${(err as Error).message}` }];
+    }
+  }
+
+  getTreeItem(row: BackupsRow): vscode.TreeItem {
+    if ('side' in row) {
+      const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.contextValue = `pgtuner.${row.side}BackupsGroup`;
+      item.iconPath = new vscode.ThemeIcon(row.side === 'remote' ? 'cloud' : 'folder');
+      return item;
+    }
+    if ('note' in row) {
+      const item = new vscode.TreeItem(row.note);
+      item.iconPath = new vscode.ThemeIcon('info');
+      return item;
+    }
+    return this.backupItem(row);
+  }
+
+  private backupItem(entry: BackupEntry | RemoteRow): vscode.TreeItem {
     const test = entry.manifest?.lastRestoreTest;
     // "shop 2026-11-23 17:53": short enough for the side bar; the file name is in the tooltip.
     const item = new vscode.TreeItem(`${entry.database} ${entry.takenAt.toISOString().slice(0, 16).replace('T', ' ')}`);
@@ -45,7 +126,8 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupEntry>, vscode
             : test
               ? 'restore-test failed'
               : 'not verified';
-    item.description = `${formatBytes(entry.sizeBytes)} · ${age} ago · ${state}`;
+    const encrypted = entry.manifest?.encryption ? ' · encrypted' : '';
+    item.description = `${formatBytes(entry.sizeBytes)} · ${age} ago${encrypted} · ${state}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${entry.database}** · taken ${entry.takenAt.toISOString()}\n\n`).appendText(`${entry.dumpPath}\n\n`);
     if (entry.manifest) {
@@ -67,6 +149,10 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupEntry>, vscode
       !entry.complete ? 'warning' : isVerified(entry) ? 'pass' : test ? 'error' : 'circle-large-outline',
       test && !test.ok ? new vscode.ThemeColor('list.errorForeground') : undefined,
     );
+    if ('url' in entry) {
+      item.contextValue = 'pgtuner.remoteBackup';
+      return item;
+    }
     item.contextValue = entry.complete ? 'pgtuner.backup' : 'pgtuner.backup.incomplete';
     item.resourceUri = vscode.Uri.file(entry.dumpPath);
     return item;

@@ -1,6 +1,7 @@
 /**
  * Backups from the editor: Back Up Database, Test Restore, Restore Database, and the Backups view
- * (Test Restore, Reveal, Delete on each row). Long work runs through the runner's cancellable
+ * (Test Restore, Reveal, Upload, Delete on each row; Download, Test Restore, Delete on a backup in
+ * the bucket). Long work runs through the runner's cancellable
  * progress ("PG Tuner: Cancel Running Operations" stops it too).
  */
 import * as fs from 'fs';
@@ -10,9 +11,12 @@ import { BackupResult, backupDatabase } from '../../core/backup/backup';
 import { BackupEntry, deleteBackup, listBackups } from '../../core/backup/listing';
 import { readManifest } from '../../core/backup/manifest';
 import { RestoreResult, inspectRestoreTarget, restoreBackup } from '../../core/backup/restore';
-import { UploadResult, uploadBackup } from '../../core/backup/remote';
+import { UploadResult, restoreTestRemote, uploadBackup } from '../../core/backup/remote';
 import { RestoreTestResult, restoreTest } from '../../core/backup/restoreTest';
-import { assessBackup } from '../../core/backup/trust';
+import { TrustVerdict, assessBackup } from '../../core/backup/trust';
+import { DecryptionKeys, EncryptionInfo } from '../../core/backup/encryption';
+import { Database } from '../../core/db/database';
+import { Run } from '../../core/run';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes, formatSeconds } from '../../core/format';
 import { affects, readSettings } from '../config';
@@ -21,6 +25,7 @@ import { Services } from '../services';
 import { BackupsTree } from './backupsView';
 import { editorKeyring } from './keys';
 import { backupPassphrase, decryptionKeys, setBackupPassphrase } from './passphrase';
+import { remoteBackupAt, remoteBackupCommands } from './remoteCommands';
 import { backupDirectory, ensureGitIgnored } from './settings';
 import { folderFor, pickFolder, workspaceFolders } from '../workspaceFolder';
 
@@ -36,6 +41,8 @@ export interface DumpArg {
  * scripts); `trustUnsigned` the one asked before using an unauthenticated or future-dated backup.
  */
 export interface RestoreTestArgs extends DumpArg {
+  /** A backup in the bucket (s3://…): downloaded into a temporary folder, checked, then tested. */
+  url?: string;
   confirmed?: boolean;
   trustUnsigned?: boolean;
 }
@@ -65,6 +72,10 @@ function backupsTree(services: Services): BackupsTree {
     tree = new BackupsTree(
       () => backupDirectory(readSettings(services.log, shown()?.uri), services.context.globalStorageUri, shown()),
       editorKeyring(services.context.secrets),
+      () => {
+        const settings = readSettings(services.log, shown()?.uri);
+        return settings['backup.s3.bucket'].trim() ? settings : undefined;
+      },
     );
     trees.set(services, tree);
     services.context.subscriptions.push(tree);
@@ -77,7 +88,9 @@ export function registerBackup(services: Services): void {
   const tree = backupsTree(services);
   services.context.subscriptions.push(
     vscode.window.createTreeView('pgtuner.backups', { treeDataProvider: tree }),
-    vscode.workspace.onDidChangeConfiguration((e) => affects(e, 'backup.directory') && tree.refresh()),
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => affects(e, 'backup.directory', 'backup.s3.bucket', 'backup.s3.prefix', 'backup.s3.endpoint') && tree.refresh(),
+    ),
     vscode.window.onDidChangeActiveTextEditor(() => workspaceFolders().length > 1 && tree.refresh()),
   );
 }
@@ -135,9 +148,35 @@ export function backupCommands(services: Services): Record<string, Command> {
     return result;
   };
 
-  const runRestoreTest = async (arg: RestoreTestArgs | undefined): Promise<RestoreTestResult | undefined> => {
+  /** What a restore-test runs on: a dump in the backup folder, or one in the bucket (arg.url). */
+  const testSource = async (arg: RestoreTestArgs | undefined) => {
+    if (arg?.url) {
+      const url = arg.url;
+      const entry = await remoteBackupAt(url, keys, readSettings(log));
+      return {
+        name: path.posix.basename(url),
+        verdict: entry.trust,
+        encryption: entry.manifest?.encryption,
+        test: (db: Database, decryption: DecryptionKeys | undefined, run: Run) =>
+          restoreTestRemote(db, { url, keys, trustUnsigned: true, decryption }, run),
+      };
+    }
     const dumpPath = arg?.dumpPath ?? (await pickBackup(await directory(), 'PG Tuner: Test Restore'));
     if (!dumpPath) return undefined;
+    const manifest = await readManifest(dumpPath).catch(() => undefined);
+    return {
+      name: path.basename(dumpPath),
+      verdict: assessBackup(dumpPath, manifest, await keys.verifyingKeys(), new Date()),
+      encryption: manifest?.encryption,
+      test: (db: Database, decryption: DecryptionKeys | undefined, run: Run) =>
+        restoreTest(db, { dumpPath, keys, trustUnsigned: true, decryption }, run),
+    };
+  };
+
+  const runRestoreTest = async (arg: RestoreTestArgs | undefined): Promise<RestoreTestResult | undefined> => {
+    const source = await testSource(arg);
+    if (!source) return undefined;
+    const { name } = source;
     // The backup is a file: any server can prove it restores, not only the one it came from.
     const lab = readSettings(log)['backup.restoreTestConnection'].trim();
     const server = lab
@@ -145,16 +184,16 @@ export function backupCommands(services: Services): Record<string, Command> {
       : await services.connections.requireActive();
     if (!server) return undefined;
     const trustUnsigned = arg?.trustUnsigned || undefined;
-    if (!trustUnsigned && !(await confirmTrust(dumpPath, 'Test Restore Anyway'))) return undefined;
-    if (server.profile.environment === 'production' && !arg?.confirmed && !(await confirmOnProduction(server.profile.name, dumpPath)))
+    if (!trustUnsigned && !(await confirmTrust(name, source.verdict, 'Test Restore Anyway'))) return undefined;
+    if (server.profile.environment === 'production' && !arg?.confirmed && !(await confirmOnProduction(server.profile.name, name)))
       return undefined;
-    const decryption = await decryptionFor(dumpPath);
+    const decryption = await decryptionFor(source.encryption);
     if (decryption === null) return undefined;
-    log.info(`restore-test ${path.basename(dumpPath)} on the server of ${server.profile.name}`);
-    const result = await runner.withProgress(`PG Tuner: restore-testing ${path.basename(dumpPath)} on ${server.profile.name}`, (run) =>
-      restoreTest(server.database, { dumpPath, keys, trustUnsigned: true, decryption }, run),
+    log.info(`restore-test ${name} on the server of ${server.profile.name}`);
+    const result = await runner.withProgress(`PG Tuner: restore-testing ${name} on ${server.profile.name}`, (run) =>
+      source.test(server.database, decryption, run),
     );
-    for (const c of result.checks) log.info(`restore-test ${path.basename(dumpPath)}: ${c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
+    for (const c of result.checks) log.info(`restore-test ${name}: ${c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
     if (result.ok) {
       log.info(result.message);
       void vscode.window.showInformationMessage(result.message);
@@ -165,9 +204,8 @@ export function backupCommands(services: Services): Record<string, Command> {
     return result;
   };
 
-  /** What opens the backup when its manifest says it is encrypted; null when the user cancelled. */
-  const decryptionFor = async (dumpPath: string) => {
-    const encryption = (await readManifest(dumpPath).catch(() => undefined))?.encryption;
+  /** What opens a backup its manifest says is encrypted; null when the user cancelled. */
+  const decryptionFor = async (encryption: EncryptionInfo | undefined) => {
     if (!encryption) return undefined;
     return (await decryptionKeys(services.context.secrets, readSettings(log), encryption)) ?? null;
   };
@@ -177,13 +215,11 @@ export function backupCommands(services: Services): Record<string, Command> {
    * may be anyone's (pg_restore runs the SQL it holds): used only when the user says so.
    * True when it is trusted or the user confirmed.
    */
-  const confirmTrust = async (dumpPath: string, proceed: string): Promise<boolean> => {
-    const manifest = await readManifest(dumpPath).catch(() => undefined);
-    const verdict = assessBackup(dumpPath, manifest, await keys.verifyingKeys(), new Date());
+  const confirmTrust = async (name: string, verdict: TrustVerdict, proceed: string): Promise<boolean> => {
     if (verdict.trusted) return true;
-    log.warn(`${path.basename(dumpPath)} is not trusted: ${verdict.problems.join('; ')}`);
+    log.warn(`${name} is not trusted: ${verdict.problems.join('; ')}`);
     const choice = await vscode.window.showWarningMessage(
-      `${path.basename(dumpPath)} cannot be trusted: ${verdict.problems.join('; ')}.`,
+      `${name} cannot be trusted: ${verdict.problems.join('; ')}.`,
       {
         modal: true,
         detail:
@@ -195,9 +231,9 @@ export function backupCommands(services: Services): Record<string, Command> {
   };
 
   /** A restore-test loads the server it runs on: on production, only when the user says so (or picks another server). */
-  const confirmOnProduction = async (connection: string, dumpPath: string): Promise<boolean> => {
+  const confirmOnProduction = async (connection: string, name: string): Promise<boolean> => {
     const choice = await vscode.window.showWarningMessage(
-      `Test Restore would restore ${path.basename(dumpPath)} into a scratch database on the PRODUCTION server of "${connection}".`,
+      `Test Restore would restore ${name} into a scratch database on the PRODUCTION server of "${connection}".`,
       {
         modal: true,
         detail:
@@ -241,7 +277,9 @@ export function backupCommands(services: Services): Record<string, Command> {
     const targetDatabase = target;
     const safetyDirectory = await directory(dumpPath);
     if (!safetyDirectory) return undefined;
-    if (!arg?.trustUnsigned && !(await confirmTrust(dumpPath, 'Restore Anyway'))) return undefined;
+    const manifest = await readManifest(dumpPath).catch(() => undefined);
+    const verdict = assessBackup(dumpPath, manifest, await keys.verifyingKeys(), new Date());
+    if (!arg?.trustUnsigned && !(await confirmTrust(path.basename(dumpPath), verdict, 'Restore Anyway'))) return undefined;
     const where = await inspectRestoreTarget(active.database, { targetDatabase }, { settings: readSettings(log) });
     let confirmed = arg?.confirmed;
     if ((where.exists || where.production) && !confirmed) {
@@ -276,7 +314,7 @@ export function backupCommands(services: Services): Record<string, Command> {
       if (choice !== disconnect) return undefined;
       terminateSessions = true;
     }
-    const decryption = await decryptionFor(dumpPath);
+    const decryption = await decryptionFor(manifest?.encryption);
     if (decryption === null) return undefined;
     const result = await runner.withProgress(`PG Tuner: restoring into ${targetDatabase}`, (run) =>
       restoreBackup(
@@ -350,7 +388,9 @@ export function backupCommands(services: Services): Record<string, Command> {
     'pgtuner.deleteBackup': { title: 'Delete Backup', run: runDelete, after: refresh },
     'pgtuner.revealBackup': { title: 'Reveal Backup', run: reveal },
     'pgtuner.refreshBackups': { title: 'Refresh Backups', run: refresh },
-    'pgtuner.uploadBackup': { title: 'Upload Backup', run: runUpload },
+    'pgtuner.uploadBackup': { title: 'Upload Backup', run: runUpload, after: refresh },
+    ...remoteBackupCommands(services, keys, directory, refresh),
+    'pgtuner.test.backupsViewItems': { title: 'Backups view rows', run: () => backupsTree(services).rows() },
     'pgtuner.setBackupPassphrase': {
       title: 'Set Backup Passphrase',
       run: async () => !!(await setBackupPassphrase(services.context.secrets)),

@@ -10,7 +10,13 @@ import { HealthReport } from '../../core/health/types';
 import { healthSettingsOf } from '../../core/settings/schema';
 import { Command } from '../runner';
 import { Services } from '../services';
-import { renderHealthReport } from './reportHtml';
+import { readSettings } from '../config';
+import { editorKeyring } from '../backup/keys';
+import { backupDirectory } from '../backup/settings';
+import { folderFor, workspaceFolders } from '../workspaceFolder';
+import { isHealthReport, renderHealthReport } from './reportHtml';
+
+const HEALTH_VIEW_TYPE = 'pgtuner.healthReport';
 
 /** Argument form (tests, other features): thresholds override the settings; only runs some checks; reveal: false keeps the panel closed. */
 export interface CheckHealthArgs extends HealthInput {
@@ -29,18 +35,44 @@ class HealthDisplay implements vscode.Disposable {
   }
 
   show(report: HealthReport): void {
-    if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel('pgtuner.healthReport', 'Database Health', vscode.ViewColumn.Active, {
-        enableScripts: false,
-      });
-      this.panel.onDidDispose(() => (this.panel = undefined));
+    if (!this.panel) this.adopt(vscode.window.createWebviewPanel(HEALTH_VIEW_TYPE, 'Database Health', vscode.ViewColumn.Active));
+    this.render(report);
+    this.panel!.reveal(undefined, true);
+  }
+
+  /**
+   * A panel VS Code kept across a window reload, with the state its page saved: shown again with
+   * the report it had; anything that is not a report closes it.
+   */
+  revive(panel: vscode.WebviewPanel, state: unknown): void {
+    const report = (state as { report?: unknown } | undefined)?.report;
+    if (!isHealthReport(report)) {
+      panel.dispose();
+      return;
     }
-    this.panel.title = `Health: ${report.server.database}`;
-    this.panel.webview.html = renderHealthReport(report, {
-      cspSource: this.panel.webview.cspSource,
+    this.panel?.dispose();
+    this.adopt(panel);
+    this.render(report);
+  }
+
+  /** The open report panel, for tests. */
+  get current(): { title: string; html: string } | undefined {
+    return this.panel && { title: this.panel.title, html: this.panel.webview.html };
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    // Scripts only for the page's one nonce'd line that saves the report as its state.
+    panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [] };
+    panel.onDidDispose(() => this.panel === panel && (this.panel = undefined));
+    this.panel = panel;
+  }
+
+  private render(report: HealthReport): void {
+    this.panel!.title = `Health: ${report.server.database}`;
+    this.panel!.webview.html = renderHealthReport(report, {
+      cspSource: this.panel!.webview.cspSource,
       nonce: crypto.randomBytes(16).toString('base64'),
     });
-    this.panel.reveal(undefined, true);
   }
 
   indicate(report: HealthReport): void {
@@ -87,10 +119,18 @@ function healthDisplay(services: Services): HealthDisplay {
   return display;
 }
 
-/** The status bar indicator, cleared when the active connection changes; the command is in healthCommands. */
+/**
+ * The status bar indicator, cleared when the active connection changes, and the report panel's
+ * return after a window reload; the command is in healthCommands.
+ */
 export function registerHealth(services: Services): void {
   const display = healthDisplay(services);
-  services.context.subscriptions.push(services.connections.onDidChangeActive(() => display.clear()));
+  services.context.subscriptions.push(
+    services.connections.onDidChangeActive(() => display.clear()),
+    vscode.window.registerWebviewPanelSerializer(HEALTH_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => display.revive(panel, state),
+    }),
+  );
 }
 
 export function healthCommands(services: Services): Record<string, Command> {
@@ -99,13 +139,33 @@ export function healthCommands(services: Services): Record<string, Command> {
     const active = await services.connections.requireActive();
     if (!active) return undefined;
     const overrides = healthSettingsOf(arg?.thresholds ?? {});
+    // The backup-freshness check judges the folder the Backups view shows, and the bucket when one is set.
+    const folder = folderFor() ?? workspaceFolders()[0];
+    const settings = readSettings(services.log, folder?.uri);
+    const backups = {
+      directory: backupDirectory(settings, services.context.globalStorageUri, folder),
+      keys: editorKeyring(services.context.secrets),
+      remote: settings['backup.s3.bucket'].trim() !== '',
+    };
     const report = await services.runner.withProgress(`Checking the health of ${active.profile.name}`, (run) =>
-      runHealthChecks(active.database, { only: arg?.only }, { ...run, settings: { ...run.settings, ...overrides } }),
+      runHealthChecks(
+        active.database,
+        { only: arg?.only, backups: arg?.backups ?? backups },
+        { ...run, settings: { ...run.settings, ...overrides } },
+      ),
     );
     services.log.info(`checkHealth ${active.profile.name}: ${JSON.stringify(report.counts)} in ${report.durationMs} ms`);
     display.indicate(report);
     if (arg?.reveal !== false) display.show(report);
     return report;
   };
-  return { 'pgtuner.checkHealth': { title: 'Check Database Health', run: checkHealth } };
+  return {
+    'pgtuner.checkHealth': { title: 'Check Database Health', run: checkHealth },
+    'pgtuner.test.healthPanel': { title: 'Health panel', run: () => display.current },
+    'pgtuner.test.reviveHealthPanel': {
+      title: 'Revive health panel',
+      run: (state: unknown) =>
+        display.revive(vscode.window.createWebviewPanel(HEALTH_VIEW_TYPE, 'Database Health', vscode.ViewColumn.Active), state),
+    },
+  };
 }

@@ -1,6 +1,8 @@
 /**
- * The health report as a self-contained HTML page for a webview: no scripts, one inline style
- * allowed by nonce, every database-provided string escaped. Grouped by severity, worst first.
+ * The health report as a self-contained HTML page for a webview: one inline style and one inline
+ * script allowed by nonce, every database-provided string escaped. Grouped by severity, worst
+ * first. The script only saves the report as the webview's state, so the panel comes back after
+ * a window reload (the serializer in index.ts).
  */
 import { formatSeconds } from '../../core/format';
 import { CheckResult, CheckStatus, HealthReport } from '../../core/health/types';
@@ -51,7 +53,7 @@ export function renderHealthReport(report: HealthReport, csp: { cspSource: strin
   }).join('\n');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${csp.cspSource} 'nonce-${csp.nonce}';">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${csp.cspSource} 'nonce-${csp.nonce}'; script-src 'nonce-${csp.nonce}';">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Database health</title>
 <style nonce="${csp.nonce}">
@@ -76,5 +78,36 @@ th, td { border: 1px solid var(--vscode-panel-border); padding: .15rem .4rem; te
 <p>${escapeHtml(report.server.user)} on PostgreSQL ${escapeHtml(report.server.version)} · ${escapeHtml(report.startedAt)} · ${report.results.length} checks in ${escapeHtml(formatSeconds(report.durationMs / 1000))}</p>
 <p class="summary">${summary}</p>
 ${sections}
+<script type="application/json" id="report">${JSON.stringify(report).replace(/</g, '\\u003c')}</script>
+<script nonce="${csp.nonce}">acquireVsCodeApi().setState({ report: JSON.parse(document.getElementById('report').textContent) });</script>
 </body></html>`;
+}
+
+const STATUSES: readonly string[] = GROUPS.map((g) => g.status);
+const isText = (v: unknown) => typeof v === 'string';
+const isCount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isFlat = (d: unknown) =>
+  !!d && typeof d === 'object' && Object.values(d).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
+
+/**
+ * A report as renderHealthReport needs it: what a revived panel's state holds is taken only in
+ * this shape (the numbers it writes out unescaped are numbers).
+ */
+export function isHealthReport(value: unknown): value is HealthReport {
+  const r = value as HealthReport | undefined;
+  return (
+    !!r &&
+    isText(r.startedAt) &&
+    isCount(r.durationMs) &&
+    [r.server?.database, r.server?.user, r.server?.version].every(isText) &&
+    STATUSES.every((s) => isCount(r.counts?.[s as CheckStatus])) &&
+    Array.isArray(r.results) &&
+    r.results.every(
+      (c) =>
+        STATUSES.includes(c?.status) &&
+        [c.id, c.title, c.figure, c.threshold, c.advice].every(isText) &&
+        Array.isArray(c.details) &&
+        c.details.every(isFlat),
+    )
+  );
 }

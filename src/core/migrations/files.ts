@@ -74,7 +74,8 @@ export async function scanFolder(directory: string): Promise<FolderEntry[]> {
   return Promise.all(
     sqlFiles.map(async (file): Promise<FolderEntry> => {
       try {
-        return { file, text: await fsp.readFile(path.join(directory, file), 'utf8') };
+        // A byte order mark (Windows editors write one) is not SQL: PostgreSQL would read it as part of the first word.
+        return { file, text: (await fsp.readFile(path.join(directory, file), 'utf8')).replace(/^\uFEFF/, '') };
       } catch (err) {
         return { file, error: (err as NodeJS.ErrnoException).code ?? String(err) };
       }
@@ -227,7 +228,7 @@ function flywayMigration(
     );
     return undefined;
   }
-  const section = (f: FolderEntry): MigrationSection => ({ sql: (f.text as string).replace(/^\uFEFF/, ''), firstLine: 1 });
+  const section = (f: FolderEntry): MigrationSection => ({ sql: f.text as string, firstLine: 1 });
   return {
     version,
     name: path.parse(up.file).name,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parseVerbArgs, resolveTarget } from '../../../src/cli/context';
 import { SQL_INPUT_OPTIONS } from '../../../src/cli/commands/sqlInput';
 import { PgTunerError } from '../../../src/core/errors';
+import { tempDirs } from '../../support/tempDirs';
 
 describe('CLI: option values', () => {
   it('a string option takes the next word whatever it starts with; after a bare -- everything is positional', () => {
@@ -23,8 +23,9 @@ describe('CLI: option values', () => {
 });
 
 describe('CLI: which database a verb uses', () => {
+  const tempDir = tempDirs();
   const workspace = (settings: string) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-ws-'));
+    const dir = tempDir('pgtuner-cli-ws-');
     fs.mkdirSync(path.join(dir, '.vscode'));
     fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), settings);
     return dir;

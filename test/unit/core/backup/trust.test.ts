@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { fileKeyring, memoryKeyring } from '../../../../src/core/backup/keys';
 import { BackupEntry, backupGroup, newestBackup } from '../../../../src/core/backup/listing';
 import { BackupManifest, canonicalJson, signManifest, verifyManifestMac } from '../../../../src/core/backup/manifest';
 import { planRetention, retentionCandidates } from '../../../../src/core/backup/retention';
 import { assessBackup } from '../../../../src/core/backup/trust';
+import { tempDirs } from '../../../support/tempDirs';
 
 const manifest = (over: Partial<BackupManifest> = {}): BackupManifest => ({
   kind: 'pgtuner-backup',
@@ -30,6 +30,7 @@ const manifest = (over: Partial<BackupManifest> = {}): BackupManifest => ({
 const now = new Date('2026-11-24T00:00:00Z');
 
 describe('backup manifest authentication', () => {
+  const tempDir = tempDirs();
   it('signs every field, the dump checksum included, and detects any change', async () => {
     const key = await memoryKeyring().signingKey();
     const signed = signManifest(manifest(), key);
@@ -67,7 +68,7 @@ describe('backup manifest authentication', () => {
   });
 
   it('creates the CLI key file with mode 0600 once, and refuses one others can read', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-key-'));
+    const dir = tempDir('pgtuner-key-');
     const file = path.join(dir, 'pgtuner', 'backup-hmac.key');
     assert.deepEqual(await fileKeyring(file).verifyingKeys(), [], 'verifying never creates a key');
     const [a, b] = await Promise.all([fileKeyring(file).signingKey(), fileKeyring(file).signingKey()]);

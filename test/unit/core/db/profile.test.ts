@@ -11,8 +11,10 @@ import {
 } from '../../../../src/core/db/profile';
 import { newProfile, parseProfileSettings, storedProfile } from '../../../../src/core/db/profileSettings';
 import { PgTunerError } from '../../../../src/core/errors';
+import { tempDirs } from '../../../support/tempDirs';
 
 describe('Connection profiles', () => {
+  const tempDir = tempDirs();
   describe('targetFromUrl', () => {
     it('reads every field and keeps the password out of the profile', async () => {
       const t = targetFromUrl(
@@ -44,7 +46,7 @@ describe('Connection profiles', () => {
     });
 
     it("reads the SSL files a URL names (sslrootcert, sslcert, sslkey) with libpq's sslmode meaning", () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-ssl-'));
+      const dir = tempDir('pgtuner-ssl-');
       const file = (name: string) => {
         fs.writeFileSync(path.join(dir, name), `-----BEGIN ${name}-----`);
         return path.join(dir, name);
@@ -240,7 +242,7 @@ describe('Connection profiles', () => {
     });
 
     it('refuses a URL with SSL files rather than saving the connection without them', async () => {
-      const ca = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-ssl-')), 'root.crt');
+      const ca = path.join(tempDir('pgtuner-ssl-'), 'root.crt');
       fs.writeFileSync(ca, 'CA');
       await assert.rejects(
         newProfile({ name: 'p', url: `postgres://u@h/d?sslmode=verify-ca&sslrootcert=${ca}` }),

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { detectConvention, migrationFileNames, nextVersion, parseFileName, slugify } from '../../../../src/core/migrations/conventions';
 import { checksum, readMigrationFolder, splitDbmate } from '../../../../src/core/migrations/files';
 import { planExecution } from '../../../../src/core/migrations/statements';
 import { indexBuildTarget } from '../../../../src/core/migrations/invalidIndexes';
+import { tempDirs } from '../../../support/tempDirs';
 
 const files = (...names: string[]) => names.map((file) => ({ file, text: '' }));
 const section = (sql: string) => ({ sql, firstLine: 1 });
@@ -136,8 +136,9 @@ describe('migrations/statements', () => {
 });
 
 describe('migrations/files', () => {
+  const tempDir = tempDirs();
   const folder = (files: Record<string, string>) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-unit-mig-'));
+    const dir = tempDir('pgtuner-unit-mig-');
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
     return dir;
   };
@@ -158,7 +159,16 @@ describe('migrations/files', () => {
       ['9_a', '10_b'],
     );
     assert.equal(read.migrations[0].checksum, checksum('A'));
-    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('reads a Windows checkout as the same migration: CRLF line endings and a byte order mark change neither the SQL nor the checksum', async () => {
+    const unix = await readMigrationFolder(folder({ '001_a.sql': 'CREATE TABLE a ();\nSELECT 1;\n', '001_a.down.sql': 'DROP TABLE a;\n' }));
+    const windows = await readMigrationFolder(
+      folder({ '001_a.sql': '\uFEFFCREATE TABLE a ();\r\nSELECT 1;\r\n', '001_a.down.sql': '\uFEFFDROP TABLE a;\r\n' }),
+    );
+    assert.equal(windows.migrations[0].up.sql, 'CREATE TABLE a ();\r\nSELECT 1;\r\n', 'no byte order mark sent to the server');
+    assert.equal(windows.migrations[0].checksum, unix.migrations[0].checksum);
+    assert.equal(windows.migrations[0].downChecksum, unix.migrations[0].downChecksum);
   });
 
   it('reports numbers that collide by value, down files without an up, and misnamed golang-migrate files', async () => {
@@ -176,6 +186,5 @@ describe('migrations/files', () => {
       '3_d.sql should be named 3_d.up.sql in a golang-migrate folder.',
       'Version 001 is used by more than one migration (001_a, 1_b); give each its own number.',
     ]);
-    fs.rmSync(dir, { recursive: true });
   });
 });

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { PgTunerError } from '../../../../src/core/errors';
 import { parseBudget } from '../../../../src/core/workload/budget';
 import { parseWorkloadFile, statementsFromSql, statementsFromSqlPaths } from '../../../../src/core/workload/inputs';
+import { tempDirs } from '../../../support/tempDirs';
 
 const badInput = (pattern: RegExp) => (err: PgTunerError) => err.code === 'BAD_INPUT' && pattern.test(err.message);
 
 describe('core/workload/inputs', () => {
+  const tempDir = tempDirs();
   it('splits a script and weighs each statement by the calls comment before it', () => {
     const sql = "-- pgtuner: calls=500\nSELECT 1;\n\nSELECT ';' AS semi; -- pgtuner: calls=3\n/* x */ UPDATE t SET a = 1;\n";
     assert.deepEqual(statementsFromSql(sql, 'q.sql'), [
@@ -19,7 +20,7 @@ describe('core/workload/inputs', () => {
   });
 
   it('reads .sql files of folders recursively, skipping node_modules', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-workload-'));
+    const dir = tempDir('pgtuner-workload-');
     fs.mkdirSync(path.join(dir, 'sub'));
     fs.mkdirSync(path.join(dir, 'node_modules'));
     fs.writeFileSync(path.join(dir, 'a.sql'), 'SELECT 1;');

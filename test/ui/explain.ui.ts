@@ -96,7 +96,7 @@ export const run: UiCheck = async (page, ctx) => {
   await panelFrame(page, 'hypothetical');
   await panelFrame(page, '◀ changed');
   const plans = await scrollPanelTo(page, frame, '.plan-section');
-  await page.screenshot({ path: path.join(ctx.screenshotDir, 'explain-plan-dark.png') });
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'view-compare-dark.png') });
   // A wide window puts the two plans side by side.
   const viewport = page.viewportSize()!;
   await page.setViewportSize({ width: 2400, height: 1000 });
@@ -118,7 +118,7 @@ export const run: UiCheck = async (page, ctx) => {
 
   setWorkspaceSetting(ctx.workspaceFolder, 'workbench.colorTheme', 'Default Light Modern');
   await frame.locator('body.vscode-light').waitFor({ timeout: 30_000 });
-  await page.screenshot({ path: path.join(ctx.screenshotDir, 'explain-plan-light.png') });
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'view-compare-light.png') });
   await page.mouse.move(plans.x + 20, plans.y + 20);
   await page.mouse.wheel(0, -5000);
   await page.waitForTimeout(300);
@@ -128,7 +128,82 @@ export const run: UiCheck = async (page, ctx) => {
   await productionUpdateWithParameter(page, ctx, url.toString(), password);
   await reloadKeepsThePlan(page);
   await planFileViewer(page, ctx);
+  await planViews(page, ctx);
 };
+
+/** A plan with a join, an aggregate and a UNION ALL branch (about ten nodes), from the UI database. */
+const VIEWS_QUERY = `SELECT u.role, a.severity, count(*) AS alerts, max(a.created_at) AS latest
+FROM alerts a JOIN users u ON u.id = a.facility_id
+WHERE a.resolved_at IS NULL OR a.severity = 'critical'
+GROUP BY u.role, a.severity
+UNION ALL
+SELECT 'inactive', NULL, count(*), max(last_login_at) FROM users WHERE NOT is_active
+ORDER BY alerts DESC`;
+
+/**
+ * Each view of one plan (tree, graph, icicle, text) in the light and the dark theme, and the graph
+ * driven with the real mouse and keyboard: a click selects a box (and the tree shows it), + zooms,
+ * a drag pans.
+ */
+async function planViews(page: Page, ctx: UiContext): Promise<void> {
+  const url = new URL(ctx.pgUrl);
+  url.pathname = `/${DATABASE}`;
+  const rows = await queryUrl(url.toString(), `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${VIEWS_QUERY}`);
+  const plan = rows[0]['QUERY PLAN'];
+  type JsonNode = { Plans?: JsonNode[] };
+  const countNodes = (n: JsonNode): number => 1 + (n.Plans ?? []).reduce((sum, c) => sum + countNodes(c), 0);
+  const nodes = countNodes(plan[0].Plan);
+  fs.writeFileSync(path.join(ctx.workspaceFolder, 'alerts-by-role.pgplan'), JSON.stringify(plan, null, 2));
+  await quickOpen(page, 'alerts-by-role.pgplan');
+  const viewer = await panelFrame(page, 'plan from alerts-by-role.pgplan');
+  const showPlan = () => viewer.locator('.plan-section').evaluate((el) => el.scrollIntoView());
+
+  for (const theme of ['dark', 'light'] as const) {
+    setWorkspaceSetting(ctx.workspaceFolder, 'workbench.colorTheme', theme === 'dark' ? 'Default Dark Modern' : 'Default Light Modern');
+    await viewer.locator(`body.vscode-${theme}`).waitFor({ timeout: 30_000 });
+    for (const [tab, ready] of [
+      ['Tree', '.tree'],
+      ['Graph', '.graph-node'],
+      ['Icicle', '.icicle-box'],
+      ['Text', '.plan-text'],
+    ] as const) {
+      await viewer.getByRole('tab', { name: tab }).click();
+      await viewer.locator(ready).first().waitFor();
+      await showPlan();
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(ctx.screenshotDir, `view-${tab.toLowerCase()}-${theme}.png`) });
+    }
+  }
+
+  await viewer.getByRole('tab', { name: 'Graph' }).click();
+  await showPlan();
+  const boxes = viewer.locator('.graph-node');
+  assert.equal(await boxes.count(), nodes, `one box per node of the ${nodes}-node plan`);
+  const transform = () => viewer.locator('.graph-world').getAttribute('transform');
+  // A click on the last box selects it; the tree then shows the same node selected.
+  const last = boxes.nth(nodes - 1);
+  const key = await last.getAttribute('data-node');
+  await last.click();
+  assert.equal(await last.getAttribute('aria-pressed'), 'true');
+  await viewer.locator('#selection').getByRole('button', { name: 'Show in tree' }).click();
+  await viewer.locator(`details.selected[data-node="${key}"]`).waitFor({ timeout: 10_000 });
+  // Keyboard zoom and mouse drag change the graph's transform.
+  await viewer.getByRole('tab', { name: 'Graph' }).click();
+  await showPlan();
+  const before = await transform();
+  await viewer.locator('.graph-viewport').focus();
+  await page.keyboard.press('+');
+  const zoomed = await transform();
+  assert.notEqual(zoomed, before, '+ zooms in');
+  const area = await viewer.locator('.graph-viewport').boundingBox();
+  assert.ok(area, 'the graph is on screen');
+  await page.mouse.move(area.x + 10, area.y + area.height - 10);
+  await page.mouse.down();
+  await page.mouse.move(area.x + 120, area.y + area.height - 60, { steps: 5 });
+  await page.mouse.up();
+  assert.notEqual(await transform(), zoomed, 'a drag pans');
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'view-graph-selected-light.png') });
+}
 
 /** A .pgplan file (psql's text output) opens in the plan viewer: screenshots in the light and the dark theme. */
 async function planFileViewer(page: Page, ctx: UiContext): Promise<void> {

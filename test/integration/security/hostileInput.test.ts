@@ -29,7 +29,7 @@ import { sqlFromJsString } from '../../../src/core/sql/embedded';
 import { adviseWorkload } from '../../../src/core/workload/adviseWorkload';
 import { CLI_PATH } from '../../support/cli';
 import { Cluster } from '../../support/cluster';
-import { getCluster } from '../../support/integrationHooks';
+import { freshDatabase, getCluster } from '../../support/integrationHooks';
 import { CORPUS, CorpusContext, HostileCase, JS_CORPUS, MIGRATION_CORPUS } from './corpus';
 
 const PROFILES: Environment[] = ['production', 'development'];
@@ -635,6 +635,36 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
           { mustSucceed: true },
         );
       });
+    }
+  });
+});
+
+describe('hostile input (issue 16): a Flyway migration file name is data in flyway_schema_history', function () {
+  this.timeout(60_000);
+
+  it('quotes, a semicolon and SQL in V…__<description>.sql reach the description and script columns as they are, and run nothing', async () => {
+    const url = await freshDatabase([]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flyway-hostile-'));
+    const hostile = `x'); DROP TABLE victim; --"$1`;
+    fs.writeFileSync(path.join(dir, `V1__${hostile}.sql`), 'CREATE TABLE fw_t (id int);\n');
+    const db = new Database(targetFromUrl(url));
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query('CREATE TABLE victim (id int); INSERT INTO victim VALUES (1)');
+      const r = await applyPending(db, { directory: dir }, defaultRun());
+      assert.deepEqual(
+        r.applied.map((m) => m.name),
+        [`V1__${hostile}`],
+      );
+      const rows = (
+        await admin.query('SELECT description, script, (SELECT count(*)::int FROM victim) AS victims FROM flyway_schema_history')
+      ).rows;
+      assert.deepEqual(rows, [{ description: hostile.replace(/_/g, ' '), script: `V1__${hostile}.sql`, victims: 1 }]);
+    } finally {
+      await admin.end();
+      await db.end();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

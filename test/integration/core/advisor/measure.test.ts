@@ -94,6 +94,27 @@ describe('advisor: measure a suggestion on request (real PostgreSQL + HypoPG)', 
     assert.equal(await leftRunning('b.actor_id = a.actor_id'), 0);
   });
 
+  it('stops on cancel: the statement is cancelled on the server and nothing is left behind', async () => {
+    const sql = 'SELECT a.id, (SELECT count(*) FROM events b WHERE b.actor_id = a.actor_id) FROM events a WHERE a.id <= 300';
+    const r = await advise(db, { sql, analyze: false }, defaultRun());
+    const s = r.suggestions.find((x) => /\(actor_id\)/.test(x.ddl));
+    assert.ok(s, JSON.stringify(r.suggestions.map((x) => x.ddl)));
+    const controller = new AbortController();
+    const progress: string[] = [];
+    const measuring = measureSuggestion(
+      db,
+      { sql, suggestion: s },
+      defaultRun({ signal: controller.signal, onProgress: (m) => progress.push(m) }),
+    );
+    setTimeout(() => controller.abort(), 700);
+    const started = Date.now();
+    await assert.rejects(measuring, (err: PgTunerError) => err.code === 'CANCELLED');
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms to stop`);
+    assert.match(progress[0], /^Running the statement without idx_events_actor_id\S* \(EXPLAIN ANALYZE, rolled back\)$/);
+    assert.equal(await indexExists(`public.${s.name}`), false);
+    assert.equal(await leftRunning('b.actor_id = a.actor_id'), 0);
+  });
+
   it('is refused on a production profile, with a clear message, before anything runs', async () => {
     const sql = 'SELECT id, action FROM events WHERE actor_id = 77';
     const s = await hypopgSuggestion(sql);

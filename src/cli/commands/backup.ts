@@ -3,7 +3,14 @@ import * as path from 'path';
 import { BackupResult, backupDatabase } from '../../core/backup/backup';
 import { BackupKeyring, fileKeyring } from '../../core/backup/keys';
 import { RestoreTestResult, restoreTest } from '../../core/backup/restoreTest';
-import { deleteRemoteBackup, downloadBackup, listRemoteBackups, parseS3Url, restoreTestRemote } from '../../core/backup/remote';
+import {
+  deleteRemoteBackup,
+  downloadBackup,
+  listRemoteBackups,
+  parseS3Url,
+  restoreTestRemote,
+  uploadBackup,
+} from '../../core/backup/remote';
 import { newestTrustedBackup } from '../../core/backup/source';
 import { VerificationQuery } from '../../core/backup/verify';
 import { PgTunerError } from '../../core/errors';
@@ -209,10 +216,11 @@ function formatRestoreTest(r: RestoreTestResult): string {
 /** `pgtuner backups list|download|delete --remote`: the off-site copies in the bucket. */
 export const backupsVerb = defineVerb({
   summary:
-    'off-site backups in S3-compatible storage  (list --remote | download --remote <s3://…> [--out <folder>] | delete --remote <s3://…>)',
+    'off-site backups in S3-compatible storage  (list --remote | upload --remote <file.dump> | download --remote <s3://…> [--out <folder>] | delete --remote <s3://…>)',
   usage: `pgtuner backups: the backups in the bucket of --s3-bucket/--s3-prefix.
 
   list --remote                   every remote backup: name, size, age, encrypted or not, last restore-test
+  upload --remote <file.dump>     copy a backup to the bucket; an upload that was interrupted resumes where it stopped
   download --remote <s3://…>      into --out (default ./backups), its SHA-256 checked before it gets its name
   delete --remote <s3://…>        its dump, checksum and manifest (never the newest one that passed a restore-test)
   --out <folder>                  where download puts it
@@ -224,19 +232,25 @@ Example: pgtuner backups list --remote --s3-bucket backups --s3-prefix shop/ --j
     const [action, url] = positionals;
     if (!values.remote) throw new PgTunerError('BAD_INPUT', 'pgtuner backups works on the off-site copies only: add --remote.');
     if (action === 'list' && positionals.length === 1) return { action, directory: path.resolve(values.out), keys: cliKeys() } as const;
+    if (action === 'upload' && positionals.length === 2) {
+      const dumpPath = path.resolve(url);
+      if (!fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', `${dumpPath} does not exist.`);
+      return { action, dumpPath } as const;
+    }
     if ((action === 'download' || action === 'delete') && positionals.length === 2) {
       parseS3Url(url);
       return { action, url, directory: path.resolve(values.out), keys: cliKeys() } as const;
     }
     throw new PgTunerError(
       'BAD_INPUT',
-      'usage: pgtuner backups list --remote | download --remote <s3://…> [--out <folder>] | delete --remote <s3://…>',
+      'usage: pgtuner backups list --remote | upload --remote <file.dump> | download --remote <s3://…> [--out <folder>] | delete --remote <s3://…>',
     );
   },
   settings: (values) => s3Settings(values),
   needsDatabase: () => false,
   async run(_db, input, run) {
     if (input.action === 'list') return { action: input.action, backups: await listRemoteBackups({ keys: input.keys }, run) };
+    if (input.action === 'upload') return { action: input.action, ...(await uploadBackup({ dumpPath: input.dumpPath }, run)) };
     if (input.action === 'download')
       return { action: input.action, ...(await downloadBackup({ url: input.url, directory: input.directory }, run)) };
     // Never the newest backup that passed a restore-test (judged with the CLI's key, as retention does).
@@ -258,6 +272,11 @@ Example: pgtuner backups list --remote --s3-bucket backups --s3-prefix shop/ --j
           : 'no remote backups',
       };
     }
+    if ('resumedParts' in result)
+      return {
+        json: result,
+        text: `uploaded ${result.url} (SHA-256 checked; ${result.uploadedParts} of ${result.parts} parts sent, ${result.resumedParts} resumed from an earlier attempt)`,
+      };
     return {
       json: result,
       text: 'dumpPath' in result ? `downloaded ${result.dumpPath}` : `deleted ${'deleted' in result ? result.deleted : ''}`,

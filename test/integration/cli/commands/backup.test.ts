@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
-import { interruptCli, runCli } from '../../../support/cli';
+import { spawn } from 'child_process';
+import { createHash, randomBytes } from 'crypto';
+import { CLI_PATH, interruptCli, runCli } from '../../../support/cli';
 import { freshDatabase, getCluster } from '../../../support/integrationHooks';
 import { startLocalS3 } from '../../../support/s3';
 import { queryUrl } from '../../../support/sql';
@@ -288,6 +290,50 @@ describe('pgtuner backup / restore-test (CLI)', function () {
         assert.ok(!(r.stdout + r.stderr).includes(s3.secret), 'secret key in the output');
       const usage = pgtuner(['backups', 'list', ...where]);
       assert.equal(usage.code, 2);
+    } finally {
+      await s3.stop();
+    }
+  });
+
+  it('backups upload --remote: killed half-way (SIGKILL), the next run sends only the missing parts and nothing complete-looking was left', async () => {
+    const s3 = await startLocalS3();
+    try {
+      const where = ['--s3-bucket', s3.bucket, '--s3-prefix', 'killed/', '--s3-endpoint', s3.endpoint, '--s3-path-style'];
+      // An 80 MB "backup" (five 16 MB parts) with its .sha256 and manifest.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-cli-'));
+      const made = JSON.parse(pgtuner(['backup', '--db', url, '--out', dir, '--tools', binDir, '--json']).stdout);
+      const bytes = randomBytes(80 * 1024 * 1024);
+      fs.writeFileSync(made.dumpPath, bytes);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      fs.writeFileSync(made.checksumPath, `${sha256}  ${path.basename(made.dumpPath)}\n`);
+      const manifest = JSON.parse(fs.readFileSync(made.manifestPath, 'utf8'));
+      fs.writeFileSync(made.manifestPath, JSON.stringify({ ...manifest, checksums: [{ ...manifest.checksums[0], sha256 }] }));
+
+      const record = `${made.dumpPath}.upload.json`;
+      const partsRecorded = () => (fs.existsSync(record) ? JSON.parse(fs.readFileSync(record, 'utf8')).parts.length : 0);
+      const child = spawn(process.execPath, [CLI_PATH, 'backups', 'upload', '--remote', made.dumpPath, ...where], { stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const deadline = Date.now() + 60_000;
+      while (partsRecorded() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      child.kill('SIGKILL');
+      await exited;
+      const sentBefore = partsRecorded();
+      assert.ok(sentBefore >= 1 && sentBefore < 5, `parts sent before the kill: ${sentBefore}`);
+      assert.deepEqual(await s3.keys('killed/'), [], 'no object, no manifest: nothing looks complete');
+
+      const again = pgtuner(['backups', 'upload', '--remote', made.dumpPath, ...where, '--json']);
+      assert.equal(again.code, 0, again.stderr);
+      const result = again.json();
+      assert.equal(result.parts, 5);
+      assert.ok(result.resumedParts >= sentBefore, `resumed ${result.resumedParts}, recorded ${sentBefore}`);
+      assert.equal(result.uploadedParts, 5 - result.resumedParts);
+      assert.equal(result.sha256, sha256);
+      assert.ok(!fs.existsSync(record));
+      const listed = pgtuner(['backups', 'list', '--remote', ...where, '--json']).json();
+      assert.deepEqual(
+        listed.map((b: { url: string }) => b.url),
+        [result.url],
+      );
     } finally {
       await s3.stop();
     }

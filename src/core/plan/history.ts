@@ -93,9 +93,14 @@ export function historyEntry(input: { id: string; statement: string; connection:
   };
 }
 
+/** Sizes already measured: entries are never changed, and serialising them all on each add would double its cost. */
+const sizes = new WeakMap<HistoryEntry, number>();
+
 /** The stored size of one entry: the UTF-8 bytes of its JSON. */
 export function entryBytes(entry: HistoryEntry): number {
-  return Buffer.byteLength(JSON.stringify(entry), 'utf8');
+  let size = sizes.get(entry);
+  if (size === undefined) sizes.set(entry, (size = Buffer.byteLength(JSON.stringify(entry), 'utf8')));
+  return size;
 }
 
 /**

@@ -188,6 +188,37 @@ describe('Plan graph view', function () {
     assert.deepEqual(moved.view?.marked, ['before-1']);
   });
 
+  it("shows a plan file's names as text, never as markup (graph boxes and the selection line)", async () => {
+    const markup = '<img src=x onerror="document.title=1">';
+    const plan = [
+      {
+        Plan: {
+          'Node Type': 'Limit',
+          'Startup Cost': 0,
+          'Total Cost': 5,
+          'Plan Rows': 1,
+          'Plan Width': 4,
+          Plans: [
+            {
+              'Node Type': 'Seq Scan',
+              'Relation Name': markup,
+              Alias: '</svg><script>x()</script>',
+              'Startup Cost': 0,
+              'Total Cost': 5,
+              'Plan Rows': 1,
+              'Plan Width': 4,
+            },
+          ],
+        },
+      },
+    ];
+    await openPlan('hostile-names.json', JSON.stringify(plan));
+    await showView('graph');
+    const state = await input('.graph-node[data-node="before-1"]', { click: true }, (s) => s.view?.selected === 'before-1');
+    assert.equal(state.view?.graph?.shown, 2, 'two boxes, nothing injected into the SVG');
+    assert.ok(state.rendered?.includes(`Selected: Seq Scan on ${markup}`), state.rendered);
+  });
+
   it('renders plans of 2,000 nodes in each view (times measured in the webview, written to test-artifacts/)', async () => {
     const lines: string[] = [];
     for (const shape of ['wide', 'branchy'] as const) {

@@ -152,7 +152,25 @@ describe('migrations generator and conventions', () => {
       },
       expectUp: '1700000000001_add_docs_flag.sql',
     },
+    {
+      label: 'flyway',
+      existing: {
+        'V1_1__docs_note.sql': 'ALTER TABLE docs ADD COLUMN note text;',
+        'U1_1__docs_note.sql': 'ALTER TABLE docs DROP COLUMN note;',
+      },
+      expectUp: 'V2__add_docs_flag.sql',
+      expectDown: 'U2__add_docs_flag.sql',
+    },
   ];
+
+  it("names the first migration of an empty folder beside flyway.conf as Flyway does (V1__ and Flyway Teams' U1__)", async () => {
+    const dir = migrationsFolder({ 'flyway.conf': 'flyway.locations=filesystem:.\n' });
+    const blank = await generateBlankMigration({ directory: dir, name: 'Add docs flag', now: NOW });
+    assert.deepEqual(
+      [path.basename(blank.upPath), blank.downPath && path.basename(blank.downPath)],
+      ['V1__add_docs_flag.sql', 'U1__add_docs_flag.sql'],
+    );
+  });
 
   for (const c of conventions) {
     it(`detects and follows the ${c.label} convention`, async () => {
@@ -173,7 +191,10 @@ describe('migrations generator and conventions', () => {
       assert.equal(up.failed, undefined, up.failed?.message);
 
       const status = await migrationStatus(db, { directory: dir }, defaultRun());
-      assert.equal(status.convention.layout, ['golang-migrate', 'dbmate', 'node-pg-migrate'].includes(c.label) ? c.label : 'numbered');
+      assert.equal(
+        status.convention.layout,
+        ['golang-migrate', 'dbmate', 'node-pg-migrate', 'flyway'].includes(c.label) ? c.label : 'numbered',
+      );
       assert.deepEqual(status.problems, []);
       assert.deepEqual(
         status.entries.map((e) => e.state),
@@ -195,6 +216,15 @@ describe('migrations generator and conventions', () => {
       const down = await rollback(db, { directory: dir, steps: 3 }, defaultRun());
       assert.equal(down.failed, undefined, down.failed?.message);
       assert.deepEqual(await trackedNames(url), []);
+      if (c.label === 'flyway')
+        assert.deepEqual(
+          await query(url, 'SELECT type, count(*)::int AS n FROM flyway_schema_history GROUP BY type ORDER BY type'),
+          [
+            { type: 'SQL', n: 3 },
+            { type: 'UNDO_SQL', n: 3 },
+          ],
+          "Flyway's table: three runs, three undos",
+        );
       assert.deepEqual(
         (await query(url, "SELECT attname FROM pg_attribute WHERE attrelid = 'docs'::regclass AND attnum > 0 AND NOT attisdropped")).map(
           (r) => r.attname,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Suggestion } from '../../../../src/core/advisor/types';
 import { generateBlankMigration, generateIndexMigration } from '../../../../src/core/migrations/generate';
 import { splitDbmate } from '../../../../src/core/migrations/files';
+import { tempDirs } from '../../../support/tempDirs';
 
 /**
  * Header comments quote the explained query (in the reason). No text there may become live SQL:
@@ -39,14 +39,12 @@ function assertOnlyComments(text: string, statements: string[]): void {
 }
 
 describe('migrations/header comments', () => {
-  const dirs: string[] = [];
+  const tempDir = tempDirs();
   const folder = (files: Record<string, string> = {}) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-hdr-'));
-    dirs.push(dir);
+    const dir = tempDir('pgtuner-hdr-');
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
     return dir;
   };
-  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   for (const br of BREAKS) {
     it(`a ${[...br].map((c) => `U+${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join(' ')} in the quoted query cannot put live SQL into the file`, async () => {

@@ -11,7 +11,7 @@ import { Client } from 'pg';
 import type { Frame, Page } from 'playwright-core';
 import { BENCH_SLICE_SQL, OPEN_CRITICAL_ALERTS } from '../support/benchSlice';
 import { PSQL_TEXT } from '../support/planSamples';
-import { addConnectionByUrl, answerInput, normalise, pick, quickOpen, runCommand, UiCheck, UiContext } from './support';
+import { addConnectionByUrl, answerInput, normalise, panelFrame, pick, quickOpen, runCommand, UiCheck, UiContext } from './support';
 import { databaseWith, queryUrl } from '../support/sql';
 
 const DATABASE = `ui_explain_${process.pid}`;
@@ -28,22 +28,6 @@ function setWorkspaceSetting(folder: string, key: string, value: unknown): void 
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const settings = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8') || '{}') : {};
   fs.writeFileSync(file, JSON.stringify({ ...settings, [key]: value }, null, 2));
-}
-
-/** The webview frame holding the plan panel (webviews are nested iframes), once it shows `text`. */
-async function panelFrame(page: Page, text: string, timeoutMs = 90_000): Promise<Frame> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      const body = await frame
-        .locator('#app')
-        .innerText({ timeout: 200 })
-        .catch(() => '');
-      if (body.includes(text)) return frame;
-    }
-    if (Date.now() > until) throw new Error(`no webview frame shows "${text}"`);
-    await page.waitForTimeout(500);
-  }
 }
 
 export const run: UiCheck = async (page, ctx) => {

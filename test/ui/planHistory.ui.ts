@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
-import { addConnectionByUrl, normalise, pick, quickOpen, runCommand, UiCheck, UiContext } from './support';
+import type { Page } from 'playwright-core';
+import { addConnectionByUrl, normalise, panelFrame, pick, quickOpen, runCommand, UiCheck, UiContext } from './support';
 import { databaseWith, queryUrl } from '../support/sql';
 
 const DATABASE = `ui_history_${process.pid}`;
@@ -20,22 +20,6 @@ function setTheme(folder: string, theme: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const settings = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8') || '{}') : {};
   fs.writeFileSync(file, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
-}
-
-/** The plan panel's webview frame once its text matches `text`. */
-async function panelFrame(page: Page, text: string | RegExp, timeoutMs = 90_000): Promise<Frame> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      const body = await frame
-        .locator('#app')
-        .innerText({ timeout: 200 })
-        .catch(() => '');
-      if (typeof text === 'string' ? body.includes(text) : text.test(body)) return frame;
-    }
-    if (Date.now() > until) throw new Error(`no webview frame shows ${text}`);
-    await page.waitForTimeout(500);
-  }
 }
 
 async function explainInEditor(page: Page): Promise<void> {

@@ -4,7 +4,7 @@
  * Optional exports: `prepare(ctx)` runs before the window opens (write workspace files there), and
  * `workspaceTrust = 'restricted'` opens the folder in an untrusted (restricted mode) workbench.
  */
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 
 export interface UiContext {
   /** The folder open in this window (a fresh temp dir). */
@@ -115,4 +115,20 @@ export async function notificationMessages(page: Page, waitFor: RegExp): Promise
   const messages = page.locator('.notifications-center .notification-list-item-message');
   await messages.filter({ hasText: waitFor }).first().waitFor({ timeout: 30_000 });
   return (await messages.allTextContents()).map(normalise);
+}
+
+/** The plan panel's webview frame once its text matches `text`. */
+export async function panelFrame(page: Page, text: string | RegExp, timeoutMs = 90_000): Promise<Frame> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      const body = await frame
+        .locator('#app')
+        .innerText({ timeout: 200 })
+        .catch(() => '');
+      if (typeof text === 'string' ? body.includes(text) : text.test(body)) return frame;
+    }
+    if (Date.now() > until) throw new Error(`no webview frame shows ${text}`);
+    await page.waitForTimeout(500);
+  }
 }

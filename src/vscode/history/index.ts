@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { HistoryEntry, planOf } from '../../core/plan/history';
 import { PgTunerError } from '../../core/errors';
+import { affects } from '../config';
 import type { AppServices } from '../createServices';
 import { SHOW_PLANS_COMMAND, ShownPlan, ShowPlansArgs } from '../plans';
 import { Command } from '../runner';
@@ -32,7 +33,12 @@ export interface ComparePlansArgs {
 
 export function registerHistory(services: AppServices): void {
   const tree = new HistoryTree(services.plans);
-  services.context.subscriptions.push(tree, vscode.window.createTreeView('pgtuner.planHistory', { treeDataProvider: tree }));
+  services.context.subscriptions.push(
+    tree,
+    vscode.window.createTreeView('pgtuner.planHistory', { treeDataProvider: tree }),
+    // A lower size shows fewer plans at once (the file keeps them until the next plan is recorded).
+    vscode.workspace.onDidChangeConfiguration((e) => affects(e, 'plan.historySize') && tree.refresh()),
+  );
 }
 
 export function historyCommands(services: AppServices): Record<string, Command> {

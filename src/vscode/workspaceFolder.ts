@@ -9,8 +9,9 @@ import * as vscode from 'vscode';
 export const workspaceFolders = (): readonly vscode.WorkspaceFolder[] => vscode.workspace.workspaceFolders ?? [];
 
 /**
- * The folder of `uri` (default: the active editor's document), or the only folder. Undefined when
- * no folder is open, or in a multi-root workspace when neither decides it.
+ * The folder of `uri` (default: the active editor's document — still the SQL file's while the plan
+ * panel beside it has the focus), or the only folder. Undefined when no folder is open, or in a
+ * multi-root workspace when neither decides it.
  */
 export function folderFor(uri?: vscode.Uri): vscode.WorkspaceFolder | undefined {
   const folders = workspaceFolders();

@@ -153,6 +153,20 @@ describe('Multi-root workspace (two folders)', function () {
       assert.ok(!fs.readdirSync(dir).some((f) => f.includes('dismissed')), `nothing written in ${dir}`);
   });
 
+  it('with the plan panel focused, works in the folder of the SQL file it explained (no pick)', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const editor = await openIn('b', 'query.sql');
+    const outcome = await run<CommandOutcome<object>>('pgtuner.explain', { uri: editor.document.uri, analyze: false });
+    assert.equal(outcome?.status, 'done', JSON.stringify(outcome));
+    // As when its Create Migration button is clicked: the panel's group has the focus.
+    await vscode.commands.executeCommand('workbench.action.focusSecondEditorGroup');
+    await eventually('the plan panel in front', () =>
+      vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputWebview ? true : undefined,
+    );
+    const created = await run<GeneratedMigration>('pgtuner.newMigration', { name: 'beside the panel' });
+    assert.equal(created?.upPath, inFolder('b', 'sql', 'b-migrations', '003_beside_the_panel.sql'));
+  });
+
   it("backs up into the backup folder of the active editor's workspace folder", async () => {
     await openIn('b', 'query.sql');
     await activeIs(urlB);

@@ -66,6 +66,16 @@ describe("migrations: another tool's tracking table", function () {
 
   const states = async (dir: string) =>
     (await migrationStatus(db, { directory: dir }, defaultRun())).entries.map((e) => `${e.name}:${e.state}`);
+  /** Status names the tool's table and what stands; then apply: the names of what it ran. */
+  const statusThenApply = async (dir: string, table: string, expected: string[]) => {
+    const status = await migrationStatus(db, { directory: dir }, defaultRun());
+    assert.equal(trackingLabel(status), table);
+    assert.deepEqual(
+      status.entries.map((e) => `${e.name}:${e.state}`),
+      expected,
+    );
+    return (await applyPending(db, { directory: dir }, defaultRun())).applied.map((r) => r.name);
+  };
 
   it('golang-migrate: status, apply and roll back without re-running anything; its one row follows', async () => {
     const dir = migrationsFolder({
@@ -82,14 +92,8 @@ describe("migrations: another tool's tracking table", function () {
       `${GOLANG_MIGRATE_TABLE}; CREATE TABLE a (id int); CREATE TABLE b (id int); INSERT INTO schema_migrations VALUES (2, false)`,
     );
 
-    const status = await migrationStatus(db, { directory: dir }, defaultRun());
-    assert.equal(status.trackingTool, 'golang-migrate');
-    assert.equal(trackingLabel(status), "public.schema_migrations (golang-migrate's table)");
-    assert.deepEqual(await states(dir), ['1_a:applied', '2_b:applied', '3_c:pending']);
-
-    const up = await applyPending(db, { directory: dir }, defaultRun());
     assert.deepEqual(
-      up.applied.map((r) => r.name),
+      await statusThenApply(dir, "public.schema_migrations (golang-migrate's table)", ['1_a:applied', '2_b:applied', '3_c:pending']),
       ['3_c'],
       'only the pending migration ran (1 and 2 would fail: their tables exist)',
     );
@@ -122,13 +126,8 @@ describe("migrations: another tool's tracking table", function () {
     });
     await query(url, `${DBMATE_TABLE}; CREATE TABLE a (id int); INSERT INTO schema_migrations (version) VALUES ('20260101090000')`);
 
-    const status = await migrationStatus(db, { directory: dir }, defaultRun());
-    assert.equal(status.trackingTool, 'dbmate');
-    assert.deepEqual(await states(dir), ['20260101090000_a:applied', '20260102090000_b:pending']);
-
-    const up = await applyPending(db, { directory: dir }, defaultRun());
     assert.deepEqual(
-      up.applied.map((r) => r.name),
+      await statusThenApply(dir, "public.schema_migrations (dbmate's table)", ['20260101090000_a:applied', '20260102090000_b:pending']),
       ['20260102090000_b'],
     );
     const versions = async () => (await query(url, 'SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version);
@@ -152,12 +151,8 @@ describe("migrations: another tool's tracking table", function () {
     };
     tool('up', '1');
 
-    const status = await migrationStatus(db, { directory: dir }, defaultRun());
-    assert.equal(trackingLabel(status), "public.pgmigrations (node-pg-migrate's table)");
-    assert.deepEqual(await states(dir), ['1700000000000_a:applied', '1700000000001_b:pending']);
-    const up = await applyPending(db, { directory: dir }, defaultRun());
     assert.deepEqual(
-      up.applied.map((r) => r.name),
+      await statusThenApply(dir, "public.pgmigrations (node-pg-migrate's table)", ['1700000000000_a:applied', '1700000000001_b:pending']),
       ['1700000000001_b'],
     );
     assert.match(tool('up'), /No migrations to run/, 'node-pg-migrate sees what PG Tuner applied');
@@ -193,13 +188,12 @@ describe("migrations: another tool's tracking table", function () {
     const dir = migrationsFolder(FLYWAY_FILES);
     await migratedByFlyway();
 
-    const status = await migrationStatus(db, { directory: dir }, defaultRun());
-    assert.equal(trackingLabel(status), "public.flyway_schema_history (Flyway's table)");
-    assert.deepEqual(await states(dir), ['V1__a:applied', 'V1_1__b:applied', 'V2__add_c:pending']);
-
-    const up = await applyPending(db, { directory: dir }, defaultRun());
     assert.deepEqual(
-      up.applied.map((r) => r.name),
+      await statusThenApply(dir, "public.flyway_schema_history (Flyway's table)", [
+        'V1__a:applied',
+        'V1_1__b:applied',
+        'V2__add_c:pending',
+      ]),
       ['V2__add_c'],
       'only the pending migration ran (1 and 1.1 would fail: their tables exist)',
     );

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_HEALTH_OPTIONS, resolveHealthOptions } from '../../../../src/core/health/options';
 import { HealthReport } from '../../../../src/core/health/types';
 import { estimateBtreeBloat, estimateTableBloat } from '../../../../src/core/usage/bloat';
-import { renderHealthReport } from '../../../../src/vscode/health/reportHtml';
+import { isHealthReport, renderHealthReport } from '../../../../src/vscode/health/reportHtml';
 
 describe('Health thresholds', () => {
   it('takes defaults for what is not given and keeps what is', () => {
@@ -79,5 +79,29 @@ describe('Health report HTML', () => {
     assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
     assert.match(html, /default-src 'none'/);
     assert.match(html, /2 checks in 0\.4s/);
+  });
+
+  it('embeds the report for the webview state so that no database text can close the script', () => {
+    const hostile = { ...report, server: { ...report.server, database: '</script><script>alert(2)</script>' } };
+    const html = renderHealthReport(hostile, { cspSource: 'vscode-resource:', nonce: 'abc' });
+    assert.ok(!html.includes('</script><script>alert(2)'));
+    assert.match(html, /script-src 'nonce-abc'/);
+    const embedded = /<script type="application\/json" id="report">(.*?)<\/script>/s.exec(html)?.[1];
+    assert.deepEqual(JSON.parse(embedded!), hostile, 'the state is the report, character for character');
+    assert.ok(isHealthReport(JSON.parse(embedded!)));
+  });
+
+  it('takes a revived state only when it is a report', () => {
+    assert.ok(isHealthReport(report));
+    const broken: unknown[] = [
+      undefined,
+      'report',
+      { ...report, durationMs: '<b>1</b>' },
+      { ...report, counts: { ...report.counts, critical: '1' } },
+      { ...report, server: { ...report.server, user: 7 } },
+      { ...report, results: [{ ...report.results[0], status: 'fine' }] },
+      { ...report, results: [{ ...report.results[1], details: [{ nested: { html: '<i>' } }] }] },
+    ];
+    for (const state of broken) assert.equal(isHealthReport(state), false, JSON.stringify(state));
   });
 });

@@ -211,7 +211,7 @@
 
   /** @param {PlanNode} n */
   function nodeName(n) {
-    return `${n.nodeType}${n.relation ? ` on ${n.relation}` : n.index ? ` on ${n.index}` : ''}`;
+    return `${n.operation ?? n.nodeType}${n.relation ? ` on ${n.relation}` : n.index ? ` on ${n.index}` : ''}`;
   }
 
   /** @param {number | undefined} share */
@@ -649,7 +649,7 @@
       n.onSlowestPath ? h('span', { class: 'path-mark', title: 'on the slowest path', text: '◆ ' }) : undefined,
       h('span', {
         class: 'node-type',
-        text: n.joinType && !n.nodeType.includes(n.joinType) ? `${n.nodeType} (${n.joinType})` : n.nodeType,
+        text: n.operation ?? (n.joinType && !n.nodeType.includes(n.joinType) ? `${n.nodeType} (${n.joinType})` : n.nodeType),
       }),
       n.index ? h('span', { class: 'muted', text: ' using ' }) : undefined,
       n.index ? h('span', { class: 'index', text: n.index }) : undefined,

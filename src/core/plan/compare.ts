@@ -69,4 +69,4 @@ function keyed(plan: Plan, measure: 'time' | 'cost'): Map<string, ComparedNode> 
   return out;
 }
 
-const label = (n: PlanNode) => `${n.nodeType}${n.index ? ` using ${n.index}` : ''}`;
+const label = (n: PlanNode) => `${n.operation ?? n.nodeType}${n.index ? ` using ${n.index}` : ''}`;

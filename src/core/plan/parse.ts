@@ -1,5 +1,6 @@
 import { PgTunerError } from '../errors';
 import { findHotspots } from './hotspots';
+import { operationName } from './operation';
 import { Buffers, Plan, PlanNode } from './types';
 
 type Json = Record<string, unknown>;
@@ -26,6 +27,7 @@ export function parsePlan(raw: unknown): Plan {
     const node: PlanNode = {
       id,
       nodeType: String(n['Node Type']),
+      operation: operationName(n),
       relation: str(n['Relation Name']),
       schema: str(n['Schema']),
       alias: str(n['Alias']),

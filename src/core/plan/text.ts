@@ -1,3 +1,4 @@
+import { operationName } from './operation';
 import { Plan } from './types';
 
 type Json = Record<string, unknown>;
@@ -44,25 +45,7 @@ function renderNode(n: Json, indent: number, out: string[], verbose: boolean): v
 /** "Parallel Index Scan Backward using i on t x", "Finalize GroupAggregate", "Hash Left Join". */
 function nodeTitle(n: Json): string {
   const type = String(n['Node Type']);
-  let name = type;
-  if (type === 'Aggregate') {
-    name = { Sorted: 'GroupAggregate', Hashed: 'HashAggregate', Mixed: 'MixedAggregate' }[String(n['Strategy'])] ?? 'Aggregate';
-    if (n['Partial Mode'] === 'Partial' || n['Partial Mode'] === 'Finalize') name = `${n['Partial Mode']} ${name}`;
-  } else if (type === 'SetOp') {
-    name = `${n['Strategy'] === 'Hashed' ? 'HashSetOp' : 'SetOp'} ${n['Command']}`;
-  } else if (type === 'ModifyTable') {
-    name = String(n['Operation']);
-  } else if (type === 'Foreign Scan' && typeof n['Operation'] === 'string' && n['Operation'] !== 'Select') {
-    name = `Foreign ${n['Operation']}`;
-  } else if (type === 'Custom Scan') {
-    name = `Custom Scan (${n['Custom Plan Provider']})`;
-  } else if (type === 'Hash Join' || type === 'Merge Join' || type === 'Nested Loop') {
-    const join = String(n['Join Type'] ?? 'Inner');
-    const base = type.replace(' Join', '');
-    name = join !== 'Inner' ? `${base} ${join} Join` : type;
-  }
-  if (n['Async Capable'] === true) name = `Async ${name}`;
-  if (n['Parallel Aware'] === true) name = `Parallel ${name}`;
+  let name = operationName(n);
   if (typeof n['Index Name'] === 'string') {
     name +=
       type === 'Bitmap Index Scan'

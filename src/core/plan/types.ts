@@ -13,6 +13,8 @@ export interface PlanNode {
   /** Stable id in depth-first order (0 = root), for the UI to key on. */
   id: number;
   nodeType: string;
+  /** The operation as EXPLAIN's text names it ("Finalize HashAggregate", "Parallel Seq Scan"); absent in plans stored before it existed. */
+  operation?: string;
   relation?: string;
   schema?: string;
   alias?: string;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { BackupKeyring } from '../../core/backup/keys';
 import { BackupEntry, isVerified, listBackups } from '../../core/backup/listing';
+import { UPLOAD_RECORD_SUFFIX } from '../../core/backup/multipart';
 import { listRemoteEntries } from '../../core/backup/remote';
 import { formatBytes, formatSeconds } from '../../core/format';
 import { Settings } from '../../core/settings/schema';
@@ -164,7 +165,10 @@ export class BackupsTree implements vscode.TreeDataProvider<BackupsRow>, vscode.
     this.watcher?.dispose();
     this.watchedDirectory = dir;
     this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*'));
-    for (const event of [this.watcher.onDidCreate, this.watcher.onDidDelete, this.watcher.onDidChange]) event(() => this.refresh());
+    // Not for an upload's resume record, rewritten after every part: the bucket would be listed each time.
+    const listed = (uri: vscode.Uri) => !uri.fsPath.includes(UPLOAD_RECORD_SUFFIX);
+    for (const event of [this.watcher.onDidCreate, this.watcher.onDidDelete, this.watcher.onDidChange])
+      event((uri) => listed(uri) && this.refresh());
   }
 
   dispose(): void {

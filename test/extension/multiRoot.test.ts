@@ -71,168 +71,168 @@ async function withFolderPick<T>(command: string, arg: object, choose: number | 
   return pending;
 }
 
-describe('Multi-root workspace (two folders)', function () {
-  this.timeout(120_000);
-  let urlA: string;
-  let urlB: string;
+// The launcher opens this suite in a trusted and in a restricted window; each runs its own part.
+if (vscode.workspace.isTrusted)
+  describe('Multi-root workspace (two folders)', function () {
+    this.timeout(120_000);
+    let urlA: string;
+    let urlB: string;
 
-  before(async function () {
-    if (!vscode.workspace.isTrusted) this.skip();
-    await activateExtension();
-    [urlA, urlB] = await Promise.all([freshDatabaseUrl([]), freshDatabaseUrl([])]);
-    fs.writeFileSync(inFolder('a', '.env'), `DATABASE_URL=${urlA}\n`);
-    fs.writeFileSync(inFolder('b', '.env'), `DATABASE_URL=${urlB}\n`);
-  });
+    before(async () => {
+      await activateExtension();
+      [urlA, urlB] = await Promise.all([freshDatabaseUrl([]), freshDatabaseUrl([])]);
+      fs.writeFileSync(inFolder('a', '.env'), `DATABASE_URL=${urlA}\n`);
+      fs.writeFileSync(inFolder('b', '.env'), `DATABASE_URL=${urlB}\n`);
+    });
 
-  it("offers each folder's .env as its own connection, labelled with the folder, and the active one follows the active editor's folder", async () => {
-    const b = await eventually('the .env connection of folder b', () => select('DATABASE_URL (b: .env)'));
-    assert.equal(b.database, databaseOf(urlB));
-    assert.equal((await select('DATABASE_URL (a: .env)'))?.database, databaseOf(urlA));
+    it("offers each folder's .env as its own connection, labelled with the folder, and the active one follows the active editor's folder", async () => {
+      const b = await eventually('the .env connection of folder b', () => select('DATABASE_URL (b: .env)'));
+      assert.equal(b.database, databaseOf(urlB));
+      assert.equal((await select('DATABASE_URL (a: .env)'))?.database, databaseOf(urlA));
 
-    await openIn('b', 'query.sql');
-    assert.equal((await activeIs(urlB)).name, 'DATABASE_URL (b: .env)');
-    await openIn('a', 'query.sql');
-    assert.equal((await activeIs(urlA)).name, 'DATABASE_URL (a: .env)');
-  });
+      await openIn('b', 'query.sql');
+      assert.equal((await activeIs(urlB)).name, 'DATABASE_URL (b: .env)');
+      await openIn('a', 'query.sql');
+      assert.equal((await activeIs(urlA)).name, 'DATABASE_URL (a: .env)');
+    });
 
-  it("honours each folder's pgtuner.migrations.directory: New Migration, Apply and Status work on the active editor's folder", async () => {
-    await setInFolder('a', 'migrations.directory', 'db/a-migrations');
-    await setInFolder('b', 'migrations.directory', 'sql/b-migrations');
+    it("honours each folder's pgtuner.migrations.directory: New Migration, Apply and Status work on the active editor's folder", async () => {
+      await setInFolder('a', 'migrations.directory', 'db/a-migrations');
+      await setInFolder('b', 'migrations.directory', 'sql/b-migrations');
 
-    await openIn('b', 'query.sql');
-    await activeIs(urlB);
-    const created = await run<GeneratedMigration>('pgtuner.newMigration', { name: 'create b only' });
-    assert.equal(created?.upPath, inFolder('b', 'sql', 'b-migrations', '001_create_b_only.sql'));
-    fs.appendFileSync(created.upPath, 'CREATE TABLE b_only (id int PRIMARY KEY);\n');
-    fs.appendFileSync(created.downPath!, 'DROP TABLE b_only;\n');
+      await openIn('b', 'query.sql');
+      await activeIs(urlB);
+      const created = await run<GeneratedMigration>('pgtuner.newMigration', { name: 'create b only' });
+      assert.equal(created?.upPath, inFolder('b', 'sql', 'b-migrations', '001_create_b_only.sql'));
+      fs.appendFileSync(created.upPath, 'CREATE TABLE b_only (id int PRIMARY KEY);\n');
+      fs.appendFileSync(created.downPath!, 'DROP TABLE b_only;\n');
 
-    // The migration files are now the active editor: still folder b, and b's .env connection.
-    const applied = await run<ApplyResult>('pgtuner.applyMigrations');
-    assert.deepEqual(
-      applied?.applied.map((r) => r.name),
-      ['001_create_b_only'],
-    );
-    const tableIn = async (url: string) => (await queryRows(url, `SELECT to_regclass('public.b_only')::text AS t`))[0].t;
-    assert.equal(await tableIn(urlB), 'b_only', "applied on folder b's database");
-    assert.equal(await tableIn(urlA), null, "folder a's database untouched");
-
-    const status = await run<MigrationStatus>('pgtuner.migrationStatus');
-    assert.equal(status?.directory, inFolder('b', 'sql', 'b-migrations'));
-    assert.deepEqual(
-      status.entries.map((e) => [e.name, e.state]),
-      [['001_create_b_only', 'applied']],
-    );
-
-    await openIn('a', 'query.sql');
-    const inA = await run<GeneratedMigration>('pgtuner.newMigration', { name: 'create a only' });
-    assert.equal(inA?.upPath, inFolder('a', 'db', 'a-migrations', '001_create_a_only.sql'));
-  });
-
-  it('groups the Migrations view per folder when more than one folder has migrations', async () => {
-    await openIn('b', 'query.sql');
-    await activeIs(urlB);
-    const items = (await run<MigrationViewItem[]>('pgtuner.test.migrationsViewItems')) ?? [];
-    assert.deepEqual(
-      items.map((i) => [i.label, i.contextValue, (i.children ?? []).map((c) => `${c.label}: ${c.description?.split(' ')[0]}`)]),
-      [
-        // One database, one tracking table: folder a's group sees b's migration applied there, its file not in a.
-        ['a', 'pgtuner.migrationsFolder', ['001_create_a_only: pending', '001_create_b_only: applied,']],
-        ['b', 'pgtuner.migrationsFolder', ['001_create_b_only: applied']],
-      ],
-      "both folders listed, each with its own migration files, states on the active connection (folder b's database)",
-    );
-  });
-
-  it('asks which folder when no editor is active, and does nothing when the pick is dismissed', async () => {
-    const created = await withFolderPick<GeneratedMigration>('pgtuner.newMigration', { name: 'picked folder' }, 1);
-    assert.equal(created?.upPath, inFolder('b', 'sql', 'b-migrations', '002_picked_folder.sql'));
-
-    const dismissed = await withFolderPick<GeneratedMigration>('pgtuner.newMigration', { name: 'dismissed' }, undefined);
-    assert.equal(dismissed, undefined);
-    for (const dir of [inFolder('a', 'db', 'a-migrations'), inFolder('b', 'sql', 'b-migrations')])
-      assert.ok(!fs.readdirSync(dir).some((f) => f.includes('dismissed')), `nothing written in ${dir}`);
-  });
-
-  it('with the plan panel focused, works in the folder of the SQL file it explained (no pick)', async () => {
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const editor = await openIn('b', 'query.sql');
-    const outcome = await run<CommandOutcome<object>>('pgtuner.explain', { uri: editor.document.uri, analyze: false });
-    assert.equal(outcome?.status, 'done', JSON.stringify(outcome));
-    // As when its Create Migration button is clicked: the panel's group has the focus.
-    await vscode.commands.executeCommand('workbench.action.focusSecondEditorGroup');
-    await eventually('the plan panel in front', () =>
-      vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputWebview ? true : undefined,
-    );
-    const created = await run<GeneratedMigration>('pgtuner.newMigration', { name: 'beside the panel' });
-    assert.equal(created?.upPath, inFolder('b', 'sql', 'b-migrations', '003_beside_the_panel.sql'));
-  });
-
-  it("backs up into the backup folder of the active editor's workspace folder", async () => {
-    await openIn('b', 'query.sql');
-    await activeIs(urlB);
-    const result = await run<BackupResult>('pgtuner.backupDatabase');
-    assert.equal(path.dirname(result!.dumpPath), inFolder('b', 'backups'));
-    assert.match(fs.readFileSync(inFolder('b', '.gitignore'), 'utf8'), /^\/backups\/$/m);
-    assert.ok(!fs.existsSync(inFolder('a', 'backups')), 'nothing in folder a');
-  });
-
-  it("explains with the statement timeout of the SQL file's folder", async () => {
-    await setInFolder('b', 'statementTimeoutSeconds', 1);
-    const sleep = 'SELECT pg_sleep(1.5);\n';
-    const explain = (uri: vscode.Uri) => run<CommandOutcome<object>>('pgtuner.explain', { uri, analyze: true });
-
-    const inB = await openIn('b', 'sleep.sql', sleep);
-    const stopped = await explain(inB.document.uri);
-    assert.equal(stopped?.status, 'failed', JSON.stringify(stopped));
-    assert.match((stopped as { message: string }).message, /longer than 1 s/);
-
-    const inA = await openIn('a', 'sleep.sql', sleep);
-    const ran = await explain(inA.document.uri);
-    assert.equal(ran?.status, 'done', `folder a keeps the 30 s default: ${JSON.stringify(ran)}`);
-  });
-});
-
-describe('Multi-root workspace, restricted mode', function () {
-  this.timeout(60_000);
-
-  before(async function () {
-    if (vscode.workspace.isTrusted) this.skip();
-    await activateExtension();
-    const url = await freshDatabaseUrl([]);
-    // What a cloned repository could ship: folder b's own settings and .env, and workspace-level settings.
-    fs.mkdirSync(inFolder('b', '.vscode'), { recursive: true });
-    fs.writeFileSync(
-      inFolder('b', '.vscode', 'settings.json'),
-      JSON.stringify({
-        'editor.tabSize': 3, // not restricted: shows when VS Code has read the file
-        'pgtuner.migrations.directory': '../a/hijacked',
-        'pgtuner.envFile': 'other.env',
-        'pgtuner.statementTimeoutSeconds': 3600,
-        'pgtuner.backup.directory': '/tmp/pgtuner-hijacked-backups',
-      }),
-    );
-    fs.writeFileSync(inFolder('b', '.env'), `DATABASE_URL=${url}\n`);
-    fs.writeFileSync(inFolder('b', 'other.env'), `DATABASE_URL=${url}\n`);
-    await eventually('folder b settings to be read', () =>
-      vscode.workspace.getConfiguration('editor', folder('b').uri).get('tabSize') === 3 ? true : undefined,
-    );
-  });
-
-  it("ignores every folder's restricted settings and .env files", async () => {
-    for (const key of ['migrations.directory', 'envFile', 'statementTimeoutSeconds', 'backup.directory']) {
-      const inspected = vscode.workspace.getConfiguration('pgtuner', folder('b').uri).inspect(key);
-      assert.equal(
-        JSON.stringify(vscode.workspace.getConfiguration('pgtuner', folder('b').uri).get(key)),
-        JSON.stringify(inspected?.defaultValue),
-        `pgtuner.${key} of folder b is ignored`,
+      // The migration files are now the active editor: still folder b, and b's .env connection.
+      const applied = await run<ApplyResult>('pgtuner.applyMigrations');
+      assert.deepEqual(
+        applied?.applied.map((r) => r.name),
+        ['001_create_b_only'],
       );
-    }
-    await openIn('b', 'query.sql');
-    const created = await run<GeneratedMigration>('pgtuner.newMigration', { name: 'restricted' });
-    assert.equal(created?.upPath, inFolder('b', 'migrations', '001_restricted.sql'), 'the default folder, not the one folder b names');
-    assert.ok(!fs.existsSync(inFolder('a', 'hijacked')));
+      const tableIn = async (url: string) => (await queryRows(url, `SELECT to_regclass('public.b_only')::text AS t`))[0].t;
+      assert.equal(await tableIn(urlB), 'b_only', "applied on folder b's database");
+      assert.equal(await tableIn(urlA), null, "folder a's database untouched");
 
-    assert.equal(await select('DATABASE_URL (b: .env)'), undefined, 'no .env connection in restricted mode');
-    assert.equal(await select('DATABASE_URL (b: other.env)'), undefined);
+      const status = await run<MigrationStatus>('pgtuner.migrationStatus');
+      assert.equal(status?.directory, inFolder('b', 'sql', 'b-migrations'));
+      assert.deepEqual(
+        status.entries.map((e) => [e.name, e.state]),
+        [['001_create_b_only', 'applied']],
+      );
+
+      await openIn('a', 'query.sql');
+      const inA = await run<GeneratedMigration>('pgtuner.newMigration', { name: 'create a only' });
+      assert.equal(inA?.upPath, inFolder('a', 'db', 'a-migrations', '001_create_a_only.sql'));
+    });
+
+    it('groups the Migrations view per folder when more than one folder has migrations', async () => {
+      await openIn('b', 'query.sql');
+      await activeIs(urlB);
+      const items = (await run<MigrationViewItem[]>('pgtuner.test.migrationsViewItems')) ?? [];
+      assert.deepEqual(
+        items.map((i) => [i.label, i.contextValue, (i.children ?? []).map((c) => `${c.label}: ${c.description?.split(' ')[0]}`)]),
+        [
+          // One database, one tracking table: folder a's group sees b's migration applied there, its file not in a.
+          ['a', 'pgtuner.migrationsFolder', ['001_create_a_only: pending', '001_create_b_only: applied,']],
+          ['b', 'pgtuner.migrationsFolder', ['001_create_b_only: applied']],
+        ],
+        "both folders listed, each with its own migration files, states on the active connection (folder b's database)",
+      );
+    });
+
+    it('asks which folder when no editor is active, and does nothing when the pick is dismissed', async () => {
+      const created = await withFolderPick<GeneratedMigration>('pgtuner.newMigration', { name: 'picked folder' }, 1);
+      assert.equal(created?.upPath, inFolder('b', 'sql', 'b-migrations', '002_picked_folder.sql'));
+
+      const dismissed = await withFolderPick<GeneratedMigration>('pgtuner.newMigration', { name: 'dismissed' }, undefined);
+      assert.equal(dismissed, undefined);
+      for (const dir of [inFolder('a', 'db', 'a-migrations'), inFolder('b', 'sql', 'b-migrations')])
+        assert.ok(!fs.readdirSync(dir).some((f) => f.includes('dismissed')), `nothing written in ${dir}`);
+    });
+
+    it('with the plan panel focused, works in the folder of the SQL file it explained (no pick)', async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      const editor = await openIn('b', 'query.sql');
+      const outcome = await run<CommandOutcome<object>>('pgtuner.explain', { uri: editor.document.uri, analyze: false });
+      assert.equal(outcome?.status, 'done', JSON.stringify(outcome));
+      // As when its Create Migration button is clicked: the panel's group has the focus.
+      await vscode.commands.executeCommand('workbench.action.focusSecondEditorGroup');
+      await eventually('the plan panel in front', () =>
+        vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputWebview ? true : undefined,
+      );
+      const created = await run<GeneratedMigration>('pgtuner.newMigration', { name: 'beside the panel' });
+      assert.equal(created?.upPath, inFolder('b', 'sql', 'b-migrations', '003_beside_the_panel.sql'));
+    });
+
+    it("backs up into the backup folder of the active editor's workspace folder", async () => {
+      await openIn('b', 'query.sql');
+      await activeIs(urlB);
+      const result = await run<BackupResult>('pgtuner.backupDatabase');
+      assert.equal(path.dirname(result!.dumpPath), inFolder('b', 'backups'));
+      assert.match(fs.readFileSync(inFolder('b', '.gitignore'), 'utf8'), /^\/backups\/$/m);
+      assert.ok(!fs.existsSync(inFolder('a', 'backups')), 'nothing in folder a');
+    });
+
+    it("explains with the statement timeout of the SQL file's folder", async () => {
+      await setInFolder('b', 'statementTimeoutSeconds', 1);
+      const sleep = 'SELECT pg_sleep(1.5);\n';
+      const explain = (uri: vscode.Uri) => run<CommandOutcome<object>>('pgtuner.explain', { uri, analyze: true });
+
+      const inB = await openIn('b', 'sleep.sql', sleep);
+      const stopped = await explain(inB.document.uri);
+      assert.equal(stopped?.status, 'failed', JSON.stringify(stopped));
+      assert.match((stopped as { message: string }).message, /longer than 1 s/);
+
+      const inA = await openIn('a', 'sleep.sql', sleep);
+      const ran = await explain(inA.document.uri);
+      assert.equal(ran?.status, 'done', `folder a keeps the 30 s default: ${JSON.stringify(ran)}`);
+    });
   });
-});
+else
+  describe('Multi-root workspace, restricted mode', function () {
+    this.timeout(60_000);
+
+    before(async () => {
+      await activateExtension();
+      const url = await freshDatabaseUrl([]);
+      // What a cloned repository could ship: folder b's own settings and .env, and workspace-level settings.
+      fs.mkdirSync(inFolder('b', '.vscode'), { recursive: true });
+      fs.writeFileSync(
+        inFolder('b', '.vscode', 'settings.json'),
+        JSON.stringify({
+          'editor.tabSize': 3, // not restricted: shows when VS Code has read the file
+          'pgtuner.migrations.directory': '../a/hijacked',
+          'pgtuner.envFile': 'other.env',
+          'pgtuner.statementTimeoutSeconds': 3600,
+          'pgtuner.backup.directory': '/tmp/pgtuner-hijacked-backups',
+        }),
+      );
+      fs.writeFileSync(inFolder('b', '.env'), `DATABASE_URL=${url}\n`);
+      fs.writeFileSync(inFolder('b', 'other.env'), `DATABASE_URL=${url}\n`);
+      await eventually('folder b settings to be read', () =>
+        vscode.workspace.getConfiguration('editor', folder('b').uri).get('tabSize') === 3 ? true : undefined,
+      );
+    });
+
+    it("ignores every folder's restricted settings and .env files", async () => {
+      for (const key of ['migrations.directory', 'envFile', 'statementTimeoutSeconds', 'backup.directory']) {
+        const inspected = vscode.workspace.getConfiguration('pgtuner', folder('b').uri).inspect(key);
+        assert.equal(
+          JSON.stringify(vscode.workspace.getConfiguration('pgtuner', folder('b').uri).get(key)),
+          JSON.stringify(inspected?.defaultValue),
+          `pgtuner.${key} of folder b is ignored`,
+        );
+      }
+      await openIn('b', 'query.sql');
+      const created = await run<GeneratedMigration>('pgtuner.newMigration', { name: 'restricted' });
+      assert.equal(created?.upPath, inFolder('b', 'migrations', '001_restricted.sql'), 'the default folder, not the one folder b names');
+      assert.ok(!fs.existsSync(inFolder('a', 'hijacked')));
+
+      assert.equal(await select('DATABASE_URL (b: .env)'), undefined, 'no .env connection in restricted mode');
+      assert.equal(await select('DATABASE_URL (b: other.env)'), undefined);
+    });
+  });

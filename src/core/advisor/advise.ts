@@ -1,20 +1,19 @@
-import { readIndexes } from '../catalog/indexes';
+import { readAdviceCatalog } from '../catalog/forAdvice';
 import { readTables, TableInfo } from '../catalog/tables';
 import { Database, Session } from '../db/database';
-import { readServerInfo, ServerInfo } from '../db/serverInfo';
 import { formatBytes } from '../format';
 import { isProduction, rolledBack, singleStatement, StatementInput } from '../db/safeExplain';
 import { Plan } from '../plan/types';
 import { Run } from '../run';
 import { secondsToMs, Settings } from '../settings/schema';
 import { qualifiedName } from '../sql/ident';
-import { setColumns } from '../sql/setColumns';
 import { TableUsage } from '../sql/shape';
 import { Candidate, createIndexDdl, dropIndexDdl, indexName, trialBuildSql } from './candidate';
 import { baselinePlan } from './baseline';
 import { keepThoseThatEarnTheirPlace, repeatsExistingKeys } from './earnsPlace';
 import { DEFAULT_CANDIDATE_OPTIONS, generateCandidates } from './generate';
 import { withPartitionedDdl } from './partitioned';
+import { PhaseClock, PhaseTimings } from './phases';
 import { statementShape } from './planShape';
 import { servedByExisting } from './served';
 import { Advice, Alternative, Suggestion } from './types';
@@ -54,6 +53,8 @@ export interface AdviseTimings {
   baselineMs: number;
   /** Wall time of the whole advise() call; the difference is the advisor's own overhead. */
   totalMs: number;
+  /** That overhead phase by phase (they add up to totalMs − baselineMs). */
+  phases: PhaseTimings;
 }
 
 export type AdviseResult = Advice & { before: Plan; considered: Considered[]; timings: AdviseTimings };
@@ -72,6 +73,7 @@ const TABLE_BYTES_SQL = 'SELECT pg_table_size(to_regclass($1)) AS bytes';
  */
 export async function advise(db: Database, input: AdviseInput, run: Run): Promise<AdviseResult> {
   const started = performance.now();
+  const clock = new PhaseClock(started);
   const statement = singleStatement(input.sql);
   const progress = run.onProgress ?? (() => undefined);
   const production = isProduction(db.profile);
@@ -79,6 +81,7 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
   const result = await db.withSession(
     (session) =>
       session.transaction(rolledBack(run.settings, production), async () => {
+        clock.lap('session');
         progress(analyze ? 'Running EXPLAIN ANALYZE (rolled back afterwards)' : 'Running EXPLAIN');
         const baselineStarted = performance.now();
         const before = await baselinePlan(session, statement, {
@@ -88,7 +91,8 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
           production,
           timeoutSeconds: run.settings.statementTimeoutSeconds,
         });
-        const timings = { baselineMs: performance.now() - baselineStarted, totalMs: 0 };
+        const timings = { baselineMs: performance.now() - baselineStarted, totalMs: 0, phases: clock.phases };
+        clock.skip();
         const base: AdviseResult = {
           statement,
           plan: summary(before),
@@ -106,10 +110,13 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
         }
         const { shape, note } = statementShape(statement, before);
         if (note) base.notes.push(note);
+        clock.lap('shape');
         progress('Reading statistics and existing indexes');
-        const caps = capabilities(await readServerInfo(session));
-        const tables = await tablesOf(session, shape.tables);
-        const existing = await readIndexes(session, [...new Set([...tables.values()].map((t) => t.oid))]);
+        const catalog = await readAdviceCatalog(session, [...new Set(shape.tables.map(nameOfUsage))], columnsUsed(shape.tables));
+        const caps = capabilities(catalog.extensions);
+        const tables = byUsage(shape.tables, catalog.tables);
+        const existing = catalog.indexes;
+        clock.lap('catalog');
         const generated = generateCandidates(shape, tables, {
           ...DEFAULT_CANDIDATE_OPTIONS,
           pgTrgmInstalled: caps.pg_trgm,
@@ -125,10 +132,12 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
           base.notes.push(
             'HypoPG is not installed in this database: candidates are verified by trial builds inside a rolled-back transaction (CREATE EXTENSION hypopg makes this instant).',
           );
+        clock.lap('candidates');
         if (!candidates.length) return base;
 
         progress(`Verifying ${candidates.length} candidate index${candidates.length === 1 ? '' : 'es'} against the planner`);
         const whatIf = new WhatIf(session, statement, whatIfOptions(run.settings, input.params, caps.hypopg, production));
+        const nameOf = uniqueIndexNames(catalog.takenNames);
         try {
           const repeats = (c: Candidate, r: Probed, name: string) => repeatsExistingKeys(c, r, existing, before, name);
           const chosen = await chooseGreedily(
@@ -139,22 +148,26 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
             minImprovementOf(run.settings),
             base,
             repeats,
-            await uniqueIndexNames(session, candidates),
+            nameOf,
+            clock,
           );
-          const writes = writesOf(before, shape.kind, setColumns(statement));
+          const writes = writesOf(before, shape.kind, shape.setColumns);
           const rowsOf = (c: Candidate) => [...tables.values()].find((t) => t.schema === c.schema && t.name === c.table)?.rows ?? 0;
           const weighed = writes
             ? await weighWriteCost(whatIf, chosen, writes, rowsOf, minImprovementOf(run.settings), base.notes)
             : chosen;
-          base.suggestions = await withPartitionedDdl(session, await toSuggestions(weighed, whatIf, before));
+          const partitioned = new Set([...tables.values()].filter((t) => t.kind === 'p').map((t) => `${t.schema}.${t.name}`));
+          base.suggestions = await withPartitionedDdl(session, await toSuggestions(weighed, whatIf, before), (t) => partitioned.has(t));
         } finally {
           await whatIf.dispose();
+          clock.lap('judgement');
         }
         return base;
       }),
     run.signal,
   );
   if (!result.suggestions.length) result.notes.push(...whyNoIndex(result.before));
+  clock.lap('release');
   result.timings.totalMs = performance.now() - started;
   return result;
 }
@@ -182,6 +195,7 @@ async function chooseGreedily(
   /** Why a candidate may not be chosen whatever its cost (it repeats an existing index's keys), or undefined. */
   refused: (c: Candidate, result: Probed, name: string) => string | undefined,
   nameOf: (c: Candidate) => string,
+  clock: PhaseClock,
 ): Promise<Choice[]> {
   const notes = out.notes;
   const tableBytes = new Map([...tables.values()].map((t) => [`${t.schema}.${t.name}`, t.tableBytes]));
@@ -215,6 +229,7 @@ async function chooseGreedily(
     // Later rounds plan with the chosen indexes in place; a single-table statement has none.
     if (remaining.length) await whatIf.apply(best.probe);
   }
+  clock.lap('whatIf');
   const earning = await keepThoseThatEarnTheirPlace(whatIf, chosen, minImprovement, notes);
   if (earning.length < chosen.length) {
     chosen.splice(0, chosen.length, ...earning);
@@ -363,17 +378,27 @@ export function toProbe(c: Candidate, tableBytes: number, name = indexName(c)): 
 
 /** Catalog facts for each table usage (names resolved through search_path like the query's). */
 export async function tablesOf(session: Session, usages: TableUsage[]): Promise<Map<TableUsage, TableInfo>> {
-  const nameOf = (u: TableUsage) => qualifiedName(u.schema, u.table);
+  return byUsage(usages, await readTables(session, [...new Set(usages.map(nameOfUsage))], columnsUsed(usages)));
+}
+
+/** The name of a usage's table as the catalog query resolves it (through search_path when unqualified). */
+const nameOfUsage = (u: TableUsage) => qualifiedName(u.schema, u.table);
+
+/** The columns whose statistics matter: those the statement reads, tests or joins on. */
+function columnsUsed(usages: TableUsage[]): string[] {
   const used = usages.flatMap((u) => [
     ...u.columnsRead,
     ...u.predicates.flatMap((p) => p.target.columns),
     ...u.joinKeys.map((j) => j.column),
   ]);
-  const infos = await readTables(session, [...new Set(usages.map(nameOf))], [...new Set(used)]);
+  return [...new Set(used)];
+}
+
+function byUsage(usages: TableUsage[], infos: TableInfo[]): Map<TableUsage, TableInfo> {
   const byName = new Map(infos.map((t) => [t.wanted, t]));
   const out = new Map<TableUsage, TableInfo>();
   for (const u of usages) {
-    const info = byName.get(nameOf(u));
+    const info = byName.get(nameOfUsage(u));
     if (info) out.set(u, info);
   }
   return out;
@@ -385,8 +410,9 @@ function regclassText(table: string): string {
   return qualifiedName(table.slice(0, dot), table.slice(dot + 1));
 }
 
-function capabilities(info: ServerInfo): { hypopg: boolean; pg_trgm: boolean } {
-  return { hypopg: info.extensions.hypopg.installed, pg_trgm: info.extensions.pg_trgm.installed };
+/** Whether HypoPG and pg_trgm are installed in this database (their state can change between two runs). */
+function capabilities(installed: ReadonlySet<string>): { hypopg: boolean; pg_trgm: boolean } {
+  return { hypopg: installed.has('hypopg'), pg_trgm: installed.has('pg_trgm') };
 }
 
 function summary(plan: Plan): Advice['plan'] {
@@ -403,7 +429,7 @@ export async function explainWithIndexes(db: Database, input: WithIndexesInput, 
   return db.withSession(
     (session) =>
       session.transaction(rolledBack(run.settings, production), async () => {
-        const caps = capabilities(await readServerInfo(session));
+        const caps = capabilities((await readAdviceCatalog(session, [], [])).extensions);
         const whatIf = new WhatIf(session, statement, whatIfOptions(run.settings, input.params, caps.hypopg, production));
         try {
           for (const s of input.suggestions) await whatIf.apply(await probeOfSuggestion(session, s));

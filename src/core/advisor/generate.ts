@@ -47,7 +47,8 @@ export interface Generated {
 export function generateCandidates(shape: QueryShape, tables: Map<TableUsage, TableInfo>, options: CandidateOptions): Generated {
   const out = new Map<string, Candidate>();
   const notes: string[] = [];
-  const singleTable = shape.tables.length === 1;
+  // Views and CTEs the parser names have no statistics: only the tables behind them count.
+  const singleTable = shape.tables.filter((u) => tables.has(u)).length === 1;
   for (const usage of shape.tables) {
     const info = tables.get(usage);
     if (!info) continue;
@@ -174,6 +175,18 @@ function btreeCandidates(ctx: TableContext, shape: QueryShape, singleTable: bool
         ),
       });
     }
+  }
+  // GROUP BY with no ORDER BY of its own, under a LIMIT or after equalities: in the index's order the
+  // aggregate reads one group after another (no sort, no hash table) and stops at the LIMIT.
+  const groupKeys = singleTable && !order.length ? usage.groupBy.filter((g) => !eqKeys.some((k) => sameTarget(k, g))) : [];
+  if (groupKeys.length && (shape.limit !== undefined || eqKeys.length)) {
+    variants.push({
+      keys: [...eqKeys, ...groupKeys.map((g) => refKey(g))],
+      why: joinWhy(
+        eqWhy,
+        `${eqWhy ? 'then ' : ''}group by ${groupKeys.map(refName).join(', ')}, so the aggregate reads each group in index order${shape.limit !== undefined ? ` and stops after ${shape.limit}` : ''}`,
+      ),
+    });
   }
   const firstRange = ctx.range[0];
   if (firstRange) {

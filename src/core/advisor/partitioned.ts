@@ -36,10 +36,19 @@ SELECT n.nspname AS schema, c.relname AS name, pn.nspname AS "parentSchema", p.r
 /**
  * Suggestions on a partitioned table get the statements that build the index without blocking
  * writes (ON ONLY, one concurrent build per partition, ATTACH) and a `.down` that drops the parent's.
+ * `partitioned` says which tables are (from the catalog already read): only those are asked for their partitions.
  */
-export async function withPartitionedDdl(session: Session, suggestions: Suggestion[]): Promise<Suggestion[]> {
+export async function withPartitionedDdl(
+  session: Session,
+  suggestions: Suggestion[],
+  partitioned: (table: string) => boolean,
+): Promise<Suggestion[]> {
   const out: Suggestion[] = [];
   for (const s of suggestions) {
+    if (!partitioned(s.table)) {
+      out.push(s);
+      continue;
+    }
     const partitions = (await session.query<Partition>(PARTITIONS_SQL, [tableText(s.table)])).rows;
     out.push(partitions.length ? partitionedSuggestion(s, partitions) : s);
   }

@@ -127,7 +127,8 @@ export function planUsages(root: PlanNode): TableUsage[] {
         for (const key of splitTopLevel(text, ',')) {
           const named = columnOf(key);
           const entry = named && owner(named, undefined, below, scans);
-          if (entry) {
+          // A parallel aggregate prints its Group Key twice (Partial and Finalize).
+          if (entry && !entry.usage.groupBy.some((g) => g.column === named.column)) {
             entry.usage.groupBy.push(ref(named.column));
             read(entry, named.column);
           }
@@ -160,6 +161,8 @@ export function mergePlanShape(shape: QueryShape, planned: TableUsage[]): QueryS
       if (!copy.joinKeys.some((k) => k.column === key.column)) copy.joinKeys.push(key);
     }
     if (!copy.orderBy.length) copy.orderBy = p.orderBy;
+    // `GROUP BY 2` over `*`, or a group key behind a view: the plan's Group Key names the column.
+    if (!copy.groupBy.length) copy.groupBy = p.groupBy;
     copy.columnsRead = [...new Set([...copy.columnsRead, ...p.columnsRead])].sort();
     merged.tables[merged.tables.indexOf(target)] = copy;
   }

@@ -48,6 +48,15 @@ export interface Probed {
 export const HYPO_CREATE_SQL =
   'SELECT indexrelid::int AS oid, indexname, hypopg_relation_size(indexrelid)::float8 AS bytes FROM hypopg_create_index($1)';
 export const HYPO_DROP_SQL = 'SELECT hypopg_drop_index($1::oid)';
+/**
+ * A probe's hypothetical index is dropped in the same round trip that creates the next one (or
+ * before the next plan): $2 the earlier oids. A scalar subquery, so it runs once, with the create.
+ */
+const HYPO_DROP_AND_CREATE_SQL = `
+SELECT h.indexrelid::int AS oid, h.indexname, hypopg_relation_size(h.indexrelid)::float8 AS bytes,
+       (SELECT count(hypopg_drop_index(d)) FROM unnest($2::oid[]) AS d) AS dropped
+  FROM hypopg_create_index($1) AS h`;
+const HYPO_DROP_MANY_SQL = 'SELECT count(hypopg_drop_index(d)) AS dropped FROM unnest($1::oid[]) AS d';
 /** Hypothetical indexes live in the backend, outside any transaction: cleared when the session is released. */
 export const HYPO_RESET_SQL = 'SELECT hypopg_reset()';
 /**
@@ -98,6 +107,8 @@ interface Applied {
  */
 export class WhatIf {
   private readonly applied: Applied[] = [];
+  /** Hypothetical indexes taken out but not yet dropped: they go with the next create or before the next plan. */
+  private toDrop: number[] = [];
   private savepoints = 0;
   private memorySet = false;
 
@@ -154,7 +165,7 @@ export class WhatIf {
           : `could not be built for verification: ${(err as Error).message}`;
       return { plan: await this.plan(false), used: false, sizeBytes: null, verifiedBy: 'none', note: why };
     } finally {
-      if (applied) await this.remove(applied).catch(() => undefined);
+      if (applied) this.remove(applied);
       if (savepoint) await this.release(savepoint);
     }
   }
@@ -203,13 +214,14 @@ export class WhatIf {
   async unapply(probe: IndexProbe): Promise<boolean> {
     const i = this.applied.findIndex((a) => a.probe.name === probe.name);
     if (i < 0 || this.applied[i].hypoOid === undefined) return false;
-    await this.remove(this.applied[i]);
+    this.remove(this.applied[i]);
     this.applied.splice(i, 1);
     return true;
   }
 
   /** The plan with only the applied probes. */
-  plan(analyze: boolean): Promise<Plan> {
+  async plan(analyze: boolean): Promise<Plan> {
+    await this.dropPending();
     // A measurement never executes side effects a second time: it falls back to plain EXPLAIN.
     return explainInSession(this.session, this.statement, { analyze, params: this.options.params, sideEffects: 'plain' });
   }
@@ -217,7 +229,12 @@ export class WhatIf {
   private async create(probe: IndexProbe, by: VerifiedBy): Promise<Applied> {
     if (by === 'hypopg') {
       this.session.resetOnRelease(HYPO_RESET_SQL);
-      const r = await this.session.query<{ oid: number; indexname: string; bytes: number }>(HYPO_CREATE_SQL, [probe.createSql]);
+      const dropping = this.toDrop;
+      this.toDrop = [];
+      const r = await this.session.query<{ oid: number; indexname: string; bytes: number }>(
+        dropping.length ? HYPO_DROP_AND_CREATE_SQL : HYPO_CREATE_SQL,
+        dropping.length ? [probe.createSql, dropping] : [probe.createSql],
+      );
       return { probe, hypoOid: r.rows[0].oid, planName: r.rows[0].indexname, sizeBytes: r.rows[0].bytes };
     }
     if (!this.memorySet) {
@@ -237,8 +254,16 @@ export class WhatIf {
     return { probe, planName: probe.name, partitionNames: names.rows.map((r) => r.name) };
   }
 
-  private async remove(a: Applied): Promise<void> {
-    if (a.hypoOid !== undefined) await this.session.query(HYPO_DROP_SQL, [a.hypoOid]);
+  /** A hypothetical index is only marked for dropping: the next create or plan drops it, in its own round trip. */
+  private remove(a: Applied): void {
+    if (a.hypoOid !== undefined) this.toDrop.push(a.hypoOid);
+  }
+
+  private async dropPending(): Promise<void> {
+    if (!this.toDrop.length) return;
+    const dropping = this.toDrop;
+    this.toDrop = [];
+    await this.session.query(HYPO_DROP_MANY_SQL, [dropping]);
   }
 
   private async size(a: Applied): Promise<number | null> {
@@ -249,8 +274,9 @@ export class WhatIf {
 
   /** Drops every hypothetical index this object made (trial builds vanish with the transaction). */
   async dispose(): Promise<void> {
-    for (const a of this.applied) await this.remove(a).catch(() => undefined);
+    for (const a of this.applied) this.remove(a);
     this.applied.length = 0;
+    await this.dropPending().catch(() => undefined);
   }
 
   private async savepoint(): Promise<string> {

@@ -31,7 +31,7 @@ export interface ExistingIndex {
  * One row per index of the given tables, with one JSON entry per key. `pg_get_indexdef(oid, k, true)`
  * prints key k alone; `indoption` bits: 1 = DESC, 2 = NULLS FIRST.
  */
-const INDEXES_SQL = `
+const indexesSql = (filter: string) => `
 SELECT n.nspname AS schema, t.relname AS "table", i.relname AS name, am.amname AS method,
        x.indisunique AS unique, x.indisvalid AS valid, x.indnkeyatts AS nkey,
        pg_get_indexdef(x.indexrelid) AS definition,
@@ -50,7 +50,10 @@ SELECT n.nspname AS schema, t.relname AS "table", i.relname AS name, am.amname A
   JOIN pg_class t ON t.oid = x.indrelid
   JOIN pg_namespace n ON n.oid = t.relnamespace
   JOIN pg_am am ON am.oid = i.relam
- WHERE x.indrelid = ANY($1::oid[])`;
+ WHERE ${filter}`;
+const INDEXES_SQL = indexesSql('x.indrelid = ANY($1::oid[])');
+/** The same rows for the tables of a query named `tables` with an `oid` column (the advisor's one catalog read). */
+export const INDEXES_OF_TABLES_SQL = indexesSql('x.indrelid IN (SELECT oid FROM tables)');
 
 interface RawKey {
   column: string | null;
@@ -63,27 +66,31 @@ interface RawKey {
 export async function readIndexes(session: Session, tableOids: number[]): Promise<ExistingIndex[]> {
   if (!tableOids.length) return [];
   const r = await session.query(INDEXES_SQL, [tableOids]);
-  return r.rows.map((row) => {
-    const raw = row.keys as RawKey[];
-    const keys = raw.slice(0, row.nkey).map((k) => ({
-      column: k.column ?? undefined,
-      text: k.text,
-      opclass: k.opclass ?? '',
-      defaultOpclass: k.defaultOpclass ?? true,
-      desc: ((k.option ?? 0) & 1) === 1,
-      nullsFirst: ((k.option ?? 0) & 2) === 2,
-    }));
-    return {
-      schema: row.schema,
-      table: row.table,
-      name: row.name,
-      method: row.method,
-      keys,
-      include: raw.slice(row.nkey).map((k) => k.column ?? k.text),
-      predicate: row.predicate ?? undefined,
-      unique: row.unique,
-      valid: row.valid,
-      definition: row.definition,
-    };
-  });
+  return r.rows.map(indexFromRow);
+}
+
+/** A row of the indexes query (or the same object from json_agg) → ExistingIndex. */
+export function indexFromRow(row: Record<string, unknown>): ExistingIndex {
+  const raw = row.keys as RawKey[];
+  const nkey = row.nkey as number;
+  const keys = raw.slice(0, nkey).map((k) => ({
+    column: k.column ?? undefined,
+    text: k.text,
+    opclass: k.opclass ?? '',
+    defaultOpclass: k.defaultOpclass ?? true,
+    desc: ((k.option ?? 0) & 1) === 1,
+    nullsFirst: ((k.option ?? 0) & 2) === 2,
+  }));
+  return {
+    schema: row.schema as string,
+    table: row.table as string,
+    name: row.name as string,
+    method: row.method as string,
+    keys,
+    include: raw.slice(nkey).map((k) => k.column ?? k.text),
+    predicate: (row.predicate as string | null) ?? undefined,
+    unique: row.unique as boolean,
+    valid: row.valid as boolean,
+    definition: row.definition as string,
+  };
 }

@@ -91,6 +91,8 @@ export interface QueryShape {
   paramCount: number;
   /** True when a CTE or the statement itself writes (INSERT/UPDATE/DELETE/MERGE). */
   writes: boolean;
+  /** The columns the statement's UPDATE sets ([] for other statements); undefined when unknown (a shape from the plan alone). */
+  setColumns?: string[];
 }
 
 /** Where a parse error happened; 1-based line and column. */

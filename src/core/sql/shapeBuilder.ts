@@ -80,13 +80,14 @@ export class ShapeBuilder {
   private paramCount = 0;
   private writes = false;
   private limit: number | undefined;
+  private setColumns: string[] = [];
 
   constructor(private readonly known: KnownColumns) {}
 
   build(statement: Statement): QueryShape {
     const kind = this.statement(statement, undefined, new Set(), true);
     for (const t of this.tables) t.columnsRead.sort();
-    const shape: QueryShape = { kind, tables: this.tables, paramCount: this.paramCount, writes: this.writes };
+    const shape: QueryShape = { kind, tables: this.tables, paramCount: this.paramCount, writes: this.writes, setColumns: this.setColumns };
     if (this.limit !== undefined) shape.limit = this.limit;
     return shape;
   }
@@ -134,6 +135,7 @@ export class ShapeBuilder {
         this.addTable(scope, st.table);
         const conditions = st.from ? this.fromItems([st.from], scope) : [];
         for (const set of st.sets) this.walk(set.value, scope);
+        if (top) this.setColumns = st.sets.map((set) => set.column.name);
         this.filter(st.where, conditions, scope);
         this.walkSelected(st.returning, scope);
         return 'update';
@@ -166,7 +168,10 @@ export class ShapeBuilder {
     for (const g of groupBy) {
       if (!g.fromOutput) this.walk(g.expr, scope);
       const local = this.localTarget(g.expr, scope);
-      local?.occurrence.usage?.groupBy.push(local.target);
+      const keys = local?.occurrence.usage?.groupBy;
+      // `GROUP BY day, 1` names one key twice.
+      const same = (k: ColumnRef) => k.column === local?.target.column && k.expression === local?.target.expression;
+      if (keys && !keys.some(same)) keys.push(local.target);
     }
     this.orderBy(s.orderBy ?? [], outputs, scope);
     if (s.limit?.limit) this.walk(s.limit.limit, scope);

@@ -23,6 +23,7 @@ CREATE SCHEMA archive;
 CREATE TABLE archive.people (LIKE people);
 INSERT INTO archive.people SELECT * FROM people;
 CREATE VIEW v_archived AS SELECT id, email AS addr FROM archive.people;
+CREATE VIEW v_orders AS SELECT id AS order_no, person_id AS buyer, amount FROM orders;
 ANALYZE;`;
 
 describe('advisor: candidates from the plan where the statement does not reach the table', function () {
@@ -89,5 +90,35 @@ describe('advisor: candidates from the plan where the statement does not reach t
   it('ORDER BY 1 DESC LIMIT n over SELECT *: the first column of the table, in that direction', async () => {
     const r = await suggest('SELECT * FROM events ORDER BY 1 DESC LIMIT 10');
     assert.match(onlyDdl(r), /ON public\.events \(happened_at DESC\)/);
+  });
+
+  // A GROUP BY under a LIMIT reads every row to build its groups; in the index's order the aggregate
+  // streams one group after another and stops after n. Only the group key leads to that index.
+  it('GROUP BY 2 and GROUP BY an alias: the group key, in index order, so the aggregate stops at the LIMIT', async () => {
+    for (const sql of [
+      'SELECT sum(amount) AS total, person_id FROM orders GROUP BY 2 LIMIT 10',
+      'SELECT sum(o.amount) AS total, o.person_id AS who FROM orders o GROUP BY who LIMIT 10',
+    ]) {
+      const r = await suggest(sql);
+      assert.match(onlyDdl(r), /ON public\.orders \(person_id\)/, sql);
+      assert.match(
+        r.suggestions[0].reason,
+        /^Group by person_id, so the aggregate reads each group in index order and stops after 10/,
+        sql,
+      );
+      assert.ok(r.suggestions[0].evidence.costAfter < r.suggestions[0].evidence.costBefore / 10, JSON.stringify(r.suggestions[0].evidence));
+    }
+  });
+
+  it('GROUP BY 2 over * behind a view or a CTE: the plan names the base column', async () => {
+    const viaView = await suggest('SELECT sum(amount) AS total, buyer FROM v_orders GROUP BY 2 LIMIT 10');
+    assert.match(onlyDdl(viaView), /ON public\.orders \(person_id\)/);
+    const viaCte = await suggest('WITH o AS (SELECT * FROM orders) SELECT count(*), person_id FROM o GROUP BY 2 LIMIT 5');
+    assert.match(onlyDdl(viaCte), /ON public\.orders \(person_id\)/);
+  });
+
+  it('GROUP BY without a LIMIT or a filter reads every row anyway: no index for the group key alone', async () => {
+    const r = await suggest('SELECT count(*), kind FROM events GROUP BY 2');
+    assert.deepEqual(ddls(r), []);
   });
 });

@@ -8,6 +8,7 @@ const jobs: TableInfo = {
   oid: 1,
   schema: 'public',
   name: 'jobs',
+  kind: 'r',
   rows: 300_000,
   pages: 9000,
   tableBytes: 70e6,

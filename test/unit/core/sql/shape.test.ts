@@ -479,19 +479,36 @@ describe('sql/parse extractShape', () => {
       assert.equal(shape.tables[0].readsAllColumns, false, 'count(*) does not read every column');
     });
 
-    it('GROUP BY expressions, ordinals and output aliases', () => {
+    it('GROUP BY expressions, ordinals and output aliases (one key named twice is one key)', () => {
       const shape = extractShape("SELECT date_trunc('day', created_at) AS day, count(*) FROM events GROUP BY day, 1");
       assert.deepEqual(
         shape.tables[0].groupBy.map((g) => g.expression),
-        ["date_trunc('day', created_at)", "date_trunc('day', created_at)"],
+        ["date_trunc('day', created_at)"],
       );
       assert.deepEqual(shape.tables[0].columnsRead, ['created_at']);
+    });
+
+    it('GROUP BY 2 and GROUP BY an output alias name the select-list column they stand for', () => {
+      const byPosition = extractShape('SELECT count(*) AS n, e.kind AS k FROM events e GROUP BY 2 LIMIT 5').tables[0];
+      assert.deepEqual(byPosition.groupBy, [{ column: 'kind', columns: ['kind'] }]);
+      const byAlias = extractShape('SELECT count(*) AS n, e.kind AS k FROM events e GROUP BY k').tables[0];
+      assert.deepEqual(byAlias.groupBy, [{ column: 'kind', columns: ['kind'] }]);
     });
 
     it('LIMIT as a numeric literal, also FETCH FIRST', () => {
       assert.equal(extractShape('SELECT 1 FROM t LIMIT 10 OFFSET 20').limit, 10);
       assert.equal(extractShape('SELECT 1 FROM t FETCH FIRST 5 ROWS ONLY').limit, 5);
       assert.equal(extractShape('SELECT 1 FROM t').limit, undefined);
+    });
+  });
+
+  describe('columns an UPDATE sets', () => {
+    it('names them as the catalog does, also under WITH; none for other statements', () => {
+      assert.deepEqual(extractShape('UPDATE public.t AS x SET a = 1, "Mixed" = 2 WHERE c = 3').setColumns, ['a', 'Mixed']);
+      assert.deepEqual(extractShape('WITH s AS (SELECT 1 AS v) UPDATE t SET b = s.v FROM s WHERE t.c = 3').setColumns, ['b']);
+      assert.deepEqual(extractShape('DELETE FROM t WHERE a = 1').setColumns, []);
+      assert.deepEqual(extractShape('SELECT 1').setColumns, []);
+      assert.deepEqual(extractShape('INSERT INTO t (a) SELECT b FROM u ON CONFLICT (a) DO UPDATE SET c = 1').setColumns, []);
     });
   });
 

@@ -79,7 +79,8 @@ describe('sql shape texts accepted by PostgreSQL', () => {
       }
     }
     assert.ok(built >= 60, `built ${built} indexes`);
-    assert.ok(unparsed <= 1, `${unparsed} bench statements the parser cannot read`);
+    // cte_materialized_fence and cte_not_materialized ([NOT] MATERIALIZED).
+    assert.ok(unparsed <= 2, `${unparsed} bench statements the parser cannot read`);
   });
 
   it('valueSql of constant predicates is a valid value for its column', async () => {

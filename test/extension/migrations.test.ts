@@ -270,4 +270,31 @@ describe('Migrations', function () {
       }
     });
   });
+
+  it("a folder in Flyway's naming: the view says Flyway's table is in use, and Apply writes Flyway's history", async () => {
+    const flyway = await useFolder('db/flyway');
+    try {
+      fs.mkdirSync(flyway, { recursive: true });
+      fs.writeFileSync(path.join(flyway, 'V1__create_fw_ext.sql'), 'CREATE TABLE fw_ext (id int);\n');
+      fs.writeFileSync(path.join(flyway, 'U1__create_fw_ext.sql'), 'DROP TABLE fw_ext;\n');
+      await run('pgtuner.migrations.refresh');
+      const before = await viewItems();
+      assert.deepEqual(
+        before.map((i) => [i.label, i.description?.split(' ')[0]]),
+        [
+          ['V1__create_fw_ext', 'pending'],
+          ["Tracked in public.flyway_schema_history (Flyway's table)", undefined],
+        ],
+      );
+      const result = await run<ApplyResult>('pgtuner.applyMigrations');
+      assert.equal(result?.trackingTable, 'public.flyway_schema_history');
+      assert.deepEqual(await queryRows(url, 'SELECT version, type, script, success FROM flyway_schema_history'), [
+        { version: '1', type: 'SQL', script: 'V1__create_fw_ext.sql', success: true },
+      ]);
+    } finally {
+      // The suite's other tests keep PG Tuner's own table in this database.
+      await adminSql(databaseOf(url), 'DROP TABLE IF EXISTS flyway_schema_history, fw_ext');
+      await useFolder('db/migrations');
+    }
+  });
 });

@@ -4,6 +4,8 @@
  *   plain backup      backupDatabase() without encryption, for reference, in the same rounds
  *   upload            uploadBackup() of that dump to s3rver on 127.0.0.1 (multipart, read back and checked)
  *                     beside a plain copy of the same file (fs.copyFile)
+ *   resumed upload    the same upload cancelled once half of its parts were sent, then run again: the
+ *                     second run's time and parts (only the missing ones are sent)
  * Each round runs the backups in a rotating order; medians of the rounds are compared. Writes
  * bench/results-offsite.json. Env: PGTUNER_BENCH_ROWS (default 1,000,000 events), PGTUNER_BENCH_ROUNDS
  * (default 3). Run: `npm run bench -- offsite`.
@@ -14,7 +16,7 @@ import * as path from 'path';
 import { backupDatabase } from '../src/core/backup/backup';
 import { memoryKeyring } from '../src/core/backup/keys';
 import { deleteBackup } from '../src/core/backup/listing';
-import { uploadBackup } from '../src/core/backup/remote';
+import { UploadResult, uploadBackup } from '../src/core/backup/remote';
 import { discoverTools } from '../src/core/backup/tools';
 import { Database } from '../src/core/db/database';
 import { targetFromUrl } from '../src/core/db/profile';
@@ -97,6 +99,11 @@ async function main(): Promise<void> {
     const dumpBytes = fs.statSync(dumps.encrypted).size;
     const uploadMs = await timed(() => uploadBackup({ dumpPath: dumps.encrypted }, encryptedRun));
     const copyMs = await timed(() => fs.promises.copyFile(dumps.encrypted, path.join(work, 'copy.bin')));
+    const resumed = await resumedUpload(dumps.encrypted, {
+      ...settings,
+      'backup.encryption': 'passphrase',
+      'backup.s3.prefix': 'resumed/',
+    });
     await db.end();
 
     const rawMs = median(rounds.map((r) => r.raw));
@@ -118,9 +125,11 @@ async function main(): Promise<void> {
       plainBackup: ratio('plain'),
       encryptedBackup: encrypted,
       upload: { ms: Math.round(uploadMs), mbPerSecond: mbps(uploadMs), copyMs: Math.round(copyMs), copyMbPerSecond: mbps(copyMs) },
+      resumedUpload: { ...resumed, ms: Math.round(resumed.ms), shareOfFullUpload: Number((resumed.ms / uploadMs).toFixed(3)) },
       notes: [
         'raw = pg_dump -Fc -f <file>; plain/encrypted = backupDatabase (snapshot, exact counts beside pg_dump, sha256, signed manifest), encrypted with OpenPGP AES-256 streamed from pg_dump stdout.',
-        'upload = multipart PUTs of 16 MB to s3rver on 127.0.0.1, then the object read back and its SHA-256 compared, then .sha256 and manifest; copy = fs.copyFile of the same file.',
+        'upload = resumable multipart PUTs of 16 MB (two at a time) to s3rver on 127.0.0.1, then the object read back and its SHA-256 compared, then .sha256 and manifest; copy = fs.copyFile of the same file.',
+        'resumedUpload = the same upload cancelled once half its parts were sent, then run again: ms and parts of that second run (it also reads the whole object back to check it).',
         'Order rotates between rounds; medians compared. A shared 2-core machine: quote ratios, not times.',
       ],
     };
@@ -133,6 +142,7 @@ async function main(): Promise<void> {
           plainBackup: results.plainBackup,
           encryptedBackup: encrypted,
           upload: results.upload,
+          resumedUpload: results.resumedUpload,
         },
         null,
         2,
@@ -145,6 +155,19 @@ async function main(): Promise<void> {
     await s3.stop();
     await cluster.stop();
   }
+}
+
+/** Cancels an upload once half its parts are sent, then times the run that finishes it. */
+async function resumedUpload(dumpPath: string, settings: Partial<Settings>) {
+  const controller = new AbortController();
+  const half = (m: string) => {
+    const [, done, of] = /\((\d+) of (\d+) parts\)/.exec(m) ?? [];
+    if (Number(done) >= Number(of) / 2) controller.abort();
+  };
+  await uploadBackup({ dumpPath }, defaultRun({ settings, signal: controller.signal, onProgress: half })).catch(() => undefined);
+  let result: UploadResult | undefined;
+  const ms = await timed(async () => void (result = await uploadBackup({ dumpPath }, defaultRun({ settings }))));
+  return { ms, parts: result!.parts, resumedParts: result!.resumedParts, uploadedParts: result!.uploadedParts };
 }
 
 main().catch((err) => {

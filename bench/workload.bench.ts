@@ -1,20 +1,26 @@
 /**
  * Workload benchmark (issue 13) on bench/workload: replays workload.json's reads and writes (their
  * calls, parameters in turn) so pg_stat_statements holds a real workload, runs `pgtuner workload
- * --from-stats` (the built CLI, as a user would), then for every budget in the file (a fraction of
+ * --from-stats --file <the workload's statements as an .sql file>` (the built CLI, as a user with the
+ * application's SQL in the repository would: the constants pg_stat_statements drops come from
+ * there), then for every budget in the file (a fraction of
  * the unconstrained set's size) builds the chosen set, replays the workload and measures the read
  * and write time; the same for the union of the per-query oracle_ddl (the hand-written reference).
  * Writes bench/results-workload.json.
  *
  *   node out/bench/workload.bench.js [--db <url of a loaded bench database>] [--scale 0.1]
  *
- * --scale multiplies every call count (at least 1 call each) for a quicker, noisier run.
+ * --scale multiplies every call count (at least 1 call each) for a quicker, noisier run. A statement's
+ * time is the median of its calls times their number: a shared machine's stalls do not land on
+ * whichever set happened to be measured then.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
 import { startCluster } from '../test/support/cluster';
+import { median } from './support';
 
 interface Query {
   id: string;
@@ -36,6 +42,8 @@ interface WorkloadFile {
 interface Replay {
   readMs: number;
   writeMs: number;
+  /** Time of each statement's calls (read or write id → ms): what a set serves and what it does not. */
+  byStatement: Record<string, number>;
 }
 
 const WORKLOAD = process.env.PGTUNER_BENCH_DIR ?? path.join(__dirname, '..', '..', 'bench', 'workload');
@@ -85,11 +93,15 @@ async function main() {
     const none = await replay(client, reads, writes);
     console.log(`  reads ${none.readMs.toFixed(0)} ms, writes ${none.writeMs.toFixed(0)} ms`);
 
+    // The application's statements as its repository holds them (constants included): pg_stat_statements
+    // keeps none, and the advisor takes them from the workspace (--file) for the statements it recorded.
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-bench-workload-'));
+    fs.writeFileSync(path.join(workspace, 'app.sql'), [...reads, ...writes].map((e) => `${e.sql!.trim()};\n`).join('\n'));
     const advise = (budget?: number) => {
       const t0 = Date.now();
       const out = execFileSync(
         process.execPath,
-        [CLI, 'workload', '--from-stats', '50', '--json', ...(budget ? ['--budget', String(budget)] : [])],
+        [CLI, 'workload', '--from-stats', '50', '--file', workspace, '--json', ...(budget ? ['--budget', String(budget)] : [])],
         {
           env: { ...process.env, DATABASE_URL: url },
           encoding: 'utf8',
@@ -190,9 +202,11 @@ async function dropBenchIndexes(client: Client): Promise<void> {
 
 /** Every read and write its number of calls, parameters in turn; writes inside one transaction that is rolled back. */
 async function replay(client: Client, reads: Entry[], writes: Entry[]): Promise<Replay> {
+  const byStatement: Record<string, number> = {};
   const run = async (entries: Entry[]) => {
     let ms = 0;
     for (const e of entries) {
+      const times: number[] = [];
       for (let call = 0; call < e.calls; call++) {
         const params = e.params?.length ? e.params[call % e.params.length] : undefined;
         // A read that writes (UPDATE … RETURNING) is rolled back, as the bench README says.
@@ -200,16 +214,19 @@ async function replay(client: Client, reads: Entry[], writes: Entry[]): Promise<
         if (writes) await client.query('BEGIN');
         const t0 = performance.now();
         await client.query({ name: `wl_${e.id}`, text: e.sql!, values: params });
-        ms += performance.now() - t0;
+        times.push(performance.now() - t0);
         if (writes) await client.query('ROLLBACK');
       }
+      const own = median(times) * e.calls;
+      byStatement[e.id] = Math.round(own * 10) / 10;
+      ms += own;
     }
     return ms;
   };
   const readMs = await run(reads);
   await client.query('BEGIN');
   try {
-    return { readMs, writeMs: await run(writes) };
+    return { readMs, writeMs: await run(writes), byStatement };
   } finally {
     await client.query('ROLLBACK');
   }

@@ -5,13 +5,14 @@ import { GeneratedMigration } from '../../core/migrations/generate';
 import { adviseWorkload } from '../../core/workload/adviseWorkload';
 import { generateWorkloadMigrations } from '../../core/workload/migration';
 import { parseBudget } from '../../core/workload/budget';
-import { parseWorkloadFile, readText, statementsFromSqlPaths } from '../../core/workload/inputs';
-import { WorkloadInput, WorkloadReport } from '../../core/workload/types';
+import { MAX_CODE_FILE_BYTES, parseWorkloadFile, readText, statementsFromCode, statementsFromSqlPaths } from '../../core/workload/inputs';
+import { WorkloadInput, WorkloadReport, WorkloadStatement } from '../../core/workload/types';
 import { defineVerb } from '../runner';
 
 const OPTIONS = {
   'from-stats': { type: 'boolean', default: false },
   file: { type: 'string', multiple: true },
+  code: { type: 'string', multiple: true },
   workload: { type: 'string' },
   budget: { type: 'string' },
   'max-indexes': { type: 'string' },
@@ -32,11 +33,15 @@ rolled back. Exit 0 also when nothing is suggested, 1 when the verified set make
 input. Ctrl-C stops the statement on the server (exit 130).
 
   --from-stats [N]        the top N statements of pg_stat_statements by total time (default: the setting
-                          pgtuner.workload.topStatements, 50)
+                          pgtuner.workload.topStatements, 50); with --file/--code, a recorded statement found
+                          there is planned with its constants (pg_stat_statements keeps none), else generically
   --file <path>…          SQL files or folders (every .sql under them); a "-- pgtuner: calls=N" comment
                           before a statement gives its weight (default 1). Repeat --file or list paths after it
+  --code <path>…          SQL in the string and template literals of the JS/TS files under the folders
+                          (node_modules, dist, out, build skipped; files over ${formatBytes(MAX_CODE_FILE_BYTES)} left out); \${expr}
+                          becomes $n; a "// pgtuner: calls=N" comment before the literal gives its weight
   --workload <file.json>  { "statements": [ { "id"?, "sql", "calls"?, "params"?: [v…] | [[v…], …] } ] }
-                          (exactly one of --from-stats, --file, --workload)
+                          (one of --from-stats [with --file/--code], --file/--code, --workload)
   --budget <size|share>   storage the new indexes may take: 500MB, 2GB, or 10% of the database's size
                           (default: no limit)
   --max-indexes <n>       at most this many new indexes
@@ -47,15 +52,18 @@ input. Ctrl-C stops the statement on the server (exit 130).
 
 Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --budget 500MB --json
           pgtuner workload --file queries/ --budget 10%
+          pgtuner workload --code src/ --file db/queries.sql
           pgtuner workload --workload ci/workload.json --max-indexes 5
           pgtuner workload --from-stats --budget 1GB --migration migrations/`,
   options: OPTIONS,
   input(values, positionals): WorkloadInput & MigrationOutput {
-    const sources = [values['from-stats'], !!values.file?.length, values.workload !== undefined].filter(Boolean).length;
+    const workspace = !!values.file?.length || !!values.code?.length;
+    // With --from-stats, --file/--code lend their constants to the recorded statements.
+    const sources = [values['from-stats'] || workspace, values.workload !== undefined].filter(Boolean).length;
     if (sources !== 1)
       throw new PgTunerError(
         'BAD_INPUT',
-        'Give the workload with exactly one of --from-stats [N], --file <path>… or --workload <file.json>.',
+        'Give the workload with exactly one of --from-stats [N] (with --file/--code lending constants), --file <path>… and/or --code <folder>…, or --workload <file.json>.',
       );
     const limits = {
       migration: values.migration !== undefined ? { directory: values.migration, perIndex: values['migration-per-index'] } : undefined,
@@ -65,16 +73,20 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
     if (values['from-stats']) {
       if (positionals.length > 1) throw new PgTunerError('BAD_INPUT', `Unexpected arguments: ${positionals.slice(1).join(' ')}`);
       const top = positionals.length ? positiveInteger(positionals[0], '--from-stats') : undefined;
-      return { fromStats: true, top, ...limits };
+      const sample = workspace ? workspaceStatements(values.file ?? [], values.code ?? []) : undefined;
+      return { fromStats: true, top, workspace: sample?.statements, ...limits };
     }
     if (values.workload !== undefined) {
       if (positionals.length) throw new PgTunerError('BAD_INPUT', `Unexpected arguments: ${positionals.join(' ')}`);
       return { statements: parseWorkloadFile(readText(values.workload), values.workload), ...limits };
     }
-    const statements = statementsFromSqlPaths([...(values.file ?? []), ...positionals]);
-    if (!statements.length)
-      throw new PgTunerError('BAD_INPUT', `No SQL statement found in ${[...(values.file ?? []), ...positionals].join(', ')}.`);
-    return { statements, ...limits };
+    // Paths after the flags belong to --code when only --code is given, else to --file.
+    const onlyCode = !values.file?.length && !!values.code?.length;
+    const { statements, inputNotes } = workspaceStatements(
+      onlyCode ? [] : [...(values.file ?? []), ...positionals],
+      onlyCode ? [...values.code!, ...positionals] : (values.code ?? []),
+    );
+    return { statements, inputNotes, ...limits };
   },
   async run(db, input, run): Promise<WorkloadReport & { migrations: GeneratedMigration[] }> {
     const report = await adviseWorkload(db, input, run);
@@ -126,6 +138,19 @@ function renderMigrations(written: GeneratedMigration[], folder: string | undefi
   if (folder === undefined) return '';
   if (!written.length) return `no migration written to ${folder}: nothing to create or drop\n`;
   return written.map((m) => `migration: ${[m.upPath, m.downPath].filter(Boolean).join(' and ')}\n`).join('');
+}
+
+/** The statements of SQL files/folders and of the JS/TS code under folders; none at all is bad input. */
+function workspaceStatements(sqlPaths: string[], codePaths: string[]): { statements: WorkloadStatement[]; inputNotes?: string[] } {
+  const code = statementsFromCode(codePaths);
+  const statements = [...statementsFromSqlPaths(sqlPaths), ...code.statements];
+  if (!statements.length) throw new PgTunerError('BAD_INPUT', `No SQL statement found in ${[...sqlPaths, ...codePaths].join(', ')}.`);
+  const inputNotes = code.skipped.length
+    ? [
+        `Left out ${code.skipped.length} source file(s) over ${formatBytes(MAX_CODE_FILE_BYTES)} (bundles or generated code): ${code.skipped.join(', ')}.`,
+      ]
+    : undefined;
+  return { statements, inputNotes };
 }
 
 function positiveInteger(text: string, flag: string): number {

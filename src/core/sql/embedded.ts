@@ -172,9 +172,18 @@ function operandEnd(source: string, i: number): number {
  * strings; where JS grammar is ambiguous the scan errs toward not finding a literal.
  */
 export function literalAt(source: string, offset: number): { start: number; end: number } | undefined {
+  for (const literal of literalsOf(source, offset)) if (offset >= literal.start && offset < literal.end) return literal;
+  return undefined;
+}
+
+/**
+ * Every string and template literal of a JS/TS source in order, as [start, end) including quotes
+ * (the scan `literalAt` makes); `until` stops it at the literal that reaches that offset.
+ */
+export function* literalsOf(source: string, until = Infinity): Generator<{ start: number; end: number }> {
   let i = 0;
   let regexAllowed = true;
-  while (i < source.length && i <= offset) {
+  while (i < source.length && i <= until) {
     const c = source[i];
     let end: number | undefined;
     if (source.startsWith('//', i) || source.startsWith('/*', i)) {
@@ -184,7 +193,7 @@ export function literalAt(source: string, offset: number): { start: number; end:
     if (c === "'" || c === '"') end = stringEnd(source, i);
     else if (c === '`') end = Math.min(source.length, readTemplateBody(source, i + 1, source.length, true).end + 1);
     if (end !== undefined) {
-      if (offset >= i && offset < end) return { start: i, end };
+      yield { start: i, end };
       i = end;
       regexAllowed = false;
     } else if (c === '/' && regexAllowed) {
@@ -200,7 +209,6 @@ export function literalAt(source: string, offset: number): { start: number; end:
       i++;
     }
   }
-  return undefined;
 }
 
 const KEYWORDS_BEFORE_EXPRESSION = new Set([

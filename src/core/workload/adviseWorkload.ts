@@ -18,13 +18,15 @@ import { readServerInfo } from '../db/serverInfo';
 import { PgTunerError } from '../errors';
 import { formatBytes } from '../format';
 import { walkPlan } from '../plan/parse';
+import { PlanNode } from '../plan/types';
 import { Run } from '../run';
 import { tryExtractShape } from '../sql/parse';
-import { QueryShape } from '../sql/shape';
-import { readUnusedIndexes, dropStatements } from './drops';
+import { QueryShape, TableUsage } from '../sql/shape';
+import { dropStatements, readUnusedIndexes, replacedIndexes } from './drops';
+import { indexableCandidates } from './indexable';
 import { mergedCandidates } from './merge';
 import { selectIndexes, Selection, UNLIMITED } from './select';
-import { readTopStatements } from './statStatements';
+import { plannableStatements, readTopStatements } from './statStatements';
 import { ChosenIndex, CurvePoint, ProposedDrop, StatementOutcome, WorkloadInput, WorkloadReport, WorkloadStatement } from './types';
 import { IndexOption, optionKey, PlannedStatement, WhatIfCosts } from './whatIfCosts';
 import { indexWriteCost, readWriteRates, TableWrites, updatedColumns } from './writeCost';
@@ -52,6 +54,8 @@ interface Analysed extends PlannedStatement {
   /** Rows one call writes, from the plan (INSERT/UPDATE/DELETE). */
   rowsWritten: number;
   baselineIndexes: Set<string>;
+  /** The plan without new indexes (the first parameter set's): where syntactic candidates come from. */
+  baselinePlan: PlanNode;
 }
 
 interface Option extends IndexOption {
@@ -66,7 +70,7 @@ export async function adviseWorkload(db: Database, input: WorkloadInput, run: Ru
   return db.withSession(
     (session) =>
       session.transaction(rolledBack(run.settings, production), async () => {
-        const notes: string[] = [];
+        const notes: string[] = [...(('inputNotes' in input && input.inputNotes) || [])];
         const info = await readServerInfo(session);
         if (!info.extensions.hypopg.installed) {
           throw new PgTunerError(
@@ -77,6 +81,13 @@ export async function adviseWorkload(db: Database, input: WorkloadInput, run: Ru
         progress('Reading the workload');
         const stats =
           'fromStats' in input ? await readTopStatements(session, input.top ?? run.settings['workload.topStatements']) : undefined;
+        if (stats && 'fromStats' in input) {
+          const found = plannableStatements(stats.statements, input.workspace ?? []);
+          if (input.workspace?.length)
+            notes.push(
+              `${found} of the ${stats.statements.length} recorded statements were found in the workspace and planned with its constants; the others with generic plans.`,
+            );
+        }
         const given = stats?.statements ?? ('statements' in input ? input.statements : []);
         if (!given.length) throw new PgTunerError('BAD_INPUT', 'The workload has no statement.');
 
@@ -104,7 +115,10 @@ export async function adviseWorkload(db: Database, input: WorkloadInput, run: Ru
           progress('Verifying the chosen set together');
           const verified = await verify(costs, statements, selection.chosen);
           const indexes = chosenIndexes(selection, verified, statements);
-          const drops = await proposedDrops(session, oids, statements, verified.usedNames, writes, notes);
+          const drops = [
+            ...replacements(existing, selection.chosen),
+            ...(await proposedDrops(session, oids, statements, verified.usedNames, writes, notes)),
+          ].filter((d, i, all) => all.findIndex((x) => x.index === d.index) === i);
           if (budgetBytes !== null && selection !== unconstrained) {
             notes.push(
               `The budget (${formatBytes(budgetBytes)}) holds ${selection.chosen.length} of the ${unconstrained.chosen.length} indexes of the unconstrained set (${formatBytes(sumBytes(unconstrained.chosen))}).`,
@@ -155,7 +169,7 @@ async function analyseAll(session: Session, given: WorkloadStatement[], notes: s
       await session.query(RELEASE_SQL);
       const parsed = tryExtractShape(sql);
       const shape = 'shape' in parsed ? parsed.shape : undefined;
-      const tableInfos = shape ? await tablesOf(session, shape.tables) : new Map();
+      const tableInfos = await tablesOf(session, [...(shape?.tables ?? []), ...planOnlyTables(plans[0].root, shape)]);
       const writer = plans[0].root.nodeType === 'ModifyTable' ? plans[0].root.children[0] : undefined;
       out.push({
         id: w.id,
@@ -168,6 +182,8 @@ async function analyseAll(session: Session, given: WorkloadStatement[], notes: s
         costBefore: plans.reduce((s, p) => s + p.totalCost, 0) / plans.length,
         rowsWritten: shape?.writes ? Math.max(writer?.planRows ?? 1, 1) : 0,
         baselineIndexes: new Set(plans.flatMap((p) => [...walkPlan(p.root)].map((n) => n.index).filter((n): n is string => !!n))),
+        baselinePlan: plans[0].root,
+        words: wordsOf(`${sql} ${JSON.stringify(plans.map((p) => p.root))}`),
       });
     } catch (err) {
       if (signal?.aborted || (err instanceof PgTunerError && err.code === 'CANCELLED')) throw err;
@@ -177,6 +193,30 @@ async function analyseAll(session: Session, given: WorkloadStatement[], notes: s
     }
   }
   return out;
+}
+
+/**
+ * Tables the plan scans that the statement's shape does not name (a text the parser cannot read,
+ * views, subqueries): they are the statement's tables too, for the candidates and the cache.
+ */
+function planOnlyTables(root: PlanNode, shape: QueryShape | undefined): TableUsage[] {
+  const named = new Set(shape?.tables.map((t) => t.table) ?? []);
+  const out = new Map<string, TableUsage>();
+  for (const n of walkPlan(root)) {
+    if (!n.relation || named.has(n.relation)) continue;
+    const usage = {
+      schema: n.schema,
+      table: n.relation,
+      predicates: [],
+      joinKeys: [],
+      orderBy: [],
+      groupBy: [],
+      columnsRead: [],
+      readsAllColumns: false,
+    };
+    out.set(`${n.schema}.${n.relation}`, usage);
+  }
+  return [...out.values()];
 }
 
 /**
@@ -243,6 +283,7 @@ async function candidateOptions(
 ): Promise<Option[]> {
   const pgTrgmInstalled = (await readServerInfo(session)).extensions.pg_trgm.installed;
   const generated = new Map<string, Candidate>();
+  const syntactic = new Map<string, Candidate>();
   /** The statements each candidate was generated for: a trial build is planned only for them. */
   const origins = new Map<string, Set<string>>();
   for (const s of statements) {
@@ -252,8 +293,12 @@ async function candidateOptions(
       generated.set(candidateKey(c), c);
       origins.set(candidateKey(c), (origins.get(candidateKey(c)) ?? new Set()).add(s.id));
     }
+    for (const c of indexableCandidates(s.baselinePlan, [...s.tableInfos.values()]))
+      if (!servedByExisting(c, existing)) syntactic.set(candidateKey(c), c);
   }
-  const all = [...generated.values(), ...mergedCandidates([...generated.values()])].sort(
+  // Merging combines the advisor's proposals; the syntactic pairs already are the combinations.
+  const extra = [...syntactic].filter(([key]) => !generated.has(key)).map(([, c]) => c);
+  const all = [...generated.values(), ...mergedCandidates([...generated.values()]), ...extra].sort(
     (a, b) => Number(b.needsTrialBuild) - Number(a.needsTrialBuild),
   );
   const tables = new Map<string, TableInfo>(statements.flatMap((s) => [...s.tableInfos.values()].map((t) => [`${t.schema}.${t.name}`, t])));
@@ -272,6 +317,7 @@ async function candidateOptions(
       writeCost: w ? indexWriteCost(c, entryWidth(c, info), w) : 0,
       candidate: c,
       name,
+      leadingWords: [...wordsOf(c.keys[0]?.column ?? c.keys[0]?.expression ?? '')],
     };
     const served = statements.filter((s) => s.tables.has(table));
     if (c.needsTrialBuild) {
@@ -292,7 +338,12 @@ async function candidateOptions(
       if (![...option.trialCosts].some(([id, cost]) => cost < served.find((s) => s.id === id)!.costBefore * (1 - MIN_SINGLE_GAIN)))
         continue;
     } else {
-      option.bytes = await costs.bytes(option);
+      const bytes = await hypotheticalBytes(session, costs, option);
+      if (bytes instanceof Error) {
+        notes.push(`${name} was left out: HypoPG could not simulate it (${bytes.message}).`);
+        continue;
+      }
+      option.bytes = bytes;
       let useful = false;
       for (const s of served) if ((await costs.cost(s, [option])) < s.costBefore * (1 - MIN_SINGLE_GAIN)) useful = true;
       if (!useful) continue;
@@ -300,6 +351,21 @@ async function candidateOptions(
     out.push(option);
   }
   return out;
+}
+
+/** HypoPG's size of the option, or the error it gave (a candidate naming a column its table lacks), rolled back alone. */
+async function hypotheticalBytes(session: Session, costs: WhatIfCosts, option: Option): Promise<number | Error> {
+  await session.query(SAVEPOINT_SQL);
+  try {
+    const bytes = await costs.bytes(option);
+    await session.query(RELEASE_SQL);
+    return bytes;
+  } catch (err) {
+    if (err instanceof PgTunerError && err.code === 'CANCELLED') throw err;
+    await session.query(ROLLBACK_TO_SQL);
+    await session.query(RELEASE_SQL);
+    return err as Error;
+  }
 }
 
 /**
@@ -392,6 +458,15 @@ function chosenIndexes(selection: Selection<Option>, verified: Verified, stateme
   });
 }
 
+/** Existing plain btrees whose keys begin a chosen index's: the set replaces them (built first, then dropped). */
+function replacements(existing: Awaited<ReturnType<typeof readIndexes>>, chosen: Option[]): ProposedDrop[] {
+  return replacedIndexes(existing, chosen).map(({ index, by }) => ({
+    index: `${index.schema}.${index.name}`,
+    ...dropStatements(index),
+    reason: `Replaced by ${by}: its key columns begin that index's, so every scan of it is a scan of the new one, and its writers stop paying for two. Not unique and no constraint uses it.`,
+  }));
+}
+
 async function proposedDrops(
   session: Session,
   oids: number[],
@@ -436,6 +511,11 @@ function curveOf(unconstrained: Selection<Option>): CurvePoint[] {
     { budgetBytes: 0, cost: unconstrained.baseCost },
     ...unconstrained.steps.map((s) => ({ budgetBytes: s.bytes, cost: s.readCost + s.writeCost })),
   ];
+}
+
+/** Lower-case identifiers of a text (quoted ones unquoted). */
+function wordsOf(text: string): Set<string> {
+  return new Set(text.toLowerCase().match(/[a-z_][a-z0-9_$]*/g) ?? []);
 }
 
 const sumBytes = (set: Option[]) => set.reduce((s, o) => s + o.bytes, 0);

@@ -1,8 +1,11 @@
 /**
- * Existing indexes the workload does without: never scanned since the statistics were reset, used
- * by no plan of the workload, and a cost to the writers of their table. Unique, primary-key,
- * exclusion and other constraint indexes are never proposed: they enforce rules, not speed.
+ * Existing indexes the set drops: those the workload does without (never scanned since the
+ * statistics were reset, used by no plan of the workload, a cost to the writers of their table)
+ * and those a chosen index replaces. Unique, primary-key, exclusion and other constraint indexes
+ * are never proposed: they enforce rules, not speed.
  */
+import { Candidate } from '../advisor/candidate';
+import { ExistingIndex } from '../catalog/indexes';
 import { Session } from '../db/database';
 import { qualifiedName } from '../sql/ident';
 
@@ -40,9 +43,48 @@ export async function readUnusedIndexes(session: Session, tableOids: number[]): 
 }
 
 /** DROP INDEX CONCURRENTLY …; and the .down that recreates it as it is now. */
-export function dropStatements(ix: UnusedIndex): { ddl: string; down: string } {
+export function dropStatements(ix: Pick<UnusedIndex, 'schema' | 'name' | 'definition'>): { ddl: string; down: string } {
   return {
     ddl: `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(ix.schema, ix.name)};`,
     down: `${ix.definition.replace(/^CREATE INDEX /, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS ')};`,
   };
+}
+
+/**
+ * Existing indexes a chosen one makes redundant: a plain (not unique, not partial) btree whose key
+ * columns, in order and direction, begin the chosen plain btree's keys and whose INCLUDE columns
+ * the chosen one also stores. Any scan of the old index is a scan of a prefix of the new one, so
+ * the set replaces it and its writers stop paying for it. Unique, primary-key and constraint
+ * indexes are never replaced: they enforce rules.
+ */
+export function replacedIndexes(existing: ExistingIndex[], chosen: { candidate: Candidate; name: string }[]): Replacement[] {
+  const out: Replacement[] = [];
+  for (const ix of existing) {
+    if (ix.method !== 'btree' || ix.unique || ix.predicate || !ix.valid) continue;
+    const by = chosen.find(({ candidate: c }) => c.schema === ix.schema && c.table === ix.table && covers(c, ix));
+    if (by) out.push({ index: ix, by: by.name });
+  }
+  return out;
+}
+
+export interface Replacement {
+  index: ExistingIndex;
+  /** Name of the chosen index that replaces it. */
+  by: string;
+}
+
+function covers(c: Candidate, ix: ExistingIndex): boolean {
+  if (c.method !== 'btree' || c.where.length || ix.keys.length > c.keys.length) return false;
+  const prefix = ix.keys.every((k, i) => {
+    const n = c.keys[i];
+    return (
+      k.column !== undefined &&
+      n.column === k.column &&
+      !!n.desc === k.desc &&
+      (n.nulls === undefined ? k.nullsFirst === k.desc : (n.nulls === 'FIRST') === k.nullsFirst) &&
+      (n.opclass === undefined ? k.defaultOpclass : n.opclass === k.opclass)
+    );
+  });
+  const stored = new Set([...c.keys.map((k) => k.column), ...c.include]);
+  return prefix && ix.include.every((col) => stored.has(col));
 }

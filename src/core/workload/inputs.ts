@@ -1,18 +1,29 @@
 /**
  * Workload statements from files: SQL files or folders (one statement per `;`, weighted by a
- * `-- pgtuner: calls=N` comment before it) and the workload JSON file of the CLI contract.
+ * `-- pgtuner: calls=N` comment before it), SQL in the string and template literals of JS/TS
+ * sources, and the workload JSON file of the CLI contract.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { PgTunerError } from '../errors';
-import { positionAt } from '../sql/parse';
+import { literalsOf, sqlFromJsString } from '../sql/embedded';
+import { positionAt, tryExtractShape } from '../sql/parse';
 import { splitStatements } from '../sql/split';
 import { WorkloadStatement } from './types';
 
 /** `-- pgtuner: calls=1200` in the comments right before a statement. */
 const CALLS_COMMENT = /--\s*pgtuner:\s*calls\s*=\s*(\d+(?:\.\d+)?)/gi;
-/** Folders never holding the application's own SQL. */
-const SKIPPED_FOLDERS = new Set(['node_modules', '.git', 'dist', 'out']);
+/** `// pgtuner: calls=1200` or `/* pgtuner: calls=1200 *\/` in the code right before a literal. */
+const CODE_CALLS_COMMENT = /(?:\/\/|\/\*)\s*pgtuner:\s*calls\s*=\s*(\d+(?:\.\d+)?)/gi;
+/** Folders never holding the application's own SQL (dependencies, build output). */
+const SKIPPED_FOLDERS = new Set(['node_modules', '.git', 'dist', 'out', 'build', 'coverage']);
+const CODE_FILE = /\.(?:[cm]?[jt]s|[jt]sx)$/i;
+/** Larger sources are bundles or generated code, not where the application writes its queries. */
+export const MAX_CODE_FILE_BYTES = 1024 * 1024;
+/** A literal is taken for a statement when it starts like one… */
+const STATEMENT_START = /^\s*(?:select|with|insert|update|delete)\b/i;
+/** …and parses to one that reads a table, or has a statement's skeleton (UI text such as "Select a file" has neither). */
+const STATEMENT_SKELETON = /^\s*(?:select\s[\s\S]*\sfrom\s|insert\s+into\s|update\s+\S+\s+set\s|delete\s+from\s|with\s+\S+\s+as\s*\()/i;
 
 /** The statements of one SQL script; ids are `<label>:<line>`. */
 export function statementsFromSql(text: string, label: string): WorkloadStatement[] {
@@ -35,6 +46,50 @@ export function statementsFromSqlPaths(paths: string[]): WorkloadStatement[] {
   return out;
 }
 
+/**
+ * SQL statements in the string and template literals of the JS/TS files under the given folders or
+ * files (the editor's embedded-SQL scanner: `${expr}` becomes `$n`, planned generically). Files over
+ * MAX_CODE_FILE_BYTES are counted in `skipped`, not read. Ids are `<file>:<line>`.
+ */
+export function statementsFromCode(paths: string[]): { statements: WorkloadStatement[]; skipped: string[] } {
+  const statements: WorkloadStatement[] = [];
+  const skipped: string[] = [];
+  for (const p of paths) {
+    for (const file of filesAt(p, (name) => CODE_FILE.test(name) && !name.endsWith('.d.ts'))) {
+      if (fs.statSync(file).size > MAX_CODE_FILE_BYTES) {
+        skipped.push(label(file));
+        continue;
+      }
+      statements.push(...statementsFromCodeText(readText(file), label(file)));
+    }
+  }
+  return { statements, skipped };
+}
+
+/** The statements of one JS/TS source; a `pgtuner: calls=N` comment between literals weighs the next one. */
+export function statementsFromCodeText(text: string, fileLabel: string): WorkloadStatement[] {
+  const out: WorkloadStatement[] = [];
+  let previousEnd = 0;
+  for (const { start, end } of literalsOf(text)) {
+    const gap = text.slice(previousEnd, start);
+    previousEnd = end;
+    const { sql } = sqlFromJsString(text.slice(start, end));
+    if (!STATEMENT_START.test(sql) || !(readsATable(sql) || STATEMENT_SKELETON.test(sql))) continue;
+    const weights = [...gap.matchAll(CODE_CALLS_COMMENT)];
+    out.push({
+      id: `${fileLabel}:${positionAt(text, start).line}`,
+      sql,
+      calls: weights.length ? Number(weights[weights.length - 1][1]) : 1,
+    });
+  }
+  return out;
+}
+
+function readsATable(sql: string): boolean {
+  const parsed = tryExtractShape(sql);
+  return 'shape' in parsed && parsed.shape.tables.length > 0;
+}
+
 /** The file's path relative to the current folder when it is inside it, else as given. */
 function label(file: string): string {
   const relative = path.relative(process.cwd(), file);
@@ -42,6 +97,11 @@ function label(file: string): string {
 }
 
 function sqlFilesAt(p: string): string[] {
+  return filesAt(p, (name) => name.endsWith('.sql'));
+}
+
+/** `p` itself when it is a file, else the files under it whose names `wanted` accepts, in name order. */
+function filesAt(p: string, wanted: (name: string) => boolean): string[] {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(p);
@@ -54,8 +114,8 @@ function sqlFilesAt(p: string): string[] {
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((e) => {
       const full = path.join(p, e.name);
-      if (e.isDirectory()) return SKIPPED_FOLDERS.has(e.name) ? [] : sqlFilesAt(full);
-      return e.isFile() && e.name.endsWith('.sql') ? [full] : [];
+      if (e.isDirectory()) return SKIPPED_FOLDERS.has(e.name) ? [] : filesAt(full, wanted);
+      return e.isFile() && wanted(e.name) ? [full] : [];
     });
 }
 

@@ -1,7 +1,7 @@
 /**
  * Index selection under a storage budget: greedy by net benefit per byte (the "Extend"/DB2Advis
  * family evaluated by Kossmann et al., VLDB 2020), guarded against the greedy's knapsack blind spot
- * by the best single index, then consolidated (one index replacing one or two of the same table for
+ * by a second greedy run seeded with the best single index, then consolidated (one index replacing one or two of the same table for
  * the same value in fewer bytes: a merged index instead of two separate ones) and pruned of members
  * the rest of the set made useless. Pure: the
  * workload's read cost comes from an oracle (what-if plans in production, a table in unit tests).
@@ -49,8 +49,6 @@ const MIN_BYTES = 8192;
  * not a need. Measured per statement, so a rarely run statement still gets its index.
  */
 const MIN_STATEMENT_GAIN = 0.01;
-/** Consolidation may give up this share of the set's read saving for fewer bytes. */
-const CONSOLIDATION_TIE = 0.01;
 /** Benefits this close to zero are planner noise, not a reason to build an index. */
 const NOISE = 1e-6;
 
@@ -69,33 +67,44 @@ export async function selectIndexes<T extends SelectionItem>(
       ) +
     NOISE;
   const fits = (c: T, used: number) => c.bytes <= limits.budgetBytes - used;
-  const chosen: T[] = [];
-  const steps: SelectionStep[] = [];
-  let current = base;
-  let used = 0;
-  let bestSingle: { item: T; net: number; costs: number[] } | undefined;
-  while (chosen.length < limits.maxIndexes) {
-    let best: { item: T; costs: number[]; score: number } | undefined;
-    for (const c of candidates) {
-      if (chosen.includes(c) || !fits(c, used)) continue;
-      const costs = await readCost([...chosen, c]);
-      const net = total(current) - total(costs) - c.writeCost;
-      if (net <= minGain(current, costs)) continue;
-      if (!chosen.length && (!bestSingle || net > bestSingle.net)) bestSingle = { item: c, net, costs };
-      const score = net / Math.max(c.bytes, MIN_BYTES);
-      if (!best || score > best.score) best = { item: c, costs, score };
+  const value = (r: Costed<T>) => baseCost - total(r.costs) - sum(r.chosen, (c) => c.writeCost);
+  let bestSingle: Costed<T> | undefined;
+
+  /** Greedy by net benefit per byte from `seed`; the first round also finds the best single index. */
+  const greedy = async (seed: Costed<T>) => {
+    const chosen = [...seed.chosen];
+    let current = seed.costs;
+    let used = sum(chosen, (c) => c.bytes);
+    const steps: SelectionStep[] = [];
+    while (chosen.length < limits.maxIndexes) {
+      let best: { item: T; costs: number[]; score: number } | undefined;
+      for (const c of candidates) {
+        if (chosen.includes(c) || !fits(c, used)) continue;
+        const costs = await readCost([...chosen, c]);
+        const net = total(current) - total(costs) - c.writeCost;
+        if (net <= minGain(current, costs)) continue;
+        if (!chosen.length && (!bestSingle || net > value(bestSingle))) bestSingle = { chosen: [c], costs };
+        const score = net / Math.max(c.bytes, MIN_BYTES);
+        if (!best || score > best.score) best = { item: c, costs, score };
+      }
+      if (!best) break;
+      chosen.push(best.item);
+      current = best.costs;
+      used += best.item.bytes;
+      steps.push({ bytes: used, readCost: total(current), writeCost: sum(chosen, (c) => c.writeCost) });
     }
-    if (!best) break;
-    chosen.push(best.item);
-    current = best.costs;
-    used += best.item.bytes;
-    steps.push({ bytes: used, readCost: total(current), writeCost: sum(chosen, (c) => c.writeCost) });
+    return { result: { chosen, costs: current }, steps };
+  };
+  const plain = await greedy({ chosen: [], costs: base });
+  const steps = plain.steps;
+  let result = plain.result;
+  // Value per byte can fill a small budget with small indexes worth less than the best one alone:
+  // the greedy then also runs from that index, and the better of the two sets is kept.
+  if (bestSingle && !result.chosen.includes(bestSingle.chosen[0])) {
+    const seeded = (await greedy(bestSingle)).result;
+    if (value(seeded) > value(result) + NOISE) result = seeded;
   }
-  let result = { chosen, costs: current };
-  if (bestSingle && bestSingle.net > baseCost - total(current) - sum(chosen, (c) => c.writeCost) + NOISE) {
-    result = { chosen: [bestSingle.item], costs: bestSingle.costs };
-  }
-  result = await consolidate(result, candidates, readCost, limits, baseCost);
+  result = await consolidate(result, candidates, readCost, limits, minGain);
   result = await prune(result, readCost, minGain);
   return { chosen: result.chosen, baseCost, readCost: total(result.costs), writeCost: sum(result.chosen, (c) => c.writeCost), steps };
 }
@@ -112,11 +121,9 @@ async function consolidate<T extends SelectionItem>(
   candidates: T[],
   readCost: ReadCostOracle<T>,
   limits: Limits,
-  baseCost: number,
+  minGain: (from: number[], to: number[]) => number,
 ): Promise<Costed<T>> {
   let { chosen, costs: current } = set;
-  // A wider merged index costs a little more to scan than the narrow one it replaces: a tie.
-  const tie = CONSOLIDATION_TIE * Math.max(baseCost - total(current), 0) + NOISE;
   const value = (costs: number[], s: T[]) => -total(costs) - sum(s, (c) => c.writeCost);
   for (const m of candidates) {
     if (chosen.includes(m)) continue;
@@ -127,7 +134,9 @@ async function consolidate<T extends SelectionItem>(
       const bytes = sum(next, (c) => c.bytes);
       if (bytes >= sum(chosen, (c) => c.bytes) || bytes > limits.budgetBytes || next.length > limits.maxIndexes) continue;
       const costs = await readCost(next);
-      if (value(costs, next) >= value(current, chosen) - tie) {
+      // A wider merged index costs a little more to scan than the narrow one it replaces: a tie when
+      // the loss is below the minimum gain of the statements it changes (never a share of the whole workload).
+      if (value(costs, next) >= value(current, chosen) - minGain(current, costs)) {
         chosen = next;
         current = costs;
         break;

@@ -85,3 +85,61 @@ export async function readTopStatements(session: Session, top: number): Promise<
       : undefined;
   return { statements: rows.map((r) => ({ id: r.id, sql: r.query, calls: r.calls })), windowSeconds };
 }
+
+/**
+ * Type names a typed literal (`DATE '2024-01-01'`) may start with. pg_stat_statements replaces only
+ * the string, leaving `DATE $2`, which PostgreSQL cannot parse; as `$2::date` it plans the same.
+ */
+const TYPED_PLACEHOLDER = new RegExp(
+  String.raw`\b(date|timestamptz|timestamp(?:\s+with(?:out)?\s+time\s+zone)?|timetz|time(?:\s+with(?:out)?\s+time\s+zone)?|` +
+    String.raw`jsonb|json|uuid|inet|cidr|macaddr|numeric|decimal|bigint|smallint|integer|int[248]?|real|double\s+precision|` +
+    String.raw`boolean|bool|text|varchar|bytea|money|point)\s+(\$\d+)\b`,
+  'gi',
+);
+/** `INTERVAL $1 DAY` (from `interval '90' day`): the field qualifier goes with the literal. */
+const INTERVAL_PLACEHOLDER =
+  /\binterval\s+(\$\d+)(?:\s+(?:year|month|day|hour|minute|second)(?:\s+to\s+(?:month|hour|minute|second))?\b)?/gi;
+
+/** pg_stat_statements' normalised text made parseable: typed literals' placeholders become casts. */
+export function plannableText(query: string): string {
+  return query
+    .replace(INTERVAL_PLACEHOLDER, '$1::interval')
+    .replace(TYPED_PLACEHOLDER, (_, type: string, param: string) => `${param}::${type.replace(/\s+/g, ' ').toLowerCase()}`);
+}
+
+/**
+ * A statement's text with its constants and placeholders alike as `?`, case and spacing folded:
+ * pg_stat_statements' normalised text and the statement in the workspace it came from get one key.
+ */
+export function constantFreeKey(sql: string): string {
+  return sql
+    .replace(/(?:\b[eEbBxXuU]&?)?'(?:[^']|'')*'/g, '?')
+    .replace(/\$\d+/g, '?')
+    .replace(/(?<![\w$.?])\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, '?')
+    .replace(/-\s*\?/g, '?')
+    .toLowerCase()
+    .replace(/;\s*$/, '')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([(),=<>+*/|:[\]])\s*/g, '$1')
+    .trim();
+}
+
+/**
+ * Recorded statements made plannable. pg_stat_statements keeps no constants, and a generic plan
+ * cannot use a partial index, an expression index whose expression holds a constant
+ * (`to_tsvector('english', …)` is recorded as `to_tsvector($1, …)`) or a skewed value's
+ * selectivity. So when the same statement is in the workspace (SQL files, code), it is planned with
+ * the workspace's text and constants (its own `$n` stay generic parameters); any other gets the
+ * generic plan of its normalised text (`DATE $2` as `$2::date`). Returns how many came from the workspace.
+ */
+export function plannableStatements(recorded: WorkloadStatement[], workspace: WorkloadStatement[]): number {
+  const byKey = new Map(workspace.map((w) => [constantFreeKey(w.sql), w]));
+  let found = 0;
+  for (const s of recorded) {
+    const match = byKey.get(constantFreeKey(s.sql));
+    s.sql = match ? match.sql : plannableText(s.sql);
+    if (match?.params) s.params = match.params;
+    if (match) found++;
+  }
+  return found;
+}

@@ -12,7 +12,11 @@ export interface WorkloadStatement {
 }
 
 /** Where the statements come from: pg_stat_statements (top N by total time) or given ones (files, a workload file). */
-export type WorkloadSource = { fromStats: true; top?: number } | { statements: WorkloadStatement[] };
+export type WorkloadSource =
+  /** workspace: statements of the SQL files and code that lend their constants to the recorded ones. */
+  | { fromStats: true; top?: number; workspace?: WorkloadStatement[] }
+  /** inputNotes: what reading the input left out, reported with the advice's notes. */
+  | { statements: WorkloadStatement[]; inputNotes?: string[] };
 
 /** The storage the new indexes may take: bytes, or a share of the database's size. */
 export type Budget = { bytes: number } | { shareOfDatabase: number };

@@ -20,6 +20,8 @@ export interface PlannedStatement {
   calls: number;
   paramSets: (unknown[] | undefined)[];
   tables: Set<string>;
+  /** Words of its text and baseline plan (lower case): an index whose leading key none of them names cannot serve it. */
+  words?: Set<string>;
 }
 
 export interface IndexOption extends SelectionItem {
@@ -28,6 +30,8 @@ export interface IndexOption extends SelectionItem {
   createSql: string;
   /** Verified alone by a trial build: statement id → its cost with only this index. */
   trialCosts?: Map<string, number>;
+  /** Column names of its leading key (lower case); absent: it may serve any statement of its table. */
+  leadingWords?: string[];
 }
 
 interface Hypothetical {
@@ -57,7 +61,7 @@ export class WhatIfCosts {
 
   /** The statement's cost (mean over its parameter sets) with the set's indexes on its tables. */
   async cost(s: PlannedStatement, set: IndexOption[]): Promise<number> {
-    const relevant = set.filter((i) => s.tables.has(i.table));
+    const relevant = set.filter((i) => mayServe(s, i));
     const key = `${s.id}\u0000${relevant
       .map((i) => i.key)
       .sort()
@@ -130,6 +134,17 @@ export class WhatIfCosts {
     for (const h of this.applied.values()) await this.session.query(HYPO_DROP_SQL, [h.oid]).catch(() => undefined);
     this.applied.clear();
   }
+}
+
+/**
+ * An index can change a statement's plan only when it is on one of its tables and the statement
+ * (its text or its plan, which names a view's underlying columns) names the index's leading key
+ * column. Leaving the others out of the plan and the cache key is what keeps the search fast: an
+ * index on l_partkey does not replan the queries that never touch l_partkey. (A full index-only
+ * scan of an index whose leading column the statement never names is the case this gives up.)
+ */
+export function mayServe(s: PlannedStatement, i: IndexOption): boolean {
+  return s.tables.has(i.table) && (!i.leadingWords || !s.words || i.leadingWords.some((w) => s.words!.has(w)));
 }
 
 /** The key an IndexOption must have: its table, then anything unique to it. */

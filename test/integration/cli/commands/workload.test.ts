@@ -95,6 +95,41 @@ describe('CLI: pgtuner workload', function () {
     assert.match(text.stdout, /what-if plans, cache hit rate \d+%/);
   });
 
+  it('--code reads SQL in the string and template literals of JS/TS files, skipping node_modules and oversized files', () => {
+    write(
+      'code/src/orders.ts',
+      [
+        "const label = 'Select an order';",
+        '// pgtuner: calls=500',
+        'export const totals = (id: number) => db.query(sql`SELECT total FROM orders WHERE customer_id = ${id}`);',
+        '',
+      ].join('\n'),
+    );
+    write('code/src/notes.js', "module.exports = () => db.query('SELECT note FROM orders WHERE region = 42');\n");
+    write('code/node_modules/orm/index.js', "db.query('SELECT id FROM events WHERE kind = 3');\n");
+    write('code/src/bundle.js', `db.query('SELECT payload FROM events WHERE at = 5');\n${'//'.padEnd(1024 * 1024, 'x')}\n`);
+    const r = runCli(['workload', '--code', path.join(dir, 'code'), '--json'], url);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.json();
+    const statements = out.statements.map((s: { id: string; sql: string; calls: number }) => [
+      s.id.replace(/^.*code\//, ''),
+      s.sql,
+      s.calls,
+    ]);
+    assert.deepEqual(statements, [
+      ['src/notes.js:1', 'SELECT note FROM orders WHERE region = 42', 1],
+      ['src/orders.ts:3', 'SELECT total FROM orders WHERE customer_id = $1', 500],
+    ]);
+    assert.ok(
+      out.notes.some((n: string) => /Left out 1 source file\(s\) over 1\.0 MB.*bundle\.js/.test(n)),
+      JSON.stringify(out.notes),
+    );
+    assert.equal(out.indexes.length, 2, JSON.stringify(out.indexes));
+    const both = runCli(['workload', '--code', path.join(dir, 'code', 'src'), '--file', path.join(dir, 'more.sql'), '--json'], url);
+    assert.equal(both.code, 0, both.stderr);
+    assert.equal(both.json().statements.length, 3, both.stdout);
+  });
+
   it('--migration writes the set as a migration and its .down in the folder; --migration-per-index one per index', () => {
     write(
       'mig/orders.sql',
@@ -129,6 +164,21 @@ describe('CLI: pgtuner workload', function () {
       JSON.stringify(out.statements),
     );
     assert.ok(out.indexes.length >= 1, r.stdout);
+    // The workspace holds the statement with its constant: it is planned with it, not generically.
+    await queryUrl(url, 'SELECT pg_stat_statements_reset()');
+    for (let i = 0; i < 3; i++) await queryUrl(url, CUSTOMER_TOTALS);
+    const app = write('app/queries.sql', `${CUSTOMER_TOTALS.replace('SELECT', 'select')};\n`);
+    const withConstants = runCli(['workload', '--from-stats', '20', '--file', app, '--json'], url);
+    assert.equal(withConstants.code, 0, withConstants.stderr);
+    const planned = withConstants.json();
+    assert.ok(
+      planned.statements.some((s: { sql: string; calls: number }) => /customer_id = 7/.test(s.sql) && s.calls === 3),
+      JSON.stringify(planned.statements),
+    );
+    assert.ok(
+      planned.notes.some((n: string) => /^1 of the \d+ recorded statements were found in the workspace/.test(n)),
+      JSON.stringify(planned.notes),
+    );
     const bare = await freshDatabase();
     const missing = runCli(['workload', '--from-stats'], bare);
     assert.equal(missing.code, 2);
@@ -150,7 +200,7 @@ describe('CLI: pgtuner workload', function () {
   it('exits 2 with the reason on stderr for bad input', () => {
     const none = runCli(['workload'], url);
     assert.equal(none.code, 2);
-    assert.match(none.stderr, /exactly one of --from-stats \[N\], --file <path>… or --workload <file\.json>/);
+    assert.match(none.stderr, /exactly one of --from-stats \[N\].*, --file <path>… and\/or --code <folder>…, or --workload <file\.json>/);
     assert.equal(runCli(['workload', '--from-stats', '--workload', 'x.json'], url).code, 2);
     const budget = runCli(['workload', '--from-stats', '--budget', 'lots'], url);
     assert.equal(budget.code, 2);

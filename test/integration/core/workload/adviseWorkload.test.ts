@@ -145,6 +145,31 @@ describe('workload advisor (real PostgreSQL + HypoPG)', function () {
     assert.deepEqual(reads.drops, [], 'no writes in the workload: nothing to win by dropping');
   });
 
+  it('replaces an existing plain index whose keys begin a chosen one, never a unique one', async () => {
+    await queryUrl(
+      url,
+      `CREATE TABLE shipments (id serial PRIMARY KEY, customer_id int NOT NULL, shipped_on int NOT NULL, weight int NOT NULL);
+       INSERT INTO shipments (customer_id, shipped_on, weight) SELECT i % 500, (i * 13) % 3650, i % 97 FROM generate_series(1, 200000) i;
+       CREATE INDEX shipments_customer ON shipments (customer_id);
+       CREATE UNIQUE INDEX shipments_customer_id_unique ON shipments (customer_id, id);`,
+    );
+    await vacuumUntilAllVisible(url, ['shipments']);
+    const r = await advise([statement('range', 'SELECT weight FROM shipments WHERE customer_id = 7 AND shipped_on BETWEEN 100 AND 200')]);
+    assert.equal(r.indexes.length, 1, describeSet(r));
+    assert.match(r.indexes[0].ddl, /ON public\.shipments \(customer_id, shipped_on\)/);
+    const replaced = r.drops.filter((d) => /^Replaced by/.test(d.reason));
+    assert.deepEqual(
+      replaced.map((d) => d.index),
+      ['public.shipments_customer'],
+      JSON.stringify(r.drops),
+    );
+    assert.equal(replaced[0].ddl, 'DROP INDEX CONCURRENTLY IF EXISTS public.shipments_customer;');
+    assert.match(replaced[0].reason, new RegExp(`^Replaced by ${r.indexes[0].name}:`));
+    assert.ok(!r.drops.some((d) => /unique/.test(d.index)));
+    const s = r.statements[0];
+    assert.ok(s.costAfter < s.costBefore && s.servedBy.includes(r.indexes[0].name), JSON.stringify(s));
+  });
+
   it('reads the top statements from pg_stat_statements (generic plans for $n)', async () => {
     await queryUrl(url, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     // Loading orders wrote 200k rows: after a reset the statistics (statements and table writes) hold only the reads below.

@@ -3,7 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { PgTunerError } from '../../../../src/core/errors';
 import { parseBudget } from '../../../../src/core/workload/budget';
-import { parseWorkloadFile, statementsFromSql, statementsFromSqlPaths } from '../../../../src/core/workload/inputs';
+import {
+  parseWorkloadFile,
+  statementsFromCode,
+  statementsFromCodeText,
+  statementsFromSql,
+  statementsFromSqlPaths,
+} from '../../../../src/core/workload/inputs';
 import { tempDirs } from '../../../support/tempDirs';
 
 const badInput = (pattern: RegExp) => (err: PgTunerError) => err.code === 'BAD_INPUT' && pattern.test(err.message);
@@ -17,6 +23,41 @@ describe('core/workload/inputs', () => {
       { id: 'q.sql:4', sql: "SELECT ';' AS semi", calls: 1 },
       { id: 'q.sql:5', sql: 'UPDATE t SET a = 1', calls: 3 },
     ]);
+  });
+
+  it('takes the SQL statements of JS/TS string and template literals, weighed by a calls comment', () => {
+    const source = [
+      "const title = 'Select a file';",
+      "const hint = 'select the rows you want';",
+      '/* pgtuner: calls=40 */',
+      'await db.query(sql`SELECT id FROM users WHERE email = ${email} AND org = ${org}`);',
+      "const re = /'(SELECT x FROM y)'/g;",
+      'const q = "UPDATE users SET name = $1 WHERE id = $2";',
+      "const partial = 'WHERE a = 1';",
+    ].join('\n');
+    assert.deepEqual(statementsFromCodeText(source, 'a.ts'), [
+      { id: 'a.ts:4', sql: 'SELECT id FROM users WHERE email = $1 AND org = $2', calls: 40 },
+      { id: 'a.ts:6', sql: 'UPDATE users SET name = $1 WHERE id = $2', calls: 1 },
+    ]);
+  });
+
+  it('reads JS/TS sources of folders, skipping node_modules, declaration files and files over the size cap', () => {
+    const dir = tempDir('pgtuner-workload-code-');
+    fs.mkdirSync(path.join(dir, 'node_modules'));
+    fs.writeFileSync(path.join(dir, 'a.tsx'), "q('SELECT a FROM t');");
+    fs.writeFileSync(path.join(dir, 'b.d.ts'), "q('SELECT b FROM t');");
+    fs.writeFileSync(path.join(dir, 'c.py'), "q('SELECT c FROM t')");
+    fs.writeFileSync(path.join(dir, 'node_modules', 'd.js'), "q('SELECT d FROM t');");
+    fs.writeFileSync(path.join(dir, 'e.mjs'), `q('SELECT e FROM t');\n//${'x'.repeat(1024 * 1024)}`);
+    const got = statementsFromCode([dir]);
+    assert.deepEqual(
+      got.statements.map((s) => s.sql),
+      ['SELECT a FROM t'],
+    );
+    assert.deepEqual(
+      got.skipped.map((f) => path.basename(f)),
+      ['e.mjs'],
+    );
   });
 
   it('reads .sql files of folders recursively, skipping node_modules', () => {

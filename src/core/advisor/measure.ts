@@ -6,6 +6,7 @@ import { PgTunerError } from '../errors';
 import { walkPlan } from '../plan/parse';
 import { Plan } from '../plan/types';
 import { Run } from '../run';
+import { highestParam } from '../sql/split';
 import { probeOfSuggestion, whatIfOptions } from './advise';
 import { baselinePlan } from './baseline';
 import { Measured, Suggestion } from './types';
@@ -35,6 +36,11 @@ export async function measureSuggestion(db: Database, input: MeasureInput, run: 
   refuseOnProduction(db.profile);
   const statement = singleStatement(input.sql);
   const index = indexToMeasure(input.suggestion, input.alternative);
+  if (highestParam(statement) > 0 && !input.params?.length)
+    throw new PgTunerError(
+      'BAD_INPUT',
+      `Measuring runs the statement, and it has $n parameters without values (a generic plan runs nothing): explain it with values, then measure ${index.name}.`,
+    );
   const progress = run.onProgress ?? (() => undefined);
   const timeoutSeconds = run.settings.statementTimeoutSeconds;
   const runStatement = (session: Parameters<typeof baselinePlan>[0]) =>

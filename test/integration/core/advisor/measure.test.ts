@@ -115,6 +115,20 @@ describe('advisor: measure a suggestion on request (real PostgreSQL + HypoPG)', 
     assert.equal(await leftRunning('b.actor_id = a.actor_id'), 0);
   });
 
+  it('measures a statement with $n parameters with its values, and refuses it without (a generic plan runs nothing)', async () => {
+    const sql = 'SELECT id, action FROM events WHERE actor_id = $1';
+    const r = await advise(db, { sql, params: [4243] }, defaultRun());
+    const s = r.suggestions[0];
+    assert.ok(s, JSON.stringify(r.notes));
+    const m = await measureSuggestion(db, { sql, params: [4243], suggestion: s }, defaultRun());
+    assert.ok(m.msBefore !== null && m.msAfter !== null && m.msAfter < m.msBefore, JSON.stringify(m));
+    await assert.rejects(
+      measureSuggestion(db, { sql, suggestion: s }, defaultRun()),
+      (err: PgTunerError) =>
+        err.code === 'BAD_INPUT' && /has \$n parameters without values .*explain it with values, then measure/.test(err.message),
+    );
+  });
+
   it('is refused on a production profile, with a clear message, before anything runs', async () => {
     const sql = 'SELECT id, action FROM events WHERE actor_id = 77';
     const s = await hypopgSuggestion(sql);

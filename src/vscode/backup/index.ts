@@ -123,7 +123,7 @@ export function backupCommands(services: Services): Record<string, Command> {
       passphrase = await backupPassphrase(services.context.secrets, settings, true);
       if (!passphrase) return undefined;
     }
-    const result = await runner.withProgress(`PG Tuner: backing up ${database}`, (run) =>
+    const result = await runner.withProgress(vscode.l10n.t('PG Tuner: backing up {0}', database), (run) =>
       backupDatabase(active.database, { directory: folder, keys, passphrase }, run),
     );
     const m = result.manifest;
@@ -136,12 +136,18 @@ export function backupCommands(services: Services): Record<string, Command> {
     if (result.uploadError) {
       log.error(`The off-site copy failed: ${result.uploadError}`);
       void vscode.window
-        .showErrorMessage(`Backed up locally, but the off-site copy failed: ${result.uploadError}`, 'Show Log')
+        .showErrorMessage(vscode.l10n.t('Backed up locally, but the off-site copy failed: {0}', result.uploadError), 'Show Log')
         .then((c) => c && log.show());
     }
     void vscode.window
       .showInformationMessage(
-        `Backed up ${m.database}: ${formatBytes(m.sizeBytes)}, ${m.tables.length} tables in ${formatSeconds(m.durationMs / 1000)}.`,
+        vscode.l10n.t(
+          'Backed up {0}: {1}, {2} tables in {3}.',
+          m.database,
+          formatBytes(m.sizeBytes),
+          m.tables.length,
+          formatSeconds(m.durationMs / 1000),
+        ),
         'Test Restore',
       )
       .then((choice) => choice && vscode.commands.executeCommand('pgtuner.testRestore', { dumpPath: result.dumpPath }));
@@ -190,7 +196,7 @@ export function backupCommands(services: Services): Record<string, Command> {
     const decryption = await decryptionFor(source.encryption);
     if (decryption === null) return undefined;
     log.info(`restore-test ${name} on the server of ${server.profile.name}`);
-    const result = await runner.withProgress(`PG Tuner: restore-testing ${name} on ${server.profile.name}`, (run) =>
+    const result = await runner.withProgress(vscode.l10n.t('PG Tuner: restore-testing {0} on {1}', name, server.profile.name), (run) =>
       source.test(server.database, decryption, run),
     );
     for (const c of result.checks) log.info(`restore-test ${name}: ${c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
@@ -219,11 +225,12 @@ export function backupCommands(services: Services): Record<string, Command> {
     if (verdict.trusted) return true;
     log.warn(`${name} is not trusted: ${verdict.problems.join('; ')}`);
     const choice = await vscode.window.showWarningMessage(
-      `${name} cannot be trusted: ${verdict.problems.join('; ')}.`,
+      vscode.l10n.t('{0} cannot be trusted: {1}.', name, verdict.problems.join('; ')),
       {
         modal: true,
-        detail:
+        detail: vscode.l10n.t(
           'pg_restore runs whatever SQL a dump holds. Use this backup only if you know where it came from (PG Tuner signs the backups it takes with a key kept in your secret storage).',
+        ),
       },
       proceed,
     );
@@ -233,11 +240,12 @@ export function backupCommands(services: Services): Record<string, Command> {
   /** A restore-test loads the server it runs on: on production, only when the user says so (or picks another server). */
   const confirmOnProduction = async (connection: string, name: string): Promise<boolean> => {
     const choice = await vscode.window.showWarningMessage(
-      `Test Restore would restore ${name} into a scratch database on the PRODUCTION server of "${connection}".`,
+      vscode.l10n.t('Test Restore would restore {0} into a scratch database on the PRODUCTION server of "{1}".', name, connection),
       {
         modal: true,
-        detail:
+        detail: vscode.l10n.t(
           'pg_restore loads that server (CPU, disk and I/O) until the test ends. To test on another server, name its connection in the setting pgtuner.backup.restoreTestConnection.',
+        ),
       },
       // The safe choice first: it is the one Enter picks.
       'Open Setting',
@@ -258,18 +266,18 @@ export function backupCommands(services: Services): Record<string, Command> {
     let confirm = arg?.confirmSourceName;
     if (target === undefined) {
       target = await vscode.window.showInputBox({
-        title: 'PG Tuner: Restore Database',
-        prompt: `Database to restore ${path.basename(dumpPath)} into (an existing one is backed up first)`,
+        title: vscode.l10n.t('PG Tuner: Restore Database'),
+        prompt: vscode.l10n.t('Database to restore {0} into (an existing one is backed up first)', path.basename(dumpPath)),
         value: source ? `${source}_restored` : '',
         ignoreFocusOut: true,
       });
       if (!target) return undefined;
       if (target === source) {
         confirm = await vscode.window.showInputBox({
-          title: `"${target}" is the database this backup came from`,
-          prompt: `Its current data will be replaced (after a safety backup). Type "${target}" to confirm.`,
+          title: vscode.l10n.t('"{0}" is the database this backup came from', target),
+          prompt: vscode.l10n.t('Its current data will be replaced (after a safety backup). Type "{0}" to confirm.', target),
           ignoreFocusOut: true,
-          validateInput: (v) => (v === target ? undefined : `Type ${target} exactly`),
+          validateInput: (v) => (v === target ? undefined : vscode.l10n.t('Type {0} exactly', String(target))),
         });
         if (confirm !== target) return undefined;
       }
@@ -303,11 +311,12 @@ export function backupCommands(services: Services): Record<string, Command> {
     if (where.sessions > 0 && !terminateSessions) {
       const disconnect = 'Disconnect and Restore';
       const choice = await vscode.window.showWarningMessage(
-        `${where.sessions} other session(s) are connected to "${targetDatabase}".`,
+        vscode.l10n.t('{0} other session(s) are connected to "{1}".', where.sessions, targetDatabase),
         {
           modal: true,
-          detail:
+          detail: vscode.l10n.t(
             'The restored database can take its name only when nobody is connected to it. Disconnect them (pg_terminate_backend) at the swap, or cancel and close them first.',
+          ),
         },
         disconnect,
       );
@@ -316,7 +325,7 @@ export function backupCommands(services: Services): Record<string, Command> {
     }
     const decryption = await decryptionFor(manifest?.encryption);
     if (decryption === null) return undefined;
-    const result = await runner.withProgress(`PG Tuner: restoring into ${targetDatabase}`, (run) =>
+    const result = await runner.withProgress(vscode.l10n.t('PG Tuner: restoring into {0}', targetDatabase), (run) =>
       restoreBackup(
         active.database,
         {
@@ -337,7 +346,9 @@ export function backupCommands(services: Services): Record<string, Command> {
       (result.safetyBackup ? ` Safety backup of the previous contents: ${result.safetyBackup.dumpPath}.` : '') +
       (result.leftOver ? ` The replaced database is kept as "${result.leftOver}" (it could not be dropped).` : '');
     log.info(`Restored ${dumpPath} into ${targetDatabase} in ${formatSeconds(result.restoreMs / 1000)}.${safety}`);
-    void vscode.window.showInformationMessage(`Restored into ${targetDatabase} in ${formatSeconds(result.restoreMs / 1000)}.${safety}`);
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Restored into {0} in {1}.{2}', targetDatabase, formatSeconds(result.restoreMs / 1000), safety),
+    );
     return result;
   };
 
@@ -348,7 +359,7 @@ export function backupCommands(services: Services): Record<string, Command> {
     if (!dumpPath) return false;
     if (!arg?.confirmed) {
       const choice = await vscode.window.showWarningMessage(
-        `Delete the backup ${path.basename(dumpPath)} with its checksum and manifest?`,
+        vscode.l10n.t('Delete the backup {0} with its checksum and manifest?', path.basename(dumpPath)),
         { modal: true },
         'Delete',
       );
@@ -364,16 +375,18 @@ export function backupCommands(services: Services): Record<string, Command> {
   const runUpload = async (arg: DumpArg | undefined): Promise<UploadResult | undefined> => {
     const dumpPath = arg?.dumpPath ?? (await pickBackup(await directory(), 'PG Tuner: Upload Backup'));
     if (!dumpPath) return undefined;
-    const result = await runner.withProgress(`PG Tuner: uploading ${path.basename(dumpPath)}`, (run) => uploadBackup({ dumpPath }, run));
+    const result = await runner.withProgress(vscode.l10n.t('PG Tuner: uploading {0}', path.basename(dumpPath)), (run) =>
+      uploadBackup({ dumpPath }, run),
+    );
     log.info(`Uploaded ${result.url} (SHA-256 checked).`);
-    void vscode.window.showInformationMessage(`Uploaded ${path.basename(dumpPath)} to ${result.url}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Uploaded {0} to {1}.', path.basename(dumpPath), result.url));
     return result;
   };
 
   const reveal = async (arg: DumpArg | undefined): Promise<void> => {
     const dumpPath = arg?.dumpPath ?? (await directory());
     if (!dumpPath) return;
-    if (!fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', `${dumpPath} does not exist.`);
+    if (!fs.existsSync(dumpPath)) throw new PgTunerError('BAD_INPUT', vscode.l10n.t('{0} does not exist.', dumpPath));
     const uri = vscode.Uri.file(dumpPath);
     // The OS file manager on desktop; remote and web hosts have only the Explorer.
     await vscode.commands
@@ -403,7 +416,7 @@ async function pickBackup(directory: string | undefined, title: string): Promise
   if (!directory) return undefined;
   const entries = (await listBackups(directory)).filter((e) => e.complete);
   if (!entries.length) {
-    void vscode.window.showInformationMessage(`No backups in ${directory} yet. Run "PG Tuner: Back Up Database" first.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('No backups in {0} yet. Run "PG Tuner: Back Up Database" first.', directory));
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
@@ -412,7 +425,7 @@ async function pickBackup(directory: string | undefined, title: string): Promise
       description: `${formatBytes(e.sizeBytes)} · ${e.manifest?.lastRestoreTest ? (e.manifest.lastRestoreTest.ok ? 'verified' : 'restore-test failed') : 'not verified'}`,
       dumpPath: e.dumpPath,
     })),
-    { title, placeHolder: 'Which backup?' },
+    { title, placeHolder: vscode.l10n.t('Which backup?') },
   );
   return picked?.dumpPath;
 }

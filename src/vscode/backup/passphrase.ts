@@ -19,7 +19,7 @@ export async function backupPassphrase(secrets: vscode.SecretStorage, settings: 
     if (!value)
       throw new PgTunerError(
         'BAD_INPUT',
-        'The environment variable named by pgtuner.backup.encryptionPassphraseEnv is not set or is empty.',
+        vscode.l10n.t('The environment variable named by pgtuner.backup.encryptionPassphraseEnv is not set or is empty.'),
       );
     return value;
   }
@@ -29,19 +29,19 @@ export async function backupPassphrase(secrets: vscode.SecretStorage, settings: 
 /** Asks for a new passphrase twice and keeps it in secret storage. */
 export async function setBackupPassphrase(secrets: vscode.SecretStorage): Promise<string | undefined> {
   const first = await vscode.window.showInputBox({
-    title: 'PG Tuner: Backup Passphrase',
-    prompt: 'Passphrase backups are encrypted with (kept in your secret storage; without it no backup can be restored)',
+    title: vscode.l10n.t('PG Tuner: Backup Passphrase'),
+    prompt: vscode.l10n.t('Passphrase backups are encrypted with (kept in your secret storage; without it no backup can be restored)'),
     password: true,
     ignoreFocusOut: true,
-    validateInput: (v) => (v.length >= 12 ? undefined : 'At least 12 characters'),
+    validateInput: (v) => (v.length >= 12 ? undefined : vscode.l10n.t('At least 12 characters')),
   });
   if (!first) return undefined;
   const again = await vscode.window.showInputBox({
-    title: 'PG Tuner: Backup Passphrase',
-    prompt: 'The same passphrase again',
+    title: vscode.l10n.t('PG Tuner: Backup Passphrase'),
+    prompt: vscode.l10n.t('The same passphrase again'),
     password: true,
     ignoreFocusOut: true,
-    validateInput: (v) => (v === first ? undefined : 'Not the same passphrase'),
+    validateInput: (v) => (v === first ? undefined : vscode.l10n.t('Not the same passphrase')),
   });
   if (again !== first) return undefined;
   await secrets.store(SECRET_NAME, first);
@@ -62,7 +62,7 @@ export async function decryptionKeys(
     return { passphrase: passphrase ?? (await askOnce('Passphrase of this backup')) };
   }
   const picked = await vscode.window.showOpenDialog({
-    title: `Private key for ${encryption.recipients?.join(', ')}`,
+    title: vscode.l10n.t('Private key for {0}', String(encryption.recipients?.join(', '))),
     canSelectMany: false,
     filters: { 'OpenPGP key': ['asc', 'key', 'gpg'] },
   });
@@ -72,6 +72,11 @@ export async function decryptionKeys(
 }
 
 async function askOnce(prompt: string): Promise<string | undefined> {
-  const value = await vscode.window.showInputBox({ title: 'PG Tuner: Encrypted Backup', prompt, password: true, ignoreFocusOut: true });
+  const value = await vscode.window.showInputBox({
+    title: vscode.l10n.t('PG Tuner: Encrypted Backup'),
+    prompt,
+    password: true,
+    ignoreFocusOut: true,
+  });
   return value || undefined;
 }

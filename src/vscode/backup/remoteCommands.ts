@@ -26,7 +26,7 @@ export interface RemoteDeleteArgs extends RemoteArg {
 /** The remote backup at `url` as a listing entry (its manifest, trust judged with `keys`). */
 export async function remoteBackupAt(url: string, keys: BackupKeyring, settings = readSettings()): Promise<BackupEntry> {
   const found = (await listRemoteEntries({ keys }, { settings: settingsFor(url, settings).settings })).find((e) => e.dumpPath === url);
-  if (!found) throw new PgTunerError('BAD_INPUT', `${url} is not a backup in the bucket (no manifest beside it).`);
+  if (!found) throw new PgTunerError('BAD_INPUT', vscode.l10n.t('{0} is not a backup in the bucket (no manifest beside it).', url));
   return found;
 }
 
@@ -36,12 +36,12 @@ export async function pickRemoteBackup(keys: BackupKeyring, title: string): Prom
   const { bucket, prefix } = s3SettingsOf(settings);
   const entries = await listRemoteEntries({ keys }, { settings });
   if (!entries.length) {
-    void vscode.window.showInformationMessage(`No backups in s3://${bucket}/${prefix} yet.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('No backups in s3://{0}/{1} yet.', bucket, prefix));
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
     entries.map((e) => ({ label: path.posix.basename(e.dumpPath), description: formatBytes(e.sizeBytes), url: e.dumpPath })),
-    { title, placeHolder: 'Which backup in the bucket?' },
+    { title, placeHolder: vscode.l10n.t('Which backup in the bucket?') },
   );
   return picked?.url;
 }
@@ -60,11 +60,11 @@ export function remoteBackupCommands(
     if (!url) return undefined;
     const folder = await directory();
     if (!folder) return undefined;
-    const { dumpPath } = await runner.withProgress(`PG Tuner: downloading ${path.posix.basename(url)}`, (run) =>
+    const { dumpPath } = await runner.withProgress(vscode.l10n.t('PG Tuner: downloading {0}', path.posix.basename(url)), (run) =>
       downloadBackup({ url, directory: folder }, run),
     );
     log.info(`Downloaded ${url} to ${dumpPath} (SHA-256 checked).`);
-    void vscode.window.showInformationMessage(`Downloaded ${path.posix.basename(url)} into ${folder}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Downloaded {0} into {1}.', path.posix.basename(url), folder));
     return dumpPath;
   };
 
@@ -74,13 +74,15 @@ export function remoteBackupCommands(
     if (!url) return false;
     if (!arg?.confirmed) {
       const choice = await vscode.window.showWarningMessage(
-        `Delete the off-site copy ${url} with its checksum and manifest?`,
-        { modal: true, detail: 'The copies in the backup folder are not touched.' },
+        vscode.l10n.t('Delete the off-site copy {0} with its checksum and manifest?', url),
+        { modal: true, detail: vscode.l10n.t('The copies in the backup folder are not touched.') },
         'Delete',
       );
       if (choice !== 'Delete') return false;
     }
-    await runner.withProgress(`PG Tuner: deleting ${path.posix.basename(url)}`, (run) => deleteRemoteBackup({ url, keys }, run));
+    await runner.withProgress(vscode.l10n.t('PG Tuner: deleting {0}', path.posix.basename(url)), (run) =>
+      deleteRemoteBackup({ url, keys }, run),
+    );
     log.info(`Deleted the off-site copy ${url}`);
     return true;
   };

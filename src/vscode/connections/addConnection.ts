@@ -17,9 +17,9 @@ export interface AddConnectionArgs extends NewProfileInput {
  * secret storage (never in settings), and makes it the active connection.
  */
 export async function addConnection(manager: ConnectionManager, args: AddConnectionArgs): Promise<ConnectionEntry> {
-  if (typeof args?.name !== 'string' || !args.name.trim()) throw new PgTunerError('BAD_INPUT', 'A connection needs a name.');
+  if (typeof args?.name !== 'string' || !args.name.trim()) throw new PgTunerError('BAD_INPUT', vscode.l10n.t('A connection needs a name.'));
   if (args.scope !== undefined && args.scope !== 'user' && args.scope !== 'workspace')
-    throw new PgTunerError('BAD_INPUT', 'scope must be "user" or "workspace".');
+    throw new PgTunerError('BAD_INPUT', vscode.l10n.t('scope must be "user" or "workspace".'));
   const { profile, password } = await newProfile(args);
   const saved = await manager.save(profile, password, args.scope ?? manager.defaultScope());
   return manager.select(saved.name);
@@ -39,7 +39,7 @@ async function askForConnection(manager: ConnectionManager): Promise<AddConnecti
     placeHolder: 'postgres://user@localhost:5432/mydb   or   localhost',
     value: 'localhost',
     validateInput: (v) => {
-      if (!v.trim()) return 'Enter a URL or a host name';
+      if (!v.trim()) return vscode.l10n.t('Enter a URL or a host name');
       if (!/^postgres(ql)?:\/\//i.test(v.trim())) return undefined;
       try {
         targetFromUrl(v);
@@ -63,7 +63,7 @@ async function askForConnection(manager: ConnectionManager): Promise<AddConnecti
     const port = await ask({
       prompt: 'Port',
       value: '5432',
-      validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 65535 ? undefined : 'A port is a number from 1 to 65535'),
+      validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 65535 ? undefined : vscode.l10n.t('A port is a number from 1 to 65535')),
     });
     if (port === undefined) return undefined;
     const database = await ask({ prompt: 'Database', value: 'postgres', validateInput: required('a database name') });
@@ -79,7 +79,7 @@ async function askForConnection(manager: ConnectionManager): Promise<AddConnecti
     value: suggestedName,
     validateInput: (v) => {
       const name = v.trim();
-      if (!name) return 'A name is required';
+      if (!name) return vscode.l10n.t('A name is required');
       const scope = manager.defaultScope();
       const warn = (message: string) => ({ message, severity: vscode.InputBoxValidationSeverity.Warning });
       if (manager.list().some((e) => e.scope === scope && e.sourceName === name))
@@ -116,7 +116,7 @@ async function pickEnvironment(): Promise<Environment | undefined> {
   };
   const picked = await vscode.window.showQuickPick(
     ENVIRONMENTS.map((env) => ({ label: env, description: notes[env] })),
-    { title: TITLE, placeHolder: 'Which environment is this server?', ignoreFocusOut: true },
+    { title: TITLE, placeHolder: vscode.l10n.t('Which environment is this server?'), ignoreFocusOut: true },
   );
   return picked?.label as Environment | undefined;
 }

@@ -5,10 +5,16 @@ import type { ActiveState } from './connectionManager';
 /** Asks (modal: Use / Cancel) before using the active connection whose profile changed since it was chosen. */
 export async function askToUseChanged({ entry, changes }: ActiveState): Promise<boolean> {
   const answer = await vscode.window.showWarningMessage(
-    `The connection "${entry.name}" changed since you chose it: ${changes.join('; ')}. Use it?`,
+    vscode.l10n.t('The connection "{0}" changed since you chose it: {1}. Use it?', entry.name, changes.join('; ')),
     {
       modal: true,
-      detail: `It now connects to ${describeProfile(entry.profile)} (${entry.profile.environment}, sslmode ${entry.profile.sslmode ?? 'prefer'}), as defined in ${entry.origin}.`,
+      detail: vscode.l10n.t(
+        'It now connects to {0} ({1}, sslmode {2}), as defined in {3}.',
+        describeProfile(entry.profile),
+        entry.profile.environment,
+        entry.profile.sslmode ?? 'prefer',
+        entry.origin,
+      ),
     },
     'Use',
   );

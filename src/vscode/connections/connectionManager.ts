@@ -123,7 +123,11 @@ export class ConnectionManager implements ConnectionService {
     if (!entry)
       throw new PgTunerError(
         'BAD_INPUT',
-        `There is no connection named "${name}" (setting ${setting}). Add it with "PG Tuner: Add Connection" or fix the setting.`,
+        vscode.l10n.t(
+          'There is no connection named "{0}" (setting {1}). Add it with "PG Tuner: Add Connection" or fix the setting.',
+          name,
+          setting,
+        ),
       );
     return this.connectionOf(entry);
   }
@@ -139,7 +143,11 @@ export class ConnectionManager implements ConnectionService {
   /** Makes a connection (by its unique name in the list) the active one, remembered by its identity. */
   async select(name: string): Promise<ConnectionEntry> {
     const entry = this.find(name);
-    if (!entry) throw new PgTunerError('BAD_INPUT', `There is no connection named "${name}". Add it with "PG Tuner: Add Connection".`);
+    if (!entry)
+      throw new PgTunerError(
+        'BAD_INPUT',
+        vscode.l10n.t('There is no connection named "{0}". Add it with "PG Tuner: Add Connection".', name),
+      );
     await this.stores.workspaceState.update(ACTIVE_KEY, identityOf(entry));
     this.log.info(
       `active connection: ${entry.name} (${entry.profile.environment}, ${describeProfile(entry.profile)}, from ${entry.origin})`,
@@ -187,7 +195,13 @@ export class ConnectionManager implements ConnectionService {
     if (!saved) {
       throw new PgTunerError(
         'BAD_INPUT',
-        `Connection "${profile.name}" was saved to ${scope} settings, but ${scope} settings are not used here${this.restrictedModeNote ? ` (${this.restrictedModeNote})` : ''}.`,
+        vscode.l10n.t(
+          'Connection "{0}" was saved to {1} settings, but {2} settings are not used here{3}.',
+          profile.name,
+          scope,
+          scope,
+          this.restrictedModeNote ? ` (${this.restrictedModeNote})` : '',
+        ),
       );
     }
     return saved;
@@ -203,9 +217,9 @@ export class ConnectionManager implements ConnectionService {
   /** Removes a settings profile and its stored password; other sources cannot be removed from here. */
   async remove(name: string): Promise<void> {
     const entry = this.find(name);
-    if (!entry) throw new PgTunerError('BAD_INPUT', `There is no connection named "${name}".`);
+    if (!entry) throw new PgTunerError('BAD_INPUT', vscode.l10n.t('There is no connection named "{0}".', name));
     if (!isEditable(entry)) {
-      throw new PgTunerError('BAD_INPUT', `"${name}" comes from ${entry.origin}; change it there to remove it.`);
+      throw new PgTunerError('BAD_INPUT', vscode.l10n.t('"{0}" comes from {1}; change it there to remove it.', name, entry.origin));
     }
     const { sources, passwords, pools, workspaceState } = this.stores;
     const scope = settingsScope(entry);
@@ -300,7 +314,7 @@ export class ConnectionManager implements ConnectionService {
 /** The settings level of an editable (settings) connection. */
 function settingsScope(entry: ConnectionEntry): ProfileScope {
   if (entry.scope === 'user' || entry.scope === 'workspace') return entry.scope;
-  throw new PgTunerError('BAD_INPUT', `"${entry.name}" comes from ${entry.origin}; change it there.`);
+  throw new PgTunerError('BAD_INPUT', vscode.l10n.t('"{0}" comes from {1}; change it there.', entry.name, entry.origin));
 }
 
 /** The profile with its name as written in settings (what its password is stored under). */

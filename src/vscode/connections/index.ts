@@ -32,9 +32,11 @@ export function connectionsCommands(services: AppServices): Record<string, Comma
         if (arg) return (await addConnection(manager, arg)).profile;
         const entry = await promptNewConnection(manager);
         if (entry) {
-          void vscode.window.showInformationMessage(`Connection "${entry.name}" added and selected.`, 'Test Connection').then((choice) => {
-            if (choice) void vscode.commands.executeCommand('pgtuner.testConnection', { name: entry.name });
-          });
+          void vscode.window
+            .showInformationMessage(vscode.l10n.t('Connection "{0}" added and selected.', entry.name), 'Test Connection')
+            .then((choice) => {
+              if (choice) void vscode.commands.executeCommand('pgtuner.testConnection', { name: entry.name });
+            });
         }
         return entry?.profile;
       },
@@ -77,7 +79,8 @@ export function connectionsCommands(services: AppServices): Record<string, Comma
 }
 
 function nameOf(arg: NameArg): string {
-  if (typeof arg?.name !== 'string') throw new PgTunerError('BAD_INPUT', 'Expected an argument of the form { name: "<connection name>" }.');
+  if (typeof arg?.name !== 'string')
+    throw new PgTunerError('BAD_INPUT', vscode.l10n.t('Expected an argument of the form {0}.', '{ name: "<connection name>" }'));
   return arg.name;
 }
 
@@ -90,7 +93,8 @@ async function entryFrom(
   if (!arg) return ask();
   const name = nameOf(arg);
   const entry = manager.find(name);
-  if (!entry) throw new PgTunerError('BAD_INPUT', `There is no connection named "${name}". Add it with "PG Tuner: Add Connection".`);
+  if (!entry)
+    throw new PgTunerError('BAD_INPUT', vscode.l10n.t('There is no connection named "{0}". Add it with "PG Tuner: Add Connection".', name));
   return entry;
 }
 
@@ -98,20 +102,20 @@ async function pickRemovable(manager: ConnectionManager): Promise<ConnectionEntr
   const removable = manager.list().filter(isEditable);
   if (!removable.length) {
     void vscode.window.showInformationMessage(
-      'There is no saved connection to remove (connections from .env or PG* variables are changed there).',
+      vscode.l10n.t('There is no saved connection to remove (connections from .env or PG* variables are changed there).'),
     );
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
     removable.map((entry) => ({ label: entry.name, description: `${entry.profile.environment} · ${entry.origin}`, entry })),
-    { title: 'PG Tuner: Remove Connection', placeHolder: 'Which connection should be removed?' },
+    { title: vscode.l10n.t('PG Tuner: Remove Connection'), placeHolder: vscode.l10n.t('Which connection should be removed?') },
   );
   return picked?.entry;
 }
 
 async function confirmRemoval(entry: ConnectionEntry): Promise<boolean> {
   const answer = await vscode.window.showWarningMessage(
-    `Remove the connection "${entry.name}"? Its saved password is deleted from secret storage too.`,
+    vscode.l10n.t('Remove the connection "{0}"? Its saved password is deleted from secret storage too.', entry.name),
     { modal: true },
     'Remove',
   );

@@ -19,18 +19,20 @@ export async function testConnection(
   runner: Runner,
   log: vscode.LogOutputChannel,
 ): Promise<ConnectionTestResult> {
-  const result = await runner.withProgress(`PG Tuner: testing "${entry.name}"…`, (run) => runTest(manager, entry, run.signal));
+  const result = await runner.withProgress(vscode.l10n.t('PG Tuner: testing "{0}"…', entry.name), (run) =>
+    runTest(manager, entry, run.signal),
+  );
   if (result.ok) {
     log.info(`test of "${entry.name}" succeeded: ${result.summary}`);
-    void vscode.window.showInformationMessage(`Connected to "${entry.name}": ${result.summary}`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Connected to "{0}": {1}', entry.name, result.summary));
   } else {
     log.error(`test of "${entry.name}" failed (${result.code}): ${result.message}`);
     const canSetPassword = result.code === 'AUTH_FAILED' && isEditable(entry);
     void vscode.window.showErrorMessage(result.message, ...(canSetPassword ? ['Set Password'] : [])).then(async (choice) => {
       if (choice !== 'Set Password') return;
       const password = await vscode.window.showInputBox({
-        title: `Password for "${entry.name}"`,
-        prompt: 'Kept in VS Code secret storage',
+        title: vscode.l10n.t('Password for "{0}"', entry.name),
+        prompt: vscode.l10n.t('Kept in VS Code secret storage'),
         password: true,
         ignoreFocusOut: true,
       });

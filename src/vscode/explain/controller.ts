@@ -140,12 +140,17 @@ export class ExplainController {
       const panel = PlanPanel.active;
       const suggestions: Suggestion[] = panel?.currentResult?.suggestions ?? [];
       if (!panel || !this.source)
-        throw new PgTunerError('BAD_INPUT', 'Run "Explain & Suggest Index" first; its suggestions can then be tried.');
+        throw new PgTunerError('BAD_INPUT', vscode.l10n.t('Run "Explain & Suggest Index" first; its suggestions can then be tried.'));
       const index = args.suggestion ? suggestions.indexOf(args.suggestion) : (args.suggestionIndex ?? (await pickSuggestion(suggestions)));
       if (!args.suggestion && index !== undefined && !isSuggestionIndex(index, suggestions.length)) {
         throw new PgTunerError(
           'BAD_INPUT',
-          `No suggestion number ${JSON.stringify(index)}: the panel shows ${suggestions.length} (0 to ${suggestions.length - 1}).`,
+          vscode.l10n.t(
+            'No suggestion number {0}: the panel shows {1} (0 to {2}).',
+            JSON.stringify(index),
+            suggestions.length,
+            suggestions.length - 1,
+          ),
         );
       }
       const suggestion = args.suggestion ?? (index === undefined ? undefined : chosenSuggestion(panel.currentResult!.suggestions[index]));
@@ -155,7 +160,7 @@ export class ExplainController {
       const source = this.source;
       panel.post({ type: 'busy', message: `Planning with ${suggestion.name} (hypothetical index)…` });
       const plan = await this.services.runner.withProgress(
-        `PG Tuner: Explain with ${suggestion.name}`,
+        vscode.l10n.t('PG Tuner: Explain with {0}', suggestion.name),
         (run) => explainWithIndexes(active.database, { sql: source.sql, params: source.params, suggestions: [suggestion] }, run),
         source.document,
       );
@@ -194,7 +199,7 @@ export class ExplainController {
         const s = chosenSuggestion(result.suggestions[message.suggestionIndex]);
         const text = [...s.requires, s.ddl].join('\n');
         await vscode.env.clipboard.writeText(text);
-        void vscode.window.showInformationMessage(`Copied the DDL of ${s.name}.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Copied the DDL of {0}.', s.name));
         return text;
       }
       case 'savePlan':
@@ -211,7 +216,7 @@ export class ExplainController {
       const panel = PlanPanel.active;
       const view = panel?.currentResult?.suggestions[suggestionIndex];
       if (!panel || !this.source || !view)
-        throw new PgTunerError('BAD_INPUT', 'Run "Explain & Suggest Index" first; its suggestions can then be measured.');
+        throw new PgTunerError('BAD_INPUT', vscode.l10n.t('Run "Explain & Suggest Index" first; its suggestions can then be measured.'));
       const active = await this.services.connections.requireActive();
       if (!active) return cancelled('No connection selected.');
       const alternative = view.picked === undefined ? undefined : view.alternatives?.[view.picked];
@@ -234,7 +239,7 @@ export class ExplainController {
         after,
         ...measured
       } = await this.services.runner.withProgress(
-        `PG Tuner: Measure ${name}`,
+        vscode.l10n.t('PG Tuner: Measure {0}', name),
         (run) => measureSuggestion(active.database, input, run),
         document,
       );
@@ -267,7 +272,7 @@ export class ExplainController {
     const threshold = readSettings(this.services.log, resource)['advisor.adviseWithoutRunningCost'];
     if (threshold <= 0) return 'run';
     const plan = await this.services.runner.withProgress(
-      'PG Tuner: Estimating the cost (plain EXPLAIN)',
+      vscode.l10n.t('PG Tuner: Estimating the cost (plain EXPLAIN)'),
       (run) => explainStatement(active.database, { sql, params, analyze: false }, run),
       resource,
     );
@@ -295,7 +300,7 @@ export class ExplainController {
     const uri = await vscode.window.showSaveDialog({
       defaultUri: folder ? vscode.Uri.joinPath(folder, 'query.plan') : undefined,
       filters: { 'PostgreSQL plan': ['plan'] },
-      title: 'Save the plan as text',
+      title: vscode.l10n.t('Save the plan as text'),
     });
     if (!uri) return undefined;
     await vscode.workspace.fs.writeFile(uri, Buffer.from(view.text, 'utf8'));
@@ -374,7 +379,7 @@ function statementWrites(sql: string, mode: ExplainMode): boolean | undefined {
 async function pickSuggestion(suggestions: Suggestion[]): Promise<number | undefined> {
   const picked = await vscode.window.showQuickPick(
     suggestions.map((s, index) => ({ label: s.name, description: s.kinds.join(', '), detail: s.ddl, index })),
-    { title: 'Explain again with which index?' },
+    { title: vscode.l10n.t('Explain again with which index?') },
   );
   return picked?.index;
 }

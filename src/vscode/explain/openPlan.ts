@@ -32,7 +32,13 @@ export async function readPlanFile(arg: unknown): Promise<ExplainResultView | un
   const uri =
     arg instanceof vscode.Uri
       ? arg
-      : (await vscode.window.showOpenDialog({ canSelectMany: false, filters: PLAN_FILE_FILTERS, title: 'Open a PostgreSQL plan' }))?.[0];
+      : (
+          await vscode.window.showOpenDialog({
+            canSelectMany: false,
+            filters: PLAN_FILE_FILTERS,
+            title: vscode.l10n.t('Open a PostgreSQL plan'),
+          })
+        )?.[0];
   if (!uri) return undefined;
   const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
   return openedPlanResult(text, path.basename(uri.path));

@@ -35,7 +35,7 @@ export async function askParameters(
     },
   );
   const picked = await vscode.window.showQuickPick(items, {
-    title: `The statement has ${count} parameter${count > 1 ? 's' : ''}`,
+    title: vscode.l10n.t('The statement has {0} parameter{1}', count, count > 1 ? 's' : ''),
     ignoreFocusOut: true,
   });
   if (!picked) return undefined;
@@ -46,8 +46,8 @@ export async function askParameters(
   for (let i = 0; i < count; i++) {
     const name = expressions[i] ? ` (${expressions[i]})` : '';
     const value = await vscode.window.showInputBox({
-      title: `Value for $${i + 1}${name}`,
-      prompt: 'Typed as you would write it without quotes; NULL for a null.',
+      title: vscode.l10n.t('Value for ${0}{1}', i + 1, name),
+      prompt: vscode.l10n.t('Typed as you would write it without quotes; NULL for a null.'),
       value: remembered?.[i] ?? '',
       ignoreFocusOut: true,
     });

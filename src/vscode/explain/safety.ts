@@ -40,7 +40,7 @@ export async function confirmSideEffects(profile: ConnectionProfile, message: st
   const plain = 'Plain EXPLAIN (do not execute)';
   if (profile.environment === 'production') {
     const choice = await vscode.window.showWarningMessage(
-      `"${profile.name}" is a production connection: EXPLAIN ANALYZE is refused. ${message}`,
+      vscode.l10n.t('"{0}" is a production connection: EXPLAIN ANALYZE is refused. {1}', profile.name, message),
       { modal: true },
       plain,
     );

@@ -12,7 +12,10 @@ import { PanelActionHandler, PlanPanel } from './planPanel';
 export function showPlans(extensionUri: vscode.Uri, args: ShowPlansArgs | undefined, onAction: PanelActionHandler): ExplainResultView {
   const { before, after } = args ?? {};
   if (!isShown(before) || (after !== undefined && !isShown(after)))
-    throw new PgTunerError('BAD_INPUT', 'Show Plans takes { before, after? }, each a plan with its statement, connection and title.');
+    throw new PgTunerError(
+      'BAD_INPUT',
+      vscode.l10n.t('Show Plans takes {0}, each a plan with its statement, connection and title.', '{ before, after? }'),
+    );
   const result: ExplainResultView = {
     mode: 'explain',
     statement: before.statement,

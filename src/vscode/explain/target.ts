@@ -47,7 +47,7 @@ export async function resolveStatement(args: ExplainArgs): Promise<StatementTarg
   const editor = vscode.window.activeTextEditor;
   const uri = typeof args.uri === 'string' ? vscode.Uri.parse(args.uri) : args.uri;
   const document = uri ? await vscode.workspace.openTextDocument(uri) : editor?.document;
-  if (!document) throw new PgTunerError('BAD_INPUT', 'Open a SQL file (or select SQL in a JS/TS file) to explain a query.');
+  if (!document) throw new PgTunerError('BAD_INPUT', vscode.l10n.t('Open a SQL file (or select SQL in a JS/TS file) to explain a query.'));
   const range = args.range
     ? new vscode.Range(args.range.start.line, args.range.start.character, args.range.end.line, args.range.end.character)
     : editor && editor.document === document
@@ -69,7 +69,11 @@ export async function resolveStatement(args: ExplainArgs): Promise<StatementTarg
   }
   const cursor = range ? document.offsetAt(range.start) : 0;
   const statement = statementAt(text, cursor);
-  if (!statement) throw new PgTunerError('BAD_INPUT', `${vscode.workspace.asRelativePath(document.uri)} has no SQL statement to explain.`);
+  if (!statement)
+    throw new PgTunerError(
+      'BAD_INPUT',
+      vscode.l10n.t('{0} has no SQL statement to explain.', vscode.workspace.asRelativePath(document.uri)),
+    );
   return fromOffsets(document, statement.start, statement.end);
 }
 
@@ -81,7 +85,9 @@ function jsSqlText(document: vscode.TextDocument, range: vscode.Range | undefine
   if (!literal)
     throw new PgTunerError(
       'BAD_INPUT',
-      'Put the cursor in the SQL string or template literal, or select the SQL (a concatenation of several literals needs a selection).',
+      vscode.l10n.t(
+        'Put the cursor in the SQL string or template literal, or select the SQL (a concatenation of several literals needs a selection).',
+      ),
     );
   return text.slice(literal.start, literal.end);
 }

@@ -147,7 +147,7 @@ export function healthCommands(services: Services): Record<string, Command> {
       keys: editorKeyring(services.context.secrets),
       remote: settings['backup.s3.bucket'].trim() !== '',
     };
-    const report = await services.runner.withProgress(`Checking the health of ${active.profile.name}`, (run) =>
+    const report = await services.runner.withProgress(vscode.l10n.t('Checking the health of {0}', active.profile.name), (run) =>
       runHealthChecks(
         active.database,
         { only: arg?.only, backups: arg?.backups ?? backups },

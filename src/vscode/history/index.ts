@@ -79,7 +79,10 @@ export function historyCommands(services: AppServices): Record<string, Command> 
         if (arg?.id) return store.remove((e) => e.id === arg.id);
         const group = (await store.entries()).filter((e) => e.key === arg?.key);
         if (!group.length)
-          throw new PgTunerError('BAD_INPUT', 'No plans of that statement in the history: pick a row of the Plan History view.');
+          throw new PgTunerError(
+            'BAD_INPUT',
+            vscode.l10n.t('No plans of that statement in the history: pick a row of the Plan History view.'),
+          );
         if (!arg?.confirmed && !(await confirm(`Delete the ${group.length} stored plans of "${oneLine(group[0].statement, 60)}"?`)))
           return 0;
         return store.remove((e) => e.key === arg?.key);
@@ -125,13 +128,17 @@ async function entryOf(store: PlanHistoryStore, arg: HistoryArgs | HistoryNode |
   // A statement row stands for its newest plan.
   const newest = a.key ? (await store.entries()).filter((e) => e.key === a.key).pop() : undefined;
   const entry = newest ?? (await pickPlan(store, 'Which plan?'));
-  if (!entry) throw new PgTunerError('CANCELLED', 'No plan chosen.');
+  if (!entry) throw new PgTunerError('CANCELLED', vscode.l10n.t('No plan chosen.'));
   return entry;
 }
 
 async function required(store: PlanHistoryStore, id: string): Promise<HistoryEntry> {
   const entry = await store.find(id);
-  if (!entry) throw new PgTunerError('BAD_INPUT', `No plan ${JSON.stringify(id)} in the history (deleted, or past the history size).`);
+  if (!entry)
+    throw new PgTunerError(
+      'BAD_INPUT',
+      vscode.l10n.t('No plan {0} in the history (deleted, or past the history size).', JSON.stringify(id)),
+    );
   return entry;
 }
 

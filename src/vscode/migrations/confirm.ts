@@ -28,30 +28,30 @@ export async function confirmProductionChange(
   if (typed === undefined) {
     const backUp = 'Back Up First';
     const choice = await vscode.window.showWarningMessage(
-      `"${profile.name}" is a PRODUCTION connection. ${action} on database "${database}"?`,
-      { modal: true, detail: 'Back Up First takes a pg_dump backup before anything changes.' },
+      vscode.l10n.t('"{0}" is a PRODUCTION connection. {1} on database "{2}"?', profile.name, action, database),
+      { modal: true, detail: vscode.l10n.t('Back Up First takes a pg_dump backup before anything changes.') },
       backUp,
       'Continue',
     );
     if (!choice) return false;
     backupFirst = choice === backUp;
     typed = await vscode.window.showInputBox({
-      title: `PG Tuner: ${action} on production`,
-      prompt: `Type the database name "${database}" to confirm`,
+      title: vscode.l10n.t('PG Tuner: {0} on production', action),
+      prompt: vscode.l10n.t('Type the database name "{0}" to confirm', database),
       ignoreFocusOut: true,
-      validateInput: (v) => (v === database ? undefined : `Type ${database} exactly`),
+      validateInput: (v) => (v === database ? undefined : vscode.l10n.t('Type {0} exactly', database)),
     });
   }
   if (typed !== database) {
     log.warn(`${action}: not confirmed (the database name typed did not match "${database}"); nothing was changed.`);
     if (typed !== undefined)
-      void vscode.window.showWarningMessage(`Not confirmed: the name typed is not "${database}". Nothing was changed.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Not confirmed: the name typed is not "{0}". Nothing was changed.', database));
     return false;
   }
   if (!backupFirst) return true;
   const backup = await vscode.commands.executeCommand<unknown>(BACKUP_COMMAND);
   if (backup === undefined) {
-    void vscode.window.showWarningMessage('The backup did not complete, so nothing was changed.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('The backup did not complete, so nothing was changed.'));
     return false;
   }
   log.info(`${action}: backup taken before the change.`);

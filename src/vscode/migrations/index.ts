@@ -85,7 +85,10 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     const settings = readSettings(log, folder?.uri);
     const directory = migrationsDirectory(settings, folder);
     if (!directory)
-      throw new PgTunerError('BAD_INPUT', 'Open a folder first: migrations live in the workspace (setting pgtuner.migrations.directory).');
+      throw new PgTunerError(
+        'BAD_INPUT',
+        vscode.l10n.t('Open a folder first: migrations live in the workspace (setting pgtuner.migrations.directory).'),
+      );
     return { folder, settings, directory };
   };
 
@@ -108,11 +111,13 @@ export function migrationsCommands(services: Services): Record<string, Command> 
 
   const showFailure = (failed: MigrationFailure, done: string) => {
     log.error(`${failed.name} failed${failed.line ? ` at ${failed.file}:${failed.line}` : ''}: ${failed.message}`);
-    void vscode.window.showErrorMessage(`${done}${failed.name} failed: ${failed.message}`, 'Open File').then(async (choice) => {
-      if (!choice) return;
-      const line = Math.max(0, (failed.line ?? 1) - 1);
-      await vscode.window.showTextDocument(vscode.Uri.file(failed.file), { selection: new vscode.Range(line, 0, line, 0) });
-    });
+    void vscode.window
+      .showErrorMessage(vscode.l10n.t('{0}{1} failed: {2}', done, failed.name, failed.message), 'Open File')
+      .then(async (choice) => {
+        if (!choice) return;
+        const line = Math.max(0, (failed.line ?? 1) - 1);
+        await vscode.window.showTextDocument(vscode.Uri.file(failed.file), { selection: new vscode.Range(line, 0, line, 0) });
+      });
   };
 
   const newMigration = async (arg: NewMigrationArgs | undefined): Promise<GeneratedMigration | undefined> => {
@@ -121,9 +126,9 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     const name =
       arg?.name ??
       (await vscode.window.showInputBox({
-        title: 'PG Tuner: New Migration',
-        prompt: 'What does the migration do?',
-        placeHolder: 'add orders status',
+        title: vscode.l10n.t('PG Tuner: New Migration'),
+        prompt: vscode.l10n.t('What does the migration do?'),
+        placeHolder: vscode.l10n.t('add orders status'),
         ignoreFocusOut: true,
       }));
     if (!name?.trim()) return undefined;
@@ -134,7 +139,7 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     if (!suggestion?.ddl || !suggestion.down || !suggestion.name)
       throw new PgTunerError(
         'BAD_INPUT',
-        'Create Migration from Suggestion needs an advisor suggestion (run "Explain & Suggest Index" first).',
+        vscode.l10n.t('Create Migration from Suggestion needs an advisor suggestion (run "Explain & Suggest Index" first).'),
       );
     const at = await place();
     if (!at) return undefined;
@@ -148,7 +153,10 @@ export function migrationsCommands(services: Services): Record<string, Command> 
   /** The workload advisor's set (Advise Workload's report): one migration, or one per index (setting). */
   const fromWorkload = async (arg: Partial<WorkloadMigrationArgs> | undefined): Promise<GeneratedMigration[]> => {
     if (!arg?.indexes?.length && !arg?.drops?.length)
-      throw new PgTunerError('BAD_INPUT', 'Create Migration from Workload needs workload advice (run "Advise Workload" first).');
+      throw new PgTunerError(
+        'BAD_INPUT',
+        vscode.l10n.t('Create Migration from Workload needs workload advice (run "Advise Workload" first).'),
+      );
     const at = await place();
     if (!at) return [];
     const created = await generateWorkloadMigrations({
@@ -163,7 +171,7 @@ export function migrationsCommands(services: Services): Record<string, Command> 
 
   const dropIndex = async (index: IndexToDrop | undefined): Promise<GeneratedMigration | undefined> => {
     if (!index?.schema || !index.table || !index.name || !index.definition)
-      throw new PgTunerError('BAD_INPUT', 'Create Drop Index Migration needs an index (pick one in the Indexes view).');
+      throw new PgTunerError('BAD_INPUT', vscode.l10n.t('Create Drop Index Migration needs an index (pick one in the Indexes view).'));
     const at = await place();
     if (!at) return undefined;
     let partitions = index.partitions;
@@ -188,7 +196,7 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     // another runner could roll back (or a file appear) in between.
     const confirm = (names: string[]) => confirmProductionChange(active.profile, `Apply ${names.length} pending migration(s)`, arg, log);
     const result = await runner.withProgress(
-      'PG Tuner: applying migrations',
+      vscode.l10n.t('PG Tuner: applying migrations'),
       (run) => applyPending(active.database, { directory: at.directory, confirm }, logged(run)),
       at.folder?.uri,
     );
@@ -209,20 +217,20 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     const status = await migrationStatus(active.database, { directory: at.directory }, { settings: at.settings });
     const applied = status.entries.filter((e) => e.state !== 'pending');
     if (applied.length === 0) {
-      void vscode.window.showInformationMessage('No migration is applied, so there is nothing to roll back.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('No migration is applied, so there is nothing to roll back.'));
       return undefined;
     }
     let steps = arg?.steps;
     if (steps === undefined) {
       const answer = await vscode.window.showInputBox({
-        title: 'PG Tuner: Roll Back Migrations',
-        prompt: `How many migrations to roll back (newest first; ${applied.length} applied)?`,
+        title: vscode.l10n.t('PG Tuner: Roll Back Migrations'),
+        prompt: vscode.l10n.t('How many migrations to roll back (newest first; {0} applied)?', applied.length),
         value: '1',
         ignoreFocusOut: true,
         validateInput: (v) =>
           /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= applied.length
             ? undefined
-            : `A whole number from 1 to ${applied.length}`,
+            : vscode.l10n.t('A whole number from 1 to {0}', applied.length),
       });
       if (!answer) return undefined;
       steps = Number(answer);
@@ -230,7 +238,7 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     if (!(await confirmProductionChange(active.profile, `Roll back ${steps} migration(s)`, arg, log))) return undefined;
     const input = { directory: status.directory, steps };
     const result = await runner.withProgress(
-      'PG Tuner: rolling back migrations',
+      vscode.l10n.t('PG Tuner: rolling back migrations'),
       (run) => rollback(active.database, input, logged(run)),
       at.folder?.uri,
     );
@@ -258,8 +266,8 @@ export function migrationsCommands(services: Services): Record<string, Command> 
     const changed = count('changed') + count('missing-file');
     const summary = `${count('applied')} applied, ${count('pending')} pending${changed ? `, ${changed} changed or missing after apply` : ''}${status.problems.length ? `, ${status.problems.length} problem(s) in the folder` : ''}.`;
     if (changed || status.problems.length)
-      void vscode.window.showWarningMessage(`Migrations: ${summary}`, 'Show Log').then((c) => c && log.show());
-    else void vscode.window.showInformationMessage(`Migrations: ${summary}`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Migrations: {0}', summary), 'Show Log').then((c) => c && log.show());
+    else void vscode.window.showInformationMessage(vscode.l10n.t('Migrations: {0}', summary));
     return status;
   };
 

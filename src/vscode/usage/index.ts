@@ -109,13 +109,13 @@ export function usageCommands(services: Services): Record<string, Command> {
   const resolve = async (arg: IndexArg | undefined): Promise<AnalyzedIndex> => {
     if (arg && 'kind' in arg && arg.kind === 'index') return arg.index;
     const wanted = arg && !('kind' in arg) ? arg : undefined;
-    if (!wanted) throw new PgTunerError('BAD_INPUT', 'Pick an index in the PG Tuner "Indexes" view.');
+    if (!wanted) throw new PgTunerError('BAD_INPUT', vscode.l10n.t('Pick an index in the PG Tuner "Indexes" view.'));
     const analysis = tree.loaded ?? (await view.loadNow());
     const found = analysis?.indexes.find((i) => i.schema === wanted.schema && i.name === wanted.name);
     if (!found)
       throw new PgTunerError(
         'BAD_INPUT',
-        `Index ${wanted.schema}.${wanted.name} was not found (dropped or renamed?). Refresh the Indexes view.`,
+        vscode.l10n.t('Index {0}.{1} was not found (dropped or renamed?). Refresh the Indexes view.', wanted.schema, wanted.name),
       );
     return found;
   };
@@ -160,17 +160,22 @@ export function usageCommands(services: Services): Record<string, Command> {
     if (index.constraint) {
       throw new PgTunerError(
         'BAD_INPUT',
-        `${index.name} backs the ${index.constraint.kind} constraint ${index.constraint.name}: DROP INDEX refuses it. Drop the constraint instead (ALTER TABLE … DROP CONSTRAINT) if you really mean to.`,
+        vscode.l10n.t(
+          '{0} backs the {1} constraint {2}: DROP INDEX refuses it. Drop the constraint instead (ALTER TABLE … DROP CONSTRAINT) if you really mean to.',
+          index.name,
+          index.constraint.kind,
+          index.constraint.name,
+        ),
       );
     }
     const active = await connections.requireActive();
     if (!active) return undefined;
-    const current = await runner.withProgress(`Reading the definition of ${index.name}`, (run) =>
+    const current = await runner.withProgress(vscode.l10n.t('Reading the definition of {0}', index.name), (run) =>
       readIndexForDrop(active.database, index, run),
     );
     if (index.unique && !confirmedIn(arg)) {
       const go = await vscode.window.showWarningMessage(
-        `${index.name} is a unique index: dropping it stops enforcing uniqueness. Generate the drop migration anyway?`,
+        vscode.l10n.t('{0} is a unique index: dropping it stops enforcing uniqueness. Generate the drop migration anyway?', index.name),
         { modal: true },
         'Generate',
       );
@@ -191,19 +196,27 @@ export function usageCommands(services: Services): Record<string, Command> {
     if (!confirmedIn(arg)) {
       const where = active.profile.environment === 'production' ? ` on PRODUCTION (${active.profile.name})` : ` on ${active.profile.name}`;
       const go = await vscode.window.showWarningMessage(
-        `Rebuild ${index.schema}.${index.name}${where}?`,
+        vscode.l10n.t('Rebuild {0}.{1}{2}?', index.schema, index.name, where),
         {
           modal: true,
-          detail: `${reindexStatement(index)}\n\nReads and writes continue during the rebuild, but it takes time, I/O and about ${formatBytes(index.bytes)} of extra disk space until it finishes.`,
+          detail: vscode.l10n.t(
+            '{0}\n\nReads and writes continue during the rebuild, but it takes time, I/O and about {1} of extra disk space until it finishes.',
+            reindexStatement(index),
+            formatBytes(index.bytes),
+          ),
         },
         'Reindex Concurrently',
       );
       if (go !== 'Reindex Concurrently') return undefined;
     }
     const started = Date.now();
-    await runner.withProgress(`REINDEX INDEX CONCURRENTLY ${index.name}`, (run) => reindexConcurrently(active.database, index, run));
+    await runner.withProgress(vscode.l10n.t('REINDEX INDEX CONCURRENTLY {0}', index.name), (run) =>
+      reindexConcurrently(active.database, index, run),
+    );
     log.info(`reindexed ${index.schema}.${index.name} in ${Date.now() - started} ms`);
-    void vscode.window.showInformationMessage(`Rebuilt ${index.name} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Rebuilt {0} in {1} s.', index.name, ((Date.now() - started) / 1000).toFixed(1)),
+    );
     await view.loadNow();
     return { schema: index.schema, name: index.name, ms: Date.now() - started };
   };
@@ -213,7 +226,7 @@ export function usageCommands(services: Services): Record<string, Command> {
     const active = await connections.requireActive();
     if (!active) return undefined;
     // As the database has it now: the view may be stale.
-    const definition = await runner.withProgress(`Reading the definition of ${index.name}`, (run) =>
+    const definition = await runner.withProgress(vscode.l10n.t('Reading the definition of {0}', index.name), (run) =>
       readIndexDefinition(active.database, index, run),
     );
     const text = `${definition};`;
@@ -224,10 +237,10 @@ export function usageCommands(services: Services): Record<string, Command> {
 
   const showTableStats = async (arg: IndexesNode | { schema: string; table: string } | undefined): Promise<TableStats | undefined> => {
     const target = !arg ? undefined : 'kind' in arg ? (arg.kind === 'index' ? arg.index : arg.kind === 'table' ? arg : undefined) : arg;
-    if (!target) throw new PgTunerError('BAD_INPUT', 'Pick a table or an index in the PG Tuner "Indexes" view.');
+    if (!target) throw new PgTunerError('BAD_INPUT', vscode.l10n.t('Pick a table or an index in the PG Tuner "Indexes" view.'));
     const active = await connections.requireActive();
     if (!active) return undefined;
-    const stats = await runner.withProgress(`Table stats of ${target.schema}.${target.table}`, (run) =>
+    const stats = await runner.withProgress(vscode.l10n.t('Table stats of {0}.{1}', target.schema, target.table), (run) =>
       loadTableStats(active.database, { schema: target.schema, table: target.table }, run),
     );
     const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: tableStatsMarkdown(stats) });
@@ -247,10 +260,13 @@ export function usageCommands(services: Services): Record<string, Command> {
           typeof text === 'string'
             ? text
             : await vscode.window.showInputBox({
-                title: 'Filter indexes',
+                title: vscode.l10n.t('Filter indexes'),
                 value: tree.filter,
-                prompt: `Words in schema.table.index names, and/or: ${IndexesTree.filterWords.join(', ')}. Empty clears the filter.`,
-                placeHolder: 'e.g. orders unused',
+                prompt: vscode.l10n.t(
+                  'Words in schema.table.index names, and/or: {0}. Empty clears the filter.',
+                  IndexesTree.filterWords.join(', '),
+                ),
+                placeHolder: vscode.l10n.t('e.g. orders unused'),
               });
         if (value !== undefined) await setFilter(value.trim());
       },

@@ -117,7 +117,9 @@ export function workloadCommands(services: Services): Record<string, Command> {
     const limits = await pickLimits(arg);
     if (!limits) return undefined;
     const input: WorkloadInput = { ...source.input, ...limits };
-    const report = await runner.withProgress(`Advise Workload (${source.label})`, (run) => adviseWorkload(active.database, input, run));
+    const report = await runner.withProgress(vscode.l10n.t('Advise Workload ({0})', source.label), (run) =>
+      adviseWorkload(active.database, input, run),
+    );
     log.info(
       `Advise Workload on ${active.profile.name}: ${report.statements.length} statements, ${report.indexes.length} indexes, ${report.drops.length} drops, ${report.search.whatIfPlans} what-if plans in ${report.search.ms} ms`,
     );
@@ -130,11 +132,11 @@ export function workloadCommands(services: Services): Record<string, Command> {
   };
 
   const explain = (q: TopQuery | undefined) => {
-    if (!q?.query) throw new PgTunerError('BAD_INPUT', 'Pick a statement in the PG Tuner "Top Queries" view.');
+    if (!q?.query) throw new PgTunerError('BAD_INPUT', vscode.l10n.t('Pick a statement in the PG Tuner "Top Queries" view.'));
     if (!q.explainable)
       throw new PgTunerError(
         'BAD_INPUT',
-        `Explain & Suggest takes SELECT, WITH, INSERT, UPDATE, DELETE and MERGE; this is: ${queryLabel(q.query)}`,
+        vscode.l10n.t('Explain & Suggest takes SELECT, WITH, INSERT, UPDATE, DELETE and MERGE; this is: {0}', queryLabel(q.query)),
       );
     return vscode.commands.executeCommand('pgtuner.explainAndSuggest', { sql: q.query });
   };
@@ -151,17 +153,20 @@ export function workloadCommands(services: Services): Record<string, Command> {
     const production = active.profile.environment === 'production';
     if (!arg?.confirmed) {
       const go = await vscode.window.showWarningMessage(
-        `Reset pg_stat_statements for this database on ${production ? 'PRODUCTION ' : ''}${active.profile.name}?`,
+        vscode.l10n.t('Reset pg_stat_statements for this database on {0}{1}?', production ? 'PRODUCTION ' : '', active.profile.name),
         {
           modal: true,
-          detail:
+          detail: vscode.l10n.t(
             'Every statement of this database starts again from zero calls and time: use it before a change to compare before and after. Monitoring that reads these statistics loses their history.',
+          ),
         },
         'Reset Statistics',
       );
       if (go !== 'Reset Statistics') return undefined;
     }
-    await runner.withProgress('Reset Statistics', (run) => resetTopQueries(active.database, { confirmedProduction: true }, run));
+    await runner.withProgress(vscode.l10n.t('Reset Statistics'), (run) =>
+      resetTopQueries(active.database, { confirmedProduction: true }, run),
+    );
     log.info(`Top Queries: pg_stat_statements reset for ${active.profile.name}`);
     return view.loadNow();
   };
@@ -202,7 +207,7 @@ async function pickSource(arg: AdviseWorkloadArgs | undefined): Promise<SourceCh
         { source: 'files' as const, label: 'SQL files or folders…', detail: 'Weights from "-- pgtuner: calls=N" comments' },
         { source: 'workload' as const, label: 'Workload file (JSON)…', detail: '{ "statements": [ { "sql", "calls", "params" } ] }' },
       ],
-      { title: 'Advise Workload: which statements?', ignoreFocusOut: true },
+      { title: vscode.l10n.t('Advise Workload: which statements?'), ignoreFocusOut: true },
     );
     source = picked?.source;
   }
@@ -216,7 +221,10 @@ async function pickSource(arg: AdviseWorkloadArgs | undefined): Promise<SourceCh
   }
   const statements = statementsFromSqlPaths(paths);
   if (!statements.length)
-    throw new PgTunerError('BAD_INPUT', `No SQL statement found in ${paths.map((p) => vscode.workspace.asRelativePath(p)).join(', ')}.`);
+    throw new PgTunerError(
+      'BAD_INPUT',
+      vscode.l10n.t('No SQL statement found in {0}.', paths.map((p) => vscode.workspace.asRelativePath(p)).join(', ')),
+    );
   return {
     input: { statements },
     label: `${statements.length} statements from ${paths.map((p) => vscode.workspace.asRelativePath(p)).join(', ')}`,
@@ -239,8 +247,8 @@ async function pickLimits(arg: AdviseWorkloadArgs | undefined): Promise<Pick<Wor
   const text =
     arg?.budget ??
     (await vscode.window.showInputBox({
-      title: 'Advise Workload: storage budget for new indexes',
-      prompt: 'A size (500MB, 2GB) or a share of the database size (10%); empty for no limit',
+      title: vscode.l10n.t('Advise Workload: storage budget for new indexes'),
+      prompt: vscode.l10n.t('A size (500MB, 2GB) or a share of the database size (10%); empty for no limit'),
       ignoreFocusOut: true,
       validateInput: (value) => {
         if (!value.trim()) return undefined;

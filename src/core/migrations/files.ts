@@ -88,11 +88,16 @@ const FLYWAY_CONFIG_FILES = ['flyway.conf', 'flyway.toml'];
 
 /**
  * Whether a Flyway configuration is in the folder, its parent or its grandparent (`flyway.conf`
- * beside `sql/`, or at the root of a `db/migration` tree), where Flyway projects keep it.
+ * beside `sql/`, or at the root of a `db/migration` tree), where Flyway projects keep it. The path
+ * rules and the file test are parameters so that Windows paths are tested on any machine.
  */
-export function hasFlywayConfig(directory: string): boolean {
-  const dirs = [directory, path.dirname(directory), path.dirname(path.dirname(directory))];
-  return dirs.some((dir) => FLYWAY_CONFIG_FILES.some((file) => fs.existsSync(path.join(dir, file))));
+export function hasFlywayConfig(
+  directory: string,
+  paths: path.PlatformPath = path,
+  exists: (file: string) => boolean = fs.existsSync,
+): boolean {
+  const dirs = [directory, paths.dirname(directory), paths.dirname(paths.dirname(directory))];
+  return dirs.some((dir) => FLYWAY_CONFIG_FILES.some((file) => exists(paths.join(dir, file))));
 }
 
 /** The folder's convention, from its files, or from a Flyway configuration nearby when it has none. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { detectConvention, migrationFileNames, nextVersion, parseFileName } from '../../../../src/core/migrations/conventions';
-import { compareVersions, readMigrationFolder, versionKey } from '../../../../src/core/migrations/files';
+import { compareVersions, hasFlywayConfig, readMigrationFolder, versionKey } from '../../../../src/core/migrations/files';
 import { appliedVersions, HistoryRow } from '../../../../src/core/migrations/flyway';
 import { crc32, flywayChecksum } from '../../../../src/core/migrations/flywayChecksum';
 import { tempDirs } from '../../../support/tempDirs';
@@ -58,6 +58,18 @@ describe('migrations/flyway: naming', () => {
       up: 'V3__add_x.sql',
       down: 'U3__add_x.sql',
     });
+  });
+
+  it('finds flyway.conf / flyway.toml in the folder, its parent or grandparent, with Windows and POSIX paths', () => {
+    const at =
+      (...files: string[]) =>
+      (file: string) =>
+        files.includes(file);
+    assert.ok(hasFlywayConfig('C:\\repo\\src\\db\\migration', path.win32, at('C:\\repo\\src\\flyway.toml')));
+    assert.ok(hasFlywayConfig('C:\\repo\\sql', path.win32, at('C:\\repo\\flyway.conf')));
+    assert.ok(!hasFlywayConfig('C:\\repo\\a\\b\\c', path.win32, at('C:\\repo\\flyway.conf')), 'three levels up is another project');
+    assert.ok(hasFlywayConfig('/Users/jo/app/db/migration', path.posix, at('/Users/jo/app/db/flyway.conf')));
+    assert.ok(!hasFlywayConfig('/Users/jo/app/db/migration', path.posix, at('/Users/jo/app/db/flyway.conf.bak')));
   });
 
   it('reads a Flyway folder: U is the way back, optional; repeatables, placeholders and clashing versions are problems', async () => {

@@ -117,7 +117,7 @@ export async function notificationMessages(page: Page, waitFor: RegExp): Promise
   return (await messages.allTextContents()).map(normalise);
 }
 
-/** The plan panel's webview frame once its text matches `text`. */
+/** A PG Tuner webview's frame (the plan, workload … panels) once the text of its #app matches `text`. */
 export async function panelFrame(page: Page, text: string | RegExp, timeoutMs = 90_000): Promise<Frame> {
   const until = Date.now() + timeoutMs;
   for (;;) {

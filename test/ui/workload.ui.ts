@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Frame, Page } from 'playwright-core';
 import { databaseWith, queryUrl } from '../support/sql';
-import { normalise, pick, runCommand, UiCheck, UiContext } from './support';
+import { normalise, panelFrame, pick, runCommand, UiCheck, UiContext } from './support';
 
 const DATABASE = 'ui_workload';
 
@@ -18,21 +17,6 @@ CREATE EXTENSION IF NOT EXISTS hypopg;
 CREATE TABLE orders (id serial PRIMARY KEY, customer_id int NOT NULL, total int NOT NULL, note text);
 INSERT INTO orders (customer_id, total, note) SELECT i % 500, i % 1000, md5(i::text) FROM generate_series(1, 100000) i;
 ANALYZE orders;`;
-
-async function frameShowing(page: Page, text: string, timeoutMs = 90_000): Promise<Frame> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      const body = await frame
-        .locator('body')
-        .innerText({ timeout: 200 })
-        .catch(() => '');
-      if (body.includes(text)) return frame;
-    }
-    if (Date.now() > until) throw new Error(`no webview frame shows "${text}"`);
-    await page.waitForTimeout(500);
-  }
-}
 
 /** A database whose pg_stat_statements holds a small workload, offered through the workspace's .env. */
 export async function prepare(ctx: UiContext): Promise<void> {
@@ -51,7 +35,7 @@ export const run: UiCheck = async (page, ctx) => {
   await pick(page, 'Top statements of pg_stat_statements');
   await page.locator('.quick-input-widget', { hasText: /storage budget/ }).waitFor({ state: 'visible' });
   await page.keyboard.press('Enter');
-  const frame = await frameShowing(page, 'Workload advice');
+  const frame = await panelFrame(page, 'Workload advice');
   const text = normalise(await frame.locator('body').innerText());
   assert.match(text, /weighted cost [\d,]+ → [\d,]+ \(-\d+%\) with \d+ new index/);
   assert.match(text, /customer_id/);

@@ -3,8 +3,8 @@
  * what-if comparison. Strict CSP (scripts only with this panel's nonce, styles only from the
  * extension's media folder), no network, theme colours from VS Code's CSS variables.
  */
-import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
+import { webviewPage } from '../webviewPage';
 import { comparePlans } from '../../core/plan/compare';
 import {
   checkFromWebview,
@@ -169,27 +169,12 @@ export class PlanPanel implements vscode.Disposable {
 
 /** The plan viewer's page (media/plan.js, planGraph.js and plan.css), for the panel and the .pgplan editor. */
 export function planWebviewHtml(webview: vscode.Webview, mediaRoot: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'plan.js'));
-  const graphScript = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'planGraph.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, 'plan.css'));
-  const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Plan</title>
-</head>
-<body>
-<p id="status" class="status-line" role="status" aria-live="polite"></p>
-<main id="app"><p class="muted">Waiting for a plan…</p></main>
-<script nonce="${nonce}" src="${graphScript}"></script>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+  return webviewPage(webview, mediaRoot, {
+    title: 'Plan',
+    scripts: ['planGraph.js', 'plan.js'],
+    style: 'plan.css',
+    waiting: 'Waiting for a plan…',
+  });
 }
 
 /** Shows "Explain Again With Suggested Index" in the palette only while there is something to try. */

@@ -19,6 +19,8 @@ function formatIndexesText(analysis: IndexAnalysis, indexes: AnalyzedIndex[]): s
     `scans counted ${analysis.statsResetAt ? `since the statistics reset on ${analysis.statsResetAt}` : 'since statistics collection began (never reset)'}`,
     '',
   ];
+  // An empty list is said, not left as a blank line.
+  if (!indexes.length) lines.push(c.indexes ? 'no index is flagged' : 'no index in this database');
   for (const i of indexes) {
     const badges = i.badges.map((b) => `[${b.kind}${b.other ? ` of ${b.other}` : ''}]`).join(' ');
     lines.push(

@@ -39,6 +39,16 @@ describe('CLI: pgtuner indexes', () => {
     assert.equal(pgtuner(['indexes', '--db', url, '--sort', 'weight']).code, 2);
   });
 
+  it('says so in a sentence when there is no index, or none is flagged', async () => {
+    const empty = await freshDatabase([]);
+    const none = pgtuner(['indexes', '--db', empty]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /^0 indexes: .*\n.*\n\nno index in this database\n$/);
+    await queryUrl(empty, 'CREATE TABLE u (id int PRIMARY KEY)');
+    const clean = pgtuner(['indexes', '--db', empty, '--flagged']);
+    assert.match(clean.stdout, /\n\nno index is flagged\n$/);
+  });
+
   it('Ctrl-C cancels the query on the server and exits 130', async () => {
     // Its first statement waits for a lock on pg_statistic (the planner reads it). So would a
     // watcher whose query names pg_database's columns: hence anyDatabase, which leaves them out.

@@ -147,4 +147,19 @@ describe('Advisor card: Measure, alternatives, Advise Without Running', function
     assert.deepEqual(asked, []);
     assert.equal(cheap.before.plan.analyzed, true);
   });
+  it('"Measure" on a production connection is refused with the reason on the panel, and builds nothing', async () => {
+    await useConnection(url, 'production');
+    try {
+      const result = done(await run('pgtuner.explainAndSuggest', { sql: LOOKUP, analyze: false }));
+      assert.equal(result.suggestions[0]?.evidence.verifiedBy, 'hypopg', JSON.stringify(result));
+      const outcome = await panelMessage<CommandOutcome<{ measured: Measured }>>({ type: 'measure', suggestionIndex: 0 });
+      assert.equal(outcome?.status, 'failed', JSON.stringify(outcome));
+      assert.match((outcome as { message: string }).message, /is a production connection: measuring builds the index for real/);
+      await rendered('the refusal on the panel', (t) => t.includes('is a production connection: measuring builds the index for real'));
+      const left = await queryRows(url, 'SELECT to_regclass($1) AS r', [`public.${result.suggestions[0].name}`]);
+      assert.equal(left[0].r, null);
+    } finally {
+      await useConnection(url);
+    }
+  });
 });

@@ -242,7 +242,9 @@ function migrationFor(folder: MigrationFolder, row: AppliedRow): Migration {
   if (!migration.down) {
     throw new PgTunerError(
       'BAD_INPUT',
-      `${migration.name} has no down SQL (${migration.upFile}), so it cannot be rolled back. Nothing was rolled back.`,
+      `${migration.name} has no down SQL (${migration.upFile}), so it cannot be rolled back. Nothing was rolled back.` +
+        // Flyway Community has no undo: say which file Flyway Teams (and PG Tuner) would run.
+        (folder.convention.layout === 'flyway' ? ` Its undo file would be U${migration.version}__<description>.sql.` : ''),
     );
   }
   return migration;

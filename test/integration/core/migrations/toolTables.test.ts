@@ -232,6 +232,11 @@ describe("migrations: another tool's tracking table", function () {
       [{ a: true, b: true, c: true }],
     );
     assert.deepEqual(await states(dir), ['V1__a:applied', 'V1_1__b:pending', 'V2__add_c:pending']);
+    await assert.rejects(
+      rollback(db, { directory: dir, steps: 1 }, defaultRun()),
+      /V1__a has no down SQL .*Nothing was rolled back\. Its undo file would be U1__<description>\.sql/,
+      'Flyway Community repositories have no U files',
+    );
 
     const again = await applyPending(db, { directory: dir }, defaultRun());
     assert.deepEqual(

@@ -49,13 +49,15 @@ export const run: UiCheck = async (page, ctx) => {
   const frame = await reportFrame(page, 'Database health: ui_health');
   const text = normalise(await frame.locator('body').innerText());
   assert.match(text, /checks in \d/);
-  assert.match(text, /Critical \(1\)[\s\S]*Warnings \(/, 'critical findings come first');
+  // The sequence, and the backup recovery point: no backup of ui_health in the workspace's backups folder has passed a restore-test.
+  assert.match(text, /Critical \(2\)[\s\S]*Warnings \(/, 'critical findings come first');
+  assert.match(text, /Backup recovery point\s+no backup of ui_health .* has passed a restore-test/);
   assert.match(text, /Sequences near their maximum\s+highest: public\.orders_id_seq at 97\.79%/);
   assert.match(text, /What to do: Widen the column to bigint/);
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'health-report.png') });
   const status = await statusBarTexts(page);
   assert.ok(
-    status.some((s) => /DB 1 critical/.test(s)),
+    status.some((s) => /DB 2 critical/.test(s)),
     status.join(' | '),
   );
 

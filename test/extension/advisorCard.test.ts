@@ -152,6 +152,7 @@ describe('Advisor card: Measure, alternatives, Advise Without Running', function
     try {
       const result = done(await run('pgtuner.explainAndSuggest', { sql: LOOKUP, analyze: false }));
       assert.equal(result.suggestions[0]?.evidence.verifiedBy, 'hypopg', JSON.stringify(result));
+      await rendered('the card', (t) => t.includes(result.suggestions[0].name) && t.includes('(production)'));
       const outcome = await panelMessage<CommandOutcome<{ measured: Measured }>>({ type: 'measure', suggestionIndex: 0 });
       assert.equal(outcome?.status, 'failed', JSON.stringify(outcome));
       assert.match((outcome as { message: string }).message, /is a production connection: measuring builds the index for real/);

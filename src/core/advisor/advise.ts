@@ -74,6 +74,8 @@ const TABLE_BYTES_SQL = 'SELECT pg_table_size(to_regclass($1)) AS bytes';
 export async function advise(db: Database, input: AdviseInput, run: Run): Promise<AdviseResult> {
   const started = performance.now();
   const clock = new PhaseClock(started);
+  /** Tables whose chosen index a note already says was left out (the write cost): no second, generic why-not. */
+  const leftOut: string[] = [];
   const statement = singleStatement(input.sql);
   const progress = run.onProgress ?? (() => undefined);
   const production = isProduction(db.profile);
@@ -156,6 +158,8 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
           const weighed = writes
             ? await weighWriteCost(whatIf, chosen, writes, rowsOf, minImprovementOf(run.settings), base.notes)
             : chosen;
+          for (const { candidate: c, probe } of chosen)
+            if (!weighed.some((w) => w.probe.name === probe.name)) leftOut.push(c.table, `${c.schema}.${c.table}`);
           const partitioned = new Set([...tables.values()].filter((t) => t.kind === 'p').map((t) => `${t.schema}.${t.name}`));
           base.suggestions = await withPartitionedDdl(session, await toSuggestions(weighed, whatIf, before), (t) => partitioned.has(t));
         } finally {
@@ -166,7 +170,7 @@ export async function advise(db: Database, input: AdviseInput, run: Run): Promis
       }),
     run.signal,
   );
-  if (!result.suggestions.length) result.notes.push(...whyNoIndex(result.before));
+  if (!result.suggestions.length) result.notes.push(...whyNoIndex(result.before, new Set(leftOut)));
   clock.lap('release');
   result.timings.totalMs = performance.now() - started;
   return result;

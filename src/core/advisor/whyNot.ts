@@ -12,16 +12,16 @@ const POOR_ESTIMATE = 10;
  * When nothing is suggested: one plain sentence per table the plan scans, saying why no index is
  * offered for it, from what the baseline plan shows (read through an index already, a poor
  * estimate, no filter, few rows, a small part of the cost) or, failing those, that no candidate
- * made the planner cheaper.
+ * made the planner cheaper. Tables in `explained` already have their sentence (an index left out and why).
  */
-export function whyNoIndex(before: Plan): string[] {
+export function whyNoIndex(before: Plan, explained: ReadonlySet<string> = new Set()): string[] {
   const scans = new Map<string, PlanNode[]>();
   for (const n of walkPlan(before.root)) {
     if (!n.relation) continue;
     const name = n.schema ? `${n.schema}.${n.relation}` : n.relation;
     scans.set(name, [...(scans.get(name) ?? []), n]);
   }
-  return [...scans].map(([table, nodes]) => `${table}: ${reasonFor(nodes, before)}.`);
+  return [...scans].filter(([table]) => !explained.has(table)).map(([table, nodes]) => `${table}: ${reasonFor(nodes, before)}.`);
 }
 
 function reasonFor(nodes: PlanNode[], before: Plan): string {

@@ -1,5 +1,6 @@
 /** What every benchmark needs: timing, medians, running a tool, and the libpq environment of a cluster. */
 import { spawn } from 'child_process';
+import { Client } from 'pg';
 import * as path from 'path';
 import { Cluster } from '../test/support/cluster';
 
@@ -37,4 +38,22 @@ export function libpqEnv(cluster: Cluster): NodeJS.ProcessEnv {
     PGPASSWORD: cluster.password,
     PGSSLMODE: 'disable',
   };
+}
+
+/** `CREATE INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON …` as a plain `CREATE INDEX <name> ON …` (a benchmark builds alone). */
+export function asNamedIndex(ddl: string, name: string): string {
+  const on = ddl.replace(/;\s*$/, '').match(/\sON\s[\s\S]*$/i);
+  if (!on) throw new Error(`cannot read ${ddl}`);
+  return `CREATE INDEX ${name}${on[0]}`;
+}
+
+/** Drops every index whose name starts with `prefix` (the ones a benchmark built). */
+export async function dropIndexesNamed(client: Client, prefix: string): Promise<void> {
+  const names = (
+    await client.query(
+      `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'i' AND starts_with(c.relname, $1)`,
+      [prefix],
+    )
+  ).rows;
+  for (const { name } of names) await client.query(`DROP INDEX ${name}`);
 }

@@ -9,21 +9,24 @@
  * built, each capped at --cap-s seconds (statement_timeout; a capped query counts as the cap).
  * Writes bench/results-tpch.json.
  *
- *   node out/bench/tpch.bench.js [--db <url of a loaded TPC-H database>] [--sf 1] [--cap-s 60]
+ *   node out/bench/tpch.bench.js [--db <url of a loaded TPC-H database>] [--sf 1] [--cap-s 60] [--no-keys]
  *
  * Departure from the research setup: the tables keep their primary keys (bench/tpch/schema.sql), so
- * "no index" means primary keys only; the research drops them. The chosen indexes are not limited
- * to 2 columns.
+ * "no index" means primary keys only; the research drops them. --no-keys advises as the research
+ * does, without primary keys (dropped for the advice, added back after; no timing run), and writes
+ * bench/results-tpch-nokeys.json. The chosen indexes are not limited to 2 columns.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
 import { startCluster } from '../test/support/cluster';
+import { asNamedIndex, dropIndexesNamed } from './support';
 
 const TPCH = path.join(__dirname, '..', '..', 'bench', 'tpch');
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
-const RESULTS = path.join(__dirname, '..', '..', 'bench', 'results-tpch.json');
+const RESULTS = (noKeys: boolean) => path.join(__dirname, '..', '..', 'bench', `results-tpch${noKeys ? '-nokeys' : ''}.json`);
+const KEYS = ['region', 'nation', 'part', 'supplier', 'partsupp', 'customer', 'orders', 'lineitem'];
 const MB = 1024 * 1024;
 /** Budgets (SF 1) and the README's relative costs of the optimal solution at ten times each (SF 10). */
 const BUDGETS = [
@@ -76,6 +79,7 @@ async function main() {
   await client.connect();
   try {
     await dropBenchIndexes(client);
+    if (args.noKeys) for (const t of KEYS) await client.query(`ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${t}_pkey`);
     const sizes = (await client.query(`SELECT pg_database_size(current_database())::float8 AS db`)).rows[0];
     const advised = [];
     for (const b of BUDGETS) {
@@ -116,6 +120,13 @@ async function main() {
       advised.push(row);
     }
 
+    if (args.noKeys) {
+      console.log('adding the primary keys back …');
+      const constraints = fs.readFileSync(path.join(TPCH, 'schema.sql'), 'utf8').split('-- @@ constraints @@')[1];
+      await client.query(constraints);
+      fs.writeFileSync(RESULTS(true), JSON.stringify({ scaleFactor: args.sf, primaryKeys: false, budgets: advised }, null, 2) + '\n');
+      return;
+    }
     console.log(`running the 22 queries with no secondary index (cap ${args.capS} s each) …`);
     const none = await runAll(client, queries, args.capS);
     const oneGb = advised.find((a) => a.budget === '1 GB')!;
@@ -135,6 +146,7 @@ async function main() {
     console.log(`22 queries: ${(total(none) / 1000).toFixed(1)} s without, ${(total(withSet) / 1000).toFixed(1)} s with the 1 GB set`);
     const results = {
       scaleFactor: args.sf,
+      primaryKeys: true,
       databaseBytes: sizes.db,
       note: 'Relative cost = planner cost with the chosen set / with no secondary index (primary keys stay, unlike the research). research = optimal 2-column solution (CoPhy) at SF 10 and ten times the budget, 19 queries.',
       budgets: advised,
@@ -147,8 +159,8 @@ async function main() {
         perQuery: Object.fromEntries(queries.map((q) => [q.id, { none: none[q.id], withSet: withSet[q.id] }])),
       },
     };
-    fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
-    console.log(`→ ${RESULTS}`);
+    fs.writeFileSync(RESULTS(false), JSON.stringify(results, null, 2) + '\n');
+    console.log(`→ ${RESULTS(false)}`);
   } finally {
     await client.end();
     await stop?.();
@@ -175,21 +187,8 @@ async function runAll(client: Client, queries: Query[], capS: number): Promise<R
   return out;
 }
 
-/** CREATE INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON … → CREATE INDEX bench_tpch_<i> ON … */
-function asBenchIndex(ddl: string, i: number): string {
-  const on = ddl.replace(/;\s*$/, '').match(/\sON\s[\s\S]*$/i);
-  if (!on) throw new Error(`cannot read ${ddl}`);
-  return `CREATE INDEX ${PREFIX}${i}${on[0]}`;
-}
-
-async function dropBenchIndexes(client: Client): Promise<void> {
-  const names = (
-    await client.query(
-      `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'i' AND c.relname LIKE '${PREFIX}%'`,
-    )
-  ).rows;
-  for (const { name } of names) await client.query(`DROP INDEX ${name}`);
-}
+const asBenchIndex = (ddl: string, i: number) => asNamedIndex(ddl, `${PREFIX}${i}`);
+const dropBenchIndexes = (client: Client) => dropIndexesNamed(client, PREFIX);
 
 const sameText = (a: string, b: string) => a.replace(/;\s*$/, '').trim() === b.replace(/;\s*$/, '').trim();
 
@@ -199,9 +198,10 @@ function sum<T>(list: T[], f: (x: T) => number): number {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
-function parseArgs(argv: string[]): { db?: string; sf: number; capS: number } {
-  const out: { db?: string; sf: number; capS: number } = { sf: 1, capS: 60 };
+function parseArgs(argv: string[]): { db?: string; sf: number; capS: number; noKeys: boolean } {
+  const out: { db?: string; sf: number; capS: number; noKeys: boolean } = { sf: 1, capS: 60, noKeys: false };
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--no-keys') out.noKeys = true;
     if (argv[i] === '--db') out.db = argv[++i];
     else if (argv[i] === '--sf') out.sf = Number(argv[++i]);
     else if (argv[i] === '--cap-s') out.capS = Number(argv[++i]);

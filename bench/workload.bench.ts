@@ -8,7 +8,10 @@
  * and write time; the same for the union of the per-query oracle_ddl (the hand-written reference).
  * Writes bench/results-workload.json.
  *
- *   node out/bench/workload.bench.js [--db <url of a loaded bench database>] [--scale 0.1]
+ *   node out/bench/workload.bench.js [--db <url of a loaded bench database>] [--scale 0.1] [--search-only]
+ *
+ * Last, the advisor's search on 50 statements is timed (search50 in the results); --search-only
+ * runs only that.
  *
  * --scale multiplies every call count (at least 1 call each) for a quicker, noisier run. A statement's
  * time is the median of its calls times their number: a shared machine's stalls do not land on
@@ -20,7 +23,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
 import { startCluster } from '../test/support/cluster';
-import { median } from './support';
+import { asNamedIndex, dropIndexesNamed, median } from './support';
 
 interface Query {
   id: string;
@@ -88,6 +91,11 @@ async function main() {
   try {
     await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     await dropBenchIndexes(client);
+    if (args.searchOnly) {
+      const previous = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : {};
+      fs.writeFileSync(RESULTS, JSON.stringify({ ...previous, search50: search50(url, reads, writes) }, null, 2) + '\n');
+      return;
+    }
     console.log('replaying the workload without indexes …');
     await client.query('SELECT pg_stat_statements_reset(), pg_stat_reset()');
     const none = await replay(client, reads, writes);
@@ -159,6 +167,7 @@ async function main() {
       });
     }
     await dropBenchIndexes(client);
+    results.search50 = search50(url, reads, writes);
     fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
     console.log(`→ ${RESULTS}`);
   } finally {
@@ -166,6 +175,56 @@ async function main() {
     await stop?.();
   }
 }
+
+/** Statements in the search-time check (the issue's acceptance: ≤ 30 s for 50 with HypoPG). */
+const SEARCH_STATEMENTS = 50;
+
+/**
+ * The advisor's search on 50 statements, timed: the workload's reads and writes, then variants of
+ * the reads with other integer constants (outside string literals), each a statement of its own,
+ * given as a workload file (so nothing depends on pg_stat_statements). Reports the wall time of the
+ * CLI, the search's own time, its what-if plans and cache hit rate.
+ */
+function search50(url: string, reads: Entry[], writes: Entry[]) {
+  const statements: { id: string; sql: string; calls: number; params?: unknown[][] }[] = [...reads, ...writes].map((e) => ({
+    id: e.id,
+    sql: e.sql!,
+    calls: e.calls,
+    params: e.params,
+  }));
+  const variable = reads.filter((e) => /\b\d+\b/.test(outsideStrings(e.sql!)));
+  for (let k = 1; statements.length < SEARCH_STATEMENTS; k++) {
+    for (const e of variable) {
+      if (statements.length >= SEARCH_STATEMENTS) break;
+      statements.push({ id: `${e.id}~${k}`, sql: shiftIntegers(e.sql!, k), calls: e.calls, params: e.params });
+    }
+  }
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-bench-search-')), 'workload.json');
+  fs.writeFileSync(file, JSON.stringify({ statements }));
+  const t0 = Date.now();
+  const out = execFileSync(process.execPath, [CLI, 'workload', '--workload', file, '--json'], {
+    env: { ...process.env, DATABASE_URL: url },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const wallMs = Date.now() - t0;
+  const report = JSON.parse(out);
+  console.log(
+    `search on ${statements.length} statements: ${(wallMs / 1000).toFixed(1)} s wall (search ${(report.search.ms / 1000).toFixed(1)} s, of it GIN trial builds ${(report.search.trialBuildMs / 1000).toFixed(1)} s), ` +
+      `${report.search.whatIfPlans} what-if plans, cache hit rate ${(report.search.cacheHitRate * 100).toFixed(0)}%, ${report.search.candidates} candidates`,
+  );
+  return { statements: statements.length, planned: report.statements.length, wallMs, ...report.search, indexes: report.indexes.length };
+}
+
+/** The text with every integer outside string literals raised by k. */
+function shiftIntegers(sql: string, k: number): string {
+  return sql
+    .split(/('(?:[^']|'')*')/)
+    .map((part, i) => (i % 2 ? part : part.replace(/(?<![\w$.])\d+(?![\w.])/g, (n) => String(Number(n) + k))))
+    .join('');
+}
+
+const outsideStrings = (sql: string) => sql.replace(/'(?:[^']|'')*'/g, "''");
 
 /** Builds the set (plain CREATE INDEX: nothing else runs), replays, reports sizes and times, and drops it. */
 async function measureSet(client: Client, ddls: string[], reads: Entry[], writes: Entry[]): Promise<Replay & { bytes: number }> {
@@ -184,21 +243,8 @@ async function measureSet(client: Client, ddls: string[], reads: Entry[], writes
   return { ...r, bytes };
 }
 
-/** CREATE INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON … → CREATE INDEX bench_wl_<i> ON … */
-function asBenchIndex(ddl: string, i: number): string {
-  const on = ddl.replace(/;\s*$/, '').match(/\sON\s[\s\S]*$/i);
-  if (!on) throw new Error(`cannot read ${ddl}`);
-  return `CREATE INDEX ${PREFIX}${i}${on[0]}`;
-}
-
-async function dropBenchIndexes(client: Client): Promise<void> {
-  const names = (
-    await client.query(
-      `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'i' AND c.relname LIKE '${PREFIX}%'`,
-    )
-  ).rows;
-  for (const { name } of names) await client.query(`DROP INDEX ${name}`);
-}
+const asBenchIndex = (ddl: string, i: number) => asNamedIndex(ddl, `${PREFIX}${i}`);
+const dropBenchIndexes = (client: Client) => dropIndexesNamed(client, PREFIX);
 
 /** Every read and write its number of calls, parameters in turn; writes inside one transaction that is rolled back. */
 async function replay(client: Client, reads: Entry[], writes: Entry[]): Promise<Replay> {
@@ -246,10 +292,11 @@ function toSet(ddl: string | string[] | undefined): string[] {
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
-function parseArgs(argv: string[]): { db?: string; scale: number } {
-  const out: { db?: string; scale: number } = { scale: 1 };
+function parseArgs(argv: string[]): { db?: string; scale: number; searchOnly: boolean } {
+  const out: { db?: string; scale: number; searchOnly: boolean } = { scale: 1, searchOnly: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--db') out.db = argv[++i];
+    else if (argv[i] === '--search-only') out.searchOnly = true;
     else if (argv[i] === '--scale') out.scale = Number(argv[++i]);
   }
   return out;

@@ -195,7 +195,8 @@ function renderReport(r: WorkloadReport, where: string): string {
   const s = r.search;
   lines.push(
     '',
-    `search: ${s.candidates} candidates, ${s.whatIfPlans} what-if plans, cache hit rate ${(s.cacheHitRate * 100).toFixed(0)}%, ${(s.ms / 1000).toFixed(1)} s`,
+    `search: ${s.candidates} candidates, ${s.whatIfPlans} what-if plans, cache hit rate ${(s.cacheHitRate * 100).toFixed(0)}%, ${(s.ms / 1000).toFixed(1)} s` +
+      (s.trialBuildMs ? ` (GIN trial builds ${(s.trialBuildMs / 1000).toFixed(1)} s)` : ''),
   );
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';

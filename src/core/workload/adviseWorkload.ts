@@ -138,6 +138,7 @@ export async function adviseWorkload(db: Database, input: WorkloadInput, run: Ru
               cacheHits: costs.hits,
               cacheHitRate: lookups ? costs.hits / lookups : 0,
               candidates: options.length,
+              trialBuildMs: Math.round(costs.trialBuildMs),
               ms: Math.round(performance.now() - started),
             },
             notes,
@@ -325,7 +326,9 @@ async function candidateOptions(
       // Each trial build is a real CREATE INDEX: only for the statements whose predicates asked for it.
       for (const s of served.filter((x) => origins.get(candidateKey(c))?.has(x.id))) {
         const whatIf = new WhatIf(session, s.sql, whatIfOptions(run.settings, s.paramSets[0], true, production));
+        const started = performance.now();
         const r = await whatIf.probe(toProbe(c, info.tableBytes));
+        costs.trialBuildMs += performance.now() - started;
         costs.plans++;
         if (r.verifiedBy === 'none') {
           notes.push(`${name} was left out: ${r.note}`);

@@ -75,6 +75,8 @@ export interface SearchStats {
   /** cacheHits / (cacheHits + whatIfPlans). */
   cacheHitRate: number;
   candidates: number;
+  /** Of ms, the trial builds (GIN: real CREATE INDEX, rolled back). */
+  trialBuildMs: number;
   ms: number;
 }
 

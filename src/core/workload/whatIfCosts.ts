@@ -46,6 +46,8 @@ export class WhatIfCosts {
   private readonly applied = new Map<string, Hypothetical>();
   plans = 0;
   hits = 0;
+  /** Time spent building GIN indexes for real (in a rolled-back savepoint): HypoPG cannot simulate them. */
+  trialBuildMs = 0;
 
   constructor(
     private readonly session: Session,

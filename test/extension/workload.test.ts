@@ -74,6 +74,23 @@ describe('Workload: Top Queries view and Advise Workload', function () {
     assert.match(outcome!.result!.statement, /customer_id = \$1/);
   });
 
+  it('Advise Workload from JS/TS code reads the SQL of its string and template literals', async () => {
+    const code = path.join(sqlDir, 'code');
+    fs.mkdirSync(code, { recursive: true });
+    fs.writeFileSync(
+      path.join(code, 'orders.ts'),
+      'export const totals = (db: any, id: number) => db.query(`SELECT total FROM orders WHERE customer_id = ${id}`);\n',
+    );
+    const report = await run<WorkloadReport>('pgtuner.adviseWorkload', { source: 'code', paths: [code], budget: '' });
+    assert.ok(report, 'the command returns the report');
+    assert.equal(report.statements.length, 1, JSON.stringify(report.statements));
+    assert.match(report.statements[0].sql, /customer_id = \$1/);
+    assert.ok(
+      report.indexes.some((i) => /\(customer_id\)/.test(i.ddl)),
+      JSON.stringify(report.indexes.map((i) => i.ddl)),
+    );
+  });
+
   it('Advise Workload from SQL files shows the report panel; Create Migration writes the ticked indexes', async () => {
     fs.writeFileSync(
       path.join(sqlDir, 'queries.sql'),
@@ -83,10 +100,15 @@ describe('Workload: Top Queries view and Advise Workload', function () {
     assert.ok(report, 'the command returns the report');
     assert.equal(report.statements.length, 2);
     assert.ok(report.indexes.length >= 1, JSON.stringify(report.indexes));
-    const state = await eventually('the workload panel to render', async () => {
-      const s = await run<PanelState>('pgtuner.test.workloadPanelState');
-      return s?.rendered ? s : undefined;
-    });
+    let last: PanelState | undefined;
+    const state = await eventually(
+      `the workload panel to render the report (last state: ${JSON.stringify(last)?.slice(0, 300)})`,
+      async () => {
+        last = await run<PanelState>('pgtuner.test.workloadPanelState');
+        return last?.rendered?.includes(report.indexes[0].name) ? last : undefined;
+      },
+      90_000, // a webview renders slowly on a loaded machine
+    );
     assert.equal(state.posted?.view.report.indexes.length, report.indexes.length);
     for (const ix of report.indexes) assert.ok(state.rendered!.includes(ix.name), `${ix.name} in the panel`);
     assert.match(state.rendered!, /Budget curve/);

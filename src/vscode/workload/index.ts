@@ -9,19 +9,21 @@ import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
 import { adviseWorkload } from '../../core/workload/adviseWorkload';
 import { parseBudget } from '../../core/workload/budget';
-import { parseWorkloadFile, readText, statementsFromSqlPaths } from '../../core/workload/inputs';
+import { MAX_CODE_FILE_BYTES, parseWorkloadFile, readText, statementsFromCode, statementsFromSqlPaths } from '../../core/workload/inputs';
+import { formatBytes } from '../../core/format';
 import { readTopQueries, resetTopQueries, TopQuery } from '../../core/workload/topQueries';
 import { WorkloadInput, WorkloadReport } from '../../core/workload/types';
 import { readSettings } from '../config';
 import { Command } from '../runner';
 import { Services } from '../services';
+import { folderFor } from '../workspaceFolder';
 import { WorkloadPanel, WorkloadView } from './reportPanel';
 import { queryDescription, queryLabel, TopQueriesTree } from './topQueriesView';
 
 /** The optional argument of pgtuner.adviseWorkload (tests, scripts); anything missing is asked. */
 export interface AdviseWorkloadArgs {
-  source?: 'stats' | 'files' | 'workload';
-  /** SQL files/folders (files), or the workload JSON file (workload). */
+  source?: 'stats' | 'files' | 'code' | 'workload';
+  /** SQL files/folders (files), folders of JS/TS code (code), or the workload JSON file (workload). */
   paths?: string[];
   /** pg_stat_statements: how many top statements (default: the setting). */
   top?: number;
@@ -197,49 +199,68 @@ export function workloadCommands(services: Services): Record<string, Command> {
 }
 
 type SourceChoice = { input: WorkloadInput; label: string };
+type Source = NonNullable<AdviseWorkloadArgs['source']>;
 
 async function pickSource(arg: AdviseWorkloadArgs | undefined): Promise<SourceChoice | undefined> {
   let source = arg?.source;
   if (!source) {
-    const picked = await vscode.window.showQuickPick(
-      [
-        { source: 'stats' as const, label: 'Top statements of pg_stat_statements', detail: 'What the application ran, by total time' },
-        { source: 'files' as const, label: 'SQL files or folders…', detail: 'Weights from "-- pgtuner: calls=N" comments' },
-        { source: 'workload' as const, label: 'Workload file (JSON)…', detail: '{ "statements": [ { "sql", "calls", "params" } ] }' },
-      ],
-      { title: vscode.l10n.t('Advise Workload: which statements?'), ignoreFocusOut: true },
-    );
-    source = picked?.source;
+    const items: (vscode.QuickPickItem & { source: Source })[] = [
+      {
+        source: 'stats',
+        label: vscode.l10n.t('Top statements of pg_stat_statements'),
+        detail: vscode.l10n.t('What the application ran, by total time'),
+      },
+      {
+        source: 'files',
+        label: vscode.l10n.t('SQL files or folders…'),
+        detail: vscode.l10n.t('Weights from "-- pgtuner: calls=N" comments'),
+      },
+      {
+        source: 'code',
+        label: vscode.l10n.t('SQL in JS/TS code…'),
+        detail: vscode.l10n.t('String and template literals of the source files under the folders you pick'),
+      },
+      { source: 'workload', label: vscode.l10n.t('Workload file (JSON)…'), detail: '{ "statements": [ { "sql", "calls", "params" } ] }' },
+    ];
+    source = (
+      await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Advise Workload: which statements?'), ignoreFocusOut: true })
+    )?.source;
   }
   if (source === 'stats')
     return { input: { fromStats: true, top: arg?.top }, label: `pg_stat_statements${arg?.top ? `, top ${arg.top}` : ''}` };
   if (!source) return undefined;
   const paths = arg?.paths ?? (await pickPaths(source));
   if (!paths?.length) return undefined;
-  if (source === 'workload') {
-    return { input: { statements: parseWorkloadFile(readText(paths[0]), paths[0]) }, label: vscode.workspace.asRelativePath(paths[0]) };
-  }
-  const statements = statementsFromSqlPaths(paths);
-  if (!statements.length)
-    throw new PgTunerError(
-      'BAD_INPUT',
-      vscode.l10n.t('No SQL statement found in {0}.', paths.map((p) => vscode.workspace.asRelativePath(p)).join(', ')),
-    );
-  return {
-    input: { statements },
-    label: `${statements.length} statements from ${paths.map((p) => vscode.workspace.asRelativePath(p)).join(', ')}`,
-  };
+  const where = paths.map((p) => vscode.workspace.asRelativePath(p)).join(', ');
+  if (source === 'workload') return { input: { statements: parseWorkloadFile(readText(paths[0]), paths[0]) }, label: where };
+  const { statements, inputNotes } =
+    source === 'code' ? codeStatements(paths) : { statements: statementsFromSqlPaths(paths), inputNotes: [] };
+  if (!statements.length) throw new PgTunerError('BAD_INPUT', vscode.l10n.t('No SQL statement found in {0}.', where));
+  return { input: { statements, inputNotes }, label: vscode.l10n.t('{0} statements from {1}', statements.length, where) };
 }
 
-async function pickPaths(source: 'files' | 'workload'): Promise<string[] | undefined> {
-  const uris = await vscode.window.showOpenDialog({
-    title: source === 'files' ? 'SQL files or folders of the workload' : 'Workload file',
-    canSelectFiles: true,
-    canSelectFolders: source === 'files',
-    canSelectMany: source === 'files',
-    defaultUri: vscode.window.activeTextEditor?.document.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri,
-    filters: source === 'files' ? { SQL: ['sql'] } : { 'Workload file': ['json'] },
-  });
+/** The SQL of JS/TS literals under the folders; bundles and generated files over the size cap are left out and said. */
+function codeStatements(paths: string[]) {
+  const { statements, skipped } = statementsFromCode(paths);
+  const inputNotes = skipped.length
+    ? [vscode.l10n.t('Left out {0} source file(s) over {1}: {2}.', skipped.length, formatBytes(MAX_CODE_FILE_BYTES), skipped.join(', '))]
+    : [];
+  return { statements, inputNotes };
+}
+
+const DIALOGS: Record<Exclude<Source, 'stats'>, () => vscode.OpenDialogOptions> = {
+  files: () => ({
+    title: vscode.l10n.t('SQL files or folders of the workload'),
+    canSelectFolders: true,
+    canSelectMany: true,
+    filters: { SQL: ['sql'] },
+  }),
+  code: () => ({ title: vscode.l10n.t('Folders of JS/TS code'), canSelectFiles: false, canSelectFolders: true, canSelectMany: true }),
+  workload: () => ({ title: vscode.l10n.t('Workload file'), filters: { JSON: ['json'] } }),
+};
+
+async function pickPaths(source: Exclude<Source, 'stats'>): Promise<string[] | undefined> {
+  const uris = await vscode.window.showOpenDialog({ canSelectFiles: true, defaultUri: folderFor()?.uri, ...DIALOGS[source]() });
   return uris?.map((u) => u.fsPath);
 }
 

@@ -23,10 +23,10 @@ import { affects, readSettings } from '../config';
 import { Command } from '../runner';
 import { Services } from '../services';
 import { BackupsTree } from './backupsView';
-import { editorKeyring } from './keys';
+import { editorKeyring } from '../backupKeys';
 import { backupPassphrase, decryptionKeys, setBackupPassphrase } from './passphrase';
 import { remoteBackupAt, remoteBackupCommands } from './remoteCommands';
-import { backupDirectory, ensureGitIgnored } from './settings';
+import { backupDirectory, ensureGitIgnored } from '../backupSettings';
 import { folderFor, pickFolder, workspaceFolders } from '../workspaceFolder';
 
 /** Argument forms: tests and tree rows pass them; with none, the command asks. */

@@ -11,8 +11,8 @@ import { healthSettingsOf } from '../../core/settings/schema';
 import { Command } from '../runner';
 import { Services } from '../services';
 import { readSettings } from '../config';
-import { editorKeyring } from '../backup/keys';
-import { backupDirectory } from '../backup/settings';
+import { editorKeyring } from '../backupKeys';
+import { backupDirectory } from '../backupSettings';
 import { folderFor, workspaceFolders } from '../workspaceFolder';
 import { isHealthReport, renderHealthReport } from './reportHtml';
 

@@ -21,7 +21,9 @@ describe('workload advice as migrations (real PostgreSQL + HypoPG)', function ()
   let report: WorkloadReport;
 
   const indexNames = async () =>
-    (await queryUrl(url, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY 1")).map((r) => r.indexname as string);
+    (
+      await queryUrl(url, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY 1")
+    ).map((r) => r.indexname as string);
 
   before(async () => {
     url = await freshDatabase();

@@ -1,5 +1,6 @@
+/** The editor's backup keyring (secret storage + the CLI's key): shared by the Backups and Health features. */
 import * as vscode from 'vscode';
-import { BackupKey, BackupKeyring, backupKey, combinedKeyring, fileKeyring, newKeySecret } from '../../core/backup/keys';
+import { BackupKey, BackupKeyring, backupKey, combinedKeyring, fileKeyring, newKeySecret } from '../core/backup/keys';
 
 /** Where the editor keeps its manifest key: VS Code's secret storage (OS keychain), never settings or the workspace. */
 const SECRET_NAME = 'pgtuner.backup.manifestKey';

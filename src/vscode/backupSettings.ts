@@ -1,7 +1,8 @@
+/** The editor's backup folder per workspace folder, and keeping dumps out of git: shared by the Backups and Health features. */
 import * as fs from 'fs/promises';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { Settings } from '../../core/settings/schema';
+import { Settings } from '../core/settings/schema';
 
 /**
  * pgtuner.backup.directory (as `folder` sets it) as a folder: a relative one lives in that

@@ -294,7 +294,7 @@ async function candidateOptions(
       generated.set(candidateKey(c), c);
       origins.set(candidateKey(c), (origins.get(candidateKey(c)) ?? new Set()).add(s.id));
     }
-    for (const c of indexableCandidates(s.baselinePlan, [...s.tableInfos.values()]))
+    for (const c of indexableCandidates(s.baselinePlan, [...s.tableInfos.values()], wordsOf(s.sql)))
       if (!servedByExisting(c, existing)) syntactic.set(candidateKey(c), c);
   }
   // Merging combines the advisor's proposals; the syntactic pairs already are the combinations.

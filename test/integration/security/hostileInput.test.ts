@@ -27,6 +27,7 @@ import { applyPending } from '../../../src/core/migrations/runner';
 import { defaultRun } from '../../../src/core/run';
 import { sqlFromJsString } from '../../../src/core/sql/embedded';
 import { adviseWorkload } from '../../../src/core/workload/adviseWorkload';
+import { statementsFromCode } from '../../../src/core/workload/inputs';
 import { CLI_PATH } from '../../support/cli';
 import { Cluster } from '../../support/cluster';
 import { freshDatabase, getCluster } from '../../support/integrationHooks';
@@ -427,6 +428,20 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
           const { sql } = sqlFromJsString(c.source);
           assert.ok(/\r/.test(sql) || c.scs, 'the extractor produced a real CR');
           await unchangedAfter((c.scs ? w.scs : w.main).url, profile, (db) => explainStatement(db, { sql, analyze: true }, defaultRun()));
+        });
+      }
+    }
+  });
+
+  describe('JS/TS literals of workspace files (pgtuner workload --code) through Advise Workload', () => {
+    for (const profile of PROFILES) {
+      for (const c of JS_CORPUS) {
+        it(`${profile}: ${c.id}`, async () => {
+          const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-hostile-code-'));
+          fs.writeFileSync(path.join(dir, 'queries.ts'), `export const q = () => db.query(${c.source});\n`);
+          const { statements } = statementsFromCode([dir]);
+          assert.ok(statements.length >= 1 && /^SELECT id, title FROM t/.test(statements[0].sql), JSON.stringify(statements));
+          await unchangedAfter((c.scs ? w.scs : w.main).url, profile, (db) => adviseWorkload(db, { statements }, defaultRun()));
         });
       }
     }

@@ -125,7 +125,8 @@ describe('CLI: pgtuner workload', function () {
       JSON.stringify(out.notes),
     );
     assert.equal(out.indexes.length, 2, JSON.stringify(out.indexes));
-    const both = runCli(['workload', '--code', path.join(dir, 'code', 'src'), '--file', path.join(dir, 'more.sql'), '--json'], url);
+    const days = write('code-days.sql', `${CUSTOMER_DAYS};\n`);
+    const both = runCli(['workload', '--code', path.join(dir, 'code', 'src'), '--file', days, '--json'], url);
     assert.equal(both.code, 0, both.stderr);
     assert.equal(both.json().statements.length, 3, both.stdout);
   });

@@ -15,14 +15,14 @@ interface TestResult {
   error?: string;
 }
 
-export function run(): Promise<void> {
+export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, reporter: 'dot', timeout: 60_000, grep: process.env.PGTUNER_TEST_GREP });
   // The launcher opens multi-root windows for the multi-root suite alone; a single-folder window runs the rest.
-  const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+  const multiRoot = await isMultiRootWindow();
   for (const file of testFiles(__dirname)) if ((path.basename(file) === 'multiRoot.test.js') === multiRoot) mocha.addFile(file);
   const tests: TestResult[] = [];
   const report = (line: string) => console.log(`[pgtuner-test] ${line}`);
-  return new Promise((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = tests.filter((t) => t.state === 'passed').length;
       const resultsFile = process.env.PGTUNER_TEST_RESULTS;
@@ -51,4 +51,17 @@ function testFiles(dir: string): string[] {
       return e.name.endsWith('.test.js') ? [p] : [];
     })
     .sort();
+}
+
+/**
+ * A window opened on a .code-workspace file. On a loaded machine the host can start the tests
+ * before the workspace's folders are all there (one run saw only the first folder and ran the
+ * single-folder suite in it): wait for them rather than decide on a half-loaded workspace.
+ */
+async function isMultiRootWindow(): Promise<boolean> {
+  const until = Date.now() + 30_000;
+  const folders = () => vscode.workspace.workspaceFolders?.length ?? 0;
+  const workspaceFile = () => vscode.workspace.workspaceFile?.path.endsWith('.code-workspace') ?? false;
+  while (Date.now() < until && (folders() === 0 || (workspaceFile() && folders() < 2))) await new Promise((r) => setTimeout(r, 100));
+  return workspaceFile() || folders() > 1;
 }

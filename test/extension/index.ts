@@ -54,14 +54,28 @@ function testFiles(dir: string): string[] {
 }
 
 /**
- * A window opened on a .code-workspace file. On a loaded machine the host can start the tests
- * before the workspace's folders are all there (one run saw only the first folder and ran the
- * single-folder suite in it): wait for them rather than decide on a half-loaded workspace.
+ * A window opened on a .code-workspace file. On a loaded machine the workbench has shown such a
+ * window with only part of its folders (one run saw only the first and ran the single-folder suite
+ * in it; another, after waiting, still lacked one): wait for them, and if they do not come, add the
+ * missing ones the workspace file lists, so the multi-root suite runs on the workspace it expects.
  */
 async function isMultiRootWindow(): Promise<boolean> {
-  const until = Date.now() + 30_000;
-  const folders = () => vscode.workspace.workspaceFolders?.length ?? 0;
-  const workspaceFile = () => vscode.workspace.workspaceFile?.path.endsWith('.code-workspace') ?? false;
-  while (Date.now() < until && (folders() === 0 || (workspaceFile() && folders() < 2))) await new Promise((r) => setTimeout(r, 100));
-  return workspaceFile() || folders() > 1;
+  const names = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const file = vscode.workspace.workspaceFile;
+  const wait = async (done: () => boolean, ms: number) => {
+    for (const until = Date.now() + ms; !done() && Date.now() < until;) await new Promise((r) => setTimeout(r, 100));
+  };
+  await wait(() => names().length > 0, 15_000);
+  if (!file?.path.endsWith('.code-workspace')) return names().length > 1;
+  const listed: string[] = JSON.parse(fs.readFileSync(file.fsPath, 'utf8')).folders.map((f: { path: string }) =>
+    path.resolve(path.dirname(file.fsPath), f.path),
+  );
+  const missing = () => listed.filter((p) => !names().includes(p));
+  await wait(() => missing().length === 0, 15_000);
+  if (missing().length) {
+    console.log(`[pgtuner-test] the workbench shows ${JSON.stringify(names())} of ${JSON.stringify(listed)}: adding the missing folders`);
+    vscode.workspace.updateWorkspaceFolders(names().length, 0, ...missing().map((p) => ({ uri: vscode.Uri.file(p) })));
+    await wait(() => missing().length === 0, 15_000);
+  }
+  return true;
 }

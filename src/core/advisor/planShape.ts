@@ -12,6 +12,7 @@ import { Plan, PlanNode } from '../plan/types';
 import { tryExtractShape } from '../sql/parse';
 import { highestParam } from '../sql/split';
 import { ColumnRef, JoinKey, OrderKey, Predicate, PredicateOp, QueryShape, StatementKind, TableUsage } from '../sql/shape';
+import { closingParen, splitTopLevel, topLevelToken } from '../plan/topLevel';
 
 const WRITE_KINDS = new Set(['insert', 'update', 'delete', 'merge']);
 const SCAN_CONDITIONS = new Set(['Filter', 'Index Cond', 'Recheck Cond']);
@@ -344,74 +345,24 @@ export function conjuncts(text: string): string[] {
 
 /** The top-level operator of a comparison: `a.x = b.y` → a.x, =, b.y. */
 function splitOperator(text: string): { left: string; op: string; right: string } | undefined {
-  let depth = 0;
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === quote) quote = undefined;
-    } else if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === '(' || ch === '[') depth++;
-    else if (ch === ')' || ch === ']') depth--;
-    else if (depth === 0 && text[i - 1] === ' ') {
-      const op = OPERATOR_TOKENS.find((o) => text.startsWith(`${o} `, i));
-      if (op) return { left: text.slice(0, i).trim(), op, right: text.slice(i + op.length).trim() };
-    }
-  }
-  return undefined;
-}
-
-function splitTopLevel(text: string, separator: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quote: string | undefined;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === quote) quote = undefined;
-    } else if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === '(' || ch === '[') depth++;
-    else if (ch === ')' || ch === ']') depth--;
-    else if (depth === 0 && text.startsWith(separator, i)) {
-      parts.push(text.slice(start, i).trim());
-      start = i + separator.length;
-      i += separator.length - 1;
-    }
-  }
-  parts.push(text.slice(start).trim());
-  return parts.filter(Boolean);
+  const found = topLevelToken(text, OPERATOR_TOKENS);
+  return found && { left: text.slice(0, found.index).trim(), op: found.token, right: text.slice(found.index + found.token.length).trim() };
 }
 
 /** Removes parentheses that wrap the whole text: `((a = 1))` → `a = 1`. */
 function stripParens(text: string): string {
   let t = text.trim();
-  while (t.startsWith('(') && t.endsWith(')') && closingOf(t) === t.length - 1) t = t.slice(1, -1).trim();
+  while (t.startsWith('(') && t.endsWith(')') && closingParen(t) === t.length - 1) t = t.slice(1, -1).trim();
   return t;
 }
 
 /** `(col)::text` → `col`: EXPLAIN casts a varchar column to compare it with text. */
 function stripCasts(text: string): string {
   let t = text;
-  for (let m = /^\((.+)\)::[\w ."[\]]+$/.exec(t); m && closingOf(t) === m[1].length + 1; m = /^\((.+)\)::[\w ."[\]]+$/.exec(t)) {
+  for (let m = /^\((.+)\)::[\w ."[\]]+$/.exec(t); m && closingParen(t) === m[1].length + 1; m = /^\((.+)\)::[\w ."[\]]+$/.exec(t)) {
     t = stripParens(m[1]);
   }
   return t;
-}
-
-/** Index of the parenthesis that closes the one at 0. */
-function closingOf(text: string): number {
-  let depth = 0;
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quote) {
-      if (ch === quote) quote = undefined;
-    } else if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === '(') depth++;
-    else if (ch === ')' && --depth === 0) return i;
-  }
-  return -1;
 }
 
 /** Drops `alias.` qualifiers of this scan, so the text can serve as a partial index's WHERE. */

@@ -1,3 +1,4 @@
+import { splitTopLevel } from './topLevel';
 import { PgTunerError } from '../errors';
 
 type Json = Record<string, unknown>;
@@ -238,7 +239,7 @@ function readDetail(line: string, node: Json): void {
   const key = colon > 0 ? line.slice(0, colon) : line.replace(/:$/, '');
   const value = colon > 0 ? line.slice(colon + 2) : '';
   if (TEXT_DETAILS.has(key)) node[key] = value;
-  else if (LIST_DETAILS.has(key)) node[key] = splitTopLevel(value);
+  else if (LIST_DETAILS.has(key)) node[key] = splitTopLevel(value, ', ');
   else if (NUMBER_DETAILS.has(key)) node[key] = Number(value);
   else if (key === 'Inner Unique' || key === 'Single Copy') node[key] = value === 'true';
   else if (key === 'Sort Method') {
@@ -272,28 +273,6 @@ function readDetail(line: string, node: Json): void {
     for (const [, k, v] of line.matchAll(/(Hits|Misses|Evictions|Overflows|Memory Usage): (\d+)/g))
       node[k === 'Memory Usage' ? 'Peak Memory Usage' : `Cache ${k}`] = +v;
   }
-}
-
-/** "a, f(b, c), d" → ["a", "f(b, c)", "d"]: commas inside parentheses, brackets or quotes stay. */
-function splitTopLevel(value: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote: string | undefined;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (quote) {
-      if (c === quote) quote = undefined;
-    } else if (c === "'" || c === '"') quote = c;
-    else if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
-    else if (c === ',' && depth === 0 && value[i + 1] === ' ') {
-      out.push(value.slice(start, i));
-      start = i + 2;
-    }
-  }
-  out.push(value.slice(start));
-  return out;
 }
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -6,7 +6,6 @@
  *
  *   node out/bench/advisor.bench.js [--db <url of a loaded bench database>] [--only id,id] [--modes hypopg,trial-build]
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { advise } from '../src/core/advisor/advise';
@@ -16,8 +15,7 @@ import { targetFromUrl } from '../src/core/db/profile';
 import { defaultRun } from '../src/core/run';
 import { tryExtractShape } from '../src/core/sql/parse';
 import { splitStatements } from '../src/core/sql/split';
-import { startCluster } from '../test/support/cluster';
-import { median } from './support';
+import { benchDatabase, median, WORKLOAD } from './support';
 
 interface BenchQuery {
   id: string;
@@ -27,7 +25,6 @@ interface BenchQuery {
   oracle_ddl: (string | string[])[];
 }
 
-const WORKLOAD = process.env.PGTUNER_BENCH_DIR ?? path.join(__dirname, '..', '..', 'bench', 'workload');
 /**
  * Timings are the minimum of at least RUNS executions: the machine's noise only ever adds time. A
  * fast statement runs until it has spent MIN_TIMED_MS executing (at most MAX_RUNS times): with 11
@@ -49,24 +46,7 @@ async function main() {
   const queries: BenchQuery[] = JSON.parse(fs.readFileSync(path.join(WORKLOAD, 'queries.json'), 'utf8')).queries.filter(
     (q: BenchQuery) => !args.only || args.only.includes(q.id),
   );
-  let url = args.db;
-  let stop: (() => Promise<void>) | undefined;
-  if (!url) {
-    const cluster = await startCluster({
-      settings: { shared_buffers: "'512MB'", maintenance_work_mem: "'256MB'" },
-      log: (l) => console.log(l),
-    });
-    stop = () => cluster.stop();
-    url = await cluster.createDatabase('pgtuner_bench');
-    const t0 = Date.now();
-    console.log(`loading ${WORKLOAD} …`);
-    execFileSync(
-      path.join(cluster.binDir, 'psql'),
-      [url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(WORKLOAD, 'schema.sql'), '-f', path.join(WORKLOAD, 'data.sql')],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    console.log(`loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  }
+  const { url, stop } = await benchDatabase(args.db, 'pgtuner_bench');
   const db = new Database(targetFromUrl(url), { statementTimeoutMs: 600_000 });
   const hasHypopg = async () =>
     (await db.query("SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'hypopg'")).rows[0].n > 0;
@@ -157,7 +137,7 @@ async function main() {
     await db.query('CREATE EXTENSION IF NOT EXISTS hypopg').catch(() => undefined);
   } finally {
     await db.end();
-    await stop?.();
+    await stop();
   }
   const summary = Object.fromEntries(
     Object.entries(results).map(([mode, rows]) => {

@@ -1,8 +1,8 @@
-/** What every benchmark needs: timing, medians, running a tool, and the libpq environment of a cluster. */
-import { spawn } from 'child_process';
+/** What every benchmark needs: timing, medians, running a tool, the libpq environment of a cluster, and the loaded bench workload. */
+import { execFileSync, spawn } from 'child_process';
 import { Client } from 'pg';
 import * as path from 'path';
-import { Cluster } from '../test/support/cluster';
+import { Cluster, startCluster } from '../test/support/cluster';
 
 /** Runs a program to completion; rejects with its stderr when it fails. */
 export function runTool(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -56,4 +56,29 @@ export async function dropIndexesNamed(client: Client, prefix: string): Promise<
     )
   ).rows;
   for (const { name } of names) await client.query(`DROP INDEX ${name}`);
+}
+
+/** The team's benchmark workload (bench/workload: schema.sql, data.sql, queries.json, workload.json). */
+export const WORKLOAD = process.env.PGTUNER_BENCH_DIR ?? path.join(__dirname, '..', '..', 'bench', 'workload');
+
+/**
+ * The database to benchmark on: `url` when given (already loaded), else a new throwaway cluster
+ * with the workload loaded into database `name`. `stop` ends the cluster (nothing for a given url).
+ */
+export async function benchDatabase(url: string | undefined, name: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (url) return { url, stop: async () => undefined };
+  const cluster = await startCluster({
+    settings: { shared_buffers: "'512MB'", maintenance_work_mem: "'256MB'" },
+    log: (l) => console.log(l),
+  });
+  const loaded = await cluster.createDatabase(name);
+  const t0 = Date.now();
+  console.log(`loading ${WORKLOAD} …`);
+  execFileSync(
+    path.join(cluster.binDir, 'psql'),
+    [loaded, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(WORKLOAD, 'schema.sql'), '-f', path.join(WORKLOAD, 'data.sql')],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  console.log(`loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  return { url: loaded, stop: () => cluster.stop() };
 }

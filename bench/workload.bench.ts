@@ -22,8 +22,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
-import { startCluster } from '../test/support/cluster';
-import { asNamedIndex, dropIndexesNamed, median } from './support';
+import { asNamedIndex, benchDatabase, dropIndexesNamed, median, WORKLOAD } from './support';
 
 interface Query {
   id: string;
@@ -49,7 +48,6 @@ interface Replay {
   byStatement: Record<string, number>;
 }
 
-const WORKLOAD = process.env.PGTUNER_BENCH_DIR ?? path.join(__dirname, '..', '..', 'bench', 'workload');
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const RESULTS = path.join(__dirname, '..', '..', 'bench', 'results-workload.json');
 /** Index names this benchmark builds (dropped before each set). */
@@ -70,21 +68,7 @@ async function main() {
   }));
   const writes = file.writes.map((e) => ({ ...e, calls: scaled(e) }));
 
-  let url = args.db;
-  let stop: (() => Promise<void>) | undefined;
-  if (!url) {
-    const cluster = await startCluster({ settings: { shared_buffers: "'512MB'", maintenance_work_mem: "'256MB'" } });
-    stop = () => cluster.stop();
-    url = await cluster.createDatabase('pgtuner_bench_workload');
-    const t0 = Date.now();
-    console.log(`loading ${WORKLOAD} …`);
-    execFileSync(
-      path.join(cluster.binDir, 'psql'),
-      [url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(WORKLOAD, 'schema.sql'), '-f', path.join(WORKLOAD, 'data.sql')],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    console.log(`loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  }
+  const { url, stop } = await benchDatabase(args.db, 'pgtuner_bench_workload');
   const client = new Client({ connectionString: url });
   await client.connect();
   const results: Record<string, unknown> = { scale: args.scale, budgets: [] as unknown[] };
@@ -172,7 +156,7 @@ async function main() {
     console.log(`→ ${RESULTS}`);
   } finally {
     await client.end();
-    await stop?.();
+    await stop();
   }
 }
 

@@ -11,7 +11,7 @@ import { walkPlan } from '../plan/parse';
 import { Plan, PlanNode } from '../plan/types';
 import { tryExtractShape } from '../sql/parse';
 import { highestParam } from '../sql/split';
-import { ColumnRef, JoinKey, OrderKey, Predicate, PredicateOp, QueryShape, StatementKind, TableUsage } from '../sql/shape';
+import { ColumnRef, emptyUsage, JoinKey, OrderKey, Predicate, PredicateOp, QueryShape, StatementKind, TableUsage } from '../sql/shape';
 import { closingParen, splitTopLevel, topLevelToken } from '../plan/topLevel';
 
 const WRITE_KINDS = new Set(['insert', 'update', 'delete', 'merge']);
@@ -101,18 +101,8 @@ export function planUsages(root: PlanNode): TableUsage[] {
     if (!node.relation || !/Scan$/.test(node.nodeType)) continue;
     const alias = node.alias ?? node.relation;
     if (scans.has(alias)) continue;
-    const usage: TableUsage = {
-      table: node.relation,
-      alias,
-      predicates: [],
-      joinKeys: [],
-      orderBy: [],
-      groupBy: [],
-      columnsRead: [],
-      // EXPLAIN without VERBOSE does not list the columns a scan outputs: never claim a covering index.
-      readsAllColumns: true,
-    };
-    if (node.schema) usage.schema = node.schema;
+    // EXPLAIN without VERBOSE does not list the columns a scan outputs: never claim a covering index.
+    const usage: TableUsage = { ...emptyUsage({ table: node.relation, schema: node.schema, alias }), readsAllColumns: true };
     scans.set(alias, { usage });
   }
   const top = outputSort(root);

@@ -181,23 +181,10 @@ export async function uploadBackup(input: { dumpPath: string }, run: Run): Promi
         'CHECKSUM_MISMATCH',
         `The uploaded copy ${url} has SHA-256 ${actual}, the backup ${expected}: it was removed.`,
       );
-    await s3c.send(
-      new PutObjectCommand({
-        Bucket: s3.bucket,
-        Key: keys.checksum,
-        Body: await fs.readFile(companionPaths(input.dumpPath).checksum),
-        ...extra,
-      }),
-    );
-    // Last: the manifest makes the backup visible to listings.
-    await s3c.send(
-      new PutObjectCommand({
-        Bucket: s3.bucket,
-        Key: keys.manifest,
-        Body: await fs.readFile(companionPaths(input.dumpPath).manifest),
-        ...extra,
-      }),
-    );
+    // In this order: the manifest, last, makes the backup visible to listings.
+    const companions = companionPaths(input.dumpPath);
+    for (const part of ['checksum', 'manifest'] as const)
+      await s3c.send(new PutObjectCommand({ Bucket: s3.bucket, Key: keys[part], Body: await fs.readFile(companions[part]), ...extra }));
     return { url, sizeBytes, sha256: actual, ...sent };
   } catch (err) {
     await deleteKeys(s3c, s3.bucket, [keys.manifest, keys.checksum, keys.dump]).catch(() => undefined);

@@ -81,6 +81,22 @@ export interface TableUsage {
   readsAllColumns: boolean;
 }
 
+/** A table the statement reads, with nothing known yet about how (the shape builders fill it in). */
+export function emptyUsage(name: { table: string; schema?: string; alias?: string }): TableUsage {
+  const usage: TableUsage = {
+    table: name.table,
+    predicates: [],
+    joinKeys: [],
+    orderBy: [],
+    groupBy: [],
+    columnsRead: [],
+    readsAllColumns: false,
+  };
+  if (name.schema) usage.schema = name.schema;
+  if (name.alias) usage.alias = name.alias;
+  return usage;
+}
+
 export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'merge' | 'other';
 
 export interface QueryShape {

@@ -22,6 +22,7 @@ import type {
 } from 'pgsql-ast-parser';
 import { exprSql } from './exprText';
 import type { ColumnRef, OrderKey, Predicate, PredicateOp, QueryShape, StatementKind, TableUsage } from './shape';
+import { emptyUsage } from './shape';
 
 /** A FROM item: a real table (with its usage record) or a derived one (subquery, CTE, function). */
 interface Occurrence {
@@ -461,17 +462,7 @@ export class ShapeBuilder {
   }
 
   private addTable(scope: Scope, name: QNameAliased): Occurrence {
-    const usage: TableUsage = {
-      table: name.name,
-      predicates: [],
-      joinKeys: [],
-      orderBy: [],
-      groupBy: [],
-      columnsRead: [],
-      readsAllColumns: false,
-    };
-    if (name.schema) usage.schema = name.schema;
-    if (name.alias) usage.alias = name.alias;
+    const usage = emptyUsage({ table: name.name, schema: name.schema, alias: name.alias });
     this.tables.push(usage);
     const occurrence = { name: name.alias ?? name.name, usage };
     scope.occurrences.push(occurrence);

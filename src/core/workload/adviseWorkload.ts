@@ -21,7 +21,7 @@ import { walkPlan } from '../plan/parse';
 import { PlanNode } from '../plan/types';
 import { Run } from '../run';
 import { tryExtractShape } from '../sql/parse';
-import { QueryShape, TableUsage } from '../sql/shape';
+import { emptyUsage, QueryShape, TableUsage } from '../sql/shape';
 import { dropStatements, readUnusedIndexes, replacedIndexes } from './drops';
 import { indexableCandidates } from './indexable';
 import { mergedCandidates } from './merge';
@@ -205,17 +205,7 @@ function planOnlyTables(root: PlanNode, shape: QueryShape | undefined): TableUsa
   const out = new Map<string, TableUsage>();
   for (const n of walkPlan(root)) {
     if (!n.relation || named.has(n.relation)) continue;
-    const usage = {
-      schema: n.schema,
-      table: n.relation,
-      predicates: [],
-      joinKeys: [],
-      orderBy: [],
-      groupBy: [],
-      columnsRead: [],
-      readsAllColumns: false,
-    };
-    out.set(`${n.schema}.${n.relation}`, usage);
+    out.set(`${n.schema}.${n.relation}`, emptyUsage({ table: n.relation, schema: n.schema }));
   }
   return [...out.values()];
 }

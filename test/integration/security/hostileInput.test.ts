@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,6 +19,7 @@ import { advise } from '../../../src/core/advisor/advise';
 import { measureSuggestion } from '../../../src/core/advisor/measure';
 import { Suggestion } from '../../../src/core/advisor/types';
 import { backupDatabase } from '../../../src/core/backup/backup';
+import { uploadBackup } from '../../../src/core/backup/remote';
 import { restoreTest } from '../../../src/core/backup/restoreTest';
 import { Database } from '../../../src/core/db/database';
 import { Environment, targetFromUrl } from '../../../src/core/db/profile';
@@ -29,6 +31,7 @@ import { sqlFromJsString } from '../../../src/core/sql/embedded';
 import { adviseWorkload } from '../../../src/core/workload/adviseWorkload';
 import { statementsFromCode } from '../../../src/core/workload/inputs';
 import { CLI_PATH } from '../../support/cli';
+import { LocalS3, startLocalS3 } from '../../support/s3';
 import { Cluster } from '../../support/cluster';
 import { freshDatabase, getCluster } from '../../support/integrationHooks';
 import { CORPUS, CorpusContext, HostileCase, JS_CORPUS, MIGRATION_CORPUS } from './corpus';
@@ -390,6 +393,67 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
       }
     });
   }
+
+  describe('off-site upload: a resume record shipped in the backup folder', () => {
+    let s3: LocalS3;
+    before(async () => {
+      s3 = await startLocalS3('hostile-offsite');
+    });
+    after(() => s3?.stop());
+
+    const settings = (prefix: string) => ({
+      'backup.s3.bucket': s3.bucket,
+      'backup.s3.prefix': prefix,
+      'backup.s3.endpoint': s3.endpoint,
+      'backup.s3.forcePathStyle': true,
+    });
+    const RECORDS: [name: string, record: (key: string) => string][] = [
+      ['not JSON', () => '{ "uploadId": '],
+      [
+        'another server',
+        (key) => JSON.stringify({ endpoint: 'http://127.0.0.1:1', bucket: 'hostile-offsite', key, uploadId: 'x', partSize: 5, parts: [] }),
+      ],
+      [
+        'this target, a forged upload and parts',
+        (key) =>
+          JSON.stringify({
+            endpoint: s3.endpoint,
+            bucket: 'hostile-offsite',
+            key,
+            uploadId: 'forged',
+            partSize: 16 * 1024 * 1024,
+            parts: [{ partNumber: 1, etag: '"0"' }],
+            file: { size: 1, mtimeMs: 0, sha256: '0'.repeat(64) },
+          }),
+      ],
+      [
+        'a key outside the prefix',
+        () => JSON.stringify({ endpoint: s3.endpoint, bucket: 'hostile-offsite', key: '../../etc/passwd', uploadId: 'x', parts: [] }),
+      ],
+    ];
+    RECORDS.forEach(([name, record], i) =>
+      it(`${name}: ignored, the upload starts over, only this backup's objects exist and they verify`, async () => {
+        const prefix = `case${i}`;
+        const base = path.basename(w.dumpPath);
+        fs.writeFileSync(`${w.dumpPath}.upload.json`, record(`${prefix}/${base}`));
+        const result = await uploadBackup({ dumpPath: w.dumpPath }, defaultRun({ settings: settings(prefix) }));
+        assert.equal(result.resumedParts, 0);
+        assert.equal(result.sha256, createHash('sha256').update(fs.readFileSync(w.dumpPath)).digest('hex'));
+        const stem = base.slice(0, -'.dump'.length);
+        assert.deepEqual((await s3.keys(`${prefix}/`)).sort(), [
+          `${prefix}/${stem}.dump`,
+          `${prefix}/${stem}.dump.sha256`,
+          `${prefix}/${stem}.manifest.json`,
+        ]);
+        const everything = await s3.keys('');
+        assert.ok(
+          everything.every((k) => /^case\d\//.test(k)),
+          `nothing written outside the cases' prefixes: ${everything}`,
+        );
+        assert.ok(!fs.existsSync(`${w.dumpPath}.upload.json`), 'the record is removed once the upload completed');
+      }),
+    );
+  });
 
   describe('restore-test verification queries', () => {
     for (const profile of PROFILES) {

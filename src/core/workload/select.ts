@@ -44,11 +44,25 @@ export const UNLIMITED: Limits = { budgetBytes: Infinity, maxIndexes: Infinity }
 /** Below this many bytes an index still costs a page or so: keeps the per-byte ratio finite. */
 const MIN_BYTES = 8192;
 /**
- * A pick (or a member kept by pruning) must save at least this share of the original cost of the
- * statements whose cost it changes: less is a slightly narrower copy of an index already chosen,
- * not a need. Measured per statement, so a rarely run statement still gets its index.
+ * What counts as a difference: the smaller of two shares of the statements whose cost it changes.
+ * This one of what they cost before any new index, measured per statement, so that a rarely run
+ * statement still gets its index ...
  */
 const MIN_STATEMENT_GAIN = 0.01;
+/**
+ * ... or a share of what they cost now (with the better of the two sets), so that a statement
+ * that cost orders of magnitude more than the rest before its first index (TPC-H's Q20) cannot
+ * make every later difference on it look like noise. A pick (or a member kept by pruning) must
+ * save at least half: less is the width of an index, a slightly narrower copy of one already
+ * chosen (an index-only scan of a few pages costs a fifth more through a wider INCLUDE), not a need.
+ */
+const WIDTH_SLACK = 0.5;
+/**
+ * Consolidation's tie: one merged index serving two statements is wider than the narrow ones, and
+ * an index-only scan of a few pages can cost twice as much through it, which is still nothing
+ * against the scan it replaced; a loss beyond that is a need given up, not width.
+ */
+const MERGE_SLACK = 1;
 /** Benefits this close to zero are planner noise, not a reason to build an index. */
 const NOISE = 1e-6;
 
@@ -59,13 +73,9 @@ export async function selectIndexes<T extends SelectionItem>(
 ): Promise<Selection<T>> {
   const base = await readCost([]);
   const baseCost = sum(base, (x) => x);
-  const minGain = (from: number[], to: number[]) =>
-    MIN_STATEMENT_GAIN *
-      sum(
-        base.filter((_, i) => to[i] !== from[i]),
-        (x) => x,
-      ) +
-    NOISE;
+  const difference = (slack: number) => (from: number[], to: number[]) =>
+    Math.min(MIN_STATEMENT_GAIN * sum(base, (x, i) => (to[i] !== from[i] ? x : 0)), slack * changedCost(from, to)) + NOISE;
+  const minGain = difference(WIDTH_SLACK);
   const fits = (c: T, used: number) => c.bytes <= limits.budgetBytes - used;
   const value = (r: Costed<T>) => baseCost - total(r.costs) - sum(r.chosen, (c) => c.writeCost);
   let bestSingle: Costed<T> | undefined;
@@ -104,7 +114,7 @@ export async function selectIndexes<T extends SelectionItem>(
     const seeded = (await greedy(bestSingle)).result;
     if (value(seeded) > value(result) + NOISE) result = seeded;
   }
-  result = await consolidate(result, candidates, readCost, limits, minGain);
+  result = await consolidate(result, candidates, readCost, limits, difference(MERGE_SLACK));
   result = await prune(result, readCost, minGain);
   return { chosen: result.chosen, baseCost, readCost: total(result.costs), writeCost: sum(result.chosen, (c) => c.writeCost), steps };
 }
@@ -121,7 +131,7 @@ async function consolidate<T extends SelectionItem>(
   candidates: T[],
   readCost: ReadCostOracle<T>,
   limits: Limits,
-  minGain: (from: number[], to: number[]) => number,
+  tie: (from: number[], to: number[]) => number,
 ): Promise<Costed<T>> {
   let { chosen, costs: current } = set;
   const value = (costs: number[], s: T[]) => -total(costs) - sum(s, (c) => c.writeCost);
@@ -135,8 +145,8 @@ async function consolidate<T extends SelectionItem>(
       if (bytes >= sum(chosen, (c) => c.bytes) || bytes > limits.budgetBytes || next.length > limits.maxIndexes) continue;
       const costs = await readCost(next);
       // A wider merged index costs a little more to scan than the narrow one it replaces: a tie when
-      // the loss is below the minimum gain of the statements it changes (never a share of the whole workload).
-      if (value(costs, next) >= value(current, chosen) - minGain(current, costs)) {
+      // the loss is that width (never a share of the whole workload).
+      if (value(costs, next) >= value(current, chosen) - tie(current, costs)) {
         chosen = next;
         current = costs;
         break;
@@ -167,6 +177,9 @@ async function prune<T extends SelectionItem>(
 
 const total = (costs: number[]) => sum(costs, (x) => x);
 
-function sum<T>(list: T[], f: (x: T) => number): number {
-  return list.reduce((s, x) => s + f(x), 0);
+/** What the statements whose cost differs between two sets cost with the better of the two. */
+const changedCost = (from: number[], to: number[]) => sum(from, (x, i) => (to[i] !== x ? Math.min(x, to[i]) : 0));
+
+function sum<T>(list: T[], f: (x: T, i: number) => number): number {
+  return list.reduce((s, x, i) => s + f(x, i), 0);
 }

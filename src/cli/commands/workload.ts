@@ -1,8 +1,10 @@
+import { refuseOnProduction } from '../../core/advisor/measure';
 import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import { GeneratedMigration } from '../../core/migrations/generate';
 import { adviseWorkload } from '../../core/workload/adviseWorkload';
+import { measureWorkload, WorkloadMeasurement } from '../../core/workload/measure';
 import { generateWorkloadMigrations } from '../../core/workload/migration';
 import { parseBudget } from '../../core/workload/budget';
 import { MAX_CODE_FILE_BYTES, parseWorkloadFile, readText, statementsFromCode, statementsFromSqlPaths } from '../../core/workload/inputs';
@@ -18,6 +20,7 @@ const OPTIONS = {
   'max-indexes': { type: 'string' },
   migration: { type: 'string' },
   'migration-per-index': { type: 'boolean', default: false },
+  measure: { type: 'boolean', default: false },
   /** Read by openDatabase: the target gets a production profile's safeguards. */
   production: { type: 'boolean', default: false },
 } as const;
@@ -48,6 +51,9 @@ input. Ctrl-C stops the statement on the server (exit 130).
   --migration <folder>    also write the set as a migration (and its .down) in the folder's convention: new
                           indexes built first, unused ones dropped after
   --migration-per-index   one migration per index and per drop instead of one for the set
+  --measure               then build the set for real in a transaction that is rolled back and run every
+                          statement with EXPLAIN ANALYZE without and with it (times, not estimates; each run
+                          rolled back). Builds lock writers out of the tables: refused on production
   --production            treat the database as production: read-only transaction, no trial builds
 
 Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --budget 500MB --json
@@ -56,7 +62,7 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
           pgtuner workload --workload ci/workload.json --max-indexes 5
           pgtuner workload --from-stats --budget 1GB --migration migrations/`,
   options: OPTIONS,
-  input(values, positionals): WorkloadInput & MigrationOutput {
+  input(values, positionals): WorkloadInput & MigrationOutput & { measure: boolean } {
     const workspace = !!values.file?.length || !!values.code?.length;
     // With --from-stats, --file/--code lend their constants to the recorded statements.
     const sources = [values['from-stats'] || workspace, values.workload !== undefined].filter(Boolean).length;
@@ -66,6 +72,7 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
         'Give the workload with exactly one of --from-stats [N] (with --file/--code lending constants), --file <path>… and/or --code <folder>…, or --workload <file.json>.',
       );
     const limits = {
+      measure: values.measure,
       migration: values.migration !== undefined ? { directory: values.migration, perIndex: values['migration-per-index'] } : undefined,
       budget: values.budget !== undefined ? parseBudget(values.budget) : undefined,
       maxIndexes: values['max-indexes'] !== undefined ? positiveInteger(values['max-indexes'], '--max-indexes') : undefined,
@@ -88,14 +95,30 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
     );
     return { statements, inputNotes, ...limits };
   },
-  async run(db, input, run): Promise<WorkloadReport & { migrations: GeneratedMigration[] }> {
+  async run(db, input, run): Promise<WorkloadReport & { migrations: GeneratedMigration[]; measured?: Measured }> {
+    // Before the search, not after it: a production target is refused at once.
+    if (input.measure) refuseOnProduction(db.profile);
     const report = await adviseWorkload(db, input, run);
     const { migration } = input;
     const migrations =
       migration && (report.indexes.length || report.drops.length)
         ? await generateWorkloadMigrations({ ...migration, indexes: report.indexes, drops: report.drops })
         : [];
-    return { ...report, migrations };
+    if (!input.measure) return { ...report, migrations };
+    if (!report.indexes.length) return { ...report, migrations, notes: [...report.notes, 'Nothing was measured: no index was chosen.'] };
+    const m = await measureWorkload(db, { statements: report.statements, indexes: report.indexes }, run);
+    const statements = report.statements.map((s) => {
+      const t = m.statements.find((x) => x.id === s.id)!;
+      return { ...s, msBefore: t.msBefore, msAfter: t.msAfter };
+    });
+    const notMeasured = m.statements.filter((t) => t.note).map((t) => `${t.id} was not measured: ${t.note}`);
+    return {
+      ...report,
+      statements,
+      migrations,
+      measured: { buildMs: m.buildMs, weightedMsBefore: m.weightedMsBefore, weightedMsAfter: m.weightedMsAfter },
+      notes: [...report.notes, ...notMeasured],
+    };
   },
   output(report, values, db) {
     const { budgetBytes, totalBytes, indexes, drops, statements, curve } = report;
@@ -122,12 +145,16 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
         search: report.search,
         notes: report.notes,
         migrations: report.migrations,
+        ...(report.measured ? { measured: report.measured } : {}),
       },
       text: renderReport(report, describeProfile(db.profile)) + renderMigrations(report.migrations, values.migration),
       exitCode: report.worse.length ? 1 : 0,
     };
   },
 });
+
+/** --measure's totals: Σ calls × ms over the statements run on both sides, and the set's build time. */
+type Measured = Pick<WorkloadMeasurement, 'buildMs' | 'weightedMsBefore' | 'weightedMsAfter'>;
 
 /** Where --migration writes the set. */
 interface MigrationOutput {
@@ -153,13 +180,15 @@ function workspaceStatements(sqlPaths: string[], codePaths: string[]): { stateme
   return { statements, inputNotes };
 }
 
+const ms = (n: number) => `${n < 10 ? n.toFixed(2) : Math.round(n).toLocaleString('en-US')} ms`;
+
 function positiveInteger(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new PgTunerError('BAD_INPUT', `${flag} ${text}: give a whole number of at least 1.`);
   return n;
 }
 
-function renderReport(r: WorkloadReport, where: string): string {
+function renderReport(r: WorkloadReport & { measured?: Measured }, where: string): string {
   const cost = (n: number) => Math.round(n).toLocaleString('en-US');
   const before = r.statements.reduce((s, x) => s + x.calls * x.costBefore, 0);
   const after = r.statements.reduce((s, x) => s + x.calls * x.costAfter, 0);
@@ -186,7 +215,15 @@ function renderReport(r: WorkloadReport, where: string): string {
   lines.push('', 'statements (weighted by calls):');
   for (const s of r.statements) {
     lines.push(
-      `  ${s.id}: ${s.calls} calls, cost ${s.costBefore.toFixed(1)} → ${s.costAfter.toFixed(1)}${s.servedBy.length ? ` by ${s.servedBy.join(', ')}` : ''}`,
+      `  ${s.id}: ${s.calls} calls, cost ${s.costBefore.toFixed(1)} → ${s.costAfter.toFixed(1)}` +
+        (s.msBefore != null && s.msAfter != null ? `, measured ${ms(s.msBefore)} → ${ms(s.msAfter)}` : '') +
+        (s.servedBy.length ? ` by ${s.servedBy.join(', ')}` : ''),
+    );
+  }
+  if (r.measured) {
+    const m = r.measured;
+    lines.push(
+      `measured (EXPLAIN ANALYZE, rolled back): weighted time ${ms(m.weightedMsBefore)} → ${ms(m.weightedMsAfter)}; building the set took ${ms(m.buildMs)}`,
     );
   }
   if (r.worse.length) lines.push(`WORSE with the set: ${r.worse.join(', ')}`);

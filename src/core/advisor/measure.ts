@@ -144,7 +144,7 @@ function indexToMeasure(
   return { name: alt.name, ddl: alt.ddl, table: s.table, method: alt.method, requires: [] };
 }
 
-async function fastestOf(runOnce: () => Promise<Plan>): Promise<Plan> {
+export async function fastestOf(runOnce: () => Promise<Plan>): Promise<Plan> {
   let best = await runOnce();
   // A run that was not measured (timeout, side effects) is not repeated: it would only cost the same again.
   for (let i = 1; i < RUNS && best.analyzed; i++) {

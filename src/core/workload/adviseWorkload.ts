@@ -424,7 +424,16 @@ async function verify(costs: WhatIfCosts, statements: Analysed[], chosen: Option
         servedBy.push((i as Option).name);
       }
     }
-    outcomes.push({ id: s.id, sql: s.sql, calls: s.calls, costBefore: s.costBefore, costAfter, servedBy });
+    const params = s.paramSets.filter((p): p is unknown[] => p !== undefined);
+    outcomes.push({
+      id: s.id,
+      sql: s.sql,
+      calls: s.calls,
+      ...(params.length ? { params } : {}),
+      costBefore: s.costBefore,
+      costAfter,
+      servedBy,
+    });
   }
   return { outcomes, usedNames };
 }
@@ -440,6 +449,7 @@ function chosenIndexes(selection: Selection<Option>, verified: Verified, stateme
       name: o.name,
       ddl: createIndexDdl(c, o.name),
       down: dropIndexDdl(c, o.name),
+      method: c.method,
       kinds: c.kinds,
       bytes: o.bytes,
       serves: served.map((v) => v.id),

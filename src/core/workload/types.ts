@@ -1,5 +1,5 @@
 /** The workload advisor's input and output (`pgtuner workload --json` prints WorkloadReport). */
-import { IndexKind } from '../advisor/types';
+import { IndexKind, IndexMethod } from '../advisor/types';
 
 /** One statement of the workload and how often it runs. */
 export interface WorkloadStatement {
@@ -32,6 +32,7 @@ export interface ChosenIndex {
   name: string;
   ddl: string;
   down: string;
+  method: IndexMethod;
   kinds: IndexKind[];
   bytes: number;
   /** Ids of the statements whose final plan uses it. */
@@ -56,10 +57,15 @@ export interface StatementOutcome {
   /** The statement as planned (pg_stat_statements' normalised text for --from-stats). */
   sql: string;
   calls: number;
+  /** The value sets it was planned with (absent: a generic plan), so that it can be run to measure. */
+  params?: unknown[][];
   costBefore: number;
   costAfter: number;
   /** Names of the chosen indexes its final plan uses. */
   servedBy: string[];
+  /** Execution times without and with the set built (pgtuner workload --measure; null: not run). */
+  msBefore?: number | null;
+  msAfter?: number | null;
 }
 
 export interface CurvePoint {

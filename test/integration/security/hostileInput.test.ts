@@ -30,6 +30,7 @@ import { defaultRun } from '../../../src/core/run';
 import { sqlFromJsString } from '../../../src/core/sql/embedded';
 import { adviseWorkload } from '../../../src/core/workload/adviseWorkload';
 import { statementsFromCode } from '../../../src/core/workload/inputs';
+import { measureWorkload } from '../../../src/core/workload/measure';
 import { CLI_PATH } from '../../support/cli';
 import { LocalS3, startLocalS3 } from '../../support/s3';
 import { Cluster } from '../../support/cluster';
@@ -366,6 +367,21 @@ describe('hostile input (issue 11): nothing escapes the guarded transaction', fu
         const measuring = measureSuggestion(db, { sql: c.sql(w.ctx, '5'), suggestion: MEASURED }, trialBuildRun);
         if (db.profile.environment !== 'production') return measuring;
         // Refused there before anything runs: that is the expected outcome, also for the control case.
+        await assert.rejects(measuring, /is a production connection: measuring builds the index for real/);
+        return undefined;
+      },
+    },
+    {
+      // `pgtuner workload --measure`: the set built, every workload statement run without and with it.
+      name: 'Measure a workload set (trial builds, each statement run twice each side)',
+      applies: () => true,
+      run: async (db, c) => {
+        const measuring = measureWorkload(
+          db,
+          { statements: [{ id: 'hostile', sql: c.sql(w.ctx, '5'), calls: 10 }], indexes: [MEASURED] },
+          trialBuildRun,
+        );
+        if (db.profile.environment !== 'production') return measuring;
         await assert.rejects(measuring, /is a production connection: measuring builds the index for real/);
         return undefined;
       },

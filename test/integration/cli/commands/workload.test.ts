@@ -198,6 +198,36 @@ describe('CLI: pgtuner workload', function () {
     );
   });
 
+  it('--measure adds the times without and with the set built (rolled back); refused on production before the search', async () => {
+    const file = write(
+      'measure.json',
+      JSON.stringify({
+        statements: [
+          { id: 'totals', sql: CUSTOMER_TOTALS, calls: 100 },
+          { id: 'one', sql: 'SELECT 1', calls: 1 },
+        ],
+      }),
+    );
+    const indexes = async () => (await queryUrl(url, 'SELECT count(*)::int AS n FROM pg_index'))[0].n;
+    const before = await indexes();
+    const r = runCli(['workload', '--workload', file, '--measure', '--json'], url);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.json();
+    const totals = out.statements.find((s: { id: string }) => s.id === 'totals');
+    assert.ok(totals.msAfter < totals.msBefore, JSON.stringify(totals));
+    assert.ok(out.measured.weightedMsAfter < out.measured.weightedMsBefore && out.measured.buildMs > 0, JSON.stringify(out.measured));
+    assert.equal(await indexes(), before);
+    const text = runCli(['workload', '--workload', file, '--measure'], url);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /totals: 100 calls, cost [\d.]+ → [\d.]+, measured [\d.,]+ ms → [\d.,]+ ms by /);
+    assert.match(text.stdout, /measured \(EXPLAIN ANALYZE, rolled back\): weighted time [\d.,]+ ms → [\d.,]+ ms; building the set took/);
+
+    const refused = runCli(['workload', '--workload', file, '--measure', '--production'], url);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /production connection: measuring builds the index for real/);
+    assert.equal(await indexes(), before);
+  });
+
   it('exits 2 with the reason on stderr for bad input', () => {
     const none = runCli(['workload'], url);
     assert.equal(none.code, 2);

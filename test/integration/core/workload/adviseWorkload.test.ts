@@ -4,6 +4,7 @@ import { targetFromUrl } from '../../../../src/core/db/profile';
 import { PgTunerError } from '../../../../src/core/errors';
 import { defaultRun } from '../../../../src/core/run';
 import { adviseWorkload } from '../../../../src/core/workload/adviseWorkload';
+import { measureWorkload } from '../../../../src/core/workload/measure';
 import { WorkloadInput, WorkloadReport, WorkloadStatement } from '../../../../src/core/workload/types';
 import { freshDatabase } from '../../../support/integrationHooks';
 import { queryUrl } from '../../../support/sql';
@@ -230,6 +231,57 @@ describe('workload advisor (real PostgreSQL + HypoPG)', function () {
     } finally {
       await production.end();
     }
+  });
+
+  it('measures the set on request: built in a rolled-back transaction, each statement run without and with it, nothing left', async () => {
+    const r = await advise([
+      statement('totals', CUSTOMER_TOTALS),
+      statement('update', 'UPDATE events SET payload = $2 WHERE id = $1', 10, [[5, 'measured']]),
+      statement('insert', EVENT_INSERT, 10, [[1, 2]]),
+      statement('generic', 'SELECT note FROM orders WHERE region = $1'),
+    ]);
+    assert.ok(r.indexes.length >= 1, describeSet(r));
+    assert.deepEqual(r.statements.find((s) => s.id === 'update')?.params, [[5, 'measured']]);
+    const state = async () =>
+      (
+        await queryUrl(
+          url,
+          "SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(*) FROM events WHERE payload = 'measured')::int AS updated, (SELECT count(*) FROM pg_index)::int AS indexes, (SELECT count(*) FROM pg_class WHERE relname LIKE 'idx_%')::int AS named",
+        )
+      )[0];
+    const before = await state();
+    const progress: string[] = [];
+    const m = await measureWorkload(
+      db,
+      { statements: r.statements, indexes: r.indexes },
+      defaultRun({ onProgress: (p) => progress.push(p) }),
+    );
+    const byId = (id: string) => m.statements.find((s) => s.id === id)!;
+    // 200,000 rows read by a sequential scan against 400 read from a covering index.
+    assert.ok(byId('totals').msAfter! < byId('totals').msBefore! / 2, JSON.stringify(m));
+    assert.ok(byId('update').msBefore! > 0 && byId('update').msAfter! > 0, JSON.stringify(byId('update')));
+    // Its bigserial's nextval() is not undone by a rollback: planned only, never run.
+    assert.deepEqual([byId('insert').msBefore, byId('insert').msAfter], [null, null]);
+    assert.match(byId('insert').note ?? '', /side effects that a rollback does not undo: nextval\(\)/);
+    assert.deepEqual([byId('generic').msBefore, byId('generic').msAfter], [null, null]);
+    assert.match(byId('generic').note ?? '', /\$n parameters without values/);
+    assert.ok(m.weightedMsAfter < m.weightedMsBefore && m.buildMs > 0, JSON.stringify(m));
+    assert.ok(
+      progress.some((p) => /Building the \d+ indexes of the set/.test(p)),
+      progress.join('\n'),
+    );
+    assert.deepEqual(await state(), before, 'the inserts and the built indexes were rolled back');
+
+    const production = new Database(targetFromUrl(url, 'production', 'production'), {});
+    try {
+      await assert.rejects(
+        measureWorkload(production, { statements: r.statements, indexes: r.indexes }, defaultRun()),
+        /is a production connection: measuring builds the index for real/,
+      );
+    } finally {
+      await production.end();
+    }
+    assert.deepEqual(await state(), before);
   });
 
   it('explains how to enable pg_stat_statements when it is missing', async () => {

@@ -1,5 +1,5 @@
-// The "Workload Advice" webview: the index set (tick what goes into the migration), the budget
-// curve, the statements before and after, and the notes. No network, no innerHTML: every text from
+// The "Workload Advice" webview: the index set (tick what goes into the migration or the
+// measurement), the budget curve, the statements before and after, and the notes. No network, no innerHTML: every text from
 // the database or the SQL goes in through textContent. Messages: src/vscode/workload/reportPanel.ts.
 (function () {
   'use strict';
@@ -37,6 +37,7 @@
     return `${u === 0 || v >= 100 ? Math.round(v) : v.toFixed(1)} ${UNITS[u]}`;
   }
   const cost = (n) => Math.round(n).toLocaleString('en-US');
+  const ms = (n) => (n === null || n === undefined ? '—' : `${n < 10 ? n.toFixed(2) : cost(n)} ms`);
   function change(before, after) {
     if (!before) return '';
     const pct = ((after - before) / before) * 100;
@@ -56,11 +57,26 @@
         indexes: [...picks.indexes].sort((a, b) => a - b),
         drops: [...picks.drops].sort((a, b) => a - b),
       });
+    // Measures the ticked new indexes: built in a rolled-back transaction, every statement timed without and with them.
+    const measure = view.measurable
+      ? h(
+          'button',
+          {
+            type: 'button',
+            title:
+              'Builds the ticked indexes in a transaction that is rolled back and runs every statement with EXPLAIN ANALYZE without and with them',
+            onclick: () => vscode.postMessage({ type: 'measure', indexes: [...picks.indexes].sort((a, b) => a - b) }),
+          },
+          'Measure',
+        )
+      : null;
     const update = () => {
       const n = picks.indexes.size + picks.drops.size;
       create.disabled = n === 0;
       create.textContent = n ? `Create Migration (${n})` : 'Create Migration';
+      if (measure) measure.disabled = picks.indexes.size === 0;
     };
+    const timed = r.statements.some((st) => st.msBefore !== undefined);
     const tick = (set, i, label) =>
       h('input', {
         type: 'checkbox',
@@ -118,18 +134,20 @@
               ]),
             )
           : null,
-        r.indexes.length || r.drops.length ? h('p', { class: 'actions' }, create) : null,
+        r.indexes.length || r.drops.length ? h('p', { class: 'actions' }, create, measure && r.indexes.length ? measure : null) : null,
+        view.measured ? measuredSummary(view.measured) : null,
         h('h2', { text: 'Budget curve' }),
         curve(r),
         h('h2', { text: 'Statements' }),
         table(
-          ['Statement', 'Calls', 'Cost before', 'Cost after', 'Change', 'Served by'],
+          ['Statement', 'Calls', 'Cost before', 'Cost after', 'Change', ...(timed ? ['Time before', 'Time after'] : []), 'Served by'],
           r.statements.map((st) => [
             h('div', {}, h('strong', { text: st.id }), h('code', { class: 'sql', text: st.sql })),
             cost(st.calls),
             cost(st.costBefore),
             cost(st.costAfter),
             change(st.costBefore, st.costAfter),
+            ...(timed ? [ms(st.msBefore), ms(st.msAfter)] : []),
             st.servedBy.join(', '),
           ]),
           (row, i) => (r.worse.includes(r.statements[i].id) ? 'worse' : ''),
@@ -153,6 +171,26 @@
     status.textContent = `Workload advice: ${r.indexes.length} indexes, cost ${change(before, after)}.`;
     vscode.setState({ view });
     vscode.postMessage({ type: 'rendered', text: app.innerText });
+  }
+
+  /** The last measurement: real times, not estimates, and what could not be run. */
+  function measuredSummary(m) {
+    return h(
+      'div',
+      { class: 'measured', role: 'status' },
+      h('p', {
+        text:
+          `Measured with ${m.indexes.length} index${m.indexes.length === 1 ? '' : 'es'} built and rolled back (${m.indexes.join(', ')}): ` +
+          `weighted time ${ms(m.weightedMsBefore)} → ${ms(m.weightedMsAfter)} (${change(m.weightedMsBefore, m.weightedMsAfter)}); building took ${ms(m.buildMs)}.`,
+      }),
+      m.notes.length
+        ? h(
+            'ul',
+            {},
+            m.notes.map((n) => h('li', { text: n })),
+          )
+        : null,
+    );
   }
 
   /** A statement as a reader knows it: its text's start (pg_stat_statements ids are numbers nobody recognises). */

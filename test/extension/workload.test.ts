@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { GeneratedMigration } from '../../src/core/migrations/generate';
 import type { TopQuery } from '../../src/core/workload/topQueries';
 import type { WorkloadReport } from '../../src/core/workload/types';
-import type { ToWorkloadWebview } from '../../src/vscode/workload/reportPanel';
+import type { ToWorkloadWebview, WorkloadView } from '../../src/vscode/workload/reportPanel';
 import { adminSql, databaseOf, eventually, freshDatabaseUrl, queryRows, useConnection } from './support';
 
 const run = <T>(id: string, arg?: unknown) => vscode.commands.executeCommand<T | undefined>(id, arg);
@@ -130,5 +130,22 @@ describe('Workload: Top Queries view and Advise Workload', function () {
     assert.ok(up.includes(report.indexes[0].ddl), up);
     for (const other of report.indexes.slice(1)) assert.ok(!up.includes(other.ddl), 'an unticked index stays out');
     assert.ok(fs.readFileSync(created![0].downPath!, 'utf8').includes(report.indexes[0].down));
+
+    // Measure: the ticked index built in a rolled-back transaction, every statement timed without and with it.
+    const indexCount = async () => (await queryRows(url, 'SELECT count(*)::int AS n FROM pg_index'))[0].n;
+    const before = await indexCount();
+    const measured = await run<WorkloadView>('pgtuner.test.workloadPanelMessage', { type: 'measure', indexes: [0] });
+    assert.ok(measured?.measured, 'Measure returns the view with its times');
+    assert.deepEqual(measured.measured.indexes, [report.indexes[0].name]);
+    const totals = measured.report.statements.find((st) => /customer_id = 7/.test(st.sql))!;
+    assert.ok(totals.msAfter! < totals.msBefore!, JSON.stringify(totals));
+    assert.ok(measured.measured.weightedMsAfter < measured.measured.weightedMsBefore, JSON.stringify(measured.measured));
+    assert.equal(await indexCount(), before, 'the built index was rolled back');
+    await eventually('the panel to show the measurement', async () => {
+      const shown = await run<PanelState>('pgtuner.test.workloadPanelState');
+      return /Measured with 1 index built and rolled back/.test(shown?.rendered ?? '') && /Time before/.test(shown!.rendered!)
+        ? true
+        : undefined;
+    });
   });
 });

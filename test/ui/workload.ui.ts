@@ -1,7 +1,7 @@
 /**
  * UI check: "PG Tuner: Advise Workload…" on the statements pg_stat_statements recorded opens the
- * report (the index set, the budget curve, the statements before and after); the Top Queries view
- * lists the same statements by total time. Screenshots of both.
+ * report (the index set, the budget curve, the statements before and after) and its Measure button
+ * answers; the Top Queries view lists the same statements by total time. Screenshots of each.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -43,6 +43,15 @@ export const run: UiCheck = async (page, ctx) => {
   assert.doesNotMatch(text, /null|undefined/);
   await frame.locator('svg.curve').waitFor();
   await page.screenshot({ path: path.join(ctx.screenshotDir, 'workload-report.png') });
+
+  // Measure: pg_stat_statements keeps no values, so its $n statements cannot run; the panel says so.
+  await frame.getByRole('button', { name: 'Measure', exact: true }).click();
+  await frame.locator('.measured').waitFor({ timeout: 60_000 });
+  const measured = normalise(await frame.locator('body').innerText());
+  assert.match(measured, /Measured with \d+ index(es)? built and rolled back/);
+  assert.match(measured, /was not measured: It has \$n parameters without values/);
+  assert.match(measured, /Time before/);
+  await page.screenshot({ path: path.join(ctx.screenshotDir, 'workload-measured.png') });
 
   await runCommand(page, 'PG Tuner: Focus on Top Queries View');
   const row = page.locator('.monaco-list-row', { hasText: 'customer_id = $1' }).first();

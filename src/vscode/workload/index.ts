@@ -1,13 +1,15 @@
 /**
  * Workload advice in the editor: "Advise Workload" (pg_stat_statements, SQL files or a workload
- * file → the report panel → Create Migration) and the "Top Queries" view (pg_stat_statements by
+ * file → the report panel → Create Migration, or Measure off production) and the "Top Queries" view (pg_stat_statements by
  * total time; Explain & Suggest on a statement; Reset Statistics for before/after comparisons).
  * Every command also takes a plain argument, so tests and scripts can drive it without prompts.
  */
 import * as vscode from 'vscode';
 import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
+import { Database } from '../../core/db/database';
 import { adviseWorkload } from '../../core/workload/adviseWorkload';
+import { measureWorkload } from '../../core/workload/measure';
 import { parseBudget } from '../../core/workload/budget';
 import { MAX_CODE_FILE_BYTES, parseWorkloadFile, readText, statementsFromCode, statementsFromSqlPaths } from '../../core/workload/inputs';
 import { formatBytes } from '../../core/format';
@@ -17,7 +19,7 @@ import { readSettings } from '../config';
 import { Command } from '../runner';
 import { Services } from '../services';
 import { folderFor } from '../workspaceFolder';
-import { WorkloadPanel, WorkloadView } from './reportPanel';
+import { WorkloadActions, WorkloadPanel } from './reportPanel';
 import { queryDescription, queryLabel, TopQueriesTree } from './topQueriesView';
 
 /** The optional argument of pgtuner.adviseWorkload (tests, scripts); anything missing is asked. */
@@ -105,11 +107,44 @@ export function workloadCommands(services: Services): Record<string, Command> {
   const { connections, runner, log, context } = services;
   const view = topQueriesView(services);
 
-  const createMigration = async (shown: WorkloadView, indexes: number[], drops: number[]) =>
-    vscode.commands.executeCommand('pgtuner.createMigrationFromWorkload', {
-      indexes: indexes.map((i) => shown.report.indexes[i]),
-      drops: drops.map((i) => shown.report.drops[i]),
-    });
+  /** The database each shown report was advised on: Measure runs there, whichever connection is active now. */
+  const advisedOn = new WeakMap<WorkloadReport, Database>();
+  const actions: WorkloadActions = {
+    createMigration: async (shown, indexes, drops) =>
+      vscode.commands.executeCommand('pgtuner.createMigrationFromWorkload', {
+        indexes: indexes.map((i) => shown.report.indexes[i]),
+        drops: drops.map((i) => shown.report.drops[i]),
+      }),
+    measure: async (shown, picks) => {
+      const database = advisedOn.get(shown.report);
+      if (!database) return undefined;
+      const indexes = picks.map((i) => shown.report.indexes[i]);
+      const m = await runner.withProgress(
+        vscode.l10n.t('Measure the workload with {0} indexes built (rolled back)', indexes.length),
+        (run) => measureWorkload(database, { statements: shown.report.statements, indexes }, run),
+      );
+      log.info(
+        `Measure Workload: ${indexes.length} indexes built in ${Math.round(m.buildMs)} ms, weighted time ${Math.round(m.weightedMsBefore)} → ${Math.round(m.weightedMsAfter)} ms`,
+      );
+      const statements = shown.report.statements.map((s) => {
+        const t = m.statements.find((x) => x.id === s.id);
+        return { ...s, msBefore: t?.msBefore ?? null, msAfter: t?.msAfter ?? null };
+      });
+      const report = { ...shown.report, statements };
+      advisedOn.set(report, database);
+      return {
+        ...shown,
+        report,
+        measured: {
+          buildMs: m.buildMs,
+          weightedMsBefore: m.weightedMsBefore,
+          weightedMsAfter: m.weightedMsAfter,
+          indexes: indexes.map((ix) => ix.name),
+          notes: m.statements.filter((t) => t.note).map((t) => vscode.l10n.t('{0} was not measured: {1}', t.id, t.note!)),
+        },
+      };
+    },
+  };
 
   const advise = async (arg: AdviseWorkloadArgs | undefined): Promise<WorkloadReport | undefined> => {
     const active = await connections.requireActive();
@@ -125,10 +160,16 @@ export function workloadCommands(services: Services): Record<string, Command> {
     log.info(
       `Advise Workload on ${active.profile.name}: ${report.statements.length} statements, ${report.indexes.length} indexes, ${report.drops.length} drops, ${report.search.whatIfPlans} what-if plans in ${report.search.ms} ms`,
     );
+    advisedOn.set(report, active.database);
     WorkloadPanel.show(
       context.extensionUri,
-      { report, connection: describeProfile(active.profile), source: source.label },
-      createMigration,
+      {
+        report,
+        connection: describeProfile(active.profile),
+        source: source.label,
+        measurable: active.profile.environment !== 'production',
+      },
+      actions,
     );
     return report;
   };

@@ -1,8 +1,11 @@
 /**
- * The "Workload Advice" webview: the index set per index and per statement, the budget curve and
- * Create Migration (of the indexes and drops the user keeps ticked). One panel, reused by each run.
+ * The "Workload Advice" webview: the index set per index and per statement, the budget curve,
+ * Create Migration (of the indexes and drops the user keeps ticked) and Measure (the ticked indexes
+ * built in a rolled-back transaction, every statement timed without and with them). One panel,
+ * reused by each run.
  */
 import * as vscode from 'vscode';
+import { WorkloadMeasurement } from '../../core/workload/measure';
 import { WorkloadReport } from '../../core/workload/types';
 import { webviewPage } from '../webviewPage';
 
@@ -13,11 +16,24 @@ export interface WorkloadView {
   connection: string;
   /** "pg_stat_statements (top 50)", "3 SQL files", … */
   source: string;
+  /** Measure is offered (not on a production connection: it builds the indexes). */
+  measurable: boolean;
+  /** The last measurement: the indexes built and the weighted times (the statements carry theirs). */
+  measured?: Pick<WorkloadMeasurement, 'buildMs' | 'weightedMsBefore' | 'weightedMsAfter'> & { indexes: string[]; notes: string[] };
+}
+
+/** What the panel's buttons do; measure returns the view with its times. */
+export interface WorkloadActions {
+  createMigration(view: WorkloadView, indexes: number[], drops: number[]): Promise<unknown>;
+  measure(view: WorkloadView, indexes: number[]): Promise<WorkloadView | undefined>;
 }
 
 export type ToWorkloadWebview = { type: 'report'; view: WorkloadView };
 export type FromWorkloadWebview =
-  { type: 'ready' } | { type: 'rendered'; text: string } | { type: 'createMigration'; indexes: number[]; drops: number[] };
+  | { type: 'ready' }
+  | { type: 'rendered'; text: string }
+  | { type: 'createMigration'; indexes: number[]; drops: number[] }
+  | { type: 'measure'; indexes: number[] };
 
 /** The picks of a createMigration message, checked: whole numbers in range, no repeats. */
 export function checkPicks(picks: unknown, length: number): number[] | undefined {
@@ -36,7 +52,7 @@ export class WorkloadPanel implements vscode.Disposable {
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     mediaRoot: vscode.Uri,
-    private readonly onCreateMigration: (view: WorkloadView, indexes: number[], drops: number[]) => Promise<unknown>,
+    private readonly actions: WorkloadActions,
   ) {
     panel.webview.html = webviewPage(panel.webview, mediaRoot, {
       title: 'Workload Advice',
@@ -52,11 +68,7 @@ export class WorkloadPanel implements vscode.Disposable {
     return WorkloadPanel.current;
   }
 
-  static show(
-    extensionUri: vscode.Uri,
-    view: WorkloadView,
-    onCreateMigration: (view: WorkloadView, indexes: number[], drops: number[]) => Promise<unknown>,
-  ): WorkloadPanel {
+  static show(extensionUri: vscode.Uri, view: WorkloadView, actions: WorkloadActions): WorkloadPanel {
     let current = WorkloadPanel.current;
     if (!current) {
       const mediaRoot = vscode.Uri.joinPath(extensionUri, 'media');
@@ -67,7 +79,7 @@ export class WorkloadPanel implements vscode.Disposable {
         { enableScripts: true, enableCommandUris: false, localResourceRoots: [mediaRoot], retainContextWhenHidden: true },
       );
       panel.iconPath = vscode.Uri.joinPath(mediaRoot, 'pgtuner.svg');
-      current = WorkloadPanel.current = new WorkloadPanel(panel, mediaRoot, onCreateMigration);
+      current = WorkloadPanel.current = new WorkloadPanel(panel, mediaRoot, actions);
     } else {
       current.panel.reveal();
     }
@@ -95,7 +107,19 @@ export class WorkloadPanel implements vscode.Disposable {
         if (!this.view) return undefined;
         const indexes = checkPicks(message.indexes, this.view.report.indexes.length);
         const drops = checkPicks(message.drops, this.view.report.drops.length);
-        return indexes && drops ? this.onCreateMigration(this.view, indexes, drops) : undefined;
+        return indexes && drops ? this.actions.createMigration(this.view, indexes, drops) : undefined;
+      }
+      case 'measure': {
+        const shown = this.view;
+        const indexes = shown && checkPicks(message.indexes, shown.report.indexes.length);
+        if (!shown || !indexes?.length) return undefined;
+        const measured = await this.actions.measure(shown, indexes);
+        // A newer report replaced this one while it was measured: its times belong to the old one.
+        if (measured && this.view === shown) {
+          this.view = measured;
+          this.post({ type: 'report', view: measured });
+        }
+        return measured;
       }
       default:
         return undefined;

@@ -135,7 +135,7 @@
             )
           : null,
         r.indexes.length || r.drops.length ? h('p', { class: 'actions' }, create, measure && r.indexes.length ? measure : null) : null,
-        view.measured ? measuredSummary(view.measured) : null,
+        view.measured ? measuredSummary(r, view.measured) : null,
         h('h2', { text: 'Budget curve' }),
         curve(r),
         h('h2', { text: 'Statements' }),
@@ -150,7 +150,8 @@
             ...(timed ? [ms(st.msBefore), ms(st.msAfter)] : []),
             st.servedBy.join(', '),
           ]),
-          (row, i) => (r.worse.includes(r.statements[i].id) ? 'worse' : ''),
+          (row, i) =>
+            r.worse.includes(r.statements[i].id) || (view.measured && view.measured.slower.includes(r.statements[i].id)) ? 'worse' : '',
         ),
         r.notes.length ? h('h2', { text: 'Notes' }) : null,
         r.notes.length
@@ -174,20 +175,31 @@
   }
 
   /** The last measurement: real times, not estimates, and what could not be run. */
-  function measuredSummary(m) {
+  function measuredSummary(r, m) {
+    const run = r.statements.filter((st) => typeof st.msBefore === 'number' && typeof st.msAfter === 'number').length;
+    const built = `Measured with ${m.indexes.length} index${m.indexes.length === 1 ? '' : 'es'} built and rolled back (${m.indexes.join(', ')}): `;
     return h(
       'div',
       { class: 'measured', role: 'status' },
       h('p', {
-        text:
-          `Measured with ${m.indexes.length} index${m.indexes.length === 1 ? '' : 'es'} built and rolled back (${m.indexes.join(', ')}): ` +
-          `weighted time ${ms(m.weightedMsBefore)} → ${ms(m.weightedMsAfter)} (${change(m.weightedMsBefore, m.weightedMsAfter)}); building took ${ms(m.buildMs)}.`,
+        text: run
+          ? built +
+            `weighted time of the ${run} statement${run === 1 ? '' : 's'} run ${ms(m.weightedMsBefore)} → ${ms(m.weightedMsAfter)} ` +
+            `(${change(m.weightedMsBefore, m.weightedMsAfter)}); building took ${ms(m.buildMs)}.`
+          : built + `no statement could be run (below); building took ${ms(m.buildMs)}.`,
       }),
-      m.notes.length
+      m.slower.length
+        ? h('p', {
+            class: 'worse',
+            role: 'alert',
+            text: `Slower when measured with the set (the planner judged their plans cheaper): ${m.slower.map((id) => statementLabel(r, id)).join('; ')}`,
+          })
+        : null,
+      m.notRun.length
         ? h(
             'ul',
             {},
-            m.notes.map((n) => h('li', { text: n })),
+            m.notRun.map((n) => h('li', { text: `${statementLabel(r, n.id)} was not measured: ${n.note}` })),
           )
         : null,
     );

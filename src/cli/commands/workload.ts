@@ -9,6 +9,7 @@ import { generateWorkloadMigrations } from '../../core/workload/migration';
 import { parseBudget } from '../../core/workload/budget';
 import { MAX_CODE_FILE_BYTES, parseWorkloadFile, readText, statementsFromCode, statementsFromSqlPaths } from '../../core/workload/inputs';
 import { WorkloadInput, WorkloadReport, WorkloadStatement } from '../../core/workload/types';
+import { Settings } from '../../core/settings/schema';
 import { defineVerb } from '../runner';
 
 const OPTIONS = {
@@ -21,6 +22,7 @@ const OPTIONS = {
   migration: { type: 'string' },
   'migration-per-index': { type: 'boolean', default: false },
   measure: { type: 'boolean', default: false },
+  'statement-timeout': { type: 'string' },
   /** Read by openDatabase: the target gets a production profile's safeguards. */
   production: { type: 'boolean', default: false },
 } as const;
@@ -54,6 +56,8 @@ input. Ctrl-C stops the statement on the server (exit 130).
   --measure               then build the set for real in a transaction that is rolled back and run every
                           statement with EXPLAIN ANALYZE without and with it (times, not estimates; each run
                           rolled back). Builds lock writers out of the tables: refused on production
+  --statement-timeout <s> stop any one statement after this many seconds (default: the setting
+                          pgtuner.statementTimeoutSeconds, 30); --measure leaves a statement stopped so unmeasured
   --production            treat the database as production: read-only transaction, no trial builds
 
 Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --budget 500MB --json
@@ -62,6 +66,10 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
           pgtuner workload --workload ci/workload.json --max-indexes 5
           pgtuner workload --from-stats --budget 1GB --migration migrations/`,
   options: OPTIONS,
+  settings(values): Partial<Settings> {
+    const timeout = values['statement-timeout'];
+    return timeout !== undefined ? { statementTimeoutSeconds: positiveInteger(timeout, '--statement-timeout') } : {};
+  },
   input(values, positionals): WorkloadInput & MigrationOutput & { measure: boolean } {
     const workspace = !!values.file?.length || !!values.code?.length;
     // With --from-stats, --file/--code lend their constants to the recorded statements.
@@ -116,7 +124,7 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
       ...report,
       statements,
       migrations,
-      measured: { buildMs: m.buildMs, weightedMsBefore: m.weightedMsBefore, weightedMsAfter: m.weightedMsAfter },
+      measured: { buildMs: m.buildMs, weightedMsBefore: m.weightedMsBefore, weightedMsAfter: m.weightedMsAfter, slower: m.slower },
       notes: [...report.notes, ...notMeasured],
     };
   },
@@ -154,7 +162,7 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
 });
 
 /** --measure's totals: Σ calls × ms over the statements run on both sides, and the set's build time. */
-type Measured = Pick<WorkloadMeasurement, 'buildMs' | 'weightedMsBefore' | 'weightedMsAfter'>;
+type Measured = Pick<WorkloadMeasurement, 'buildMs' | 'weightedMsBefore' | 'weightedMsAfter' | 'slower'>;
 
 /** Where --migration writes the set. */
 interface MigrationOutput {
@@ -224,6 +232,7 @@ function renderReport(r: WorkloadReport & { measured?: Measured }, where: string
     const m = r.measured;
     lines.push(
       `measured (EXPLAIN ANALYZE, rolled back): weighted time ${ms(m.weightedMsBefore)} → ${ms(m.weightedMsAfter)}; building the set took ${ms(m.buildMs)}`,
+      ...(m.slower.length ? [`SLOWER when measured with the set (the planner judged otherwise): ${m.slower.join(', ')}`] : []),
     );
   }
   if (r.worse.length) lines.push(`WORSE with the set: ${r.worse.join(', ')}`);

@@ -56,7 +56,7 @@ export function generateCandidates(shape: QueryShape, tables: Map<TableUsage, Ta
       notes.push(`${info.schema}.${info.name} has about ${Math.round(info.rows)} rows: too small for an index to pay off.`);
       continue;
     }
-    const ctx = new TableContext(usage, info, options);
+    const ctx = new TableContext(ownColumnsOnly(usage, info), info, options);
     for (const c of [...btreeCandidates(ctx, shape, singleTable), ...ginCandidates(ctx), ...brinCandidates(ctx)]) {
       out.set(candidateKey(c), c);
     }
@@ -238,6 +238,25 @@ function btreeCandidates(ctx: TableContext, shape: QueryShape, singleTable: bool
 }
 
 /** Columns the statement reads beyond the keys, when few and narrow enough to carry in the index. */
+/**
+ * The usage without what names a column the table does not have. An unqualified column of a
+ * correlated subquery (TPC-H Q17's `l_partkey = p_partkey` inside a subquery on lineitem) reads
+ * as the subquery's table's, but it is the outer query's: no index of this table can hold it.
+ * An ORDER BY with such a key is not this table's order at all.
+ */
+function ownColumnsOnly(usage: TableUsage, info: TableInfo): TableUsage {
+  const own = (column: string) => info.columns.some((c) => c.name === column);
+  const ownRef = (r: ColumnRef) => (r.column !== undefined ? own(r.column) : r.columns.every(own));
+  return {
+    ...usage,
+    predicates: usage.predicates.filter((p) => ownRef(p.target)),
+    joinKeys: usage.joinKeys.filter((j) => own(j.column)),
+    orderBy: usage.orderBy.every((o) => ownRef(o.target)) ? usage.orderBy : [],
+    groupBy: usage.groupBy.filter(ownRef),
+    columnsRead: usage.columnsRead.filter(own),
+  };
+}
+
 function coveringColumns(ctx: TableContext, keys: CandidateKey[]): string[] {
   const { usage, options } = ctx;
   if (usage.readsAllColumns) return [];

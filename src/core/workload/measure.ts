@@ -4,16 +4,17 @@
  * transaction that is rolled back (the advisor's trial-build limits: table size, build timeout,
  * lock timeout), and every statement runs with EXPLAIN ANALYZE without and then with them, each
  * run in a savepoint rolled back at once, so both sides see the same rows and nothing is left
- * behind. Side effects and the statement timeout are handled as the advisor's baseline handles them.
+ * behind. A statement stopped by the statement timeout, or with side effects a rollback does not
+ * undo, is not measured, and the reason is given.
  */
 import { probeOfSuggestion, whatIfOptions } from '../advisor/advise';
-import { baselinePlan } from '../advisor/baseline';
 import { fastestOf, refuseOnProduction } from '../advisor/measure';
 import { WhatIf } from '../advisor/whatIf';
 import { ConnectionLostError } from '../db/connectionErrors';
 import { Database, Session } from '../db/database';
-import { rolledBack, singleStatement } from '../db/safeExplain';
+import { explainInSession, rolledBack, singleStatement } from '../db/safeExplain';
 import { PgTunerError } from '../errors';
+import { Plan } from '../plan/types';
 import { Run } from '../run';
 import { highestParam } from '../sql/split';
 import { ChosenIndex, StatementOutcome } from './types';
@@ -39,6 +40,23 @@ export interface WorkloadMeasurement {
   weightedMsAfter: number;
   /** Wall time of building the whole set. */
   buildMs: number;
+  /** Statements that ran slower with the set: the planner judged their plan cheaper, the clock did not. */
+  slower: string[];
+}
+
+/** A statement ran slower with the set when it took this much longer … */
+const SLOWER_SHARE = 0.2;
+/** … and at least this many milliseconds more: below it, timer and cache noise. */
+const SLOWER_MIN_MS = 1;
+
+/** Ids of the statements measured on both sides that took clearly longer with the set. */
+export function slowerWhenMeasured(statements: MeasuredStatement[]): string[] {
+  return statements
+    .filter(
+      (m) =>
+        m.msBefore !== null && m.msAfter !== null && m.msAfter > m.msBefore * (1 + SLOWER_SHARE) && m.msAfter - m.msBefore >= SLOWER_MIN_MS,
+    )
+    .map((m) => m.id);
 }
 
 /** Times every statement without and with the whole set built (one rolled-back transaction). */
@@ -87,11 +105,22 @@ export async function measureWorkload(db: Database, input: MeasureWorkloadInput,
         const both = statements.filter((m) => m.msBefore !== null && m.msAfter !== null);
         const weighted = (side: 'msBefore' | 'msAfter') =>
           both.reduce((sum, m) => sum + given.find((s) => s.id === m.id)!.calls * m[side]!, 0);
-        return { statements, weightedMsBefore: weighted('msBefore'), weightedMsAfter: weighted('msAfter'), buildMs };
+        return {
+          statements,
+          weightedMsBefore: weighted('msBefore'),
+          weightedMsAfter: weighted('msAfter'),
+          buildMs,
+          slower: slowerWhenMeasured(statements),
+        };
       }),
     run.signal,
   );
 }
+
+/** Savepoint names are fixed here, never taken from input. */
+const SAVEPOINT_SQL = 'SAVEPOINT pgtuner_measure';
+const ROLLBACK_TO_SAVEPOINT_SQL = 'ROLLBACK TO SAVEPOINT pgtuner_measure';
+const RELEASE_SAVEPOINT_SQL = 'RELEASE SAVEPOINT pgtuner_measure';
 
 /** The statement's mean time over its parameter sets, or why it was not run. */
 async function timeOf(
@@ -104,17 +133,40 @@ async function timeOf(
     return { ms: null, note: 'It has $n parameters without values: a generic plan runs nothing (give values in a workload file).' };
   let sum = 0;
   for (const params of paramSets) {
-    const plan = await fastestOf(() =>
-      baselinePlan(session, s.sql, {
-        analyze: true,
-        params,
-        sideEffects: 'plain',
-        production: false,
-        timeoutSeconds: run.settings.statementTimeoutSeconds,
-      }),
-    );
+    let plan: Plan;
+    try {
+      plan = await fastestOf(() => analyzedOnce(session, s.sql, params));
+    } catch (err) {
+      if (!(err instanceof PgTunerError && err.code === 'TIMEOUT')) throw err;
+      return {
+        ms: null,
+        note: `It ran longer than the statement timeout (${run.settings.statementTimeoutSeconds} s) and was stopped: raise pgtuner.statementTimeoutSeconds (CLI: --statement-timeout) to measure it.`,
+      };
+    }
     if (!plan.analyzed || plan.executionMs === null) return { ms: null, note: (plan.notes ?? []).at(-1) ?? 'It was not run.' };
     sum += plan.executionMs;
   }
   return { ms: sum / paramSets.length };
+}
+
+/**
+ * One EXPLAIN ANALYZE inside a savepoint rolled back at once: what an UPDATE changed is undone
+ * before the next run, and a statement stopped by the timeout leaves the transaction usable.
+ * Functions with side effects a rollback does not undo get a plain EXPLAIN (not analyzed).
+ */
+async function analyzedOnce(session: Session, sql: string, params: unknown[] | undefined): Promise<Plan> {
+  await session.query(SAVEPOINT_SQL);
+  try {
+    const plan = await explainInSession(session, sql, { analyze: true, params, sideEffects: 'plain', production: false });
+    await session.query(ROLLBACK_TO_SAVEPOINT_SQL);
+    await session.query(RELEASE_SAVEPOINT_SQL);
+    return plan;
+  } catch (err) {
+    // A cancel or a lost connection ends the session: nothing to roll back to.
+    if (err instanceof PgTunerError && err.code === 'TIMEOUT') {
+      await session.query(ROLLBACK_TO_SAVEPOINT_SQL);
+      await session.query(RELEASE_SAVEPOINT_SQL);
+    }
+    throw err;
+  }
 }

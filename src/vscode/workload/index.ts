@@ -139,8 +139,9 @@ export function workloadCommands(services: Services): Record<string, Command> {
           buildMs: m.buildMs,
           weightedMsBefore: m.weightedMsBefore,
           weightedMsAfter: m.weightedMsAfter,
+          slower: m.slower,
           indexes: indexes.map((ix) => ix.name),
-          notes: m.statements.filter((t) => t.note).map((t) => vscode.l10n.t('{0} was not measured: {1}', t.id, t.note!)),
+          notRun: m.statements.flatMap((t) => (t.note ? [{ id: t.id, note: t.note }] : [])),
         },
       };
     },

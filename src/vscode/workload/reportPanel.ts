@@ -19,7 +19,11 @@ export interface WorkloadView {
   /** Measure is offered (not on a production connection: it builds the indexes). */
   measurable: boolean;
   /** The last measurement: the indexes built and the weighted times (the statements carry theirs). */
-  measured?: Pick<WorkloadMeasurement, 'buildMs' | 'weightedMsBefore' | 'weightedMsAfter'> & { indexes: string[]; notes: string[] };
+  measured?: Pick<WorkloadMeasurement, 'buildMs' | 'weightedMsBefore' | 'weightedMsAfter' | 'slower'> & {
+    indexes: string[];
+    /** Statements not run, and why (the webview names them by their text). */
+    notRun: { id: string; note: string }[];
+  };
 }
 
 /** What the panel's buttons do; measure returns the view with its times. */

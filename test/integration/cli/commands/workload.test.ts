@@ -216,6 +216,7 @@ describe('CLI: pgtuner workload', function () {
     const totals = out.statements.find((s: { id: string }) => s.id === 'totals');
     assert.ok(totals.msAfter < totals.msBefore, JSON.stringify(totals));
     assert.ok(out.measured.weightedMsAfter < out.measured.weightedMsBefore && out.measured.buildMs > 0, JSON.stringify(out.measured));
+    assert.deepEqual(out.measured.slower, [], 'neither statement ran slower with the set');
     assert.equal(await indexes(), before);
     const text = runCli(['workload', '--workload', file, '--measure'], url);
     assert.equal(text.code, 0, text.stderr);
@@ -241,6 +242,9 @@ describe('CLI: pgtuner workload', function () {
     assert.equal(badFile.code, 2);
     assert.match(badFile.stderr, /statements\[0\] needs "sql"/);
     assert.equal(runCli(['workload', '--from-stats', 'many'], url).code, 2);
+    const timeout = runCli(['workload', '--from-stats', '--statement-timeout', '0'], url);
+    assert.equal(timeout.code, 2);
+    assert.match(timeout.stderr, /--statement-timeout 0: give a whole number of at least 1/);
   });
 
   it('Ctrl-C cancels the statement on the server and exits 130', async () => {

@@ -272,6 +272,31 @@ describe('workload advisor (real PostgreSQL + HypoPG)', function () {
     );
     assert.deepEqual(await state(), before, 'the inserts and the built indexes were rolled back');
 
+    // Stopped by the statement timeout: not measured, with how to measure it, and the transaction goes on.
+    const quick = new Database(targetFromUrl(url), { statementTimeoutMs: 1000 });
+    try {
+      const slow = await measureWorkload(
+        quick,
+        {
+          statements: [
+            { id: 'sleepy', sql: 'SELECT pg_sleep(3)', calls: 1 },
+            { id: 'totals', sql: CUSTOMER_TOTALS, calls: 1 },
+          ],
+          indexes: r.indexes,
+        },
+        defaultRun({ settings: { statementTimeoutSeconds: 1 } }),
+      );
+      const [sleepy, totals] = slow.statements;
+      assert.deepEqual([sleepy.msBefore, sleepy.msAfter], [null, null]);
+      assert.match(
+        sleepy.note ?? '',
+        /ran longer than the statement timeout \(1 s\) and was stopped: raise pgtuner\.statementTimeoutSeconds/,
+      );
+      assert.ok(totals.msBefore! > 0 && totals.msAfter! > 0, JSON.stringify(totals));
+    } finally {
+      await quick.end();
+    }
+
     const production = new Database(targetFromUrl(url, 'production', 'production'), {});
     try {
       await assert.rejects(

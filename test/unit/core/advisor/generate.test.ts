@@ -58,6 +58,19 @@ const keysOf = (c: { keys: { column?: string; expression?: string; desc?: boolea
   c.keys.map((k) => (k.column ?? k.expression) + (k.desc ? ' DESC' : '')).join(', ');
 
 describe('candidate generation', () => {
+  it('keeps columns the table lacks (the outer query ones, read unqualified in a correlated subquery) out of keys and INCLUDE', () => {
+    const { candidates: cs } = candidates("SELECT id, pay_max, p_partkey FROM jobs WHERE location = 'Abuja' AND p_partkey = 7");
+    assert.ok(cs.length > 0);
+    for (const c of cs) {
+      assert.ok(!keysOf(c).includes('p_partkey'), keysOf(c));
+      assert.ok(!c.include.includes('p_partkey'), c.include.join(', '));
+    }
+    assert.ok(
+      cs.some((c) => keysOf(c) === 'location' && c.include.includes('pay_max')),
+      cs.map((c) => `${keysOf(c)} INCLUDE ${c.include}`).join('; '),
+    );
+  });
+
   it('orders equality columns by distinct values, then the ORDER BY in its direction', () => {
     const { candidates: cs } = candidates(
       "SELECT id FROM jobs WHERE kind = 'contract' AND location = 'Abuja' ORDER BY pay_max DESC LIMIT 20",

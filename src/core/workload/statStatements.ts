@@ -110,12 +110,14 @@ export function plannableText(query: string): string {
 /**
  * A statement's text with its constants and placeholders alike as `?`, case and spacing folded:
  * pg_stat_statements' normalised text and the statement in the workspace it came from get one key.
+ * TRUE and FALSE are constants too: pg_stat_statements records `is_active = false` as `is_active = $1`.
  */
 export function constantFreeKey(sql: string): string {
   return sql
     .replace(/(?:\b[eEbBxXuU]&?)?'(?:[^']|'')*'/g, '?')
     .replace(/\$\d+/g, '?')
     .replace(/(?<![\w$.?])\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, '?')
+    .replace(/(?<![\w$."])\b(?:true|false)\b(?![\w$"])/gi, '?')
     .replace(/-\s*\?/g, '?')
     .toLowerCase()
     .replace(/;\s*$/, '')

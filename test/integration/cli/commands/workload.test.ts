@@ -166,9 +166,12 @@ describe('CLI: pgtuner workload', function () {
     );
     assert.ok(out.indexes.length >= 1, r.stdout);
     // The workspace holds the statement with its constant: it is planned with it, not generically.
+    // A boolean literal is recorded as $n too: the statement is still found.
+    const flagged = 'SELECT id FROM events WHERE kind = 4 AND (at > 0) = true';
     await queryUrl(url, 'SELECT pg_stat_statements_reset()');
     for (let i = 0; i < 3; i++) await queryUrl(url, CUSTOMER_TOTALS);
-    const app = write('app/queries.sql', `${CUSTOMER_TOTALS.replace('SELECT', 'select')};\n`);
+    await queryUrl(url, flagged);
+    const app = write('app/queries.sql', `${CUSTOMER_TOTALS.replace('SELECT', 'select')};\n${flagged};\n`);
     const withConstants = runCli(['workload', '--from-stats', '20', '--file', app, '--json'], url);
     assert.equal(withConstants.code, 0, withConstants.stderr);
     const planned = withConstants.json();
@@ -177,7 +180,11 @@ describe('CLI: pgtuner workload', function () {
       JSON.stringify(planned.statements),
     );
     assert.ok(
-      planned.notes.some((n: string) => /^1 of the \d+ recorded statements were found in the workspace/.test(n)),
+      planned.statements.some((s: { sql: string }) => s.sql === flagged),
+      JSON.stringify(planned.statements),
+    );
+    assert.ok(
+      planned.notes.some((n: string) => /^2 of the \d+ recorded statements were found in the workspace/.test(n)),
       JSON.stringify(planned.notes),
     );
     const bare = await freshDatabase();

@@ -23,6 +23,12 @@ describe('core/workload/statStatements: recorded statements made plannable', () 
     assert.equal(constantFreeKey('SELECT a FROM t WHERE b = -1.5e3'), constantFreeKey('SELECT a FROM t WHERE b = $1'));
     assert.notEqual(constantFreeKey('SELECT a FROM t WHERE b = $1'), constantFreeKey('SELECT a FROM t2 WHERE b = $1'));
     assert.notEqual(constantFreeKey('SELECT a FROM t1 WHERE b = 1'), constantFreeKey('SELECT a FROM t WHERE b = 1'));
+    // pg_stat_statements records a boolean literal as a parameter too.
+    assert.equal(
+      constantFreeKey('SELECT id FROM users WHERE is_active = false ORDER BY last_login_at LIMIT 50'),
+      constantFreeKey('SELECT id FROM users WHERE is_active = $1 ORDER BY last_login_at LIMIT $2'),
+    );
+    assert.notEqual(constantFreeKey('SELECT true_count FROM t'), constantFreeKey('SELECT ? FROM t'));
   });
 
   it('plans a recorded statement with the workspace text found for it, the others generically', () => {

@@ -213,6 +213,9 @@ const outsideStrings = (sql: string) => sql.replace(/'(?:[^']|'')*'/g, "''");
 /** Builds the set (plain CREATE INDEX: nothing else runs), replays, reports sizes and times, and drops it. */
 async function measureSet(client: Client, ddls: string[], reads: Entry[], writes: Entry[]): Promise<Replay & { bytes: number }> {
   await dropBenchIndexes(client);
+  // Each replay's rolled-back writes leave dead rows behind: without this, every set would be
+  // measured on tables more bloated than the one measured before it.
+  await client.query('VACUUM');
   for (const [i, ddl] of ddls.entries()) await client.query(asBenchIndex(ddl, i));
   await client.query('ANALYZE');
   const bytes = Number(

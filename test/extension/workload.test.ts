@@ -134,6 +134,9 @@ describe('Workload: Top Queries view and Advise Workload', function () {
     // Measure: the ticked index built in a rolled-back transaction, every statement timed without and with it.
     const indexCount = async () => (await queryRows(url, 'SELECT count(*)::int AS n FROM pg_index'))[0].n;
     const before = await indexCount();
+    // Picks from the webview are checked: out of range or none measures nothing.
+    assert.equal(await run('pgtuner.test.workloadPanelMessage', { type: 'measure', indexes: [99] }), undefined);
+    assert.equal(await run('pgtuner.test.workloadPanelMessage', { type: 'measure', indexes: [] }), undefined);
     const measured = await run<WorkloadView>('pgtuner.test.workloadPanelMessage', { type: 'measure', indexes: [0] });
     assert.ok(measured?.measured, 'Measure returns the view with its times');
     assert.deepEqual(measured.measured.indexes, [report.indexes[0].name]);

@@ -4,7 +4,7 @@ import { PgTunerError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import { GeneratedMigration } from '../../core/migrations/generate';
 import { adviseWorkload } from '../../core/workload/adviseWorkload';
-import { measureWorkload, WorkloadMeasurement } from '../../core/workload/measure';
+import { measureWorkload, withTimes, WorkloadMeasurement } from '../../core/workload/measure';
 import { generateWorkloadMigrations } from '../../core/workload/migration';
 import { parseBudget } from '../../core/workload/budget';
 import { MAX_CODE_FILE_BYTES, parseWorkloadFile, readText, statementsFromCode, statementsFromSqlPaths } from '../../core/workload/inputs';
@@ -115,10 +115,7 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
     if (!input.measure) return { ...report, migrations };
     if (!report.indexes.length) return { ...report, migrations, notes: [...report.notes, 'Nothing was measured: no index was chosen.'] };
     const m = await measureWorkload(db, { statements: report.statements, indexes: report.indexes }, run);
-    const statements = report.statements.map((s) => {
-      const t = m.statements.find((x) => x.id === s.id)!;
-      return { ...s, msBefore: t.msBefore, msAfter: t.msAfter };
-    });
+    const statements = withTimes(report.statements, m);
     const notMeasured = m.statements.filter((t) => t.note).map((t) => `${t.id} was not measured: ${t.note}`);
     return {
       ...report,

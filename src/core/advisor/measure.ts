@@ -10,7 +10,7 @@ import { highestParam } from '../sql/split';
 import { probeOfSuggestion, whatIfOptions } from './advise';
 import { baselinePlan } from './baseline';
 import { Measured, Suggestion } from './types';
-import { WhatIf } from './whatIf';
+import { IndexProbe, WhatIf } from './whatIf';
 
 /** The statement of an advice and one of its suggestions to measure for real. */
 export interface MeasureInput extends StatementInput {
@@ -79,12 +79,7 @@ export async function measureSuggestion(db: Database, input: MeasureInput, run: 
 
         progress(`Building ${index.name} (trial build, rolled back afterwards)`);
         const started = performance.now();
-        try {
-          await whatIf.apply(probe);
-        } catch (err) {
-          if ((err instanceof PgTunerError && err.code === 'CANCELLED') || err instanceof ConnectionLostError) throw err;
-          throw new PgTunerError('QUERY_FAILED', `The trial build of ${index.name} failed: ${(err as Error).message}`, { cause: err });
-        }
+        await trialBuild(whatIf, probe);
         result.buildMs = performance.now() - started;
 
         progress(`Running the statement with ${index.name} (EXPLAIN ANALYZE, rolled back)`);
@@ -142,6 +137,16 @@ function indexToMeasure(
   const alt = s.alternatives?.find((a) => a.name === alternative);
   if (!alt) throw new PgTunerError('BAD_INPUT', `${s.name} has no alternative named ${JSON.stringify(alternative)}.`);
   return { name: alt.name, ddl: alt.ddl, table: s.table, method: alt.method, requires: [] };
+}
+
+/** Builds the probe for real (in the transaction's savepoint); a failed build says which index failed. */
+export async function trialBuild(whatIf: WhatIf, probe: IndexProbe): Promise<void> {
+  try {
+    await whatIf.apply(probe);
+  } catch (err) {
+    if ((err instanceof PgTunerError && err.code === 'CANCELLED') || err instanceof ConnectionLostError) throw err;
+    throw new PgTunerError('QUERY_FAILED', `The trial build of ${probe.name} failed: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 export async function fastestOf(runOnce: () => Promise<Plan>): Promise<Plan> {

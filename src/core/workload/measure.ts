@@ -8,11 +8,11 @@
  * undo, is not measured, and the reason is given.
  */
 import { probeOfSuggestion, whatIfOptions } from '../advisor/advise';
-import { fastestOf, refuseOnProduction } from '../advisor/measure';
+import { baselinePlan } from '../advisor/baseline';
+import { fastestOf, refuseOnProduction, trialBuild } from '../advisor/measure';
 import { WhatIf } from '../advisor/whatIf';
-import { ConnectionLostError } from '../db/connectionErrors';
 import { Database, Session } from '../db/database';
-import { explainInSession, rolledBack, singleStatement } from '../db/safeExplain';
+import { rolledBack, singleStatement } from '../db/safeExplain';
 import { PgTunerError } from '../errors';
 import { Plan } from '../plan/types';
 import { Run } from '../run';
@@ -86,14 +86,7 @@ export async function measureWorkload(db: Database, input: MeasureWorkloadInput,
         }
         progress(`Building the ${probes.length} indexes of the set (rolled back afterwards)`);
         const started = performance.now();
-        for (const probe of probes) {
-          try {
-            await builder.apply(probe);
-          } catch (err) {
-            if ((err instanceof PgTunerError && err.code === 'CANCELLED') || err instanceof ConnectionLostError) throw err;
-            throw new PgTunerError('QUERY_FAILED', `The trial build of ${probe.name} failed: ${(err as Error).message}`, { cause: err });
-          }
-        }
+        for (const probe of probes) await trialBuild(builder, probe);
         const buildMs = performance.now() - started;
         const statements: MeasuredStatement[] = [];
         for (const [i, s] of given.entries()) {
@@ -102,9 +95,9 @@ export async function measureWorkload(db: Database, input: MeasureWorkloadInput,
           const note = before[i].note ?? after.note;
           statements.push({ id: s.id, msBefore: before[i].ms, msAfter: after.ms, ...(note ? { note } : {}) });
         }
-        const both = statements.filter((m) => m.msBefore !== null && m.msAfter !== null);
+        // Only the statements run on both sides count, so that the two totals compare.
         const weighted = (side: 'msBefore' | 'msAfter') =>
-          both.reduce((sum, m) => sum + given.find((s) => s.id === m.id)!.calls * m[side]!, 0);
+          statements.reduce((sum, m, i) => (m.msBefore !== null && m.msAfter !== null ? sum + given[i].calls * m[side]! : sum), 0);
         return {
           statements,
           weightedMsBefore: weighted('msBefore'),
@@ -116,11 +109,6 @@ export async function measureWorkload(db: Database, input: MeasureWorkloadInput,
     run.signal,
   );
 }
-
-/** Savepoint names are fixed here, never taken from input. */
-const SAVEPOINT_SQL = 'SAVEPOINT pgtuner_measure';
-const ROLLBACK_TO_SAVEPOINT_SQL = 'ROLLBACK TO SAVEPOINT pgtuner_measure';
-const RELEASE_SAVEPOINT_SQL = 'RELEASE SAVEPOINT pgtuner_measure';
 
 /** The statement's mean time over its parameter sets, or why it was not run. */
 async function timeOf(
@@ -135,7 +123,18 @@ async function timeOf(
   for (const params of paramSets) {
     let plan: Plan;
     try {
-      plan = await fastestOf(() => analyzedOnce(session, s.sql, params));
+      // Each run in a savepoint rolled back at once (what an UPDATE changed is undone before the next);
+      // functions with side effects a rollback does not undo get a plain EXPLAIN, not analyzed.
+      plan = await fastestOf(() =>
+        baselinePlan(session, s.sql, {
+          analyze: true,
+          params,
+          sideEffects: 'plain',
+          production: false,
+          timeoutSeconds: run.settings.statementTimeoutSeconds,
+          onTimeout: 'throw',
+        }),
+      );
     } catch (err) {
       if (!(err instanceof PgTunerError && err.code === 'TIMEOUT')) throw err;
       return {
@@ -149,24 +148,13 @@ async function timeOf(
   return { ms: sum / paramSets.length };
 }
 
-/**
- * One EXPLAIN ANALYZE inside a savepoint rolled back at once: what an UPDATE changed is undone
- * before the next run, and a statement stopped by the timeout leaves the transaction usable.
- * Functions with side effects a rollback does not undo get a plain EXPLAIN (not analyzed).
- */
-async function analyzedOnce(session: Session, sql: string, params: unknown[] | undefined): Promise<Plan> {
-  await session.query(SAVEPOINT_SQL);
-  try {
-    const plan = await explainInSession(session, sql, { analyze: true, params, sideEffects: 'plain', production: false });
-    await session.query(ROLLBACK_TO_SAVEPOINT_SQL);
-    await session.query(RELEASE_SAVEPOINT_SQL);
-    return plan;
-  } catch (err) {
-    // A cancel or a lost connection ends the session: nothing to roll back to.
-    if (err instanceof PgTunerError && err.code === 'TIMEOUT') {
-      await session.query(ROLLBACK_TO_SAVEPOINT_SQL);
-      await session.query(RELEASE_SAVEPOINT_SQL);
-    }
-    throw err;
-  }
+/** The report's statements with their measured times (null: not run). */
+export function withTimes<S extends { id: string }>(
+  statements: S[],
+  m: WorkloadMeasurement,
+): (S & Pick<MeasuredStatement, 'msBefore' | 'msAfter'>)[] {
+  return statements.map((s) => {
+    const t = m.statements.find((x) => x.id === s.id);
+    return { ...s, msBefore: t?.msBefore ?? null, msAfter: t?.msAfter ?? null };
+  });
 }

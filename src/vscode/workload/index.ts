@@ -9,7 +9,7 @@ import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
 import { Database } from '../../core/db/database';
 import { adviseWorkload } from '../../core/workload/adviseWorkload';
-import { measureWorkload } from '../../core/workload/measure';
+import { measureWorkload, withTimes } from '../../core/workload/measure';
 import { parseBudget } from '../../core/workload/budget';
 import { MAX_CODE_FILE_BYTES, parseWorkloadFile, readText, statementsFromCode, statementsFromSqlPaths } from '../../core/workload/inputs';
 import { formatBytes } from '../../core/format';
@@ -126,11 +126,7 @@ export function workloadCommands(services: Services): Record<string, Command> {
       log.info(
         `Measure Workload: ${indexes.length} indexes built in ${Math.round(m.buildMs)} ms, weighted time ${Math.round(m.weightedMsBefore)} → ${Math.round(m.weightedMsAfter)} ms`,
       );
-      const statements = shown.report.statements.map((s) => {
-        const t = m.statements.find((x) => x.id === s.id);
-        return { ...s, msBefore: t?.msBefore ?? null, msAfter: t?.msAfter ?? null };
-      });
-      const report = { ...shown.report, statements };
+      const report = { ...shown.report, statements: withTimes(shown.report.statements, m) };
       advisedOn.set(report, database);
       return {
         ...shown,

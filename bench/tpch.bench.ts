@@ -88,11 +88,10 @@ async function main() {
     const research = queries.filter((q) => !LEFT_OUT.has(q.id));
     const researchFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pgtuner-tpch-')), 'research19.sql');
     fs.writeFileSync(researchFile, research.map((q) => `${q.sql.replace(/;\s*$/, '')};`).join('\n\n'));
-    const advise = (file: string, list: Query[], bytes: number) => adviseOn(url!, file, list, bytes);
     const advised = [];
     for (const b of BUDGETS) {
-      const forResearch = await advise(researchFile, research, b.bytes);
-      const forAll = await advise(path.join(TPCH, 'workload.sql'), queries, b.bytes);
+      const forResearch = await adviseOn(url, researchFile, research, b.bytes);
+      const forAll = await adviseOn(url, path.join(TPCH, 'workload.sql'), queries, b.bytes);
       const row = {
         budget: b.label,
         budgetBytes: b.bytes,

@@ -29,7 +29,7 @@ import { selectIndexes, Selection, UNLIMITED } from './select';
 import { plannableStatements, readTopStatements } from './statStatements';
 import { ChosenIndex, CurvePoint, ProposedDrop, StatementOutcome, WorkloadInput, WorkloadReport, WorkloadStatement } from './types';
 import { IndexOption, optionKey, PlannedStatement, WhatIfCosts } from './whatIfCosts';
-import { indexWriteCost, readWriteRates, TableWrites, updatedColumns } from './writeCost';
+import { indexWriteCost, indexWrites, readWriteRates, setWriteCosts, TableWrites, updatedColumns } from './writeCost';
 
 /** Plans cheaper than this get no candidates (as in the single-statement advisor): no index pays there. */
 const MIN_PLAN_COST = 100;
@@ -305,7 +305,7 @@ async function candidateOptions(
       table,
       createSql: trialBuildSql(c, name),
       bytes: 0,
-      writeCost: w ? indexWriteCost(c, entryWidth(c, info), w) : 0,
+      ...(w ? indexWrites(c, entryWidth(c, info), w) : { writeCost: 0 }),
       candidate: c,
       name,
       leadingWords: [...wordsOf(c.keys[0]?.column ?? c.keys[0]?.expression ?? '')],
@@ -439,7 +439,8 @@ async function verify(costs: WhatIfCosts, statements: Analysed[], chosen: Option
 }
 
 function chosenIndexes(selection: Selection<Option>, verified: Verified, statements: Analysed[]): ChosenIndex[] {
-  return selection.chosen.map((o) => {
+  const writeCosts = setWriteCosts(selection.chosen);
+  return selection.chosen.map((o, i) => {
     const served = verified.outcomes.filter((v) => v.servedBy.includes(o.name));
     // A statement served by several indexes of the set credits each with an equal share of its saving.
     const readBenefit = served.reduce((sum, v) => sum + (v.calls * (v.costBefore - v.costAfter)) / v.servedBy.length, 0);
@@ -453,12 +454,20 @@ function chosenIndexes(selection: Selection<Option>, verified: Verified, stateme
       kinds: c.kinds,
       bytes: o.bytes,
       serves: served.map((v) => v.id),
-      writeCost: o.writeCost,
+      writeCost: writeCosts[i],
       readBenefit,
       requires: c.requires,
-      reason: `${c.reason}. Serves ${served.length} of ${statements.length} statements; saves ≈ ${Math.round(readBenefit)} weighted cost for ≈ ${Math.round(o.writeCost)} of index maintenance.`,
+      reason: `${c.reason}. Serves ${served.length} of ${statements.length} statements; saves ≈ ${Math.round(readBenefit)} weighted cost for ≈ ${Math.round(writeCosts[i])} of index maintenance${hotNote(o, selection.chosen)}.`,
     };
   });
+}
+
+/** Why an index's maintenance includes the table's updates: HOT updates lost to it or to another index of the set. */
+function hotNote(o: Option, set: Option[]): string {
+  if (!o.hot) return '';
+  if (o.hot.breaks) return ` (it indexes a column the workload's updates set, so those updates stop being HOT and write into every index of ${o.table})`;
+  const breaker = set.find((x) => x.table === o.table && x.hot?.breaks);
+  return breaker ? ` (the table's updates are no longer HOT with ${breaker.name} in the set, so they write into this index too)` : '';
 }
 
 /** Existing plain btrees whose keys begin a chosen index's: the set replaces them (built first, then dropped). */

@@ -4,15 +4,16 @@
  * by a second greedy run seeded with the best single index, then consolidated (one index replacing one or two of the same table for
  * the same value in fewer bytes: a merged index instead of two separate ones) and pruned of members
  * the rest of the set made useless. Pure: the
- * workload's read cost comes from an oracle (what-if plans in production, a table in unit tests).
+ * workload's read cost comes from an oracle (what-if plans in production, a table in unit tests);
+ * the write cost is the set's (`setWriteCosts`): one index that breaks HOT makes every index of its
+ * table pay for the updates.
  */
+import { IndexWrites, setWriteCosts } from './writeCost';
 
-export interface SelectionItem {
+export interface SelectionItem extends IndexWrites {
   key: string;
   bytes: number;
-  /** Index maintenance over the workload's period, in the oracle's cost units. */
-  writeCost: number;
-  /** Its table: consolidation replaces indexes of one table only. */
+  /** Its table: consolidation replaces indexes of one table only, and HOT updates are lost per table. */
   table: string;
 }
 
@@ -77,7 +78,7 @@ export async function selectIndexes<T extends SelectionItem>(
     Math.min(MIN_STATEMENT_GAIN * sum(base, (x, i) => (to[i] !== from[i] ? x : 0)), slack * changedCost(from, to)) + NOISE;
   const minGain = difference(WIDTH_SLACK);
   const fits = (c: T, used: number) => c.bytes <= limits.budgetBytes - used;
-  const value = (r: Costed<T>) => baseCost - total(r.costs) - sum(r.chosen, (c) => c.writeCost);
+  const value = (r: Costed<T>) => baseCost - total(r.costs) - writeCostOf(r.chosen);
   let bestSingle: Costed<T> | undefined;
 
   /** Greedy by net benefit per byte from `seed`; the first round also finds the best single index. */
@@ -91,7 +92,7 @@ export async function selectIndexes<T extends SelectionItem>(
       for (const c of candidates) {
         if (chosen.includes(c) || !fits(c, used)) continue;
         const costs = await readCost([...chosen, c]);
-        const net = total(current) - total(costs) - c.writeCost;
+        const net = total(current) - total(costs) - (writeCostOf([...chosen, c]) - writeCostOf(chosen));
         if (net <= minGain(current, costs)) continue;
         if (!chosen.length && (!bestSingle || net > value(bestSingle))) bestSingle = { chosen: [c], costs };
         const score = net / Math.max(c.bytes, MIN_BYTES);
@@ -101,7 +102,7 @@ export async function selectIndexes<T extends SelectionItem>(
       chosen.push(best.item);
       current = best.costs;
       used += best.item.bytes;
-      steps.push({ bytes: used, readCost: total(current), writeCost: sum(chosen, (c) => c.writeCost) });
+      steps.push({ bytes: used, readCost: total(current), writeCost: writeCostOf(chosen) });
     }
     return { result: { chosen, costs: current }, steps };
   };
@@ -116,7 +117,7 @@ export async function selectIndexes<T extends SelectionItem>(
   }
   result = await consolidate(result, candidates, readCost, limits, difference(MERGE_SLACK));
   result = await prune(result, readCost, minGain);
-  return { chosen: result.chosen, baseCost, readCost: total(result.costs), writeCost: sum(result.chosen, (c) => c.writeCost), steps };
+  return { chosen: result.chosen, baseCost, readCost: total(result.costs), writeCost: writeCostOf(result.chosen), steps };
 }
 
 type Costed<T> = { chosen: T[]; costs: number[] };
@@ -134,7 +135,7 @@ async function consolidate<T extends SelectionItem>(
   tie: (from: number[], to: number[]) => number,
 ): Promise<Costed<T>> {
   let { chosen, costs: current } = set;
-  const value = (costs: number[], s: T[]) => -total(costs) - sum(s, (c) => c.writeCost);
+  const value = (costs: number[], s: T[]) => -total(costs) - writeCostOf(s);
   for (const m of candidates) {
     if (chosen.includes(m)) continue;
     const sameTable = chosen.filter((c) => c.table === m.table);
@@ -167,7 +168,7 @@ async function prune<T extends SelectionItem>(
     if (chosen.length < 2) break;
     const without = chosen.filter((x) => x !== c);
     const costs = await readCost(without);
-    if (total(costs) - total(current) <= c.writeCost + minGain(current, costs)) {
+    if (total(costs) - total(current) <= writeCostOf(chosen) - writeCostOf(without) + minGain(current, costs)) {
       chosen = without;
       current = costs;
     }
@@ -176,6 +177,7 @@ async function prune<T extends SelectionItem>(
 }
 
 const total = (costs: number[]) => sum(costs, (x) => x);
+const writeCostOf = (set: SelectionItem[]) => total(setWriteCosts(set));
 
 /** What the statements whose cost differs between two sets cost with the better of the two. */
 const changedCost = (from: number[], to: number[]) => sum(from, (x, i) => (to[i] !== x ? Math.min(x, to[i]) : 0));

@@ -8,7 +8,8 @@
  *   some), almost nothing for BRIN (one summary per block range);
  * - a partial index takes only the rows its predicate keeps (counted as half);
  * - an index on a column that updates modify turns those HOT updates into non-HOT ones: the update
- *   then writes a new entry into every index of the table and leaves a dead heap tuple for VACUUM;
+ *   then writes a new entry into every index of the table (every new one of the set too) and
+ *   leaves a dead heap tuple for VACUUM;
  * - deleted rows cost their entries a later VACUUM pass (a quarter of an insert).
  */
 import { parse } from 'pgsql-ast-parser';
@@ -76,15 +77,61 @@ const DELETE_SHARE = 0.25;
 /** A dead heap tuple left for VACUUM by a non-HOT update, on top of the index entries. */
 const HEAP_TUPLE_COST = 1;
 
-/** The maintenance cost of one new index on a table with these writes; `width` is its entry's average bytes. */
-export function indexWriteCost(c: Pick<Candidate, 'method' | 'keys' | 'include' | 'where'>, width: number, w: TableWrites): number {
+/**
+ * What an index of the set costs its table's writers. The updates that are HOT now stay HOT only
+ * while no index of the set stores or tests a column they set: the cost of losing them belongs to
+ * the set, not to one index, so it is kept apart here and summed by `setWriteCosts`.
+ */
+export interface IndexWrites {
+  /** Entries for the inserts, the updates that are not HOT now, and the deletes. */
+  writeCost: number;
+  /** Absent when the table has no HOT updates to lose. */
+  hot?: HotLoss;
+}
+
+export interface HotLoss {
+  /** The index stores or tests a column that updates set: with it, the table's HOT updates are not HOT. */
+  breaks: boolean;
+  /** Its own entries for those updates once they are not HOT, whichever index of the set broke them. */
+  entries: number;
+  /** What losing them costs the table's existing indexes and heap: charged once per table. */
+  table: number;
+}
+
+/** The maintenance of one new index on a table with these writes; `width` is its entry's average bytes. */
+export function indexWrites(c: Pick<Candidate, 'method' | 'keys' | 'include' | 'where'>, width: number, w: TableWrites): IndexWrites {
   const entry = BTREE_ENTRY_COST * (METHOD_FACTOR[c.method] ?? 1) * (1 + width / WIDE_ENTRY_BYTES) * (c.where.length ? PARTIAL_SHARE : 1);
-  const breaksHot = columnsOf(c).some((col) => w.updatedColumns.has(col));
   const hotUpdates = w.updates * w.hotShare;
-  const plainUpdates = w.updates - hotUpdates;
-  // Updates that were HOT now write into every index of the table (this one included) and the heap.
-  const hotLost = breaksHot ? hotUpdates * (entry * (w.indexCount + 1) + HEAP_TUPLE_COST) : 0;
-  return (w.inserts + plainUpdates + w.deletes * DELETE_SHARE) * entry + hotLost;
+  const writeCost = (w.inserts + (w.updates - hotUpdates) + w.deletes * DELETE_SHARE) * entry;
+  if (hotUpdates <= 0) return { writeCost };
+  return {
+    writeCost,
+    hot: {
+      breaks: columnsOf(c).some((col) => w.updatedColumns.has(col)),
+      entries: hotUpdates * entry,
+      table: hotUpdates * (BTREE_ENTRY_COST * w.indexCount + HEAP_TUPLE_COST),
+    },
+  };
+}
+
+/** The index alone on its table: its entries, and the HOT updates it alone would turn into plain ones. */
+export function indexWriteCost(c: Pick<Candidate, 'method' | 'keys' | 'include' | 'where'>, width: number, w: TableWrites): number {
+  return setWriteCosts([{ table: '', ...indexWrites(c, width, w) }])[0];
+}
+
+/**
+ * Each member's share of what the set costs the writers: its own entries, its entries for the HOT
+ * updates of its table when any member of that table breaks them, and (for the members that break
+ * them) an equal share of what the table's existing indexes and heap then pay.
+ */
+export function setWriteCosts(set: (IndexWrites & { table: string })[]): number[] {
+  const breakers = new Map<string, number>();
+  for (const m of set) if (m.hot?.breaks) breakers.set(m.table, (breakers.get(m.table) ?? 0) + 1);
+  return set.map((m) => {
+    const broken = breakers.get(m.table);
+    if (!m.hot || !broken) return m.writeCost;
+    return m.writeCost + m.hot.entries + (m.hot.breaks ? m.hot.table / broken : 0);
+  });
 }
 
 /** Columns an index stores or tests (keys, INCLUDE, and the partial predicate's words that name columns). */

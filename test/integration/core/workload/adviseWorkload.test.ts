@@ -109,6 +109,34 @@ describe('workload advisor (real PostgreSQL + HypoPG)', function () {
     assert.equal(s.costAfter, s.costBefore);
   });
 
+  it('charges an index that breaks HOT with what the other indexes of its table then pay for the updates', async () => {
+    const touch = (calls: number) => statement('touch', 'UPDATE orders SET region = $1 WHERE id = $2', calls, [[7, 1000]]);
+    const regionNotes = statement('region', REGION_NOTES, 1);
+    const reads = [statement('totals', CUSTOMER_TOTALS), regionNotes];
+    const few = await advise([...reads, touch(10)]);
+    const region = few.indexes.find((i) => i.serves.includes('region'));
+    const customer = few.indexes.find((i) => i.serves.includes('totals'));
+    assert.ok(region && customer && region !== customer, describeSet(few));
+    // The region index makes the updates non-HOT, so the customer index takes their entries too.
+    assert.ok(customer.writeCost > 0, JSON.stringify(customer));
+    assert.match(customer.reason, /no longer HOT/);
+    assert.match(region.reason, /stop being HOT/);
+    // Enough updates that the region index alone still pays, but not once the customer index's
+    // entries for them are counted too.
+    const alonePerUpdate = region.writeCost / 10;
+    const othersPerUpdate = customer.writeCost / 10;
+    const n = Math.round(region.readBenefit / (alonePerUpdate + othersPerUpdate / 2));
+    const alone = await advise([regionNotes, touch(n)]);
+    assert.ok(
+      alone.indexes.some((i) => i.serves.includes('region')),
+      `alone it pays for ${n} updates: ${describeSet(alone)}`,
+    );
+    const together = await advise([...reads, touch(n)]);
+    assert.ok(!together.indexes.some((i) => i.serves.includes('region')), describeSet(together));
+    const kept = together.indexes.find((i) => i.serves.includes('totals'));
+    assert.equal(kept?.writeCost, 0, 'the updates stay HOT: ' + describeSet(together));
+  });
+
   it('fits only the best index into a budget that holds one', async () => {
     const statements = [statement('totals', CUSTOMER_TOTALS, 1000), statement('region', REGION_NOTES, 10)];
     const free = await advise(statements);

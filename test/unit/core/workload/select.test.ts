@@ -66,6 +66,28 @@ describe('core/workload/select', () => {
     assert.equal(pays.writeCost, 300);
   });
 
+  it('weighs an index that breaks HOT with what the other indexes of its table then pay for the updates', async () => {
+    const { readCost } = oracle({ s1: 2000, s2: 300 }, { wide: { s1: 1000 }, breaker: { s2: 50 } });
+    // Alone the breaker costs 100 for a saving of 250; with the wide index in the set the updates
+    // also write into the wide index (200 more), and then it no longer pays. The wide index is big,
+    // so the greedy picks the breaker first by value per byte: pruning has to take it out again.
+    const wide: SelectionItem = { ...item('wide', 100_000, 0, 'users'), hot: { breaks: false, entries: 200, table: 50 } };
+    const breaker: SelectionItem = { ...item('breaker', 100, 0, 'users'), hot: { breaks: true, entries: 50, table: 50 } };
+    const alone = await selectIndexes([breaker], readCost, UNLIMITED);
+    assert.deepEqual(
+      alone.chosen.map((i) => i.key),
+      ['breaker'],
+    );
+    assert.equal(alone.writeCost, 100);
+    const r = await selectIndexes([wide, breaker], readCost, UNLIMITED);
+    assert.deepEqual(
+      r.chosen.map((i) => i.key),
+      ['wide'],
+    );
+    assert.equal(r.writeCost, 0);
+    assert.equal(r.steps[0].writeCost, 100, 'the breaker came first');
+  });
+
   it('prefers the best single index when value per byte would fill the budget with less', async () => {
     // small: 60 bytes saving 300; big: 100 bytes saving 900. Greedy by ratio takes small first, then big no longer fits.
     const { readCost } = oracle({ s: 1000 }, { small: { s: 700 }, big: { s: 100 } });

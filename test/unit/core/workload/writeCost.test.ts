@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { indexWriteCost, TableWrites, updatedColumns } from '../../../../src/core/workload/writeCost';
+import { indexWriteCost, indexWrites, setWriteCosts, TableWrites, updatedColumns } from '../../../../src/core/workload/writeCost';
 
 const writes = (w: Partial<TableWrites> = {}): TableWrites => ({
   inserts: 1000,
@@ -32,6 +32,26 @@ describe('core/workload/writeCost', () => {
     const onUpdated = indexWriteCost(index('btree', ['last_login_at']), 16, w);
     assert.ok(onUpdated > elsewhere * 10, `${onUpdated} vs ${elsewhere}`);
     assert.equal(indexWriteCost(index('btree', ['email']), 16, writes({ inserts: 0 })), 0);
+  });
+
+  it('charges the lost HOT updates to every index of the table once one member of the set breaks them', () => {
+    const w = writes({ inserts: 0, updates: 1000, hotShare: 1, updatedColumns: new Set(['last_login_at']), indexCount: 1 });
+    const wide = { table: 'users', ...indexWrites(index('btree', ['role'], ['full_name', 'location']), 96, w) };
+    const breaker = { table: 'users', ...indexWrites(index('btree', ['last_login_at']), 16, w) };
+    const otherBreaker = { table: 'users', ...indexWrites(index('btree', ['last_login_at', 'id']), 24, w) };
+    const elsewhere = { table: 'jobs', ...indexWrites(index('btree', ['last_login_at']), 16, writes({ inserts: 10 })) };
+    // Alone, the wide index costs nothing: every update is HOT.
+    assert.deepEqual(setWriteCosts([wide, elsewhere]), [0, elsewhere.writeCost]);
+    const [wideInSet, breakerInSet, elsewhereInSet] = setWriteCosts([wide, breaker, elsewhere]);
+    assert.equal(wideInSet, wide.hot!.entries);
+    assert.ok(wideInSet > breaker.hot!.entries, 'a wider entry costs more');
+    assert.equal(breakerInSet, breaker.hot!.entries + breaker.hot!.table);
+    assert.equal(elsewhereInSet, elsewhere.writeCost, 'another table keeps its HOT updates');
+    // Two breakers lose the table's HOT updates once, not twice.
+    const both = setWriteCosts([breaker, otherBreaker]);
+    assert.equal(both[0] + both[1], breaker.hot!.entries + otherBreaker.hot!.entries + breaker.hot!.table);
+    // The cost alone is the set of one.
+    assert.equal(indexWriteCost(index('btree', ['last_login_at']), 16, w), breakerInSet);
   });
 
   it('reads the columns an UPDATE sets', () => {

@@ -465,7 +465,8 @@ function chosenIndexes(selection: Selection<Option>, verified: Verified, stateme
 /** Why an index's maintenance includes the table's updates: HOT updates lost to it or to another index of the set. */
 function hotNote(o: Option, set: Option[]): string {
   if (!o.hot) return '';
-  if (o.hot.breaks) return ` (it indexes a column the workload's updates set, so those updates stop being HOT and write into every index of ${o.table})`;
+  if (o.hot.breaks)
+    return ` (it indexes a column the workload's updates set, so those updates stop being HOT and write into every index of ${o.table})`;
   const breaker = set.find((x) => x.table === o.table && x.hot?.breaks);
   return breaker ? ` (the table's updates are no longer HOT with ${breaker.name} in the set, so they write into this index too)` : '';
 }

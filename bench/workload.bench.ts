@@ -255,9 +255,9 @@ async function buildSet(client: Client, ddls: string[]): Promise<number> {
 type Measured = Replay & { bytes: number };
 
 /**
- * Builds the set, and the oracle's again in its database (a GIN index that took every earlier
- * replay's rolled-back inserts writes slower than a new one), replays the workload on both side by
- * side, and drops them.
+ * Builds the set, and the oracle's again in its database (both then start as newly built indexes,
+ * not one of them after every earlier set's replays), replays the workload on both side by side,
+ * and drops them.
  */
 async function measureSet(
   sides: { set: Client; oracle: Client; oracleDdl: string[] },

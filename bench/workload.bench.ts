@@ -26,6 +26,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Client, escapeIdentifier } from 'pg';
+import { queryUrl } from '../test/support/sql';
 import { asNamedIndex, benchDatabase, dropIndexesNamed, median, WORKLOAD } from './support';
 
 interface Query {
@@ -179,7 +180,7 @@ async function main() {
     await client.end();
     if (oracleClient) {
       await oracleClient.end();
-      await dropDatabase(url, oracleClient.database!);
+      await queryUrl(onDatabase(url, 'postgres'), `DROP DATABASE IF EXISTS ${escapeIdentifier(oracleClient.database!)}`);
     }
     await stop();
   }
@@ -279,31 +280,19 @@ const dropBenchIndexes = (client: Client) => dropIndexesNamed(client, PREFIX);
 /** A copy of the database at `url` named `name` (replaced if it exists); returns its url. */
 async function copyDatabase(url: string, name: string): Promise<string> {
   const source = new URL(url).pathname.slice(1);
-  await onMaintenanceDatabase(url, async (admin) => {
-    await admin.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)}`);
-    // A copy needs its source to itself: an autovacuum worker may be on it.
-    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [source]);
-    await admin.query(`CREATE DATABASE ${escapeIdentifier(name)} TEMPLATE ${escapeIdentifier(source)}`);
-  });
-  const copy = new URL(url);
-  copy.pathname = `/${name}`;
-  return copy.toString();
+  const admin = onDatabase(url, 'postgres');
+  await queryUrl(admin, `DROP DATABASE IF EXISTS ${escapeIdentifier(name)}`);
+  // A copy needs its source to itself: an autovacuum worker may be on it.
+  await queryUrl(admin, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [source]);
+  await queryUrl(admin, `CREATE DATABASE ${escapeIdentifier(name)} TEMPLATE ${escapeIdentifier(source)}`);
+  return onDatabase(url, name);
 }
 
-async function dropDatabase(url: string, name: string): Promise<void> {
-  await onMaintenanceDatabase(url, (admin) => admin.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)}`));
-}
-
-async function onMaintenanceDatabase(url: string, fn: (admin: Client) => Promise<unknown>): Promise<void> {
-  const maintenance = new URL(url);
-  maintenance.pathname = '/postgres';
-  const admin = new Client({ connectionString: maintenance.toString() });
-  await admin.connect();
-  try {
-    await fn(admin);
-  } finally {
-    await admin.end();
-  }
+/** The url of database `name` on the server of `url`. */
+function onDatabase(url: string, name: string): string {
+  const other = new URL(url);
+  other.pathname = `/${name}`;
+  return other.toString();
 }
 
 /**

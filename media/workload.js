@@ -1,6 +1,7 @@
 // The "Workload Advice" webview: the index set (tick what goes into the migration or the
-// measurement), the budget curve, the statements before and after, and the notes. No network, no innerHTML: every text from
-// the database or the SQL goes in through textContent. Messages: src/vscode/workload/reportPanel.ts.
+// measurement), the budget curve, the statements before and after, and the notes. No network, no
+// innerHTML: every text from the database or the SQL goes in through textContent. Messages:
+// src/vscode/workload/reportPanel.ts.
 (function () {
   'use strict';
   const vscode = acquireVsCodeApi();

@@ -4,7 +4,7 @@ import { PgTunerError } from '../../core/errors';
 import { formatBytes } from '../../core/format';
 import { GeneratedMigration } from '../../core/migrations/generate';
 import { adviseWorkload } from '../../core/workload/adviseWorkload';
-import { measureWorkload, withTimes, WorkloadMeasurement } from '../../core/workload/measure';
+import { MeasurementSummary, measureWorkload, summaryOf, withTimes } from '../../core/workload/measure';
 import { generateWorkloadMigrations } from '../../core/workload/migration';
 import { parseBudget } from '../../core/workload/budget';
 import { MAX_CODE_FILE_BYTES, parseWorkloadFile, readText, statementsFromCode, statementsFromSqlPaths } from '../../core/workload/inputs';
@@ -115,14 +115,14 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
     if (!input.measure) return { ...report, migrations };
     if (!report.indexes.length) return { ...report, migrations, notes: [...report.notes, 'Nothing was measured: no index was chosen.'] };
     const m = await measureWorkload(db, { statements: report.statements, indexes: report.indexes }, run);
-    const statements = withTimes(report.statements, m);
-    const notMeasured = m.statements.filter((t) => t.note).map((t) => `${t.id} was not measured: ${t.note}`);
+    // The statements not run go to the notes, as every other note of the report.
+    const { notRun, ...measured } = summaryOf(m);
     return {
       ...report,
-      statements,
+      statements: withTimes(report.statements, m),
       migrations,
-      measured: { buildMs: m.buildMs, weightedMsBefore: m.weightedMsBefore, weightedMsAfter: m.weightedMsAfter, slower: m.slower },
-      notes: [...report.notes, ...notMeasured],
+      measured,
+      notes: [...report.notes, ...notRun.map((t) => `${t.id} was not measured: ${t.note}`)],
     };
   },
   output(report, values, db) {
@@ -159,7 +159,7 @@ Examples: pgtuner workload --db postgres://app@localhost/shop --from-stats 30 --
 });
 
 /** --measure's totals: Σ calls × ms over the statements run on both sides, and the set's build time. */
-type Measured = Pick<WorkloadMeasurement, 'buildMs' | 'weightedMsBefore' | 'weightedMsAfter' | 'slower'>;
+type Measured = Omit<MeasurementSummary, 'notRun'>;
 
 /** Where --migration writes the set. */
 interface MigrationOutput {

@@ -237,7 +237,6 @@ function btreeCandidates(ctx: TableContext, shape: QueryShape, singleTable: bool
   return out;
 }
 
-/** Columns the statement reads beyond the keys, when few and narrow enough to carry in the index. */
 /**
  * The usage without what names a column the table does not have. An unqualified column of a
  * correlated subquery (TPC-H Q17's `l_partkey = p_partkey` inside a subquery on lineitem) reads
@@ -257,6 +256,7 @@ function ownColumnsOnly(usage: TableUsage, info: TableInfo): TableUsage {
   };
 }
 
+/** Columns the statement reads beyond the keys, when few and narrow enough to carry in the index. */
 function coveringColumns(ctx: TableContext, keys: CandidateKey[]): string[] {
   const { usage, options } = ctx;
   if (usage.readsAllColumns) return [];

@@ -44,6 +44,21 @@ export interface WorkloadMeasurement {
   slower: string[];
 }
 
+/** What the faces show of a measurement beside each statement's own times: the totals, and the statements not run with why. */
+export interface MeasurementSummary extends Pick<WorkloadMeasurement, 'buildMs' | 'weightedMsBefore' | 'weightedMsAfter' | 'slower'> {
+  notRun: { id: string; note: string }[];
+}
+
+export function summaryOf(m: WorkloadMeasurement): MeasurementSummary {
+  return {
+    buildMs: m.buildMs,
+    weightedMsBefore: m.weightedMsBefore,
+    weightedMsAfter: m.weightedMsAfter,
+    slower: m.slower,
+    notRun: m.statements.flatMap((t) => (t.note ? [{ id: t.id, note: t.note }] : [])),
+  };
+}
+
 /** A statement ran slower with the set when it took this much longer … */
 const SLOWER_SHARE = 0.2;
 /** … and at least this many milliseconds more: below it, timer and cache noise. */

@@ -9,7 +9,7 @@ import { describeProfile } from '../../core/db/profile';
 import { PgTunerError } from '../../core/errors';
 import { Database } from '../../core/db/database';
 import { adviseWorkload } from '../../core/workload/adviseWorkload';
-import { measureWorkload, withTimes } from '../../core/workload/measure';
+import { measureWorkload, summaryOf, withTimes } from '../../core/workload/measure';
 import { parseBudget } from '../../core/workload/budget';
 import { MAX_CODE_FILE_BYTES, parseWorkloadFile, readText, statementsFromCode, statementsFromSqlPaths } from '../../core/workload/inputs';
 import { formatBytes } from '../../core/format';
@@ -131,14 +131,7 @@ export function workloadCommands(services: Services): Record<string, Command> {
       return {
         ...shown,
         report,
-        measured: {
-          buildMs: m.buildMs,
-          weightedMsBefore: m.weightedMsBefore,
-          weightedMsAfter: m.weightedMsAfter,
-          slower: m.slower,
-          indexes: indexes.map((ix) => ix.name),
-          notRun: m.statements.flatMap((t) => (t.note ? [{ id: t.id, note: t.note }] : [])),
-        },
+        measured: { ...summaryOf(m), indexes: indexes.map((ix) => ix.name) },
       };
     },
   };

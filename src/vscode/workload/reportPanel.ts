@@ -5,7 +5,7 @@
  * reused by each run.
  */
 import * as vscode from 'vscode';
-import { WorkloadMeasurement } from '../../core/workload/measure';
+import { MeasurementSummary } from '../../core/workload/measure';
 import { WorkloadReport } from '../../core/workload/types';
 import { webviewPage } from '../webviewPage';
 
@@ -18,12 +18,8 @@ export interface WorkloadView {
   source: string;
   /** Measure is offered (not on a production connection: it builds the indexes). */
   measurable: boolean;
-  /** The last measurement: the indexes built and the weighted times (the statements carry theirs). */
-  measured?: Pick<WorkloadMeasurement, 'buildMs' | 'weightedMsBefore' | 'weightedMsAfter' | 'slower'> & {
-    indexes: string[];
-    /** Statements not run, and why (the webview names them by their text). */
-    notRun: { id: string; note: string }[];
-  };
+  /** The last measurement: the indexes built, the weighted times, the statements not run (the statements carry their times). */
+  measured?: MeasurementSummary & { indexes: string[] };
 }
 
 /** What the panel's buttons do; measure returns the view with its times. */
